@@ -1,0 +1,38 @@
+# Two set-up commands: `make run` serves the showcase app, `make test` runs the whole suite.
+# Both create .venv and install what they need; nothing else must be set up by hand.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test check lint types bench bench-smoke system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/zephyr run examples.showcase:app --host 127.0.0.1 --port 8000
+
+system-deps:
+	bash scripts/system-deps
+
+test: $(STAMP) system-deps
+	bash scripts/test
+
+check: $(STAMP)
+	bash scripts/check
+
+bench: $(STAMP) system-deps
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+bench-smoke: $(STAMP) system-deps
+	$(BIN)/python -m benchmarks.run --smoke
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

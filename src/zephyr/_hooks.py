@@ -1,0 +1,71 @@
+"""Hooks by which features attach themselves to an endpoint function before it is registered.
+
+A decorator such as ``@limit("10/minute")`` or ``@cache(expire=60)`` does not wrap the endpoint (which would hide its
+signature from the dependency compiler); it records what it needs on the function, and the route compiler reads the
+records once, when the route is added:
+
+- extra dependencies, run before the endpoint's own parameters (after router and app dependencies);
+- per-route ASGI middleware, wrapped around the compiled route handler (``scope["route"]`` is set by then);
+- extra OpenAPI responses, merged into the route's ``responses``.
+
+The decorators may sit above or below the route decorator: the route reads the records when it is compiled, and
+a decorator applied after registration marks the app's routes as needing a recompile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from zephyr.types import ASGIApp
+
+__all__ = (
+    "add_route_dependency",
+    "add_route_middleware",
+    "add_route_responses",
+    "route_dependencies",
+    "route_middleware",
+    "route_responses",
+)
+
+_DEPS = "__zephyr_dependencies__"
+_MIDDLEWARE = "__zephyr_route_middleware__"
+_RESPONSES = "__zephyr_responses__"
+
+
+def _append(func: Callable[..., Any], attribute: str, value: Any) -> None:
+    current = list(getattr(func, attribute, ()))
+    current.append(value)
+    setattr(func, attribute, tuple(current))
+
+
+def add_route_dependency(func: Callable[..., Any], dependency: Any) -> None:
+    """Record a ``Depends(...)`` marker to run before ``func``'s own parameters."""
+    _append(func, _DEPS, dependency)
+
+
+def add_route_middleware(func: Callable[..., Any], factory: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Record an ASGI middleware factory to wrap around ``func``'s compiled route (first recorded is innermost)."""
+    _append(func, _MIDDLEWARE, factory)
+
+
+def add_route_responses(func: Callable[..., Any], responses: dict[int | str, dict[str, Any]]) -> None:
+    """Record extra OpenAPI responses for ``func``'s route."""
+    merged = dict(getattr(func, _RESPONSES, {}))
+    merged.update(responses)
+    setattr(func, _RESPONSES, merged)
+
+
+def route_dependencies(func: Callable[..., Any]) -> tuple[Any, ...]:
+    """Return the dependencies recorded on ``func``."""
+    return tuple(getattr(func, _DEPS, ()))
+
+
+def route_middleware(func: Callable[..., Any]) -> tuple[Callable[[ASGIApp], ASGIApp], ...]:
+    """Return the middleware factories recorded on ``func``, innermost first."""
+    return tuple(getattr(func, _MIDDLEWARE, ()))
+
+
+def route_responses(func: Callable[..., Any]) -> dict[int | str, dict[str, Any]]:
+    """Return the extra OpenAPI responses recorded on ``func``."""
+    return dict(getattr(func, _RESPONSES, {}))

@@ -1,0 +1,185 @@
+"""Exceptions raised and handled by Zephyr.
+
+The tree::
+
+    Exception
+    ├── ZephyrError                      root of every error Zephyr defines
+    │   ├── FastAPIError (RuntimeError)  an app or route is configured wrongly; raised at registration
+    │   │   ├── DependencyScopeError     a dependency's scope cannot work where it is used
+    │   │   └── PydanticV1NotSupportedError (TypeError)
+    │   └── MissingDependencyError (ImportError)  an optional package is not installed
+    ├── HTTPException                    raise to answer with a status code and a ``detail``
+    ├── WebSocketException               raise to close a WebSocket with a code and a reason
+    └── ValidationException              request or response data did not validate
+        ├── RequestValidationError       answered with 422 and ``{"detail": [...]}``
+        ├── WebSocketRequestValidationError  closes the socket with 1008
+        └── ResponseValidationError      the endpoint returned data its response model refuses (500)
+
+    DeprecationWarning
+    └── FastAPIDeprecationWarning
+"""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = (
+    "DependencyScopeError",
+    "FastAPIDeprecationWarning",
+    "FastAPIError",
+    "HTTPException",
+    "MissingDependencyError",
+    "PydanticV1NotSupportedError",
+    "RequestValidationError",
+    "ResponseValidationError",
+    "ValidationException",
+    "WebSocketException",
+    "WebSocketRequestValidationError",
+    "ZephyrError",
+    "ZephyrDeprecationWarning",
+)
+
+
+class ZephyrError(Exception):
+    """Root of every error Zephyr defines for misuse of the framework."""
+
+
+class FastAPIError(ZephyrError, RuntimeError):
+    """An app, router, route or dependency is configured wrongly.
+
+    Raised while the app is built or a router is included, never on a request.
+    """
+
+
+class DependencyScopeError(FastAPIError):
+    """A dependency declares a scope that cannot work where it is used."""
+
+
+class PydanticV1NotSupportedError(FastAPIError, TypeError):
+    """A ``pydantic.v1`` model was used; Zephyr supports Pydantic v2 models only."""
+
+
+class MissingDependencyError(ZephyrError, ImportError):
+    """An optional package that a feature needs is not installed.
+
+    The message names the package and the extra that installs it.
+    """
+
+    def __init__(self, package: str, extra: str, feature: str = "") -> None:
+        what = f" for {feature}" if feature else ""
+        super().__init__(
+            f"The package {package!r} is needed{what} but is not installed. "
+            f"Install it with: pip install 'zephyr[{extra}]'"
+        )
+        self.package = package
+        self.extra = extra
+
+
+class FastAPIDeprecationWarning(DeprecationWarning):
+    """A deprecated FastAPI feature was used; it still works, but the warning says what to use instead."""
+
+
+ZephyrDeprecationWarning = FastAPIDeprecationWarning
+
+
+class HTTPException(Exception):  # noqa: N818 - FastAPI's name, kept for drop-in compatibility
+    """Raise to answer the request with an HTTP error.
+
+    Example:
+        ```python
+        @app.get("/items/{item_id}")
+        async def read_item(item_id: str) -> dict[str, str]:
+            if item_id not in items:
+                raise HTTPException(status_code=404, detail="Item not found")
+            return {"item": items[item_id]}
+        ```
+
+    Args:
+        status_code: The HTTP status code of the answer.
+        detail: Any JSON-encodable value, sent as ``{"detail": ...}``. Defaults to the status phrase.
+        headers: Extra response headers, such as ``WWW-Authenticate``.
+    """
+
+    def __init__(self, status_code: int, detail: Any = None, headers: Mapping[str, str] | None = None) -> None:
+        if detail is None:
+            detail = http.HTTPStatus(status_code).phrase
+        self.status_code = status_code
+        self.detail = detail
+        self.headers = headers
+        super().__init__(status_code, detail)
+
+    def __str__(self) -> str:
+        return f"{self.status_code}: {self.detail}"
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
+
+
+class WebSocketException(Exception):  # noqa: N818 - FastAPI's name, kept for drop-in compatibility
+    """Raise inside a WebSocket endpoint or dependency to close the connection.
+
+    Args:
+        code: The WebSocket close code, for example ``status.WS_1008_POLICY_VIOLATION``.
+        reason: A short text sent with the close frame.
+    """
+
+    def __init__(self, code: int, reason: str | None = None) -> None:
+        self.code = code
+        self.reason = reason or ""
+        super().__init__(code, self.reason)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.reason}"
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(code={self.code!r}, reason={self.reason!r})"
+
+
+class ValidationException(Exception):  # noqa: N818 - FastAPI's name, kept for drop-in compatibility
+    """Common base of the validation errors: ``errors()`` lists what failed, as Pydantic reports it."""
+
+    def __init__(self, errors: Sequence[Any]) -> None:
+        self._errors = errors
+        super().__init__(errors)
+
+    def errors(self) -> Sequence[Any]:
+        """Return the list of error dicts (``type``, ``loc``, ``msg``, ``input``, ``ctx``)."""
+        return self._errors
+
+    def __str__(self) -> str:
+        count = len(self._errors)
+        lines = [f"{count} validation error{'s' if count != 1 else ''}:"]
+        lines.extend(f"  {error}" for error in self._errors)
+        return "\n".join(lines)
+
+
+class RequestValidationError(ValidationException):
+    """The request's parameters or body did not validate; answered with 422 by default.
+
+    Args:
+        errors: The error dicts.
+        body: The request body as it was received, when there was one.
+    """
+
+    def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
+        super().__init__(errors)
+        self.body = body
+
+
+class WebSocketRequestValidationError(ValidationException):
+    """A WebSocket endpoint's parameters did not validate; the socket is closed with 1008."""
+
+
+class ResponseValidationError(ValidationException):
+    """The endpoint returned data that its response model refuses; answered with 500.
+
+    Args:
+        errors: The error dicts.
+        body: The value the endpoint returned.
+    """
+
+    def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
+        super().__init__(errors)
+        self.body = body

@@ -1,0 +1,84 @@
+"""Run an ASGI app under a real uvicorn server on 127.0.0.1, in a subprocess, for end-to-end tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from tests.support.services import free_port, port_open
+
+__all__ = ("ROOT", "Server", "run_server")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Server:
+    """A running server: its base URL, port and process."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], port: int) -> None:
+        self.proc = proc
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the server process (and its children when there are workers)."""
+        total = 0
+        pids = [self.proc.pid]
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+        return total
+
+
+@contextlib.contextmanager
+def run_server(
+    app: str,
+    *,
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    timeout: float = 20.0,
+) -> Iterator[Server]:
+    """Start ``uvicorn app`` on a free port, wait until it accepts connections, and stop it afterwards.
+
+    Args:
+        app: The ``module:attribute`` import string.
+        args: Extra uvicorn command-line arguments (``--workers 2``...).
+        env: Extra environment variables for the server.
+        timeout: How long to wait for the server to accept connections.
+    """
+    port = free_port()
+    full_env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", **(env or {})}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args],
+        cwd=ROOT,
+        env=full_env,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not port_open("127.0.0.1", port, timeout=0.2):
+            if proc.poll() is not None:
+                raise RuntimeError(f"uvicorn {app} exited with {proc.returncode} before accepting connections")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn {app} did not accept connections within {timeout} s")
+            time.sleep(0.05)
+        yield Server(proc, port)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
