@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from zephyr.exceptions import FastAPIError
+from zephyr.security.jwt import ExpiredTokenError, InvalidTokenError, JWTCodec, JWTKey
+
+SECRET = "a-test-secret-that-is-long-enough-for-hs256-hs384-and-hs512-alike!"
+
+# A syntactically valid RSA public key (2048-bit, generated once for these tests).
+RSA_PUBLIC_PEM = """-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo
+4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u
++qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyeh
+kd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ
+0iT9wCS0DRTXu269V264Vf/3jvredZiKRkgwlL9xNAwxXFg0x/XFw005UWVRIkdg
+cKWTjpBP2dPwVZ4WWC+9aGVd+Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbc
+mwIDAQAB
+-----END PUBLIC KEY-----
+"""
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def forge(header: dict[str, Any], payload: dict[str, Any], secret: bytes | None) -> str:
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(payload).encode())}"
+    signature = b"" if secret is None else hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(signature)}"
+
+
+def test_roundtrip_sets_registered_claims() -> None:
+    codec = JWTCodec(SECRET, issuer="https://issuer.test", audience="api", expires_in=60)
+    before = int(time.time())
+    token = codec.encode({"scope": "read"}, subject="alice")
+    claims = codec.decode(token)
+    assert claims["sub"] == "alice"
+    assert claims["scope"] == "read"
+    assert claims["iss"] == "https://issuer.test"
+    assert claims["aud"] == "api"
+    assert before <= claims["iat"] <= int(time.time())
+    assert claims["exp"] == claims["iat"] + 60
+
+
+def test_expired_token_is_refused() -> None:
+    codec = JWTCodec(SECRET)
+    token = codec.encode(subject="alice", expires_in=-5)
+    with pytest.raises(ExpiredTokenError):
+        codec.decode(token)
+
+
+def test_leeway_accepts_recently_expired_token() -> None:
+    issuer = JWTCodec(SECRET)
+    token = issuer.encode(subject="alice", expires_in=-5)
+    assert JWTCodec(SECRET, leeway=timedelta(seconds=30)).decode(token)["sub"] == "alice"
+    with pytest.raises(ExpiredTokenError):
+        JWTCodec(SECRET, leeway=1).decode(token)
+
+
+def test_not_before_in_future_is_refused() -> None:
+    codec = JWTCodec(SECRET)
+    token = codec.encode(subject="alice", not_before=timedelta(seconds=60))
+    with pytest.raises(InvalidTokenError, match="ImmatureSignatureError"):
+        codec.decode(token)
+    assert JWTCodec(SECRET, leeway=120).decode(token)["sub"] == "alice"
+
+
+def test_audience_mismatch_is_refused() -> None:
+    token = JWTCodec(SECRET, audience="other").encode(subject="alice")
+    with pytest.raises(InvalidTokenError, match="InvalidAudienceError"):
+        JWTCodec(SECRET, audience="api").decode(token)
+    # A token with an audience is refused by a codec that expects none.
+    with pytest.raises(InvalidTokenError, match="InvalidAudienceError"):
+        JWTCodec(SECRET).decode(token)
+    # A list of accepted audiences.
+    assert JWTCodec(SECRET, audience=["api", "other"]).decode(token)["aud"] == "other"
+
+
+def test_issuer_mismatch_is_refused() -> None:
+    token = JWTCodec(SECRET, issuer="https://evil.test").encode(subject="alice")
+    with pytest.raises(InvalidTokenError, match="InvalidIssuerError"):
+        JWTCodec(SECRET, issuer="https://issuer.test").decode(token)
+
+
+def test_missing_exp_is_refused_by_default() -> None:
+    token = JWTCodec(SECRET, expires_in=None).encode(subject="alice")
+    with pytest.raises(InvalidTokenError, match="MissingRequiredClaimError"):
+        JWTCodec(SECRET).decode(token)
+    assert JWTCodec(SECRET, required_claims=()).decode(token)["sub"] == "alice"
+
+
+def test_alg_none_is_refused() -> None:
+    codec = JWTCodec(SECRET)
+    token = forge({"alg": "none", "typ": "JWT"}, {"sub": "mallory", "exp": int(time.time()) + 60}, None)
+    with pytest.raises(InvalidTokenError, match="algorithm 'none' refused"):
+        codec.decode(token)
+    with pytest.raises(FastAPIError, match="'none' is never accepted"):
+        JWTKey(SECRET, algorithm="none")
+
+
+def test_unexpected_algorithm_is_refused() -> None:
+    token = JWTCodec(SECRET, algorithm="HS512").encode(subject="alice")
+    with pytest.raises(InvalidTokenError, match="algorithm 'HS512' refused"):
+        JWTCodec(SECRET, algorithm="HS256").decode(token)
+
+
+def test_hs_rs_key_confusion_is_refused() -> None:
+    # The verifier trusts an RSA public key; the attacker signs HS256 with that public key as the HMAC secret.
+    codec = JWTCodec(keys=[JWTKey(public_key=RSA_PUBLIC_PEM, algorithm="RS256")])
+    token = forge(
+        {"alg": "HS256", "typ": "JWT"}, {"sub": "mallory", "exp": int(time.time()) + 60}, RSA_PUBLIC_PEM.encode()
+    )
+    with pytest.raises(InvalidTokenError, match="algorithm 'HS256' refused; key None accepts only 'RS256'"):
+        codec.decode(token)
+    # And a public key can never be configured as an HMAC secret.
+    with pytest.raises(FastAPIError, match="HMAC secret"):
+        JWTCodec(RSA_PUBLIC_PEM, algorithm="HS256")
+
+
+def test_tampered_signature_is_refused() -> None:
+    codec = JWTCodec(SECRET)
+    token = codec.encode(subject="alice")
+    head, payload, signature = token.split(".")
+    forged_payload = b64(json.dumps({"sub": "mallory", "exp": int(time.time()) + 60}).encode())
+    with pytest.raises(InvalidTokenError, match="InvalidSignatureError"):
+        codec.decode(f"{head}.{forged_payload}.{signature}")
+    flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
+    with pytest.raises(InvalidTokenError):
+        codec.decode(f"{head}.{payload}.{flipped}")
+    with pytest.raises(InvalidTokenError, match="InvalidSignatureError"):
+        JWTCodec("another-secret-of-reasonable-length-" * 2).decode(token)
+
+
+def test_kid_rotation_signs_with_current_and_verifies_with_any() -> None:
+    old = JWTCodec(keys=[JWTKey("old-secret-xxxxxxxxxxxxxxxxxxxxxxxxx", kid="k1")])
+    old_token = old.encode(subject="alice")
+    rotated = JWTCodec(
+        keys=[
+            JWTKey("old-secret-xxxxxxxxxxxxxxxxxxxxxxxxx", kid="k1"),
+            JWTKey("new-secret-yyyyyyyyyyyyyyyyyyyyyyy", kid="k2"),
+        ],
+        current_kid="k2",
+    )
+    new_token = rotated.encode(subject="bob")
+    import jwt
+
+    assert jwt.get_unverified_header(new_token)["kid"] == "k2"
+    assert rotated.decode(old_token)["sub"] == "alice"
+    assert rotated.decode(new_token)["sub"] == "bob"
+    # The old key set does not know k2.
+    with pytest.raises(InvalidTokenError, match="unknown kid 'k2'"):
+        old.decode(new_token)
+
+
+def test_unknown_kid_is_refused() -> None:
+    codec = JWTCodec(keys=[JWTKey(SECRET, kid="k1")])
+    token = forge({"alg": "HS256", "kid": "zzz"}, {"sub": "x", "exp": int(time.time()) + 60}, SECRET.encode())
+    with pytest.raises(InvalidTokenError, match="unknown kid 'zzz'"):
+        codec.decode(token)
+    no_kid = forge({"alg": "HS256"}, {"sub": "x", "exp": int(time.time()) + 60}, SECRET.encode())
+    with pytest.raises(InvalidTokenError, match="no kid"):
+        codec.decode(no_kid)
+
+
+def test_malformed_and_oversized_tokens_are_refused() -> None:
+    codec = JWTCodec(SECRET, max_token_size=100)
+    with pytest.raises(InvalidTokenError, match="malformed"):
+        codec.decode("not-a-token")
+    with pytest.raises(InvalidTokenError, match="exceeds max_token_size=100"):
+        codec.decode("a" * 101)
+
+
+def test_configuration_errors() -> None:
+    with pytest.raises(FastAPIError, match="needs a key"):
+        JWTCodec()
+    with pytest.raises(FastAPIError, match="kid='a'"):
+        JWTCodec(keys=[JWTKey(SECRET, kid="a"), JWTKey(SECRET, kid="a")])
+    with pytest.raises(FastAPIError, match="current_kid='b'"):
+        JWTCodec(keys=[JWTKey(SECRET, kid="a")], current_kid="b")
+    with pytest.raises(FastAPIError, match="kid on every key"):
+        JWTCodec(keys=[JWTKey(SECRET), JWTKey(SECRET, kid="a")])
+    with pytest.raises(FastAPIError, match="empty HMAC secret"):
+        JWTKey("")
+    verify_only = JWTCodec(keys=[JWTKey(public_key=RSA_PUBLIC_PEM, algorithm="RS256")])
+    with pytest.raises(FastAPIError, match="verify-only"):
+        verify_only.encode(subject="x")
+
+
+def test_rs256_roundtrip_when_cryptography_is_installed() -> None:
+    pytest.importorskip("cryptography")
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    signer = JWTCodec(keys=[JWTKey(private, algorithm="RS256", kid="rsa1")])
+    verifier = JWTCodec(keys=[JWTKey(public_key=private.public_key(), algorithm="RS256", kid="rsa1")])
+    token = signer.encode(subject="alice")
+    assert signer.decode(token)["sub"] == "alice"
+    assert verifier.decode(token)["sub"] == "alice"
