@@ -1,0 +1,220 @@
+"""Offline assets for the docs pages: Swagger UI's files served by the app itself.
+
+Choice of package: ``swagger-ui-bundle-v2`` (Apache-2.0, maintained fork of spec-first's ``swagger-ui-bundle``,
+tracks Swagger UI 5.x; it ships ``swagger-ui-bundle.js``, ``swagger-ui.css`` and the favicons under
+``swagger_ui_bundle.swagger_ui_path``). Its only dependency is Jinja2, which the ``standard`` extra installs anyway.
+No maintained PyPI package ships ReDoc or Scalar without a framework attached (``drf-spectacular-sidecar`` ships
+ReDoc but requires Django), so ReDoc and Scalar always load from the jsDelivr CDN, as in FastAPI.
+
+The app mounts ``docs_static_app`` (for example at ``/_zephyr/docs-static``) and asks ``default_asset_urls(prefix)``
+for the URLs to put in the pages: local ones when the package is importable, the CDN ones otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from collections.abc import Mapping
+from pathlib import Path
+
+import anyio
+
+from zephyr.types import Receive, Scope, Send
+
+__all__ = (
+    "FAVICON_CDN_URL",
+    "REDOC_JS_CDN_URL",
+    "SCALAR_JS_CDN_URL",
+    "SWAGGER_CSS_CDN_URL",
+    "SWAGGER_JS_CDN_URL",
+    "DocsStaticApp",
+    "default_asset_urls",
+    "docs_static_app",
+    "local_assets",
+)
+
+SWAGGER_JS_CDN_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
+SWAGGER_CSS_CDN_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"
+REDOC_JS_CDN_URL = "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js"
+SCALAR_JS_CDN_URL = "https://cdn.jsdelivr.net/npm/@scalar/api-reference"
+FAVICON_CDN_URL = "https://fastapi.tiangolo.com/img/favicon.png"
+
+_PACKAGE = "swagger_ui_bundle"
+
+# The only files ever served: a request for any other name is a 404, so no path can leave the package directory.
+_CONTENT_TYPES: dict[str, bytes] = {
+    "swagger-ui-bundle.js": b"text/javascript; charset=utf-8",
+    "swagger-ui-bundle.js.map": b"application/json",
+    "swagger-ui.css": b"text/css; charset=utf-8",
+    "swagger-ui.css.map": b"application/json",
+    "favicon-32x32.png": b"image/png",
+    "favicon-16x16.png": b"image/png",
+}
+
+_CACHE_CONTROL = b"public, max-age=31536000, immutable"
+
+
+def _bundle_directory(package: str) -> Path | None:
+    if importlib.util.find_spec(package) is None:
+        return None
+    module = importlib.import_module(package)
+    location = getattr(module, "swagger_ui_path", None)
+    if location is None:
+        return None
+    directory = Path(str(location))
+    return directory if directory.is_dir() else None
+
+
+def local_assets(package: str = _PACKAGE) -> dict[str, Path] | None:
+    """Find the Swagger UI files shipped by ``swagger-ui-bundle-v2``.
+
+    Args:
+        package: The import name of the package to look in (tests pass another name to simulate its absence).
+
+    Returns:
+        File name -> path for every known file present, or ``None`` when the package is not installed or lacks
+        ``swagger-ui-bundle.js`` or ``swagger-ui.css``.
+    """
+    directory = _bundle_directory(package)
+    if directory is None:
+        return None
+    found = {name: directory / name for name in _CONTENT_TYPES if (directory / name).is_file()}
+    if "swagger-ui-bundle.js" not in found or "swagger-ui.css" not in found:
+        return None
+    return found
+
+
+def _version_tag(assets: Mapping[str, Path]) -> str:
+    # The directory is named after the Swagger UI release (``swagger-ui-5.31.0``): a new release gets new URLs,
+    # which is what makes the year-long immutable caching safe.
+    return assets["swagger-ui-bundle.js"].parent.name.rpartition("-")[2] or "0"
+
+
+def default_asset_urls(static_prefix: str, assets: Mapping[str, Path] | None = None) -> dict[str, str]:
+    """Return the asset URLs for the docs pages: local under ``static_prefix`` when possible, else the CDN's.
+
+    Example:
+        ```python
+        urls = default_asset_urls("/_zephyr/docs-static")
+        get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="API",
+            swagger_js_url=urls["swagger_js_url"],
+            swagger_css_url=urls["swagger_css_url"],
+            swagger_favicon_url=urls["swagger_favicon_url"],
+        )
+        ```
+
+    Args:
+        static_prefix: The path where ``docs_static_app`` is mounted (including any ``root_path``).
+        assets: The files to use; defaults to ``local_assets()``.
+
+    Returns:
+        A dict with ``swagger_js_url``, ``swagger_css_url``, ``swagger_favicon_url``, ``redoc_js_url``,
+        ``redoc_favicon_url`` and ``scalar_js_url``.
+    """
+    if assets is None:
+        assets = local_assets()
+    urls = {
+        "swagger_js_url": SWAGGER_JS_CDN_URL,
+        "swagger_css_url": SWAGGER_CSS_CDN_URL,
+        "swagger_favicon_url": FAVICON_CDN_URL,
+        "redoc_js_url": REDOC_JS_CDN_URL,
+        "redoc_favicon_url": FAVICON_CDN_URL,
+        "scalar_js_url": SCALAR_JS_CDN_URL,
+    }
+    if not assets:
+        return urls
+    prefix = static_prefix.rstrip("/")
+    query = f"?v={_version_tag(assets)}"
+    urls["swagger_js_url"] = f"{prefix}/swagger-ui-bundle.js{query}"
+    urls["swagger_css_url"] = f"{prefix}/swagger-ui.css{query}"
+    if "favicon-32x32.png" in assets:
+        favicon = f"{prefix}/favicon-32x32.png{query}"
+        urls["swagger_favicon_url"] = favicon
+        urls["redoc_favicon_url"] = favicon
+    return urls
+
+
+class _File:
+    __slots__ = ("content_type", "etag", "path", "size")
+
+    def __init__(self, path: Path, content_type: bytes) -> None:
+        stat = path.stat()
+        self.path = path
+        self.size = stat.st_size
+        self.content_type = content_type
+        digest = hashlib.blake2b(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode(), digest_size=8).hexdigest()
+        self.etag = f'"{digest}"'.encode()
+
+
+async def _send_plain(send: Send, status: int, text: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(text)).encode()),
+        *(extra or ()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": text})
+
+
+class DocsStaticApp:
+    """ASGI app that serves the offline Swagger UI files by name, with immutable cache headers.
+
+    Only the names in ``local_assets()`` are served; any other path is a 404. ``GET`` and ``HEAD`` are allowed,
+    ``If-None-Match`` answers 304. The files are located on the first request, not at import.
+
+    Args:
+        assets: File name -> path; defaults to ``local_assets()`` (resolved on the first request).
+    """
+
+    __slots__ = ("_assets", "_files")
+
+    def __init__(self, assets: Mapping[str, Path] | None = None) -> None:
+        self._assets = assets
+        self._files: dict[str, _File] | None = None
+
+    def _load(self) -> dict[str, _File]:
+        assets = self._assets if self._assets is not None else (local_assets() or {})
+        files = {
+            name: _File(path, _CONTENT_TYPES.get(name, b"application/octet-stream")) for name, path in assets.items()
+        }
+        self._files = files
+        return files
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            # lifespan and websocket scopes have nothing to do here
+            return
+        files = self._files if self._files is not None else self._load()
+        path: str = scope["path"]
+        root_path: str = scope.get("root_path", "")
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path) :]
+        file = files.get(path[1:]) if path.startswith("/") and path.count("/") == 1 else None
+        if file is None:
+            await _send_plain(send, 404, b"Not Found")
+            return
+        method = scope["method"]
+        if method not in ("GET", "HEAD"):
+            await _send_plain(send, 405, b"Method Not Allowed", [(b"allow", b"GET, HEAD")])
+            return
+        await self._send_file(scope, send, file, head=method == "HEAD")
+
+    async def _send_file(self, scope: Scope, send: Send, file: _File, *, head: bool) -> None:
+        headers = [(b"etag", file.etag), (b"cache-control", _CACHE_CONTROL)]
+        for key, value in scope["headers"]:
+            if key == b"if-none-match" and file.etag in (tag.strip() for tag in value.split(b",")):
+                await send({"type": "http.response.start", "status": 304, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
+                return
+        # read before answering, so content-length is the length of what is actually sent
+        body = b"" if head else await anyio.Path(file.path).read_bytes()
+        size = file.size if head else len(body)
+        headers += [(b"content-type", file.content_type), (b"content-length", str(size).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+docs_static_app = DocsStaticApp()
+"""The app to mount for the offline docs assets (Swagger UI files from ``swagger-ui-bundle-v2``)."""
