@@ -1,0 +1,339 @@
+"""Form body parsing (``application/x-www-form-urlencoded`` and ``multipart/form-data``) on python-multipart.
+
+python-multipart is an optional dependency, imported on the first form parse. The body is consumed as a stream:
+field values are held in memory up to ``max_part_size``, files go to ``SpooledTemporaryFile`` objects that move
+to disk past 1 MiB, so memory stays bounded however large the upload. Every malformed body or exceeded limit is
+an ``HTTPException(400)`` whose detail matches Starlette's message.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import AsyncGenerator
+from tempfile import SpooledTemporaryFile
+from types import ModuleType
+from typing import Any, BinaryIO, cast
+from urllib.parse import unquote_plus
+
+from zephyr.datastructures import FormData, Headers, UploadFile
+from zephyr.exceptions import HTTPException, MissingDependencyError
+
+__all__ = ("SPOOL_MAX_SIZE", "import_multipart", "parse_multipart", "parse_urlencoded")
+
+SPOOL_MAX_SIZE = 1024 * 1024
+"""Uploaded files stay in memory up to this many bytes, then roll over to a temporary file on disk."""
+
+_MAX_HEADER_BYTES = 64 * 1024
+"""The most bytes of headers one part may have (python-multipart releases before 0.0.2x do not bound them)."""
+
+
+def import_multipart() -> tuple[ModuleType, Any, type[Exception]]:
+    """Import python-multipart: its module, ``parse_options_header`` and ``FormParserError``.
+
+    Returns:
+        The three objects.
+
+    Raises:
+        MissingDependencyError: When python-multipart is not installed.
+    """
+    try:
+        import python_multipart as multipart
+        from python_multipart.exceptions import FormParserError
+        from python_multipart.multipart import parse_options_header
+    except ModuleNotFoundError:
+        try:
+            # Releases before 0.0.13 install the module as "multipart"; another package also uses that name,
+            # so check for the parser classes python-multipart provides.
+            import multipart  # type: ignore[no-redef]
+            from multipart.exceptions import FormParserError  # type: ignore[no-redef]
+            from multipart.multipart import parse_options_header  # type: ignore[no-redef]
+        except (ModuleNotFoundError, ImportError):
+            raise MissingDependencyError("python-multipart", "multipart", "form parsing") from None
+        if not hasattr(multipart, "MultipartParser"):  # pragma: no cover - needs the other "multipart" package
+            raise MissingDependencyError("python-multipart", "multipart", "form parsing") from None
+    return multipart, parse_options_header, FormParserError
+
+
+def _bad_request(detail: str) -> HTTPException:
+    return HTTPException(status_code=400, detail=detail)
+
+
+def _decode(data: bytes | bytearray, charset: str) -> str:
+    try:
+        return data.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return data.decode("latin-1")
+
+
+class _UrlencodedCollector:
+    __slots__ = ("fields", "items", "max_fields", "max_part_size", "name", "size", "value")
+
+    def __init__(self, max_fields: int | float, max_part_size: int) -> None:
+        self.max_fields = max_fields
+        self.max_part_size = max_part_size
+        self.items: list[tuple[str, str | UploadFile]] = []
+        self.fields = 0
+        self.size = 0
+        self.name = bytearray()
+        self.value = bytearray()
+
+    def _too_large(self) -> HTTPException:
+        return _bad_request(f"Field exceeded maximum size of {int(self.max_part_size / 1024)}KB.")
+
+    def on_field_start(self) -> None:
+        self.size = 0
+        self.name = bytearray()
+        self.value = bytearray()
+
+    def on_field_name(self, data: bytes, start: int, end: int) -> None:
+        self.size += end - start
+        if self.size > self.max_part_size:
+            raise self._too_large()
+        self.name += data[start:end]
+
+    def on_field_data(self, data: bytes, start: int, end: int) -> None:
+        self.size += end - start
+        if self.size > self.max_part_size:
+            raise self._too_large()
+        self.value += data[start:end]
+
+    def on_field_end(self) -> None:
+        self.fields += 1
+        if self.fields > self.max_fields:
+            raise _bad_request(f"Too many fields. Maximum number of fields is {self.max_fields}.")
+        self.items.append((unquote_plus(self.name.decode("latin-1")), unquote_plus(self.value.decode("latin-1"))))
+
+
+async def parse_urlencoded(
+    stream: AsyncGenerator[bytes, None], *, max_fields: int | float = 1000, max_part_size: int = 1024 * 1024
+) -> FormData:
+    """Parse an ``application/x-www-form-urlencoded`` body.
+
+    Args:
+        stream: The body chunks (closed before returning).
+        max_fields: The most fields accepted.
+        max_part_size: The largest field (name plus value), in bytes.
+
+    Returns:
+        The fields, in order.
+
+    Raises:
+        HTTPException: 400 when a limit is exceeded.
+        MissingDependencyError: When python-multipart is not installed.
+    """
+    try:
+        multipart, _, _ = import_multipart()
+        collector = _UrlencodedCollector(max_fields, max_part_size)
+        parser = multipart.QuerystringParser(
+            {
+                "on_field_start": collector.on_field_start,
+                "on_field_name": collector.on_field_name,
+                "on_field_data": collector.on_field_data,
+                "on_field_end": collector.on_field_end,
+            }
+        )
+        async for chunk in stream:
+            parser.write(chunk)
+        parser.finalize()
+    finally:
+        await stream.aclose()
+    return FormData(collector.items)
+
+
+class _Part:
+    __slots__ = ("disposition", "file", "header_bytes", "headers", "name", "value")
+
+    def __init__(self) -> None:
+        self.disposition: bytes | None = None
+        self.name = ""
+        self.value = bytearray()
+        self.file: UploadFile | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.header_bytes = 0
+
+
+class _MultipartCollector:
+    """Receives python-multipart's callbacks; file data is queued for async writing after each chunk."""
+
+    __slots__ = (
+        "charset",
+        "fields",
+        "files",
+        "header_name",
+        "header_value",
+        "items",
+        "max_fields",
+        "max_files",
+        "max_part_size",
+        "opened",
+        "parse_options_header",
+        "part",
+        "pending_seeks",
+        "pending_writes",
+    )
+
+    def __init__(
+        self,
+        parse_options_header: Any,
+        charset: str,
+        max_files: int | float,
+        max_fields: int | float,
+        max_part_size: int,
+    ) -> None:
+        self.parse_options_header = parse_options_header
+        self.charset = charset
+        self.max_files = max_files
+        self.max_fields = max_fields
+        self.max_part_size = max_part_size
+        self.items: list[tuple[str, str | UploadFile]] = []
+        self.files = 0
+        self.fields = 0
+        self.part = _Part()
+        self.header_name = b""
+        self.header_value = b""
+        self.pending_writes: list[tuple[UploadFile, bytes]] = []
+        self.pending_seeks: list[UploadFile] = []
+        self.opened: list[SpooledTemporaryFile[bytes]] = []
+
+    def on_part_begin(self) -> None:
+        self.part = _Part()
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        part = self.part
+        if part.file is not None:
+            self.pending_writes.append((part.file, data[start:end]))
+            return
+        if len(part.value) + (end - start) > self.max_part_size:
+            raise _bad_request(f"Part exceeded maximum size of {int(self.max_part_size / 1024)}KB.")
+        part.value += data[start:end]
+
+    def on_part_end(self) -> None:
+        part = self.part
+        if part.file is None:
+            self.items.append((part.name, _decode(part.value, self.charset)))
+        else:
+            # Listed now; its pending writes and the rewind happen before parse_multipart returns.
+            self.pending_seeks.append(part.file)
+            self.items.append((part.name, part.file))
+
+    def _count_header_bytes(self, size: int) -> None:
+        self.part.header_bytes += size
+        if self.part.header_bytes > _MAX_HEADER_BYTES:
+            raise _bad_request("Invalid multipart data.")
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._count_header_bytes(end - start)
+        self.header_name += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._count_header_bytes(end - start)
+        self.header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        name = self.header_name.lower()
+        if name == b"content-disposition":
+            self.part.disposition = self.header_value
+        self.part.headers.append((name, self.header_value))
+        self.header_name = b""
+        self.header_value = b""
+
+    def on_headers_finished(self) -> None:
+        part = self.part
+        _, options = self.parse_options_header(part.disposition)
+        try:
+            part.name = _decode(options[b"name"], self.charset)
+        except KeyError:
+            raise _bad_request('The Content-Disposition header field "name" must be provided.') from None
+        if b"filename" in options:
+            self.files += 1
+            if self.files > self.max_files:
+                raise _bad_request(f"Too many files. Maximum number of files is {self.max_files}.")
+            spool: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)  # noqa: SIM115 - lives in the form
+            self.opened.append(spool)
+            part.file = UploadFile(
+                file=cast("BinaryIO", spool),
+                size=0,
+                filename=_decode(options[b"filename"], self.charset),
+                headers=Headers(raw=part.headers),
+            )
+        else:
+            self.fields += 1
+            if self.fields > self.max_fields:
+                raise _bad_request(f"Too many fields. Maximum number of fields is {self.max_fields}.")
+
+    async def flush(self) -> None:
+        for upload, data in self.pending_writes:
+            await upload.write(data)
+        self.pending_writes.clear()
+        for upload in self.pending_seeks:
+            await upload.seek(0)
+        self.pending_seeks.clear()
+
+
+def _charset(params: dict[bytes, bytes]) -> str:
+    charset = params.get(b"charset", b"utf-8").decode("latin-1")
+    try:
+        return codecs.lookup(charset).name
+    except LookupError:
+        return "latin-1"
+
+
+async def parse_multipart(
+    content_type: str,
+    stream: AsyncGenerator[bytes, None],
+    *,
+    max_files: int | float = 1000,
+    max_fields: int | float = 1000,
+    max_part_size: int = 1024 * 1024,
+) -> FormData:
+    """Parse a ``multipart/form-data`` body; file parts become ``UploadFile`` objects, rewound to the start.
+
+    Args:
+        content_type: The request's ``Content-Type`` header (with the boundary).
+        stream: The body chunks (closed before returning).
+        max_files: The most file parts accepted.
+        max_fields: The most non-file parts accepted.
+        max_part_size: The largest non-file part, in bytes.
+
+    Returns:
+        The fields and files, in order.
+
+    Raises:
+        HTTPException: 400 when the body is malformed or a limit is exceeded.
+        MissingDependencyError: When python-multipart is not installed.
+    """
+    try:
+        multipart, parse_options_header, form_parser_error = import_multipart()
+        _, params = parse_options_header(content_type)
+        boundary = params.get(b"boundary")
+        if boundary is None:
+            raise _bad_request("Missing boundary in multipart.")
+        collector = _MultipartCollector(parse_options_header, _charset(params), max_files, max_fields, max_part_size)
+        try:
+            parser = multipart.MultipartParser(
+                boundary,
+                {
+                    "on_part_begin": collector.on_part_begin,
+                    "on_part_data": collector.on_part_data,
+                    "on_part_end": collector.on_part_end,
+                    "on_header_field": collector.on_header_field,
+                    "on_header_value": collector.on_header_value,
+                    "on_header_end": collector.on_header_end,
+                    "on_headers_finished": collector.on_headers_finished,
+                },
+            )
+            async for chunk in stream:
+                parser.write(chunk)
+                # Callbacks are synchronous; file writes may need a thread, so they run here, between chunks.
+                await collector.flush()
+            parser.finalize()
+            await collector.flush()
+        except BaseException as exc:
+            for spool in collector.opened:
+                spool.close()
+            if isinstance(exc, form_parser_error):
+                raise _bad_request("Invalid multipart data.") from exc
+            raise
+    finally:
+        await stream.aclose()
+    return FormData(collector.items)

@@ -1,0 +1,545 @@
+"""The incoming request: a thin, lazy view over the ASGI ``scope`` and ``receive`` channel.
+
+``HTTPConnection`` holds what HTTP requests and WebSockets share (URL, headers, query, cookies, client, state, session,
+``url_for``); ``Request`` adds the method and the body: ``stream()``, ``body()``, ``json()`` and ``form()``. Every
+property is computed on first access and cached, so an endpoint pays only for what it reads.
+
+Example:
+    ```python
+    @app.post("/echo")
+    async def echo(request: Request) -> dict[str, object]:
+        return {"path": request.url.path, "body": (await request.body()).decode()}
+    ```
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncGenerator, Coroutine, Generator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, cast
+
+import anyio
+from typing_extensions import TypeVar
+
+from zephyr.datastructures import URL, Address, FormData, Headers, QueryParams, State
+from zephyr.exceptions import ZephyrError
+from zephyr.types import Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+__all__ = (
+    "ClientDisconnect",
+    "HTTPConnection",
+    "MiddlewareNotInstalledError",
+    "Request",
+    "cookie_parser",
+    "empty_receive",
+    "empty_send",
+)
+
+StateT = TypeVar("StateT", bound="Mapping[str, Any] | State", default=State)
+
+_SERVER_PUSH_HEADERS = ("accept", "accept-encoding", "accept-language", "cache-control", "user-agent")
+_COOKIE_ESCAPE = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))")
+
+
+class ClientDisconnect(Exception):  # noqa: N818 - Starlette's name, kept for drop-in compatibility
+    """The client went away (``http.disconnect``) while the request body was being read."""
+
+
+class MiddlewareNotInstalledError(ZephyrError, AssertionError):
+    """``request.session``, ``.auth`` or ``.user`` was read, but the middleware that provides it is not installed.
+
+    It subclasses ``AssertionError`` because Starlette raises one here, and code may catch that.
+    """
+
+
+def _unescape_cookie(match: re.Match[str]) -> str:
+    octal, char = match.groups()
+    return chr(int(octal, 8)) if octal else char
+
+
+def cookie_parser(cookie_string: str) -> dict[str, str]:
+    """Parse a ``Cookie`` header into a dict, as browsers send it rather than as RFC 6265 says.
+
+    Chunks are split on ``;``; a chunk without ``=`` is a value with an empty name; double-quoted values are
+    unquoted (backslash and octal escapes).
+
+    Args:
+        cookie_string: The header value.
+
+    Returns:
+        The cookies, later duplicates winning.
+    """
+    cookies: dict[str, str] = {}
+    for chunk in cookie_string.split(";"):
+        key, sep, value = chunk.partition("=")
+        if not sep:
+            key, value = "", chunk
+        key = key.strip()
+        value = value.strip()
+        if key or value:
+            if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+                value = _COOKIE_ESCAPE.sub(_unescape_cookie, value[1:-1])
+            cookies[key] = value
+    return cookies
+
+
+class HTTPConnection(Mapping[str, Any], Generic[StateT]):
+    """What HTTP requests and WebSocket connections share; a read-only mapping over the ASGI scope.
+
+    Args:
+        scope: The ASGI scope (``type`` ``"http"`` or ``"websocket"``).
+        receive: Ignored here; ``Request`` and ``WebSocket`` keep it.
+
+    Raises:
+        ValueError: When the scope is neither HTTP nor WebSocket.
+    """
+
+    # "__dict__" keeps arbitrary attributes working (middleware sets some); CPython creates it only when used.
+    __slots__ = ("__dict__", "_base_url", "_cookies", "_headers", "_query_params", "_state", "_url", "scope")
+
+    scope: Scope
+    _base_url: URL
+    _cookies: dict[str, str]
+    _headers: Headers
+    _query_params: QueryParams
+    _state: State
+    _url: URL
+
+    def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            raise ValueError(
+                f"{self.__class__.__name__} needs an 'http' or 'websocket' scope, got type {scope['type']!r}."
+            )
+        self.scope = scope
+
+    def __getitem__(self, key: str) -> Any:
+        return self.scope[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+    # Two connections are equal only when they are the same object, not when their scopes are equal.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    @property
+    def app(self) -> Any:
+        """The application that received the request (``scope["app"]``)."""
+        return self.scope["app"]
+
+    @property
+    def url(self) -> URL:
+        """The full URL of the request."""
+        try:
+            return self._url
+        except AttributeError:
+            self._url = URL(scope=self.scope)
+            return self._url
+
+    @property
+    def base_url(self) -> URL:
+        """The URL of the application root (the top-level ``root_path``, even inside a mount), ending in ``/``."""
+        try:
+            return self._base_url
+        except AttributeError:
+            scope = dict(self.scope)
+            # Inside a mount, url_for still builds from the top-level app's root path.
+            root_path = scope.get("app_root_path", scope.get("root_path", ""))
+            scope["path"] = root_path if root_path.endswith("/") else root_path + "/"
+            scope["query_string"] = b""
+            scope["root_path"] = root_path
+            self._base_url = URL(scope=scope)
+            return self._base_url
+
+    @property
+    def headers(self) -> Headers:
+        """The request headers (case-insensitive; decoded lazily)."""
+        try:
+            return self._headers
+        except AttributeError:
+            self._headers = Headers(scope=self.scope)
+            return self._headers
+
+    @property
+    def query_params(self) -> QueryParams:
+        """The parsed query string."""
+        try:
+            return self._query_params
+        except AttributeError:
+            self._query_params = QueryParams(self.scope["query_string"])
+            return self._query_params
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        """The parameters matched from the path by the router."""
+        path_params: dict[str, Any] = self.scope.get("path_params", {})
+        return path_params
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The cookies sent in ``Cookie`` headers."""
+        try:
+            return self._cookies
+        except AttributeError:
+            cookies: dict[str, str] = {}
+            for name, value in self.scope["headers"]:
+                if name == b"cookie":
+                    cookies.update(cookie_parser(value.decode("latin-1")))
+            self._cookies = cookies
+            return cookies
+
+    @property
+    def client(self) -> Address | None:
+        """The client's ``(host, port)``, or ``None`` when the server does not say."""
+        host_port = self.scope.get("client")
+        if host_port is not None:
+            return Address(*host_port)
+        return None
+
+    @property
+    def session(self) -> dict[str, Any]:
+        """The session dict set by ``SessionMiddleware``.
+
+        Raises:
+            MiddlewareNotInstalledError: When no session middleware is installed.
+        """
+        try:
+            session: dict[str, Any] = self.scope["session"]
+        except KeyError:
+            raise MiddlewareNotInstalledError(
+                "SessionMiddleware must be installed to access request.session: "
+                "add app.add_middleware(SessionMiddleware, secret_key=...)."
+            ) from None
+        # Sessions that track access (to avoid needless Set-Cookie) expose mark_accessed().
+        mark_accessed = getattr(session, "mark_accessed", None)
+        if mark_accessed is not None:
+            mark_accessed()
+        return session
+
+    @property
+    def auth(self) -> Any:
+        """The credentials set by ``AuthenticationMiddleware``.
+
+        Raises:
+            MiddlewareNotInstalledError: When no authentication middleware is installed.
+        """
+        try:
+            return self.scope["auth"]
+        except KeyError:
+            raise MiddlewareNotInstalledError(
+                "AuthenticationMiddleware must be installed to access request.auth: "
+                "add app.add_middleware(AuthenticationMiddleware, backend=...)."
+            ) from None
+
+    @property
+    def user(self) -> Any:
+        """The user set by ``AuthenticationMiddleware``.
+
+        Raises:
+            MiddlewareNotInstalledError: When no authentication middleware is installed.
+        """
+        try:
+            return self.scope["user"]
+        except KeyError:
+            raise MiddlewareNotInstalledError(
+                "AuthenticationMiddleware must be installed to access request.user: "
+                "add app.add_middleware(AuthenticationMiddleware, backend=...)."
+            ) from None
+
+    @property
+    def state(self) -> StateT:
+        """Per-request state: attributes stored in ``scope["state"]`` (which starts as a copy of lifespan state)."""
+        try:
+            return cast("StateT", self._state)
+        except AttributeError:
+            self._state = State(self.scope.setdefault("state", {}))
+            return cast("StateT", self._state)
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        """Build the absolute URL of the route called ``name``.
+
+        Args:
+            name: The route's name.
+            **path_params: Values for the route's path parameters.
+
+        Returns:
+            The absolute URL, on this request's base URL.
+
+        Raises:
+            RuntimeError: When the scope has neither a router nor an app to look the name up in.
+        """
+        provider = self.scope.get("router") or self.scope.get("app")
+        if provider is None:
+            raise RuntimeError(
+                f"url_for({name!r}) needs scope['router'] or scope['app']; call it inside a Zephyr app or router."
+            )
+        url_path = provider.url_path_for(name, **path_params)
+        return cast("URL", url_path.make_absolute_url(base_url=self.base_url))
+
+
+async def empty_receive() -> NoReturn:
+    """The ``receive`` of a request built without one: reading the body is an error.
+
+    Raises:
+        RuntimeError: Always.
+    """
+    raise RuntimeError("Receive channel has not been made available: build the Request with scope and receive.")
+
+
+async def empty_send(message: Message) -> NoReturn:
+    """The ``send`` of a request built without one: sending is an error.
+
+    Raises:
+        RuntimeError: Always.
+    """
+    raise RuntimeError("Send channel has not been made available: build the Request with scope, receive and send.")
+
+
+class _FormResult:
+    """What ``Request.form()`` returns: await it, or use it as an async context manager that closes the form."""
+
+    __slots__ = ("_coroutine", "_form")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, FormData]) -> None:
+        self._coroutine = coroutine
+        self._form: FormData | None = None
+
+    def __await__(self) -> Generator[Any, None, FormData]:
+        return self._coroutine.__await__()
+
+    async def __aenter__(self) -> FormData:
+        self._form = await self._coroutine
+        return self._form
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self._form is not None:
+            await self._form.close()
+
+
+class Request(HTTPConnection[StateT]):
+    """An HTTP request: the connection plus the method and the body.
+
+    The body can be read once, as a stream (``stream()``) or whole (``body()``, cached, also read by ``json()``
+    and ``form()``). Subclasses may override ``body()`` and store the result in ``self._body``.
+
+    Args:
+        scope: The ASGI HTTP scope.
+        receive: The ASGI receive channel.
+        send: The ASGI send channel (used for server push and early hints).
+
+    Raises:
+        ValueError: When the scope is not an HTTP scope.
+    """
+
+    __slots__ = ("_body", "_form", "_is_disconnected", "_json", "_receive", "_send", "_stream_consumed")
+
+    _body: bytes
+    _json: Any
+    _form: FormData | None
+
+    def __init__(self, scope: Scope, receive: Receive = empty_receive, send: Send = empty_send) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Request needs an 'http' scope, got type {scope['type']!r}; use WebSocket instead.")
+        self.scope = scope
+        self._receive = receive
+        self._send = send
+        self._stream_consumed = False
+        self._is_disconnected = False
+        self._form = None
+
+    @property
+    def method(self) -> str:
+        """The HTTP method, upper-case."""
+        method: str = self.scope["method"]
+        return method
+
+    @property
+    def receive(self) -> Receive:
+        """The ASGI receive channel."""
+        return self._receive
+
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        """Yield the body in chunks as they arrive, ending with ``b""``.
+
+        Yields:
+            The chunks (the cached body as one chunk when it was already read).
+
+        Raises:
+            RuntimeError: When the stream was already consumed.
+            ClientDisconnect: When the client disconnects first.
+        """
+        try:
+            body = self._body
+        except AttributeError:
+            pass
+        else:
+            yield body
+            yield b""
+            return
+        if self._stream_consumed:
+            raise RuntimeError("Stream consumed: the request body can be read only once; use await request.body().")
+        while not self._stream_consumed:
+            message = await self._receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                if not message.get("more_body", False):
+                    self._stream_consumed = True
+                if chunk:
+                    yield chunk
+            elif message["type"] == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect
+        yield b""
+
+    async def body(self) -> bytes:
+        """Read the whole body (once; later calls return the cached bytes).
+
+        Returns:
+            The body.
+
+        Raises:
+            RuntimeError: When the body was already consumed by ``stream()``.
+            ClientDisconnect: When the client disconnects first.
+        """
+        try:
+            return self._body
+        except AttributeError:
+            pass
+        chunks: list[bytes] = []
+        if type(self).stream is not Request.stream:
+            # A subclass transforms the stream; read through it.
+            async for chunk in self.stream():
+                chunks.append(chunk)
+        else:
+            await self._receive_body(chunks)
+        self._body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return self._body
+
+    async def _receive_body(self, chunks: list[bytes]) -> None:
+        if self._stream_consumed:
+            raise RuntimeError("Stream consumed: the request body can be read only once; use await request.body().")
+        receive = self._receive
+        while True:
+            message = await receive()
+            message_type = message["type"]
+            if message_type == "http.request":
+                chunk = message.get("body", b"")
+                if chunk:
+                    chunks.append(chunk)
+                if not message.get("more_body", False):
+                    self._stream_consumed = True
+                    return
+            elif message_type == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect
+
+    async def json(self) -> Any:
+        """Parse the body as JSON (once; cached).
+
+        Returns:
+            The decoded value.
+        """
+        try:
+            return self._json
+        except AttributeError:
+            self._json = json.loads(await self.body())
+            return self._json
+
+    async def _get_form(self, *, max_files: int | float, max_fields: int | float, max_part_size: int) -> FormData:
+        if self._form is None:
+            from zephyr import _multipart
+
+            content_type = self.headers.get("content-type") or ""
+            media_type = content_type.partition(";")[0].strip().lower()
+            if media_type == "multipart/form-data":
+                self._form = await _multipart.parse_multipart(
+                    content_type,
+                    self.stream(),
+                    max_files=max_files,
+                    max_fields=max_fields,
+                    max_part_size=max_part_size,
+                )
+            elif media_type == "application/x-www-form-urlencoded":
+                self._form = await _multipart.parse_urlencoded(
+                    self.stream(), max_fields=max_fields, max_part_size=max_part_size
+                )
+            else:
+                self._form = FormData()
+        return self._form
+
+    def form(
+        self, *, max_files: int | float = 1000, max_fields: int | float = 1000, max_part_size: int = 1024 * 1024
+    ) -> _FormResult:
+        """Parse a url-encoded or multipart body into ``FormData`` (once; cached).
+
+        Await it (``form = await request.form()``) or use it as ``async with request.form() as form:``, which
+        closes the uploaded files at the end. Another content type gives an empty form.
+
+        Args:
+            max_files: The most file parts accepted.
+            max_fields: The most non-file fields accepted.
+            max_part_size: The largest non-file field, in bytes (files spill to disk and are not limited).
+
+        Returns:
+            An awaitable async context manager giving the ``FormData``.
+
+        Raises:
+            HTTPException: 400 when the body is malformed or exceeds a limit.
+            MissingDependencyError: When python-multipart is not installed.
+        """
+        return _FormResult(self._get_form(max_files=max_files, max_fields=max_fields, max_part_size=max_part_size))
+
+    async def close(self) -> None:
+        """Close the uploaded files of the parsed form, if any."""
+        if self._form is not None:
+            await self._form.close()
+
+    async def is_disconnected(self) -> bool:
+        """Whether the client has disconnected, checked without waiting for a message.
+
+        Returns:
+            ``True`` once an ``http.disconnect`` has been received.
+        """
+        if not self._is_disconnected:
+            message: Message = {}
+            # Poll: receive only if a message is ready right now.
+            with anyio.CancelScope() as scope:
+                scope.cancel()
+                message = await self._receive()
+            if message.get("type") == "http.disconnect":
+                self._is_disconnected = True
+        return self._is_disconnected
+
+    async def send_push_promise(self, path: str) -> None:
+        """Ask an HTTP/2 server to push ``path`` (a no-op when the server lacks the extension).
+
+        Args:
+            path: The path to push.
+        """
+        if "http.response.push" in self.scope.get("extensions", {}):
+            raw_headers = [
+                (name.encode("latin-1"), value.encode("latin-1"))
+                for name in _SERVER_PUSH_HEADERS
+                for value in self.headers.getlist(name)
+            ]
+            await self._send({"type": "http.response.push", "path": path, "headers": raw_headers})
+
+    async def send_early_hints(self, link: str, /, *additional_links: str) -> None:
+        """Send a 103 Early Hints response with ``Link`` values (a no-op when the server lacks the extension).
+
+        Args:
+            link: A ``Link`` header value.
+            *additional_links: More values.
+        """
+        if "http.response.early_hint" in self.scope.get("extensions", {}):
+            links = [value.encode("latin-1") for value in (link, *additional_links)]
+            await self._send({"type": "http.response.early_hint", "links": links})
