@@ -1,0 +1,155 @@
+"""Run blocking code from async code without blocking the event loop.
+
+Sync endpoints, dependencies, background tasks and iterators handed to a streaming response all go through these
+helpers, which run the blocking part in AnyIO's worker thread pool (40 threads by default; change it with
+``anyio.to_thread.current_default_thread_limiter().total_tokens = n``).
+
+Example:
+    ```python
+    from zephyr.concurrency import run_in_threadpool
+
+
+    async def handler() -> bytes:
+        return await run_in_threadpool(read_blob, "avatar.png", mode="rb")
+    ```
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AbstractContextManager, asynccontextmanager
+from functools import partial
+from typing import Any, ParamSpec, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from zephyr.exceptions import FastAPIDeprecationWarning
+
+if sys.version_info >= (3, 13):  # pragma: no cover - depends on the interpreter
+    from inspect import iscoroutinefunction
+else:  # pragma: no cover - depends on the interpreter
+    # asyncio's version also recognises callables marked with ``asyncio.coroutines._is_coroutine`` (AsyncMock).
+    from asyncio import iscoroutinefunction
+
+__all__ = (
+    "asynccontextmanager",
+    "contextmanager_in_threadpool",
+    "is_async_callable",
+    "iterate_in_threadpool",
+    "run_in_threadpool",
+    "run_until_first_complete",
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_DONE: Any = object()
+"""Returned by ``next(iterator, _DONE)`` when the iterator is exhausted; ``StopIteration`` cannot cross threads."""
+
+
+def is_async_callable(obj: Any) -> bool:
+    """Tell whether calling ``obj`` returns an awaitable coroutine.
+
+    Looks through ``functools.partial`` layers and at the ``__call__`` of callable instances.
+
+    Args:
+        obj: Any callable.
+
+    Returns:
+        ``True`` for ``async def`` functions, partials of them and instances whose ``__call__`` is ``async def``.
+    """
+    while isinstance(obj, partial):
+        obj = obj.func
+    # The bound ``__call__`` itself is inspected, so ``callable()`` cannot replace this lookup.
+    return iscoroutinefunction(obj) or (callable(obj) and iscoroutinefunction(getattr(obj, "__call__", None)))  # noqa: B004
+
+
+async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Call a blocking function in a worker thread and await its result.
+
+    Args:
+        func: The function to call.
+        *args: Positional arguments for ``func``.
+        **kwargs: Keyword arguments for ``func``.
+
+    Returns:
+        What ``func`` returned.
+    """
+    if kwargs:
+        return await anyio.to_thread.run_sync(partial(func, *args, **kwargs))
+    return await anyio.to_thread.run_sync(func, *args)
+
+
+async def iterate_in_threadpool(iterator: Iterable[T]) -> AsyncIterator[T]:
+    """Iterate a blocking iterable, fetching each item in a worker thread.
+
+    Args:
+        iterator: Any iterable, such as a generator that reads from a file or a database cursor.
+
+    Yields:
+        The items of ``iterator``, in order.
+    """
+    as_iterator = iter(iterator)
+    while True:
+        item = await anyio.to_thread.run_sync(next, as_iterator, _DONE)
+        if item is _DONE:
+            return
+        yield item
+
+
+@asynccontextmanager
+async def contextmanager_in_threadpool(cm: AbstractContextManager[T]) -> AsyncGenerator[T, None]:
+    """Enter and exit a blocking context manager in worker threads.
+
+    ``__exit__`` runs under its own one-thread limiter and shielded from cancellation: a context manager with an
+    internal pool (a database connection pool, say) must be able to release its resource even when every worker
+    thread is busy waiting for that pool, or the two would deadlock. ``__exit__`` runs only if ``__enter__``
+    succeeded, and an exception it suppresses (by returning true) is not re-raised.
+
+    Args:
+        cm: The context manager, such as the generator-based one a sync ``yield`` dependency becomes.
+
+    Yields:
+        What ``cm.__enter__()`` returned.
+    """
+    exit_limiter = anyio.CapacityLimiter(1)
+    value = await run_in_threadpool(cm.__enter__)
+    try:
+        yield value
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):
+            suppressed = await anyio.to_thread.run_sync(
+                cm.__exit__, type(exc), exc, exc.__traceback__, limiter=exit_limiter
+            )
+        if not suppressed:
+            raise
+    else:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(cm.__exit__, None, None, None, limiter=exit_limiter)
+
+
+async def run_until_first_complete(*args: tuple[Callable[..., Awaitable[Any]], dict[str, Any]]) -> None:
+    """Run coroutine functions concurrently and cancel the rest when the first one returns.
+
+    Deprecated, as in Starlette: open an ``anyio`` task group and cancel its scope yourself.
+
+    Args:
+        *args: ``(func, kwargs)`` pairs; each ``func(**kwargs)`` is awaited in its own task.
+    """
+    warnings.warn(
+        "run_until_first_complete is deprecated: use an anyio task group and call task_group.cancel_scope.cancel() "
+        "when the first task finishes.",
+        FastAPIDeprecationWarning,
+        stacklevel=2,
+    )
+    async with anyio.create_task_group() as task_group:
+
+        async def run(func: Callable[[], Awaitable[Any]]) -> None:
+            await func()
+            task_group.cancel_scope.cancel()
+
+        for func, kwargs in args:
+            task_group.start_soon(run, partial(func, **kwargs))
