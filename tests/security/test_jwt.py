@@ -197,7 +197,7 @@ def test_configuration_errors() -> None:
 
 def test_rs256_roundtrip_when_cryptography_is_installed() -> None:
     pytest.importorskip("cryptography")
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric import rsa  # type: ignore[import-not-found, unused-ignore]
 
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     signer = JWTCodec(keys=[JWTKey(private, algorithm="RS256", kid="rsa1")])
