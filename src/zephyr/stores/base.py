@@ -19,6 +19,8 @@ import abc
 from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
+from typing_extensions import Self
+
 __all__ = ("BaseStore", "RateLimitAlgorithm", "RateLimitResult", "Store", "StoreError")
 
 
@@ -148,7 +150,7 @@ class BaseStore(abc.ABC):
             f"{type(self).__name__} does not support rate limiting; use MemoryStore or RedisStore"
         )
 
-    async def __aenter__(self) -> BaseStore:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
