@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zephyr.openapi import _assets
+from zephyr.openapi._assets import DocsStaticApp, default_asset_urls, docs_static_app, local_assets
+
+pytestmark = pytest.mark.anyio
+
+CDN_URLS = {
+    "swagger_js_url": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js",
+    "swagger_css_url": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css",
+    "swagger_favicon_url": "https://fastapi.tiangolo.com/img/favicon.png",
+    "redoc_js_url": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+    "redoc_favicon_url": "https://fastapi.tiangolo.com/img/favicon.png",
+    "scalar_js_url": "https://cdn.jsdelivr.net/npm/@scalar/api-reference",
+}
+
+
+async def call(
+    app: Any, path: str, method: str = "GET", headers: list[tuple[bytes, bytes]] | None = None, root_path: str = ""
+) -> tuple[int, dict[bytes, bytes], bytes]:
+    messages: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": root_path,
+        "query_string": b"v=5",
+        "headers": headers or [],
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    await app(scope, receive, send)
+    start, *bodies = messages
+    assert start["type"] == "http.response.start"
+    return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in bodies)
+
+
+@pytest.fixture
+def assets() -> dict[str, Path]:
+    found = local_assets()
+    assert found is not None, "swagger-ui-bundle-v2 is a dev dependency; it should be installed"
+    return found
+
+
+def test_local_assets_finds_swagger_ui_files(assets: dict[str, Path]) -> None:
+    assert {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"} <= set(assets)
+    assert all(path.is_file() for path in assets.values())
+    assert b"SwaggerUIBundle" in assets["swagger-ui-bundle.js"].read_bytes()[:200_000]
+
+
+def test_local_assets_is_none_without_the_package() -> None:
+    assert local_assets("zephyr_no_such_package") is None
+
+
+def test_local_assets_is_none_for_a_package_without_swagger_files() -> None:
+    assert local_assets("json") is None
+
+
+def test_default_asset_urls_are_local_with_a_version(assets: dict[str, Path]) -> None:
+    version = assets["swagger-ui-bundle.js"].parent.name.rpartition("-")[2]
+    assert version[0].isdigit()
+    urls = default_asset_urls("/_zephyr/docs-static/", assets)
+    assert urls == CDN_URLS | {
+        "swagger_js_url": f"/_zephyr/docs-static/swagger-ui-bundle.js?v={version}",
+        "swagger_css_url": f"/_zephyr/docs-static/swagger-ui.css?v={version}",
+        "swagger_favicon_url": f"/_zephyr/docs-static/favicon-32x32.png?v={version}",
+        "redoc_favicon_url": f"/_zephyr/docs-static/favicon-32x32.png?v={version}",
+    }
+    assert default_asset_urls("/_zephyr/docs-static/") == urls
+
+
+def test_default_asset_urls_fall_back_to_the_cdn(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert default_asset_urls("/static", {}) == CDN_URLS
+    monkeypatch.setattr(_assets.local_assets, "__defaults__", ("zephyr_no_such_package",))
+    assert default_asset_urls("/static") == CDN_URLS
+
+
+async def test_serves_a_known_file_with_immutable_caching(assets: dict[str, Path]) -> None:
+    status, headers, body = await call(DocsStaticApp(assets), "/swagger-ui.css")
+    expected = assets["swagger-ui.css"].read_bytes()
+    assert status == 200
+    assert body == expected
+    assert headers[b"content-type"] == b"text/css; charset=utf-8"
+    assert headers[b"content-length"] == str(len(expected)).encode()
+    assert headers[b"cache-control"] == b"public, max-age=31536000, immutable"
+    assert headers[b"etag"].startswith(b'"') and headers[b"etag"].endswith(b'"')
+
+
+async def test_module_app_serves_the_installed_bundle(assets: dict[str, Path]) -> None:
+    status, headers, body = await call(docs_static_app, "/swagger-ui-bundle.js")
+    assert status == 200
+    assert headers[b"content-type"] == b"text/javascript; charset=utf-8"
+    assert body == assets["swagger-ui-bundle.js"].read_bytes()
+
+
+async def test_head_sends_headers_without_body(assets: dict[str, Path]) -> None:
+    status, headers, body = await call(DocsStaticApp(assets), "/favicon-32x32.png", method="HEAD")
+    assert status == 200
+    assert body == b""
+    assert headers[b"content-type"] == b"image/png"
+    assert headers[b"content-length"] == str(assets["favicon-32x32.png"].stat().st_size).encode()
+
+
+async def test_if_none_match_answers_304(assets: dict[str, Path]) -> None:
+    app = DocsStaticApp(assets)
+    _, headers, _ = await call(app, "/swagger-ui.css")
+    etag = headers[b"etag"]
+    status, again, body = await call(app, "/swagger-ui.css", headers=[(b"if-none-match", b'"other", ' + etag)])
+    assert status == 304
+    assert body == b""
+    assert again[b"etag"] == etag
+    assert b"content-length" not in again
+    status, _, _ = await call(app, "/swagger-ui.css", headers=[(b"if-none-match", b'"other"')])
+    assert status == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/index.html",
+        "/swagger-ui.js",
+        "/../swagger_ui_bundle/__init__.py",
+        "/..%2Fswagger-ui.css",
+        "/sub/swagger-ui.css",
+        "/",
+        "",
+        "/swagger-ui.css/",
+    ],
+)
+async def test_unknown_names_and_traversal_are_404(assets: dict[str, Path], path: str) -> None:
+    status, headers, body = await call(DocsStaticApp(assets), path)
+    assert (status, body) == (404, b"Not Found")
+    assert headers[b"content-type"] == b"text/plain; charset=utf-8"
+
+
+async def test_other_methods_are_405(assets: dict[str, Path]) -> None:
+    status, headers, body = await call(DocsStaticApp(assets), "/swagger-ui.css", method="POST")
+    assert (status, body) == (405, b"Method Not Allowed")
+    assert headers[b"allow"] == b"GET, HEAD"
+
+
+async def test_mounted_path_under_root_path_is_served(assets: dict[str, Path]) -> None:
+    app = DocsStaticApp(assets)
+    status, _, _ = await call(app, "/_zephyr/docs-static/swagger-ui.css", root_path="/_zephyr/docs-static")
+    assert status == 200
+    # a server that strips the mount prefix from ``path`` works too
+    status, _, _ = await call(app, "/swagger-ui.css", root_path="/_zephyr/docs-static")
+    assert status == 200
+
+
+async def test_without_assets_everything_is_404() -> None:
+    status, _, _ = await call(DocsStaticApp({}), "/swagger-ui.css")
+    assert status == 404
+
+
+async def test_non_http_scopes_are_ignored() -> None:
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    await DocsStaticApp({})({"type": "lifespan"}, receive, send)
+    assert sent == []

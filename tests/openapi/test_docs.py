@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.openapi import docs as fastapi_docs
+
+from zephyr.openapi import docs
+from zephyr.responses import HTMLResponse
+
+SWAGGER_CASES: list[dict[str, Any]] = [
+    {"openapi_url": "/openapi.json", "title": "Shop - Swagger UI"},
+    {
+        "openapi_url": "/api/openapi.json",
+        "title": "Shop",
+        "oauth2_redirect_url": "/docs/oauth2-redirect",
+        "init_oauth": {"clientId": "shop", "scopes": ["a", "b"], "usePkceWithAuthorizationCodeGrant": True},
+    },
+    {
+        "openapi_url": "/openapi.json",
+        "title": "Shop",
+        "swagger_js_url": "/static/swagger-ui-bundle.js",
+        "swagger_css_url": "/static/swagger-ui.css",
+        "swagger_favicon_url": "/static/favicon.png",
+        "swagger_ui_parameters": {"deepLinking": False, "syntaxHighlight": {"theme": "obsidian"}, "filter": None},
+    },
+    # values that would close the <script> element are escaped inside the JSON, as FastAPI does
+    {
+        "openapi_url": "/openapi.json",
+        "title": "Shop",
+        "init_oauth": {"appName": "</script><script>alert(1)</script>&"},
+        "swagger_ui_parameters": {"x": "<!--"},
+    },
+]
+
+REDOC_CASES: list[dict[str, Any]] = [
+    {"openapi_url": "/openapi.json", "title": "Shop - ReDoc"},
+    {"openapi_url": "/openapi.json", "title": "Shop", "with_google_fonts": False},
+    {"openapi_url": "/o.json", "title": "Shop", "redoc_js_url": "/static/redoc.js", "redoc_favicon_url": "/f.png"},
+]
+
+
+def text(body: bytes | memoryview) -> str:
+    return bytes(body).decode()
+
+
+def headers_of(response: Any) -> list[tuple[bytes, bytes]]:
+    return sorted(response.raw_headers)
+
+
+@pytest.mark.parametrize("kwargs", SWAGGER_CASES)
+def test_swagger_ui_html_is_fastapis_byte_for_byte(kwargs: dict[str, Any]) -> None:
+    ours = docs.get_swagger_ui_html(**kwargs)
+    theirs = fastapi_docs.get_swagger_ui_html(**kwargs)
+    assert isinstance(ours, HTMLResponse)
+    assert ours.body == theirs.body
+    assert ours.status_code == 200
+    assert headers_of(ours) == headers_of(theirs)
+
+
+@pytest.mark.parametrize("kwargs", REDOC_CASES)
+def test_redoc_html_is_fastapis_byte_for_byte(kwargs: dict[str, Any]) -> None:
+    ours = docs.get_redoc_html(**kwargs)
+    theirs = fastapi_docs.get_redoc_html(**kwargs)
+    assert isinstance(ours, HTMLResponse)
+    assert ours.body == theirs.body
+    assert headers_of(ours) == headers_of(theirs)
+
+
+def test_oauth2_redirect_html_is_fastapis_byte_for_byte() -> None:
+    ours = docs.get_swagger_ui_oauth2_redirect_html()
+    theirs = fastapi_docs.get_swagger_ui_oauth2_redirect_html()
+    assert ours.body == theirs.body
+    assert headers_of(ours) == headers_of(theirs)
+
+
+def test_swagger_ui_default_parameters_match_fastapi() -> None:
+    assert docs.swagger_ui_default_parameters == fastapi_docs.swagger_ui_default_parameters
+
+
+def test_swagger_ui_parameters_do_not_change_the_defaults() -> None:
+    docs.get_swagger_ui_html(openapi_url="/o", title="t", swagger_ui_parameters={"layout": "StandaloneLayout"})
+    assert docs.swagger_ui_default_parameters["layout"] == "BaseLayout"
+
+
+def test_swagger_ui_parameters_override_defaults_in_place() -> None:
+    body = text(
+        docs.get_swagger_ui_html(
+            openapi_url="/o", title="t", swagger_ui_parameters={"deepLinking": False, "tryItOutEnabled": True}
+        ).body
+    )
+    assert '"deepLinking": false,\n' in body
+    assert '"tryItOutEnabled": true,\n' in body
+    assert body.index('"dom_id"') < body.index('"deepLinking"') < body.index('"tryItOutEnabled"')
+
+
+def test_swagger_ui_cdn_defaults_are_fastapis() -> None:
+    body = text(docs.get_swagger_ui_html(openapi_url="/openapi.json", title="t").body)
+    assert '<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>' in body
+    assert 'href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"' in body
+    assert "url: '/openapi.json'," in body
+    assert "initOAuth" not in body
+    assert "oauth2RedirectUrl" not in body
+
+
+def test_scalar_html_loads_scalar_with_the_openapi_url() -> None:
+    response = docs.get_scalar_html(openapi_url="/openapi.json", title="Shop")
+    assert isinstance(response, HTMLResponse)
+    assert response.status_code == 200
+    assert response.media_type == "text/html"
+    body = text(response.body)
+    assert body.startswith("<!DOCTYPE html>\n<html>\n<head>\n<title>Shop</title>\n")
+    assert '<script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script>' in body
+    assert 'Scalar.createApiReference("#app", {"url": "/openapi.json"})' in body
+    assert '<link rel="shortcut icon" href="https://fastapi.tiangolo.com/img/favicon.png">' in body
+
+
+def test_scalar_html_merges_config_and_escapes() -> None:
+    body = text(
+        docs.get_scalar_html(
+            openapi_url="/o.json",
+            title="<Shop & Co>",
+            scalar_js_url="/static/scalar.js?v=1&x=2",
+            scalar_config={"theme": "moon", "customCss": "</script>"},
+        ).body
+    )
+    assert "<title>&lt;Shop &amp; Co&gt;</title>" in body
+    assert '<script src="/static/scalar.js?v=1&amp;x=2"></script>' in body
+    config = body.split('Scalar.createApiReference("#app", ', 1)[1].split(")\n", 1)[0]
+    assert "</script>" not in config
+    assert json.loads(config) == {"url": "/o.json", "theme": "moon", "customCss": "</script>"}
+
+
+def test_docs_all_is_sorted() -> None:
+    assert list(docs.__all__) == sorted(docs.__all__)
+    assert {"get_swagger_ui_html", "get_redoc_html", "get_swagger_ui_oauth2_redirect_html"} <= set(docs.__all__)
