@@ -201,3 +201,17 @@ def test_invalid_origin_regex_raises_at_construction() -> None:
 
     with pytest.raises(re.error):
         CORSMiddleware(plain_app, allow_origin_regex="(")
+
+
+async def two_vary_app(scope: Scope, receive: Receive, send: Send) -> None:
+    headers = [(b"vary", b"Accept"), (b"content-type", b"text/plain"), (b"vary", b"Cookie")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"x"})
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("origin", [None, "https://a.example", "https://b.example"])
+async def test_repeated_vary_headers_match_starlette(origin: str | None) -> None:
+    theirs, ours = both({"allow_origins": ["https://a.example"]}, two_vary_app)
+    headers = [] if origin is None else [("origin", origin)]
+    assert await snapshot(ours, make_scope(headers=headers)) == await snapshot(theirs, make_scope(headers=headers))

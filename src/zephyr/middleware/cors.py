@@ -22,8 +22,9 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
+from zephyr.middleware._send import add_vary
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ("ALL_METHODS", "SAFELISTED_HEADERS", "CORSMiddleware")
@@ -41,7 +42,6 @@ _REQUEST_PRIVATE_NETWORK = b"access-control-request-private-network"
 _ALLOW_ORIGIN = b"access-control-allow-origin"
 _ALLOW_HEADERS = b"access-control-allow-headers"
 _ALLOW_PRIVATE_NETWORK = (b"access-control-allow-private-network", b"true")
-_VARY = b"vary"
 _PREFLIGHT_VARY = (
     b"vary",
     b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network",
@@ -54,19 +54,6 @@ def _as_tuple(value: Collection[str] | str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(value)
-
-
-def _add_vary_origin(raw: object) -> list[tuple[bytes, bytes]]:
-    headers: list[tuple[bytes, bytes]] = []
-    vary: bytes | None = None
-    for name, value in raw:  # type: ignore[attr-defined]
-        if name == _VARY:
-            if vary is None:
-                vary = value
-            continue
-        headers.append((name, value))
-    headers.append((_VARY, b"Origin" if vary is None else vary + b", Origin"))
-    return headers
 
 
 def _read_preflight(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None, bool]:
@@ -86,7 +73,7 @@ def _read_preflight(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, str | N
 def _vary_origin_sender(send: Send) -> Send:
     async def send_with_vary(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = _add_vary_origin(message.get("headers", ()))
+            message["headers"] = add_vary(message.get("headers", ()), b"Origin")
         await send(message)
 
     return send_with_vary
@@ -260,10 +247,12 @@ class CORSMiddleware:
 
         await self.app(scope, receive, send_with_cors)
 
-    def _add_simple_headers(self, raw: object, origin: bytes | None) -> list[tuple[bytes, bytes]]:
+    def _add_simple_headers(
+        self, raw: Iterable[tuple[bytes, bytes]], origin: bytes | None
+    ) -> list[tuple[bytes, bytes]]:
         replaced = self._simple_names | {_ALLOW_ORIGIN} if origin is not None else self._simple_names
         # Header names are compared as sent: ASGI apps send them lowercased, and so does every Zephyr response.
-        headers = [(name, value) for name, value in _add_vary_origin(raw) if name not in replaced]
+        headers = [(name, value) for name, value in add_vary(raw, b"Origin") if name not in replaced]
         headers.extend(self._simple_headers)
         if origin is not None:
             headers.append((_ALLOW_ORIGIN, origin))
