@@ -49,7 +49,7 @@ def import_multipart() -> tuple[ModuleType, Any, type[Exception]]:
             from multipart.multipart import parse_options_header  # type: ignore[no-redef]
         except (ModuleNotFoundError, ImportError):
             raise MissingDependencyError("python-multipart", "multipart", "form parsing") from None
-        if not hasattr(multipart, "MultipartParser"):  # pragma: no cover - needs the other "multipart" package
+        if not hasattr(multipart, "QuerystringParser"):  # pragma: no cover - defensive; the imports above fail first
             raise MissingDependencyError("python-multipart", "multipart", "form parsing") from None
     return multipart, parse_options_header, FormParserError
 

@@ -1,0 +1,386 @@
+from __future__ import annotations
+
+import sys
+import time
+import tracemalloc
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import pytest
+
+from tests.test_requests import call_both, client, http_scope, make_app
+from zephyr import _multipart
+from zephyr.datastructures import UploadFile
+from zephyr.exceptions import HTTPException, MissingDependencyError
+from zephyr.requests import ClientDisconnect, Request
+from zephyr.types import Message
+
+pytestmark = pytest.mark.anyio
+
+BOUNDARY = "xXxBoUnDaRyXxX"
+
+
+def multipart_body(*parts: tuple[list[str], bytes], boundary: str = BOUNDARY) -> bytes:
+    out = b""
+    for headers, content in parts:
+        out += f"--{boundary}\r\n".encode()
+        for header in headers:
+            out += header.encode("latin-1") + b"\r\n"
+        out += b"\r\n" + content + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode()
+
+
+def field(name: str, value: bytes) -> tuple[list[str], bytes]:
+    return [f'Content-Disposition: form-data; name="{name}"'], value
+
+
+def file_part(name: str, filename: str, content: bytes, content_type: str = "text/plain") -> tuple[list[str], bytes]:
+    return [
+        f'Content-Disposition: form-data; name="{name}"; filename="{filename}"',
+        f"Content-Type: {content_type}",
+    ], content
+
+
+async def describe_form(request: Any, **limits: Any) -> list[Any]:
+    async with request.form(**limits) as form:
+        described = []
+        for key, value in form.multi_items():
+            if isinstance(value, str):
+                described.append([key, value])
+            else:
+                content = (await value.read()).decode("latin-1")
+                described.append([key, value.filename, value.content_type, value.size, content, value.headers.items()])
+        return described
+
+
+def multipart_headers(content_type: str = f"multipart/form-data; boundary={BOUNDARY}") -> dict[str, str]:
+    return {"content-type": content_type}
+
+
+async def test_multipart_fields_and_files_match_starlette() -> None:
+    body = multipart_body(
+        field("a", b"1"),
+        file_part("f", "one.txt", b"hello\r\nworld"),
+        field("a", "é".encode()),
+        file_part("g", "two.bin", b"", "application/octet-stream"),
+        (['Content-Disposition: form-data; name="f"; filename="C:\\dir\\x.txt"'], b"no type"),
+    )
+    response = await call_both(describe_form, "POST", "/", content=body, headers=multipart_headers())
+    assert response.status_code == 200
+    assert response.json() == [
+        ["a", "1"],
+        [
+            "f",
+            "one.txt",
+            "text/plain",
+            12,
+            "hello\r\nworld",
+            [["content-disposition", 'form-data; name="f"; filename="one.txt"'], ["content-type", "text/plain"]],
+        ],
+        ["a", "é"],
+        [
+            "g",
+            "two.bin",
+            "application/octet-stream",
+            0,
+            "",
+            [
+                ["content-disposition", 'form-data; name="g"; filename="two.bin"'],
+                ["content-type", "application/octet-stream"],
+            ],
+        ],
+        ["f", "x.txt", None, 7, "no type", [["content-disposition", 'form-data; name="f"; filename="C:\\dir\\x.txt"']]],
+    ]
+
+
+async def test_multipart_charset_matches_starlette() -> None:
+    body = multipart_body(field("a", "é".encode("latin-1")), field("b", b"\xff\xfe"))
+    for content_type in (
+        f"multipart/form-data; charset=latin-1; boundary={BOUNDARY}",
+        f"multipart/form-data; charset=nope; boundary={BOUNDARY}",
+        f'Multipart/Form-Data; boundary="{BOUNDARY}"',
+    ):
+        await call_both(describe_form, "POST", "/", content=body, headers=multipart_headers(content_type))
+
+
+async def test_multipart_from_httpx_files_matches_starlette() -> None:
+    response = await call_both(
+        describe_form, "POST", "/", data={"x": "1"}, files=[("f", ("a.txt", b"abc", "text/plain")), ("f", ("b", b"d"))]
+    )
+    assert [item[:2] for item in response.json()] == [["x", "1"], ["f", "a.txt"], ["f", "b"]]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "limits", "detail"),
+    [
+        (
+            multipart_body(field("a", b"1"), field("b", b"2")),
+            None,
+            {"max_fields": 1},
+            "Too many fields. Maximum number of fields is 1.",
+        ),
+        (
+            multipart_body(file_part("a", "a", b"1"), file_part("b", "b", b"2")),
+            None,
+            {"max_files": 1},
+            "Too many files. Maximum number of files is 1.",
+        ),
+        (
+            multipart_body(field("a", b"x" * 2049)),
+            None,
+            {"max_part_size": 2048},
+            "Part exceeded maximum size of 2KB.",
+        ),
+        (
+            multipart_body(field("a", b"1")),
+            "multipart/form-data",
+            {},
+            "Missing boundary in multipart.",
+        ),
+        (
+            multipart_body((["Content-Disposition: form-data"], b"1")),
+            None,
+            {},
+            'The Content-Disposition header field "name" must be provided.',
+        ),
+        (
+            multipart_body((["X-Other: 1"], b"1")),
+            None,
+            {},
+            'The Content-Disposition header field "name" must be provided.',
+        ),
+        (
+            f"--{BOUNDARY}\r\nbroken header line\r\n\r\n".encode(),
+            None,
+            {},
+            "Invalid multipart data.",
+        ),
+        (
+            b"--" + b"b" * 300 + b"\r\n",
+            "multipart/form-data; boundary=" + "b" * 300,
+            {},
+            "Invalid multipart data.",
+        ),
+        (
+            b"a=1&b=2",
+            "application/x-www-form-urlencoded",
+            {"max_fields": 1},
+            "Too many fields. Maximum number of fields is 1.",
+        ),
+        (
+            b"a=" + b"x" * 1025,
+            "application/x-www-form-urlencoded",
+            {"max_part_size": 1024},
+            "Field exceeded maximum size of 1KB.",
+        ),
+        (
+            b"a" * 1025 + b"=1",
+            "application/x-www-form-urlencoded",
+            {"max_part_size": 1024},
+            "Field exceeded maximum size of 1KB.",
+        ),
+    ],
+)
+async def test_form_errors_are_400_like_starlette(
+    body: bytes, content_type: str | None, limits: dict[str, Any], detail: str
+) -> None:
+    async def handler(request: Any) -> Any:
+        return await describe_form(request, **limits)
+
+    response = await call_both(
+        handler,
+        "POST",
+        "/",
+        content=body,
+        headers=multipart_headers(content_type or f"multipart/form-data; boundary={BOUNDARY}"),
+    )
+    assert (response.status_code, response.json()) == (400, {"detail": detail})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"garbage without boundary",
+        f"--{BOUNDARY}\r\n".encode(),
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n\r\nunterminated'.encode(),
+        multipart_body(field("a", b"1"))[:-10],
+        b"preamble\r\n" + multipart_body(field("a", b"1")) + b"epilogue",
+        f"--{BOUNDARY}--\r\n".encode(),
+        f"--{BOUNDARY}xx\r\n".encode(),
+    ],
+)
+async def test_malformed_multipart_never_500_and_matches_starlette(body: bytes) -> None:
+    response = await call_both(describe_form, "POST", "/", content=body, headers=multipart_headers())
+    assert response.status_code in (200, 400)
+
+
+async def test_part_header_size_is_bounded() -> None:
+    body = f"--{BOUNDARY}\r\nX-Big: ".encode() + b"v" * (70 * 1024) + b"\r\n\r\n1\r\n" + f"--{BOUNDARY}--\r\n".encode()
+    async with client(make_app(describe_form)) as c:
+        response = await c.post("/", content=body, headers=multipart_headers())
+    assert (response.status_code, response.json()) == (400, {"detail": "Invalid multipart data."})
+
+
+async def test_urlencoded_edge_cases_match_starlette() -> None:
+    for body in (b"", b"a", b"a=", b"=b", b"a=1;b=2", b"a=%ZZ&b=%41+%42", b"&&a=1&&", "é=è".encode()):
+        await call_both(
+            describe_form, "POST", "/", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+        )
+
+
+async def test_large_file_spills_to_disk() -> None:
+    content = bytes(range(256)) * 8192  # 2 MiB
+    uploads: list[UploadFile] = []
+
+    async def handler(request: Any) -> dict[str, Any]:
+        form = await request.form()
+        upload = form["f"]
+        uploads.append(upload)
+        rolled = upload.file._rolled
+        data = await upload.read()
+        await upload.seek(0)
+        first = await upload.read(3)
+        await form.close()
+        return {"rolled": rolled, "same": data == content, "size": upload.size, "first": list(first)}
+
+    async with client(make_app(handler)) as c:
+        response = await c.post("/", files={"f": ("big.bin", content)})
+    assert response.json() == {"rolled": True, "same": True, "size": len(content), "first": [0, 1, 2]}
+    assert uploads[0].file.closed
+
+
+def streamed_upload(total: int, chunk_size: int) -> tuple[Any, list[int]]:
+    """A receive() that streams one file part of ``total`` bytes without ever holding it in memory."""
+    head = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="big"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+    chunk = b"z" * chunk_size
+    state = [0]
+
+    async def receive() -> Message:
+        sent = state[0]
+        state[0] += 1
+        if sent == 0:
+            return {"type": "http.request", "body": head, "more_body": True}
+        if (sent - 1) * chunk_size < total:
+            return {"type": "http.request", "body": chunk, "more_body": True}
+        return {"type": "http.request", "body": tail, "more_body": False}
+
+    return receive, state
+
+
+async def test_512_mib_upload_keeps_memory_bounded() -> None:
+    total = 512 * 1024 * 1024
+    chunk_size = 1024 * 1024
+    receive, _ = streamed_upload(total, chunk_size)
+    headers = [(b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode())]
+    request = Request(http_scope(method="POST", headers=headers), receive)
+    deadline = time.monotonic() + 100
+    tracemalloc.start()
+    try:
+        form = await request.form()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() < deadline
+    upload = form["f"]
+    assert isinstance(upload, UploadFile)
+    assert upload.size == total
+    assert upload.file.tell() == 0
+    await request.close()
+    assert peak < 16 * 1024 * 1024, peak
+
+
+async def test_client_disconnect_during_upload_closes_files() -> None:
+    receive, state = streamed_upload(10 * 1024 * 1024, 64 * 1024)
+
+    async def disconnecting_receive() -> Message:
+        if state[0] >= 40:
+            return {"type": "http.disconnect"}
+        message: Message = await receive()
+        return message
+
+    headers = [(b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode())]
+    opened: list[Any] = []
+    real = _multipart.SpooledTemporaryFile  # type: ignore[attr-defined]
+
+    def tracking(*args: Any, **kwargs: Any) -> Any:
+        spool = real(*args, **kwargs)
+        opened.append(spool)
+        return spool
+
+    request = Request(http_scope(method="POST", headers=headers), disconnecting_receive)
+    mp = pytest.MonkeyPatch()
+    mp.setattr(_multipart, "SpooledTemporaryFile", tracking)
+    try:
+        with pytest.raises(ClientDisconnect):
+            await request.form()
+    finally:
+        mp.undo()
+    assert len(opened) == 1
+    assert opened[0].closed
+
+
+async def test_files_closed_when_a_limit_is_hit() -> None:
+    async def stream() -> AsyncGenerator[bytes, None]:
+        yield multipart_body(file_part("a", "a", b"1"), file_part("b", "b", b"2"))
+
+    with pytest.raises(HTTPException) as info:
+        await _multipart.parse_multipart(f"multipart/form-data; boundary={BOUNDARY}", stream(), max_files=1)
+    assert info.value.status_code == 400
+
+
+async def test_missing_python_multipart_raises_missing_dependency(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "python_multipart", None)
+    monkeypatch.setitem(sys.modules, "multipart", None)
+
+    async def stream() -> AsyncGenerator[bytes, None]:
+        yield b"a=1"
+
+    with pytest.raises(MissingDependencyError, match=r"pip install 'zephyr\[multipart\]'"):
+        await _multipart.parse_urlencoded(stream())
+    with pytest.raises(MissingDependencyError, match="python-multipart"):
+        await _multipart.parse_multipart(f"multipart/form-data; boundary={BOUNDARY}", stream())
+
+
+async def test_fallback_to_old_multipart_module_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import python_multipart
+    import python_multipart.exceptions
+    import python_multipart.multipart
+
+    # python-multipart before 0.0.13 installed itself as "multipart".
+    monkeypatch.setitem(sys.modules, "python_multipart", None)
+    monkeypatch.setitem(sys.modules, "multipart", python_multipart)
+    monkeypatch.setitem(sys.modules, "multipart.exceptions", python_multipart.exceptions)
+    monkeypatch.setitem(sys.modules, "multipart.multipart", python_multipart.multipart)
+    module, parse_options_header, error = _multipart.import_multipart()
+    assert module is python_multipart
+    assert error is python_multipart.exceptions.FormParserError
+    assert parse_options_header("text/plain; a=b") == (b"text/plain", {b"a": b"b"})
+
+
+async def test_unrelated_multipart_module_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    other = types.ModuleType("multipart")
+    monkeypatch.setitem(sys.modules, "python_multipart", None)
+    monkeypatch.setitem(sys.modules, "multipart", other)
+    with pytest.raises(MissingDependencyError, match="python-multipart"):
+        _multipart.import_multipart()
+
+
+def test_import_zephyr_requests_does_not_import_python_multipart() -> None:
+    import subprocess
+    from pathlib import Path
+
+    import zephyr
+
+    src = str(Path(zephyr.__file__).resolve().parents[1])
+    code = "import zephyr.requests, zephyr.datastructures, sys; print('python_multipart' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONPATH": src}
+    )
+    assert result.stdout.strip() == "False"
