@@ -753,8 +753,11 @@ class FileResponse(Response):
         await send({"type": _BODY, "body": f"--{boundary}--".encode("latin-1"), "more_body": False})
 
 
-def __getattr__(name: str) -> Any:
-    # ``fastapi.responses`` re-exports ``EventSourceResponse``; ``zephyr.sse`` imports this module, so load it late.
-    if name == "EventSourceResponse":
-        return importlib.import_module("zephyr.sse").EventSourceResponse
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if not TYPE_CHECKING:
+    # Hidden from type checkers, so that a typo such as ``responses.JSONRespons`` is still reported.
+
+    def __getattr__(name: str) -> Any:
+        # ``fastapi.responses`` re-exports ``EventSourceResponse``; ``zephyr.sse`` imports this module: load it late.
+        if name == "EventSourceResponse":
+            return importlib.import_module("zephyr.sse").EventSourceResponse
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,615 @@
+from __future__ import annotations
+
+import datetime as dt
+import http.cookies
+import re
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import anyio
+import fastapi.exceptions
+import fastapi.responses
+import pytest
+import starlette.background
+import starlette.responses
+
+from zephyr import responses
+from zephyr.background import BackgroundTask
+from zephyr.exceptions import FastAPIDeprecationWarning
+from zephyr.requests import ClientDisconnect
+from zephyr.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from zephyr.types import Message, Receive, Scope
+
+pytestmark = pytest.mark.anyio
+
+
+# --- helpers --------------------------------------------------------------------------------------------------------
+
+
+def make_scope(
+    method: str = "GET",
+    headers: tuple[tuple[str, str], ...] = (),
+    scope_type: str = "http",
+    spec_version: str | None = None,
+    extensions: dict[str, Any] | None = None,
+) -> Scope:
+    scope: Scope = {
+        "type": scope_type,
+        "path": "/",
+        "query_string": b"",
+        "headers": [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers],
+    }
+    if scope_type == "http":
+        scope["method"] = method
+    if spec_version is not None:
+        scope["asgi"] = {"version": "3.0", "spec_version": spec_version}
+    if extensions is not None:
+        scope["extensions"] = extensions
+    return scope
+
+
+def idle_receive() -> Receive:
+    """A receive like a server's: the (empty) request body, then nothing until the client goes away."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    return receive
+
+
+def disconnect_receive() -> Receive:
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def call(app: Any, scope: Scope | None = None, receive: Receive | None = None) -> list[Message]:
+    messages: list[Message] = []
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    await app(scope if scope is not None else make_scope(), receive or idle_receive(), send)
+    return messages
+
+
+def summary(messages: list[Message]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Status, headers and the whole body; checks that the body ends properly."""
+    start = messages[0]
+    assert start["type"] in ("http.response.start", "websocket.http.response.start")
+    bodies = messages[1:]
+    assert bodies, "no body message"
+    assert all(m["type"].endswith("http.response.body") for m in bodies)
+    assert all(m.get("more_body", False) for m in bodies[:-1])
+    assert not bodies[-1].get("more_body", False)
+    return start["status"], list(start["headers"]), b"".join(bytes(m["body"]) for m in bodies)
+
+
+# --- Response -------------------------------------------------------------------------------------------------------
+
+RESPONSE_CASES: list[dict[str, Any]] = [
+    {},
+    {"content": b"hello"},
+    {"content": "héllo", "media_type": "text/plain"},
+    {"content": "<b>x</b>", "media_type": "text/html; charset=latin-1"},
+    {"content": "x", "media_type": "TEXT/css"},
+    {"content": b"{}", "media_type": "application/json"},
+    {"content": b"abc", "headers": {"X-A": "1", "Content-Type": "text/custom"}, "media_type": "text/plain"},
+    {"content": b"abc", "headers": {"Content-Length": "99"}},
+    {"content": b"", "status_code": 204},
+    {"content": b"", "status_code": 304, "media_type": "text/plain"},
+    {"content": b"", "status_code": 101},
+    {"content": None, "status_code": 201},
+    {"content": memoryview(b"abcdef")},
+]
+
+
+@pytest.mark.parametrize("kwargs", RESPONSE_CASES)
+async def test_response_matches_starlette(kwargs: dict[str, Any]) -> None:
+    ours = Response(**kwargs)
+    theirs = starlette.responses.Response(**kwargs)
+    assert bytes(ours.body) == bytes(theirs.body)
+    assert ours.raw_headers == theirs.raw_headers
+    assert ours.status_code == theirs.status_code
+    assert summary(await call(ours)) == summary(await call(theirs))
+
+
+async def test_response_plain_bytes_exact_headers() -> None:
+    response = Response(b"hello", media_type="text/plain")
+    assert response.body == b"hello"
+    assert response.raw_headers == [(b"content-length", b"5"), (b"content-type", b"text/plain; charset=utf-8")]
+    assert await call(response) == [
+        {"type": "http.response.start", "status": 200, "headers": response.raw_headers},
+        {"type": "http.response.body", "body": b"hello"},
+    ]
+
+
+async def test_response_head_sends_the_body_as_starlette_does() -> None:
+    messages = await call(Response(b"abc"), make_scope("HEAD"))
+    assert messages[1] == {"type": "http.response.body", "body": b"abc"}
+
+
+def test_response_non_contiguous_memoryview_is_copied() -> None:
+    view = memoryview(b"abcdef")[::2]
+    response = Response(view)
+    assert bytes(response.body) == b"ace"
+    assert response.raw_headers == [(b"content-length", b"3")]
+
+
+def test_response_2d_memoryview_is_cast_to_bytes() -> None:
+    view = memoryview(b"abcdef").cast("B", (2, 3))
+    response = Response(view)
+    assert bytes(response.body) == b"abcdef"
+    assert response.raw_headers == [(b"content-length", b"6")]
+
+
+def test_response_bytearray_content() -> None:
+    assert Response(bytearray(b"ab")).body == b"ab"
+
+
+def test_response_rejects_other_content_with_a_useful_message() -> None:
+    with pytest.raises(TypeError, match=r"Response cannot send content of type int \(42\).*JSONResponse"):
+        Response(42)
+
+
+def test_response_charset_class_attribute() -> None:
+    class Latin(PlainTextResponse):
+        charset = "latin-1"
+
+    response = Latin("é")
+    assert response.body == b"\xe9"
+    assert response.raw_headers == [(b"content-length", b"1"), (b"content-type", b"text/plain; charset=latin-1")]
+
+
+def test_response_headers_edit_raw_headers_in_place() -> None:
+    response = Response(b"x", headers={"X-One": "1"})
+    headers = response.headers
+    assert headers is response.headers
+    headers["x-two"] = "2"
+    headers["X-One"] = "uno"
+    del headers["content-length"]
+    assert response.raw_headers == [(b"x-one", b"uno"), (b"x-two", b"2")]
+    assert response.headers["x-two"] == "2"
+
+
+def test_response_accepts_user_attributes() -> None:
+    response = Response(b"")
+    response.custom = 1  # type: ignore[attr-defined]
+    assert response.custom == 1  # type: ignore[attr-defined]
+
+
+async def test_response_runs_background_after_sending() -> None:
+    events: list[str] = []
+
+    async def task(name: str) -> None:
+        events.append(f"task {name}")
+
+    messages: list[str] = []
+
+    async def send(message: Message) -> None:
+        messages.append(message["type"])
+        events.append(message["type"])
+
+    response = Response(b"x", background=BackgroundTask(task, "a"))
+    await response(make_scope(), idle_receive(), send)
+    assert events == ["http.response.start", "http.response.body", "task a"]
+
+
+async def test_response_as_websocket_denial() -> None:
+    response = PlainTextResponse("denied", status_code=403)
+    messages = await call(response, make_scope(scope_type="websocket"))
+    assert messages == [
+        {
+            "type": "websocket.http.response.start",
+            "status": 403,
+            "headers": [(b"content-length", b"6"), (b"content-type", b"text/plain; charset=utf-8")],
+        },
+        {"type": "websocket.http.response.body", "body": b"denied"},
+    ]
+    theirs = await call(
+        starlette.responses.PlainTextResponse("denied", status_code=403), make_scope(scope_type="websocket")
+    )
+    assert messages == theirs
+
+
+# --- cookies --------------------------------------------------------------------------------------------------------
+
+COOKIE_CASES: list[dict[str, Any]] = [
+    {"key": "a", "value": "1"},
+    {"key": "session", "value": 'abc def;"x"', "httponly": True, "secure": True},
+    {"key": "a", "value": "b", "max_age": 3600, "path": "/app", "domain": "example.com", "samesite": "strict"},
+    {"key": "a", "value": "b", "path": None, "samesite": None},
+    {"key": "a", "value": "b", "samesite": "none", "secure": True},
+    {"key": "a", "expires": "Thu, 01 Jan 2099 00:00:00 GMT"},
+    {"key": "a", "expires": dt.datetime(2030, 5, 6, 7, 8, 9, tzinfo=dt.timezone.utc)},
+    {"key": "a", "value": "é"},
+]
+
+
+@pytest.mark.parametrize("kwargs", COOKIE_CASES)
+def test_set_cookie_matches_starlette(kwargs: dict[str, Any]) -> None:
+    ours = Response()
+    theirs = starlette.responses.Response()
+    ours.set_cookie(**kwargs)
+    theirs.set_cookie(**kwargs)
+    assert ours.raw_headers == theirs.raw_headers
+
+
+def test_set_cookie_exact_string() -> None:
+    response = Response()
+    response.set_cookie("token", "abc", max_age=60, httponly=True, secure=True, domain="example.com")
+    assert response.raw_headers[-1] == (
+        b"set-cookie",
+        b"token=abc; Domain=example.com; HttpOnly; Max-Age=60; Path=/; SameSite=lax; Secure",
+    )
+
+
+def test_set_cookie_quotes_special_values() -> None:
+    response = Response()
+    response.set_cookie("k", "a b")
+    assert response.raw_headers[-1] == (b"set-cookie", b'k="a b"; Path=/; SameSite=lax')
+
+
+def test_set_cookie_expires_in_seconds_is_a_date() -> None:
+    response = Response()
+    response.set_cookie("k", "v", expires=10)
+    value = response.raw_headers[-1][1].decode()
+    match = re.fullmatch(r"k=v; expires=(.+ GMT); Path=/; SameSite=lax", value)
+    assert match is not None
+    expires = dt.datetime.strptime(match.group(1), "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=dt.timezone.utc)
+    assert abs((expires - dt.datetime.now(dt.timezone.utc)).total_seconds() - 10) < 5
+
+
+def test_set_cookie_partitioned_works_on_every_python() -> None:
+    response = Response()
+    response.set_cookie("k", "v", secure=True, samesite="none", partitioned=True)
+    assert response.raw_headers[-1] == (b"set-cookie", b"k=v; Partitioned; Path=/; SameSite=none; Secure")
+
+
+def test_set_cookie_invalid_samesite_raises_value_error() -> None:
+    with pytest.raises(ValueError, match=r"samesite must be 'strict', 'lax' or 'none'.*'sometimes'"):
+        Response().set_cookie("k", "v", samesite="sometimes")  # type: ignore[arg-type]
+
+
+def test_set_cookie_illegal_key_raises_cookie_error() -> None:
+    with pytest.raises(http.cookies.CookieError):
+        Response().set_cookie("bad key", "v")
+
+
+def test_set_cookie_naive_datetime_raises_like_starlette() -> None:
+    with pytest.raises(ValueError, match="usegmt"):
+        Response().set_cookie("k", expires=dt.datetime(2030, 1, 1))
+
+
+def test_delete_cookie_matches_starlette() -> None:
+    ours = Response()
+    theirs = starlette.responses.Response()
+    ours.delete_cookie("k", path="/x", domain="example.com", secure=True, httponly=True, samesite="strict")
+    theirs.delete_cookie("k", path="/x", domain="example.com", secure=True, httponly=True, samesite="strict")
+    pattern = rb'k=""; Domain=example.com; expires=[^;]+ GMT; HttpOnly; Max-Age=0; Path=/x; SameSite=strict; Secure'
+    assert re.fullmatch(pattern, ours.raw_headers[-1][1])
+    # The expiry is "now": equal unless the second ticked over in between.
+    assert ours.raw_headers[-1][0] == theirs.raw_headers[-1][0] == b"set-cookie"
+
+
+def test_several_cookies_are_separate_headers() -> None:
+    response = Response()
+    response.set_cookie("a", "1")
+    response.set_cookie("b", "2")
+    assert [value for key, value in response.raw_headers if key == b"set-cookie"] == [
+        b"a=1; Path=/; SameSite=lax",
+        b"b=2; Path=/; SameSite=lax",
+    ]
+
+
+# --- subclasses -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [{"a": 1, "b": [1, 2.5, None, True]}, "héllo ✓", [], None, 1, {"nested": {"k": "v"}}],
+)
+def test_json_response_matches_starlette(content: Any) -> None:
+    ours = JSONResponse(content)
+    theirs = starlette.responses.JSONResponse(content)
+    assert ours.body == theirs.body
+    assert ours.raw_headers == theirs.raw_headers
+
+
+def test_json_response_exact_bytes() -> None:
+    response = JSONResponse({"name": "Zoë", "n": [1, 2]}, status_code=201, headers={"X-Id": "7"})
+    assert response.body == '{"name":"Zoë","n":[1,2]}'.encode()
+    assert response.status_code == 201
+    assert response.raw_headers == [
+        (b"x-id", b"7"),
+        (b"content-length", b"25"),
+        (b"content-type", b"application/json"),
+    ]
+
+
+def test_json_response_rejects_nan() -> None:
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        JSONResponse(float("nan"))
+
+
+def test_html_and_plain_text_media_types() -> None:
+    assert HTMLResponse("<p>").raw_headers == [
+        (b"content-length", b"3"),
+        (b"content-type", b"text/html; charset=utf-8"),
+    ]
+    assert PlainTextResponse("p").raw_headers[-1] == (b"content-type", b"text/plain; charset=utf-8")
+    assert HTMLResponse("<p>").raw_headers == starlette.responses.HTMLResponse("<p>").raw_headers
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/next",
+        "https://example.com/a b?q=1 2&x=é#frag",
+        "/path/with%20escape/and spaces",
+        "/ünïcode/[x]!$&'()*+,;=:@",
+    ],
+)
+def test_redirect_response_matches_starlette(url: str) -> None:
+    ours = RedirectResponse(url)
+    theirs = starlette.responses.RedirectResponse(url)
+    assert ours.status_code == theirs.status_code == 307
+    assert ours.raw_headers == theirs.raw_headers
+
+
+def test_redirect_response_exact_headers() -> None:
+    response = RedirectResponse("/a b", status_code=303, headers={"Location": "/old", "X-A": "1"})
+    assert response.status_code == 303
+    assert response.body == b""
+    assert response.raw_headers == [(b"location", b"/a%20b"), (b"x-a", b"1"), (b"content-length", b"0")]
+
+
+def test_redirect_response_accepts_url_objects() -> None:
+    from zephyr.datastructures import URL
+
+    assert RedirectResponse(URL("http://testserver/x?y=1")).raw_headers[-1] == (b"location", b"http://testserver/x?y=1")
+
+
+@pytest.mark.parametrize("name", ["ORJSONResponse", "UJSONResponse"])
+def test_orjson_and_ujson_responses_are_deprecated_and_match_fastapi(name: str) -> None:
+    content = {"a": "é", "b": [1, 2]}
+    ours_class = getattr(responses, name)
+    theirs_class = getattr(fastapi.responses, name)
+    with pytest.warns(FastAPIDeprecationWarning, match=f"{name} is deprecated"):
+        ours = ours_class(content)
+    with pytest.warns(fastapi.exceptions.FastAPIDeprecationWarning):
+        theirs = theirs_class(content)
+    assert ours.body == theirs.body
+    assert ours.raw_headers == theirs.raw_headers
+
+
+def test_orjson_response_serializes_non_str_keys() -> None:
+    with pytest.warns(FastAPIDeprecationWarning):
+        response = responses.ORJSONResponse({1: "a"})
+    assert response.body == b'{"1":"a"}'
+
+
+def test_orjson_response_missing_dependency(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zephyr.exceptions import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "orjson", None)
+    with (
+        pytest.warns(FastAPIDeprecationWarning),
+        pytest.raises(MissingDependencyError, match=r"pip install 'zephyr\[orjson\]'"),
+    ):
+        responses.ORJSONResponse({})
+
+
+def test_ujson_response_missing_dependency(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zephyr.exceptions import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "ujson", None)
+    with (
+        pytest.warns(FastAPIDeprecationWarning),
+        pytest.raises(MissingDependencyError, match=r"pip install 'zephyr\[ujson\]'"),
+    ):
+        responses.UJSONResponse({})
+
+
+def test_module_has_no_unknown_attribute() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        responses.Nope  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_exported_names_are_sorted_and_public() -> None:
+    assert list(responses.__all__) == sorted(responses.__all__)
+    for name in responses.__all__:
+        assert hasattr(responses, name)
+
+
+# --- StreamingResponse ----------------------------------------------------------------------------------------------
+
+
+async def test_streaming_async_iterator_messages() -> None:
+    async def numbers() -> AsyncIterator[str | bytes | memoryview]:
+        yield "a"
+        yield b"b"
+        yield memoryview(b"c")
+
+    response = StreamingResponse(numbers(), media_type="text/plain", headers={"X-A": "1"})
+    assert response.raw_headers == [(b"x-a", b"1"), (b"content-type", b"text/plain; charset=utf-8")]
+    messages = await call(response)
+    assert messages == [
+        {"type": "http.response.start", "status": 200, "headers": response.raw_headers},
+        {"type": "http.response.body", "body": b"a", "more_body": True},
+        {"type": "http.response.body", "body": b"b", "more_body": True},
+        {"type": "http.response.body", "body": memoryview(b"c"), "more_body": True},
+        {"type": "http.response.body", "body": b"", "more_body": False},
+    ]
+
+
+async def test_streaming_sync_iterator_runs_in_threads() -> None:
+    main_thread = threading.get_ident()
+    threads: list[int] = []
+
+    def chunks() -> Iterator[str]:
+        for text in ("x", "y"):
+            threads.append(threading.get_ident())
+            yield text
+
+    messages = await call(StreamingResponse(chunks()))
+    assert summary(messages) == (200, [], b"xy")
+    assert threads and main_thread not in threads
+
+
+async def test_streaming_matches_starlette_for_lists() -> None:
+    ours = await call(StreamingResponse(["a", b"b"], status_code=201, media_type="application/x-ndjson"))
+    theirs = await call(starlette.responses.StreamingResponse(["a", b"b"], 201, media_type="application/x-ndjson"))
+    assert ours == theirs
+
+
+async def test_streaming_disconnect_closes_async_iterator_and_runs_background() -> None:
+    events: list[str] = []
+
+    async def forever() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield b"."
+                await anyio.sleep(0.001)
+        finally:
+            events.append("closed")
+
+    async def background() -> None:
+        events.append("background")
+
+    response = StreamingResponse(forever(), background=BackgroundTask(background))
+    with anyio.fail_after(5):
+        await call(response, receive=disconnect_receive())
+    assert events == ["closed", "background"]
+
+
+async def test_streaming_disconnect_closes_sync_generator() -> None:
+    closed = threading.Event()
+    started = threading.Event()
+
+    def forever() -> Iterator[bytes]:
+        try:
+            while True:
+                started.set()
+                yield b"."
+        finally:
+            closed.set()
+
+    gate = anyio.Event()
+    sent = 0
+
+    async def receive() -> Message:
+        await gate.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        nonlocal sent
+        sent += 1
+        if sent == 3:
+            gate.set()
+        await anyio.sleep(0)
+
+    with anyio.fail_after(5):
+        await StreamingResponse(forever())(make_scope(), receive, send)
+    assert started.is_set()
+    assert closed.is_set()
+
+
+async def test_streaming_awaits_each_send_before_the_next_chunk() -> None:
+    produced: list[int] = []
+    observed: list[tuple[int, int]] = []
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for index in range(5):
+            produced.append(index)
+            yield b"%d" % index
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body" and message["more_body"]:
+            await anyio.sleep(0.001)
+            observed.append((int(message["body"]), len(produced)))
+
+    await StreamingResponse(chunks())(make_scope(), idle_receive(), send)
+    # When chunk n has been sent, only chunks 0..n have been produced.
+    assert observed == [(index, index + 1) for index in range(5)]
+
+
+async def test_streaming_spec_2_4_send_error_becomes_client_disconnect() -> None:
+    events: list[str] = []
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            yield b"a"
+            yield b"b"
+        finally:
+            events.append("closed")
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            raise OSError("connection lost")
+
+    with pytest.raises(ClientDisconnect):
+        await StreamingResponse(chunks())(make_scope(spec_version="2.4"), idle_receive(), send)
+    assert events == ["closed"]
+
+
+async def test_streaming_spec_2_4_streams_without_listening() -> None:
+    async def receive() -> Message:
+        raise AssertionError("receive must not be called")
+
+    messages = await call(StreamingResponse(iter([b"a"])), make_scope(spec_version="2.4"), receive)
+    assert summary(messages) == (200, [], b"a")
+
+
+async def test_streaming_iterator_error_propagates_unwrapped() -> None:
+    async def broken() -> AsyncIterator[bytes]:
+        yield b"a"
+        raise KeyError("boom")
+
+    with pytest.raises(KeyError, match="boom"):
+        await call(StreamingResponse(broken()))
+
+
+async def test_streaming_as_websocket_denial() -> None:
+    messages = await call(StreamingResponse(iter(["no"]), status_code=401), make_scope(scope_type="websocket"))
+    assert [m["type"] for m in messages] == [
+        "websocket.http.response.start",
+        "websocket.http.response.body",
+        "websocket.http.response.body",
+    ]
+    assert messages[0]["status"] == 401
+
+
+async def test_streaming_background_runs_after_body() -> None:
+    events: list[str] = []
+
+    def task() -> None:
+        events.append("task")
+
+    async def send(message: Message) -> None:
+        events.append(message["type"])
+
+    response = StreamingResponse(iter([b"a"]), background=starlette_compatible_task(task))
+    await response(make_scope(), idle_receive(), send)
+    assert events == ["http.response.start", "http.response.body", "http.response.body", "task"]
+
+
+def starlette_compatible_task(func: Any) -> Any:
+    """Starlette's own BackgroundTask works as ``background=`` too (duck typing)."""
+    return starlette.background.BackgroundTask(func)
