@@ -1,0 +1,5 @@
+"""The machinery behind ``zephyr.testclient``: the in-process transport, WebSocket sessions and lifespan runner."""
+
+from __future__ import annotations
+
+__all__ = ()
