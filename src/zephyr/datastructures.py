@@ -937,9 +937,11 @@ class State:
     def __setattr__(self, key: str, value: Any) -> None:
         self._state[key] = value
 
+    def __reduce__(self) -> tuple[type[State], tuple[dict[str, Any]]]:
+        # copy.copy shares the dict (as an unslotted object's copy would); deepcopy and pickle copy it.
+        return (self.__class__, (self._state,))
+
     def __getattr__(self, key: str) -> Any:
-        if key == "_state":  # not yet set (copy/pickle): avoid recursing
-            raise AttributeError(key)
         try:
             return self._state[key]
         except KeyError:
