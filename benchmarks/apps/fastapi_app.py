@@ -1,3 +1,6 @@
+# mypy: allow-untyped-defs, allow-incomplete-defs, allow-untyped-decorators
+# Handlers have no return annotations on purpose: FastAPI turns a return annotation into a response model, which
+# changes the work measured; these are written as FastAPI's tutorial writes them.
 """The benchmark scenarios as a FastAPI app, written the way FastAPI's tutorial writes apps.
 
 ``zephyr_app.py`` is this file with ``fastapi`` replaced by ``zephyr`` in the imports (a test checks it), which is

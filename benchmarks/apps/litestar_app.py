@@ -9,10 +9,10 @@ import itertools
 from typing import Annotated, Any
 
 from litestar import Litestar, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.response import Response
 from pydantic import BaseModel, Field
 
@@ -56,12 +56,14 @@ async def hello() -> dict[str, str]:
 
 
 @get("/users/{user_id:int}")
-async def read_user(user_id: int, limit: int = 10, q: str | None = None) -> dict[str, Any]:
+async def read_user(
+    user_id: FromPath[int], limit: FromQuery[int] = 10, q: FromQuery[str | None] = None
+) -> dict[str, Any]:
     return {"user_id": user_id, "limit": limit, "q": q}
 
 
 @post("/users")
-async def create_user(data: UserIn) -> UserOut:
+async def create_user(data: JSONBody[UserIn]) -> UserOut:
     return UserOut(id=next(_ids), **data.model_dump())
 
 
@@ -70,14 +72,14 @@ async def list_items() -> list[Item]:
     return [Item.model_validate(row) for row in ITEMS]
 
 
-async def provide_token(authorization: Annotated[str | None, Parameter(header="Authorization")] = None) -> str:
+async def provide_token(authorization: Annotated[str | None, HeaderParameter(name="Authorization")] = None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise NotAuthorizedException("Not authenticated")
     return token
 
 
-async def provide_user(token: str) -> dict[str, Any]:
+async def provide_user(token: NamedDependency[str]) -> dict[str, Any]:
     user = USERS_BY_TOKEN.get(token)
     if user is None:
         raise NotAuthorizedException("Invalid token")
@@ -85,13 +87,13 @@ async def provide_user(token: str) -> dict[str, Any]:
 
 
 @get("/me", dependencies={"token": Provide(provide_token), "user": Provide(provide_user)})
-async def me(user: dict[str, Any]) -> User:
+async def me(user: NamedDependency[dict[str, Any]]) -> User:
     return User.model_validate(user)
 
 
 def _extra_route(i: int) -> HTTPRouteHandler:
     @get(f"/r{i}/{{x:int}}", name=f"r{i}")
-    async def extra(x: int) -> dict[str, int]:
+    async def extra(x: FromPath[int]) -> dict[str, int]:
         return {"route": i, "x": x}
 
     return extra

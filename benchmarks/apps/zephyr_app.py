@@ -1,3 +1,6 @@
+# mypy: allow-untyped-defs, allow-incomplete-defs, allow-untyped-decorators
+# Handlers have no return annotations on purpose: FastAPI turns a return annotation into a response model, which
+# changes the work measured; these are written as FastAPI's tutorial writes them.
 """The benchmark scenarios as a Zephyr app: ``fastapi_app.py`` with ``fastapi`` replaced by ``zephyr`` in the imports.
 
 Nothing else differs (a test checks it): Zephyr is a drop-in for FastAPI, so the benchmark runs the same source on

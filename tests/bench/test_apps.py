@@ -1,0 +1,67 @@
+"""Every benchmark app answers every scenario correctly, in-process (the runner checks the same over HTTP)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from benchmarks.scenarios import SCENARIOS, Scenario
+
+APPS = Path(__file__).resolve().parents[2] / "benchmarks" / "apps"
+
+
+def _import_app(name: str) -> Any:
+    if name == "zephyr":
+        zephyr = pytest.importorskip("zephyr")
+        if not hasattr(zephyr, "FastAPI"):
+            pytest.skip("zephyr does not export FastAPI yet (the core is not merged)")
+    return importlib.import_module(f"benchmarks.apps.{name}_app").app
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("name", ["zephyr", "fastapi", "litestar", "raw"])
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
+async def test_asgi_app_answers_scenario(name: str, scenario: Scenario) -> None:
+    app = _import_app(name)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.request(
+            scenario.method, scenario.path, content=scenario.body, headers=scenario.request_headers()
+        )
+    assert scenario.verify(response.status_code, response.content) is None
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
+def test_flask_app_answers_scenario(scenario: Scenario) -> None:
+    app = _import_app("flask")
+    response = app.test_client().open(
+        scenario.path, method=scenario.method, data=scenario.body, headers=scenario.request_headers()
+    )
+    assert scenario.verify(response.status_code, response.data) is None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("name", ["zephyr", "fastapi", "litestar", "raw"])
+async def test_asgi_app_rejects_a_missing_token_with_401(name: str) -> None:
+    app = _import_app(name)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert (await client.get("/me")).status_code == 401
+        assert (await client.get("/me", headers={"Authorization": "Bearer wrong"})).status_code == 401
+
+
+def test_zephyr_app_is_the_fastapi_app_with_zephyr_imports() -> None:
+    def code(name: str) -> list[str]:
+        text = (APPS / f"{name}_app.py").read_text()
+        body = text.split('"""', 2)[2]  # drop the module docstring, which says which framework it is
+        return sorted(line.replace("from zephyr import", "from fastapi import") for line in body.splitlines())
+
+    assert code("zephyr") == code("fastapi")
+    fastapi_lines = (APPS / "fastapi_app.py").read_text().split('"""', 2)[2].splitlines()
+    zephyr_lines = (APPS / "zephyr_app.py").read_text().split('"""', 2)[2].splitlines()
+    assert [line for line in fastapi_lines if "import" not in line] == [
+        line for line in zephyr_lines if "import" not in line
+    ]
