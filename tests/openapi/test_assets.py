@@ -178,3 +178,52 @@ async def test_non_http_scopes_are_ignored() -> None:
 
     await DocsStaticApp({})({"type": "lifespan"}, receive, send)
     assert sent == []
+
+
+def fake_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, package: str, files: list[str]) -> Path:
+    bundle = tmp_path / "vendor" / "swagger-ui-9.8.7"
+    bundle.mkdir(parents=True)
+    for name in files:
+        (bundle / name).write_bytes(b"/* " + name.encode() + b" */")
+    (tmp_path / f"{package}.py").write_text(f"from pathlib import Path\nswagger_ui_path = Path({str(bundle)!r})\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(__import__("sys").modules, package, raising=False)
+    return bundle
+
+
+def test_local_assets_needs_both_the_js_and_the_css(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_bundle(tmp_path, monkeypatch, "zephyr_fake_bundle_js_only", ["swagger-ui-bundle.js"])
+    assert local_assets("zephyr_fake_bundle_js_only") is None
+
+
+def test_bundle_without_favicon_keeps_the_cdn_favicon(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = fake_bundle(
+        tmp_path, monkeypatch, "zephyr_fake_bundle_no_icon", ["swagger-ui-bundle.js", "swagger-ui.css"]
+    )
+    found = local_assets("zephyr_fake_bundle_no_icon")
+    assert found == {
+        "swagger-ui-bundle.js": bundle / "swagger-ui-bundle.js",
+        "swagger-ui.css": bundle / "swagger-ui.css",
+    }
+    assert default_asset_urls("/s", found) == CDN_URLS | {
+        "swagger_js_url": "/s/swagger-ui-bundle.js?v=9.8.7",
+        "swagger_css_url": "/s/swagger-ui.css?v=9.8.7",
+    }
+
+
+def test_bundle_path_that_is_not_a_directory_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "zephyr_fake_bundle_missing.py").write_text(f"swagger_ui_path = {str(tmp_path / 'nowhere')!r}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert local_assets("zephyr_fake_bundle_missing") is None
+
+
+def test_importing_the_docs_does_not_import_the_bundle() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, zephyr.openapi.docs, zephyr.openapi._assets, zephyr.openapi.models, zephyr.security\n"
+        "print(sorted(m for m in ('swagger_ui_bundle', 'jinja2', 'jwt') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.strip() == "[]"
