@@ -384,3 +384,10 @@ def test_import_zephyr_requests_does_not_import_python_multipart() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONPATH": src}
     )
     assert result.stdout.strip() == "False"
+
+
+async def test_part_header_name_size_is_bounded() -> None:
+    body = f"--{BOUNDARY}\r\n".encode() + b"X" * (70 * 1024) + b": v\r\n\r\n1\r\n" + f"--{BOUNDARY}--\r\n".encode()
+    async with client(make_app(describe_form)) as c:
+        response = await c.post("/", content=body, headers=multipart_headers())
+    assert (response.status_code, response.json()) == (400, {"detail": "Invalid multipart data."})

@@ -137,6 +137,8 @@ SCOPES: list[dict[str, Any]] = [
     {"headers": [(b"host", b"ex/ample")]},
     {"headers": [(b"host", b"[::1]:8000")]},
     {"headers": [(b"host", b"[::zz]")]},
+    {"headers": [(b"host", b"[1::2::3]")]},
+    {"headers": [(b"host", b"h")], "path": "relative"},
     {"headers": [(b"host", b"[v1.abc]")]},
     {"headers": [(b"host", b"@evil")]},
     {"headers": [], "server": ("10.0.0.1", 8080)},

@@ -421,3 +421,15 @@ async def test_form_of_other_content_type_is_empty() -> None:
 
 async def test_close_without_form_does_nothing() -> None:
     await Request(http_scope()).close()
+
+
+async def test_is_disconnected_true_when_disconnect_is_ready() -> None:
+    receive = receive_from({"type": "http.disconnect"})
+    request = Request(http_scope(), receive)
+    assert request.receive is receive
+    assert await request.is_disconnected() is True
+    assert await request.is_disconnected() is True
+
+
+def test_session_without_mark_accessed() -> None:
+    assert Request(http_scope(session={"a": 1})).session == {"a": 1}
