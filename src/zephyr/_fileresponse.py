@@ -1,8 +1,8 @@
 """The pure and blocking parts of ``FileResponse``: Range parsing, validators, multipart framing, file reads.
 
 Parsing and validator checks are pure functions, so they are tested without a server. The blocking functions
-(``stat_path``, ``open_and_read``, ``read_next``, ``read_at``) are meant to run in a worker thread, and each does as
-much as it can per thread hop: a small file is stat'ed, opened, read and closed in one hop.
+(``stat_path``, ``stat_and_read``, ``open_and_read``, ``read_next``) are meant to run in a worker thread, and each
+does as much as it can per thread hop: a small file is stat'ed, opened, read and closed in one hop.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ __all__ = (
     "not_modified_headers",
     "open_and_read",
     "parse_range_header",
-    "read_at",
     "read_next",
     "set_header",
     "setdefault_header",
@@ -301,12 +300,6 @@ def read_next(file: BinaryIO, remaining: int, chunk_size: int) -> tuple[bytes, B
         file.close()
         return data, None
     return data, file
-
-
-def read_at(file: BinaryIO, offset: int, length: int) -> bytes:
-    """Read up to ``length`` bytes at ``offset``."""
-    file.seek(offset)
-    return file.read(length)
 
 
 def stat_and_read(
