@@ -1,0 +1,86 @@
+"""RequestLimitsMiddleware on a real uvicorn server: oversized uploads get 413 and the server keeps serving."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import httpx
+import pytest
+
+from tests.support.server import run_server
+from zephyr.middleware.limits import RequestLimitsMiddleware
+from zephyr.types import Receive, Scope, Send
+
+pytestmark = pytest.mark.e2e
+
+
+async def _echo_length(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            await send({"type": f"{message['type']}.complete"})
+            if message["type"] == "lifespan.shutdown":
+                return
+    total = 0
+    more = True
+    while more:
+        message = await receive()
+        total += len(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = json.dumps({"received": total}).encode()
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+app = RequestLimitsMiddleware(_echo_length, max_body_size=10_000)
+
+
+def _read_response(sock: socket.socket, deadline: float) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data or len(data) < data.index(b"\r\n\r\n") + 4 + _content_length(data):
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _content_length(data: bytes) -> int:
+    head = data.split(b"\r\n\r\n", 1)[0].lower()
+    for line in head.split(b"\r\n"):
+        if line.startswith(b"content-length:"):
+            return int(line.split(b":", 1)[1])
+    return 0
+
+
+def test_oversized_chunked_upload_gets_413_before_body_ends_and_server_keeps_serving() -> None:
+    with run_server("tests.e2e.test_limits_server:app") as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(
+                b"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+                b"Content-Type: application/octet-stream\r\n\r\n"
+            )
+            chunk = b"x" * 4000
+            for _ in range(3):  # 12 000 bytes > 10 000, and the terminating chunk is never sent
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            response = _read_response(sock, time.monotonic() + 10)
+        status_line, _, rest = response.partition(b"\r\n")
+        assert status_line.startswith(b"HTTP/1.1 413 ")  # the reason phrase depends on the Python version
+        assert b"connection: close" in rest.lower()
+        assert json.loads(rest.split(b"\r\n\r\n", 1)[1]) == {
+            "detail": "Request body too large: more than 10000 bytes were sent, the limit."
+        }
+
+        # The server is still serving, and in-limit uploads still work.
+        with httpx.Client(base_url=server.url, timeout=5) as client:
+            ok = client.post("/upload", content=iter([b"y" * 3000, b"y" * 3000]))
+            assert (ok.status_code, ok.json()) == (200, {"received": 6000})
+            too_big = client.post("/upload", content=b"z" * 20_000)
+            assert too_big.status_code == 413
+            assert too_big.json() == {
+                "detail": "Request body too large: Content-Length is 20000 bytes, the limit is 10000."
+            }
+            assert client.post("/upload", content=b"fine").json() == {"received": 4}

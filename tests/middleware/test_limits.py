@@ -1,0 +1,245 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from tests.middleware._asgi import make_scope
+from zephyr._limits import JSONDepthScanner
+from zephyr.exceptions import FastAPIError
+from zephyr.middleware.limits import (
+    DEFAULT_LIMITS,
+    FORM_LIMITS_SCOPE_KEY,
+    RequestLimitError,
+    RequestLimitsMiddleware,
+    limits,
+    route_limits,
+)
+from zephyr.types import ASGIApp, Message, Receive, Scope, Send
+
+
+async def read_body_app(scope: Scope, receive: Receive, send: Send) -> None:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": str(len(body)).encode()})
+
+
+class Result:
+    def __init__(self, messages: list[Message], consumed: int) -> None:
+        start = messages[0]
+        self.status: int = start["status"]
+        self.headers = {k.decode(): v.decode() for k, v in start["headers"]}
+        self.body = b"".join(m.get("body", b"") for m in messages[1:])
+        self.consumed = consumed
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+async def drive(
+    app: ASGIApp,
+    chunks: Sequence[bytes] = (),
+    headers: Sequence[tuple[str, str]] = (),
+    *,
+    method: str = "POST",
+    query_string: bytes = b"",
+    endpoint: Any = None,
+) -> Result:
+    scope = make_scope(method, "/", headers, query_string=query_string)
+    if endpoint is not None:
+        scope["endpoint"] = endpoint
+    pending = list(chunks) or [b""]
+    consumed = 0
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        nonlocal consumed
+        if consumed < len(pending):
+            consumed += 1
+            return {"type": "http.request", "body": pending[consumed - 1], "more_body": consumed < len(pending)}
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return Result(sent, consumed)
+
+
+@pytest.mark.anyio
+async def test_small_body_passes() -> None:
+    result = await drive(RequestLimitsMiddleware(read_body_app, max_body_size=10), [b"12345", b"67890"])
+    assert (result.status, result.body) == (200, b"10")
+
+
+@pytest.mark.anyio
+async def test_content_length_over_limit_is_refused_before_reading() -> None:
+    app = RequestLimitsMiddleware(read_body_app, max_body_size=100)
+    result = await drive(app, [b"x" * 50] * 3, [("content-length", "150")])
+    assert result.status == 413
+    assert result.json() == {"detail": "Request body too large: Content-Length is 150 bytes, the limit is 100."}
+    assert result.headers == {"content-type": "application/json", "content-length": "83", "connection": "close"}
+    assert result.consumed == 0
+
+
+@pytest.mark.anyio
+async def test_invalid_content_length_is_400() -> None:
+    result = await drive(RequestLimitsMiddleware(read_body_app), [b"x"], [("content-length", "abc")])
+    assert result.status == 400
+    assert result.json() == {"detail": "Invalid Content-Length header: b'abc'."}
+
+
+@pytest.mark.anyio
+async def test_streamed_body_is_refused_as_soon_as_total_passes_limit() -> None:
+    app = RequestLimitsMiddleware(read_body_app, max_body_size=1000)
+    result = await drive(app, [b"x" * 400] * 10)  # chunked: no Content-Length
+    assert result.status == 413
+    assert result.json() == {"detail": "Request body too large: more than 1000 bytes were sent, the limit."}
+    assert result.consumed == 3  # 1200 bytes read: stopped there, 7 chunks never received
+
+
+@pytest.mark.anyio
+async def test_limit_after_response_started_is_raised_to_end_connection() -> None:
+    async def streaming_echo(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        while True:
+            message = await receive()
+            await send({"type": "http.response.body", "body": message.get("body", b""), "more_body": True})
+
+    with pytest.raises(RequestLimitError) as info:
+        await drive(RequestLimitsMiddleware(streaming_echo, max_body_size=10), [b"x" * 8] * 3)
+    assert info.value.status_code == 413
+
+
+@pytest.mark.anyio
+async def test_json_depth_limit() -> None:
+    app = RequestLimitsMiddleware(read_body_app, max_json_depth=5)
+    ok = b"[[[[{}]]]]"
+    assert (await drive(app, [ok], [("content-type", "application/json")])).status == 200
+    deep = b'{"a": [[[[[1]]]]]}'
+    result = await drive(app, [deep[:5], deep[5:]], [("content-type", "application/json; charset=utf-8")])
+    assert result.status == 400
+    assert result.json() == {"detail": "JSON body nested too deeply: more than 5 levels, the limit."}
+    # Not JSON: not scanned.
+    assert (await drive(app, [deep], [("content-type", "text/plain")])).status == 200
+    # Vendor +json types are scanned.
+    assert (await drive(app, [deep], [("content-type", "application/vnd.api+json")])).status == 400
+
+
+def test_depth_scanner_ignores_brackets_in_strings_and_escapes_across_chunks() -> None:
+    text = json.dumps({"s": 'x[[[[\\"[[[{{{', "t": ["\\", "]]]]"], "u": [[1]]}).encode()
+    assert json.loads(text)  # valid JSON
+    for split in range(len(text) + 1):
+        scanner = JSONDepthScanner(3)
+        assert scanner.feed(text[:split]) and scanner.feed(text[split:]), split
+        assert scanner.depth == 0
+    scanner = JSONDepthScanner(2)
+    assert scanner.feed(b'["\\') and scanner.feed(b'"[[[[["') and scanner.feed(b"]")
+    assert not JSONDepthScanner(2).feed(b"[[[")
+
+
+@pytest.mark.anyio
+async def test_too_many_query_params_is_414() -> None:
+    app = RequestLimitsMiddleware(read_body_app, max_query_params=3)
+    assert (await drive(app, query_string=b"a=1&b=2&c=3", method="GET")).status == 200
+    assert (await drive(app, query_string=b"a=1&&b=2&c=3&", method="GET")).status == 200
+    result = await drive(app, query_string=b"a=1&b=2&c=3&d=4", method="GET")
+    assert result.status == 414
+    assert result.json() == {"detail": "Too many query parameters: 4, the limit is 3."}
+
+
+@pytest.mark.anyio
+async def test_too_many_headers_is_431() -> None:
+    app = RequestLimitsMiddleware(read_body_app, max_headers=3)
+    result = await drive(app, headers=[(f"x-h{i}", "v") for i in range(4)], method="GET")
+    assert result.status == 431
+    assert result.json() == {"detail": "Too many request headers: 4, the limit is 3."}
+
+
+@pytest.mark.anyio
+async def test_none_disables_limits() -> None:
+    app = RequestLimitsMiddleware(
+        read_body_app, max_body_size=None, max_json_depth=None, max_headers=None, max_query_params=None
+    )
+    result = await drive(
+        app,
+        [b"[" * 200, b"]" * 200],
+        [("content-type", "application/json"), *((f"x-{i}", "v") for i in range(200))],
+        query_string=b"&".join(b"a=%d" % i for i in range(2000)),
+    )
+    assert (result.status, result.body) == (200, b"400")
+
+
+@pytest.mark.anyio
+async def test_route_override_read_from_scope_endpoint() -> None:
+    @limits(max_body_size=5000, max_json_depth=None)
+    async def upload() -> None:
+        """An endpoint with larger limits."""
+
+    assert route_limits(upload) == {"max_body_size": 5000, "max_json_depth": None}
+    app = RequestLimitsMiddleware(read_body_app, max_body_size=100, max_json_depth=2)
+    big = [b"[" * 1000, b"]" * 1000]
+    result = await drive(app, big, [("content-type", "application/json"), ("content-length", "2000")], endpoint=upload)
+    assert (result.status, result.body) == (200, b"2000")
+    refused = await drive(app, big, [("content-type", "application/json"), ("content-length", "2000")])
+    assert refused.status == 413
+
+    @limits(max_body_size=10)
+    async def tiny() -> None:
+        """An endpoint with a smaller limit."""
+
+    result = await drive(RequestLimitsMiddleware(read_body_app), [b"x" * 11], [("content-length", "11")], endpoint=tiny)
+    assert result.json() == {"detail": "Request body too large: Content-Length is 11 bytes, the limit is 10."}
+
+
+@pytest.mark.anyio
+async def test_form_limits_mapping_in_scope() -> None:
+    seen: dict[str, Any] = {}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.update(scope[FORM_LIMITS_SCOPE_KEY])
+        scope["endpoint"] = endpoint
+        seen["after_routing"] = dict(scope[FORM_LIMITS_SCOPE_KEY])
+        seen["repr"] = repr(scope[FORM_LIMITS_SCOPE_KEY])
+        await read_body_app(scope, receive, send)
+
+    @limits(max_files=1, max_part_size=None)
+    async def endpoint() -> None:
+        """An endpoint taking one file."""
+
+    await drive(RequestLimitsMiddleware(app, max_form_fields=7), [b""])
+    assert {k: seen[k] for k in ("max_fields", "max_files", "max_part_size")} == {
+        "max_fields": 7,
+        "max_files": 1000,
+        "max_part_size": 1024 * 1024,
+    }
+    assert seen["after_routing"] == {"max_fields": 7, "max_files": 1, "max_part_size": float("inf")}
+    assert seen["repr"].startswith("FormLimits(")
+
+
+@pytest.mark.anyio
+async def test_other_scope_types_pass_through() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["type"])
+
+    await RequestLimitsMiddleware(app)({"type": "lifespan"}, read_body_app, read_body_app)  # type: ignore[arg-type]
+    assert seen == ["lifespan"]
+
+
+def test_configuration_errors() -> None:
+    with pytest.raises(FastAPIError, match="max_body_size=-1 must be a non-negative int"):
+        RequestLimitsMiddleware(read_body_app, max_body_size=-1)
+    with pytest.raises(FastAPIError, match=r"unknown limit\(s\) \['max_headers'\]"):
+        limits(max_headers=3)
+    with pytest.raises(FastAPIError, match="max_files='1'"):
+        limits(max_files="1")  # type: ignore[arg-type]
+    assert DEFAULT_LIMITS["max_body_size"] == 10 * 1024 * 1024
