@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import anyio
+import pytest
+from starlette.middleware.base import BaseHTTPMiddleware as StarletteBaseHTTPMiddleware
+
+from tests.middleware._asgi import make_scope, run_asgi, snapshot
+from zephyr.background import BackgroundTask
+from zephyr.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from zephyr.requests import Request
+from zephyr.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from zephyr.testclient import TestClient
+from zephyr.types import ASGIApp, Message, Receive, Scope, Send
+
+
+async def echo_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answers with the request body it reads, as JSON."""
+    request = Request(scope, receive)
+    body = await request.body()
+    await JSONResponse({"method": request.method, "body": body.decode()})(scope, receive, send)
+
+
+async def streaming_app(scope: Scope, receive: Receive, send: Send) -> None:
+    async def numbers() -> AsyncIterator[str]:
+        for number in range(3):
+            yield f"{number},"
+
+    await StreamingResponse(numbers(), media_type="text/plain", headers={"x-app": "1"})(scope, receive, send)
+
+
+async def add_header(request: Any, call_next: Any) -> Any:
+    response = await call_next(request)
+    response.headers["x-dispatch"] = "yes"
+    return response
+
+
+async def read_body_first(request: Any, call_next: Any) -> Any:
+    body = await request.body()
+    response = await call_next(request)
+    response.headers["x-seen"] = str(len(body))
+    return response
+
+
+async def read_json_first(request: Any, call_next: Any) -> Any:
+    data = await request.json()
+    response = await call_next(request)
+    response.headers["x-keys"] = ",".join(sorted(data))
+    return response
+
+
+async def rewrite_body(request: Any, call_next: Any) -> Any:
+    response = await call_next(request)
+    chunks = [chunk async for chunk in response.body_iterator]
+    return Response(b"".join(chunks).upper(), status_code=response.status_code, media_type="text/plain")
+
+
+async def short_circuit(request: Any, call_next: Any) -> Any:
+    if request.url.path == "/blocked":
+        return PlainTextResponse("blocked", status_code=403)
+    return await call_next(request)
+
+
+DISPATCHES: list[Callable[..., Any]] = [add_header, read_body_first, read_json_first, rewrite_body, short_circuit]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("dispatch", DISPATCHES)
+@pytest.mark.parametrize("app", [echo_app, streaming_app])
+@pytest.mark.parametrize("path", ["/", "/blocked"])
+async def test_matches_starlette(dispatch: Callable[..., Any], app: ASGIApp, path: str) -> None:
+    body = b'{"a": 1, "b": 2}'
+    ours = await snapshot(BaseHTTPMiddleware(app, dispatch), make_scope("POST", path), body)
+    theirs = await snapshot(StarletteBaseHTTPMiddleware(app, dispatch), make_scope("POST", path), body)
+    # Chunking may differ (both end with an empty final message); the wire bytes may not.
+    assert ours[:3] == theirs[:3]
+
+
+def test_header_added_by_dispatch_with_test_client() -> None:
+    client = TestClient(BaseHTTPMiddleware(echo_app, add_header))
+    response = client.post("/", content=b"hello")
+    assert response.status_code == 200
+    assert response.headers["x-dispatch"] == "yes"
+    assert response.json() == {"method": "POST", "body": "hello"}
+
+
+def test_body_read_by_dispatch_is_readable_by_endpoint() -> None:
+    client = TestClient(BaseHTTPMiddleware(echo_app, read_body_first))
+    response = client.post("/", content=b"x" * 10_000)
+    assert response.headers["x-seen"] == "10000"
+    assert response.json() == {"method": "POST", "body": "x" * 10_000}
+
+
+def test_subclass_dispatch_method() -> None:
+    class CustomHeader(BaseHTTPMiddleware):
+        async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+            response = await call_next(request)
+            response.headers["custom"] = "example"
+            return response
+
+    response = TestClient(CustomHeader(streaming_app)).get("/")
+    assert (response.status_code, response.text) == (200, "0,1,2,")
+    assert response.headers["custom"] == "example"
+    assert response.headers["x-app"] == "1"
+
+
+def test_missing_dispatch_raises_not_implemented() -> None:
+    client = TestClient(BaseHTTPMiddleware(echo_app))
+    with pytest.raises(NotImplementedError, match="has no dispatch"):
+        client.get("/")
+
+
+async def failing_app(scope: Scope, receive: Receive, send: Send) -> None:
+    raise ValueError("boom")
+
+
+def test_app_exception_propagates_through_call_next() -> None:
+    client = TestClient(BaseHTTPMiddleware(failing_app, add_header))
+    with pytest.raises(ValueError, match="boom"):
+        client.get("/")
+
+
+def test_dispatch_may_catch_app_exception() -> None:
+    async def catch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        try:
+            return await call_next(request)
+        except ValueError as exc:
+            return PlainTextResponse(f"caught {exc}", status_code=500)
+
+    response = TestClient(BaseHTTPMiddleware(failing_app, catch)).get("/")
+    assert (response.status_code, response.text) == (500, "caught boom")
+
+
+def test_exception_after_response_start_is_raised_after_sending() -> None:
+    async def half_app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"partial", "more_body": True})
+        raise ValueError("late")
+
+    messages: list[Message] = []
+
+    async def main() -> None:
+        async def receive() -> Message:
+            await anyio.sleep_forever()
+            raise AssertionError  # pragma: no cover
+
+        async def send(message: Message) -> None:
+            messages.append(message)
+
+        with pytest.raises(ValueError, match="late"):
+            await BaseHTTPMiddleware(half_app, add_header)(make_scope(), receive, send)
+
+    anyio.run(main)
+    assert messages[0]["status"] == 200
+    assert b"".join(message.get("body", b"") for message in messages[1:]) == b"partial"
+
+
+def test_no_response_is_a_runtime_error() -> None:
+    async def silent_app(scope: Scope, receive: Receive, send: Send) -> None:
+        return None
+
+    with pytest.raises(RuntimeError, match="No response returned"):
+        TestClient(BaseHTTPMiddleware(silent_app, add_header)).get("/")
+
+
+def test_background_task_of_inner_response_runs_after_response() -> None:
+    events: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        response = PlainTextResponse("ok", background=BackgroundTask(events.append, "background"))
+        await response(scope, receive, send)
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        events.append("dispatched")
+        return response
+
+    response = TestClient(BaseHTTPMiddleware(app, dispatch)).get("/")
+    assert response.text == "ok"
+    assert events == ["dispatched", "background"]
+
+
+def test_background_task_runs_when_dispatch_replaces_response() -> None:
+    events: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        response = PlainTextResponse("inner", background=BackgroundTask(events.append, "background"))
+        await response(scope, receive, send)
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        await call_next(request)
+        return PlainTextResponse("outer")
+
+    response = TestClient(BaseHTTPMiddleware(app, dispatch)).get("/")
+    assert response.text == "outer"
+    assert events == ["background"]
+
+
+def test_app_sees_disconnect_once_response_is_sent() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()  # the (empty) body
+        await PlainTextResponse("ok")(scope, receive, send)
+        message = await receive()
+        seen.append(message["type"])
+
+    response = TestClient(BaseHTTPMiddleware(app, add_header)).get("/")
+    assert response.text == "ok"
+    assert seen == ["http.disconnect"]
+
+
+@pytest.mark.anyio
+async def test_client_disconnect_while_reading_body_reaches_app() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append((await receive())["type"])
+        await PlainTextResponse("late")(scope, receive, send)
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await BaseHTTPMiddleware(app, add_header)(make_scope("POST"), receive, send)
+    assert seen == ["http.disconnect"]
+
+
+@pytest.mark.anyio
+async def test_streaming_body_passes_chunk_by_chunk() -> None:
+    messages = await run_asgi(BaseHTTPMiddleware(streaming_app, add_header), make_scope())
+    assert [message.get("body") for message in messages[1:]] == [b"0,", b"1,", b"2,", b""]
+    assert (b"x-dispatch", b"yes") in messages[0]["headers"]
+
+
+@pytest.mark.anyio
+async def test_non_http_scopes_pass_through() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": f"{scope['type']}.seen"})
+
+    middleware = BaseHTTPMiddleware(app, add_header)
+    assert await run_asgi(middleware, {"type": "lifespan"}) == [{"type": "lifespan.seen"}]
+    assert await run_asgi(middleware, make_scope(scope_type="websocket")) == [{"type": "websocket.seen"}]
+
+
+def test_json_body_read_in_dispatch_reaches_endpoint() -> None:
+    response = TestClient(BaseHTTPMiddleware(echo_app, read_json_first)).post("/", json={"z": 1, "a": 2})
+    assert response.headers["x-keys"] == "a,z"
+    assert json.loads(response.json()["body"]) == {"z": 1, "a": 2}
