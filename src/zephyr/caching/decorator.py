@@ -1,0 +1,498 @@
+"""``@cache(...)``: cache a GET/HEAD route's responses, with ETags, ``304 Not Modified`` and single-flight misses.
+
+The decorator attaches a per-route ASGI wrapper (``zephyr._hooks.add_route_middleware``), so the endpoint keeps its
+signature and the wrapper sees the request and the response messages. Responses carry ``X-Cache: HIT`` (served
+from the cache, with ``Age``), ``MISS`` (computed now) or ``BYPASS`` (the request asked for ``no-store`` or carried
+``Authorization``).
+
+Example:
+    ```python
+    @app.get("/items/{item_id}")
+    @cache(expire=60, tags=["items", "item:{item_id}"], vary=["Accept-Language"])
+    async def read_item(item_id: int) -> dict[str, int]: ...
+    ```
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import json
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar, Union
+
+from zephyr._hooks import add_route_middleware
+from zephyr.caching.cache import Cache, CacheEntry
+from zephyr.caching.etag import etag_matches, make_etag
+from zephyr.stores.base import BaseStore, Store
+from zephyr.stores.memory import MemoryStore
+from zephyr.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ("KeyBuilder", "RouteCacheMiddleware", "TagsArg", "cache", "default_key")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+KeyBuilder = Callable[[Any], Union[str, Awaitable[str]]]
+"""A cache-key function: the ``Request`` in, the key out (possibly awaitable)."""
+
+TagsArg = Union[Sequence[str], Callable[[Any], Iterable[str]]]
+"""Tags: strings (``{name}`` fields are filled from the path parameters) or a function of the ``Request``."""
+
+_CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
+_NOT_MODIFIED_HEADERS = frozenset({b"cache-control", b"content-location", b"date", b"etag", b"expires", b"vary"})
+_DROP_ON_STORE = frozenset({b"age", b"x-cache", b"date"})
+_POLL_INTERVAL = 0.025
+
+
+class _Config:
+    __slots__ = (
+        "allow_authorized",
+        "cache",
+        "distributed",
+        "etag",
+        "expire",
+        "inflight",
+        "key",
+        "key_is_async",
+        "lock_timeout",
+        "max_body_size",
+        "status_codes",
+        "tags",
+        "vary",
+    )
+
+    def __init__(
+        self,
+        cache: Cache,
+        *,
+        expire: float | None,
+        key: KeyBuilder | None,
+        vary: Sequence[str],
+        tags: TagsArg,
+        allow_authorized: bool,
+        status_codes: Iterable[int],
+        etag: bool,
+        max_body_size: int,
+        lock_timeout: float,
+    ) -> None:
+        if expire is not None and expire <= 0:
+            raise ValueError(f"cache expire must be a positive number of seconds or None, got {expire!r}")
+        if isinstance(tags, str):
+            raise TypeError(f"tags must be a list of strings or a function, got the string {tags!r}; write [{tags!r}]")
+        self.cache = cache
+        self.expire = expire if expire is not None else cache.default_expire
+        self.key = key
+        self.key_is_async = key is not None and inspect.iscoroutinefunction(key)
+        self.vary = tuple(name.lower().encode("latin-1") for name in vary)
+        self.tags = tags
+        self.allow_authorized = allow_authorized
+        self.status_codes = frozenset(status_codes)
+        self.etag = etag
+        self.max_body_size = max_body_size
+        self.lock_timeout = lock_timeout
+        store = cache.store
+        # one process needs only the in-process single flight; a shared store also needs a lock across workers
+        self.distributed = isinstance(store, BaseStore) and not isinstance(store, MemoryStore)
+        self.inflight: dict[str, asyncio.Event] = {}
+
+
+def cache(
+    expire: float | None = 60.0,
+    *,
+    key: KeyBuilder | None = None,
+    vary: Sequence[str] = (),
+    tags: TagsArg = (),
+    store: Cache | Store | None = None,
+    allow_authorized: bool = False,
+    status_codes: Iterable[int] = (200,),
+    etag: bool = True,
+    max_body_size: int = 1024 * 1024,
+    lock_timeout: float = 10.0,
+) -> Callable[[F], F]:
+    """Cache a GET/HEAD route's responses; place it above or below the route decorator.
+
+    Only responses with a status in ``status_codes`` are stored, and never ones that set a cookie or say
+    ``Cache-Control: no-store``/``private``; requests carrying ``Authorization`` bypass the cache unless
+    ``allow_authorized``. A request's ``Cache-Control: no-store`` bypasses it; ``no-cache`` (or ``max-age=0``,
+    ``Pragma: no-cache``) recomputes and refreshes the entry. Stored responses get ``Cache-Control: max-age=<expire>``
+    (unless they set their own) and an ``ETag``; ``If-None-Match`` with a matching ETag is answered ``304``.
+    Concurrent misses for one key compute once per process, and, with a shared store, once across workers (the
+    others wait for a short lock, then read the entry). Store failures are logged and the route served uncached.
+
+    Args:
+        expire: Seconds an entry stays fresh (``None``: the cache's ``default_expire``).
+        key: Builds the cache key from the ``Request``; default: the path and the sorted query string, which is
+            also what :meth:`Cache.invalidate` takes (``await cache.invalidate("/items/1")``).
+        vary: Request headers whose values select separate entries (sent back as ``Vary``).
+        tags: Labels for :meth:`Cache.invalidate_tags`; ``"item:{item_id}"`` is filled from the path parameters.
+        store: A :class:`Cache` (to invalidate programmatically) or a store; default: a private in-memory cache.
+        allow_authorized: Also cache requests carrying ``Authorization`` (only for responses that do not depend on
+            who asks).
+        status_codes: Which response statuses are stored.
+        etag: Add an ``ETag`` (a hash of the body) to stored responses that have none.
+        max_body_size: Larger responses are streamed through and not stored.
+        lock_timeout: How long a worker holds the cross-worker lock, and the most others wait on it.
+    """
+    backend = store if isinstance(store, Cache) else Cache(store)
+    config = _Config(
+        backend,
+        expire=expire,
+        key=key,
+        vary=vary,
+        tags=tags,
+        allow_authorized=allow_authorized,
+        status_codes=status_codes,
+        etag=etag,
+        max_body_size=max_body_size,
+        lock_timeout=lock_timeout,
+    )
+
+    def decorator(func: F) -> F:
+        add_route_middleware(func, lambda app: RouteCacheMiddleware(app, config))
+        return func
+
+    return decorator
+
+
+def _request_headers(scope: Scope, wanted: Iterable[bytes]) -> dict[bytes, str]:
+    names = set(wanted)
+    found: dict[bytes, str] = {}
+    for name, value in scope.get("headers", ()):
+        lower = name.lower()
+        if lower in names:
+            text = value.decode("latin-1")
+            found[lower] = f"{found[lower]}, {text}" if lower in found else text
+    return found
+
+
+def _directives(value: str | None) -> set[str]:
+    if not value:
+        return set()
+    return {part.strip().lower().replace(" ", "") for part in value.split(",")}
+
+
+def default_key(scope: Scope) -> str:
+    """The default cache key: the path, plus the query string with its parameters sorted."""
+    query = scope.get("query_string", b"")
+    if not query:
+        return str(scope["path"])
+    return f"{scope['path']}?{'&'.join(sorted(query.decode('latin-1').split('&')))}"
+
+
+class RouteCacheMiddleware:
+    """The per-route ASGI wrapper that ``@cache`` attaches; see :func:`cache`."""
+
+    __slots__ = ("_config", "_wanted", "app")
+
+    def __init__(self, app: ASGIApp, config: _Config) -> None:
+        self.app = app
+        self._config = config
+        self._wanted = (b"authorization", b"cache-control", b"pragma", b"if-none-match", *config.vary)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve from the cache, or run the route and store its response."""
+        if scope["type"] != "http" or scope["method"] not in _CACHEABLE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        config = self._config
+        headers = _request_headers(scope, self._wanted)
+        directives = _directives(headers.get(b"cache-control"))
+        if "no-store" in directives or (b"authorization" in headers and not config.allow_authorized):
+            await self.app(scope, receive, _marked(send, b"BYPASS"))
+            return
+        no_cache = (
+            "no-cache" in directives or "max-age=0" in directives or "no-cache" in _directives(headers.get(b"pragma"))
+        )
+        base_key = await self._base_key(scope, receive)
+        full_key = base_key
+        if config.vary:
+            variant = "\x1f".join(headers.get(name, "") for name in config.vary)
+            full_key = f"{base_key}|{hashlib.sha256(variant.encode()).hexdigest()[:24]}"
+        if_none_match = headers.get(b"if-none-match")
+        head = scope["method"] == "HEAD"
+        if not no_cache:
+            try:
+                entry = await config.cache.get_entry(full_key, base_key=base_key)
+            except Exception as exc:  # a store failure serves uncached, never a 500
+                config.cache.warn(exc)
+                await self.app(scope, receive, _marked(send, b"MISS"))
+                return
+            if entry is not None:
+                await _serve(entry, send, if_none_match, head)
+                return
+        if head:
+            # a HEAD response has no body to store; the next GET fills the entry
+            await self.app(scope, receive, _marked(send, b"MISS"))
+            return
+        await self._miss(scope, receive, send, base_key, full_key, if_none_match, no_cache)
+
+    async def _base_key(self, scope: Scope, receive: Receive) -> str:
+        config = self._config
+        if config.key is None:
+            return default_key(scope)
+        from zephyr.requests import Request
+
+        value: Any = config.key(Request(scope, receive))
+        if config.key_is_async or inspect.isawaitable(value):
+            value = await value
+        return str(value)
+
+    def _tags(self, scope: Scope, receive: Receive) -> list[str]:
+        tags = self._config.tags
+        if callable(tags):
+            from zephyr.requests import Request
+
+            return list(tags(Request(scope, receive)))
+        params = scope.get("path_params", {})
+        return [tag.format_map(params) if "{" in tag else tag for tag in tags]
+
+    async def _miss(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        base_key: str,
+        full_key: str,
+        if_none_match: str | None,
+        no_cache: bool,
+    ) -> None:
+        config = self._config
+        inflight = config.inflight
+        leader = inflight.get(full_key)
+        if leader is not None and not no_cache:
+            await leader.wait()
+            entry = await self._read(full_key, base_key)
+            if entry is not None:
+                await _serve(entry, send, if_none_match, False)
+                return
+            await self._compute(scope, receive, send, base_key, full_key, if_none_match)
+            return
+        event = inflight[full_key] = asyncio.Event()
+        lock_key = f"{config.cache.prefix}l:{full_key}"
+        locked = False
+        try:
+            if config.distributed and not no_cache:
+                locked = await self._lock(lock_key)
+                if not locked:
+                    entry = await self._wait_for_other_worker(lock_key, full_key, base_key)
+                    if entry is not None:
+                        await _serve(entry, send, if_none_match, False)
+                        return
+            await self._compute(scope, receive, send, base_key, full_key, if_none_match)
+        finally:
+            event.set()
+            if inflight.get(full_key) is event:
+                del inflight[full_key]
+            if locked:
+                await self._unlock(lock_key)
+
+    async def _read(self, full_key: str, base_key: str) -> CacheEntry | None:
+        try:
+            return await self._config.cache.get_entry(full_key, base_key=base_key)
+        except Exception as exc:  # a store failure serves uncached
+            self._config.cache.warn(exc)
+            return None
+
+    async def _lock(self, lock_key: str) -> bool:
+        store = self._config.cache.store
+        if not isinstance(store, BaseStore):  # pragma: no cover - distributed implies BaseStore
+            return True
+        try:
+            return await store.add(lock_key, b"1", self._config.lock_timeout)
+        except Exception as exc:  # no lock: compute without it
+            self._config.cache.warn(exc)
+            return True
+
+    async def _unlock(self, lock_key: str) -> None:
+        try:
+            await self._config.cache.store.delete(lock_key)
+        except Exception as exc:  # the lock expires by itself
+            self._config.cache.warn(exc)
+
+    async def _wait_for_other_worker(self, lock_key: str, full_key: str, base_key: str) -> CacheEntry | None:
+        """Poll until another worker stored the entry or released its lock (bounded by ``lock_timeout``)."""
+        store = self._config.cache.store
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._config.lock_timeout
+        while loop.time() < deadline:
+            await asyncio.sleep(_POLL_INTERVAL)
+            entry = await self._read(full_key, base_key)
+            if entry is not None:
+                return entry
+            try:
+                if await store.get(lock_key) is None:
+                    return await self._read(full_key, base_key)
+            except Exception as exc:  # give up waiting and compute
+                self._config.cache.warn(exc)
+                return None
+        return None
+
+    async def _compute(
+        self, scope: Scope, receive: Receive, send: Send, base_key: str, full_key: str, if_none_match: str | None
+    ) -> None:
+        config = self._config
+        tags = self._tags(scope, receive)
+        try:
+            versions = await config.cache.versions(base_key, tags)
+        except Exception as exc:
+            config.cache.warn(exc)
+            await self.app(scope, receive, _marked(send, b"MISS"))
+            return
+        capture = _Capture(send, config, full_key, base_key, tags, versions, if_none_match)
+        await self.app(scope, receive, capture)
+
+
+def _marked(send: Send, value: bytes) -> Send:
+    async def marked_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", ()), (b"x-cache", value)]
+        await send(message)
+
+    return marked_send
+
+
+async def _serve(entry: CacheEntry, send: Send, if_none_match: str | None, head: bool) -> None:
+    head_line, _, body = entry.value.partition(b"\n")
+    meta = json.loads(head_line)
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in meta["h"]]
+    headers.append((b"age", str(entry.age).encode()))
+    headers.append((b"x-cache", b"HIT"))
+    if etag_matches(if_none_match, meta.get("t")):
+        kept = [(n, v) for n, v in headers if n.lower() in _NOT_MODIFIED_HEADERS or n in (b"age", b"x-cache")]
+        await send({"type": "http.response.start", "status": 304, "headers": kept})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    await send({"type": "http.response.start", "status": meta["s"], "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+class _Capture:
+    """Buffer a response to store it, then send it on; stream it through when it cannot be stored."""
+
+    __slots__ = (
+        "base_key",
+        "body",
+        "config",
+        "full_key",
+        "if_none_match",
+        "passthrough",
+        "send",
+        "size",
+        "start",
+        "tags",
+        "versions",
+    )
+
+    def __init__(
+        self,
+        send: Send,
+        config: _Config,
+        full_key: str,
+        base_key: str,
+        tags: list[str],
+        versions: dict[str, str],
+        if_none_match: str | None,
+    ) -> None:
+        self.send = send
+        self.config = config
+        self.full_key = full_key
+        self.base_key = base_key
+        self.tags = tags
+        self.versions = versions
+        self.if_none_match = if_none_match
+        self.start: Message | None = None
+        self.body: list[bytes] = []
+        self.size = 0
+        self.passthrough = False
+
+    async def __call__(self, message: Message) -> None:
+        if self.passthrough:
+            await self.send(message)
+            return
+        kind = message["type"]
+        if kind == "http.response.start":
+            message["headers"] = [*message.get("headers", ()), (b"x-cache", b"MISS")]
+            if self._storable(message):
+                self.start = message
+            else:
+                self.passthrough = True
+                await self.send(message)
+            return
+        if kind != "http.response.body" or self.start is None:
+            await self._flush(None)
+            await self.send(message)
+            return
+        chunk = message.get("body", b"")
+        self.body.append(chunk)
+        self.size += len(chunk)
+        if self.size > self.config.max_body_size:
+            await self._flush(bool(message.get("more_body", False)))
+            return
+        if not message.get("more_body", False):
+            await self._finish()
+
+    def _storable(self, message: Message) -> bool:
+        if message["status"] not in self.config.status_codes:
+            return False
+        for name, value in message.get("headers", ()):
+            lower = name.lower()
+            if lower == b"set-cookie":
+                return False
+            if lower == b"cache-control" and _directives(value.decode("latin-1")) & {"no-store", "private"}:
+                return False
+        return True
+
+    async def _flush(self, more_body: bool | None) -> None:
+        """Give up storing: send what was held back (ending the body unless ``more_body``), pass the rest through."""
+        self.passthrough = True
+        if self.start is not None:
+            start, self.start = self.start, None
+            await self.send(start)
+            body = b"".join(self.body)
+            self.body = []
+            if body or more_body is not None:
+                await self.send({"type": "http.response.body", "body": body, "more_body": more_body is not False})
+
+    async def _finish(self) -> None:
+        config = self.config
+        start = self.start
+        if start is None:  # pragma: no cover - _finish only runs after a start was held
+            return
+        body = b"".join(self.body)
+        headers = [(n, v) for n, v in start["headers"] if n.lower() not in _DROP_ON_STORE]
+        names = {n.lower() for n, _ in headers}
+        etag: str | None = None
+        for name, value in headers:
+            if name.lower() == b"etag":
+                etag = value.decode("latin-1")
+        if etag is None and config.etag:
+            etag = make_etag(body)
+            headers.append((b"etag", etag.encode("latin-1")))
+        if b"cache-control" not in names and config.expire is not None:
+            headers.append((b"cache-control", f"max-age={int(config.expire)}".encode()))
+        if config.vary:
+            headers.append((b"vary", b", ".join(config.vary)))
+        meta = {"s": start["status"], "h": [(n.decode("latin-1"), v.decode("latin-1")) for n, v in headers], "t": etag}
+        payload = json.dumps(meta).encode() + b"\n" + body
+        try:
+            await config.cache.set(
+                self.full_key,
+                payload,
+                config.expire,
+                tags=self.tags,
+                base_key=self.base_key,
+                versions=self.versions,
+            )
+        except Exception as exc:  # served anyway, just not stored
+            config.cache.warn(exc)
+        self.passthrough = True
+        headers.append((b"age", b"0"))
+        headers.append((b"x-cache", b"MISS"))
+        if etag_matches(self.if_none_match, etag):
+            kept = [(n, v) for n, v in headers if n.lower() in _NOT_MODIFIED_HEADERS or n in (b"age", b"x-cache")]
+            await self.send({"type": "http.response.start", "status": 304, "headers": kept})
+            await self.send({"type": "http.response.body", "body": b""})
+            return
+        await self.send({"type": "http.response.start", "status": start["status"], "headers": headers})
+        await self.send({"type": "http.response.body", "body": body})

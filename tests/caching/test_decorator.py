@@ -1,0 +1,349 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.stores.support import redis_store_for
+from tests.support.services import free_port
+from zephyr._hooks import route_middleware
+from zephyr.caching import Cache, cache
+from zephyr.stores import MemoryStore, RedisStore
+from zephyr.types import ASGIApp, Receive, Scope, Send
+
+pytestmark = pytest.mark.anyio
+
+
+class Counter:
+    """An ASGI app answering ``count=<n>``; the query string can ask for a status, headers or a slow answer."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.calls += 1
+        number = self.calls
+        query = scope["query_string"].decode()
+        status = 404 if "missing" in query else 200
+        headers = [(b"content-type", b"text/plain")]
+        if "cookie" in query:
+            headers.append((b"set-cookie", b"a=b"))
+        if "nostore" in query:
+            headers.append((b"cache-control", b"no-store"))
+        if "own-etag" in query:
+            headers.append((b"etag", b'"mine"'))
+        if "slow" in query:
+            await asyncio.sleep(0.05)
+        body = f"count={number}".encode()
+        if "chunks" in query:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            for piece in (body, b"-", body):
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def cached(app: ASGIApp, **options: Any) -> ASGIApp:
+    def endpoint() -> None: ...
+
+    cache(**options)(endpoint)
+    (factory,) = route_middleware(endpoint)
+    return factory(app)
+
+
+def client_for(app: ASGIApp) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+async def test_second_get_is_a_hit_with_age_cache_control_and_etag() -> None:
+    counter = Counter()
+    async with client_for(cached(counter, expire=30)) as client:
+        first = await client.get("/a")
+        second = await client.get("/a")
+    assert (first.status_code, first.text, second.status_code, second.text) == (200, "count=1", 200, "count=1")
+    assert counter.calls == 1
+    assert first.headers["x-cache"] == "MISS"
+    assert first.headers["age"] == "0"
+    assert second.headers["x-cache"] == "HIT"
+    assert second.headers["age"] == "0"
+    for response in (first, second):
+        assert response.headers["cache-control"] == "max-age=30"
+        assert response.headers["content-type"] == "text/plain"
+        assert response.headers["content-length"] == "7"
+        assert response.headers.get_list("x-cache") == [response.headers["x-cache"]]
+    assert first.headers["etag"] == second.headers["etag"]
+
+
+async def test_if_none_match_answers_304_on_hit_and_miss() -> None:
+    counter = Counter()
+    async with client_for(cached(counter)) as client:
+        etag = (await client.get("/a")).headers["etag"]
+        hit = await client.get("/a", headers={"If-None-Match": etag})
+        miss = await client.get("/b?x=1", headers={"If-None-Match": (await client.get("/b?x=1")).headers["etag"]})
+        refreshed = await client.get("/a", headers={"If-None-Match": etag, "Cache-Control": "no-cache"})
+        other = await client.get("/a", headers={"If-None-Match": '"other"'})
+    assert (hit.status_code, hit.content) == (304, b"")
+    assert hit.headers["etag"] == etag
+    assert hit.headers["x-cache"] == "HIT"
+    assert hit.headers["cache-control"] == "max-age=60"
+    assert "content-type" not in hit.headers
+    assert "content-length" not in hit.headers or hit.headers["content-length"] == "0"
+    assert miss.status_code == 304
+    assert (refreshed.status_code, refreshed.headers["x-cache"]) == (200, "MISS")  # new body, new etag
+    assert (other.status_code, other.headers["x-cache"]) == (200, "HIT")
+
+
+async def test_responses_keep_their_own_etag() -> None:
+    async with client_for(cached(Counter())) as client:
+        first = await client.get("/?own-etag")
+        second = await client.get("/?own-etag", headers={"If-None-Match": '"mine"'})
+    assert first.headers.get_list("etag") == ['"mine"']
+    assert second.status_code == 304
+
+
+async def test_etag_can_be_turned_off() -> None:
+    async with client_for(cached(Counter(), etag=False)) as client:
+        await client.get("/")
+        response = await client.get("/")
+    assert response.headers["x-cache"] == "HIT"
+    assert "etag" not in response.headers
+
+
+async def test_key_includes_the_sorted_query_string() -> None:
+    counter = Counter()
+    async with client_for(cached(counter)) as client:
+        texts = [(await client.get(url)).text for url in ("/a?x=1&y=2", "/a?y=2&x=1", "/a?x=2", "/a")]
+    assert texts == ["count=1", "count=1", "count=2", "count=3"]
+
+
+async def test_custom_key_function() -> None:
+    counter = Counter()
+
+    async def key(request: Any) -> str:
+        return "everything"
+
+    async with client_for(cached(counter, key=key)) as client:
+        texts = [(await client.get(url)).text for url in ("/a", "/b")]
+    assert texts == ["count=1", "count=1"]
+
+
+async def test_vary_headers_select_separate_entries() -> None:
+    counter = Counter()
+    async with client_for(cached(counter, vary=["Accept-Language"])) as client:
+        en = await client.get("/", headers={"Accept-Language": "en"})
+        fr = await client.get("/", headers={"Accept-Language": "fr"})
+        en_again = await client.get("/", headers={"Accept-Language": "en"})
+    assert [en.text, fr.text, en_again.text] == ["count=1", "count=2", "count=1"]
+    assert en_again.headers["vary"] == "accept-language"
+
+
+async def test_only_get_and_head_are_cached_and_head_uses_the_get_entry() -> None:
+    counter = Counter()
+    async with client_for(cached(counter)) as client:
+        head_miss = await client.head("/")
+        await client.get("/")
+        head_hit = await client.head("/")
+        posts = [(await client.post("/")).text for _ in range(2)]
+    assert head_miss.headers["x-cache"] == "MISS"
+    assert (head_hit.headers["x-cache"], head_hit.content, head_hit.headers["content-length"]) == ("HIT", b"", "7")
+    assert posts == ["count=3", "count=4"]
+    assert counter.calls == 4
+
+
+async def test_only_200_is_stored_by_default_and_status_codes_widens_it() -> None:
+    counter = Counter()
+    async with client_for(cached(counter)) as client:
+        assert [(await client.get("/?missing")).text for _ in range(2)] == ["count=1", "count=2"]
+    counter = Counter()
+    async with client_for(cached(counter, status_codes=[200, 404])) as client:
+        responses = [await client.get("/?missing") for _ in range(2)]
+    assert [(r.status_code, r.text) for r in responses] == [(404, "count=1"), (404, "count=1")]
+
+
+async def test_responses_setting_cookies_or_no_store_are_not_stored() -> None:
+    counter = Counter()
+    async with client_for(cached(counter)) as client:
+        cookies = [await client.get("/?cookie") for _ in range(2)]
+        nostore = [(await client.get("/?nostore")).text for _ in range(2)]
+    assert [r.text for r in cookies] == ["count=1", "count=2"]
+    assert cookies[0].headers["x-cache"] == "MISS"
+    assert nostore == ["count=3", "count=4"]
+
+
+async def test_authorized_requests_bypass_unless_allowed() -> None:
+    counter = Counter()
+    async with client_for(cached(counter)) as client:
+        responses = [await client.get("/", headers={"Authorization": "Bearer x"}) for _ in range(2)]
+    assert [r.text for r in responses] == ["count=1", "count=2"]
+    assert responses[0].headers["x-cache"] == "BYPASS"
+    counter = Counter()
+    async with client_for(cached(counter, allow_authorized=True)) as client:
+        responses = [await client.get("/", headers={"Authorization": "Bearer x"}) for _ in range(2)]
+    assert [r.headers["x-cache"] for r in responses] == ["MISS", "HIT"]
+
+
+async def test_request_no_store_bypasses_and_no_cache_refreshes() -> None:
+    counter = Counter()
+    async with client_for(cached(counter)) as client:
+        await client.get("/")
+        bypass = await client.get("/", headers={"Cache-Control": "no-store"})
+        hit = await client.get("/")
+        refresh = await client.get("/", headers={"Cache-Control": "no-cache"})
+        after_refresh = await client.get("/")
+        pragma = await client.get("/", headers={"Pragma": "no-cache"})
+        max_age_zero = await client.get("/", headers={"Cache-Control": "max-age=0"})
+    assert (bypass.text, bypass.headers["x-cache"]) == ("count=2", "BYPASS")
+    assert (hit.text, hit.headers["x-cache"]) == ("count=1", "HIT")
+    assert (refresh.text, refresh.headers["x-cache"]) == ("count=3", "MISS")
+    assert (after_refresh.text, after_refresh.headers["x-cache"]) == ("count=3", "HIT")
+    assert (pragma.text, max_age_zero.text) == ("count=4", "count=5")
+
+
+async def test_streamed_bodies_are_stored_whole() -> None:
+    counter = Counter()
+    async with client_for(cached(counter)) as client:
+        first = await client.get("/?chunks")
+        second = await client.get("/?chunks")
+    assert first.text == second.text == "count=1-count=1"
+    assert second.headers["x-cache"] == "HIT"
+
+
+async def test_bodies_above_max_body_size_are_streamed_through_unstored() -> None:
+    counter = Counter()
+    async with client_for(cached(counter, max_body_size=10)) as client:
+        texts = [(await client.get("/?chunks")).text for _ in range(2)]
+        small = [(await client.get("/")).headers["x-cache"] for _ in range(2)]
+    assert texts == ["count=1-count=1", "count=2-count=2"]
+    assert small == ["MISS", "HIT"]
+
+
+async def test_concurrent_misses_compute_once() -> None:
+    counter = Counter()
+    async with client_for(cached(counter)) as client:
+        responses = await asyncio.gather(*(client.get("/?slow") for _ in range(10)))
+    assert counter.calls == 1
+    assert {r.text for r in responses} == {"count=1"}
+    assert sorted(r.headers["x-cache"] for r in responses) == ["HIT"] * 9 + ["MISS"]
+
+
+async def test_waiters_compute_themselves_when_the_leader_stored_nothing() -> None:
+    counter = Counter()
+    async with client_for(cached(counter)) as client:
+        responses = await asyncio.gather(*(client.get("/?slow&cookie") for _ in range(3)))
+    assert counter.calls == 3
+    assert sorted(r.text for r in responses) == ["count=1", "count=2", "count=3"]
+
+
+async def test_tags_are_filled_from_path_params_and_invalidated() -> None:
+    counter = Counter()
+    shared = Cache(MemoryStore())
+    app = cached(counter, store=shared, tags=["items", "item:{item_id}"])
+
+    async def with_params(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["path_params"] = {"item_id": scope["path"].rsplit("/", 1)[-1]}
+        await app(scope, receive, send)
+
+    async with client_for(with_params) as client:
+        assert [(await client.get(u)).text for u in ("/items/1", "/items/2", "/items/1")] == [
+            "count=1",
+            "count=2",
+            "count=1",
+        ]
+        await shared.invalidate_tags("item:1")
+        assert [(await client.get(u)).text for u in ("/items/1", "/items/2")] == ["count=3", "count=2"]
+        await shared.invalidate_tags("items")
+        assert [(await client.get(u)).text for u in ("/items/1", "/items/2")] == ["count=4", "count=5"]
+        await shared.invalidate("/items/1")
+        assert (await client.get("/items/1")).text == "count=6"
+
+
+async def test_tags_from_a_function() -> None:
+    counter = Counter()
+    shared = Cache()
+    app = cached(counter, store=shared, tags=lambda request: [f"path:{request.url.path}"])
+    async with client_for(app) as client:
+        await client.get("/x")
+        await shared.invalidate_tags("path:/x")
+        assert (await client.get("/x")).text == "count=2"
+
+
+async def test_cached_method_of_cache() -> None:
+    shared = Cache(MemoryStore())
+
+    def endpoint() -> None: ...
+
+    assert shared.cached(expire=5)(endpoint) is endpoint
+    (factory,) = route_middleware(endpoint)
+    async with client_for(factory(Counter())) as client:
+        await client.get("/")
+        response = await client.get("/")
+    assert response.headers["cache-control"] == "max-age=5"
+
+
+async def test_non_http_scopes_pass_through() -> None:
+    seen: list[str] = []
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["type"])
+
+    await cached(inner)({"type": "websocket"}, None, None)  # type: ignore[arg-type]
+    assert seen == ["websocket"]
+
+
+def test_configuration_errors() -> None:
+    with pytest.raises(ValueError, match="cache expire must be a positive number of seconds or None, got 0"):
+        cache(expire=0)
+    with pytest.raises(TypeError, match="tags must be a list of strings or a function, got the string 'items'"):
+        cache(tags="items")
+
+
+async def test_store_failure_serves_uncached_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", timeout=0.5)
+    counter = Counter()
+    with caplog.at_level(logging.WARNING, logger="zephyr.caching"):
+        async with client_for(cached(counter, store=store)) as client:
+            responses = [await client.get("/") for _ in range(3)]
+    await store.close()
+    assert [(r.status_code, r.text) for r in responses] == [(200, "count=1"), (200, "count=2"), (200, "count=3")]
+    assert len([r for r in caplog.records if r.name == "zephyr.caching"]) == 1
+
+
+@pytest.fixture
+async def redis_cache(redis_url: str) -> AsyncIterator[Cache]:
+    async for store in redis_store_for(redis_url):
+        yield Cache(store)
+
+
+@pytest.mark.services
+async def test_redis_backed_route_cache_is_shared(redis_cache: Cache) -> None:
+    first_counter, second_counter = Counter(), Counter()
+    first = cached(first_counter, store=redis_cache)
+    second = cached(second_counter, store=redis_cache)
+    async with client_for(first) as a, client_for(second) as b:
+        assert (await a.get("/shared")).text == "count=1"
+        response = await b.get("/shared")
+    assert (response.text, response.headers["x-cache"]) == ("count=1", "HIT")
+    assert second_counter.calls == 0
+
+
+@pytest.mark.services
+async def test_redis_lock_makes_other_workers_wait_and_read(redis_cache: Cache) -> None:
+    # two middleware instances stand for two workers: separate in-process single flights, one Redis lock
+    counters = [Counter() for _ in range(4)]
+    apps = [cached(counter, store=redis_cache) for counter in counters]
+    clients = [client_for(app) for app in apps]
+    try:
+        responses = await asyncio.gather(*(client.get("/?slow") for client in clients))
+    finally:
+        for client in clients:
+            await client.aclose()
+    assert sum(counter.calls for counter in counters) == 1
+    assert {r.text for r in responses} == {"count=1"}
+    assert await redis_cache.store.get(f"{redis_cache.prefix}l:/?slow") is None
