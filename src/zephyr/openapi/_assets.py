@@ -164,6 +164,11 @@ class DocsStaticApp:
     Only the names in ``local_assets()`` are served; any other path is a 404. ``GET`` and ``HEAD`` are allowed,
     ``If-None-Match`` answers 304. The files are located on the first request, not at import.
 
+    Example:
+        ```python
+        app.mount("/_zephyr/docs-static", DocsStaticApp())
+        ```
+
     Args:
         assets: File name -> path; defaults to ``local_assets()`` (resolved on the first request).
     """

@@ -11,6 +11,17 @@ class SecurityBase:
     The OpenAPI generator reads ``model`` (the scheme's entry under ``components.securitySchemes``) and
     ``scheme_name`` (its key there, the class name unless given). Subclass it to write a scheme of your own; the
     generator documents any dependency that is an instance of it.
+
+    Example:
+        ```python
+        class SignedHeader(SecurityBase):
+            def __init__(self) -> None:
+                self.model = APIKey(**{"in": APIKeyIn.header}, name="X-Signature")
+                self.scheme_name = "SignedHeader"
+
+            async def __call__(self, request: Request) -> str:
+                return verify(request.headers.get("X-Signature"))
+        ```
     """
 
     model: SecurityBaseModel

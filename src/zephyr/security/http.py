@@ -47,6 +47,16 @@ class HTTPAuthorizationCredentials(BaseModel):
 class HTTPBase(SecurityBase):
     """Any HTTP authentication scheme; the dependency returns ``HTTPAuthorizationCredentials`` for any scheme.
 
+    Example:
+        ```python
+        hoba = HTTPBase(scheme="hoba")
+
+
+        @app.get("/me")
+        async def me(auth: Annotated[HTTPAuthorizationCredentials, Depends(hoba)]) -> dict[str, str]:
+            return {"scheme": auth.scheme, "credentials": auth.credentials}
+        ```
+
     Args:
         scheme: The scheme documented in OpenAPI (``"basic"``, ``"bearer"``, ``"digest"``, ...).
         scheme_name: The scheme's name in OpenAPI; defaults to the class name.
@@ -237,6 +247,16 @@ class HTTPBearer(HTTPBase):
 
 class HTTPDigest(HTTPBase):
     """HTTP Digest authentication; the dependency returns the header's parameters, without verifying the digest.
+
+    Example:
+        ```python
+        digest = HTTPDigest()
+
+
+        @app.get("/me")
+        async def me(auth: Annotated[HTTPAuthorizationCredentials, Depends(digest)]) -> dict[str, str]:
+            return {"parameters": auth.credentials}
+        ```
 
     Args:
         scheme_name: The scheme's name in OpenAPI; defaults to the class name.

@@ -65,6 +65,13 @@ class OAuth2PasswordRequestForm:
 class OAuth2PasswordRequestFormStrict(OAuth2PasswordRequestForm):
     """``OAuth2PasswordRequestForm`` with ``grant_type`` required, as the OAuth2 specification asks.
 
+    Example:
+        ```python
+        @app.post("/token")
+        async def token(form: Annotated[OAuth2PasswordRequestFormStrict, Depends()]) -> dict[str, str]:
+            return {"access_token": issue_token(form.username, form.scopes), "token_type": "bearer"}
+        ```
+
     Args:
         grant_type: Must be ``"password"``.
         username: The user name.
@@ -97,6 +104,16 @@ class OAuth2(SecurityBase):
     """A generic OAuth2 scheme with explicit ``flows``; the dependency returns the whole ``Authorization`` value.
 
     Prefer ``OAuth2PasswordBearer`` or ``OAuth2AuthorizationCodeBearer``, or subclass this one.
+
+    Example:
+        ```python
+        oauth2 = OAuth2(flows={"clientCredentials": {"tokenUrl": "token", "scopes": {"jobs": "Run jobs."}}})
+
+
+        @app.get("/jobs")
+        async def jobs(authorization: Annotated[str, Depends(oauth2)]) -> dict[str, str]:
+            return {"authorization": authorization}
+        ```
 
     Args:
         flows: The OAuth2 flows, as an ``OAuthFlows`` model or a dict of the same shape.
@@ -216,6 +233,16 @@ class OAuth2PasswordBearer(OAuth2):
 
 class OAuth2AuthorizationCodeBearer(OAuth2):
     """OAuth2 authorization-code flow: reads ``Authorization: Bearer <token>`` and returns the token (unchecked).
+
+    Example:
+        ```python
+        oauth2_scheme = OAuth2AuthorizationCodeBearer(authorizationUrl="/authorize", tokenUrl="/token")
+
+
+        @app.get("/me")
+        async def me(token: Annotated[str, Depends(oauth2_scheme)]) -> dict[str, str]:
+            return {"token": token}
+        ```
 
     Args:
         authorizationUrl: The URL where the user authorizes the client.
