@@ -27,7 +27,17 @@ class LifespanRunner:
         state: The lifespan state dict, ``scope["state"]``; the app fills it at startup.
     """
 
-    __slots__ = ("_cancel_scope", "_error", "_from_app", "_future", "_to_app", "app", "state", "supported")
+    __slots__ = (
+        "_app_inbox",
+        "_cancel_scope",
+        "_error",
+        "_from_app",
+        "_future",
+        "_to_app",
+        "app",
+        "state",
+        "supported",
+    )
 
     def __init__(self, app: ASGIApp, state: dict[str, Any]) -> None:
         self.app = app
@@ -77,14 +87,16 @@ class LifespanRunner:
 
     def _close(self) -> None:
         self._to_app.close()
+        self._app_inbox.close()
         self._from_app.close()
 
     async def _run(self, *, task_status: anyio.abc.TaskStatus[anyio.CancelScope]) -> None:
         to_app, app_inbox = anyio.create_memory_object_stream[Message](math.inf)
         app_outbox, from_app = anyio.create_memory_object_stream[Message](math.inf)
-        self._to_app, self._from_app = to_app, from_app
+        self._to_app, self._app_inbox, self._from_app = to_app, app_inbox, from_app
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
-        with app_inbox, app_outbox, anyio.CancelScope() as cancel_scope:
+        # The app's outbox is closed when it returns, so a waiting startup or shutdown sees the end of the stream.
+        with app_outbox, anyio.CancelScope() as cancel_scope:
             task_status.started(cancel_scope)
             try:
                 await self.app(scope, app_inbox.receive, app_outbox.send)

@@ -23,6 +23,7 @@ from zephyr.types import ASGIApp, Message
 __all__ = ("ASGI_VERSION", "TestClientTransport", "Upgrade")
 
 ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
+_NO_TRAILERS, _TRAILERS_EXPECTED, _TRAILERS_DONE = 0, 1, 2
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 
 
@@ -104,7 +105,7 @@ class TestClientTransport(httpx.BaseTransport):
             "client": self.client,
             "server": (url.host, port),
             "state": self.app_state.copy(),
-            "extensions": {"http.response.debug": {}},
+            "extensions": {"http.response.debug": {}, "http.response.trailers": {}},
         }
         if scheme in ("ws", "wss"):
             value = request.headers.get("sec-websocket-protocol")
@@ -156,6 +157,8 @@ class _HTTPExchange:
         "scope",
         "started",
         "status",
+        "trailers",
+        "trailers_state",
     )
 
     def __init__(self, transport: TestClientTransport, request: httpx.Request, scope: dict[str, Any]) -> None:
@@ -173,6 +176,8 @@ class _HTTPExchange:
         self.status = 500
         self.headers: list[tuple[bytes, bytes]] = []
         self.debug: dict[str, Any] | None = None
+        self.trailers: list[tuple[bytes, bytes]] = []
+        self.trailers_state = _NO_TRAILERS
 
     def run(self) -> httpx.Response:
         with self._stack as stack:
@@ -195,6 +200,9 @@ class _HTTPExchange:
             return httpx.Response(500, headers=[], stream=httpx.ByteStream(b""), request=self.request)
         self._transport._open.add(self)
         response = httpx.Response(self.status, headers=self.headers, stream=_ResponseStream(self), request=self.request)
+        if self.trailers_state != _NO_TRAILERS:
+            # Filled in when the app sends them, after the body; read it once the response is read.
+            response.extensions["http.response.trailers"] = self.trailers
         if self.debug is not None:
             response.extensions["http.response.debug"] = self.debug
             # Starlette's TestClient exposes what a template response rendered; tests assert on both.
@@ -275,6 +283,8 @@ class _HTTPExchange:
                 raise RuntimeError('Received multiple "http.response.start" messages; send it once per response.')
             self.status = message["status"]
             self.headers = list(message.get("headers", ()))
+            if message.get("trailers", False):
+                self.trailers_state = _TRAILERS_EXPECTED
             self.started = True
             self._response_started.set()
         elif message_type == "http.response.body":
@@ -286,6 +296,22 @@ class _HTTPExchange:
                 )
             more_body = message.get("more_body", False)
             self.body_complete = not more_body
-            await self._body_tx.send((bytes(message.get("body", b"")), not more_body))
+            final = not more_body and self.trailers_state == _NO_TRAILERS
+            await self._body_tx.send((bytes(message.get("body", b"")), final))
+        elif message_type == "http.response.trailers":
+            await self._send_trailers(message)
         elif message_type == "http.response.debug":
             self.debug = message["info"]
+
+    async def _send_trailers(self, message: Message) -> None:
+        if self.trailers_state != _TRAILERS_EXPECTED:
+            raise RuntimeError(
+                'Received "http.response.trailers" without "trailers": True in "http.response.start", '
+                "or after the trailers were complete."
+            )
+        if not self.body_complete:
+            raise RuntimeError('Received "http.response.trailers" before the body was complete.')
+        self.trailers.extend(message.get("headers", ()))
+        if not message.get("more_trailers", False):
+            self.trailers_state = _TRAILERS_DONE
+            await self._body_tx.send((b"", True))
