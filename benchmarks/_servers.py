@@ -129,15 +129,23 @@ def select_frameworks(names: list[str] | None) -> list[Framework]:
     return [framework for framework in FRAMEWORKS if framework.name in wanted]
 
 
+_MEASUREMENT_NOISE = ("COV_CORE_", "COVERAGE_PROCESS_START")
+
+
 def server_env() -> dict[str, str]:
-    """Return the environment for servers and import timings: ``benchmarks`` and ``src/zephyr`` importable."""
+    """Return the environment for servers and import timings: ``benchmarks`` and ``src/zephyr`` importable.
+
+    Coverage hooks inherited from pytest-cov are dropped: the servers are measured, not tested, and tracing them
+    would distort every number.
+    """
+    env = {key: value for key, value in os.environ.items() if not key.startswith(_MEASUREMENT_NOISE)}
     paths = [str(ROOT)]
     if (ROOT / "src" / "zephyr").is_dir():
         paths.append(str(ROOT / "src"))
-    existing = os.environ.get("PYTHONPATH")
+    existing = env.get("PYTHONPATH")
     if existing:
         paths.append(existing)
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    return {**env, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 def free_port() -> int:

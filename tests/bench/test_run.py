@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from benchmarks import run
+from benchmarks._servers import FRAMEWORKS
+from benchmarks.scenarios import SCENARIOS
+
+
+def test_parse_args_defaults_to_everything() -> None:
+    args = run.parse_args([])
+    assert (args.rounds, args.duration, args.warmup, args.connections) == (3, 5, 2, 64)
+    assert args.framework_list == list(FRAMEWORKS)
+    assert args.scenario_list == list(SCENARIOS)
+    assert args.output == run.DEFAULT_OUTPUT
+
+
+def test_parse_args_smoke_is_one_short_round_without_warmup() -> None:
+    args = run.parse_args(["--smoke", "--rounds", "5", "--duration", "9"])
+    assert (args.rounds, args.duration, args.warmup) == (1, 1, 0)
+
+
+def test_parse_args_accepts_comma_and_space_separated_lists() -> None:
+    args = run.parse_args(["--frameworks", "raw,fastapi", "flask", "--scenarios", "S7a,s1", "--output", "/tmp/x"])
+    assert [f.name for f in args.framework_list] == ["fastapi", "flask", "raw"]
+    assert [s.id for s in args.scenario_list] == ["S1", "S7a"]
+    assert args.output == Path("/tmp/x")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--frameworks", "django"], "Unknown framework(s) ['django']"),
+        (["--scenarios", "S9"], "Unknown scenario(s) ['S9']"),
+        (["--rounds", "0"], "--rounds must be at least 1, got 0"),
+        (["--warmup", "-1"], "--warmup must be 0 or more, got -1"),
+    ],
+)
+def test_parse_args_rejects_bad_options(argv: list[str], message: str, capsys: Any) -> None:
+    with pytest.raises(SystemExit) as info:
+        run.parse_args(argv)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_main_without_wrk_exits_2_and_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    monkeypatch.setattr(run, "find_wrk", lambda: None)
+    assert run.main(["--smoke"]) == 2
+    assert "wrk is not installed: run `make system-deps`" in capsys.readouterr().err
+
+
+def _outcome(rps: float, rss: int) -> dict[str, Any]:
+    numbers = {"rps": rps, "p50_ms": rps / 1000, "p95_ms": 2.0, "p99_ms": 3.0, "socket_errors": 1, "non_2xx_3xx": 0}
+    return {"error": None, "wrk": numbers, "rss_bytes": rss, "serving_rss_bytes": rss}
+
+
+def test_summarize_takes_the_median_of_rounds_and_keeps_errors() -> None:
+    raw = next(f for f in FRAMEWORKS if f.name == "raw")
+    s1 = SCENARIOS[0]
+    records = [
+        {"framework": "raw", "round": i + 1, "error": None, "cold_start_s": cold, "import_s": 0.01,
+         "scenarios": {"S1": _outcome(rps, 2**20 * mb)}}
+        for i, (cold, rps, mb) in enumerate([(0.3, 1000.0, 30), (0.5, 3000.0, 32), (0.4, 2000.0, 31)])
+    ]  # fmt: skip
+    records.append({"framework": "raw", "round": 4, "error": None, "scenarios": {"S1": {"error": "wrong answer"}}})
+    summary = run._summarize(records, [raw], [s1])["raw"]
+    assert summary["cold_start_ms"] == pytest.approx(400.0)
+    assert summary["import_ms"] == pytest.approx(10.0)
+    cell = summary["scenarios"]["S1"]
+    assert (cell["rounds"], cell["rps"], cell["p50_ms"], cell["rss_mb"]) == (3, 2000.0, 2.0, 31.0)
+    assert (cell["socket_errors"], cell["error"]) == (3, "wrong answer")

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from benchmarks._servers import (
+    FRAMEWORKS,
+    Framework,
+    ServerError,
+    measure_import,
+    select_frameworks,
+    server_env,
+    start_server,
+)
+
+RAW = next(framework for framework in FRAMEWORKS if framework.name == "raw")
+
+
+def test_select_frameworks_keeps_report_order() -> None:
+    assert [f.name for f in select_frameworks(["raw", "FastAPI"])] == ["fastapi", "raw"]
+    assert select_frameworks(None) == list(FRAMEWORKS)
+
+
+def test_select_frameworks_rejects_unknown_names() -> None:
+    with pytest.raises(ValueError, match=r"Unknown framework\(s\) \['django'\]: choose from \['zephyr'"):
+        select_frameworks(["django"])
+
+
+def test_uvicorn_command_uses_uvloop_httptools_and_no_access_log() -> None:
+    command = RAW.command(8123)
+    assert command[1:4] == ["-m", "uvicorn", "benchmarks.apps.raw_app:app"]
+    assert command[4:] == [
+        "--host", "127.0.0.1", "--port", "8123", "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+        "--log-level", "warning",
+    ]  # fmt: skip
+
+
+def test_gunicorn_command_uses_one_sync_worker() -> None:
+    flask = next(framework for framework in FRAMEWORKS if framework.name == "flask")
+    assert flask.command(8123)[1:] == [
+        "-m", "gunicorn", "--workers", "1", "--worker-class", "sync", "--bind", "127.0.0.1:8123",
+        "--log-level", "warning", "benchmarks.apps.flask_app:app",
+    ]  # fmt: skip
+
+
+def test_server_env_makes_benchmarks_importable() -> None:
+    root = str(Path(__file__).resolve().parents[2])
+    assert server_env()["PYTHONPATH"].split(os.pathsep)[0] == root
+
+
+def test_start_server_measures_cold_start_and_stops_the_server(tmp_path: Path) -> None:
+    with start_server(RAW, tmp_path) as server:
+        assert 0 < server.cold_start_s < 30
+        assert server.request("GET", "/hello", None, {}) == (200, b'{"message":"hello"}')
+        tree, serving = server.rss_bytes()
+        assert tree >= serving > 1_000_000
+        proc = server.proc
+    assert proc.poll() is not None
+
+
+def test_start_server_reports_a_server_that_exits(tmp_path: Path) -> None:
+    broken = Framework("broken", "Broken", "benchmarks.apps.no_such_module", "uvicorn")
+    with (
+        pytest.raises(ServerError, match=r"(?s)Broken exited with \d+ before answering:\n.*no_such_module"),
+        start_server(broken, tmp_path),
+    ):
+        pass  # pragma: no cover - the server never starts
+
+
+def test_measure_import_times_the_app_module() -> None:
+    assert 0 < measure_import(RAW) < 10
+
+
+def test_measure_import_reports_a_failing_import() -> None:
+    broken = Framework("broken", "Broken", "benchmarks.apps.no_such_module", "uvicorn")
+    with pytest.raises(
+        ServerError, match=r"(?s)importing benchmarks.apps.no_such_module failed:\n.*ModuleNotFoundError"
+    ):
+        measure_import(broken)
+
+
+def test_server_env_drops_coverage_hooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COV_CORE_SOURCE", "zephyr")
+    monkeypatch.setenv("COVERAGE_PROCESS_START", "pyproject.toml")
+    monkeypatch.setenv("ZEPHYR_BENCH_MARKER", "kept")
+    env = server_env()
+    assert "COV_CORE_SOURCE" not in env
+    assert "COVERAGE_PROCESS_START" not in env
+    assert env["ZEPHYR_BENCH_MARKER"] == "kept"
