@@ -530,3 +530,14 @@ def test_secret_hides_its_value() -> None:
     assert str(secret) == "hunter2"
     assert bool(secret) is True
     assert bool(Secret("")) is False
+
+
+def test_query_fast_path_matches_parse_qsl() -> None:
+    import random
+    from urllib.parse import parse_qsl
+
+    alphabet = "ab=&;%+ 2é"
+    rng = random.Random(1234)
+    for _ in range(3000):
+        query = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert QueryParams(query).multi_items() == parse_qsl(query, keep_blank_values=True), query

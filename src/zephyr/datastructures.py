@@ -62,6 +62,18 @@ _HOST_HEADER = re.compile(
 )
 
 
+def _parse_query(query: str) -> list[tuple[str, str]]:
+    # Same result as parse_qsl(query, keep_blank_values=True); without "%" or "+" nothing needs unquoting.
+    if "%" in query or "+" in query:
+        return parse_qsl(query, keep_blank_values=True)
+    pairs = []
+    for pair in query.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            pairs.append((name, value))
+    return pairs
+
+
 class Address(NamedTuple):
     """The ``(host, port)`` of a client or server."""
 
@@ -593,7 +605,7 @@ class QueryParams(ImmutableMultiDict[str, str]):
         if isinstance(value, bytes):
             value = value.decode("latin-1")
         if isinstance(value, str):
-            super().__init__(parse_qsl(value, keep_blank_values=True), **kwargs)
+            super().__init__(_parse_query(value), **kwargs)
             if not kwargs:
                 return  # parse_qsl already gave strings
         else:
