@@ -135,3 +135,42 @@ def test_scalar_html_merges_config_and_escapes() -> None:
 def test_docs_all_is_sorted() -> None:
     assert list(docs.__all__) == sorted(docs.__all__)
     assert {"get_swagger_ui_html", "get_redoc_html", "get_swagger_ui_oauth2_redirect_html"} <= set(docs.__all__)
+
+
+@pytest.mark.e2e
+def test_swagger_ui_renders_offline_in_a_browser() -> None:
+    """The /docs page with the packaged assets renders in Chromium with every non-local request blocked."""
+    import shutil
+
+    from tests.openapi._docs_app import URLS
+    from tests.support.server import run_server
+    from tests.support.services import missing_service
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        missing_service("chromium is not installed (scripts/system-deps installs it)")
+    if URLS["swagger_js_url"].startswith("https://"):
+        missing_service("swagger-ui-bundle-v2 is not installed, so there are no offline assets to test")
+    sync_api = pytest.importorskip("playwright.sync_api")
+
+    blocked: list[str] = []
+    with run_server("tests.openapi._docs_app:app") as server, sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+
+            def guard(route: Any) -> None:
+                if route.request.url.startswith(server.url):
+                    route.continue_()
+                else:
+                    blocked.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", guard)
+            page.goto(f"{server.url}/docs", timeout=20_000)
+            page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+            assert "Offline Shop" in page.inner_text(".swagger-ui .info .title")
+            page.wait_for_selector("#operations-items-read_item_items__item_id__get", timeout=20_000)
+        finally:
+            browser.close()
+    assert blocked == []
