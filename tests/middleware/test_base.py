@@ -254,3 +254,53 @@ def test_json_body_read_in_dispatch_reaches_endpoint() -> None:
     response = TestClient(BaseHTTPMiddleware(echo_app, read_json_first)).post("/", json={"z": 1, "a": 2})
     assert response.headers["x-keys"] == "a,z"
     assert json.loads(response.json()["body"]) == {"z": 1, "a": 2}
+
+
+@pytest.mark.anyio
+async def test_client_disconnect_stops_streaming_on_old_servers() -> None:
+    closed: list[bool] = []
+
+    async def endless_app(scope: Scope, receive: Receive, send: Send) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                for _ in range(10_000):  # bounded: the test fails rather than hangs
+                    yield b"chunk"
+                    await anyio.sleep(0)
+            finally:
+                closed.append(True)
+
+        await StreamingResponse(chunks())(scope, receive, send)
+
+    messages = iter([{"type": "http.request", "body": b"", "more_body": False}])
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        try:
+            return next(messages)
+        except StopIteration:
+            pass
+        while len(sent) < 5:  # the client goes away after a few chunks
+            await anyio.sleep(0)
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = make_scope()
+    scope["asgi"]["spec_version"] = "2.3"  # servers before 2.4 report a disconnect only through receive()
+    with anyio.fail_after(5):
+        await BaseHTTPMiddleware(endless_app, add_header)(scope, receive, send)
+    assert closed == [True]
+    assert 5 <= len(sent) < 10_000
+
+
+@pytest.mark.parametrize("dispatch", [add_header, read_body_first, rewrite_body])
+def test_test_client_matches_starlette(dispatch: Callable[..., Any]) -> None:
+    for app in (echo_app, streaming_app):
+        ours = TestClient(BaseHTTPMiddleware(app, dispatch)).post("/", content=b"abc")
+        theirs = TestClient(StarletteBaseHTTPMiddleware(app, dispatch)).post("/", content=b"abc")
+        assert (ours.status_code, sorted(ours.headers.multi_items()), ours.content) == (
+            theirs.status_code,
+            sorted(theirs.headers.multi_items()),
+            theirs.content,
+        )

@@ -215,3 +215,23 @@ async def test_repeated_vary_headers_match_starlette(origin: str | None) -> None
     theirs, ours = both({"allow_origins": ["https://a.example"]}, two_vary_app)
     headers = [] if origin is None else [("origin", origin)]
     assert await snapshot(ours, make_scope(headers=headers)) == await snapshot(theirs, make_scope(headers=headers))
+
+
+def test_test_client_matches_starlette() -> None:
+    from zephyr.testclient import TestClient
+
+    config: dict[str, Any] = {"allow_origins": ["https://a.example"], "allow_methods": ["*"], "allow_credentials": True}
+    theirs, ours = both(config)
+    requests: list[tuple[str, dict[str, str]]] = [
+        ("GET", {}),
+        ("GET", {"origin": "https://a.example"}),
+        ("GET", {"origin": "https://evil.example"}),
+        ("OPTIONS", {"origin": "https://a.example", "access-control-request-method": "PATCH"}),
+        ("OPTIONS", {"origin": "https://evil.example", "access-control-request-method": "PATCH"}),
+    ]
+    for method, headers in requests:
+        ours_response = TestClient(ours).request(method, "/", headers=headers)
+        theirs_response = TestClient(theirs).request(method, "/", headers=headers)
+        assert ours_response.status_code == theirs_response.status_code
+        assert sorted(ours_response.headers.multi_items()) == sorted(theirs_response.headers.multi_items())
+        assert ours_response.content == theirs_response.content

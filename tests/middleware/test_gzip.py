@@ -161,3 +161,15 @@ def test_invalid_options_are_refused_at_construction() -> None:
         GZipMiddleware(APPS["big"], compresslevel=10)
     with pytest.raises(ValueError, match=r"minimum_size=-1"):
         GZipMiddleware(APPS["big"], minimum_size=-1)
+
+
+def test_test_client_matches_starlette() -> None:
+    from zephyr.testclient import TestClient
+
+    for name in ("big", "stream big", "one below minimum", "event stream"):
+        for encoding in ("gzip", "identity"):
+            ours = TestClient(GZipMiddleware(APPS[name])).get("/", headers={"accept-encoding": encoding})
+            theirs = TestClient(StarletteGZipMiddleware(APPS[name])).get("/", headers={"accept-encoding": encoding})
+            assert ours.status_code == theirs.status_code
+            assert sorted(ours.headers.multi_items()) == sorted(theirs.headers.multi_items())
+            assert ours.content == theirs.content

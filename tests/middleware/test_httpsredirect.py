@@ -89,3 +89,14 @@ async def test_https_and_lifespan_pass_through() -> None:
         [False],
     )
     assert await run_asgi(middleware, {"type": "lifespan"}) == [{"type": "lifespan.startup.complete"}]
+
+
+def test_test_client_matches_starlette() -> None:
+    from zephyr.testclient import TestClient
+
+    for url in ("http://example.com/a?b=1", "http://example.com:8080/", "https://example.com/"):
+        ours = TestClient(HTTPSRedirectMiddleware(app), follow_redirects=False).get(url)
+        theirs = TestClient(StarletteHTTPSRedirectMiddleware(app), follow_redirects=False).get(url)
+        assert ours.status_code == theirs.status_code
+        assert sorted(ours.headers.multi_items()) == sorted(theirs.headers.multi_items())
+        assert ours.content == theirs.content

@@ -116,3 +116,15 @@ def test_bad_wildcard_is_refused_at_construction() -> None:
 def test_single_string_is_refused_at_construction() -> None:
     with pytest.raises(FastAPIError, match=r"allowed_hosts=\['example.com'\]"):
         TrustedHostMiddleware(app, allowed_hosts="example.com")
+
+
+def test_test_client_matches_starlette() -> None:
+    from zephyr.testclient import TestClient
+
+    config: dict[str, Any] = {"allowed_hosts": ["www.example.com", "*.api.example.com"]}
+    for url in ("http://example.com/x?y=1", "http://www.example.com/", "https://v1.api.example.com/", "http://evil/"):
+        ours = TestClient(TrustedHostMiddleware(app, **config), follow_redirects=False).get(url)
+        theirs = TestClient(StarletteTrustedHostMiddleware(app, **config), follow_redirects=False).get(url)
+        assert ours.status_code == theirs.status_code
+        assert sorted(ours.headers.multi_items()) == sorted(theirs.headers.multi_items())
+        assert ours.content == theirs.content

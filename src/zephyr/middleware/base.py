@@ -64,6 +64,12 @@ class _BodyReplay:
         self._receive = receive
         self._state = _FRESH
 
+    def has_cached_body(self) -> bool:
+        """Whether the next ``receive()`` returns the body the dispatch read, without waiting."""
+        return self._state == _FRESH and (
+            getattr(self._request, "_body", None) is not None or self._request._stream_consumed
+        )
+
     async def receive(self) -> Message:
         if self._state == _GONE:
             return dict(_DISCONNECT)
@@ -299,6 +305,9 @@ class _Call:
     async def _receive_for_app(self) -> Message:
         if self._response_sent.is_set():
             return dict(_DISCONNECT)
+        if self._replay.has_cached_body():
+            # Answered at once, without waiting on the client: nothing to race against.
+            return await self._replay.receive()
         message: Message | None = None
         error: Exception | None = None
         async with anyio.create_task_group() as race:
