@@ -541,3 +541,14 @@ def test_query_fast_path_matches_parse_qsl() -> None:
     for _ in range(3000):
         query = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         assert QueryParams(query).multi_items() == parse_qsl(query, keep_blank_values=True), query
+
+
+@pytest.mark.parametrize("module_name", ["zephyr.datastructures", "zephyr.requests", "zephyr._multipart"])
+def test_all_is_sorted_and_defined(module_name: str) -> None:
+    import importlib
+
+    module = importlib.import_module(module_name)
+    assert list(module.__all__) == sorted(module.__all__)
+    assert isinstance(module.__all__, tuple)
+    for name in module.__all__:
+        assert hasattr(module, name), name

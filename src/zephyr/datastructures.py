@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from pydantic_core import CoreSchema
 
 __all__ = (
-    "URL",
     "Address",
     "CommaSeparatedStrings",
     "Default",
@@ -44,6 +43,7 @@ __all__ = (
     "QueryParams",
     "Secret",
     "State",
+    "URL",
     "URLPath",
     "UploadFile",
 )

@@ -34,6 +34,7 @@ __all__ = (
     "HTTPConnection",
     "MiddlewareNotInstalledError",
     "Request",
+    "StateT",
     "cookie_parser",
     "empty_receive",
     "empty_send",
