@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import importlib
+import inspect
+
 import pytest
 from starlette.middleware import Middleware as StarletteMiddleware
 from starlette.middleware.gzip import GZipMiddleware as StarletteGZipMiddleware
@@ -18,6 +21,21 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
 
 def test_exported_surface() -> None:
     assert zephyr.middleware.__all__ == ("Middleware",)
+
+
+@pytest.mark.parametrize("name", ["base", "cors", "gzip", "httpsredirect", "trustedhost", "wsgi"])
+def test_module_all_lists_its_public_names_sorted(name: str) -> None:
+    module = importlib.import_module(f"zephyr.middleware.{name}")
+    defined = {
+        attribute
+        for attribute, value in vars(module).items()
+        if not attribute.startswith("_")
+        and (inspect.isclass(value) or inspect.isfunction(value))
+        and value.__module__ == module.__name__
+    }
+    assert list(module.__all__) == sorted(module.__all__)
+    assert defined <= set(module.__all__)
+    assert all(hasattr(module, exported) for exported in module.__all__)
 
 
 def test_middleware_unpacks_like_starlette() -> None:

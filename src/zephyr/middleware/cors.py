@@ -27,7 +27,7 @@ from collections.abc import Collection, Iterable
 from zephyr.middleware._send import add_vary
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ("ALL_METHODS", "SAFELISTED_HEADERS", "CORSMiddleware")
+__all__ = ("ALL_METHODS", "CORSMiddleware", "SAFELISTED_HEADERS")
 
 ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
 """The methods that ``allow_methods=["*"]`` stands for."""
