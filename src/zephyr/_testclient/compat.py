@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 else:
     try:
         import httpx2 as httpx
-    except ModuleNotFoundError:  # pragma: no cover - exercised only where httpx2 is absent (Python 3.10)
+    except ModuleNotFoundError:
         try:
             import httpx
         except ModuleNotFoundError:
