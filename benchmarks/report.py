@@ -105,6 +105,13 @@ def _scenario_table(results: dict[str, Any], scenario: dict[str, Any]) -> list[s
             f"| {_num(cell['p99_ms'], 2)} | {_num(cell['rss_mb'], 1)} | {_num(entry['cold_start_ms'])} "
             f"| {_ratio(cell['rps'], fastapi)} | {_ratio(cell['rps'], raw)} |"
         )
+    noisy = [
+        f"{summary[name]['label']} {summary[name]['scenarios'][sid]['socket_errors']:,}"
+        for name in results["frameworks"]
+        if summary[name]["scenarios"][sid].get("socket_errors")
+    ]
+    if noisy:
+        lines += ["", f"Socket errors and timeouts during the load (all rounds): {', '.join(noisy)}."]
     return [*lines, ""]
 
 

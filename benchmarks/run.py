@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import http.client
 import os
 import platform
 import re
@@ -173,7 +174,12 @@ def _load_scenario(
     server: ServerProcess, scenario: Scenario, script: Path, args: argparse.Namespace, wrk: str, pin: list[str] | None
 ) -> dict[str, Any]:
     """Check one scenario's answer, warm it up, load it, and read the RSS afterwards."""
-    status, body = server.request(scenario.method, scenario.path, scenario.body, scenario.request_headers())
+    try:
+        status, body = server.request(scenario.method, scenario.path, scenario.body, scenario.request_headers())
+    except (OSError, http.client.HTTPException) as exc:
+        return {
+            "error": f"no answer to {scenario.method} {scenario.path}: {exc!r}; server output:\n{server.log_tail()}"
+        }
     problem = scenario.verify(status, body)
     if problem is not None:
         return {"error": f"wrong answer: {problem}"}
@@ -187,7 +193,14 @@ def _load_scenario(
     if server.proc.poll() is not None:
         return {"error": f"the server died under load:\n{server.log_tail()}"}
     tree, serving = server.rss_bytes()
-    return {"error": None, "wrk": result.as_dict(), "rss_bytes": tree, "serving_rss_bytes": serving}
+    outcome: dict[str, Any] = {"error": None, "wrk": result.as_dict(), "rss_bytes": tree, "serving_rss_bytes": serving}
+    if scenario.status < 400 and result.non_2xx_3xx:
+        # Fast failures are not throughput: keep the raw numbers in the record, but leave them out of the summary.
+        outcome["error"] = (
+            f"{result.non_2xx_3xx} of {result.requests} answers under load had a status of 400 or more; "
+            f"server output:\n{server.log_tail()}"
+        )
+    return outcome
 
 
 def _run_framework(

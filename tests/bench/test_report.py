@@ -97,6 +97,13 @@ def test_render_markdown_startup_and_routing_tables() -> None:
     assert "| raw ASGI | — | — | — |" in text
 
 
+def test_render_markdown_notes_socket_errors() -> None:
+    results = _results()
+    assert "Socket errors" not in render_markdown(results)
+    results["summary"]["fastapi"]["scenarios"]["S1"]["socket_errors"] = 1234
+    assert "Socket errors and timeouts during the load (all rounds): FastAPI 1,234." in render_markdown(results)
+
+
 def test_render_markdown_skips_routing_table_without_both_route_scenarios() -> None:
     results = _results()
     results["scenarios"] = results["scenarios"][:1]

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from benchmarks import run
 from benchmarks._servers import FRAMEWORKS
+from benchmarks._wrk import WrkResult
 from benchmarks.scenarios import SCENARIOS
 
 
@@ -71,3 +72,67 @@ def test_summarize_takes_the_median_of_rounds_and_keeps_errors() -> None:
     cell = summary["scenarios"]["S1"]
     assert (cell["rounds"], cell["rps"], cell["p50_ms"], cell["rss_mb"]) == (3, 2000.0, 2.0, 31.0)
     assert (cell["socket_errors"], cell["error"]) == (3, "wrong answer")
+
+
+class _StubServer:
+    """Stands in for ServerProcess: answers from a fixed tuple or raises."""
+
+    def __init__(self, answer: tuple[int, bytes] | Exception) -> None:
+        self.answer = answer
+        self.base_url = "http://127.0.0.1:1"
+        self.proc = self
+
+    def poll(self) -> int | None:
+        return None
+
+    def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+    def log_tail(self) -> str:
+        return "server log"
+
+    def rss_bytes(self) -> tuple[int, int]:
+        return 3 * 2**20, 2 * 2**20
+
+
+def _wrk_result(requests: int, non_2xx: int) -> WrkResult:
+    return WrkResult(requests, 1.0, float(requests), 1.0, 2.0, 3.0, 4.0, 1.5, 9.0, 0, non_2xx)
+
+
+def _load(server: _StubServer, scenario_id: str = "S1") -> dict[str, Any]:
+    scenario = next(s for s in SCENARIOS if s.id == scenario_id)
+    args = run.parse_args(["--smoke"])
+    return run._load_scenario(server, scenario, Path("/x.lua"), args, "wrk", None)  # type: ignore[arg-type]
+
+
+def test_load_scenario_reports_a_server_that_does_not_answer() -> None:
+    outcome = _load(_StubServer(ConnectionRefusedError(111, "refused")))
+    assert outcome["error"].startswith("no answer to GET /hello: ConnectionRefusedError(111, 'refused')")
+    assert outcome["error"].endswith("server output:\nserver log")
+
+
+def test_load_scenario_skips_the_load_after_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run, "run_wrk", lambda *a, **k: pytest.fail("a wrong answer must not be loaded"))
+    outcome = _load(_StubServer((404, b'{"detail":"Not Found"}')))
+    assert outcome == {"error": 'wrong answer: S1: expected status 200, got 404 with body b\'{"detail":"Not Found"}\''}
+
+
+def test_load_scenario_records_numbers_and_rss(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run, "run_wrk", lambda *a, **k: _wrk_result(1000, 0))
+    outcome = _load(_StubServer((200, b'{"message":"hello"}')))
+    assert outcome["error"] is None
+    assert (outcome["wrk"]["rps"], outcome["rss_bytes"], outcome["serving_rss_bytes"]) == (1000.0, 3 * 2**20, 2 * 2**20)
+
+
+def test_load_scenario_fails_when_answers_under_load_are_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run, "run_wrk", lambda *a, **k: _wrk_result(1000, 7))
+    outcome = _load(_StubServer((200, b'{"message":"hello"}')))
+    assert outcome["error"].startswith("7 of 1000 answers under load had a status of 400 or more")
+    assert outcome["wrk"]["non_2xx_3xx"] == 7
+
+
+def test_load_scenario_accepts_error_statuses_where_they_are_expected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run, "run_wrk", lambda *a, **k: _wrk_result(1000, 1000))
+    assert _load(_StubServer((422, b'{"detail":[]}')), "S6")["error"] is None
