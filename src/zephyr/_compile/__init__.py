@@ -1,0 +1,1 @@
+"""The route compiler: endpoint signatures are analysed once into a plan, and the plan runs per request."""

@@ -1,0 +1,122 @@
+"""Calling endpoints and dependencies: async on the loop, sync in a worker thread, generators as exit-stack entries."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncGenerator, Callable, Generator
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import Any
+
+import anyio.to_thread
+
+from zephyr._compile.plan import Step
+
+
+def _name(gen: Any) -> str:
+    code = getattr(gen, "ag_code", None) or getattr(gen, "gi_code", None)
+    return str(getattr(code, "co_name", gen))
+
+
+class _AsyncGenContext:
+    """Enter an async generator dependency; on exit, resume it or throw the error into it (never swallowing it)."""
+
+    __slots__ = ("gen",)
+
+    def __init__(self, gen: AsyncGenerator[Any, None]) -> None:
+        self.gen = gen
+
+    async def __aenter__(self) -> Any:
+        return await self.gen.__anext__()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool:
+        if exc is None:
+            try:
+                await self.gen.__anext__()
+            except StopAsyncIteration:
+                return False
+            raise RuntimeError(f"The dependency {_name(self.gen)!r} yielded more than once; yield exactly once.")
+        try:
+            await self.gen.athrow(exc)
+        except StopAsyncIteration:
+            # The dependency caught the error and did not re-raise it: the error still stands (FastAPI >= 0.110).
+            return False
+        except BaseException as raised:
+            if raised is exc:
+                return False
+            raise
+        raise RuntimeError(f"The dependency {_name(self.gen)!r} did not stop after an exception was thrown in.")
+
+
+def _next(gen: Generator[Any, None, None]) -> Any:
+    return next(gen)
+
+
+def _resume(gen: Generator[Any, None, None]) -> bool:
+    try:
+        next(gen)
+    except StopIteration:
+        return True
+    return False
+
+
+def _throw(gen: Generator[Any, None, None], exc: BaseException) -> None:
+    try:
+        gen.throw(exc)
+    except StopIteration:
+        return
+    raise RuntimeError(f"The dependency {_name(gen)!r} did not stop after an exception was thrown in.")
+
+
+class _SyncGenContext:
+    """Enter a sync generator dependency in a worker thread, and exit it there too."""
+
+    __slots__ = ("gen",)
+
+    def __init__(self, gen: Generator[Any, None, None]) -> None:
+        self.gen = gen
+
+    async def __aenter__(self) -> Any:
+        return await anyio.to_thread.run_sync(_next, self.gen)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool:
+        if exc is None:
+            if not await anyio.to_thread.run_sync(_resume, self.gen):
+                raise RuntimeError(f"The dependency {_name(self.gen)!r} yielded more than once.")
+            return False
+        try:
+            await anyio.to_thread.run_sync(_throw, self.gen, exc)
+        except BaseException as raised:
+            if raised is exc:
+                return False
+            raise
+        return False
+
+
+async def call_step(
+    step: Step, kwargs: dict[str, Any], stack: AsyncExitStack | None, early: AsyncExitStack | None
+) -> Any:
+    """Call one dependency (or the endpoint) with its keyword arguments."""
+    call = step.call
+    if step.direct:
+        return call(**kwargs)
+    if step.is_async_gen:
+        target = early if step.exit_early and early is not None else stack
+        assert target is not None  # noqa: S101 - the plan creates a stack whenever a generator dependency exists
+        return await target.enter_async_context(_AsyncGenContext(call(**kwargs)))
+    if step.is_gen:
+        target = early if step.exit_early and early is not None else stack
+        assert target is not None  # noqa: S101 - as above
+        gen = call(**kwargs)  # creating a generator runs none of its code
+        return await target.enter_async_context(_SyncGenContext(gen))
+    if step.is_coroutine:
+        return await call(**kwargs)
+    return await run_sync(call, kwargs)
+
+
+async def run_sync(call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    return await anyio.to_thread.run_sync(functools.partial(call, **kwargs))

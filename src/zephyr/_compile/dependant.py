@@ -1,0 +1,344 @@
+"""Analyse an endpoint or dependency signature into a ``Dependant`` tree, once, at registration.
+
+Each parameter is classified exactly as FastAPI classifies it: special objects (``Request``, ``Response``,
+``BackgroundTasks``, ``SecurityScopes``...), sub-dependencies (``Depends``), path/query/header/cookie parameters and
+body/form/file fields.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import inspect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, get_args, get_origin
+
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from zephyr import params
+from zephyr._compile import typing_utils as tu
+from zephyr.exceptions import FastAPIError
+
+_PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
+
+BODY = "body"
+
+
+def path_param_names(path: str) -> set[str]:
+    return set(_PATH_PARAM.findall(path))
+
+
+@dataclass(eq=False)
+class ParamField:
+    """One request value a dependant reads: where from, under which name, validated as what."""
+
+    name: str
+    alias: str
+    location: str  # "path" | "query" | "header" | "cookie" | "body"
+    annotation: Any  # the type to validate, with any Annotated metadata that is not ours
+    field_info: FieldInfo
+    is_sequence: bool = False
+    model: Any = None  # a BaseModel class when the field is a group of parameters
+    key: str = ""  # unique key in the compiled plan
+
+    @property
+    def required(self) -> bool:
+        return bool(self.field_info.is_required())
+
+    @property
+    def is_form(self) -> bool:
+        return isinstance(self.field_info, params.Form)
+
+    @property
+    def is_file(self) -> bool:
+        return isinstance(self.field_info, params.File)
+
+
+@dataclass(eq=False)
+class Dependant:
+    """An endpoint or dependency, with what it reads and what it depends on."""
+
+    call: Callable[..., Any] | None
+    name: str | None = None
+    path: str = ""
+    params: list[ParamField] = field(default_factory=list)
+    dependencies: list[Dependant] = field(default_factory=list)
+    request_param: str | None = None
+    websocket_param: str | None = None
+    http_connection_param: str | None = None
+    response_param: str | None = None
+    background_tasks_param: str | None = None
+    security_scopes_param: str | None = None
+    security_scopes: tuple[str, ...] = ()
+    own_scopes: tuple[str, ...] = ()
+    is_security: bool = False
+    use_cache: bool = True
+    scope: str | None = None
+    is_coroutine: bool = False
+    is_gen: bool = False
+    is_async_gen: bool = False
+
+    @property
+    def cache_key(self) -> tuple[Any, tuple[str, ...], str]:
+        """What makes two uses of a dependency share one result per request (as FastAPI keys its cache)."""
+        scopes = tuple(sorted(set(self.security_scopes))) if self.uses_scopes else ()
+        return (self.call, scopes, self.scope or "")
+
+    @property
+    def uses_scopes(self) -> bool:
+        if self.own_scopes or self.security_scopes_param is not None or _is_security_scheme(self.call):
+            return True
+        return any(dep.uses_scopes for dep in self.dependencies)
+
+    def walk(self) -> list[Dependant]:
+        """This dependant and all below it, depth first, parents first."""
+        found = [self]
+        for dep in self.dependencies:
+            found.extend(dep.walk())
+        return found
+
+    def all_params(self) -> list[ParamField]:
+        return [p for dep in self.walk() for p in dep.params]
+
+
+def _is_security_scheme(call: Any) -> bool:
+    from zephyr.security.base import SecurityBase
+
+    return isinstance(call, SecurityBase)
+
+
+def _special_kind(annotation: Any) -> str | None:
+    from zephyr.background import BackgroundTasks
+    from zephyr.requests import HTTPConnection, Request
+    from zephyr.responses import Response
+    from zephyr.security import SecurityScopes
+    from zephyr.websockets import WebSocket
+
+    checks: tuple[tuple[type[Any], str], ...] = (
+        (Request, "request_param"),
+        (WebSocket, "websocket_param"),
+        (HTTPConnection, "http_connection_param"),
+        (Response, "response_param"),
+        (BackgroundTasks, "background_tasks_param"),
+        (SecurityScopes, "security_scopes_param"),
+    )
+    for cls, kind in checks:
+        if tu.lenient_issubclass(annotation, cls):
+            return kind
+    return None
+
+
+def _where(call: Any, name: str) -> str:
+    return f"parameter {name!r} of {getattr(call, '__qualname__', repr(call))}"
+
+
+def _split_annotation(call: Any, name: str, annotation: Any) -> tuple[Any, Any, FieldInfo | params.Depends | None]:
+    """Return (full annotation, bare type, our marker from Annotated)."""
+    if annotation is inspect.Signature.empty:
+        return Any, Any, None
+    if get_origin(annotation) is not Annotated:
+        return annotation, annotation, None
+    args = get_args(annotation)
+    ours = [arg for arg in args[1:] if isinstance(arg, (params.Param, params.Body, params.Depends))]
+    marker = ours[-1] if ours else None
+    if marker is not None:
+        others = [arg for arg in args[1:] if arg is not marker]
+        full = Annotated.__class_getitem__((args[0], *others)) if others else args[0]
+    else:
+        full = annotation
+    return full, args[0], marker
+
+
+def _classify(  # noqa: C901 - FastAPI's rules for reading one parameter, in one place
+    call: Any, param: inspect.Parameter, path_names: set[str]
+) -> tuple[str, Any, Any, FieldInfo | params.Depends | None]:
+    """Decide what a parameter is. Returns (kind, full annotation, bare type, marker)."""
+    name = param.name
+    full, bare, marker = _split_annotation(call, name, param.annotation)
+    value = param.default
+    is_path = name in path_names
+    if isinstance(marker, FieldInfo):
+        if marker.default is not PydanticUndefined and marker.default is not ...:
+            raise FastAPIError(
+                f"`{type(marker).__name__}` default value cannot be set in `Annotated` for {name!r}. "
+                "Set the default value with `=` instead."
+            )
+        marker = copy.copy(marker)
+        if value is not inspect.Signature.empty:
+            if is_path:
+                raise FastAPIError(f"Path parameters cannot have default values ({_where(call, name)}).")
+            marker.default = value
+        else:
+            marker.default = PydanticUndefined
+    if isinstance(value, params.Depends):
+        if marker is not None:
+            raise FastAPIError(
+                f"Cannot specify `Depends` in `Annotated` and as a default value together for {_where(call, name)}."
+            )
+        marker = value
+    elif isinstance(value, FieldInfo):
+        if marker is not None:
+            raise FastAPIError(
+                "Cannot specify FastAPI annotations in `Annotated` and default value together for "
+                f"{_where(call, name)}."
+            )
+        marker = value
+    if isinstance(marker, params.Depends):
+        return "depends", full, bare, marker
+    if marker is None:
+        special = _special_kind(bare)
+        if special is not None:
+            return special, full, bare, None
+        default = value if value is not inspect.Signature.empty else PydanticUndefined
+        if is_path:
+            marker = params.Path()
+        elif tu.is_upload_file_annotation(bare):
+            marker = params.File(default)
+        elif not tu.is_scalar(bare):
+            marker = params.Body(default)
+        else:
+            marker = params.Query(default)
+    return "field", full, bare, marker
+
+
+def _make_field(call: Any, name: str, full: Any, bare: Any, info: FieldInfo, path_names: set[str]) -> ParamField:
+    is_path = name in path_names
+    if is_path and not isinstance(info, params.Path):
+        raise FastAPIError(f"Cannot use `{type(info).__name__}` for path param {name!r} ({_where(call, name)}).")
+    if isinstance(info, params.Path) and not is_path:
+        raise FastAPIError(
+            f"{_where(call, name)} is declared with Path() but the route path has no {{{name}}}. "
+            "Add it to the path or use Query()."
+        )
+    location = (
+        BODY if isinstance(info, params.Body) else (info.in_.value if isinstance(info, params.Param) else "query")
+    )
+    if not info.alias and getattr(info, "convert_underscores", False):
+        alias = name.replace("_", "-")
+    else:
+        alias = info.alias or name
+    model = None
+    if location in ("query", "header", "cookie") or (location == BODY and isinstance(info, params.Form)):
+        model = tu.model_type(bare)
+    if location == "query" and model is None and not (tu.is_scalar(bare) or tu.is_scalar_sequence(bare)):
+        raise FastAPIError(f"Query parameter {name!r} must be one of the supported types ({_where(call, name)}).")
+    if is_path and not tu.is_scalar(bare):
+        raise FastAPIError(f"Path params must be of one of the supported types ({_where(call, name)}).")
+    if location == BODY and isinstance(info, params.Form):
+        _ensure_multipart()
+    return ParamField(
+        name=name,
+        alias=alias,
+        location=location,
+        annotation=full,
+        field_info=info,
+        is_sequence=tu.is_sequence(bare),
+        model=model,
+    )
+
+
+def _ensure_multipart() -> None:
+    try:
+        import python_multipart  # noqa: F401
+    except ImportError:
+        try:
+            import multipart  # noqa: F401
+        except ImportError:
+            from zephyr.exceptions import MissingDependencyError
+
+            raise MissingDependencyError("python-multipart", "multipart", "Form and File parameters") from None
+
+
+def build_dependant(
+    call: Callable[..., Any],
+    *,
+    path: str,
+    name: str | None = None,
+    security_scopes: tuple[str, ...] = (),
+    own_scopes: tuple[str, ...] = (),
+    use_cache: bool = True,
+    scope: str | None = None,
+    is_security: bool = False,
+    overrides: dict[Any, Any] | None = None,
+) -> Dependant:
+    """Analyse ``call`` (and, recursively, its dependencies) for a route whose path is ``path``."""
+    path_names = path_param_names(path)
+    signature = tu.typed_signature(call)
+    dependant = Dependant(
+        call=call,
+        name=name,
+        path=path,
+        security_scopes=security_scopes,
+        own_scopes=own_scopes,
+        use_cache=use_cache,
+        scope=scope,
+        is_security=is_security,
+        is_coroutine=tu.is_coroutine_callable(call),
+        is_gen=tu.is_gen_callable(call),
+        is_async_gen=tu.is_async_gen_callable(call),
+    )
+    for param in signature.parameters.values():
+        if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        kind, full, bare, marker = _classify(call, param, path_names)
+        if kind == "depends":
+            assert isinstance(marker, params.Depends)  # noqa: S101 - narrowing for mypy, guaranteed by _classify
+            dependant.dependencies.append(
+                sub_dependant(marker, bare, path=path, name=param.name, scopes=security_scopes, overrides=overrides)
+            )
+        elif kind == "field":
+            assert isinstance(marker, FieldInfo)  # noqa: S101 - narrowing for mypy
+            dependant.params.append(_make_field(call, param.name, full, bare, marker, path_names))
+        else:
+            setattr(dependant, kind, param.name)
+    return dependant
+
+
+def sub_dependant(
+    marker: params.Depends,
+    annotation: Any,
+    *,
+    path: str,
+    name: str | None,
+    scopes: tuple[str, ...],
+    overrides: dict[Any, Any] | None,
+) -> Dependant:
+    call = marker.dependency if marker.dependency is not None else annotation
+    if not callable(call):
+        raise FastAPIError(
+            f"Depends() for {name!r} needs a callable, got {call!r}. Pass a function or class: Depends(get_db)."
+        )
+    own: tuple[str, ...] = ()
+    is_security = isinstance(marker, params.Security)
+    if isinstance(marker, params.Security) and marker.scopes:
+        own = tuple(marker.scopes)
+    if overrides:
+        call = overrides.get(call, call)
+    return build_dependant(
+        call,
+        path=path,
+        name=name,
+        security_scopes=(*scopes, *own),
+        own_scopes=own,
+        use_cache=marker.use_cache,
+        scope=marker.scope,
+        is_security=is_security,
+        overrides=overrides,
+    )
+
+
+def with_route_dependencies(
+    endpoint: Dependant,
+    route_dependencies: list[params.Depends],
+    *,
+    path: str,
+    overrides: dict[Any, Any] | None,
+) -> Dependant:
+    """Prepend the route's (and routers' and app's) ``dependencies=[...]`` to the endpoint's own."""
+    extra = [
+        sub_dependant(dep, None, path=path, name=None, scopes=(), overrides=overrides) for dep in route_dependencies
+    ]
+    return dataclasses.replace(endpoint, dependencies=[*extra, *endpoint.dependencies])

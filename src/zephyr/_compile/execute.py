@@ -1,0 +1,234 @@
+"""Run a compiled route for one request: validate, call, serialize, send. This is the hot path."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import anyio
+
+from zephyr._compile.plan import Plan
+from zephyr._compile.serialize import ResponseModel, dumps
+from zephyr._compile.solve import BodyState, call_steps, fast_values, read_body, slow_solve
+from zephyr.background import BackgroundTasks
+from zephyr.requests import Request
+from zephyr.responses import JSONResponse, Response, StreamingResponse
+from zephyr.types import Receive, Scope, Send
+
+_JSON = b"application/json"
+
+
+def body_allowed(status_code: int) -> bool:
+    return not (status_code < 200 or status_code in (204, 205, 304))
+
+
+class HTTPRunner:
+    """The per-request work of one HTTP route, with everything decided at registration stored on it."""
+
+    __slots__ = (
+        "fast_json",
+        "get_plan",
+        "response_class",
+        "response_model",
+        "status_code",
+        "stream",
+        "strict_content_type",
+    )
+
+    def __init__(
+        self,
+        get_plan: Callable[[], Plan],
+        *,
+        status_code: int | None,
+        response_class: type[Response],
+        response_class_is_default: bool,
+        response_model: ResponseModel | None,
+        strict_content_type: bool,
+        stream: str | None,
+    ) -> None:
+        self.get_plan = get_plan
+        self.status_code = status_code
+        self.response_class = response_class
+        self.response_model = response_model
+        self.strict_content_type = strict_content_type
+        self.stream = stream
+        # The fast path writes the start and body messages itself, with the headers FastAPI's response would have.
+        self.fast_json = response_class is JSONResponse or (response_class_is_default and response_model is not None)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.run(Request(scope, receive, send), send)
+
+    async def build(self, request: Request, stack: AsyncExitStack | None) -> Response:
+        """Run the route and return its response object instead of sending it (``APIRoute.get_route_handler``)."""
+        box: list[Response] = []
+        await self.run(request, None, box, stack)
+        return box[0]
+
+    async def run(
+        self,
+        request: Request,
+        send: Send | None,
+        box: list[Response] | None = None,
+        outer_stack: AsyncExitStack | None = None,
+    ) -> None:
+        plan = self.get_plan()
+        scope = request.scope
+        values: dict[str, Any] = dict(plan.constants) if plan.constants else {}
+        values["request"] = values["connection"] = request
+        sub_response: Response | None = None
+        if plan.needs_response:
+            sub_response = Response()
+            sub_response.raw_headers = []
+            sub_response.status_code = None  # type: ignore[assignment]  # FastAPI's "not set" marker
+            values["response"] = sub_response
+        background: BackgroundTasks | None = None
+        if plan.needs_background:
+            background = values["background_tasks"] = BackgroundTasks()
+        state: BodyState | None = None
+        if plan.body is not None:
+            state = await read_body(plan, request, scope, self.strict_content_type)
+        try:
+            if plan.needs_exit_stack and outer_stack is None:
+                async with AsyncExitStack() as stack:
+                    await self._solve(plan, request, send, box, values, state, sub_response, background, stack)
+            else:
+                await self._solve(plan, request, send, box, values, state, sub_response, background, outer_stack)
+        finally:
+            if state is not None and state.form is not None:
+                await state.form.close()
+
+    async def _solve(
+        self,
+        plan: Plan,
+        request: Request,
+        send: Send | None,
+        box: list[Response] | None,
+        values: dict[str, Any],
+        state: BodyState | None,
+        sub_response: Response | None,
+        background: BackgroundTasks | None,
+        stack: AsyncExitStack | None,
+    ) -> None:
+        scope = request.scope
+        validated = await fast_values(plan, scope, state)
+        if plan.needs_early_exit_stack:
+            async with AsyncExitStack() as early:
+                if validated is None:
+                    await slow_solve(plan, scope, state, values, stack, early)
+                values.update(validated or {})
+                result = await call_steps(plan, values, stack, early)
+        else:
+            if validated is None:
+                await slow_solve(plan, scope, state, values, stack, None)
+            values.update(validated or {})
+            result = await call_steps(plan, values, stack, None)
+        if send is not None and self.fast_json and self.stream is None and not isinstance(result, Response):
+            await self._send_json(result, scope, send, sub_response, background)
+            return
+        response = self._make_response(result, sub_response, background)
+        if box is not None:
+            box.append(response)
+            return
+        assert send is not None  # noqa: S101 - either a send channel or a box is given
+        await response(scope, request.receive, send)
+
+    def _status(self, sub_response: Response | None) -> int | None:
+        if sub_response is not None and sub_response.status_code:
+            return sub_response.status_code
+        return self.status_code
+
+    async def _send_json(
+        self,
+        result: Any,
+        scope: Scope,
+        send: Send,
+        sub_response: Response | None,
+        background: BackgroundTasks | None,
+    ) -> None:
+        status = self._status(sub_response) or 200
+        body = self.response_model.to_json(result) if self.response_model is not None else dumps(result)
+        if body_allowed(status):
+            headers = [(b"content-length", b"%d" % len(body)), (b"content-type", _JSON)]
+        else:
+            headers = [(b"content-type", _JSON)]
+            body = b""
+        if sub_response is not None and sub_response.raw_headers:
+            headers.extend(sub_response.raw_headers)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        if background is not None:
+            await background()
+
+    def _make_response(
+        self, result: Any, sub_response: Response | None, background: BackgroundTasks | None
+    ) -> Response:
+        if isinstance(result, Response):
+            if result.background is None:
+                result.background = background
+            return result
+        kwargs: dict[str, Any] = {"background": background}
+        status = self._status(sub_response)
+        if status is not None:
+            kwargs["status_code"] = status
+        response: Response
+        if self.stream is not None:
+            response = self._stream_response(result, kwargs)
+        elif self.fast_json:
+            body = self.response_model.to_json(result) if self.response_model is not None else dumps(result)
+            response = Response(body, media_type="application/json", **kwargs)
+        else:
+            if self.response_model is not None:
+                content = self.response_model.to_python(result)
+            elif issubclass(self.response_class, JSONResponse):
+                from zephyr.encoders import jsonable_encoder
+
+                content = jsonable_encoder(result)
+            else:
+                content = result
+            response = self.response_class(content, **kwargs)
+        if not body_allowed(response.status_code) and self.stream is None:
+            response.body = b""
+        if sub_response is not None and sub_response.raw_headers:
+            response.raw_headers.extend(sub_response.raw_headers)
+        return response
+
+    def _stream_response(self, gen: Any, kwargs: dict[str, Any]) -> Response:
+        if self.stream == "sse":
+            from zephyr.sse import _event_stream
+
+            return _event_stream(self.response_class, gen, self.response_model, kwargs)
+        if self.stream == "jsonl":
+            return StreamingResponse(_jsonl(gen, self.response_model), media_type="application/jsonl", **kwargs)
+        content = _cancellable(gen) if hasattr(gen, "__aiter__") else gen
+        return self.response_class(content, **kwargs)
+
+
+def stream_item(item: Any, model: ResponseModel | None) -> bytes:
+    """One item of a streamed response, as JSON bytes (validated by the item model when there is one)."""
+    if model is not None:
+        return model.to_json(item)
+    return dumps(item)
+
+
+async def _cancellable(gen: Any) -> AsyncIterator[Any]:
+    async for chunk in gen:
+        yield chunk
+        await anyio.sleep(0)  # a checkpoint per item, so a client disconnect can cancel a tight generator
+
+
+def _jsonl(gen: Any, model: ResponseModel | None) -> Any:
+    if hasattr(gen, "__aiter__"):
+
+        async def agen() -> AsyncIterator[bytes]:
+            async for item in gen:
+                yield stream_item(item, model) + b"\n"
+                await anyio.sleep(0)
+
+        return agen()
+
+    def sgen() -> Iterator[bytes]:
+        for item in gen:
+            yield stream_item(item, model) + b"\n"
+
+    return sgen()

@@ -1,0 +1,289 @@
+"""Turn a ``Dependant`` tree into a flat, compiled plan: what one request has to do, in order.
+
+Compiled once per route (and again only when ``app.dependency_overrides`` changes):
+
+- one Pydantic validator for every path, query, header and cookie value of the endpoint and all its dependencies;
+- one body validator, fed the raw JSON bytes (or the parsed form);
+- the dependency calls in the order FastAPI makes them, each result shared where FastAPI's per-request cache would
+  share it, so no cache dictionary is consulted per request;
+- how to read each value from the ASGI scope.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, create_model
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from zephyr import params
+from zephyr._compile.dependant import BODY, Dependant, ParamField
+from zephyr._compile.typing_utils import is_sequence
+
+_CONFIG = ConfigDict(arbitrary_types_allowed=True)
+Members = tuple[tuple[str, str, bool], ...] | None
+
+
+@dataclass(eq=False)
+class Step:
+    """One dependency call (or the endpoint itself, last)."""
+
+    dependant: Dependant
+    call: Callable[..., Any]
+    key: str
+    kwargs: tuple[tuple[str, str], ...]
+    is_coroutine: bool
+    is_gen: bool
+    is_async_gen: bool
+    exit_early: bool  # a yield dependency whose exit runs right after the endpoint
+    direct: bool = False  # a generator endpoint: calling it only creates the generator
+
+
+@dataclass(eq=False)
+class BodyPlan:
+    kind: str  # "json" | "form"
+    fields: list[ParamField]
+    embed: bool
+    validator: Any  # pydantic SchemaValidator of the body (JSON) or of the form values
+    single_key: str | None  # key of the value when the body is one field, not embedded
+    form_model: type[BaseModel] | None = None  # a single Form model parameter
+
+
+@dataclass(eq=False)
+class Plan:
+    """What a request to one route does, decided once."""
+
+    root: Dependant
+    steps: list[Step]
+    fields: list[ParamField]
+    path_fields: tuple[tuple[str, str], ...]
+    query_fields: tuple[tuple[str, str, bool, Members], ...]
+    header_fields: tuple[tuple[str, bytes, bool, Members], ...]
+    cookie_fields: tuple[tuple[str, str, Members], ...]
+    param_validator: Any
+    body: BodyPlan | None
+    constants: dict[str, Any]
+    needs_request: bool
+    needs_response: bool
+    needs_background: bool
+    needs_exit_stack: bool
+    needs_early_exit_stack: bool
+    needs_cookies: bool
+    needs_query: bool
+    header_names: frozenset[bytes]
+    field_adapters: dict[str, TypeAdapter[Any]] = field(default_factory=dict)
+
+    def adapter(self, param: ParamField) -> TypeAdapter[Any]:
+        """A per-field validator for the slow path that reproduces FastAPI's error lists exactly."""
+        adapter = self.field_adapters.get(param.key)
+        if adapter is None:
+            adapter = TypeAdapter(
+                Annotated[param.annotation, _without_default(param.field_info)],  # type: ignore[arg-type]
+                config=_config_for(param),
+            )
+            self.field_adapters[param.key] = adapter
+        return adapter
+
+
+def _config_for(param: ParamField) -> ConfigDict | None:
+    annotation = param.annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return None
+    return _CONFIG
+
+
+def _without_default(info: FieldInfo) -> FieldInfo:
+    clone = copy.copy(info)
+    clone.default = PydanticUndefined
+    clone.default_factory = None
+    clone.alias = None
+    clone.validation_alias = None
+    clone.serialization_alias = None
+    return clone
+
+
+def _keyed(info: FieldInfo, key: str) -> FieldInfo:
+    clone = copy.copy(info)
+    clone.alias = key
+    clone.validation_alias = key
+    clone.serialization_alias = None
+    clone.alias_priority = 2
+    return clone
+
+
+def _model(name: str, fields: list[ParamField], *, by_alias: bool = False) -> type[BaseModel]:
+    definitions: dict[str, Any] = {}
+    for param in fields:
+        info = copy.copy(param.field_info) if by_alias else _keyed(param.field_info, param.key)
+        if by_alias:
+            info.alias = param.alias
+            info.validation_alias = param.alias
+            info.alias_priority = 2
+        definitions[param.key] = (param.annotation, info)
+    model: type[BaseModel] = create_model(name, __config__=_CONFIG, **definitions)
+    return model
+
+
+def _order_steps(root: Dependant) -> tuple[list[Step], dict[int, str]]:
+    """Dependencies in FastAPI's call order (sub-dependencies first), sharing results FastAPI would cache."""
+    steps: list[Step] = []
+    seen: dict[Any, str] = {}
+    result_keys: dict[int, str] = {}
+    fields: list[ParamField] = []
+
+    def visit(dependant: Dependant) -> str:
+        if dependant is not root and dependant.use_cache and dependant.cache_key in seen:
+            # FastAPI re-solves the sub-dependencies of a cached dependency; the cached value is what counts.
+            key = seen[dependant.cache_key]
+            result_keys[id(dependant)] = key
+            return key
+        kwargs: list[tuple[str, str]] = []
+        for sub in dependant.dependencies:
+            sub_key = visit(sub)
+            if sub.name is not None:
+                kwargs.append((sub.name, sub_key))
+        for param in dependant.params:
+            param.key = f"p{len(fields)}"
+            fields.append(param)
+            kwargs.append((param.name, param.key))
+        for attribute, value_key in (
+            ("request_param", "request"),
+            ("websocket_param", "websocket"),
+            ("http_connection_param", "connection"),
+            ("response_param", "response"),
+            ("background_tasks_param", "background_tasks"),
+        ):
+            name = getattr(dependant, attribute)
+            if name is not None:
+                kwargs.append((name, value_key))
+        key = f"d{len(steps)}"
+        if dependant.security_scopes_param is not None:
+            kwargs.append((dependant.security_scopes_param, f"scopes:{key}"))
+        assert dependant.call is not None  # noqa: S101 - every dependant here has a call
+        steps.append(
+            Step(
+                dependant=dependant,
+                call=dependant.call,
+                key=key,
+                kwargs=tuple(kwargs),
+                is_coroutine=dependant.is_coroutine,
+                is_gen=dependant.is_gen and dependant is not root,
+                is_async_gen=dependant.is_async_gen and dependant is not root,
+                exit_early=dependant.scope == "function",
+                direct=dependant is root and (dependant.is_gen or dependant.is_async_gen),
+            )
+        )
+        seen.setdefault(dependant.cache_key, key)
+        result_keys[id(dependant)] = key
+        return key
+
+    visit(root)
+    return steps, result_keys
+
+
+def _embed_body(fields: list[ParamField]) -> bool:
+    if not fields:
+        return False
+    if any(getattr(f.field_info, "embed", None) for f in fields):
+        return True
+    if len({f.name for f in fields}) > 1:
+        return True
+    first = fields[0]
+    return isinstance(first.field_info, params.Form) and first.model is None
+
+
+def _body_plan(fields: list[ParamField], route_name: str) -> BodyPlan | None:
+    if not fields:
+        return None
+    embed = _embed_body(fields)
+    is_form = any(isinstance(f.field_info, params.Form) for f in fields)
+    if is_form:
+        if not embed and fields[0].model is not None:
+            return BodyPlan(
+                "form", fields, False, fields[0].model.__pydantic_validator__, fields[0].key, fields[0].model
+            )
+        validator = _model(f"{route_name}_Form", fields).__pydantic_validator__
+        return BodyPlan("form", fields, True, validator, None)
+    if embed:
+        validator = _model(f"{route_name}_Body", fields, by_alias=True).__pydantic_validator__
+        return BodyPlan("json", fields, True, validator, None)
+    only = fields[0]
+    adapter: TypeAdapter[Any] = TypeAdapter(
+        Annotated[only.annotation, _without_default(only.field_info)],  # type: ignore[arg-type]
+        config=_config_for(only),
+    )
+    return BodyPlan("json", fields, False, adapter.validator, only.key)
+
+
+def build_plan(root: Dependant, route_name: str) -> Plan:
+    """Compile a dependant tree into a plan."""
+    steps, _ = _order_steps(root)
+    fields = [param for step in steps for param in step.dependant.params]
+    plain = [f for f in fields if f.location != BODY]
+    body_fields = [f for f in fields if f.location == BODY]
+    constants: dict[str, Any] = {}
+    for step in steps:
+        if step.dependant.security_scopes_param is not None:
+            from zephyr.security import SecurityScopes
+
+            constants[f"scopes:{step.key}"] = SecurityScopes(scopes=list(step.dependant.security_scopes))
+    walk = [step.dependant for step in steps]
+    needs = {
+        attribute: any(getattr(d, attribute) is not None for d in walk)
+        for attribute in ("request_param", "http_connection_param", "response_param", "background_tasks_param")
+    }
+    return Plan(
+        root=root,
+        steps=steps,
+        fields=fields,
+        path_fields=tuple((f.key, f.alias) for f in plain if f.location == "path"),
+        query_fields=tuple((f.key, f.alias, f.is_sequence, members(f)) for f in plain if f.location == "query"),
+        header_fields=tuple(
+            (f.key, f.alias.lower().encode("latin-1"), f.is_sequence, members(f, convert_underscores=True))
+            for f in plain
+            if f.location == "header"
+        ),
+        cookie_fields=tuple((f.key, f.alias, members(f)) for f in plain if f.location == "cookie"),
+        param_validator=_model(f"{route_name}_Params", plain).__pydantic_validator__ if plain else None,
+        body=_body_plan(body_fields, route_name),
+        constants=constants,
+        needs_request=needs["request_param"] or needs["http_connection_param"],
+        needs_response=needs["response_param"],
+        needs_background=needs["background_tasks_param"],
+        needs_exit_stack=any(s.is_gen or s.is_async_gen for s in steps),
+        needs_early_exit_stack=any((s.is_gen or s.is_async_gen) and s.exit_early for s in steps),
+        needs_cookies=any(f.location == "cookie" for f in plain),
+        needs_query=any(f.location == "query" for f in plain),
+        header_names=frozenset(_header_names(plain)),
+    )
+
+
+def _header_names(fields: list[ParamField]) -> list[bytes]:
+    names: list[bytes] = []
+    for f in fields:
+        if f.location != "header":
+            continue
+        group = members(f, convert_underscores=True)
+        if group is not None:
+            names.extend(external.lower().encode("latin-1") for external, _, _ in group)
+        else:
+            names.append(f.alias.lower().encode("latin-1"))
+    return names
+
+
+def members(param: ParamField, *, convert_underscores: bool = False) -> tuple[tuple[str, str, bool], ...] | None:
+    """For a parameter model (query/header/cookie/form group): (external name, input key, is sequence) per field."""
+    model = param.model
+    if model is None:
+        return None
+    convert = convert_underscores and getattr(param.field_info, "convert_underscores", False)
+    found = []
+    for name, info in model.model_fields.items():
+        input_key = info.alias or name
+        external = info.alias or (name.replace("_", "-") if convert else name)
+        found.append((external, input_key, is_sequence(info.annotation)))
+    return tuple(found)

@@ -1,0 +1,347 @@
+"""Validate a request's values and call the dependencies: the fast path, and FastAPI's exact path for errors.
+
+Fast path: every path/query/header/cookie value in one validator call, the JSON body in one more, straight from
+bytes; then the dependency calls in order. When anything fails to validate, the request is solved again the way
+FastAPI solves it (dependency by dependency, field by field), so the 422 body lists the same errors in the same
+order, and the dependencies FastAPI would have called before noticing are called too.
+"""
+
+from __future__ import annotations
+
+import copy
+import email.message
+import json
+from contextlib import AsyncExitStack
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import PydanticUndefined
+
+from zephyr._compile import inputs as _inputs
+from zephyr._compile.calls import call_step
+from zephyr._compile.dependant import BODY, Dependant, ParamField
+from zephyr._compile.plan import Plan
+from zephyr.exceptions import HTTPException, RequestValidationError
+from zephyr.types import Scope
+
+_MISSING: Any = PydanticUndefined
+
+
+class BodyState:
+    """The request body as read and parsed for validation."""
+
+    __slots__ = ("form", "parsed", "raw")
+
+    def __init__(self) -> None:
+        self.raw: bytes = b""
+        self.parsed: Any = _MISSING
+        self.form: Any = None
+
+
+def is_json_content_type(content_type: str | None, strict: bool) -> bool:
+    if not content_type:
+        return not strict
+    message = email.message.Message()
+    message["content-type"] = content_type
+    if message.get_content_maintype() != "application":
+        return False
+    subtype = message.get_content_subtype()
+    return subtype == "json" or subtype.endswith("+json")
+
+
+def _content_type(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _json_error(exc: json.JSONDecodeError) -> RequestValidationError:
+    return RequestValidationError(
+        [
+            {
+                "type": "json_invalid",
+                "loc": ("body", exc.pos),
+                "msg": "JSON decode error",
+                "input": {},
+                "ctx": {"error": exc.msg},
+            }
+        ],
+        body=exc.doc,
+    )
+
+
+async def read_body(plan: Plan, request: Any, scope: Scope, strict_content_type: bool) -> BodyState:
+    """Read (and for JSON, check) the body as FastAPI does before solving dependencies."""
+    state = BodyState()
+    body = plan.body
+    assert body is not None  # noqa: S101 - only called for plans with a body
+    if body.kind == "form":
+        limits = scope.get("zephyr.form_limits") or {}
+        state.form = await request.form(**limits)
+        return state
+    try:
+        raw = await request.body()
+    except HTTPException:
+        raise
+    except Exception as exc:
+        raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
+    state.raw = raw
+    if raw:
+        if is_json_content_type(_content_type(scope), strict_content_type):
+            state.parsed = None  # marks "JSON, not parsed yet": the fast path validates the bytes directly
+        else:
+            state.parsed = raw
+    return state
+
+
+def _json_value(state: BodyState) -> Any:
+    """The body as FastAPI hands it to validation: parsed JSON, raw bytes, or missing."""
+    if state.parsed is None and state.raw:
+        try:
+            return json.loads(state.raw)
+        except json.JSONDecodeError as exc:
+            raise _json_error(exc) from exc
+    return state.parsed
+
+
+async def fast_values(plan: Plan, scope: Scope, state: BodyState | None) -> dict[str, Any] | None:
+    """Validate everything in one or two calls; None when anything is invalid (then use ``slow_solve``)."""
+    values: dict[str, Any] = {}
+    if plan.param_validator is not None:
+        try:
+            values.update(plan.param_validator.validate_python(_inputs.extract(plan, scope)).__dict__)
+        except ValidationError:
+            return None
+    body = plan.body
+    if body is not None and state is not None:
+        if body.kind == "json":
+            if not state.raw:
+                if not _fill_defaults(body.fields, values):
+                    return None
+                return values
+            try:
+                if state.parsed is None:
+                    validated = body.validator.validate_json(state.raw)
+                else:
+                    validated = body.validator.validate_python(state.parsed)
+            except ValidationError:
+                return None
+            if body.embed:
+                values.update(validated.__dict__)
+            else:
+                values[body.single_key] = validated  # type: ignore[index]
+        else:
+            form_values = await _form_input(plan, state.form)
+            try:
+                validated = body.validator.validate_python(form_values)
+            except ValidationError:
+                return None
+            if body.form_model is not None:
+                values[body.single_key] = validated  # type: ignore[index]
+            else:
+                values.update(validated.__dict__)
+    return values
+
+
+def _fill_defaults(fields: list[ParamField], values: dict[str, Any]) -> bool:
+    for field in fields:
+        if field.field_info.is_required():
+            return False
+        values[field.key] = field.field_info.get_default(call_default_factory=True)
+    return True
+
+
+async def _form_input(plan: Plan, form: Any) -> dict[str, Any]:
+    body = plan.body
+    assert body is not None  # noqa: S101 - form plans have a body
+    if body.form_model is not None:
+        from zephyr._compile.plan import members
+
+        group: dict[str, Any] = {}
+        for external, input_key, is_sequence in members(body.fields[0]) or ():
+            value = _form_value(form, external, is_sequence)
+            if value is not _MISSING:
+                group[input_key] = value
+        return group
+    found: dict[str, Any] = {}
+    for field in body.fields:
+        value = _form_value(form, field.alias, field.is_sequence)
+        if value is _MISSING:
+            continue
+        found[field.key] = await _read_files(field, value)
+    return found
+
+
+def _form_value(form: Any, name: str, is_sequence: bool) -> Any:
+    if is_sequence:
+        values = form.getlist(name)
+        return values if values else _MISSING
+    value = form.get(name)
+    if value is None or value == "":
+        return _MISSING
+    return value
+
+
+async def _read_files(field: ParamField, value: Any) -> Any:
+    """``bytes`` file fields receive the file's content, as FastAPI reads them."""
+    from zephyr._compile.typing_utils import lenient_issubclass, strip_annotated
+    from zephyr.datastructures import UploadFile
+
+    if not field.is_file:
+        return value
+    bare = strip_annotated(field.annotation)
+    wants_bytes = lenient_issubclass(bare, bytes) or (
+        field.is_sequence and any(lenient_issubclass(a, bytes) for a in getattr(bare, "__args__", ()))
+    )
+    if not wants_bytes:
+        return value
+    if isinstance(value, UploadFile):
+        return await value.read()
+    if isinstance(value, list):
+        return [await item.read() if isinstance(item, UploadFile) else item for item in value]
+    return value
+
+
+async def call_steps(
+    plan: Plan, values: dict[str, Any], stack: AsyncExitStack | None, early: AsyncExitStack | None
+) -> Any:
+    """Call every dependency, then the endpoint; return the endpoint's result."""
+    result: Any = None
+    for step in plan.steps:
+        kwargs = {name: values[key] for name, key in step.kwargs}
+        result = await call_step(step, kwargs, stack, early)
+        values[step.key] = result
+    return result
+
+
+# --- the exact path, for requests with errors -------------------------------------------------------------------
+
+
+def _errors_with_loc(error: ValidationError, prefix: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return [{**err, "loc": (*prefix, *err["loc"])} for err in error.errors(include_url=False)]
+
+
+def _missing(loc: tuple[Any, ...]) -> dict[str, Any]:
+    return {"type": "missing", "loc": loc, "msg": "Field required", "input": None}
+
+
+def _validate_field(plan: Plan, field: ParamField, value: Any, loc: tuple[Any, ...], errors: list[Any]) -> Any:
+    if value is _MISSING:
+        if field.field_info.is_required():
+            errors.append(_missing(loc))
+            return _MISSING
+        return copy.deepcopy(field.field_info.get_default(call_default_factory=True))
+    try:
+        return plan.adapter(field).validate_python(value, from_attributes=True)
+    except ValidationError as exc:
+        errors.extend(_errors_with_loc(exc, loc))
+        return _MISSING
+
+
+async def _own_values(
+    plan: Plan, dependant: Dependant, raw: dict[str, Any], body_value: Any, form: Any, errors: list[Any]
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for location in ("path", "query", "header", "cookie"):
+        for field in dependant.params:
+            if field.location != location:
+                continue
+            loc: tuple[Any, ...] = (location,) if field.model is not None else (location, field.alias)
+            value = raw.get(field.key, _MISSING)
+            values[field.key] = _validate_field(plan, field, value, loc, errors)
+    body_fields = [f for f in dependant.params if f.location == BODY]
+    if body_fields:
+        body = plan.body
+        assert body is not None  # noqa: S101 - body fields imply a body plan
+        for field in body_fields:
+            if body.kind == "form":
+                if body.form_model is not None:
+                    value = (await _form_input(plan, form)) if form is not None else _MISSING
+                    loc = ("body",)
+                else:
+                    found = await _form_input(plan, form) if form is not None else {}
+                    value = found.get(field.key, _MISSING)
+                    loc = ("body", field.alias)
+            elif body.embed:
+                loc = ("body", field.alias)
+                if body_value is _MISSING or body_value is None:
+                    value = _MISSING
+                elif isinstance(body_value, dict):
+                    value = body_value.get(field.alias, _MISSING)
+                else:
+                    errors.append(_missing(loc))
+                    continue
+            else:
+                loc = ("body",)
+                value = body_value
+            values[field.key] = _validate_field(plan, field, value, loc, errors)
+    return values
+
+
+async def slow_solve(  # noqa: C901 - mirrors FastAPI's solver step by step
+    plan: Plan,
+    scope: Scope,
+    state: BodyState | None,
+    specials: dict[str, Any],
+    stack: AsyncExitStack | None,
+    early: AsyncExitStack | None,
+) -> None:
+    """Solve as FastAPI does and raise ``RequestValidationError`` with its exact error list."""
+    from zephyr.security import SecurityScopes
+
+    raw = _inputs.extract(plan, scope) if plan.param_validator is not None else {}
+    body_value = (
+        _json_value(state) if state is not None and plan.body is not None and plan.body.kind == "json" else _MISSING
+    )
+    form = state.form if state is not None else None
+    cache: dict[Any, Any] = {}
+    errors: list[Any] = []
+    step_of = {id(step.dependant): step for step in plan.steps}
+
+    async def solve(dependant: Dependant) -> tuple[bool, Any]:
+        ok = True
+        kwargs: dict[str, Any] = {}
+        for sub in dependant.dependencies:
+            sub_ok, value = await solve(sub)
+            if not sub_ok:
+                ok = False
+                continue
+            if sub.name is not None:
+                kwargs[sub.name] = value
+        own_errors: list[Any] = []
+        own = await _own_values(plan, dependant, raw, body_value, form, own_errors)
+        errors.extend(own_errors)
+        if own_errors or not ok:
+            return False, None
+        if dependant is plan.root:
+            return True, None
+        key = dependant.cache_key
+        if dependant.use_cache and key in cache:
+            return True, cache[key]
+        for field in dependant.params:
+            kwargs[field.name] = own[field.key]
+        for attribute, special in (
+            ("request_param", "request"),
+            ("websocket_param", "websocket"),
+            ("http_connection_param", "connection"),
+            ("response_param", "response"),
+            ("background_tasks_param", "background_tasks"),
+        ):
+            name = getattr(dependant, attribute)
+            if name is not None:
+                kwargs[name] = specials.get(special)
+        if dependant.security_scopes_param is not None:
+            kwargs[dependant.security_scopes_param] = SecurityScopes(scopes=list(dependant.security_scopes))
+        step = step_of.get(id(dependant))
+        if step is None:  # a cached twin: call it through the twin's step
+            step = next(s for s in plan.steps if s.dependant.cache_key == key)
+        value = await call_step(step, kwargs, stack, early)
+        cache[key] = value
+        return True, value
+
+    await solve(plan.root)
+    body_for_error = None if body_value is _MISSING else body_value
+    if form is not None:
+        body_for_error = form
+    raise RequestValidationError(errors, body=body_for_error)

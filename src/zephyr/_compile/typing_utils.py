@@ -1,0 +1,170 @@
+"""Questions about type annotations that decide where a parameter is read from."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import sys
+import types
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, ForwardRef, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from zephyr.exceptions import FastAPIError
+
+UnionType = getattr(types, "UnionType", Union)
+_SEQUENCE_TYPES = (list, tuple, set, frozenset, deque, Sequence)
+
+
+def lenient_issubclass(cls: Any, class_or_tuple: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, class_or_tuple)
+
+
+def is_union(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    return origin is Union or origin is UnionType
+
+
+def strip_annotated(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def is_sequence(annotation: Any) -> bool:
+    annotation = strip_annotated(annotation)
+    if is_union(annotation):
+        return any(is_sequence(arg) for arg in get_args(annotation))
+    if lenient_issubclass(annotation, (str, bytes)):
+        return False
+    origin = get_origin(annotation)
+    if origin is not None:
+        return lenient_issubclass(origin, _SEQUENCE_TYPES)
+    return lenient_issubclass(annotation, _SEQUENCE_TYPES)
+
+
+def _is_upload_file(annotation: Any) -> bool:
+    from zephyr.datastructures import UploadFile
+
+    return lenient_issubclass(strip_annotated(annotation), UploadFile)
+
+
+def is_upload_file_annotation(annotation: Any) -> bool:
+    """``UploadFile``, ``UploadFile | None`` or a sequence of them."""
+    annotation = strip_annotated(annotation)
+    if _is_upload_file(annotation):
+        return True
+    if is_union(annotation):
+        return any(is_upload_file_annotation(arg) for arg in get_args(annotation) if arg is not type(None))
+    if is_sequence(annotation):
+        return any(_is_upload_file(arg) for arg in get_args(annotation))
+    return False
+
+
+def _is_complex(annotation: Any) -> bool:
+    annotation = strip_annotated(annotation)
+    if is_union(annotation):
+        return any(_is_complex(arg) for arg in get_args(annotation))
+    origin = get_origin(annotation) or annotation
+    return (
+        lenient_issubclass(origin, (BaseModel, Mapping))
+        or _is_upload_file(annotation)
+        or is_sequence(annotation)
+        or dataclasses.is_dataclass(origin)
+    )
+
+
+def is_scalar(annotation: Any) -> bool:
+    return annotation is Ellipsis or not _is_complex(annotation)
+
+
+def is_scalar_sequence(annotation: Any) -> bool:
+    annotation = strip_annotated(annotation)
+    if is_union(annotation):
+        args = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return bool(args) and all(is_scalar_sequence(arg) or is_scalar(arg) for arg in args)
+    if not is_sequence(annotation):
+        return False
+    return all(is_scalar(arg) for arg in get_args(annotation) if arg is not Ellipsis)
+
+
+def model_type(annotation: Any) -> type[BaseModel] | None:
+    """The Pydantic model class an annotation names (``Model`` or ``Model | None``), or None."""
+    annotation = strip_annotated(annotation)
+    if lenient_issubclass(annotation, BaseModel):
+        return annotation  # type: ignore[no-any-return]
+    if is_union(annotation):
+        models = [arg for arg in get_args(annotation) if lenient_issubclass(arg, BaseModel)]
+        if len(models) == 1 and all(arg is type(None) or arg in models for arg in get_args(annotation)):
+            return models[0]  # type: ignore[no-any-return]
+    return None
+
+
+def _globals_of(call: Callable[..., Any]) -> dict[str, Any]:
+    target: Any = call
+    if inspect.isclass(call):
+        target = call.__init__
+    elif not (inspect.isfunction(call) or inspect.ismethod(call)) and hasattr(call, "__call__"):  # noqa: B004
+        target = call.__call__
+    target = inspect.unwrap(target)
+    module = sys.modules.get(getattr(target, "__module__", "") or "")
+    namespace = dict(vars(module)) if module else {}
+    namespace.update(getattr(target, "__globals__", {}))
+    return namespace
+
+
+def _evaluate(annotation: Any, namespace: dict[str, Any], what: str) -> Any:
+    if isinstance(annotation, str):
+        annotation = ForwardRef(annotation)
+    if isinstance(annotation, ForwardRef):
+        try:
+            return eval(annotation.__forward_arg__, namespace)  # noqa: S307 - evaluating the user's own annotation
+        except Exception as exc:
+            raise FastAPIError(
+                f"Cannot resolve the annotation {annotation.__forward_arg__!r} of {what}: {exc}. "
+                "Define the type at module level (or import it) so it can be found when the route is added."
+            ) from exc
+    return annotation
+
+
+def typed_signature(call: Callable[..., Any]) -> inspect.Signature:
+    """The signature of ``call`` with string annotations evaluated in the namespace ``call`` was defined in."""
+    signature = inspect.signature(call)
+    namespace = _globals_of(call)
+    name = getattr(call, "__qualname__", repr(call))
+    parameters = [
+        param.replace(annotation=_evaluate(param.annotation, namespace, f"parameter {param.name!r} of {name}"))
+        for param in signature.parameters.values()
+    ]
+    return_annotation = signature.return_annotation
+    if return_annotation is not inspect.Signature.empty:
+        try:
+            return_annotation = _evaluate(return_annotation, namespace, f"the return annotation of {name}")
+        except FastAPIError:
+            return_annotation = inspect.Signature.empty
+    return inspect.Signature(parameters, return_annotation=return_annotation)
+
+
+def is_coroutine_callable(call: Callable[..., Any]) -> bool:
+    if inspect.isroutine(call):
+        return inspect.iscoroutinefunction(inspect.unwrap(call)) or inspect.iscoroutinefunction(call)
+    if inspect.isclass(call):
+        return False
+    dunder_call = getattr(call, "__call__", None)  # noqa: B004
+    return inspect.iscoroutinefunction(dunder_call)
+
+
+def is_async_gen_callable(call: Callable[..., Any]) -> bool:
+    if inspect.isasyncgenfunction(call) or inspect.isasyncgenfunction(inspect.unwrap(call)):
+        return True
+    dunder_call = getattr(call, "__call__", None)  # noqa: B004
+    return inspect.isasyncgenfunction(dunder_call)
+
+
+def is_gen_callable(call: Callable[..., Any]) -> bool:
+    if inspect.isgeneratorfunction(call) or inspect.isgeneratorfunction(inspect.unwrap(call)):
+        return True
+    dunder_call = getattr(call, "__call__", None)  # noqa: B004
+    return inspect.isgeneratorfunction(dunder_call)

@@ -1,0 +1,28 @@
+"""Run a compiled WebSocket route: validate its parameters, call its dependencies and the endpoint."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import Any
+
+from zephyr._compile.plan import Plan
+from zephyr._compile.solve import call_steps, fast_values, slow_solve
+from zephyr.exceptions import RequestValidationError, WebSocketRequestValidationError
+from zephyr.types import Receive, Scope, Send
+
+
+async def run_websocket(plan: Plan, scope: Scope, receive: Receive, send: Send) -> None:
+    from zephyr.websockets import WebSocket
+
+    websocket = WebSocket(scope, receive, send)
+    values: dict[str, Any] = dict(plan.constants) if plan.constants else {}
+    values["websocket"] = values["connection"] = websocket
+    async with AsyncExitStack() as stack:
+        validated = await fast_values(plan, scope, None)
+        if validated is None:
+            try:
+                await slow_solve(plan, scope, None, values, stack, None)
+            except RequestValidationError as exc:
+                raise WebSocketRequestValidationError(exc.errors()) from exc
+        values.update(validated or {})
+        await call_steps(plan, values, stack, None)

@@ -1,0 +1,187 @@
+"""Exception handling around the router: handlers by class or status code, and the last-resort 500."""
+
+from __future__ import annotations
+
+import html
+import inspect
+import traceback
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from zephyr.concurrency import run_in_threadpool
+from zephyr.exceptions import HTTPException, WebSocketException
+from zephyr.requests import Request
+from zephyr.responses import HTMLResponse, PlainTextResponse, Response
+from zephyr.types import ASGIApp, Message, Receive, Scope, Send
+
+Handler = Callable[[Any, Exception], Any]
+
+
+def _starlette_http_exception(exc: Exception) -> bool:
+    """Starlette's HTTPException raised by third-party code is answered like ours."""
+    return type(exc).__module__.startswith("starlette.") and hasattr(exc, "status_code") and hasattr(exc, "detail")
+
+
+def lookup(handlers: Mapping[Any, Handler], exc: Exception) -> Handler | None:
+    if isinstance(exc, HTTPException) or _starlette_http_exception(exc):
+        by_status = handlers.get(exc.status_code)  # type: ignore[attr-defined]
+        if by_status is not None:
+            return by_status
+    for cls in type(exc).__mro__:
+        handler = handlers.get(cls)
+        if handler is not None:
+            return handler
+    if _starlette_http_exception(exc):
+        return handlers.get(HTTPException)
+    return None
+
+
+async def _call(handler: Handler, connection: Any, exc: Exception) -> Any:
+    if inspect.iscoroutinefunction(handler):
+        return await handler(connection, exc)
+    return await run_in_threadpool(handler, connection, exc)
+
+
+async def websocket_exception_handler(websocket: Any, exc: WebSocketException) -> None:
+    """Close the WebSocket with the exception's code and reason."""
+    await websocket.close(code=exc.code, reason=exc.reason)
+
+
+async def handle(
+    handlers: Mapping[Any, Handler], exc: Exception, scope: Scope, receive: Receive, send: Send, started: bool
+) -> None:
+    """Answer ``exc`` with its handler, or re-raise it when none fits or the response already started."""
+    handler = lookup(handlers, exc)
+    if handler is None:
+        raise exc
+    if started:
+        raise RuntimeError("Caught handled exception, but response already started.") from exc
+    if scope["type"] == "websocket":
+        from zephyr.websockets import WebSocket
+
+        await _call(handler, WebSocket(scope, receive, send), exc)
+        return
+    response = await _call(handler, Request(scope, receive, send), exc)
+    if response is not None:
+        await response(scope, receive, send)
+
+
+class ExceptionMiddleware:
+    """Answer exceptions raised below it with the registered handlers (by status code, then by class)."""
+
+    def __init__(self, app: ASGIApp, handlers: Mapping[Any, Handler] | None = None, debug: bool = False) -> None:
+        self.app = app
+        self.handlers = dict(handlers or {})
+        self.debug = debug
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sender(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sender)
+        except Exception as exc:
+            await handle(self.handlers, exc, scope, receive, send, started)
+
+
+def _debug_response(request: Request, exc: Exception) -> Response:
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    if "text/html" in request.headers.get("accept", ""):
+        title = html.escape(type(exc).__name__)
+        page = (
+            f"<html><head><title>{title}</title></head>"
+            f"<body><h1>500 Server Error</h1><pre>{html.escape(text)}</pre></body></html>"
+        )
+        return HTMLResponse(page, status_code=500)
+    return PlainTextResponse(text, status_code=500)
+
+
+class ServerErrorMiddleware:
+    """The outermost layer: any exception left becomes a 500 (or the ``500``/``Exception`` handler's answer).
+
+    The traceback is shown only with ``debug=True``; the exception is re-raised so the server logs it.
+    """
+
+    def __init__(self, app: ASGIApp, handler: Handler | None = None, debug: bool = False) -> None:
+        self.app = app
+        self.handler = handler
+        self.debug = debug
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sender(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sender)
+        except Exception as exc:
+            await self._answer(exc, scope, receive, send, started)
+            raise
+
+    async def _answer(self, exc: Exception, scope: Scope, receive: Receive, send: Send, started: bool) -> None:
+        request = Request(scope, receive, send)
+        if self.debug:
+            response: Any = _debug_response(request, exc)
+        elif self.handler is None:
+            response = PlainTextResponse("Internal Server Error", status_code=500)
+        else:
+            response = await _call(self.handler, request, exc)
+        if not started and response is not None:
+            await response(scope, receive, send)
+
+
+class ErrorBoundary:
+    """``ServerErrorMiddleware`` and ``ExceptionMiddleware`` in one layer.
+
+    Used when no user middleware sits between them: one ``send`` wrapper per request instead of two, same answers.
+    """
+
+    def __init__(
+        self, app: ASGIApp, handlers: Mapping[Any, Handler], error_handler: Handler | None, debug: bool
+    ) -> None:
+        self.app = app
+        self.handlers = dict(handlers)
+        self.server_errors = ServerErrorMiddleware(app, error_handler, debug)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope_type = scope["type"]
+        if scope_type != "http":
+            if scope_type == "websocket":
+                try:
+                    await self.app(scope, receive, send)
+                except Exception as exc:
+                    await handle(self.handlers, exc, scope, receive, send, False)
+                return
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sender(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            try:
+                await self.app(scope, receive, sender)
+            except Exception as exc:
+                await handle(self.handlers, exc, scope, receive, sender, started)
+        except Exception as exc:
+            await self.server_errors._answer(exc, scope, receive, send, started)
+            raise

@@ -1,0 +1,1 @@
+"""The route table: path compilation and matching, kept free of I/O."""

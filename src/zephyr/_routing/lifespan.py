@@ -1,0 +1,76 @@
+"""Lifespan plumbing: run start-up/shut-down handlers and lifespan context managers, and merge them."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any
+
+from zephyr.types import Receive, Scope, Send
+
+Lifespan = Callable[[Any], contextlib.AbstractAsyncContextManager[Mapping[str, Any] | None]]
+
+
+async def _call(handler: Callable[[], Any]) -> None:
+    result = handler()
+    if inspect.isawaitable(result):
+        await result
+
+
+def handlers_lifespan(on_startup: Sequence[Callable[[], Any]], on_shutdown: Sequence[Callable[[], Any]]) -> Lifespan:
+    """A lifespan running ``on_startup`` then ``on_shutdown`` handlers (read when it runs, so late ones count)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        for handler in on_startup:
+            await _call(handler)
+        yield None
+        for handler in on_shutdown:
+            await _call(handler)
+
+    return lifespan
+
+
+def merge_lifespans(first: Lifespan, second: Lifespan) -> Lifespan:
+    """Run ``first`` around ``second``; their states are merged."""
+
+    @contextlib.asynccontextmanager
+    async def merged(app: Any) -> AsyncIterator[Mapping[str, Any] | None]:
+        async with first(app) as state_a, second(app) as state_b:
+            state = {**(state_a or {}), **(state_b or {})}
+            yield state or None
+
+    return merged
+
+
+def wrap_generator_lifespan(lifespan: Callable[..., Any]) -> Lifespan:
+    """Accept a bare async generator function as a lifespan, as Starlette does."""
+    if inspect.isasyncgenfunction(lifespan):
+        return contextlib.asynccontextmanager(lifespan)
+    return lifespan
+
+
+async def run_lifespan(lifespan: Lifespan, app: Any, scope: Scope, receive: Receive, send: Send) -> None:
+    """Speak the ASGI lifespan protocol around ``lifespan(app)``."""
+    started = False
+    await receive()
+    try:
+        async with lifespan(app) as state:
+            if state is not None:
+                if "state" not in scope:
+                    raise RuntimeError('The server does not support "state" in the lifespan scope.')
+                scope["state"].update(state)
+            await send({"type": "lifespan.startup.complete"})
+            started = True
+            await receive()
+    except BaseException:
+        import traceback
+
+        message = traceback.format_exc()
+        if started:
+            await send({"type": "lifespan.shutdown.failed", "message": message})
+        else:
+            await send({"type": "lifespan.startup.failed", "message": message})
+        raise
+    await send({"type": "lifespan.shutdown.complete"})

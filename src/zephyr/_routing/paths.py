@@ -1,0 +1,125 @@
+"""Compile route paths such as ``/items/{item_id:int}`` into a matcher, a format string and convertors."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from zephyr.exceptions import FastAPIError
+
+_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
+
+
+@dataclass(frozen=True)
+class Convertor:
+    """How a path parameter is matched (``regex``) and turned into a value and back."""
+
+    name: str
+    regex: str
+
+    def convert(self, value: str) -> Any:
+        if self.name == "int":
+            return int(value)
+        if self.name == "float":
+            return float(value)
+        if self.name == "uuid":
+            return uuid.UUID(value)
+        return value
+
+    def to_string(self, value: Any) -> str:
+        if self.name == "int":
+            number = int(value)
+            if number < 0:
+                raise ValueError(f"Negative integers are not supported in paths: {value!r}")
+            return str(number)
+        if self.name == "float":
+            number_f = float(value)
+            if number_f < 0 or math.isnan(number_f) or math.isinf(number_f):
+                raise ValueError(f"Only finite non-negative floats are supported in paths: {value!r}")
+            return f"{number_f:0.20f}".rstrip("0").rstrip(".")
+        text = str(value)
+        if self.name == "str" and ("/" in text or not text):
+            raise ValueError(f"A 'str' path parameter must be non-empty and contain no '/': {value!r}")
+        return text
+
+
+CONVERTORS: dict[str, Convertor] = {
+    "str": Convertor("str", "[^/]+"),
+    "path": Convertor("path", ".*"),
+    "int": Convertor("int", "[0-9]+"),
+    "float": Convertor("float", r"[0-9]+(?:\.[0-9]+)?"),
+    "uuid": Convertor("uuid", "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
+}
+
+
+@dataclass(frozen=True)
+class CompiledPath:
+    """A route path, compiled: ``regex`` matches a request path, ``format`` rebuilds one."""
+
+    path: str
+    regex: re.Pattern[str]
+    format: str
+    convertors: dict[str, Convertor]
+
+    @property
+    def is_static(self) -> bool:
+        return not self.convertors
+
+    def match(self, path: str) -> dict[str, Any] | None:
+        found = self.regex.match(path)
+        if found is None:
+            return None
+        groups = found.groupdict()
+        return {name: self.convertors[name].convert(value) for name, value in groups.items()}
+
+    def build(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Fill the path's parameters; return the path and the parameters that were not used."""
+        remaining = dict(params)
+        path = self.format
+        for name, convertor in self.convertors.items():
+            value = convertor.to_string(remaining.pop(name))
+            path = path.replace("{" + name + "}", value)
+        return path, remaining
+
+
+def compile_path(path: str, *, suffix: str = "") -> CompiledPath:
+    """Compile ``path``; ``suffix`` is extra regex (a mount's catch-all) appended before the end anchor.
+
+    Raises:
+        FastAPIError: An unknown convertor or a repeated parameter name.
+    """
+    regex = "^"
+    format_ = ""
+    convertors: dict[str, Convertor] = {}
+    position = 0
+    for found in _PARAM.finditer(path):
+        name, kind = found.groups("str")
+        kind = kind.lstrip(":")
+        if kind not in CONVERTORS:
+            raise FastAPIError(f"Unknown path convertor {kind!r} in {path!r}; use one of {sorted(CONVERTORS)}.")
+        if name in convertors:
+            raise FastAPIError(f"Duplicated param name {name!r} at path {path!r}; each name may appear once.")
+        convertor = CONVERTORS[kind]
+        regex += re.escape(path[position : found.start()]) + f"(?P<{name}>{convertor.regex})"
+        format_ += path[position : found.start()] + "{" + name + "}"
+        convertors[name] = convertor
+        position = found.end()
+    regex += re.escape(path[position:]) + suffix + "$"
+    format_ += path[position:]
+    return CompiledPath(path=path, regex=re.compile(regex), format=format_, convertors=convertors)
+
+
+def route_path(scope: dict[str, Any] | Any) -> str:
+    """The part of the request path the app routes on: ``path`` with the ``root_path`` prefix removed."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if not root_path or not path.startswith(root_path):
+        return path
+    if path == root_path:
+        return ""
+    if path[len(root_path)] == "/":
+        return path[len(root_path) :]
+    return path

@@ -1,0 +1,471 @@
+"""``Zephyr``, the application (also importable as ``FastAPI``): routes, middleware, errors, lifespan and docs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import Any
+
+from typing_extensions import Unpack
+
+from zephyr import params
+from zephyr._errors import ErrorBoundary, ExceptionMiddleware, ServerErrorMiddleware, websocket_exception_handler
+from zephyr._routing.options import RouteOptions
+from zephyr._routing.router import APIRouter
+from zephyr._routing.routes import APIRoute, BaseRoute, OverridesDict, generate_unique_id
+from zephyr.datastructures import Default, State, URLPath
+from zephyr.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+    websocket_request_validation_exception_handler,
+)
+from zephyr.exceptions import (
+    FastAPIError,
+    HTTPException,
+    RequestValidationError,
+    WebSocketException,
+    WebSocketRequestValidationError,
+)
+from zephyr.responses import JSONResponse, Response
+from zephyr.types import ASGIApp, DecoratedCallable, Receive, Scope, Send
+
+__all__ = ("FastAPI", "Zephyr")
+
+_DOCS_STATIC = "/_zephyr/docs-static"
+
+
+class Zephyr:
+    """The application: an ASGI app with FastAPI's constructor, decorators and behaviour.
+
+    Example:
+        ```python
+        from zephyr import FastAPI
+
+        app = FastAPI(title="Shop")
+
+        @app.get("/items/{item_id}")
+        async def read_item(item_id: int, q: str | None = None) -> dict[str, object]:
+            return {"item_id": item_id, "q": q}
+        ```
+
+    The arguments are FastAPI's; ``scalar_url`` (default ``"/scalar"``) adds a Scalar API reference page.
+    """
+
+    def __init__(
+        self,
+        *,
+        debug: bool = False,
+        routes: list[BaseRoute] | None = None,
+        title: str = "FastAPI",
+        summary: str | None = None,
+        description: str = "",
+        version: str = "0.1.0",
+        openapi_url: str | None = "/openapi.json",
+        openapi_tags: list[dict[str, Any]] | None = None,
+        servers: list[dict[str, Any]] | None = None,
+        dependencies: Sequence[params.Depends] | None = None,
+        default_response_class: type[Response] = Default(JSONResponse),
+        redirect_slashes: bool = True,
+        docs_url: str | None = "/docs",
+        redoc_url: str | None = "/redoc",
+        scalar_url: str | None = "/scalar",
+        swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
+        swagger_ui_init_oauth: dict[str, Any] | None = None,
+        middleware: Sequence[Any] | None = None,
+        exception_handlers: dict[int | type[Exception], Callable[..., Any]] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Callable[[Any], Any] | None = None,
+        terms_of_service: str | None = None,
+        contact: dict[str, Any] | None = None,
+        license_info: dict[str, Any] | None = None,
+        openapi_prefix: str = "",
+        root_path: str = "",
+        root_path_in_servers: bool = True,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        callbacks: list[BaseRoute] | None = None,
+        webhooks: APIRouter | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        swagger_ui_parameters: dict[str, Any] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
+        separate_input_output_schemas: bool = True,
+        openapi_external_docs: dict[str, Any] | None = None,
+        strict_content_type: bool = Default(True),
+        docs_assets_url: str | None = _DOCS_STATIC,
+        **extra: Any,
+    ) -> None:
+        self.debug = debug
+        self.title = title
+        self.summary = summary
+        self.description = description
+        self.version = version
+        self.terms_of_service = terms_of_service
+        self.contact = contact
+        self.license_info = license_info
+        self.openapi_url = openapi_url
+        self.openapi_tags = openapi_tags
+        self.root_path_in_servers = root_path_in_servers
+        self.docs_url = docs_url
+        self.redoc_url = redoc_url
+        self.scalar_url = scalar_url
+        self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
+        self.swagger_ui_init_oauth = swagger_ui_init_oauth
+        self.swagger_ui_parameters = swagger_ui_parameters
+        self.servers = list(servers or [])
+        self.separate_input_output_schemas = separate_input_output_schemas
+        self.openapi_external_docs = openapi_external_docs
+        self.docs_assets_url = docs_assets_url
+        self.extra = extra
+        self.openapi_version = "3.1.0"
+        self.openapi_schema: dict[str, Any] | None = None
+        self.root_path = root_path or openapi_prefix
+        self.state = State()
+        self._dependency_overrides = OverridesDict()
+        self.router = APIRouter(
+            routes=routes,
+            redirect_slashes=redirect_slashes,
+            dependency_overrides_provider=self,
+            on_startup=on_startup,
+            on_shutdown=on_shutdown,
+            lifespan=lifespan,
+            default_response_class=default_response_class,
+            dependencies=dependencies,
+            callbacks=callbacks,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            responses=responses,
+            generate_unique_id_function=generate_unique_id_function,
+            strict_content_type=strict_content_type,
+        )
+        self.webhooks = webhooks or APIRouter()
+        self.exception_handlers: dict[Any, Callable[..., Any]] = {
+            HTTPException: http_exception_handler,
+            RequestValidationError: request_validation_exception_handler,
+            WebSocketRequestValidationError: websocket_request_validation_exception_handler,
+            WebSocketException: websocket_exception_handler,
+        }
+        for key, handler in (exception_handlers or {}).items():
+            self.add_exception_handler(key, handler)
+        self.user_middleware: list[Any] = list(middleware or [])
+        self.middleware_stack: ASGIApp | None = None
+        self.setup()
+
+    # -- properties FastAPI apps use ----------------------------------------------------------------------------
+
+    @property
+    def dependency_overrides(self) -> OverridesDict:
+        """Replace dependencies in tests: ``app.dependency_overrides[get_db] = get_test_db``."""
+        return self._dependency_overrides
+
+    @dependency_overrides.setter
+    def dependency_overrides(self, value: dict[Any, Any]) -> None:
+        self._dependency_overrides = OverridesDict(value)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """All routes, in order (included routers' routes are flattened in)."""
+        return self.router.routes
+
+    @property
+    def on_startup(self) -> list[Callable[[], Any]]:
+        """The start-up handlers (``on_startup=`` and ``@app.on_event("startup")``)."""
+        return self.router.on_startup
+
+    @property
+    def on_shutdown(self) -> list[Callable[[], Any]]:
+        """The shut-down handlers."""
+        return self.router.on_shutdown
+
+    # -- docs and the OpenAPI document -------------------------------------------------------------------------
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document, built once and cached in ``openapi_schema``."""
+        if self.openapi_schema is None:
+            from zephyr.openapi.utils import get_openapi
+
+            self.openapi_schema = get_openapi(
+                title=self.title,
+                version=self.version,
+                openapi_version=self.openapi_version,
+                summary=self.summary,
+                description=self.description,
+                terms_of_service=self.terms_of_service,
+                contact=self.contact,
+                license_info=self.license_info,
+                routes=self.routes,
+                webhooks=self.webhooks.routes,
+                tags=self.openapi_tags,
+                servers=self.servers,
+                separate_input_output_schemas=self.separate_input_output_schemas,
+                external_docs=self.openapi_external_docs,
+            )
+        return self.openapi_schema
+
+    def setup(self) -> None:
+        """Add the ``/openapi.json`` route and the docs pages (unless their URLs are ``None``)."""
+        if not self.openapi_url:
+            return
+        from zephyr._docs_routes import add_docs_routes
+
+        add_docs_routes(self)
+
+    # -- routes -------------------------------------------------------------------------------------------------
+
+    def add_api_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: list[str] | None = None,
+        **options: Unpack[RouteOptions],
+    ) -> None:
+        """Add a path operation (what the ``get``/``post``/... decorators call)."""
+        self.router.add_api_route(path, endpoint, methods=methods, **options)
+
+    def api_route(
+        self, path: str, *, methods: list[str] | None = None, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator adding a path operation for the given methods (GET by default)."""
+        return self.router.api_route(path, methods=methods, **options)
+
+    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator adding a GET path operation."""
+        return self.router.get(path, **options)
+
+    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator adding a PUT path operation."""
+        return self.router.put(path, **options)
+
+    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator adding a POST path operation."""
+        return self.router.post(path, **options)
+
+    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator adding a DELETE path operation."""
+        return self.router.delete(path, **options)
+
+    def options(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator adding an OPTIONS path operation."""
+        return self.router.options(path, **options)
+
+    def head(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator adding a HEAD path operation."""
+        return self.router.head(path, **options)
+
+    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator adding a PATCH path operation."""
+        return self.router.patch(path, **options)
+
+    def trace(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator adding a TRACE path operation."""
+        return self.router.trace(path, **options)
+
+    def websocket(
+        self, path: str, name: str | None = None, *, dependencies: Sequence[params.Depends] | None = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator adding a WebSocket endpoint."""
+        return self.router.websocket(path, name, dependencies=dependencies)
+
+    def add_api_websocket_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        name: str | None = None,
+        *,
+        dependencies: Sequence[params.Depends] | None = None,
+    ) -> None:
+        """Add a WebSocket endpoint."""
+        self.router.add_api_websocket_route(path, endpoint, name, dependencies=dependencies)
+
+    def websocket_route(self, path: str, name: str | None = None) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator adding a plain WebSocket route (the endpoint takes the ``WebSocket``)."""
+        return self.router.websocket_route(path, name)
+
+    def add_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None) -> None:
+        """Add a plain WebSocket route."""
+        self.router.add_websocket_route(path, endpoint, name)
+
+    def add_route(
+        self,
+        path: str,
+        route: Callable[..., Any],
+        methods: list[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        """Add a plain ``request -> response`` route (Starlette style)."""
+        self.router.add_route(path, route, methods=methods, name=name, include_in_schema=include_in_schema)
+
+    def route(
+        self, path: str, methods: list[str] | None = None, name: str | None = None, include_in_schema: bool = True
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator form of ``add_route``."""
+        return self.router.route(path, methods=methods, name=name, include_in_schema=include_in_schema)
+
+    def include_router(
+        self,
+        router: APIRouter,
+        *,
+        prefix: str = "",
+        tags: list[str | Enum] | None = None,
+        dependencies: Sequence[params.Depends] | None = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        default_response_class: type[Response] = Default(JSONResponse),
+        callbacks: list[BaseRoute] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
+        strict_content_type: bool = Default(True),
+    ) -> None:
+        """Add every route of ``router`` under ``prefix`` (see ``APIRouter.include_router``)."""
+        self.router.include_router(
+            router,
+            prefix=prefix,
+            tags=tags,
+            dependencies=dependencies,
+            responses=responses,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            default_response_class=default_response_class,
+            callbacks=callbacks,
+            generate_unique_id_function=generate_unique_id_function,
+            strict_content_type=strict_content_type,
+        )
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve another ASGI app under ``path`` (static files, a sub-application, a WSGI app via a2wsgi...)."""
+        self.router.mount(path, app, name=name)
+
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve ``app`` for requests whose ``Host`` matches ``host`` (``{subdomain}.example.com`` patterns allowed)."""
+        from zephyr._routing.host import Host
+
+        self.router.routes.append(Host(host, app, name=name))
+
+    def frontend(self, directory: str, *, path: str = "/", index: str = "index.html", name: str | None = None) -> None:
+        """Serve a built single-page app from ``directory`` after all other routes, falling back to its index."""
+        from zephyr.staticfiles import SinglePageApp
+
+        self.router.routes.append(_FrontendMount(path, SinglePageApp(directory=directory, index=index), name=name))
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of the route called ``name`` (raises ``NoMatchFound`` with a near-miss suggestion)."""
+        return self.router.url_path_for(name, **path_params)
+
+    # -- events, errors and middleware -------------------------------------------------------------------------
+
+    def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Run the decorated function at ``"startup"`` or ``"shutdown"`` (prefer ``lifespan=``)."""
+        return self.router.on_event(event_type)
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        """Run ``func`` at ``"startup"`` or ``"shutdown"``."""
+        self.router.add_event_handler(event_type, func)
+
+    def add_exception_handler(
+        self, exc_class_or_status_code: int | type[Exception], handler: Callable[..., Any]
+    ) -> None:
+        """Answer an exception class (or an ``HTTPException`` status code) with ``handler(request, exc)``."""
+        key = exc_class_or_status_code
+        if isinstance(key, type) and key.__module__ == "starlette.exceptions" and key.__name__ == "HTTPException":
+            # FastAPI's docs register handlers for Starlette's HTTPException so routing errors (404, 405) are caught
+            # too; ours are zephyr.exceptions.HTTPException, so the handler answers those.
+            self.exception_handlers[HTTPException] = handler
+        self.exception_handlers[key] = handler
+        self.middleware_stack = None
+
+    def exception_handler(
+        self, exc_class_or_status_code: int | type[Exception]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator form of ``add_exception_handler``."""
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_exception_handler(exc_class_or_status_code, func)
+            return func
+
+        return decorator
+
+    def add_middleware(self, middleware_class: Callable[..., ASGIApp], *args: Any, **kwargs: Any) -> None:
+        """Add a pure ASGI middleware (the last added runs first).
+
+        Raises:
+            RuntimeError: The app already started serving; middleware must be added before the first request.
+        """
+        if self.middleware_stack is not None:
+            raise RuntimeError(
+                "Cannot add middleware after an application has started: the middleware stack is built on the first "
+                f"request. Add {getattr(middleware_class, '__name__', middleware_class)!r} before serving."
+            )
+        from zephyr.middleware import Middleware
+
+        self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
+
+    def middleware(self, middleware_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator for ``async def mw(request, call_next)`` function middleware (only ``"http"``)."""
+        if middleware_type != "http":
+            raise FastAPIError(f'Only "http" function middleware is supported; got {middleware_type!r}.')
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            from zephyr.middleware.base import BaseHTTPMiddleware
+
+            self.add_middleware(BaseHTTPMiddleware, dispatch=func)
+            return func
+
+        return decorator
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Wrap the router in the exception layers and the user's middleware (done once, at the first request)."""
+        error_handler = None
+        handlers: dict[Any, Callable[..., Any]] = {}
+        for key, value in self.exception_handlers.items():
+            if key in (500, Exception):
+                error_handler = value
+            else:
+                handlers[key] = value
+        app: ASGIApp = self.router
+        if not self.user_middleware:
+            return ErrorBoundary(app, handlers, error_handler, self.debug)
+        app = ExceptionMiddleware(app, handlers, self.debug)
+        for entry in reversed(self.user_middleware):
+            cls, args, kwargs = entry
+            app = cls(app, *args, **kwargs)
+        return ServerErrorMiddleware(app, error_handler, self.debug)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection (HTTP, WebSocket or lifespan)."""
+        scope["app"] = self
+        if self.root_path:
+            scope["root_path"] = self.root_path
+        stack = self.middleware_stack
+        if stack is None:
+            stack = self.middleware_stack = self.build_middleware_stack()
+        await stack(scope, receive, send)
+
+
+class _FrontendMount(BaseRoute):
+    """A catch-all mount that always sorts after every other route (for ``app.frontend``)."""
+
+    def __init__(self, path: str, app: ASGIApp, name: str | None) -> None:
+        from zephyr._routing.routes import Mount
+
+        self._mount = Mount(path.rstrip("/"), app, name=name)
+        self.compiled = self._mount.compiled
+        self.path = self._mount.path
+        self.name = name
+        self.include_in_schema = False
+        self.is_fallback = True
+
+    @property
+    def first_segment(self) -> str | None:
+        return self._mount.first_segment
+
+    def accepts(self, scope: Scope) -> int:
+        return self._mount.accepts(scope)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._mount.handle(scope, receive, send)
+
+
+FastAPI = Zephyr
+"""FastAPI's name for the application class: ``from zephyr import FastAPI`` runs FastAPI apps unchanged."""

@@ -1,0 +1,229 @@
+"""Parameter markers: where a parameter comes from (path, query, header, cookie, body, form, file, dependency).
+
+``Query(...)``, ``Path(...)`` and friends in :mod:`zephyr.param_functions` return instances of these classes. Each is
+a Pydantic ``FieldInfo``, so constraints such as ``ge`` or ``max_length`` are validated by Pydantic, and each records
+its location in ``in_``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Literal, TypedDict
+
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+from typing_extensions import Unpack
+
+from zephyr.exceptions import FastAPIDeprecationWarning
+
+__all__ = (
+    "Body",
+    "Cookie",
+    "Depends",
+    "File",
+    "FieldKwargs",
+    "Form",
+    "Header",
+    "Param",
+    "ParamTypes",
+    "Path",
+    "Query",
+    "Security",
+)
+
+
+class ParamTypes(Enum):
+    """Where a non-body parameter is read from."""
+
+    query = "query"
+    header = "header"
+    path = "path"
+    cookie = "cookie"
+
+
+class FieldKwargs(TypedDict, total=False):
+    """Keyword arguments shared by every parameter marker (Pydantic's field options plus OpenAPI extras)."""
+
+    default_factory: Callable[[], Any] | None
+    annotation: Any
+    alias: str | None
+    alias_priority: int | None
+    validation_alias: Any
+    serialization_alias: str | None
+    title: str | None
+    description: str | None
+    gt: float | None
+    ge: float | None
+    lt: float | None
+    le: float | None
+    min_length: int | None
+    max_length: int | None
+    pattern: str | None
+    regex: str | None
+    discriminator: Any
+    strict: bool | None
+    multiple_of: float | None
+    allow_inf_nan: bool | None
+    max_digits: int | None
+    decimal_places: int | None
+    examples: list[Any] | None
+    example: Any
+    openapi_examples: dict[str, Any] | None
+    deprecated: Any
+    include_in_schema: bool
+    json_schema_extra: dict[str, Any] | Callable[[dict[str, Any]], None] | None
+    validate_default: bool | None
+    union_mode: Literal["smart", "left_to_right"] | None
+    fail_fast: bool | None
+
+
+_OURS = ("openapi_examples", "include_in_schema", "example", "regex", "annotation")
+
+
+def _field_kwargs(default: Any, kwargs: FieldKwargs) -> dict[str, Any]:
+    """Translate marker arguments into ``FieldInfo`` arguments, warning about deprecated spellings."""
+    options: dict[str, Any] = {k: v for k, v in kwargs.items() if k not in _OURS and v is not None}
+    if default is not PydanticUndefined and default is not ...:
+        options["default"] = default
+    if kwargs.get("regex") is not None:
+        warnings.warn(
+            "`regex` has been deprecated, please use `pattern` instead",
+            FastAPIDeprecationWarning,
+            stacklevel=4,
+        )
+        options.setdefault("pattern", kwargs["regex"])
+    example = kwargs.get("example", PydanticUndefined)
+    if example is not PydanticUndefined:
+        warnings.warn(
+            "`example` has been deprecated, please use `examples` instead",
+            FastAPIDeprecationWarning,
+            stacklevel=4,
+        )
+        extra = dict(options.get("json_schema_extra") or {})
+        extra["example"] = example
+        options["json_schema_extra"] = extra
+    if "deprecated" in options and options["deprecated"] is False:
+        del options["deprecated"]
+    return options
+
+
+class Param(FieldInfo):  # type: ignore[misc]  # FieldInfo is final in typing; subclassing is FastAPI's documented API
+    """Base class of the path, query, header and cookie markers."""
+
+    __slots__ = ("example", "include_in_schema", "openapi_examples")
+    in_: ParamTypes = ParamTypes.query
+
+    def __init__(self, default: Any = PydanticUndefined, **kwargs: Unpack[FieldKwargs]) -> None:
+        self.include_in_schema = kwargs.get("include_in_schema", True)
+        self.openapi_examples = kwargs.get("openapi_examples")
+        self.example = kwargs.get("example", PydanticUndefined)
+        super().__init__(**_field_kwargs(default, kwargs))
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.default!r})"
+
+
+class Path(Param):  # type: ignore[misc]  # see Param
+    """A path parameter: always required."""
+
+    __slots__ = ()
+    in_ = ParamTypes.path
+
+    def __init__(self, default: Any = ..., **kwargs: Unpack[FieldKwargs]) -> None:
+        if default is not ... and default is not PydanticUndefined:
+            raise ValueError(f"Path parameters cannot have a default value; got {default!r}. Remove the default.")
+        super().__init__(PydanticUndefined, **kwargs)
+
+
+class Query(Param):  # type: ignore[misc]  # see Param
+    """A query-string parameter."""
+
+    __slots__ = ()
+    in_ = ParamTypes.query
+
+
+class Header(Param):  # type: ignore[misc]  # see Param
+    """A header; underscores in the name become hyphens unless ``convert_underscores=False``."""
+
+    __slots__ = ("convert_underscores",)
+    in_ = ParamTypes.header
+
+    def __init__(
+        self, default: Any = PydanticUndefined, *, convert_underscores: bool = True, **kwargs: Unpack[FieldKwargs]
+    ) -> None:
+        self.convert_underscores = convert_underscores
+        super().__init__(default, **kwargs)
+
+
+class Cookie(Param):  # type: ignore[misc]  # see Param
+    """A cookie."""
+
+    __slots__ = ()
+    in_ = ParamTypes.cookie
+
+
+class Body(FieldInfo):  # type: ignore[misc]  # see Param
+    """A field of the request body (JSON by default)."""
+
+    __slots__ = ("embed", "example", "include_in_schema", "media_type", "openapi_examples")
+    default_media_type = "application/json"
+
+    def __init__(
+        self,
+        default: Any = PydanticUndefined,
+        *,
+        embed: bool | None = None,
+        media_type: str | None = None,
+        **kwargs: Unpack[FieldKwargs],
+    ) -> None:
+        self.embed = embed
+        self.media_type = media_type or self.default_media_type
+        self.include_in_schema = kwargs.get("include_in_schema", True)
+        self.openapi_examples = kwargs.get("openapi_examples")
+        self.example = kwargs.get("example", PydanticUndefined)
+        super().__init__(**_field_kwargs(default, kwargs))
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.default!r})"
+
+
+class Form(Body):  # type: ignore[misc]  # see Param
+    """A form field, from ``application/x-www-form-urlencoded`` or ``multipart/form-data``."""
+
+    __slots__ = ()
+    default_media_type = "application/x-www-form-urlencoded"
+
+
+class File(Form):  # type: ignore[misc]  # see Param
+    """A file in a ``multipart/form-data`` body."""
+
+    __slots__ = ()
+    default_media_type = "multipart/form-data"
+
+
+@dataclass(frozen=True)
+class Depends:
+    """Declares a dependency: call ``dependency`` (with its own parameters injected) and pass the result.
+
+    Attributes are as FastAPI's: ``use_cache`` reuses one result per request; ``scope`` decides when the exit code of
+    a ``yield`` dependency runs (``"request"``: after the response is sent; ``"function"``: right after the endpoint).
+    """
+
+    dependency: Callable[..., Any] | None = None
+    use_cache: bool = True
+    scope: Literal["function", "request"] | None = None
+
+    def __repr__(self) -> str:
+        name = getattr(self.dependency, "__name__", type(self.dependency).__name__)
+        cache = "" if self.use_cache else ", use_cache=False"
+        return f"{self.__class__.__name__}({name}{cache})"
+
+
+@dataclass(frozen=True)
+class Security(Depends):
+    """A dependency that also carries OAuth2 scopes, accumulated into ``SecurityScopes``."""
+
+    scopes: Sequence[str] | None = field(default=None)
