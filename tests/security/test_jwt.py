@@ -6,12 +6,18 @@ import hmac
 import json
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
+import fastapi
+import fastapi.security
+import jwt as pyjwt
 import pytest
+from fastapi.testclient import TestClient as FastAPITestClient
 
+from zephyr import Depends, FastAPI
 from zephyr.exceptions import FastAPIError
-from zephyr.security.jwt import ExpiredTokenError, InvalidTokenError, JWTCodec, JWTKey
+from zephyr.security.jwt import ExpiredTokenError, InvalidTokenError, JWTBearer, JWTCodec, JWTKey, jwt_user
+from zephyr.testclient import TestClient
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256-hs384-and-hs512-alike!"
 
@@ -205,3 +211,165 @@ def test_rs256_roundtrip_when_cryptography_is_installed() -> None:
     token = signer.encode(subject="alice")
     assert signer.decode(token)["sub"] == "alice"
     assert verifier.decode(token)["sub"] == "alice"
+
+
+# --- The bearer dependency, in whole apps ---------------------------------------------------------------------
+
+USERS = {"alice": {"name": "Alice"}, "bob": None}
+
+
+CODEC = JWTCodec(SECRET)
+bearer = JWTBearer(CODEC)
+optional = JWTBearer(CODEC, auto_error=False, scheme_name="OptionalJWT")
+scoped = JWTBearer(CODEC, scopes=["items:write"])
+
+
+async def load_async(claims: dict[str, Any]) -> dict[str, str] | None:
+    return USERS.get(claims["sub"])
+
+
+def load_sync(claims: dict[str, Any]) -> dict[str, str] | None:
+    return USERS.get(claims["sub"])
+
+
+CurrentUser = Annotated[dict[str, str], Depends(jwt_user(load_async, bearer))]
+CurrentUserSync = Annotated[dict[str, str], Depends(jwt_user(load_sync, bearer))]
+MaybeUser = Annotated[Any, Depends(jwt_user(load_async, optional))]
+fastapi_bearer = fastapi.security.HTTPBearer(bearerFormat="JWT", scheme_name="JWTBearer")
+
+
+def zephyr_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/claims")
+    async def claims(claims: Annotated[dict[str, Any], Depends(bearer)]) -> dict[str, Any]:
+        return {"sub": claims["sub"]}
+
+    @app.get("/optional")
+    async def maybe(claims: Annotated[dict[str, Any] | None, Depends(optional)]) -> dict[str, Any]:
+        return {"sub": claims["sub"] if claims else None}
+
+    @app.get("/write")
+    async def write(claims: Annotated[dict[str, Any], Depends(scoped)]) -> dict[str, Any]:
+        return {"sub": claims["sub"]}
+
+    @app.get("/me")
+    async def me(user: CurrentUser) -> dict[str, str]:
+        return user
+
+    @app.get("/me-sync")
+    async def me_sync(user: CurrentUserSync) -> dict[str, str]:
+        return user
+
+    @app.get("/me-optional")
+    async def me_optional(user: MaybeUser) -> dict[str, Any]:
+        return {"user": user}
+
+    return app
+
+
+def fastapi_tutorial_app() -> fastapi.FastAPI:
+    """The same endpoint written as FastAPI's OAuth2 JWT tutorial does it."""
+    app = fastapi.FastAPI()
+
+    @app.get("/claims")
+    async def claims(
+        credentials: Annotated[fastapi.security.HTTPAuthorizationCredentials, fastapi.Depends(fastapi_bearer)],
+    ) -> dict[str, Any]:
+        error = fastapi.HTTPException(401, "Could not validate credentials", {"WWW-Authenticate": "Bearer"})
+        try:
+            payload = pyjwt.decode(credentials.credentials, SECRET, algorithms=["HS256"], options={"require": ["exp"]})
+        except pyjwt.InvalidTokenError:
+            raise error from None
+        return {"sub": payload["sub"]}
+
+    return app
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_bearer_matches_fastapi_tutorial() -> None:
+    codec = JWTCodec(SECRET)
+    good = codec.encode(subject="alice")
+    expired = codec.encode(subject="alice", expires_in=-10)
+    tampered = good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB")
+    none_alg = forge({"alg": "none"}, {"sub": "mallory", "exp": int(time.time()) + 60}, None)
+    cases: list[dict[str, str]] = [
+        {},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer"},
+        auth(good),
+        auth(expired),
+        auth(tampered),
+        auth(none_alg),
+        auth("garbage"),
+    ]
+    ours = TestClient(zephyr_app())
+    theirs = FastAPITestClient(fastapi_tutorial_app())
+    for headers in cases:
+        a, b = ours.get("/claims", headers=headers), theirs.get("/claims", headers=headers)
+        assert (a.status_code, a.json(), a.headers.get("www-authenticate")) == (
+            b.status_code,
+            b.json(),
+            b.headers.get("www-authenticate"),
+        ), headers
+
+
+def test_bearer_answers() -> None:
+    client = TestClient(zephyr_app())
+    codec = JWTCodec(SECRET)
+    missing = client.get("/claims")
+    assert (missing.status_code, missing.json()) == (401, {"detail": "Not authenticated"})
+    assert missing.headers["www-authenticate"] == "Bearer"
+    bad = client.get("/claims", headers=auth("x.y.z"))
+    assert (bad.status_code, bad.json()) == (401, {"detail": "Could not validate credentials"})
+    assert client.get("/claims", headers=auth(codec.encode(subject="alice"))).json() == {"sub": "alice"}
+
+
+def test_optional_bearer() -> None:
+    client = TestClient(zephyr_app())
+    codec = JWTCodec(SECRET)
+    assert client.get("/optional").json() == {"sub": None}
+    assert client.get("/optional", headers=auth(codec.encode(subject="alice"))).json() == {"sub": "alice"}
+    # An invalid token is refused even when authentication is optional.
+    assert client.get("/optional", headers=auth("x.y.z")).status_code == 401
+    assert client.get("/me-optional").json() == {"user": None}
+
+
+def test_required_scopes() -> None:
+    client = TestClient(zephyr_app())
+    codec = JWTCodec(SECRET)
+    reader = codec.encode({"scope": "items:read"}, subject="alice")
+    writer = codec.encode({"scope": "items:read items:write"}, subject="alice")
+    listed = codec.encode({"scopes": ["items:write"]}, subject="alice")
+    refused = client.get("/write", headers=auth(reader))
+    assert (refused.status_code, refused.json()) == (401, {"detail": "Not enough permissions"})
+    assert refused.headers["www-authenticate"] == 'Bearer scope="items:write"'
+    assert client.get("/write", headers=auth(writer)).json() == {"sub": "alice"}
+    assert client.get("/write", headers=auth(listed)).json() == {"sub": "alice"}
+    no_scope = codec.encode(subject="alice")
+    assert client.get("/write", headers=auth(no_scope)).status_code == 401
+
+
+def test_jwt_user_loads_user() -> None:
+    client = TestClient(zephyr_app())
+    codec = JWTCodec(SECRET)
+    for path in ("/me", "/me-sync"):
+        assert client.get(path, headers=auth(codec.encode(subject="alice"))).json() == {"name": "Alice"}
+        unknown = client.get(path, headers=auth(codec.encode(subject="bob")))
+        assert (unknown.status_code, unknown.json()) == (401, {"detail": "Could not validate credentials"})
+        assert unknown.headers["www-authenticate"] == "Bearer"
+        assert client.get(path).status_code == 401
+
+
+def test_bearer_in_openapi() -> None:
+    bearer = JWTBearer(JWTCodec(SECRET), description="Access token")
+    assert bearer.scheme_name == "JWTBearer"
+    assert bearer.model.model_dump(mode="json", exclude_none=True, by_alias=True) == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "Access token",
+    }

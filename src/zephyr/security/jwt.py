@@ -34,13 +34,18 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from zephyr.exceptions import FastAPIError, MissingDependencyError, ZephyrError
+from zephyr.exceptions import FastAPIError, HTTPException, MissingDependencyError, ZephyrError
+from zephyr.param_functions import Depends
+from zephyr.requests import HTTPConnection
+from zephyr.security.http import HTTPBearer
+from zephyr.status import HTTP_401_UNAUTHORIZED
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -48,8 +53,10 @@ if TYPE_CHECKING:
 __all__ = (
     "ExpiredTokenError",
     "InvalidTokenError",
+    "JWTBearer",
     "JWTCodec",
     "JWTKey",
+    "jwt_user",
 )
 
 SUPPORTED_ALGORITHMS: Final = frozenset(
@@ -380,3 +387,146 @@ class JWTCodec:
         kids = [k.kid for k in self.keys]
         current = self._signing.kid if self._signing else None
         return f"JWTCodec(kids={kids!r}, current_kid={current!r}, issuer={self.issuer!r}, audience={self.audience!r})"
+
+
+def _scopes_of(claims: Mapping[str, Any]) -> set[str]:
+    scope = claims.get("scope", claims.get("scopes", claims.get("scp", ())))
+    if isinstance(scope, str):
+        return set(scope.split())
+    if isinstance(scope, list | tuple):
+        return {str(item) for item in scope}
+    return set()
+
+
+class JWTBearer(HTTPBearer):
+    """A dependency that turns ``Authorization: Bearer <jwt>`` into the verified claims.
+
+    It documents itself in OpenAPI as an HTTP bearer scheme with ``bearerFormat: JWT``. Its answers are FastAPI's:
+    a missing (or non-bearer) credential gives 401 ``Not authenticated``; a token that fails verification (bad
+    signature, expired, wrong audience...) gives 401 ``Could not validate credentials``, as in FastAPI's OAuth2
+    JWT tutorial, both with ``WWW-Authenticate: Bearer``. Why a token failed is never told to the client.
+
+    Example:
+        ```python
+        bearer = JWTBearer(codec, scopes=["items:read"])
+
+
+        @app.get("/items")
+        async def items(claims: Annotated[dict[str, Any], Depends(bearer)]) -> list[str]:
+            return load_items(owner=claims["sub"])
+        ```
+
+    Args:
+        codec: The ``JWTCodec`` that verifies tokens.
+        scopes: Scopes every token must grant (read from the ``scope`` claim, space-separated, or a ``scopes`` or
+            ``scp`` list); a token lacking one gets 401 ``Not enough permissions``.
+        bearerFormat: The format hint in OpenAPI.
+        scheme_name: The scheme's name in OpenAPI; defaults to the class name.
+        description: The scheme's description in OpenAPI.
+        auto_error: With ``False``, a request *without* a bearer token gets ``None`` (optional authentication);
+            a request with an invalid token is still refused, since its client believes it is authenticated.
+    """
+
+    def __init__(
+        self,
+        codec: JWTCodec,
+        *,
+        scopes: Sequence[str] = (),
+        bearerFormat: str | None = "JWT",  # noqa: N803 - FastAPI's parameter name
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
+    ) -> None:
+        super().__init__(
+            bearerFormat=bearerFormat, scheme_name=scheme_name, description=description, auto_error=auto_error
+        )
+        self.codec = codec
+        self.scopes = tuple(scopes)
+
+    def make_invalid_token_error(self) -> HTTPException:
+        """Build the 401 ``Could not validate credentials`` error (override to change it).
+
+        Returns:
+            The exception to raise.
+        """
+        return HTTPException(
+            status_code=HTTP_401_UNAUTHORIZED,
+            detail="Could not validate credentials",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    async def __call__(self, request: HTTPConnection) -> dict[str, Any] | None:  # type: ignore[override]
+        """Verify the bearer token.
+
+        Args:
+            request: The request or WebSocket.
+
+        Returns:
+            The token's claims, or ``None`` when there is no token and ``auto_error`` is off.
+
+        Raises:
+            HTTPException: 401 when the token is missing (``auto_error``), invalid, or lacks a required scope.
+        """
+        credentials = await super().__call__(request)
+        if credentials is None:
+            return None
+        try:
+            claims = self.codec.decode(credentials.credentials)
+        except InvalidTokenError as exc:
+            raise self.make_invalid_token_error() from exc
+        if self.scopes:
+            missing = [scope for scope in self.scopes if scope not in _scopes_of(claims)]
+            if missing:
+                raise HTTPException(
+                    status_code=HTTP_401_UNAUTHORIZED,
+                    detail="Not enough permissions",
+                    headers={"WWW-Authenticate": f'Bearer scope="{" ".join(self.scopes)}"'},
+                )
+        return claims
+
+
+def jwt_user(
+    loader: Callable[[dict[str, Any]], Any] | Callable[[dict[str, Any]], Awaitable[Any]],
+    bearer: JWTBearer,
+) -> Callable[..., Awaitable[Any]]:
+    """Make a dependency that returns the user a verified token names, loaded by ``loader``.
+
+    Example:
+        ```python
+        async def load_user(claims: dict[str, Any]) -> User | None:
+            return await users.get(claims["sub"])
+
+
+        CurrentUser = Annotated[User, Depends(jwt_user(load_user, JWTBearer(codec)))]
+
+
+        @app.get("/me")
+        async def me(user: CurrentUser) -> User:
+            return user
+        ```
+
+    Args:
+        loader: Given the claims, returns the user or ``None`` (unknown or disabled user: 401 ``Could not validate
+            credentials``). A plain function runs in the thread pool; a coroutine function is awaited.
+        bearer: The ``JWTBearer`` that verifies the token (and appears in OpenAPI).
+
+    Returns:
+        The dependency callable.
+    """
+    is_async = inspect.iscoroutinefunction(loader)
+
+    async def current_user(claims: dict[str, Any] | None = Depends(bearer)) -> Any:  # noqa: B008 - FastAPI's idiom
+        if claims is None:
+            return None  # bearer with auto_error=False and no token
+        if is_async:
+            user = await loader(claims)
+        else:
+            from zephyr.concurrency import run_in_threadpool
+
+            user = await run_in_threadpool(loader, claims)
+        if user is None:
+            raise bearer.make_invalid_token_error()
+        return user
+
+    current_user.__name__ = f"jwt_user_{getattr(loader, '__name__', 'loader')}"
+    return current_user
