@@ -64,11 +64,9 @@ class _BodyReplay:
         self._receive = receive
         self._state = _FRESH
 
-    def has_cached_body(self) -> bool:
-        """Whether the next ``receive()`` returns the body the dispatch read, without waiting."""
-        return self._state == _FRESH and (
-            getattr(self._request, "_body", None) is not None or self._request._stream_consumed
-        )
+    def waits_for_disconnect(self) -> bool:
+        """Whether the whole body was delivered, so that ``receive()`` now waits for the client to go away."""
+        return self._state == _DELIVERED
 
     async def receive(self) -> Message:
         if self._state == _GONE:
@@ -305,8 +303,8 @@ class _Call:
     async def _receive_for_app(self) -> Message:
         if self._response_sent.is_set():
             return dict(_DISCONNECT)
-        if self._replay.has_cached_body():
-            # Answered at once, without waiting on the client: nothing to race against.
+        if not self._replay.waits_for_disconnect():
+            # The body is still flowing (or cached): the next message comes soon, nothing to race against.
             return await self._replay.receive()
         message: Message | None = None
         error: Exception | None = None
