@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 
 from tests.middleware._asgi import make_scope
+from zephyr import FastAPI, Form, Request
 from zephyr._limits import JSONDepthScanner
 from zephyr.exceptions import FastAPIError
 from zephyr.middleware.limits import (
@@ -17,6 +18,7 @@ from zephyr.middleware.limits import (
     limits,
     route_limits,
 )
+from zephyr.testclient import TestClient
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -243,3 +245,67 @@ def test_configuration_errors() -> None:
     with pytest.raises(FastAPIError, match="max_files='1'"):
         limits(max_files="1")  # type: ignore[arg-type]
     assert DEFAULT_LIMITS["max_body_size"] == 10 * 1024 * 1024
+
+
+# --- Through a Zephyr app ----------------------------------------------------------------------------------------
+
+
+def limited_app() -> FastAPI:
+    app = FastAPI()
+    app.add_middleware(RequestLimitsMiddleware, max_body_size=100, max_json_depth=3, max_form_fields=2)
+
+    @app.post("/items")
+    async def items(payload: dict[str, Any]) -> dict[str, Any]:
+        return payload
+
+    @app.post("/upload")
+    @limits(max_body_size=10_000, max_json_depth=None)
+    async def upload(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    @app.post("/form")
+    async def form(a: Annotated[str, Form()], b: Annotated[str, Form()] = "") -> dict[str, str]:
+        return {"a": a, "b": b}
+
+    @limits(max_form_fields=5)
+    @app.post("/bigform")
+    async def bigform(request: Request) -> dict[str, int]:
+        return {"fields": len(await request.form())}
+
+    return app
+
+
+def test_app_body_size_and_route_override() -> None:
+    client = TestClient(limited_app())
+    assert client.post("/items", json={"a": 1}).json() == {"a": 1}
+    refused = client.post("/items", json={"a": "x" * 200})
+    assert refused.status_code == 413
+    assert refused.json() == {"detail": "Request body too large: Content-Length is 208 bytes, the limit is 100."}
+    assert refused.headers["connection"] == "close"
+    streamed = client.post("/items", content=iter([b'{"a": "', b"x" * 200, b'"}']))
+    assert streamed.status_code == 413
+    assert streamed.json() == {"detail": "Request body too large: more than 100 bytes were sent, the limit."}
+    assert client.post("/upload", content=b"x" * 5000).json() == {"size": 5000}
+    assert client.post("/upload", content=b"x" * 10_001).status_code == 413
+
+
+def test_app_json_depth() -> None:
+    client = TestClient(limited_app())
+    deep = client.post("/items", content=b'{"a": {"b": {"c": {}}}}', headers={"content-type": "application/json"})
+    assert (deep.status_code, deep.json()) == (
+        400,
+        {"detail": "JSON body nested too deeply: more than 3 levels, the limit."},
+    )
+    ok = client.post("/items", content=b'{"a": {"b": {}}}', headers={"content-type": "application/json"})
+    assert ok.json() == {"a": {"b": {}}}
+    assert client.post(
+        "/upload", content=b"[" * 50 + b"]" * 50, headers={"content-type": "application/json"}
+    ).json() == {"size": 100}
+
+
+def test_app_form_limits_reach_the_parser() -> None:
+    client = TestClient(limited_app())
+    assert client.post("/form", data={"a": "1", "b": "2"}).json() == {"a": "1", "b": "2"}
+    too_many = client.post("/form", data={"a": "1", "b": "2", "c": "3"})
+    assert too_many.status_code == 400
+    assert client.post("/bigform", data={f"f{i}": "x" for i in range(4)}).json() == {"fields": 4}
