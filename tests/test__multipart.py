@@ -391,3 +391,48 @@ async def test_part_header_name_size_is_bounded() -> None:
     async with client(make_app(describe_form)) as c:
         response = await c.post("/", content=body, headers=multipart_headers())
     assert (response.status_code, response.json()) == (400, {"detail": "Invalid multipart data."})
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        f'multipart/form-data; boundary="{BOUNDARY}"',
+        f"multipart/form-data;boundary={BOUNDARY};charset=utf-16",
+        f"MULTIPART/FORM-DATA; BOUNDARY={BOUNDARY}",
+        f"multipart/form-data; boundary*={BOUNDARY}",
+        "multipart/form-data; boundary=",
+        "multipart/form-data; boundary",
+        f" multipart/form-data ; boundary={BOUNDARY}",
+        "application/x-www-form-urlencoded; charset=utf-8",
+        "multipart/mixed; boundary=x",
+        "text/plain",
+        f"multipart/form-data; boundary={BOUNDARY}; boundary=zzz",
+        f'multipart/form-data; charset=""; boundary={BOUNDARY}',
+        f"multipart/form-data; boundary={BOUNDARY}, text/plain",
+    ],
+)
+async def test_content_type_variants_match_starlette(content_type: str) -> None:
+    body = multipart_body(field("a", b"1"), file_part("f", "x.txt", b"hello"))
+    response = await call_both(describe_form, "POST", "/", content=body, headers=multipart_headers(content_type))
+    assert response.status_code in (200, 400)
+
+
+async def test_mutated_multipart_bodies_match_starlette() -> None:
+    import random
+
+    base = multipart_body(field("a", b"1"), file_part("f", "x.txt", b"hello world"), field("b", "é".encode()))
+    inserts = [b"\r\n", b"--", b":", b";", b'"', BOUNDARY.encode(), b"\r\n\r\n"]
+    rng = random.Random(20261126)
+    for _ in range(150):
+        body = bytearray(base)
+        for _ in range(rng.randint(1, 4)):
+            position = rng.randrange(len(body))
+            choice = rng.random()
+            if choice < 0.4:
+                body[position] = rng.randrange(256)
+            elif choice < 0.7:
+                del body[position : position + rng.randint(1, 10)]
+            else:
+                body[position:position] = rng.choice(inserts)
+        response = await call_both(describe_form, "POST", "/", content=bytes(body), headers=multipart_headers())
+        assert response.status_code in (200, 400)
