@@ -131,6 +131,17 @@ def _special_kind(annotation: Any) -> str | None:
     return None
 
 
+def set_default(info: FieldInfo, value: Any) -> None:
+    """Set a copied marker's default so that Pydantic's field merging sees it as set explicitly."""
+    info.default = value
+    attributes_set = dict(getattr(info, "_attributes_set", {}))
+    if value is PydanticUndefined:
+        attributes_set.pop("default", None)
+    else:
+        attributes_set["default"] = value
+    info._attributes_set = attributes_set
+
+
 def _where(call: Any, name: str) -> str:
     return f"parameter {name!r} of {getattr(call, '__qualname__', repr(call))}"
 
@@ -170,9 +181,9 @@ def _classify(  # noqa: C901 - FastAPI's rules for reading one parameter, in one
         if value is not inspect.Signature.empty:
             if is_path:
                 raise FastAPIError(f"Path parameters cannot have default values ({_where(call, name)}).")
-            marker.default = value
+            set_default(marker, value)
         else:
-            marker.default = PydanticUndefined
+            set_default(marker, PydanticUndefined)
     if isinstance(value, params.Depends):
         if marker is not None:
             raise FastAPIError(

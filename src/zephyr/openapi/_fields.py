@@ -1,0 +1,204 @@
+"""The fields the OpenAPI generator documents, each with the Pydantic adapter its schema comes from.
+
+A field is what FastAPI calls a ``ModelField``: a name, an alias, a mode (``validation`` for request data,
+``serialization`` for responses) and a type with its ``FieldInfo``. Its schema comes from
+``TypeAdapter(Annotated[type, *metadata, Field(**attributes)])``, as FastAPI builds it, so the JSON Schema matches.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, Field, TypeAdapter, create_model
+from pydantic.fields import FieldInfo
+
+from zephyr import params
+from zephyr._compile.dependant import BODY, Dependant, ParamField
+from zephyr._compile.typing_utils import lenient_issubclass
+
+Mode = Literal["validation", "serialization"]
+
+# The FieldInfo attributes that are not type metadata (Pydantic's ``FieldInfo.asdict()["attributes"]``).
+_ATTRIBUTES = (
+    "default",
+    "default_factory",
+    "alias",
+    "alias_priority",
+    "validation_alias",
+    "serialization_alias",
+    "title",
+    "field_title_generator",
+    "description",
+    "examples",
+    "exclude",
+    "exclude_if",
+    "discriminator",
+    "deprecated",
+    "json_schema_extra",
+    "frozen",
+    "validate_default",
+    "repr",
+    "init",
+    "init_var",
+    "kw_only",
+)
+
+
+@dataclass(eq=False)
+class DocField:
+    """One documented field."""
+
+    name: str
+    field_info: FieldInfo
+    mode: Mode = "validation"
+    _adapter: TypeAdapter[Any] | None = field(default=None, repr=False)
+
+    @property
+    def alias(self) -> str:
+        return self.field_info.alias if self.field_info.alias is not None else self.name
+
+    @property
+    def validation_alias(self) -> str | None:
+        alias = self.field_info.validation_alias
+        return alias if isinstance(alias, str) and alias else None
+
+    @property
+    def serialization_alias(self) -> str | None:
+        return self.field_info.serialization_alias or None
+
+    @property
+    def required(self) -> bool:
+        return bool(self.field_info.is_required())
+
+    @property
+    def adapter(self) -> TypeAdapter[Any]:
+        if self._adapter is None:
+            with warnings.catch_warnings():
+                # Pydantic warns about field attributes (alias...) that a TypeAdapter does not use; they are
+                # documented by the generator itself.
+                warnings.simplefilter("ignore")
+                info = self.field_info
+                attributes = {name: getattr(info, name) for name in _ATTRIBUTES if hasattr(info, name)}
+                args = (info.annotation, *info.metadata, Field(**attributes))
+                self._adapter = TypeAdapter(Annotated.__class_getitem__(args))  # type: ignore[attr-defined]
+        return self._adapter
+
+
+def _field_info(annotation: Any, info: FieldInfo | None = None, **overrides: Any) -> FieldInfo:
+    """A ``FieldInfo`` for ``annotation`` carrying ``info``'s attributes (type and metadata merged as Pydantic does)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if info is None:
+            merged = FieldInfo.from_annotation(annotation)
+        else:
+            merged = FieldInfo.merge_field_infos(FieldInfo.from_annotation(annotation), info)
+    for key, value in overrides.items():
+        setattr(merged, key, value)
+    return merged
+
+
+def from_param(param: ParamField) -> DocField:
+    """The documented field of a request parameter."""
+    info = _field_info(param.annotation, param.field_info, alias=param.alias)
+    return DocField(name=param.name, field_info=info, mode="validation")
+
+
+def flat_param_fields(param: ParamField) -> list[tuple[DocField, str]]:
+    """A parameter, or each field of a parameter model, as (field, external name)."""
+    if param.model is None:
+        return [(from_param(param), param.alias)]
+    convert = param.location == "header" and getattr(param.field_info, "convert_underscores", True)
+    found = []
+    for name, info in param.model.model_fields.items():
+        alias = info.alias or name
+        external = info.alias or (name.replace("_", "-") if convert else name)
+        clone = _field_info(info.annotation, info)
+        clone.alias = alias
+        found.append((DocField(name=name, field_info=clone, mode="validation"), external))
+    return found
+
+
+def response_field(name: str, annotation: Any) -> DocField:
+    return DocField(name=name, field_info=_field_info(annotation), mode="serialization")
+
+
+def body_field(dependant: Dependant, unique_id: str) -> DocField | None:
+    """The request body as FastAPI documents it: the single body parameter, or a ``Body_<id>`` model."""
+    fields = _body_params(dependant)
+    if not fields:
+        return None
+    from zephyr._compile.plan import _embed_body
+
+    if not _embed_body(fields):
+        return from_param(fields[0])
+    definitions = {f.name: (f.annotation, _field_info(f.annotation, f.field_info, alias=f.alias)) for f in fields}
+    model: type[BaseModel] = create_model(f"Body_{unique_id}", **definitions)  # type: ignore[call-overload]
+    kwargs: dict[str, Any] = {"alias": "body"}
+    if not any(f.required for f in fields):
+        kwargs["default"] = None
+    info_class: type[params.Body]
+    if any(isinstance(f.field_info, params.File) for f in fields):
+        info_class = params.File
+    elif any(isinstance(f.field_info, params.Form) for f in fields):
+        info_class = params.Form
+    else:
+        info_class = params.Body
+        media_types = {getattr(f.field_info, "media_type", None) for f in fields}
+        if len(media_types) == 1:
+            kwargs["media_type"] = media_types.pop()
+    marker = info_class(**kwargs)
+    marker.annotation = model
+    return DocField(name="body", field_info=marker, mode="validation")
+
+
+def _body_params(dependant: Dependant) -> list[ParamField]:
+    """Body parameters of the whole tree, each dependency once (FastAPI's flat dependant)."""
+    seen: set[Any] = set()
+    found: list[ParamField] = []
+
+    def visit(node: Dependant) -> None:
+        key = node.cache_key
+        if key in seen:
+            return
+        seen.add(key)
+        found.extend(p for p in node.params if p.location == BODY)
+        for sub in node.dependencies:
+            visit(sub)
+
+    visit(dependant)
+    return found
+
+
+def flat_models(fields: list[DocField]) -> set[Any]:
+    """Every model and enum reachable from the fields' types (FastAPI adds them as definitions too)."""
+    known: set[Any] = set()
+
+    def from_model(model: type[BaseModel]) -> None:
+        for info in model.model_fields.values():
+            from_type(info.annotation)
+
+    def from_type(annotation: Any) -> None:
+        if lenient_issubclass(annotation, BaseModel):
+            if annotation not in known:
+                known.add(annotation)
+                from_model(annotation)
+            return
+        if lenient_issubclass(annotation, Enum):
+            known.add(annotation)
+            return
+        if get_origin(annotation) is not None:
+            for arg in get_args(annotation):
+                if lenient_issubclass(arg, (BaseModel, Enum)):
+                    if arg not in known:
+                        known.add(arg)
+                        if lenient_issubclass(arg, BaseModel):
+                            from_model(arg)
+                else:
+                    from_type(arg)
+
+    for item in fields:
+        from_type(item.field_info.annotation)
+    return known
