@@ -11,8 +11,11 @@ import pytest
 from tests.stores.support import redis_store_for
 from tests.support.services import free_port
 from zephyr._hooks import route_middleware
+from zephyr.applications import FastAPI
 from zephyr.caching import Cache, cache
+from zephyr.responses import Response
 from zephyr.stores import MemoryStore, RedisStore
+from zephyr.testclient import TestClient
 from zephyr.types import ASGIApp, Receive, Scope, Send
 
 pytestmark = pytest.mark.anyio
@@ -347,3 +350,91 @@ async def test_redis_lock_makes_other_workers_wait_and_read(redis_cache: Cache) 
     assert sum(counter.calls for counter in counters) == 1
     assert {r.text for r in responses} == {"count=1"}
     assert await redis_cache.store.get(f"{redis_cache.prefix}l:/?slow") is None
+
+
+# through a real app -----------------------------------------------------------------------------------------------
+
+
+def test_app_route_cache_with_path_param_tags_and_invalidation() -> None:
+    app = FastAPI()
+    responses = Cache(MemoryStore())
+    calls: list[int] = []
+
+    @app.get("/items/{item_id}")
+    @responses.cached(expire=120, tags=["items", "item:{item_id}"])
+    async def read_item(item_id: int) -> dict[str, int]:
+        calls.append(item_id)
+        return {"id": item_id, "version": len(calls)}
+
+    @app.put("/items/{item_id}")
+    async def update_item(item_id: int) -> dict[str, bool]:
+        await responses.invalidate_tags(f"item:{item_id}")
+        return {"ok": True}
+
+    with TestClient(app) as client:
+        first = client.get("/items/1")
+        second = client.get("/items/1")
+        not_modified = client.get("/items/1", headers={"If-None-Match": first.headers["etag"]})
+        client.put("/items/1")
+        after = client.get("/items/1")
+        other = client.get("/items/2")
+    assert (first.json(), first.headers["x-cache"]) == ({"id": 1, "version": 1}, "MISS")
+    assert (second.json(), second.headers["x-cache"]) == ({"id": 1, "version": 1}, "HIT")
+    assert second.headers["cache-control"] == "max-age=120"
+    assert second.headers["content-type"] == "application/json"
+    assert (not_modified.status_code, not_modified.content) == (304, b"")
+    assert (after.json(), after.headers["x-cache"]) == ({"id": 1, "version": 2}, "MISS")
+    assert other.json() == {"id": 2, "version": 3}
+    assert calls == [1, 1, 2]
+
+
+def test_app_route_cache_never_stores_cookies_or_authorized_requests() -> None:
+    app = FastAPI()
+    calls: list[str] = []
+
+    @cache(expire=60)
+    @app.get("/cookie")
+    async def cookie(response: Response) -> str:
+        calls.append("cookie")
+        response.set_cookie("seen", "1")
+        return "cookie"
+
+    @app.get("/plain")
+    @cache(expire=60)
+    async def plain() -> str:
+        calls.append("plain")
+        return "plain"
+
+    with TestClient(app) as client:
+        cookie_responses = [client.get("/cookie") for _ in range(2)]
+        authorized = [client.get("/plain", headers={"Authorization": "Bearer t"}) for _ in range(2)]
+        client.get("/plain")
+        hit = client.get("/plain")
+    assert [r.headers["x-cache"] for r in cookie_responses] == ["MISS", "MISS"]
+    assert [r.headers["x-cache"] for r in authorized] == ["BYPASS", "BYPASS"]
+    assert hit.headers["x-cache"] == "HIT"
+    assert calls == ["cookie", "cookie", "plain", "plain", "plain"]
+
+
+def test_app_cached_response_matches_the_uncached_fastapi_response() -> None:
+    """The body and content headers served from the cache equal what FastAPI sends for the same endpoint."""
+    import fastapi
+    import fastapi.testclient
+
+    theirs = fastapi.FastAPI()
+    ours = FastAPI()
+
+    async def data() -> dict[str, object]:
+        return {"name": "zephyr", "tags": ["a", "b"], "n": 1.5}
+
+    theirs.get("/data")(data)
+    ours.get("/data")(cache(expire=60)(data))
+    with fastapi.testclient.TestClient(theirs) as their_client, TestClient(ours) as our_client:
+        expected = their_client.get("/data")
+        our_client.get("/data")
+        hit = our_client.get("/data")
+    assert hit.headers["x-cache"] == "HIT"
+    assert hit.status_code == expected.status_code
+    assert hit.content == expected.content
+    for name in ("content-type", "content-length"):
+        assert hit.headers[name] == expected.headers[name]
