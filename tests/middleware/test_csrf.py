@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import jinja2
 import pytest
 
 from tests.middleware._client import make_client
+from zephyr import FastAPI, Form, Request
 from zephyr.exceptions import FastAPIError
 from zephyr.middleware.csrf import CSRFMiddleware, csrf_input, csrf_token, install_jinja2_globals
+from zephyr.testclient import TestClient
 from zephyr.types import Receive, Scope, Send
 
 SECRET = "csrf-test-secret"
@@ -235,3 +237,46 @@ def test_configuration_errors() -> None:
     assert middleware.is_valid(middleware.new_token())
     assert not middleware.is_valid("")
     assert not middleware.is_valid(".sig")
+
+
+# --- Through a Zephyr app ----------------------------------------------------------------------------------------
+
+
+def csrf_app() -> FastAPI:
+    app = FastAPI()
+    app.add_middleware(CSRFMiddleware, secret=SECRET)
+
+    @app.get("/form")
+    async def form_page(request: Request) -> dict[str, str]:
+        return {"token": csrf_token(request)}
+
+    @app.post("/comment")
+    async def comment(text: Annotated[str, Form()], csrf_token: Annotated[str, Form()]) -> dict[str, str]:
+        return {"text": text}
+
+    @app.post("/api")
+    async def api(payload: dict[str, Any]) -> dict[str, Any]:
+        return payload
+
+    return app
+
+
+def test_app_form_post_with_token_reads_body_normally() -> None:
+    client = TestClient(csrf_app())
+    token = client.get("/form").json()["token"]
+    assert client.cookies["csrftoken"] == token
+    response = client.post("/comment", data={"csrf_token": token, "text": "hello"})
+    assert (response.status_code, response.json()) == (200, {"text": "hello"})
+    multipart = client.post("/comment", data={"csrf_token": token, "text": "hi"}, files={"f": ("a.txt", b"x")})
+    assert (multipart.status_code, multipart.json()) == (200, {"text": "hi"})
+    refused = client.post("/comment", data={"csrf_token": "wrong", "text": "hello"})
+    assert (refused.status_code, refused.json()) == (403, {"detail": "CSRF token incorrect."})
+
+
+def test_app_json_api_with_header_or_bearer() -> None:
+    client = TestClient(csrf_app())
+    token = client.get("/form").json()["token"]
+    assert client.post("/api", json={"a": 1}, headers={"X-CSRFToken": token}).json() == {"a": 1}
+    assert client.post("/api", json={"a": 1}).status_code == 403
+    api_client = TestClient(csrf_app())
+    assert api_client.post("/api", json={"a": 1}, headers={"Authorization": "Bearer t"}).json() == {"a": 1}

@@ -6,14 +6,18 @@ from base64 import b64encode
 from collections.abc import Iterator
 from typing import Any
 
+import fastapi
 import itsdangerous
 import pytest
+from fastapi.testclient import TestClient as FastAPITestClient
 from starlette.middleware.sessions import SessionMiddleware as StarletteSessionMiddleware
 
 from tests.middleware._client import make_client
+from zephyr import FastAPI, Request
 from zephyr.exceptions import FastAPIError
 from zephyr.middleware.sessions import Session, SessionMiddleware
 from zephyr.stores import MemoryStore, RedisStore
+from zephyr.testclient import TestClient
 from zephyr.types import Receive, Scope, Send
 
 SECRET = "session-test-secret"
@@ -244,3 +248,81 @@ def test_session_dict_tracks_changes() -> None:
     third.update(x=1)
     del third["x"]
     assert modified(third) and third == {}
+
+
+# --- Through a Zephyr app, compared with FastAPI ----------------------------------------------------------------
+
+
+def zephyr_login_routes(app: FastAPI) -> None:
+    @app.post("/login/{user}")
+    async def login(user: str, request: Request) -> dict[str, Any]:
+        request.session["user"] = user
+        return {"session": dict(request.session)}
+
+    @app.get("/whoami")
+    async def whoami(request: Request) -> dict[str, Any]:
+        return {"user": request.session.get("user")}
+
+    @app.post("/logout")
+    async def logout(request: Request) -> dict[str, Any]:
+        request.session.clear()
+        return {"ok": True}
+
+
+def fastapi_login_routes(app: fastapi.FastAPI) -> None:
+    @app.post("/login/{user}")
+    async def login(user: str, request: fastapi.Request) -> dict[str, Any]:
+        request.session["user"] = user
+        return {"session": dict(request.session)}
+
+    @app.get("/whoami")
+    async def whoami(request: fastapi.Request) -> dict[str, Any]:
+        return {"user": request.session.get("user")}
+
+    @app.post("/logout")
+    async def logout(request: fastapi.Request) -> dict[str, Any]:
+        request.session.clear()
+        return {"ok": True}
+
+
+def test_app_matches_fastapi_session_behaviour() -> None:
+    ours_app = FastAPI()
+    ours_app.add_middleware(SessionMiddleware, secret_key=SECRET)
+    zephyr_login_routes(ours_app)
+    theirs_app = fastapi.FastAPI()
+    theirs_app.add_middleware(StarletteSessionMiddleware, secret_key=SECRET)
+    fastapi_login_routes(theirs_app)
+    ours, theirs = TestClient(ours_app), FastAPITestClient(theirs_app)
+    for method, path in [
+        ("GET", "/whoami"),
+        ("POST", "/login/alice"),
+        ("GET", "/whoami"),
+        ("POST", "/logout"),
+        ("GET", "/whoami"),
+    ]:
+        a, b = ours.request(method, path), theirs.request(method, path)
+        assert (a.status_code, a.json(), a.headers.get("vary")) == (b.status_code, b.json(), b.headers.get("vary"))
+        assert ("set-cookie" in a.headers) == ("set-cookie" in b.headers)
+
+
+def test_app_store_mode_regenerate_after_login() -> None:
+    app = FastAPI()
+    app.add_middleware(SessionMiddleware, secret_key=SECRET, store=MemoryStore())
+
+    @app.post("/login")
+    async def login(request: Request) -> dict[str, bool]:
+        request.session.regenerate()  # type: ignore[attr-defined]
+        request.session["user"] = "alice"
+        return {"ok": True}
+
+    @app.get("/me")
+    async def me(request: Request) -> dict[str, Any]:
+        return {"user": request.session.get("user")}
+
+    client = TestClient(app)
+    client.cookies.set("session", itsdangerous.TimestampSigner(SECRET).sign(b"planted").decode())
+    issued = client.post("/login").cookies["session"]
+    assert itsdangerous.TimestampSigner(SECRET).unsign(issued) != b"planted"
+    fresh = TestClient(app)
+    fresh.cookies.set("session", issued)
+    assert fresh.get("/me").json() == {"user": "alice"}
