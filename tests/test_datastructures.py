@@ -552,3 +552,67 @@ def test_all_is_sorted_and_defined(module_name: str) -> None:
     assert isinstance(module.__all__, tuple)
     for name in module.__all__:
         assert hasattr(module, name), name
+
+
+def _upload_app(module: Any) -> Any:
+    """The same upload endpoints on ``module.FastAPI`` (annotations set as objects: this file defers them)."""
+    from typing import Annotated
+
+    app = module.FastAPI()
+
+    async def one(file: Any, note: Any = "n") -> dict[str, Any]:
+        data = await file.read()
+        return {
+            "name": file.filename,
+            "type": file.content_type,
+            "size": file.size,
+            "data": data.decode(),
+            "note": note,
+        }
+
+    async def many(files: Any) -> list[str | None]:
+        return [upload.filename for upload in files]
+
+    async def optional(file: Any = None) -> str | None:
+        return file.filename if file is not None else None
+
+    one.__annotations__ = {"file": module.UploadFile, "note": Annotated[str, module.Form()]}
+    many.__annotations__ = {"files": list[module.UploadFile]}
+    optional.__annotations__ = {"file": module.UploadFile | None}
+    app.post("/one")(one)
+    app.post("/many")(many)
+    app.post("/optional")(optional)
+    return app
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs"),
+    [
+        ("/one", {"files": {"file": ("a.txt", b"hi", "text/plain")}, "data": {"note": "x"}}),
+        ("/one", {"data": {"file": "not a file"}}),
+        ("/one", {}),
+        ("/many", {"files": [("files", ("a", b"1")), ("files", ("b", b"2"))]}),
+        ("/optional", {}),
+        ("/optional", {"files": {"file": ("z", b"")}}),
+    ],
+)
+def test_upload_file_endpoints_match_fastapi(path: str, kwargs: dict[str, Any]) -> None:
+    import fastapi
+    from fastapi.testclient import TestClient as FastAPIClient
+
+    import zephyr
+    from zephyr.testclient import TestClient
+
+    with TestClient(_upload_app(zephyr)) as ours, FastAPIClient(_upload_app(fastapi)) as theirs:
+        got, expected = ours.post(path, **kwargs), theirs.post(path, **kwargs)
+    assert (got.status_code, got.json()) == (expected.status_code, expected.json())
+
+
+def test_upload_file_openapi_schema_matches_fastapi() -> None:
+    import fastapi
+
+    import zephyr
+
+    ours = _upload_app(zephyr).openapi()["components"]["schemas"]
+    theirs = _upload_app(fastapi).openapi()["components"]["schemas"]
+    assert ours == theirs
