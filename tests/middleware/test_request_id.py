@@ -2,16 +2,19 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import pytest
 
 from tests.middleware._client import echo_scope_app, make_client
+from zephyr import FastAPI, Request
 from zephyr.middleware.request_id import (
     RequestIDLogFilter,
     RequestIDMiddleware,
     default_validator,
     get_request_id,
 )
+from zephyr.testclient import TestClient
 from zephyr.types import Receive, Scope, Send
 
 
@@ -108,3 +111,16 @@ def test_lifespan_state_is_not_shared_between_requests() -> None:
     assert shared == {"db": "x"}
     assert captured[0]["db"] == "x"
     assert "request_id" in captured[0]
+
+
+def test_app_request_state_and_header() -> None:
+    app = FastAPI()
+    app.add_middleware(RequestIDMiddleware)
+
+    @app.get("/")
+    async def index(request: Request) -> dict[str, Any]:
+        return {"id": request.state.request_id, "var": get_request_id()}
+
+    response = TestClient(app).get("/", headers={"X-Request-ID": "abc"})
+    assert response.json() == {"id": "abc", "var": "abc"}
+    assert response.headers["x-request-id"] == "abc"

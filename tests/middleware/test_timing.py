@@ -7,7 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.middleware._client import make_client
+from zephyr import FastAPI
 from zephyr.middleware.timing import TIMINGS_SCOPE_KEY, TimingMiddleware
+from zephyr.testclient import TestClient
 from zephyr.types import Receive, Scope, Send
 
 
@@ -77,3 +79,16 @@ def test_slow_request_that_raised_is_logged(caplog: pytest.LogCaptureFixture) ->
     with caplog.at_level(logging.WARNING, logger="tests.timing"):
         assert client.get("/x").status_code == 500
     assert caplog.records[-1].getMessage() == "Slow request: GET /x took 3.000 s (status none sent)"
+
+
+def test_app_server_timing_header() -> None:
+    app = FastAPI()
+    app.add_middleware(TimingMiddleware)
+
+    @app.get("/")
+    async def index() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    response = TestClient(app).get("/")
+    assert response.json() == {"ok": "yes"}
+    assert re.fullmatch(r"total;dur=\d+\.\d{3}(, [a-z_]+;dur=\d+\.\d{3})*", response.headers["server-timing"])
