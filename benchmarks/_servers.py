@@ -27,6 +27,7 @@ __all__ = (
     "ServerProcess",
     "free_port",
     "measure_import",
+    "prime",
     "select_frameworks",
     "server_env",
     "start_server",
@@ -129,14 +130,16 @@ def select_frameworks(names: list[str] | None) -> list[Framework]:
     return [framework for framework in FRAMEWORKS if framework.name in wanted]
 
 
-_MEASUREMENT_NOISE = ("COV_CORE_", "COVERAGE_PROCESS_START")
+_MEASUREMENT_NOISE = ("COV_CORE_", "COVERAGE_PROCESS_START", "PYTHONDONTWRITEBYTECODE")
 
 
 def server_env() -> dict[str, str]:
     """Return the environment for servers and import timings: ``benchmarks`` and ``src/zephyr`` importable.
 
     Coverage hooks inherited from pytest-cov are dropped: the servers are measured, not tested, and tracing them
-    would distort every number.
+    would distort every number. So is ``PYTHONDONTWRITEBYTECODE``: installed packages come with their ``.pyc``
+    files, and a framework imported from a source tree (Zephyr here) must get them too, or its start-up would
+    include compiling itself.
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith(_MEASUREMENT_NOISE)}
     paths = [str(ROOT)]
@@ -334,3 +337,22 @@ def _import_once(framework: Framework, pin: list[str] | None, timeout: float) ->
     if proc.returncode != 0:
         raise ServerError(f"importing {framework.module} failed:\n{proc.stderr[-2000:]}")
     return float(json.loads(proc.stdout.strip().splitlines()[-1])["seconds"])
+
+
+def prime(framework: Framework, *, timeout: float = 60.0) -> str | None:
+    """Import ``framework``'s app once, unmeasured, so bytecode is compiled and files are in the page cache.
+
+    Without it the first round's cold start would also pay for compiling whatever has no ``.pyc`` yet.
+
+    Args:
+        framework: Whose app module to import.
+        timeout: Bound on the subprocess.
+
+    Returns:
+        ``None`` on success, or why the import failed (the server start will report it again).
+    """
+    try:
+        _import_once(framework, None, timeout)
+    except ServerError as exc:
+        return str(exc)
+    return None

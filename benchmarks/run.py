@@ -38,6 +38,7 @@ from benchmarks._servers import (
     ServerError,
     ServerProcess,
     measure_import,
+    prime,
     select_frameworks,
     start_server,
 )
@@ -329,6 +330,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for scenario in scenarios:
             scripts[scenario.id] = workdir / f"{scenario.id}.lua"
             scripts[scenario.id].write_text(lua_script(scenario))
+        for framework in frameworks:
+            problem = prime(framework)
+            if problem is not None:
+                _log(f"  {framework.label}: priming import failed: {problem.splitlines()[-1]}")
         for round_index in range(args.rounds):
             shift = round_index % len(frameworks)
             order = frameworks[shift:] + frameworks[:shift]

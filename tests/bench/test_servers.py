@@ -9,6 +9,7 @@ from benchmarks._servers import (
     Framework,
     ServerError,
     measure_import,
+    prime,
     select_frameworks,
     server_env,
     start_server,
@@ -88,3 +89,16 @@ def test_server_env_drops_coverage_hooks(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "COV_CORE_SOURCE" not in env
     assert "COVERAGE_PROCESS_START" not in env
     assert env["ZEPHYR_BENCH_MARKER"] == "kept"
+
+
+def test_server_env_lets_python_write_bytecode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    assert "PYTHONDONTWRITEBYTECODE" not in server_env()
+
+
+def test_prime_imports_the_app_or_says_why_not() -> None:
+    assert prime(RAW) is None
+    broken = Framework("broken", "Broken", "benchmarks.apps.no_such_module", "uvicorn")
+    problem = prime(broken)
+    assert problem is not None
+    assert problem.startswith("importing benchmarks.apps.no_such_module failed:")
