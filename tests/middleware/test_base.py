@@ -304,3 +304,149 @@ def test_test_client_matches_starlette(dispatch: Callable[..., Any]) -> None:
             sorted(theirs.headers.multi_items()),
             theirs.content,
         )
+
+
+def make_receive(*messages: Message, then: Message | None = None) -> Receive:
+    """A receive channel giving ``messages``, then ``then`` forever (or blocking, if ``None``)."""
+    queue = list(messages)
+
+    async def receive() -> Message:
+        if queue:
+            return queue.pop(0)
+        if then is None:
+            await anyio.sleep_forever()
+        assert then is not None
+        return dict(then)
+
+    return receive
+
+
+async def call(middleware: ASGIApp, receive: Receive, scope: Scope | None = None) -> list[Message]:
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    with anyio.fail_after(5):
+        await middleware(scope or make_scope("POST"), receive, send)
+    return sent
+
+
+BODY = {"type": "http.request", "body": b"abc", "more_body": False}
+DISCONNECT = {"type": "http.disconnect"}
+
+
+@pytest.mark.anyio
+async def test_body_streamed_by_dispatch_leaves_empty_body_for_app() -> None:
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        chunks = [chunk async for chunk in request.stream()]
+        response = await call_next(request)
+        response.headers["x-streamed"] = repr(b"".join(chunks))
+        return response
+
+    sent = await call(BaseHTTPMiddleware(echo_app, dispatch), make_receive(BODY, then=DISCONNECT))
+    assert (b"x-streamed", b"b'abc'") in sent[0]["headers"]
+    assert json.loads(sent[1]["body"]) == {"method": "POST", "body": ""}
+
+
+@pytest.mark.anyio
+async def test_app_gets_disconnect_already_seen_by_dispatch() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        for _ in range(3):
+            seen.append((await receive())["type"])
+        await PlainTextResponse("ok")(scope, receive, send)
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        await request.body()
+        assert await request.is_disconnected()
+        return await call_next(request)
+
+    sent = await call(BaseHTTPMiddleware(app, dispatch), make_receive(BODY, DISCONNECT))
+    assert seen == ["http.request", "http.disconnect", "http.disconnect"]
+    assert sent[0]["status"] == 200
+
+
+@pytest.mark.anyio
+async def test_unexpected_message_after_body_is_an_app_error() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await receive()
+
+    with pytest.raises(RuntimeError, match=r"received 'http\.request' after the whole request body"):
+        await call(BaseHTTPMiddleware(app, add_header), make_receive(BODY, then=BODY))
+
+
+@pytest.mark.anyio
+async def test_debug_info_and_pathsend_are_passed_on() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.debug", "info": {"template": "t.html"}})
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.pathsend", "path": "/tmp/file"})
+
+    sent = await call(BaseHTTPMiddleware(app, add_header), make_receive(BODY, then=DISCONNECT))
+    assert sent == [
+        {"type": "http.response.debug", "info": {"template": "t.html"}},
+        {"type": "http.response.start", "status": 200, "headers": [(b"x-dispatch", b"yes")]},
+        {"type": "http.response.pathsend", "path": "/tmp/file"},
+    ]
+
+
+@pytest.mark.anyio
+async def test_body_iterator_stops_at_pathsend() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.pathsend", "path": "/tmp/file"})
+
+    sent = await call(BaseHTTPMiddleware(app, rewrite_body), make_receive(BODY, then=DISCONNECT))
+    assert sent[1]["body"] == b""
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("messages", "error"),
+    [
+        ([{"type": "http.response.body", "body": b"x"}], "sent 'http.response.body' first"),
+        (
+            [{"type": "http.response.start", "status": 200, "headers": []}, {"type": "http.response.trailers"}],
+            "sent 'http.response.trailers' in the middle of its response body",
+        ),
+    ],
+)
+async def test_out_of_order_messages_are_errors(messages: list[Message], error: str) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        for message in messages:
+            await send(message)
+
+    with pytest.raises(RuntimeError, match=error):
+        await call(BaseHTTPMiddleware(app, add_header), make_receive(BODY, then=DISCONNECT))
+
+
+@pytest.mark.anyio
+async def test_app_receive_after_response_sent_is_disconnect() -> None:
+    seen: list[str] = []
+    sent_event = anyio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await PlainTextResponse("ok")(scope, receive, send)
+        seen.append((await receive())["type"])  # raced: the client never disconnects
+        await sent_event.wait()
+        seen.append((await receive())["type"])  # after the response: answered at once
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        return await call_next(request)
+
+    middleware = BaseHTTPMiddleware(app, dispatch)
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if not message.get("more_body", False) and message["type"] == "http.response.body":
+            sent_event.set()
+
+    with anyio.fail_after(5):
+        await middleware(make_scope("POST"), make_receive(BODY), send)
+    assert seen == ["http.disconnect", "http.disconnect"]

@@ -173,3 +173,25 @@ def test_test_client_matches_starlette() -> None:
             assert ours.status_code == theirs.status_code
             assert sorted(ours.headers.multi_items()) == sorted(theirs.headers.multi_items())
             assert ours.content == theirs.content
+
+
+async def debug_then_trailers_app(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "http.response.debug", "info": {"template": "page.html"}})
+    headers = [(b"content-length", b"600"), (b"trailer", b"x-checksum"), (b"content-length", b"600")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"z" * 600})
+    await send({"type": "http.response.trailers", "headers": [(b"x-checksum", b"1")], "more_trailers": False})
+
+
+@pytest.mark.anyio
+async def test_debug_and_trailer_messages_match_starlette() -> None:
+    scope_headers = [("accept-encoding", "gzip")]
+    ours = await run_asgi(GZipMiddleware(debug_then_trailers_app), make_scope(headers=scope_headers))
+    theirs = await run_asgi(StarletteGZipMiddleware(debug_then_trailers_app), make_scope(headers=scope_headers))
+    # Starlette drops the debug message (which never reaches the wire); we pass it on, so that the test client can
+    # still show which template rendered the response.
+    assert ours[0] == {"type": "http.response.debug", "info": {"template": "page.html"}}
+    ours = ours[1:]
+    assert [message["type"] for message in ours] == [message["type"] for message in theirs]
+    assert sorted(ours[0]["headers"]) == sorted(theirs[0]["headers"])
+    assert ours[1:] == theirs[1:]

@@ -36,7 +36,7 @@ import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from zephyr.requests import ClientDisconnect, Request
+from zephyr.requests import Request
 from zephyr.responses import Response, StreamingResponse
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -317,8 +317,6 @@ class _Call:
             race.start_soon(stop_when_sent)
             try:
                 message = await self._replay.receive()
-            except ClientDisconnect:
-                message = None
             except Exception as exc:
                 # Raised after the task group, so that it is not wrapped in an exception group.
                 error = exc

@@ -229,7 +229,10 @@ class _Responder:
         start["headers"] = headers
         self._state = _GZIP_STREAM
         await self._send(start)
-        await self._send({"type": "http.response.body", "body": data, "more_body": more})
+        if more:
+            await self._send({"type": "http.response.body", "body": data, "more_body": True})
+        else:
+            await self._send({"type": "http.response.body", "body": data})
 
     async def _send_compressed(self, message: Message) -> None:
         if message["type"] != "http.response.body" or self._compressor is None:
