@@ -436,3 +436,39 @@ async def test_mutated_multipart_bodies_match_starlette() -> None:
                 body[position:position] = rng.choice(inserts)
         response = await call_both(describe_form, "POST", "/", content=bytes(body), headers=multipart_headers())
         assert response.status_code in (200, 400)
+
+
+async def _urlencoded_outcome(body: bytes, chunk: int, **limits: Any) -> Any:
+    async def stream() -> AsyncGenerator[bytes, None]:
+        for start in range(0, len(body), chunk):
+            yield body[start : start + chunk]
+        yield b""
+
+    try:
+        return (await _multipart.parse_urlencoded(stream(), **limits)).multi_items()
+    except HTTPException as exc:
+        return exc.status_code, exc.detail
+
+
+async def test_urlencoded_fast_path_matches_streaming_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    rng = random.Random(99)
+    alphabet = [b"a", b"b", b"=", b"&", b";", b"%", b"%41", b"%zz", b"+", b" ", "é".encode(), b"\xff"]
+    for _ in range(400):
+        body = b"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        limits = {"max_fields": rng.randint(1, 6), "max_part_size": rng.randint(1, 12)}
+        monkeypatch.setattr(_multipart, "_URLENCODED_BUFFER", 64 * 1024)
+        fast = await _urlencoded_outcome(body, 1000, **limits)
+        monkeypatch.setattr(_multipart, "_URLENCODED_BUFFER", 0)
+        streamed = await _urlencoded_outcome(body, rng.randint(1, 7), **limits)
+        assert fast == streamed, (body, limits)
+
+
+async def test_large_urlencoded_body_is_streamed() -> None:
+    body = b"&" * (200 * 1024) + b"a=1&b=" + b"x" * 10
+    assert await _urlencoded_outcome(body, 4096) == [("a", "1"), ("b", "x" * 10)]
+    assert await _urlencoded_outcome(b"a=1&" * 20000, 4096, max_fields=10) == (
+        400,
+        "Too many fields. Maximum number of fields is 10.",
+    )
