@@ -438,3 +438,22 @@ def test_app_cached_response_matches_the_uncached_fastapi_response() -> None:
     assert hit.content == expected.content
     for name in ("content-type", "content-length"):
         assert hit.headers[name] == expected.headers[name]
+
+
+async def test_after_a_store_failure_the_cache_is_skipped_for_a_second() -> None:
+    class DownStore(MemoryStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.attempts = 0
+
+        async def get_many(self, keys: Any) -> Any:
+            self.attempts += 1
+            raise ConnectionError("down")
+
+    store = DownStore()
+    counter = Counter()
+    async with client_for(cached(counter, store=store)) as client:
+        responses = [await client.get("/") for _ in range(3)]
+    assert [(r.status_code, r.headers["x-cache"]) for r in responses] == [(200, "MISS")] * 3
+    assert store.attempts == 1
+    assert counter.calls == 3

@@ -175,3 +175,31 @@ async def test_redis_store_is_shared_between_middleware_instances(redis_store: R
     async with client_for(first) as a, client_for(second) as b:
         codes = [(await client.get("/")).status_code for client in (a, b, a, b)]
     assert codes == [200, 200, 200, 429]
+
+
+class FlakyStore(MemoryStore):
+    """A memory store whose ``hit`` fails while ``down`` is set, counting the attempts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+        self.attempts = 0
+
+    async def hit(self, algorithm: Any, key: str, cost: int = 1) -> Any:
+        self.attempts += 1
+        if self.down:
+            raise ConnectionError("store is down")
+        return await super().hit(algorithm, key, cost)
+
+
+async def test_after_a_failure_the_store_is_skipped_for_a_second() -> None:
+    flaky = FlakyStore()
+    app = RateLimitMiddleware(hello, "1/minute", store=flaky)
+    async with client_for(app) as client:
+        assert [(await client.get("/")).status_code for _ in range(3)] == [200, 200, 200]
+        assert flaky.attempts == 1
+        await client.get("/")  # still inside the first second: skipped
+        flaky.down = False
+        app._engine._skip_until = 1.0  # the backoff has passed
+        assert [(await client.get("/")).status_code for _ in range(2)] == [200, 429]
+    assert flaky.attempts == 3

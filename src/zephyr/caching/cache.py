@@ -31,6 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _VERSION_TTL = 7 * 86400.0
 _WARN_INTERVAL = 60.0
+_BACKOFF = 1.0
 _ZERO = b"0"
 
 
@@ -80,7 +81,7 @@ class Cache:
         default_expire: Lifetime in seconds of entries set without ``expire`` (``None``: until invalidated).
     """
 
-    __slots__ = ("_errors", "_last_warning", "default_expire", "prefix", "store")
+    __slots__ = ("_errors", "_last_warning", "_skip_until", "default_expire", "prefix", "store")
 
     def __init__(
         self, store: Store | None = None, *, prefix: str = "cache:", default_expire: float | None = 60.0
@@ -94,6 +95,7 @@ class Cache:
         self.default_expire = default_expire
         self._last_warning = -math.inf
         self._errors = 0
+        self._skip_until = 0.0
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.store!r}, prefix={self.prefix!r})"
@@ -229,8 +231,14 @@ class Cache:
             lock_timeout=lock_timeout,
         )
 
+    @property
+    def available(self) -> bool:
+        """False for a second after a store failure: route caches then skip the store instead of waiting on it."""
+        return not self._skip_until or time.monotonic() >= self._skip_until
+
     def warn(self, exc: Exception) -> None:
-        """Log a store failure, at most once a minute (the request is then served uncached)."""
+        """Record a store failure: skip the store for a second and log, at most once a minute."""
+        self._skip_until = time.monotonic() + _BACKOFF
         self._errors += 1
         now = time.monotonic()
         if now - self._last_warning < _WARN_INTERVAL:

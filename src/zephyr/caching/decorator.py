@@ -196,6 +196,9 @@ class RouteCacheMiddleware:
             await self.app(scope, receive, send)
             return
         config = self._config
+        if not config.cache.available:
+            await self.app(scope, receive, _marked(send, b"MISS"))
+            return
         headers = _request_headers(scope, self._wanted)
         directives = _directives(headers.get(b"cache-control"))
         if "no-store" in directives or (b"authorization" in headers and not config.allow_authorized):

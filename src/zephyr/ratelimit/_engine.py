@@ -25,6 +25,8 @@ STORE_FAILED = RateLimitResult(False, 0, 0, 0.0, 1.0)
 """Returned by :meth:`Engine.hit` when the store failed and the policy is ``"deny"``."""
 
 _WARN_INTERVAL = 60.0
+_BACKOFF = 1.0
+"""After a store failure, skip the store this long: a down Redis then costs one timeout per second, not per request."""
 
 
 def retry_after(result: RateLimitResult) -> int:
@@ -54,6 +56,7 @@ class Engine:
         "_errors",
         "_key_is_async",
         "_last_warning",
+        "_skip_until",
         "algorithm",
         "cost",
         "key",
@@ -97,6 +100,7 @@ class Engine:
         self.name = name if name is not None else str(self.rate)
         self._last_warning = -math.inf
         self._errors = 0
+        self._skip_until = 0.0
 
     async def client_key(self, conn: Any) -> str | None:
         value: Any = self.key(conn)
@@ -106,14 +110,17 @@ class Engine:
 
     async def hit(self, client_key: str, bucket: str = "") -> RateLimitResult | None:
         """Count a request; on a store failure log (throttled) and allow (``None``) or deny (``STORE_FAILED``)."""
+        if self._skip_until and time.monotonic() < self._skip_until:
+            return None if self.on_store_error == "allow" else STORE_FAILED
         store_key = f"rl:{self.name}:{self.algorithm.name}:{bucket}:{client_key}"
         try:
-            return await self.store.hit(self.algorithm, store_key, self.cost)
+            result = await self.store.hit(self.algorithm, store_key, self.cost)
         except Exception as exc:  # any store failure must not become a 500
+            self._skip_until = time.monotonic() + _BACKOFF
             self._warn(exc)
-            if self.on_store_error == "allow":
-                return None
-            return STORE_FAILED
+            return None if self.on_store_error == "allow" else STORE_FAILED
+        self._skip_until = 0.0
+        return result
 
     def _warn(self, exc: Exception) -> None:
         self._errors += 1
