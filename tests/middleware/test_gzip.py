@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -69,11 +70,11 @@ async def test_matches_starlette_byte_for_byte(name: str, options: dict[str, Any
         pytest.skip("Starlette raises KeyError on a body message without 'body' when it compresses it")
     app = APPS[name]
     theirs, ours = StarletteGZipMiddleware(app, **options), GZipMiddleware(app, **options)
-    for encoding in ENCODINGS:
+    for encoding, method in itertools.product(ENCODINGS, ("GET", "HEAD")):
         headers = [] if encoding is None else [("accept-encoding", encoding)]
-        assert await snapshot(ours, make_scope(headers=headers)) == await snapshot(
-            theirs, make_scope(headers=headers)
-        ), encoding
+        assert await snapshot(ours, make_scope(method, headers=headers)) == await snapshot(
+            theirs, make_scope(method, headers=headers)
+        ), (encoding, method)
 
 
 @pytest.mark.anyio
