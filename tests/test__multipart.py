@@ -472,3 +472,53 @@ async def test_large_urlencoded_body_is_streamed() -> None:
         400,
         "Too many fields. Maximum number of fields is 10.",
     )
+
+
+async def upload_app(scope: Any, receive: Any, send: Any) -> None:
+    """A bare ASGI app for the end-to-end upload test: parses the form, answers the file size and peak RSS."""
+    import json
+    import resource
+
+    if scope["type"] != "http":
+        return
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    request = Request(scope, receive)
+    async with request.form() as form:
+        upload = form["f"]
+        assert isinstance(upload, UploadFile)
+        size = upload.size
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    body = json.dumps({"size": size, "maxrss_growth_kib": after - before}).encode()
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.mark.e2e
+def test_512_mib_upload_through_uvicorn_keeps_memory_bounded() -> None:
+    import os
+
+    import httpx
+
+    from tests.support.server import ROOT, run_server
+
+    total = 512 * 1024 * 1024
+    chunk = b"z" * (1024 * 1024)
+
+    def content() -> Any:
+        yield (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="big"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        for _ in range(total // len(chunk)):
+            yield chunk
+        yield f"\r\n--{BOUNDARY}--\r\n".encode()
+
+    env = {"PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"}
+    with run_server("tests.test__multipart:upload_app", env=env) as server:
+        response = httpx.post(
+            f"{server.url}/", content=content(), headers=multipart_headers(), timeout=httpx.Timeout(90.0)
+        )
+    assert response.status_code == 200
+    result = response.json()
+    assert result["size"] == total
+    assert result["maxrss_growth_kib"] < 64 * 1024, result
