@@ -118,6 +118,7 @@ class CORSMiddleware:
         "_simple_echo_origin",
         "_simple_headers",
         "_simple_names",
+        "_simple_names_and_origin",
         "app",
     )
 
@@ -163,6 +164,7 @@ class CORSMiddleware:
             simple.append((b"access-control-expose-headers", ", ".join(exposed).encode("latin-1")))
         self._simple_headers = tuple(simple)
         self._simple_names = frozenset(name for name, _ in simple)
+        self._simple_names_and_origin = self._simple_names | {_ALLOW_ORIGIN}
 
         preflight: list[tuple[bytes, bytes]] = []
         if not self._echo_origin:
@@ -250,7 +252,7 @@ class CORSMiddleware:
     def _add_simple_headers(
         self, raw: Iterable[tuple[bytes, bytes]], origin: bytes | None
     ) -> list[tuple[bytes, bytes]]:
-        replaced = self._simple_names | {_ALLOW_ORIGIN} if origin is not None else self._simple_names
+        replaced = self._simple_names if origin is None else self._simple_names_and_origin
         # Header names are compared as sent: ASGI apps send them lowercased, and so does every Zephyr response.
         headers = [(name, value) for name, value in add_vary(raw, b"Origin") if name not in replaced]
         headers.extend(self._simple_headers)
