@@ -332,6 +332,16 @@ class Request(HTTPConnection[StateT]):
     The body can be read once, as a stream (``stream()``) or whole (``body()``, cached, also read by ``json()``
     and ``form()``). Subclasses may override ``body()`` and store the result in ``self._body``.
 
+    Example:
+        ```python
+        async def app(scope, receive, send):
+            request = Request(scope, receive)
+            async with request.form() as form:
+                names = [upload.filename for upload in form.getlist("files")]
+            response = JSONResponse({"method": request.method, "files": names})
+            await response(scope, receive, send)
+        ```
+
     Args:
         scope: The ASGI HTTP scope.
         receive: The ASGI receive channel.
