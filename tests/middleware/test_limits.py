@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -145,6 +146,36 @@ def test_depth_scanner_ignores_brackets_in_strings_and_escapes_across_chunks() -
     scanner = JSONDepthScanner(2)
     assert scanner.feed(b'["\\') and scanner.feed(b'"[[[[["') and scanner.feed(b"]")
     assert not JSONDepthScanner(2).feed(b"[[[")
+
+
+def _random_json(rng: random.Random, level: int) -> Any:
+    roll = rng.random()
+    if level > 6 or roll < 0.3:
+        return rng.choice(['a"b', "\\", "[[{", 'x\\"]', "\\\\", 1, None, "}}]", '"', '\\"[', '""'])
+    if roll < 0.65:
+        return [_random_json(rng, level + 1) for _ in range(rng.randint(0, 3))]
+    return {rng.choice(["k", "[", '"q', "\\", "\\["]): _random_json(rng, level + 1) for _ in range(rng.randint(0, 3))}
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    return 0
+
+
+def test_depth_scanner_agrees_with_parsed_depth_on_random_documents_and_splits() -> None:
+    rng = random.Random(20261126)
+    for _ in range(2000):
+        value = _random_json(rng, 0)
+        text = json.dumps(value).encode()
+        limit = rng.randint(0, 8)
+        cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, rng.randint(0, 8))))
+        chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+        scanner = JSONDepthScanner(limit)
+        accepted = all(scanner.feed(chunk) for chunk in chunks)
+        assert accepted == (_depth(value) <= limit), (text, chunks, limit)
 
 
 @pytest.mark.anyio
