@@ -616,3 +616,9 @@ def test_upload_file_openapi_schema_matches_fastapi() -> None:
     ours = _upload_app(zephyr).openapi()["components"]["schemas"]
     theirs = _upload_app(fastapi).openapi()["components"]["schemas"]
     assert ours == theirs
+
+
+def test_state_without_init_does_not_recurse() -> None:
+    bare = object.__new__(State)
+    assert not hasattr(bare, "anything")
+    assert not hasattr(bare, "__dict__")

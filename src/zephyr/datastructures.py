@@ -954,6 +954,8 @@ class State:
         return (self.__class__, (self._state,))
 
     def __getattr__(self, key: str) -> Any:
+        if key == "_state":  # not set yet (an instance made without __init__): do not recurse
+            raise AttributeError(key)
         try:
             return self._state[key]
         except KeyError:
