@@ -104,6 +104,8 @@ class Engine:
 
     async def client_key(self, conn: Any) -> str | None:
         value: Any = self.key(conn)
+        if value is None or type(value) is str:
+            return value
         if self._key_is_async or inspect.isawaitable(value):
             value = await value
         return None if value is None else str(value)

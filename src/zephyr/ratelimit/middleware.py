@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -63,7 +64,7 @@ class RateLimitMiddleware:
         name: Names the counters in the store; two middlewares with the same name share them.
     """
 
-    __slots__ = ("_conn", "_engine", "_exclude", "_headers", "app")
+    __slots__ = ("_conn", "_engine", "_exclude", "_fixed", "_headers", "app")
 
     def __init__(
         self,
@@ -94,6 +95,12 @@ class RateLimitMiddleware:
         self._exclude = tuple(exclude_paths)
         self._headers = headers
         self._conn = _connection_factory()
+        limit, period = self._engine.rate
+        # the parts of the headers that never change, encoded once
+        self._fixed = (
+            (b"ratelimit-limit", str(limit).encode()),
+            (b"ratelimit-policy", f"{limit};w={period:g}".encode()),
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Count the request against its client's limit, then answer 429 or run the app."""
@@ -116,16 +123,16 @@ class RateLimitMiddleware:
         elif not self._headers:
             await self.app(scope, receive, send)
         else:
-            await self.app(scope, receive, _HeaderSend(send, result, engine.rate.period))
+            await self.app(scope, receive, _HeaderSend(send, result, self._fixed))
 
 
 class _HeaderSend:
-    __slots__ = ("period", "result", "send")
+    __slots__ = ("fixed", "result", "send")
 
-    def __init__(self, send: Send, result: RateLimitResult, period: float) -> None:
+    def __init__(self, send: Send, result: RateLimitResult, fixed: tuple[tuple[bytes, bytes], ...]) -> None:
         self.send = send
         self.result = result
-        self.period = period
+        self.fixed = fixed
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -138,10 +145,11 @@ class _HeaderSend:
                         return
                     headers = [(n, v) for n, v in headers if not n.lower().startswith(b"ratelimit")]
                     break
-            headers.extend(
-                (name.lower().encode("latin-1"), value.encode("latin-1"))
-                for name, value in limit_headers(self.result, self.period, denied=False)
-            )
+            result = self.result
+            headers.append(self.fixed[0])
+            headers.append((b"ratelimit-remaining", str(result.remaining).encode()))
+            headers.append((b"ratelimit-reset", str(math.ceil(result.reset_after)).encode()))
+            headers.append(self.fixed[1])
             message["headers"] = headers
         await self.send(message)
 
