@@ -66,9 +66,12 @@ ENCODINGS: list[str | None] = [None, "gzip", "gzip, deflate, br", "br", "GZIP", 
 @pytest.mark.parametrize("name", list(APPS))
 @pytest.mark.parametrize("options", [{}, {"minimum_size": 0, "compresslevel": 1}, {"compresslevel": 6}])
 async def test_matches_starlette_byte_for_byte(name: str, options: dict[str, Any]) -> None:
-    if name == "no body key" and options.get("minimum_size") == 0:
-        pytest.skip("Starlette raises KeyError on a body message without 'body' when it compresses it")
     app = APPS[name]
+    if name == "no body key" and options.get("minimum_size") == 0:
+        # Starlette raises KeyError on a body message without 'body' when it compresses it; we compress b"".
+        result = await snapshot(GZipMiddleware(app, **options), make_scope(headers=[("accept-encoding", "gzip")]))
+        assert zlib.decompress(result[2], 31) == b""
+        return
     theirs, ours = StarletteGZipMiddleware(app, **options), GZipMiddleware(app, **options)
     for encoding, method in itertools.product(ENCODINGS, ("GET", "HEAD")):
         headers = [] if encoding is None else [("accept-encoding", encoding)]
