@@ -15,7 +15,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, TypeVar
 
 from zephyr.stores.base import BaseStore, Store
 from zephyr.stores.memory import MemoryStore
@@ -32,6 +32,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 _VERSION_TTL = 7 * 86400.0
 _WARN_INTERVAL = 60.0
 _BACKOFF = 1.0
+_PARSED_MAX = 256
+_Parsed = tuple[str, dict[str, str], float, Optional[float], bytes]
 _ZERO = b"0"
 
 
@@ -81,7 +83,7 @@ class Cache:
         default_expire: Lifetime in seconds of entries set without ``expire`` (``None``: until invalidated).
     """
 
-    __slots__ = ("_errors", "_last_warning", "_skip_until", "default_expire", "prefix", "store")
+    __slots__ = ("_errors", "_last_warning", "_parsed", "_skip_until", "default_expire", "prefix", "store")
 
     def __init__(
         self, store: Store | None = None, *, prefix: str = "cache:", default_expire: float | None = 60.0
@@ -96,6 +98,7 @@ class Cache:
         self._last_warning = -math.inf
         self._errors = 0
         self._skip_until = 0.0
+        self._parsed: dict[bytes, _Parsed] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.store!r}, prefix={self.prefix!r})"
@@ -134,20 +137,35 @@ class Cache:
         raw, key_version = await self._get_many([self._entry_key(key), self._key_version(base)])
         if raw is None:
             return None
-        head, _, value = raw.partition(b"\n")
-        try:
-            meta = json.loads(head)
-        except ValueError:
-            return None
-        recorded: dict[str, str] = meta["v"]
-        if recorded.pop("\x00key", "0") != (key_version or _ZERO).decode():
+        parsed = self._parsed.get(raw)
+        if parsed is None:
+            parsed = self._parse(raw)
+            if parsed is None:
+                return None
+        version, recorded, created, expire, value = parsed
+        if version != (key_version or _ZERO).decode():
             return None
         if recorded:
             tags = list(recorded)
             current = await self._get_many([self._tag_version(t) for t in tags])
             if any((now or _ZERO).decode() != recorded[t] for t, now in zip(tags, current, strict=True)):
                 return None
-        return CacheEntry(value, meta["c"], meta["e"])
+        return CacheEntry(value, created, expire)
+
+    def _parse(self, raw: bytes) -> _Parsed | None:
+        # bytes cache their hash: with the memory store (the same object on every hit) the memo lookup is cheap
+        head, _, value = raw.partition(b"\n")
+        try:
+            meta = json.loads(head.decode())
+        except ValueError:
+            return None
+        recorded: dict[str, str] = meta["v"]
+        version = recorded.pop("\x00key", "0")
+        parsed = (version, recorded, meta["c"], meta["e"], value)
+        if len(self._parsed) >= _PARSED_MAX:
+            self._parsed.clear()
+        self._parsed[raw] = parsed
+        return parsed
 
     async def get(self, key: str) -> bytes | None:
         """Return the value under ``key``, or ``None`` when absent, expired or invalidated (by key or tag)."""

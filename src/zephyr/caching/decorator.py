@@ -49,6 +49,7 @@ class _Config:
     __slots__ = (
         "allow_authorized",
         "cache",
+        "decoded",
         "distributed",
         "etag",
         "expire",
@@ -95,6 +96,7 @@ class _Config:
         # one process needs only the in-process single flight; a shared store also needs a lock across workers
         self.distributed = isinstance(store, BaseStore) and not isinstance(store, MemoryStore)
         self.inflight: dict[str, asyncio.Event] = {}
+        self.decoded: dict[bytes, _Decoded] = {}
 
 
 def cache(
@@ -222,7 +224,7 @@ class RouteCacheMiddleware:
                 await self.app(scope, receive, _marked(send, b"MISS"))
                 return
             if entry is not None:
-                await _serve(entry, send, if_none_match, head)
+                await _serve(config, entry, send, if_none_match, head)
                 return
         if head:
             # a HEAD response has no body to store; the next GET fills the entry
@@ -267,7 +269,7 @@ class RouteCacheMiddleware:
             await leader.wait()
             entry = await self._read(full_key, base_key)
             if entry is not None:
-                await _serve(entry, send, if_none_match, False)
+                await _serve(config, entry, send, if_none_match, False)
                 return
             await self._compute(scope, receive, send, base_key, full_key, if_none_match)
             return
@@ -280,7 +282,7 @@ class RouteCacheMiddleware:
                 if not locked:
                     entry = await self._wait_for_other_worker(lock_key, full_key, base_key)
                     if entry is not None:
-                        await _serve(entry, send, if_none_match, False)
+                        await _serve(config, entry, send, if_none_match, False)
                         return
             await self._compute(scope, receive, send, base_key, full_key, if_none_match)
         finally:
@@ -355,18 +357,34 @@ def _marked(send: Send, value: bytes) -> Send:
     return marked_send
 
 
-async def _serve(entry: CacheEntry, send: Send, if_none_match: str | None, head: bool) -> None:
-    head_line, _, body = entry.value.partition(b"\n")
-    meta = json.loads(head_line)
-    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in meta["h"]]
-    headers.append((b"age", str(entry.age).encode()))
-    headers.append((b"x-cache", b"HIT"))
-    if etag_matches(if_none_match, meta.get("t")):
+_Decoded = tuple[int, list[tuple[bytes, bytes]], Union[str, None], bytes]
+_DECODED_MAX = 256
+
+
+def _decode(config: _Config, value: bytes) -> _Decoded:
+    # bytes cache their hash, so with the memory store (the same object every hit) this lookup is cheap; a bounded
+    # per-route memo saves re-parsing the headers on every hit
+    decoded = config.decoded.get(value)
+    if decoded is None:
+        head_line, _, body = value.partition(b"\n")
+        meta = json.loads(head_line.decode())
+        headers = [(name.encode("latin-1"), val.encode("latin-1")) for name, val in meta["h"]]
+        decoded = (meta["s"], headers, meta.get("t"), body)
+        if len(config.decoded) >= _DECODED_MAX:
+            config.decoded.clear()
+        config.decoded[value] = decoded
+    return decoded
+
+
+async def _serve(config: _Config, entry: CacheEntry, send: Send, if_none_match: str | None, head: bool) -> None:
+    status, stored, etag, body = _decode(config, entry.value)
+    headers = [*stored, (b"age", str(entry.age).encode()), (b"x-cache", b"HIT")]
+    if if_none_match is not None and etag_matches(if_none_match, etag):
         kept = [(n, v) for n, v in headers if n.lower() in _NOT_MODIFIED_HEADERS or n in (b"age", b"x-cache")]
         await send({"type": "http.response.start", "status": 304, "headers": kept})
         await send({"type": "http.response.body", "body": b""})
         return
-    await send({"type": "http.response.start", "status": meta["s"], "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
 
 
