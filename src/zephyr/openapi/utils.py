@@ -100,8 +100,12 @@ class _RouteDocs:
                 self.stream_item = _fields.response_field(f"StreamItem_{route.unique_id}", item)
         elif route.response_model is not None:
             self.response = _fields.response_field(f"Response_{route.unique_id}", route.response_model)
+        from zephyr import _hooks
+
+        # Responses recorded by decorators such as ``@limit`` (429) come first; the route's own override them.
+        self.responses: dict[Any, Any] = {**_hooks.route_responses(route.endpoint), **(route.responses or {})}
         self.extra_responses: dict[Any, DocField] = {}
-        for code, response in (route.responses or {}).items():
+        for code, response in self.responses.items():
             model = response.get("model") if isinstance(response, dict) else None
             if model is not None:
                 self.extra_responses[code] = _fields.response_field(f"Response_{code}_{route.unique_id}", model)
@@ -323,9 +327,8 @@ def _main_response(docs: _RouteDocs, schemas: _Schemas, operation: dict[str, Any
 
 
 def _extra_responses(docs: _RouteDocs, schemas: _Schemas, operation: dict[str, Any]) -> None:
-    route = docs.route
     responses = operation.setdefault("responses", {})
-    for code, response in route.responses.items():
+    for code, response in docs.responses.items():
         process = copy.deepcopy(response)
         process.pop("model", None)
         key = str(code).upper()
@@ -348,7 +351,7 @@ def _extra_responses(docs: _RouteDocs, schemas: _Schemas, operation: dict[str, A
         target["description"] = description
 
 
-def get_openapi_path(
+def get_openapi_path(  # noqa: C901 - one operation's sections, in FastAPI's order
     *, route: Any, operation_ids: set[str], schemas: _Schemas, docs: _RouteDocs | None = None
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The path item of one route, the security schemes it uses and the definitions it adds."""
@@ -384,7 +387,7 @@ def get_openapi_path(
                     callbacks[callback.name] = {callback.path: cb_path}
             operation["callbacks"] = callbacks
         _main_response(docs, schemas, operation)
-        if route.responses:
+        if docs.responses:
             _extra_responses(docs, schemas, operation)
         if (docs.params or docs.body is not None) and not any(
             status in operation["responses"] for status in ("422", "4XX", "default")
