@@ -13,13 +13,9 @@ import fastapi.security
 import fastapi.testclient
 import pytest
 
-pytest.importorskip("zephyr.applications")
-
 import zephyr
 import zephyr.security
 import zephyr.testclient
-
-_zephyr: Any = zephyr  # its top-level names are added by the app's helper; typed loosely until then
 
 FRAMEWORKS = {
     "fastapi": SimpleNamespace(
@@ -27,14 +23,16 @@ FRAMEWORKS = {
         Depends=fastapi.Depends,
         Security=fastapi.Security,
         HTTPException=fastapi.HTTPException,
+        WebSocket=fastapi.WebSocket,
         security=fastapi.security,
         TestClient=fastapi.testclient.TestClient,
     ),
     "zephyr": SimpleNamespace(
-        FastAPI=_zephyr.FastAPI,
-        Depends=_zephyr.Depends,
-        Security=_zephyr.Security,
-        HTTPException=_zephyr.HTTPException,
+        FastAPI=zephyr.FastAPI,
+        Depends=zephyr.Depends,
+        Security=zephyr.Security,
+        HTTPException=zephyr.HTTPException,
+        WebSocket=zephyr.WebSocket,
         security=zephyr.security,
         TestClient=zephyr.testclient.TestClient,
     ),
@@ -126,6 +124,12 @@ def build(fw: SimpleNamespace) -> Any:
     async def token_strict(form: Annotated[sec.OAuth2PasswordRequestFormStrict, fw.Depends()]) -> dict[str, Any]:
         return {"grant_type": form.grant_type, "username": form.username, "scopes": form.scopes}
 
+    @app.websocket("/ws")
+    async def ws(websocket: fw.WebSocket, key: Annotated[str, fw.Depends(api_key_header)]) -> None:
+        await websocket.accept()
+        await websocket.send_text(key)
+        await websocket.close()
+
     return app
 
 
@@ -156,6 +160,10 @@ REQUESTS: list[dict[str, Any]] = [
     {"method": "POST", "url": "/token", "data": {"username": "alice", "password": "pw", "scope": "a  b"}},
     {"method": "POST", "url": "/token", "data": {"username": "alice", "password": "pw", "grant_type": "password"}},
     {"method": "POST", "url": "/token/strict", "data": {"username": "a", "password": "p", "grant_type": "password"}},
+    {"method": "POST", "url": "/token/strict", "data": {"username": "a", "password": "p"}},
+    {"method": "POST", "url": "/token", "data": {"username": "a", "password": "p", "grant_type": "other"}},
+    {"method": "POST", "url": "/token", "data": {"username": "a"}},
+    {"method": "POST", "url": "/token", "json": {"username": "a", "password": "p"}},
 ]
 
 
@@ -183,7 +191,7 @@ def test_exact_answers(clients: dict[str, Any]) -> None:
     assert answer(client, {"method": "GET", "url": "/basic"}) == (
         401,
         {"detail": "Not authenticated"},
-        {"content-length": "29", "content-type": "application/json", "www-authenticate": 'Basic realm="shop"'},
+        {"content-length": "30", "content-type": "application/json", "www-authenticate": 'Basic realm="shop"'},
     )
     status, body, _ = answer(
         client, {"method": "GET", "url": "/me", "headers": {"Authorization": "Bearer me,items:read"}}
@@ -198,3 +206,15 @@ def test_openapi_security_matches_fastapi(clients: dict[str, Any]) -> None:
     for path, item in theirs["paths"].items():
         for method, operation in item.items():
             assert ours["paths"][path][method].get("security") == operation.get("security"), (method, path)
+
+
+def test_whole_openapi_document_matches_fastapi(clients: dict[str, Any]) -> None:
+    assert clients["zephyr"].get("/openapi.json").json() == clients["fastapi"].get("/openapi.json").json()
+
+
+def test_schemes_read_websocket_handshakes_like_fastapi(clients: dict[str, Any]) -> None:
+    received = {}
+    for name, client in clients.items():
+        with client.websocket_connect("/ws", headers={"X-Key": "ws-key"}) as websocket:
+            received[name] = websocket.receive_text()
+    assert received == {"fastapi": "ws-key", "zephyr": "ws-key"}
