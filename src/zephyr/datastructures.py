@@ -225,12 +225,8 @@ class URL:
     def replace(self, **kwargs: Any) -> URL:
         """Return a copy with some components replaced.
 
-        Args:
-            **kwargs: Any of ``scheme``, ``netloc``, ``path``, ``query``, ``fragment``, or the parts of the
-                authority ``username``, ``password``, ``hostname``, ``port``.
-
-        Returns:
-            The new URL.
+        Keywords: ``scheme``, ``netloc``, ``path``, ``query``, ``fragment``, or the authority's parts ``username``,
+        ``password``, ``hostname``, ``port``.
         """
         if "username" in kwargs or "password" in kwargs or "hostname" in kwargs or "port" in kwargs:
             kwargs["netloc"] = self._replace_netloc(kwargs)
@@ -261,38 +257,17 @@ class URL:
         return netloc
 
     def include_query_params(self, **kwargs: Any) -> URL:
-        """Return a copy with these query parameters set, keeping the others.
-
-        Args:
-            **kwargs: Parameters to set; each replaces all values of its key.
-
-        Returns:
-            The new URL.
-        """
+        """Return a copy with these query parameters set (each replacing all values of its key), keeping the others."""
         params = MultiDict(parse_qsl(self.query, keep_blank_values=True))
         params.update({str(key): str(value) for key, value in kwargs.items()})
         return self.replace(query=urlencode(params.multi_items()))
 
     def replace_query_params(self, **kwargs: Any) -> URL:
-        """Return a copy whose query string holds exactly these parameters.
-
-        Args:
-            **kwargs: The parameters.
-
-        Returns:
-            The new URL.
-        """
+        """Return a copy whose query string holds exactly these parameters."""
         return self.replace(query=urlencode([(str(key), str(value)) for key, value in kwargs.items()]))
 
     def remove_query_params(self, keys: str | Sequence[str]) -> URL:
-        """Return a copy without the given query parameters.
-
-        Args:
-            keys: One key or several.
-
-        Returns:
-            The new URL.
-        """
+        """Return a copy without the query parameters named by ``keys`` (one key or several)."""
         if isinstance(keys, str):
             keys = [keys]
         params = MultiDict(parse_qsl(self.query, keep_blank_values=True))
@@ -496,8 +471,6 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
         if not isinstance(other, self.__class__):
             return False
         return sorted(self._list, key=_first) == sorted(other._list, key=_first)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.multi_items()!r})"
@@ -845,8 +818,6 @@ class Headers(Mapping[str, str]):
             return False
         return sorted(self._list) == sorted(other._list)
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         as_dict = dict(self.items())
         if len(as_dict) == len(self):
@@ -1007,19 +978,10 @@ class DefaultPlaceholder:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, DefaultPlaceholder) and other.value == self.value
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"Default({self.value!r})"
 
 
 def Default(value: DefaultType) -> DefaultType:  # noqa: N802 - FastAPI's name
-    """Wrap a default value in a ``DefaultPlaceholder``, typed as the value itself.
-
-    Args:
-        value: The default.
-
-    Returns:
-        The placeholder (typed as ``value``'s type so it fits the parameter's annotation).
-    """
+    """Wrap ``value`` in a ``DefaultPlaceholder``, typed as the value itself so it fits the parameter's annotation."""
     return DefaultPlaceholder(value)  # type: ignore[return-value]
