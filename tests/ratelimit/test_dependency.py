@@ -12,6 +12,7 @@ from zephyr.ratelimit import RateLimiter, RateLimitMiddleware, api_key, limit
 from zephyr.routing import APIRouter
 from zephyr.stores import MemoryStore, RedisStore
 from zephyr.testclient import TestClient
+from zephyr.websockets import WebSocket, WebSocketDisconnect
 
 
 def statuses(client: TestClient, path: str, count: int, **kwargs: Any) -> list[int]:
@@ -191,3 +192,23 @@ def test_limit_documents_429_in_openapi() -> None:
     assert set(responses) >= {"200", "429"}
     assert responses["429"]["description"].startswith("Too Many Requests")
     assert "Retry-After" in responses["429"]["headers"]
+
+
+def test_websocket_routes_are_counted_and_refused_with_1008() -> None:
+    app = FastAPI()
+    router = APIRouter(dependencies=[Depends(RateLimiter("1/minute"))])
+
+    @router.websocket("/ws")
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("hello")
+        await websocket.close()
+
+    app.include_router(router)
+    with TestClient(app) as client:
+        with client.websocket_connect("/ws") as connection:
+            assert connection.receive_text() == "hello"
+        with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("/ws"):
+            pass
+    assert refused.value.code == 1008
+    assert refused.value.reason == "Rate limit exceeded: 1/minute. Retry after 60 seconds."

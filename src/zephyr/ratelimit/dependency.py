@@ -20,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from zephyr import status
 from zephyr._hooks import add_route_dependency, add_route_responses
-from zephyr.exceptions import HTTPException
+from zephyr.exceptions import HTTPException, WebSocketException
 from zephyr.ratelimit._engine import STORE_FAILED, Engine, OnStoreError, denied_detail, limit_headers
 from zephyr.ratelimit.algorithms import Algorithm
 from zephyr.ratelimit.keys import KeyFunc
 from zephyr.ratelimit.rates import Rate
-from zephyr.requests import Request
+from zephyr.requests import HTTPConnection
 from zephyr.responses import Response
 from zephyr.stores.base import BaseStore, RateLimitResult
 
@@ -148,14 +149,23 @@ class RateLimiter:
             return None
         return await engine.hit(client_key, self._bucket(request.scope) if self.per_route else "")
 
-    async def __call__(self, request: Request, response: Response) -> None:
+    async def __call__(self, request: HTTPConnection, response: Response) -> None:
         """Count the request; raise ``HTTPException(429)`` beyond the limit, else set the headers on ``response``.
+
+        On a WebSocket route, the connection is counted and refused with ``WebSocketException`` instead.
 
         Raises:
             HTTPException: ``429`` beyond the limit; ``503`` when the store failed and ``on_store_error="deny"``.
+            WebSocketException: The same, on a WebSocket: ``1008`` (policy violation) or ``1013`` (try again later).
         """
         result = await self.hit(request)
         if result is None:
+            return
+        if request.scope["type"] == "websocket":
+            if result is STORE_FAILED:
+                raise WebSocketException(status.WS_1013_TRY_AGAIN_LATER, reason=_UNAVAILABLE)
+            if not result.allowed:
+                raise WebSocketException(status.WS_1008_POLICY_VIOLATION, reason=denied_detail(self.rate, result))
             return
         if result is STORE_FAILED:
             raise HTTPException(503, detail=_UNAVAILABLE, headers={"Retry-After": "1"})
