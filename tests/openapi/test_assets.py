@@ -160,6 +160,32 @@ async def test_mounted_path_under_root_path_is_served(assets: dict[str, Path]) -
     # a server that strips the mount prefix from ``path`` works too
     status, _, _ = await call(app, "/swagger-ui.css", root_path="/_zephyr/docs-static")
     assert status == 200
+    # and so does one whose ``path`` lacks the proxy's prefix but whose ``root_path`` has it
+    status, _, _ = await call(app, "/_zephyr/docs-static/swagger-ui.css", root_path="/api/_zephyr/docs-static")
+    assert status == 200
+    status, _, _ = await call(app, "/other/swagger-ui.css", root_path="/api/_zephyr/docs-static")
+    assert status == 404
+
+
+async def test_docs_pages_of_an_app_link_to_served_assets() -> None:
+    import re
+
+    from zephyr import FastAPI
+    from zephyr.testclient import TestClient
+
+    app = FastAPI(title="Shop")
+    for root_path, prefix in (("", ""), ("/api", "/api")):
+        with TestClient(app, root_path=root_path) as client:
+            for page in ("/docs", "/redoc"):
+                html = client.get(page).text
+                local = [url for url in re.findall(r'(?:href|src)="([^"]+)"', html) if url.startswith("/")]
+                assert local, page
+                for url in local:
+                    assert url.startswith(f"{prefix}/_zephyr/docs-static/")
+                    for requested in (url, url[len(prefix) :]):
+                        response = client.get(requested)
+                        assert response.status_code == 200, requested
+                        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
 
 
 async def test_without_assets_everything_is_404() -> None:

@@ -12,6 +12,7 @@ for the URLs to put in the pages: local ones when the package is importable, the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 from collections.abc import Mapping
@@ -75,11 +76,20 @@ def local_assets(package: str = _PACKAGE) -> dict[str, Path] | None:
         File name -> path for every known file present, or ``None`` when the package is not installed or lacks
         ``swagger-ui-bundle.js`` or ``swagger-ui.css``.
     """
+    found = _find_assets(package)
+    return dict(found) if found is not None else None
+
+
+# Which files an installed package ships does not change while the process runs, and the docs pages ask on every
+# request: remember the answer per package name (a handful at most, and nothing that keeps an app alive).
+@functools.lru_cache(maxsize=8)
+def _find_assets(package: str) -> tuple[tuple[str, Path], ...] | None:
     directory = _bundle_directory(package)
     if directory is None:
         return None
-    found = {name: directory / name for name in _CONTENT_TYPES if (directory / name).is_file()}
-    if "swagger-ui-bundle.js" not in found or "swagger-ui.css" not in found:
+    found = tuple((name, directory / name) for name in _CONTENT_TYPES if (directory / name).is_file())
+    names = {name for name, _ in found}
+    if "swagger-ui-bundle.js" not in names or "swagger-ui.css" not in names:
         return None
     return found
 
@@ -158,6 +168,23 @@ async def _send_plain(send: Send, status: int, text: bytes, extra: list[tuple[by
     await send({"type": "http.response.body", "body": text})
 
 
+def _path_below_mount(path: str, root_path: str) -> str:
+    # Servers disagree on whether ``path`` includes ``root_path`` (ASGI says it does; a proxy that strips its prefix
+    # and a TestClient given ``root_path`` send it without). Remove the longest tail of ``root_path`` that ``path``
+    # starts with, so the mount works under both conventions.
+    if not root_path:
+        return path
+    if path.startswith(root_path):
+        return path[len(root_path) :]
+    start = root_path.find("/", 1)
+    while start != -1:
+        tail = root_path[start:]
+        if path.startswith(tail + "/"):
+            return path[len(tail) :]
+        start = root_path.find("/", start + 1)
+    return path
+
+
 class DocsStaticApp:
     """ASGI app that serves the offline Swagger UI files by name, with immutable cache headers.
 
@@ -192,10 +219,7 @@ class DocsStaticApp:
             # lifespan and websocket scopes have nothing to do here
             return
         files = self._files if self._files is not None else self._load()
-        path: str = scope["path"]
-        root_path: str = scope.get("root_path", "")
-        if root_path and path.startswith(root_path):
-            path = path[len(root_path) :]
+        path = _path_below_mount(scope["path"], scope.get("root_path", ""))
         file = files.get(path[1:]) if path.startswith("/") and path.count("/") == 1 else None
         if file is None:
             await _send_plain(send, 404, b"Not Found")
