@@ -98,7 +98,7 @@ def test_issuer_mismatch_is_refused() -> None:
 
 
 def test_missing_exp_is_refused_by_default() -> None:
-    token = JWTCodec(SECRET, expires_in=None).encode(subject="alice")
+    token = JWTCodec(SECRET, expires_in=None, required_claims=()).encode(subject="alice")
     with pytest.raises(InvalidTokenError, match="MissingRequiredClaimError"):
         JWTCodec(SECRET).decode(token)
     assert JWTCodec(SECRET, required_claims=()).decode(token)["sub"] == "alice"
@@ -194,6 +194,8 @@ def test_configuration_errors() -> None:
         JWTCodec(keys=[JWTKey(SECRET, kid="a")], current_kid="b")
     with pytest.raises(FastAPIError, match="kid on every key"):
         JWTCodec(keys=[JWTKey(SECRET), JWTKey(SECRET, kid="a")])
+    with pytest.raises(FastAPIError, match="without 'exp'"):
+        JWTCodec(SECRET, expires_in=None)
     with pytest.raises(FastAPIError, match="empty HMAC secret"):
         JWTKey("")
     verify_only = JWTCodec(keys=[JWTKey(public_key=RSA_PUBLIC_PEM, algorithm="RS256")])

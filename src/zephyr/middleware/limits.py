@@ -50,6 +50,7 @@ Example:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, TypeVar
 
@@ -154,7 +155,10 @@ class _FormLimits(Mapping[str, "int | float"]):
         name = self._KEYS[key]
         overrides = route_limits(self._scope.get("endpoint"))
         value = overrides[name] if name in overrides else self._defaults[name]
-        return float("inf") if value is None else value
+        if value is None:
+            # the parser compares counts with floats but formats part sizes as ints
+            return sys.maxsize if key == "max_part_size" else float("inf")
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._KEYS)

@@ -269,6 +269,12 @@ class JWTCodec:
             signing: JWTKey | None = by_kid[current_kid]
         else:
             signing = signers[-1] if signers else None
+        if expires_in is None and "exp" in required_claims and signing is not None:
+            raise FastAPIError(
+                "JWTCodec(expires_in=None) would issue tokens without 'exp', which it refuses since 'exp' is in "
+                "required_claims. Give tokens a lifetime (expires_in=timedelta(minutes=15)), or accept tokens that "
+                "never expire with required_claims=() (not recommended)."
+            )
         self.keys: tuple[JWTKey, ...] = tuple(all_keys)
         self._by_kid = by_kid
         self._signing = signing
