@@ -14,7 +14,7 @@ from zephyr._hooks import route_middleware
 from zephyr.applications import FastAPI
 from zephyr.caching import Cache, cache
 from zephyr.responses import Response
-from zephyr.stores import MemoryStore, RedisStore
+from zephyr.stores import BaseStore, MemoryStore, RedisStore
 from zephyr.testclient import TestClient
 from zephyr.types import ASGIApp, Receive, Scope, Send
 
@@ -457,3 +457,58 @@ async def test_after_a_store_failure_the_cache_is_skipped_for_a_second() -> None
     assert [(r.status_code, r.headers["x-cache"]) for r in responses] == [(200, "MISS")] * 3
     assert store.attempts == 1
     assert counter.calls == 3
+
+
+class SharedStore(BaseStore):
+    """A BaseStore that is not a MemoryStore, so the route cache uses the cross-worker lock; backed by a dict."""
+
+    def __init__(self) -> None:
+        self.memory = MemoryStore()
+        self.fail_add = False
+
+    async def get(self, key: str) -> bytes | None:
+        return await self.memory.get(key)
+
+    async def set(self, key: str, value: bytes, expires_in: float | None = None) -> None:
+        await self.memory.set(key, value, expires_in)
+
+    async def delete(self, key: str) -> None:
+        await self.memory.delete(key)
+
+    async def add(self, key: str, value: bytes, expires_in: float | None = None) -> bool:
+        if self.fail_add:
+            raise ConnectionError("down")
+        return await self.memory.add(key, value, expires_in)
+
+
+async def test_a_held_lock_makes_the_request_wait_then_compute_when_released() -> None:
+    store = SharedStore()
+    shared = Cache(store)
+    counter = Counter()
+    await store.set(f"{shared.prefix}l:/", b"1", 10)
+    async with client_for(cached(counter, store=shared)) as client:
+        request = asyncio.ensure_future(client.get("/"))
+        await asyncio.sleep(0.05)
+        assert not request.done()
+        await store.delete(f"{shared.prefix}l:/")
+        response = await asyncio.wait_for(request, 5)
+    assert (response.text, response.headers["x-cache"]) == ("count=1", "MISS")
+
+
+async def test_a_stuck_lock_is_waited_on_at_most_lock_timeout() -> None:
+    store = SharedStore()
+    shared = Cache(store)
+    counter = Counter()
+    await store.set(f"{shared.prefix}l:/", b"1", 60)
+    async with client_for(cached(counter, store=shared, lock_timeout=0.1)) as client:
+        response = await asyncio.wait_for(client.get("/"), 5)
+    assert (response.text, counter.calls) == ("count=1", 1)
+
+
+async def test_lock_failure_computes_without_the_lock() -> None:
+    store = SharedStore()
+    store.fail_add = True
+    counter = Counter()
+    async with client_for(cached(counter, store=Cache(store))) as client:
+        texts = [(await client.get("/")).text for _ in range(2)]
+    assert texts == ["count=1", "count=2"]  # the failure also skips the store for a second
