@@ -9,7 +9,13 @@ import pytest
 from tests.middleware._client import make_client
 from zephyr import FastAPI, Form, Request
 from zephyr.exceptions import FastAPIError
-from zephyr.middleware.csrf import CSRFMiddleware, csrf_input, csrf_token, install_jinja2_globals
+from zephyr.middleware.csrf import (
+    CSRFMiddleware,
+    csrf_input,
+    csrf_token,
+    install_jinja2_globals,
+    rotate_csrf_token,
+)
 from zephyr.testclient import TestClient
 from zephyr.types import Receive, Scope, Send
 
@@ -254,6 +260,10 @@ def csrf_app() -> FastAPI:
     async def comment(text: Annotated[str, Form()], csrf_token: Annotated[str, Form()]) -> dict[str, str]:
         return {"text": text}
 
+    @app.post("/login")
+    async def login(request: Request) -> dict[str, str]:
+        return {"token": rotate_csrf_token(request)}
+
     @app.post("/api")
     async def api(payload: dict[str, Any]) -> dict[str, Any]:
         return payload
@@ -280,3 +290,16 @@ def test_app_json_api_with_header_or_bearer() -> None:
     assert client.post("/api", json={"a": 1}).status_code == 403
     api_client = TestClient(csrf_app())
     assert api_client.post("/api", json={"a": 1}, headers={"Authorization": "Bearer t"}).json() == {"a": 1}
+
+
+def test_app_rotate_token_at_login() -> None:
+    client = TestClient(csrf_app())
+    old = client.get("/form").json()["token"]
+    response = client.post("/login", headers={"X-CSRFToken": old})
+    new = response.json()["token"]
+    assert new != old
+    assert response.headers["set-cookie"] == f"csrftoken={new}; Path=/; SameSite=Lax"
+    assert client.post("/api", json={}, headers={"X-CSRFToken": old}).status_code == 403
+    assert client.post("/api", json={}, headers={"X-CSRFToken": new}).status_code == 200
+    with pytest.raises(FastAPIError, match="needs CSRFMiddleware"):
+        rotate_csrf_token(FakeRequest({}))

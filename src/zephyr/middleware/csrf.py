@@ -49,11 +49,19 @@ from zephyr.exceptions import FastAPIError, MissingDependencyError
 from zephyr.requests import cookie_parser
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ("CSRF_SCOPE_KEY", "CSRFMiddleware", "csrf_input", "csrf_token", "install_jinja2_globals")
+__all__ = (
+    "CSRF_SCOPE_KEY",
+    "CSRFMiddleware",
+    "csrf_input",
+    "csrf_token",
+    "install_jinja2_globals",
+    "rotate_csrf_token",
+)
 
 CSRF_SCOPE_KEY: Final = "csrf_token"
 """The scope key holding the current request's token."""
 
+_MIDDLEWARE_SCOPE_KEY: Final = "zephyr.csrf"
 _URLENCODED: Final = b"application/x-www-form-urlencoded"
 _MULTIPART: Final = b"multipart/form-data"
 _TEXT: Final = b"text/plain"
@@ -83,6 +91,28 @@ def csrf_token(request: Any) -> str:
     if token is None:
         raise FastAPIError("csrf_token(request) needs CSRFMiddleware: app.add_middleware(CSRFMiddleware, secret=...).")
     return str(token)
+
+
+def rotate_csrf_token(request: Any) -> str:
+    """Replace the request's CSRF token with a new one, sent as the cookie of this response (call it at login).
+
+    Args:
+        request: The ``Request`` (or anything with a ``.scope``).
+
+    Returns:
+        The new token, to embed in the page the response renders.
+
+    Raises:
+        FastAPIError: ``CSRFMiddleware`` is not installed.
+    """
+    middleware = request.scope.get(_MIDDLEWARE_SCOPE_KEY)
+    if middleware is None:
+        raise FastAPIError(
+            "rotate_csrf_token(request) needs CSRFMiddleware: app.add_middleware(CSRFMiddleware, secret=...)."
+        )
+    token: str = middleware.new_token()
+    request.scope[CSRF_SCOPE_KEY] = token
+    return token
 
 
 def csrf_input(request: Any, field_name: str = "csrf_token") -> Any:
@@ -323,8 +353,8 @@ class CSRFMiddleware:
         valid_cookie = self.is_valid(cookie_token)
         token = cookie_token if valid_cookie and cookie_token else self.new_token()
         scope[CSRF_SCOPE_KEY] = token
-        if not valid_cookie:
-            send = self._setting_cookie(send, token)
+        scope[_MIDDLEWARE_SCOPE_KEY] = self
+        send = self._setting_cookie(send, scope, None if valid_cookie else token)
         if (
             scope["method"] in self.safe_methods
             or (has_authorization and cookie_header is None)
@@ -383,12 +413,17 @@ class CSRFMiddleware:
                 return token
             await body.read_more(receive)
 
-    def _setting_cookie(self, send: Send, token: str) -> Send:
-        cookie = f"{self.cookie_name}={token}{self._cookie_flags}".encode("latin-1")
+    def _setting_cookie(self, send: Send, scope: Scope, new_token: str | None) -> Send:
+        """Wrap ``send`` to set the cookie when the request had no valid token, or the app rotated it."""
+        original = scope[CSRF_SCOPE_KEY]
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), (b"set-cookie", cookie)]
+                current = scope.get(CSRF_SCOPE_KEY, original)
+                token = current if current != original else new_token
+                if token is not None:
+                    cookie = f"{self.cookie_name}={token}{self._cookie_flags}".encode("latin-1")
+                    message["headers"] = [*message.get("headers", ()), (b"set-cookie", cookie)]
             await send(message)
 
         return send_with_cookie
