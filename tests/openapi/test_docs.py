@@ -174,3 +174,28 @@ def test_swagger_ui_renders_offline_in_a_browser() -> None:
         finally:
             browser.close()
     assert blocked == []
+
+
+@pytest.mark.parametrize("root_path", ["", "/api"])
+@pytest.mark.parametrize("url", ["/docs", "/redoc", "/docs/oauth2-redirect"])
+def test_app_docs_pages_on_the_cdn_are_fastapis_byte_for_byte(root_path: str, url: str) -> None:
+    import fastapi
+    import fastapi.testclient
+
+    import zephyr
+    import zephyr.testclient
+
+    options: dict[str, Any] = {
+        "title": "Shop",
+        "swagger_ui_init_oauth": {"clientId": "shop"},
+        "swagger_ui_parameters": {"deepLinking": False},
+    }
+    with (
+        fastapi.testclient.TestClient(fastapi.FastAPI(**options), root_path=root_path) as theirs_client,
+        zephyr.testclient.TestClient(zephyr.FastAPI(docs_assets_url=None, **options), root_path=root_path) as client,
+    ):
+        theirs = theirs_client.get(url)
+        ours = client.get(url)
+    assert ours.status_code == theirs.status_code == 200
+    assert ours.content == theirs.content
+    assert dict(ours.headers) == dict(theirs.headers)
