@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
+from types import ModuleType
 from typing import Any
 
 from zephyr.types import Receive, Scope, Send
 
-__all__ = ("echo_scope_app", "make_client")
+__all__ = ("assert_exported_surface", "echo_scope_app", "make_client")
 
 
 def make_client(app: Any, **kwargs: Any) -> Any:
@@ -39,3 +41,18 @@ async def echo_scope_app(scope: Scope, receive: Receive, send: Send) -> None:
     raw = json.dumps(payload).encode()
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": raw})
+
+
+def assert_exported_surface(module: ModuleType) -> None:
+    """``__all__`` is a sorted tuple naming every public class and function the module defines."""
+    defined = {
+        attribute
+        for attribute, value in vars(module).items()
+        if not attribute.startswith("_")
+        and (inspect.isclass(value) or inspect.isfunction(value))
+        and value.__module__ == module.__name__
+    }
+    assert isinstance(module.__all__, tuple)
+    assert list(module.__all__) == sorted(module.__all__)
+    assert defined <= set(module.__all__), defined - set(module.__all__)
+    assert all(hasattr(module, exported) for exported in module.__all__)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import jinja2
 import pytest
 
-from tests.middleware._client import make_client
+from tests.middleware._client import assert_exported_surface, make_client
 from zephyr import FastAPI, Form, Request
 from zephyr.exceptions import FastAPIError
 from zephyr.middleware.csrf import (
@@ -303,3 +303,9 @@ def test_app_rotate_token_at_login() -> None:
     assert client.post("/api", json={}, headers={"X-CSRFToken": new}).status_code == 200
     with pytest.raises(FastAPIError, match="needs CSRFMiddleware"):
         rotate_csrf_token(FakeRequest({}))
+
+
+def test_exported_surface() -> None:
+    import zephyr.middleware.csrf as module
+
+    assert_exported_surface(module)

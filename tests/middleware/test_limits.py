@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import pytest
 
 from tests.middleware._asgi import make_scope
+from tests.middleware._client import assert_exported_surface
 from zephyr import FastAPI, Form, Request
 from zephyr._limits import JSONDepthScanner
 from zephyr.exceptions import FastAPIError
@@ -341,3 +342,9 @@ def test_app_form_limits_reach_the_parser() -> None:
     too_many = client.post("/form", data={"a": "1", "b": "2", "c": "3"})
     assert too_many.status_code == 400
     assert client.post("/bigform", data={f"f{i}": "x" for i in range(4)}).json() == {"fields": 4}
+
+
+def test_exported_surface() -> None:
+    import zephyr.middleware.limits as module
+
+    assert_exported_surface(module)

@@ -6,7 +6,7 @@ import pytest
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware as UvicornProxyHeadersMiddleware
 
 from tests.middleware._asgi import make_scope
-from tests.middleware._client import echo_scope_app, make_client
+from tests.middleware._client import assert_exported_surface, echo_scope_app, make_client
 from zephyr.middleware.proxy_headers import ProxyHeadersMiddleware
 from zephyr.types import Message
 
@@ -121,3 +121,9 @@ def test_matches_uvicorn_for_client_and_scheme(headers: dict[str, str]) -> None:
     a = ours.get("/", headers=headers).json()
     b = theirs.get("/", headers=headers).json()
     assert (a["client"][0], a["scheme"]) == (b["client"][0], b["scheme"])
+
+
+def test_exported_surface() -> None:
+    import zephyr.middleware.proxy_headers as module
+
+    assert_exported_surface(module)

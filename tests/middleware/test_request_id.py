@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.middleware._client import echo_scope_app, make_client
+from tests.middleware._client import assert_exported_surface, echo_scope_app, make_client
 from zephyr import FastAPI, Request
 from zephyr.middleware.request_id import (
     RequestIDLogFilter,
@@ -124,3 +124,9 @@ def test_app_request_state_and_header() -> None:
     response = TestClient(app).get("/", headers={"X-Request-ID": "abc"})
     assert response.json() == {"id": "abc", "var": "abc"}
     assert response.headers["x-request-id"] == "abc"
+
+
+def test_exported_surface() -> None:
+    import zephyr.middleware.request_id as module
+
+    assert_exported_surface(module)

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient as FastAPITestClient
 from starlette.middleware.sessions import SessionMiddleware as StarletteSessionMiddleware
 
-from tests.middleware._client import make_client
+from tests.middleware._client import assert_exported_surface, make_client
 from zephyr import FastAPI, Request
 from zephyr.exceptions import FastAPIError
 from zephyr.middleware.sessions import Session, SessionMiddleware
@@ -326,3 +326,9 @@ def test_app_store_mode_regenerate_after_login() -> None:
     fresh = TestClient(app)
     fresh.cookies.set("session", issued)
     assert fresh.get("/me").json() == {"user": "alice"}
+
+
+def test_exported_surface() -> None:
+    import zephyr.middleware.sessions as module
+
+    assert_exported_surface(module)

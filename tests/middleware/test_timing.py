@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.middleware._client import make_client
+from tests.middleware._client import assert_exported_surface, make_client
 from zephyr import FastAPI
 from zephyr.middleware.timing import TIMINGS_SCOPE_KEY, TimingMiddleware
 from zephyr.testclient import TestClient
@@ -92,3 +92,9 @@ def test_app_server_timing_header() -> None:
     response = TestClient(app).get("/")
     assert response.json() == {"ok": "yes"}
     assert re.fullmatch(r"total;dur=\d+\.\d{3}(, [a-z_]+;dur=\d+\.\d{3})*", response.headers["server-timing"])
+
+
+def test_exported_surface() -> None:
+    import zephyr.middleware.timing as module
+
+    assert_exported_surface(module)

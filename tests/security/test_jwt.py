@@ -14,6 +14,7 @@ import jwt as pyjwt
 import pytest
 from fastapi.testclient import TestClient as FastAPITestClient
 
+from tests.middleware._client import assert_exported_surface
 from zephyr import Depends, FastAPI
 from zephyr.exceptions import FastAPIError
 from zephyr.security.jwt import ExpiredTokenError, InvalidTokenError, JWTBearer, JWTCodec, JWTKey, jwt_user
@@ -375,3 +376,9 @@ def test_bearer_in_openapi() -> None:
         "bearerFormat": "JWT",
         "description": "Access token",
     }
+
+
+def test_exported_surface() -> None:
+    import zephyr.security.jwt as module
+
+    assert_exported_surface(module)

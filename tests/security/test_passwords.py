@@ -4,6 +4,7 @@ import importlib.util
 
 import pytest
 
+from tests.middleware._client import assert_exported_surface
 from zephyr.exceptions import FastAPIError, MissingDependencyError
 from zephyr.security.passwords import PasswordHasher
 
@@ -78,3 +79,9 @@ def test_bcrypt_hashes_migrate_to_argon2() -> None:
     assert ok is True
     assert new_hash is not None
     assert new_hash.startswith("$argon2id$")
+
+
+def test_exported_surface() -> None:
+    import zephyr.security.passwords as module
+
+    assert_exported_surface(module)

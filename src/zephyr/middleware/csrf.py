@@ -50,8 +50,8 @@ from zephyr.requests import cookie_parser
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = (
-    "CSRF_SCOPE_KEY",
     "CSRFMiddleware",
+    "CSRF_SCOPE_KEY",
     "csrf_input",
     "csrf_token",
     "install_jinja2_globals",

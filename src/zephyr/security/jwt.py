@@ -56,6 +56,7 @@ __all__ = (
     "JWTBearer",
     "JWTCodec",
     "JWTKey",
+    "SUPPORTED_ALGORITHMS",
     "jwt_user",
 )
 
@@ -77,6 +78,7 @@ SUPPORTED_ALGORITHMS: Final = frozenset(
         "EdDSA",
     }
 )
+"""The algorithms a ``JWTKey`` may use; ``none`` is never one of them."""
 
 _ASYMMETRIC_MARKERS: Final = (b"-----BEGIN", b"ssh-rsa", b"ssh-ed25519", b"ecdsa-sha2-")
 _DEFAULT_EXPIRES_IN: Final = timedelta(minutes=15)
