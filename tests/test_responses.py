@@ -182,6 +182,18 @@ def test_response_charset_class_attribute() -> None:
     assert response.raw_headers == [(b"content-length", b"1"), (b"content-type", b"text/plain; charset=latin-1")]
 
 
+def test_response_subclass_media_type_and_later_class_changes() -> None:
+    class CSV(Response):
+        media_type = "text/csv"
+
+    assert CSV("a").raw_headers[-1] == (b"content-type", b"text/csv; charset=utf-8")
+    CSV.media_type = "application/vnd.ms-excel"
+    assert CSV("a").raw_headers[-1] == (b"content-type", b"application/vnd.ms-excel")
+    CSV.charset = "latin-1"
+    CSV.media_type = "text/x-csv"
+    assert CSV("a").raw_headers[-1] == (b"content-type", b"text/x-csv; charset=latin-1")
+
+
 def test_response_headers_edit_raw_headers_in_place() -> None:
     response = Response(b"x", headers={"X-One": "1"})
     headers = response.headers

@@ -74,6 +74,13 @@ class _Morsel(http.cookies.Morsel):  # type: ignore[type-arg]
 _cookie_quoting = http.cookies.SimpleCookie()  # only its value_encode() is used: stateless
 
 
+def _content_type(media_type: str, charset: str) -> bytes:
+    """Return the ``content-type`` value: ``text/*`` types get ``; charset=...`` unless they name one."""
+    if media_type.startswith("text/") and "charset=" not in media_type.lower():
+        media_type = f"{media_type}; charset={charset}"
+    return media_type.encode("latin-1")
+
+
 def _websocket_denial(send: Send) -> Send:
     """Wrap ``send`` so that a response can deny a WebSocket handshake (the ASGI denial-response extension)."""
 
@@ -102,6 +109,17 @@ class Response:
 
     media_type: str | None = None
     charset: str = "utf-8"
+    _content_type: tuple[str | None, str, bytes] = (None, "utf-8", b"")
+    """``(media_type, charset, header value)`` worked out once per class, used while both attributes are unchanged."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        media_type = cls.media_type
+        cls._content_type = (
+            media_type,
+            cls.charset,
+            b"" if media_type is None else _content_type(media_type, cls.charset),
+        )
 
     def __init__(
         self,
@@ -158,9 +176,11 @@ class Response:
                 raw.append((b"content-length", b"%d" % len(body)))
         media_type = self.media_type
         if media_type is not None and need_type:
-            if media_type.startswith("text/") and "charset=" not in media_type.lower():
-                media_type = f"{media_type}; charset={self.charset}"
-            raw.append((b"content-type", media_type.encode("latin-1")))
+            known = type(self)._content_type
+            if known[0] is media_type and known[1] is self.charset:
+                raw.append((b"content-type", known[2]))
+            else:
+                raw.append((b"content-type", _content_type(media_type, self.charset)))
         self.raw_headers = raw
 
     @property
