@@ -105,3 +105,12 @@ def test_make_not_authenticated_error_can_be_overridden() -> None:
         Forbidding(name="X-Key").check_api_key(None)
     assert (info.value.status_code, info.value.detail, info.value.headers) == (403, "Not authenticated", None)
     assert Forbidding(name="X-Key").check_api_key("k") == "k"
+
+
+def test_api_key_header_name_must_be_a_header_name() -> None:
+    from zephyr.exceptions import FastAPIError
+
+    with pytest.raises(
+        FastAPIError, match="APIKeyHeader\\(name='X-Schl\u00fcssel\u2603'\\): HTTP header names are ASCII"
+    ):
+        APIKeyHeader(name="X-Schl\u00fcssel\u2603")

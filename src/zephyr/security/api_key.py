@@ -1,9 +1,10 @@
 """API-key security schemes: a key read from a header, a query parameter or a cookie."""
 
-from zephyr.exceptions import HTTPException
+from zephyr.exceptions import FastAPIError, HTTPException
 from zephyr.openapi.models import APIKey, APIKeyIn
 from zephyr.requests import HTTPConnection
 from zephyr.security.base import SecurityBase
+from zephyr.security.utils import _header
 from zephyr.status import HTTP_401_UNAUTHORIZED
 
 __all__ = ("APIKeyBase", "APIKeyCookie", "APIKeyHeader", "APIKeyQuery")
@@ -124,6 +125,12 @@ class APIKeyHeader(APIKeyBase):
         self, *, name: str, scheme_name: str | None = None, description: str | None = None, auto_error: bool = True
     ) -> None:
         super().__init__(APIKeyIn.header, name, description, scheme_name, auto_error)
+        try:
+            self._header_name = name.lower().encode("latin-1")
+        except UnicodeEncodeError:
+            raise FastAPIError(
+                f"APIKeyHeader(name={name!r}): HTTP header names are ASCII; choose a name such as 'X-API-Key'."
+            ) from None
 
     async def __call__(self, request: HTTPConnection) -> str | None:
         """Read the key from the request headers.
@@ -137,7 +144,7 @@ class APIKeyHeader(APIKeyBase):
         Raises:
             HTTPException: 401 when the key is absent and ``auto_error`` is on.
         """
-        return self.check_api_key(request.headers.get(self.model.name))
+        return self.check_api_key(_header(request, self._header_name))
 
 
 class APIKeyCookie(APIKeyBase):

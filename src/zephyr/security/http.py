@@ -10,7 +10,7 @@ from zephyr.openapi.models import HTTPBase as HTTPBaseModel
 from zephyr.openapi.models import HTTPBearer as HTTPBearerModel
 from zephyr.requests import HTTPConnection
 from zephyr.security.base import SecurityBase
-from zephyr.security.utils import get_authorization_scheme_param
+from zephyr.security.utils import _header, get_authorization_scheme_param
 from zephyr.status import HTTP_401_UNAUTHORIZED
 
 __all__ = (
@@ -94,7 +94,7 @@ class HTTPBase(SecurityBase):
         )
 
     def _credentials(self, request: HTTPConnection, expected_scheme: str | None) -> HTTPAuthorizationCredentials | None:
-        authorization: str | None = request.headers.get("Authorization")
+        authorization: str | None = _header(request, b"authorization")
         scheme, credentials = get_authorization_scheme_param(authorization)
         if not (authorization and scheme and credentials) or (
             expected_scheme is not None and scheme.lower() != expected_scheme
@@ -180,7 +180,7 @@ class HTTPBasic(HTTPBase):
         Raises:
             HTTPException: 401 when the credentials are absent (with ``auto_error``) or cannot be decoded.
         """
-        authorization: str | None = request.headers.get("Authorization")
+        authorization: str | None = _header(request, b"authorization")
         scheme, param = get_authorization_scheme_param(authorization)
         if not authorization or scheme.lower() != "basic":
             if self.auto_error:

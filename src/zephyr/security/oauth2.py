@@ -8,7 +8,7 @@ from zephyr.openapi.models import OAuthFlows as OAuthFlowsModel
 from zephyr.param_functions import Form
 from zephyr.requests import HTTPConnection
 from zephyr.security.base import SecurityBase
-from zephyr.security.utils import get_authorization_scheme_param
+from zephyr.security.utils import _header, get_authorization_scheme_param
 from zephyr.status import HTTP_401_UNAUTHORIZED
 
 __all__ = (
@@ -162,7 +162,7 @@ class OAuth2(SecurityBase):
         Raises:
             HTTPException: 401 when the header is absent and ``auto_error`` is on.
         """
-        authorization: str | None = request.headers.get("Authorization")
+        authorization: str | None = _header(request, b"authorization")
         if not authorization:
             if self.auto_error:
                 raise self.make_not_authenticated_error()
@@ -170,7 +170,7 @@ class OAuth2(SecurityBase):
         return authorization
 
     def _bearer_token(self, request: HTTPConnection) -> str | None:
-        authorization: str | None = request.headers.get("Authorization")
+        authorization: str | None = _header(request, b"authorization")
         scheme, param = get_authorization_scheme_param(authorization)
         if not authorization or scheme.lower() != "bearer":
             if self.auto_error:

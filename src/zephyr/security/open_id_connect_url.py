@@ -4,6 +4,7 @@ from zephyr.exceptions import HTTPException
 from zephyr.openapi.models import OpenIdConnect as OpenIdConnectModel
 from zephyr.requests import HTTPConnection
 from zephyr.security.base import SecurityBase
+from zephyr.security.utils import _header
 from zephyr.status import HTTP_401_UNAUTHORIZED
 
 __all__ = ("OpenIdConnect",)
@@ -67,7 +68,7 @@ class OpenIdConnect(SecurityBase):
         Raises:
             HTTPException: 401 when the header is absent and ``auto_error`` is on.
         """
-        authorization: str | None = request.headers.get("Authorization")
+        authorization: str | None = _header(request, b"authorization")
         if not authorization:
             if self.auto_error:
                 raise self.make_not_authenticated_error()
