@@ -15,7 +15,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from zephyr._compile.dependant import Dependant
 from zephyr._compile.typing_utils import lenient_issubclass
@@ -61,6 +62,18 @@ _SSE_EVENT_SCHEMA: dict[str, Any] = {
         "retry": {"type": "integer", "minimum": 0},
     },
 }
+
+
+class _JsonSchema(GenerateJsonSchema):
+    """Pydantic's JSON Schema, with ``bytes`` described the OpenAPI 3.1 way (as FastAPI describes them)."""
+
+    def bytes_schema(self, schema: CoreSchema) -> JsonSchemaValue:
+        json_schema: dict[str, Any] = {"type": "string", "contentMediaType": "application/octet-stream"}
+        mode = self._config.ser_json_bytes if self.mode == "serialization" else self._config.val_json_bytes
+        if mode == "base64":
+            json_schema["contentEncoding"] = "base64"
+        self.update_with_validations(json_schema, schema, self.ValidationsMapping.bytes)
+        return json_schema
 
 
 def _body_allowed(status_code: int | None) -> bool:
@@ -165,7 +178,7 @@ class _Schemas:
 
     def __init__(self, fields: list[DocField], separate_input_output_schemas: bool) -> None:
         self.separate = separate_input_output_schemas
-        generator = GenerateJsonSchema(ref_template=REF_TEMPLATE)
+        generator = _JsonSchema(ref_template=REF_TEMPLATE)
         validation = [f for f in fields if f.mode == "validation"]
         serialization = [f for f in fields if f.mode == "serialization"]
         input_types = {f.field_info.annotation for f in fields}
