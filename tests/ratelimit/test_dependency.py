@@ -212,3 +212,15 @@ def test_websocket_routes_are_counted_and_refused_with_1008() -> None:
             pass
     assert refused.value.code == 1008
     assert refused.value.reason == "Rate limit exceeded: 1/minute. Retry after 60 seconds."
+
+
+def test_fastapi_limiter_style_arguments() -> None:
+    assert RateLimiter(times=2, seconds=5).rate == (2, 5.0)
+    assert RateLimiter(times=3, minutes=1, milliseconds=500).rate == (3, 60.5)
+    assert str(RateLimiter(times=10, hours=1).rate) == "10/hour"
+    with pytest.raises(ValueError, match=r"Give either a rate \('1/second'\) or times=/seconds=\.\.\., not both"):
+        RateLimiter("1/second", times=1, seconds=1)
+    with pytest.raises(ValueError, match=r"RateLimiter needs a rate, such as RateLimiter\('5/second'\)"):
+        RateLimiter()
+    with pytest.raises(ValueError, match="the limit must be at least 1 and the period positive"):
+        RateLimiter(times=1)

@@ -85,13 +85,22 @@ class RateLimiter:
         per_route: Count each route separately (default) or share one budget across every route using this limiter.
         name: Names the counters in the store (default: the rate); limiters with the same name and store share
             counters, which is how several workers agree.
+        times: With ``milliseconds``, ``seconds``, ``minutes`` and ``hours``, the rate in fastapi-limiter's form
+            (``RateLimiter(times=2, seconds=5)``), instead of ``rate``.
+        milliseconds: See ``times``.
+        seconds: See ``times``.
+        minutes: See ``times``.
+        hours: See ``times``.
+
+    Raises:
+        ValueError: No rate, or both forms, or an invalid rate or option.
     """
 
     __slots__ = ("_buckets", "_engine", "headers", "per_route")
 
     def __init__(
         self,
-        rate: str | Rate | tuple[int, float],
+        rate: str | Rate | tuple[int, float] | None = None,
         *,
         key: KeyFunc | None = None,
         store: BaseStore | None = None,
@@ -102,7 +111,20 @@ class RateLimiter:
         headers: bool = True,
         per_route: bool = True,
         name: str | None = None,
+        times: int | None = None,
+        milliseconds: float = 0,
+        seconds: float = 0,
+        minutes: float = 0,
+        hours: float = 0,
     ) -> None:
+        if times is not None:
+            if rate is not None:
+                raise ValueError(f"Give either a rate ({rate!r}) or times=/seconds=..., not both")
+            rate = (times, milliseconds / 1000 + seconds + minutes * 60 + hours * 3600)
+        elif rate is None:
+            raise ValueError(
+                "RateLimiter needs a rate, such as RateLimiter('5/second') or RateLimiter(times=5, seconds=1)"
+            )
         self._engine = Engine(
             rate,
             key=key,
