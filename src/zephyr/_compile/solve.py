@@ -76,15 +76,15 @@ async def read_body(plan: Plan, request: Any, scope: Scope, strict_content_type:
     state = BodyState()
     body = plan.body
     assert body is not None  # noqa: S101 - only called for plans with a body
-    if body.kind == "form":
-        limits = scope.get("zephyr.form_limits") or {}
-        state.form = await request.form(**limits)
-        return state
     try:
+        if body.kind == "form":
+            limits = scope.get("zephyr.form_limits") or {}
+            state.form = await request.form(**limits)
+            return state
         raw = await request.body()
     except HTTPException:
         raise
-    except Exception as exc:
+    except Exception as exc:  # a broken body (or a client gone mid-body) is answered 400, as FastAPI does
         raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
     state.raw = raw
     if raw:
