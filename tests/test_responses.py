@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from email.utils import formatdate
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 import starlette.background
 import starlette.responses
 
+from tests.support.server import run_server
 from zephyr import responses
 from zephyr.background import BackgroundTask
 from zephyr.exceptions import FastAPIDeprecationWarning
@@ -32,7 +34,7 @@ from zephyr.responses import (
     Response,
     StreamingResponse,
 )
-from zephyr.types import Message, Receive, Scope
+from zephyr.types import Message, Receive, Scope, Send
 
 pytestmark = pytest.mark.anyio
 
@@ -1005,3 +1007,66 @@ async def test_file_response_start_error_closes_prefetched_file(data_file: Path)
     with pytest.raises(OSError, match="gone"):
         await FileResponse(data_file)(make_scope(spec_version="2.4"), idle_receive(), send)
     assert open_fd_count() == before
+
+
+# --- end to end under uvicorn ---------------------------------------------------------------------------------------
+
+
+async def e2e_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """Served by uvicorn in ``test_e2e_*``: ``/stream`` never ends by itself, ``/file`` sends ``$E2E_FILE``."""
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/stream":
+
+        async def forever() -> AsyncIterator[bytes]:
+            try:
+                while True:
+                    yield b"x" * 1024
+                    await anyio.sleep(0.005)
+            finally:
+                Path(os.environ["E2E_MARKER"]).write_text("closed")
+
+        await StreamingResponse(forever(), media_type="application/octet-stream")(scope, receive, send)
+    elif scope["path"] == "/file":
+        await FileResponse(os.environ["E2E_FILE"], filename="data.txt")(scope, receive, send)
+    else:
+        response = JSONResponse({"path": scope["path"]})
+        response.set_cookie("seen", "1", httponly=True)
+        await response(scope, receive, send)
+
+
+@pytest.mark.e2e
+def test_e2e_under_uvicorn(tmp_path: Path) -> None:
+    import httpx
+
+    data = tmp_path / "data.txt"
+    data.write_bytes(FILE_BYTES)
+    marker = tmp_path / "marker"
+    env = {"E2E_FILE": str(data), "E2E_MARKER": str(marker)}
+    with run_server("tests.test_responses:e2e_app", env=env) as server, httpx.Client(base_url=server.url) as client:
+        answer = client.get("/hello")
+        assert (answer.status_code, answer.content) == (200, b'{"path":"/hello"}')
+        assert answer.headers["set-cookie"] == "seen=1; HttpOnly; Path=/; SameSite=lax"
+
+        whole = client.get("/file")
+        assert whole.content == FILE_BYTES
+        assert whole.headers["content-disposition"] == 'attachment; filename="data.txt"'
+        head = client.head("/file")
+        assert (head.status_code, head.content, head.headers["content-length"]) == (200, b"", "200000")
+        part = client.get("/file", headers={"Range": "bytes=100-199"})
+        assert (part.status_code, part.content) == (206, FILE_BYTES[100:200])
+        assert part.headers["content-range"] == "bytes 100-199/200000"
+        cached = client.get("/file", headers={"If-None-Match": whole.headers["etag"]})
+        assert (cached.status_code, cached.content) == (304, b"")
+
+        # The client goes away mid-stream: the generator is closed (its finally runs) on the server.
+        with client.stream("GET", "/stream") as stream:
+            received = 0
+            for chunk in stream.iter_bytes():
+                received += len(chunk)
+                if received >= 8192:
+                    break
+        deadline = time.monotonic() + 10
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert marker.read_text() == "closed"
