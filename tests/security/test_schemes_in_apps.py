@@ -24,6 +24,7 @@ FRAMEWORKS = {
         Security=fastapi.Security,
         HTTPException=fastapi.HTTPException,
         WebSocket=fastapi.WebSocket,
+        APIRouter=fastapi.APIRouter,
         security=fastapi.security,
         TestClient=fastapi.testclient.TestClient,
     ),
@@ -33,6 +34,7 @@ FRAMEWORKS = {
         Security=zephyr.Security,
         HTTPException=zephyr.HTTPException,
         WebSocket=zephyr.WebSocket,
+        APIRouter=zephyr.APIRouter,
         security=zephyr.security,
         TestClient=zephyr.testclient.TestClient,
     ),
@@ -124,6 +126,18 @@ def build(fw: SimpleNamespace) -> Any:
     async def token_strict(form: Annotated[sec.OAuth2PasswordRequestFormStrict, fw.Depends()]) -> dict[str, Any]:
         return {"grant_type": form.grant_type, "username": form.username, "scopes": form.scopes}
 
+    @app.get("/oidc/scoped")
+    async def oidc_scoped(authorization: Annotated[str, fw.Security(oidc, scopes=["openid", "email"])]) -> Any:
+        return {"authorization": authorization}
+
+    router = fw.APIRouter(prefix="/admin", dependencies=[fw.Depends(api_key_header)])
+
+    @router.get("/stats", dependencies=[fw.Security(password, scopes=["me"])])
+    async def stats() -> dict[str, Any]:
+        return {"ok": True}
+
+    app.include_router(router)
+
     @app.websocket("/ws")
     async def ws(websocket: fw.WebSocket, key: Annotated[str, fw.Depends(api_key_header)]) -> None:
         await websocket.accept()
@@ -157,6 +171,10 @@ REQUESTS: list[dict[str, Any]] = [
     {"method": "GET", "url": "/code", "headers": {"Authorization": "Bearer c1"}},
     {"method": "GET", "url": "/oidc"},
     {"method": "GET", "url": "/oidc", "headers": {"Authorization": "Anything"}},
+    {"method": "GET", "url": "/oidc/scoped", "headers": {"Authorization": "Anything"}},
+    {"method": "GET", "url": "/admin/stats"},
+    {"method": "GET", "url": "/admin/stats", "headers": {"X-Key": "k"}},
+    {"method": "GET", "url": "/admin/stats", "headers": {"X-Key": "k", "Authorization": "Bearer me"}},
     {"method": "POST", "url": "/token", "data": {"username": "alice", "password": "pw", "scope": "a  b"}},
     {"method": "POST", "url": "/token", "data": {"username": "alice", "password": "pw", "grant_type": "password"}},
     {"method": "POST", "url": "/token/strict", "data": {"username": "a", "password": "p", "grant_type": "password"}},
