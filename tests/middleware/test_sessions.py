@@ -19,6 +19,7 @@ from zephyr.middleware.sessions import Session, SessionMiddleware
 from zephyr.stores import MemoryStore, RedisStore
 from zephyr.testclient import TestClient
 from zephyr.types import Receive, Scope, Send
+from zephyr.websockets import WebSocket
 
 SECRET = "session-test-secret"
 
@@ -332,3 +333,24 @@ def test_exported_surface() -> None:
     import zephyr.middleware.sessions as module
 
     assert_exported_surface(module)
+
+
+def test_app_websocket_reads_session() -> None:
+    app = FastAPI()
+    app.add_middleware(SessionMiddleware, secret_key=SECRET)
+
+    @app.post("/login")
+    async def login(request: Request) -> dict[str, bool]:
+        request.session["user"] = "alice"
+        return {"ok": True}
+
+    @app.websocket("/ws")
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_json({"user": websocket.session.get("user")})
+        await websocket.close()
+
+    client = TestClient(app)
+    client.post("/login")
+    with client.websocket_connect("/ws") as connection:
+        assert connection.receive_json() == {"user": "alice"}
