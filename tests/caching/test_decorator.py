@@ -54,7 +54,7 @@ class Counter:
 
 
 def cached(app: ASGIApp, **options: Any) -> ASGIApp:
-    def endpoint() -> None: ...
+    def endpoint(item_id: str = "") -> None: ...
 
     cache(**options)(endpoint)
     (factory,) = route_middleware(endpoint)
@@ -512,3 +512,13 @@ async def test_lock_failure_computes_without_the_lock() -> None:
     async with client_for(cached(counter, store=Cache(store))) as client:
         texts = [(await client.get("/")).text for _ in range(2)]
     assert texts == ["count=1", "count=2"]  # the failure also skips the store for a second
+
+
+def test_tag_fields_must_name_endpoint_parameters() -> None:
+    from zephyr.exceptions import FastAPIError
+
+    async def read_item(item_id: int) -> None: ...
+
+    assert cache(tags=["item:{item_id}"])(read_item) is read_item
+    with pytest.raises(FastAPIError, match=r"The cache tag 'item:\{id\}' of .*read_item' uses \{id\}, which is not"):
+        cache(tags=["item:{id}"])(read_item)

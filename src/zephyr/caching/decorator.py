@@ -19,12 +19,14 @@ import asyncio
 import hashlib
 import inspect
 import json
+import string
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar, Union
 
 from zephyr._hooks import add_route_middleware
 from zephyr.caching.cache import Cache, CacheEntry
 from zephyr.caching.etag import etag_matches, make_etag
+from zephyr.exceptions import FastAPIError
 from zephyr.stores.base import BaseStore, Store
 from zephyr.stores.memory import MemoryStore
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
@@ -151,10 +153,29 @@ def cache(
     )
 
     def decorator(func: F) -> F:
+        _check_tag_fields(tags, func)
         add_route_middleware(func, lambda app: RouteCacheMiddleware(app, config))
         return func
 
     return decorator
+
+
+def _check_tag_fields(tags: TagsArg, func: Callable[..., Any]) -> None:
+    """Refuse, when the decorator is applied, a ``{field}`` in a tag that is not a parameter of the endpoint."""
+    if callable(tags):
+        return
+    try:
+        parameters = set(inspect.signature(func).parameters)
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return
+    for tag in tags:
+        for _, field, _, _ in string.Formatter().parse(tag):
+            if field is not None and field not in parameters:
+                raise FastAPIError(
+                    f"The cache tag {tag!r} of {getattr(func, '__qualname__', func)!r} uses {{{field}}}, which is not "
+                    f"a parameter of the endpoint (parameters: {', '.join(sorted(parameters)) or 'none'}); "
+                    "tags are filled from the path parameters"
+                )
 
 
 def _request_headers(scope: Scope, wanted: Iterable[bytes]) -> dict[bytes, str]:
