@@ -76,3 +76,17 @@ def test_redis_store_satisfies_the_store_protocol() -> None:
     store = RedisStore()
     assert isinstance(store, Store)
     assert repr(store) == "RedisStore('redis://127.0.0.1:6379/0', prefix='zephyr:')"
+
+
+def test_a_store_created_once_works_on_successive_event_loops(redis_url: str) -> None:
+    store = RedisStore(redis_url, prefix="zephyr-test-loops:")
+
+    async def use() -> bytes | None:
+        await store.set("k", b"v", expires_in=5)
+        value = await store.get("k")
+        await store.delete("k")
+        await store.close()
+        return value
+
+    assert asyncio.run(use()) == b"v"
+    assert asyncio.run(use()) == b"v"
