@@ -37,6 +37,8 @@ class Counter:
             headers.append((b"set-cookie", b"a=b"))
         if "nostore" in query:
             headers.append((b"cache-control", b"no-store"))
+        if "events" in query:
+            headers[0] = (b"content-type", b"text/event-stream")
         if "own-etag" in query:
             headers.append((b"etag", b'"mine"'))
         if "slow" in query:
@@ -522,3 +524,18 @@ def test_tag_fields_must_name_endpoint_parameters() -> None:
     assert cache(tags=["item:{item_id}"])(read_item) is read_item
     with pytest.raises(FastAPIError, match=r"The cache tag 'item:\{id\}' of .*read_item' uses \{id\}, which is not"):
         cache(tags=["item:{id}"])(read_item)
+
+
+async def test_event_streams_are_passed_through_unbuffered() -> None:
+    counter = Counter()
+    seen: list[Any] = []
+    app = cached(counter)
+    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"events&chunks", "headers": []}
+
+    async def send(message: Any) -> None:
+        seen.append(message)
+
+    await app(scope, None, send)  # type: ignore[arg-type]
+    assert [m["type"] for m in seen] == ["http.response.start"] + ["http.response.body"] * 4
+    assert seen[1]["body"] == b"count=1"
+    assert (b"x-cache", b"MISS") in seen[0]["headers"]

@@ -483,6 +483,8 @@ class _Capture:
                 return False
             if lower == b"cache-control" and _directives(value.decode("latin-1")) & {"no-store", "private"}:
                 return False
+            if lower == b"content-type" and value.startswith(b"text/event-stream"):
+                return False  # an event stream never ends: buffering it would hold every event back
         return True
 
     async def _flush(self, more_body: bool | None) -> None:
