@@ -86,31 +86,3 @@ def test_invalid_max_entries_is_rejected() -> None:
 def test_memory_store_satisfies_the_store_protocol() -> None:
     assert isinstance(MemoryStore(), Store)
     assert isinstance(MemoryStore(), BaseStore)
-
-
-class _DictStore(BaseStore):
-    """A minimal third-party store: only the abstract methods."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, bytes] = {}
-
-    async def get(self, key: str) -> bytes | None:
-        return self.data.get(key)
-
-    async def set(self, key: str, value: bytes, expires_in: float | None = None) -> None:
-        self.data[key] = value
-
-    async def delete(self, key: str) -> None:
-        self.data.pop(key, None)
-
-
-async def test_base_store_fallbacks_use_the_abstract_methods() -> None:
-    store = _DictStore()
-    assert await store.add("a", b"1") is True
-    assert await store.add("a", b"2") is False
-    assert await store.get_many(["a", "b"]) == [b"1", None]
-    await store.delete_many(["a"])
-    assert store.data == {}
-    await store.close()
-    with pytest.raises(NotImplementedError, match="_DictStore does not support rate limiting"):
-        await store.hit(None, "k")  # type: ignore[arg-type]
