@@ -219,11 +219,6 @@ def _make_field(call: Any, name: str, full: Any, bare: Any, info: FieldInfo, pat
     is_path = name in path_names
     if is_path and not isinstance(info, params.Path):
         raise FastAPIError(f"Cannot use `{type(info).__name__}` for path param {name!r} ({_where(call, name)}).")
-    if isinstance(info, params.Path) and not is_path:
-        raise FastAPIError(
-            f"{_where(call, name)} is declared with Path() but the route path has no {{{name}}}. "
-            "Add it to the path or use Query()."
-        )
     location = (
         BODY if isinstance(info, params.Body) else (info.in_.value if isinstance(info, params.Param) else "query")
     )

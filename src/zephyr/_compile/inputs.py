@@ -29,10 +29,11 @@ def parse_query(query_string: bytes) -> dict[str, list[str]]:
     return parsed
 
 
-def read_headers(scope: Scope, wanted: frozenset[bytes]) -> dict[bytes, list[str]]:
+def read_headers(scope: Scope, wanted: frozenset[bytes] | None) -> dict[bytes, list[str]]:
+    """The request's header values by lower-case name: only the ``wanted`` ones, or all when ``wanted`` is None."""
     found: dict[bytes, list[str]] = {}
     for name, value in scope["headers"]:
-        if name in wanted:
+        if wanted is None or name in wanted:
             values = found.get(name)
             if values is None:
                 found[name] = [value.decode("latin-1")]
@@ -52,20 +53,34 @@ def read_cookies(scope: Scope) -> dict[str, str]:
 
 
 def _multi(source: dict[str, list[str]], members: tuple[tuple[str, str, bool], ...]) -> dict[str, Any]:
+    """A query parameter model's input: its fields, then every other query value (the model's extra policy rules)."""
     group: dict[str, Any] = {}
     for external, input_key, is_sequence in members:
         values = source.get(external)
         if values:
             group[input_key] = values if is_sequence else values[-1]
+    if len(source) > len(group):
+        processed = {external for external, _, _ in members}
+        for name, values in source.items():
+            if name not in processed:
+                group[name] = values[0] if len(values) == 1 else values
     return group
 
 
 def _multi_headers(source: dict[bytes, list[str]], members: tuple[tuple[str, str, bool], ...]) -> dict[str, Any]:
+    """A header parameter model's input: its fields, then every other header (the model's extra policy rules)."""
     group: dict[str, Any] = {}
+    processed: set[bytes] = set()
     for external, input_key, is_sequence in members:
-        values = source.get(external.lower().encode("latin-1"))
+        name = external.lower().encode("latin-1")
+        processed.add(name)
+        processed.add(input_key.lower().encode("latin-1"))
+        values = source.get(name)
         if values:
             group[input_key] = values if is_sequence else values[0]
+    for raw_name, values in source.items():
+        if raw_name not in processed:
+            group[raw_name.decode("latin-1")] = values[0] if len(values) == 1 else values
     return group
 
 
@@ -99,7 +114,11 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
         cookies = read_cookies(scope)
         for key, alias, members in plan.cookie_fields:
             if members is not None:
-                inputs[key] = {k: cookies[ext] for ext, k, _ in members if ext in cookies}
+                group = {k: cookies[ext] for ext, k, _ in members if ext in cookies}
+                if len(cookies) > len(group):
+                    processed = {ext for ext, _, _ in members}
+                    group.update((name, value) for name, value in cookies.items() if name not in processed)
+                inputs[key] = group
             elif alias in cookies:
                 inputs[key] = cookies[alias]
     return inputs

@@ -74,7 +74,7 @@ class Plan:
     needs_early_exit_stack: bool
     needs_cookies: bool
     needs_query: bool
-    header_names: frozenset[bytes]
+    header_names: frozenset[bytes] | None  # None: a header model reads every header
     field_adapters: dict[str, TypeAdapter[Any]] = field(default_factory=dict)
 
     def adapter(self, param: ParamField) -> TypeAdapter[Any]:
@@ -258,7 +258,9 @@ def build_plan(root: Dependant, route_name: str) -> Plan:
         needs_early_exit_stack=any((s.is_gen or s.is_async_gen) and s.exit_early for s in steps),
         needs_cookies=any(f.location == "cookie" for f in plain),
         needs_query=any(f.location == "query" for f in plain),
-        header_names=frozenset(_header_names(plain)),
+        header_names=None
+        if any(f.location == "header" and f.model is not None for f in plain)
+        else frozenset(_header_names(plain)),
     )
 
 

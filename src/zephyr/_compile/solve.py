@@ -239,6 +239,20 @@ def _validate_field(plan: Plan, field: ParamField, value: Any, loc: tuple[Any, .
         return _MISSING
 
 
+def _header_model_locs(field: ParamField, errors: list[Any]) -> list[Any]:
+    """Report a header model's errors under the header names (``save-data``), as FastAPI does."""
+    from zephyr._compile.plan import members
+
+    if not field.model.model_config.get("loc_by_alias", True):
+        return errors
+    renamed = {key: external for external, key, _ in members(field, convert_underscores=True) or () if key != external}
+    for error in errors:
+        loc = error["loc"]
+        if len(loc) > 1 and loc[1] in renamed:
+            error["loc"] = (loc[0], renamed[loc[1]], *loc[2:])
+    return errors
+
+
 async def _own_values(
     plan: Plan, dependant: Dependant, raw: dict[str, Any], body_value: Any, form: Any, errors: list[Any]
 ) -> dict[str, Any]:
@@ -249,6 +263,11 @@ async def _own_values(
                 continue
             loc: tuple[Any, ...] = (location,) if field.model is not None else (location, field.alias)
             value = raw.get(field.key, _MISSING)
+            if location == "header" and field.model is not None:
+                model_errors: list[Any] = []
+                values[field.key] = _validate_field(plan, field, value, loc, model_errors)
+                errors.extend(_header_model_locs(field, model_errors))
+                continue
             values[field.key] = _validate_field(plan, field, value, loc, errors)
     body_fields = [f for f in dependant.params if f.location == BODY]
     if body_fields:

@@ -264,7 +264,7 @@ def _parameters(docs: _RouteDocs, schemas: _Schemas) -> list[dict[str, Any]]:
             "name": external,
             "in": location,
             "required": info.is_required() and not optional_model,
-            "schema": schemas.schema(doc_field, alias=external),
+            "schema": schemas.schema(doc_field, alias=external if param.model is None else None),
         }
         if info.description:
             parameter["description"] = info.description

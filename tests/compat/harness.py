@@ -1,0 +1,185 @@
+"""Differential harness: build one app source on FastAPI and on Zephyr and compare their answers.
+
+Each test app is written once, as source text importing from ``fastapi`` (and, where a tutorial does, from
+``starlette``). :func:`build_pair` executes it twice: as is, and with every ``fastapi``/``starlette`` import
+rewritten to ``zephyr``. :func:`assert_same` drives both builds with their own ``TestClient`` over a table of
+:class:`Call` rows and compares status, body bytes and the headers that matter, then the OpenAPI documents.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import sys
+import types
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import fastapi.testclient
+
+import zephyr.testclient
+
+__all__ = (
+    "HEADERS_THAT_MATTER",
+    "Call",
+    "assert_same",
+    "assert_same_openapi",
+    "build_pair",
+    "describe",
+    "get",
+    "post",
+    "translate",
+)
+
+HEADERS_THAT_MATTER = (
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "location",
+    "allow",
+    "www-authenticate",
+    "set-cookie",
+    "vary",
+    "x-error",
+    "x-process-time-set",
+    "x-custom",
+    "x-tag",
+)
+_ACCESS_CONTROL = "access-control-"
+_IMPORT_NAME = re.compile(r"\b(fastapi|starlette)\b")
+_counter = itertools.count()
+
+
+def translate(source: str) -> str:
+    """The Zephyr build of an app source: ``fastapi``/``starlette`` module names become ``zephyr``."""
+    return _IMPORT_NAME.sub("zephyr", source)
+
+
+def _load(source: str, label: str) -> types.ModuleType:
+    name = f"tests.compat._apps.{label}_{next(_counter)}"
+    module = types.ModuleType(name)
+    module.__file__ = f"<{name}>"
+    sys.modules[name] = module
+    exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102 - test apps written here
+    return module
+
+
+def build_pair(source: str) -> tuple[types.ModuleType, types.ModuleType]:
+    """``(fastapi_module, zephyr_module)``: the same source run on each framework."""
+    return _load(source, "fastapi"), _load(translate(source), "zephyr")
+
+
+@dataclass
+class Call:
+    """One request of a differential table.
+
+    Attributes:
+        method: HTTP method.
+        url: Path and query.
+        kwargs: Extra ``httpx`` arguments (``json``, ``data``, ``files``, ``headers``, ``content``...).
+        unordered_json: Compare bodies as parsed JSON (for answers whose key order legitimately differs).
+        headers: Extra response header names to compare.
+    """
+
+    method: str
+    url: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    unordered_json: bool = False
+    headers: Sequence[str] = ()
+
+
+def get(url: str, **kwargs: Any) -> Call:
+    """A GET row."""
+    return Call("GET", url, kwargs)
+
+
+def post(url: str, **kwargs: Any) -> Call:
+    """A POST row."""
+    return Call("POST", url, kwargs)
+
+
+def describe(response: Any, call: Call) -> dict[str, Any]:
+    """What must be equal between the two frameworks for one answer."""
+    names = set(HEADERS_THAT_MATTER) | {h.lower() for h in call.headers}
+    headers: dict[str, list[str]] = {}
+    for key, value in response.headers.multi_items():
+        key = key.lower()
+        if key in names or key.startswith(_ACCESS_CONTROL):
+            headers.setdefault(key, []).append(value)
+    body: Any = response.content
+    if call.unordered_json:
+        body = json.loads(body)
+    return {"status": response.status_code, "headers": headers, "body": body}
+
+
+def _run(client: Any, calls: Iterable[Call]) -> list[dict[str, Any]]:
+    return [describe(client.request(call.method, call.url, **call.kwargs), call) for call in calls]
+
+
+def assert_same(
+    source: str,
+    calls: Sequence[Call],
+    *,
+    openapi: bool = True,
+    lifespan: bool = False,
+    raise_server_exceptions: bool = True,
+    client_kwargs: dict[str, Any] | None = None,
+) -> tuple[types.ModuleType, types.ModuleType]:
+    """Build ``source`` on both frameworks, run ``calls`` on each and assert identical answers.
+
+    Args:
+        source: App source importing from ``fastapi``; must bind ``app``.
+        calls: The request table.
+        openapi: Also compare ``app.openapi()`` and the ``/openapi.json`` bytes.
+        lifespan: Run the requests inside ``with client:`` (startup and shutdown).
+        raise_server_exceptions: Passed to both TestClients.
+        client_kwargs: Extra TestClient arguments (``base_url``, ``root_path``...).
+
+    Returns:
+        The two modules, for further checks.
+    """
+    theirs_module, ours_module = build_pair(source)
+    kwargs = {"raise_server_exceptions": raise_server_exceptions, **(client_kwargs or {})}
+    theirs_client = fastapi.testclient.TestClient(theirs_module.app, **kwargs)
+    ours_client = zephyr.testclient.TestClient(ours_module.app, **kwargs)
+    if lifespan:
+        with theirs_client:
+            theirs = _run(theirs_client, calls)
+        with ours_client:
+            ours = _run(ours_client, calls)
+    else:
+        theirs = _run(theirs_client, calls)
+        ours = _run(ours_client, calls)
+    for call, mine, ref in zip(calls, ours, theirs, strict=True):
+        assert mine == ref, f"{call.method} {call.url} {call.kwargs}\nours:   {mine}\ntheirs: {ref}"
+    if openapi:
+        assert_same_openapi(theirs_module.app, ours_module.app)
+        theirs_bytes = theirs_client.get("/openapi.json").content
+        ours_bytes = ours_client.get("/openapi.json").content
+        assert ours_bytes == theirs_bytes
+    ours_client.close()
+    theirs_client.close()
+    return theirs_module, ours_module
+
+
+def assert_same_openapi(theirs_app: Any, ours_app: Any) -> None:
+    """The two OpenAPI documents are equal, key by key (the first differing path is reported)."""
+    theirs = theirs_app.openapi()
+    ours = ours_app.openapi()
+    _assert_equal_at("openapi", ours, theirs)
+    assert json.dumps(ours) == json.dumps(theirs), "same content, different key order"
+
+
+def _assert_equal_at(where: str, ours: Any, theirs: Any) -> None:
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        assert sorted(ours) == sorted(theirs), f"{where}: keys {sorted(ours)} != {sorted(theirs)}"
+        for key in theirs:
+            _assert_equal_at(f"{where}.{key}", ours[key], theirs[key])
+    elif isinstance(ours, list) and isinstance(theirs, list):
+        assert len(ours) == len(theirs), f"{where}: {ours!r} != {theirs!r}"
+        for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+            _assert_equal_at(f"{where}[{index}]", a, b)
+    else:
+        assert ours == theirs, f"{where}: {ours!r} != {theirs!r}"
