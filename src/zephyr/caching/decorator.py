@@ -18,18 +18,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
-import json
 import string
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar, Union
 
 from zephyr._hooks import add_route_middleware
+from zephyr.caching._response import Capture, RouteConfig, directives, marked, serve
 from zephyr.caching.cache import Cache, CacheEntry
-from zephyr.caching.etag import etag_matches, make_etag
 from zephyr.exceptions import FastAPIError
 from zephyr.stores.base import BaseStore, Store
-from zephyr.stores.memory import MemoryStore
-from zephyr.types import ASGIApp, Message, Receive, Scope, Send
+from zephyr.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ("KeyBuilder", "RouteCacheMiddleware", "TagsArg", "cache", "default_key")
 
@@ -42,63 +40,7 @@ TagsArg = Union[Sequence[str], Callable[[Any], Iterable[str]]]
 """Tags: strings (``{name}`` fields are filled from the path parameters) or a function of the ``Request``."""
 
 _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
-_NOT_MODIFIED_HEADERS = frozenset({b"cache-control", b"content-location", b"date", b"etag", b"expires", b"vary"})
-_DROP_ON_STORE = frozenset({b"age", b"x-cache", b"date"})
 _POLL_INTERVAL = 0.025
-
-
-class _Config:
-    __slots__ = (
-        "allow_authorized",
-        "cache",
-        "decoded",
-        "distributed",
-        "etag",
-        "expire",
-        "inflight",
-        "key",
-        "key_is_async",
-        "lock_timeout",
-        "max_body_size",
-        "status_codes",
-        "tags",
-        "vary",
-    )
-
-    def __init__(
-        self,
-        cache: Cache,
-        *,
-        expire: float | None,
-        key: KeyBuilder | None,
-        vary: Sequence[str],
-        tags: TagsArg,
-        allow_authorized: bool,
-        status_codes: Iterable[int],
-        etag: bool,
-        max_body_size: int,
-        lock_timeout: float,
-    ) -> None:
-        if expire is not None and expire <= 0:
-            raise ValueError(f"cache expire must be a positive number of seconds or None, got {expire!r}")
-        if isinstance(tags, str):
-            raise TypeError(f"tags must be a list of strings or a function, got the string {tags!r}; write [{tags!r}]")
-        self.cache = cache
-        self.expire = expire if expire is not None else cache.default_expire
-        self.key = key
-        self.key_is_async = key is not None and inspect.iscoroutinefunction(key)
-        self.vary = tuple(name.lower().encode("latin-1") for name in vary)
-        self.tags = tags
-        self.allow_authorized = allow_authorized
-        self.status_codes = frozenset(status_codes)
-        self.etag = etag
-        self.max_body_size = max_body_size
-        self.lock_timeout = lock_timeout
-        store = cache.store
-        # one process needs only the in-process single flight; a shared store also needs a lock across workers
-        self.distributed = isinstance(store, BaseStore) and not isinstance(store, MemoryStore)
-        self.inflight: dict[str, asyncio.Event] = {}
-        self.decoded: dict[bytes, _Decoded] = {}
 
 
 def cache(
@@ -139,7 +81,7 @@ def cache(
         lock_timeout: How long a worker holds the cross-worker lock, and the most others wait on it.
     """
     backend = store if isinstance(store, Cache) else Cache(store)
-    config = _Config(
+    config = RouteConfig(
         backend,
         expire=expire,
         key=key,
@@ -189,12 +131,6 @@ def _request_headers(scope: Scope, wanted: Iterable[bytes]) -> dict[bytes, str]:
     return found
 
 
-def _directives(value: str | None) -> set[str]:
-    if not value:
-        return set()
-    return {part.strip().lower().replace(" ", "") for part in value.split(",")}
-
-
 def default_key(scope: Scope) -> str:
     """The default cache key: the path, plus the query string with its parameters sorted."""
     query = scope.get("query_string", b"")
@@ -208,7 +144,7 @@ class RouteCacheMiddleware:
 
     __slots__ = ("_config", "_wanted", "app")
 
-    def __init__(self, app: ASGIApp, config: _Config) -> None:
+    def __init__(self, app: ASGIApp, config: RouteConfig) -> None:
         self.app = app
         self._config = config
         self._wanted = (b"authorization", b"cache-control", b"pragma", b"if-none-match", *config.vary)
@@ -220,15 +156,15 @@ class RouteCacheMiddleware:
             return
         config = self._config
         if not config.cache.available:
-            await self.app(scope, receive, _marked(send, b"MISS"))
+            await self.app(scope, receive, marked(send, b"MISS"))
             return
         headers = _request_headers(scope, self._wanted)
-        directives = _directives(headers.get(b"cache-control"))
-        if "no-store" in directives or (b"authorization" in headers and not config.allow_authorized):
-            await self.app(scope, receive, _marked(send, b"BYPASS"))
+        requested = directives(headers.get(b"cache-control"))
+        if "no-store" in requested or (b"authorization" in headers and not config.allow_authorized):
+            await self.app(scope, receive, marked(send, b"BYPASS"))
             return
         no_cache = (
-            "no-cache" in directives or "max-age=0" in directives or "no-cache" in _directives(headers.get(b"pragma"))
+            "no-cache" in requested or "max-age=0" in requested or "no-cache" in directives(headers.get(b"pragma"))
         )
         base_key = await self._base_key(scope, receive)
         full_key = base_key
@@ -242,14 +178,14 @@ class RouteCacheMiddleware:
                 entry = await config.cache.get_entry(full_key, base_key=base_key)
             except Exception as exc:  # a store failure serves uncached, never a 500
                 config.cache.warn(exc)
-                await self.app(scope, receive, _marked(send, b"MISS"))
+                await self.app(scope, receive, marked(send, b"MISS"))
                 return
             if entry is not None:
-                await _serve(config, entry, send, if_none_match, head)
+                await serve(config, entry, send, if_none_match, head)
                 return
         if head:
             # a HEAD response has no body to store; the next GET fills the entry
-            await self.app(scope, receive, _marked(send, b"MISS"))
+            await self.app(scope, receive, marked(send, b"MISS"))
             return
         await self._miss(scope, receive, send, base_key, full_key, if_none_match, no_cache)
 
@@ -290,7 +226,7 @@ class RouteCacheMiddleware:
             await leader.wait()
             entry = await self._read(full_key, base_key)
             if entry is not None:
-                await _serve(config, entry, send, if_none_match, False)
+                await serve(config, entry, send, if_none_match, False)
                 return
             await self._compute(scope, receive, send, base_key, full_key, if_none_match)
             return
@@ -303,7 +239,7 @@ class RouteCacheMiddleware:
                 if not locked:
                     entry = await self._wait_for_other_worker(lock_key, full_key, base_key)
                     if entry is not None:
-                        await _serve(config, entry, send, if_none_match, False)
+                        await serve(config, entry, send, if_none_match, False)
                         return
             await self._compute(scope, receive, send, base_key, full_key, if_none_match)
         finally:
@@ -363,180 +299,7 @@ class RouteCacheMiddleware:
             versions = await config.cache.versions(base_key, tags)
         except Exception as exc:
             config.cache.warn(exc)
-            await self.app(scope, receive, _marked(send, b"MISS"))
+            await self.app(scope, receive, marked(send, b"MISS"))
             return
-        capture = _Capture(send, config, full_key, base_key, tags, versions, if_none_match)
+        capture = Capture(send, config, full_key, base_key, tags, versions, if_none_match)
         await self.app(scope, receive, capture)
-
-
-def _marked(send: Send, value: bytes) -> Send:
-    async def marked_send(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", ()), (b"x-cache", value)]
-        await send(message)
-
-    return marked_send
-
-
-_Decoded = tuple[int, list[tuple[bytes, bytes]], Union[str, None], bytes]
-_DECODED_MAX = 256
-
-
-def _decode(config: _Config, value: bytes) -> _Decoded:
-    # bytes cache their hash, so with the memory store (the same object every hit) this lookup is cheap; a bounded
-    # per-route memo saves re-parsing the headers on every hit
-    decoded = config.decoded.get(value)
-    if decoded is None:
-        head_line, _, body = value.partition(b"\n")
-        meta = json.loads(head_line.decode())
-        headers = [(name.encode("latin-1"), val.encode("latin-1")) for name, val in meta["h"]]
-        decoded = (meta["s"], headers, meta.get("t"), body)
-        if len(config.decoded) >= _DECODED_MAX:
-            config.decoded.clear()
-        config.decoded[value] = decoded
-    return decoded
-
-
-async def _serve(config: _Config, entry: CacheEntry, send: Send, if_none_match: str | None, head: bool) -> None:
-    status, stored, etag, body = _decode(config, entry.value)
-    headers = [*stored, (b"age", str(entry.age).encode()), (b"x-cache", b"HIT")]
-    if if_none_match is not None and etag_matches(if_none_match, etag):
-        kept = [(n, v) for n, v in headers if n.lower() in _NOT_MODIFIED_HEADERS or n in (b"age", b"x-cache")]
-        await send({"type": "http.response.start", "status": 304, "headers": kept})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head else body})
-
-
-class _Capture:
-    """Buffer a response to store it, then send it on; stream it through when it cannot be stored."""
-
-    __slots__ = (
-        "base_key",
-        "body",
-        "config",
-        "full_key",
-        "if_none_match",
-        "passthrough",
-        "send",
-        "size",
-        "start",
-        "tags",
-        "versions",
-    )
-
-    def __init__(
-        self,
-        send: Send,
-        config: _Config,
-        full_key: str,
-        base_key: str,
-        tags: list[str],
-        versions: dict[str, str],
-        if_none_match: str | None,
-    ) -> None:
-        self.send = send
-        self.config = config
-        self.full_key = full_key
-        self.base_key = base_key
-        self.tags = tags
-        self.versions = versions
-        self.if_none_match = if_none_match
-        self.start: Message | None = None
-        self.body: list[bytes] = []
-        self.size = 0
-        self.passthrough = False
-
-    async def __call__(self, message: Message) -> None:
-        if self.passthrough:
-            await self.send(message)
-            return
-        kind = message["type"]
-        if kind == "http.response.start":
-            message["headers"] = [*message.get("headers", ()), (b"x-cache", b"MISS")]
-            if self._storable(message):
-                self.start = message
-            else:
-                self.passthrough = True
-                await self.send(message)
-            return
-        if kind != "http.response.body" or self.start is None:
-            await self._flush(None)
-            await self.send(message)
-            return
-        chunk = message.get("body", b"")
-        self.body.append(chunk)
-        self.size += len(chunk)
-        if self.size > self.config.max_body_size:
-            await self._flush(bool(message.get("more_body", False)))
-            return
-        if not message.get("more_body", False):
-            await self._finish()
-
-    def _storable(self, message: Message) -> bool:
-        if message["status"] not in self.config.status_codes:
-            return False
-        for name, value in message.get("headers", ()):
-            lower = name.lower()
-            if lower == b"set-cookie":
-                return False
-            if lower == b"cache-control" and _directives(value.decode("latin-1")) & {"no-store", "private"}:
-                return False
-            if lower == b"content-type" and value.startswith(b"text/event-stream"):
-                return False  # an event stream never ends: buffering it would hold every event back
-        return True
-
-    async def _flush(self, more_body: bool | None) -> None:
-        """Give up storing: send what was held back (ending the body unless ``more_body``), pass the rest through."""
-        self.passthrough = True
-        if self.start is not None:
-            start, self.start = self.start, None
-            await self.send(start)
-            body = b"".join(self.body)
-            self.body = []
-            if body or more_body is not None:
-                await self.send({"type": "http.response.body", "body": body, "more_body": more_body is not False})
-
-    async def _finish(self) -> None:
-        config = self.config
-        start = self.start
-        if start is None:  # pragma: no cover - _finish only runs after a start was held
-            return
-        body = b"".join(self.body)
-        headers = [(n, v) for n, v in start["headers"] if n.lower() not in _DROP_ON_STORE]
-        names = {n.lower() for n, _ in headers}
-        etag: str | None = None
-        for name, value in headers:
-            if name.lower() == b"etag":
-                etag = value.decode("latin-1")
-        if etag is None and config.etag:
-            etag = make_etag(body)
-            headers.append((b"etag", etag.encode("latin-1")))
-        if b"cache-control" not in names and config.expire is not None:
-            headers.append((b"cache-control", f"max-age={int(config.expire)}".encode()))
-        if config.vary:
-            headers.append((b"vary", b", ".join(config.vary)))
-        meta = {"s": start["status"], "h": [(n.decode("latin-1"), v.decode("latin-1")) for n, v in headers], "t": etag}
-        payload = json.dumps(meta).encode() + b"\n" + body
-        try:
-            await config.cache.set(
-                self.full_key,
-                payload,
-                config.expire,
-                tags=self.tags,
-                base_key=self.base_key,
-                versions=self.versions,
-            )
-        except Exception as exc:  # served anyway, just not stored
-            config.cache.warn(exc)
-        self.passthrough = True
-        headers.append((b"age", b"0"))
-        headers.append((b"x-cache", b"MISS"))
-        if etag_matches(self.if_none_match, etag):
-            kept = [(n, v) for n, v in headers if n.lower() in _NOT_MODIFIED_HEADERS or n in (b"age", b"x-cache")]
-            await self.send({"type": "http.response.start", "status": 304, "headers": kept})
-            await self.send({"type": "http.response.body", "body": b""})
-            return
-        await self.send({"type": "http.response.start", "status": start["status"], "headers": headers})
-        await self.send({"type": "http.response.body", "body": body})
