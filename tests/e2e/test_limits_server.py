@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from tests.support.server import run_server
-from zephyr.middleware.limits import RequestLimitsMiddleware
+from zephyr import FastAPI, Request
+from zephyr.middleware.limits import RequestLimitsMiddleware, limits
 from zephyr.types import Receive, Scope, Send
 
 pytestmark = pytest.mark.e2e
@@ -36,6 +37,25 @@ async def _echo_length(scope: Scope, receive: Receive, send: Send) -> None:
 
 app = RequestLimitsMiddleware(_echo_length, max_body_size=10_000)
 
+zephyr_app = FastAPI()
+zephyr_app.add_middleware(RequestLimitsMiddleware, max_body_size=10_000)
+
+
+@zephyr_app.post("/upload")
+async def upload(request: Request) -> dict[str, int]:
+    return {"received": len(await request.body())}
+
+
+@zephyr_app.post("/big")
+@limits(max_body_size=100_000)
+async def big(request: Request) -> dict[str, int]:
+    return {"received": len(await request.body())}
+
+
+@zephyr_app.get("/")
+async def index() -> dict[str, bool]:
+    return {"ok": True}
+
 
 def _read_response(sock: socket.socket, deadline: float) -> bytes:
     data = b""
@@ -56,8 +76,9 @@ def _content_length(data: bytes) -> int:
     return 0
 
 
-def test_oversized_chunked_upload_gets_413_before_body_ends_and_server_keeps_serving() -> None:
-    with run_server("tests.e2e.test_limits_server:app") as server:
+@pytest.mark.parametrize("target", ["app", "zephyr_app"])
+def test_oversized_chunked_upload_gets_413_before_body_ends_and_server_keeps_serving(target: str) -> None:
+    with run_server(f"tests.e2e.test_limits_server:{target}") as server:
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
             sock.sendall(
                 b"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
@@ -84,3 +105,15 @@ def test_oversized_chunked_upload_gets_413_before_body_ends_and_server_keeps_ser
                 "detail": "Request body too large: Content-Length is 20000 bytes, the limit is 10000."
             }
             assert client.post("/upload", content=b"fine").json() == {"received": 4}
+
+
+def test_zephyr_app_route_override_on_real_server() -> None:
+    with (
+        run_server("tests.e2e.test_limits_server:zephyr_app") as server,
+        httpx.Client(base_url=server.url, timeout=5) as client,
+    ):
+        chunks = iter([b"b" * 30_000, b"b" * 30_000])
+        assert client.post("/big", content=chunks).json() == {"received": 60_000}
+        assert client.post("/big", content=b"b" * 100_001).status_code == 413
+        assert client.post("/upload", content=b"u" * 10_001).status_code == 413
+        assert client.get("/").json() == {"ok": True}
