@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -123,3 +124,67 @@ async def test_cache_works_on_a_plain_store_protocol_object() -> None:
     assert await cache.get("k") is None
     assert repr(cache).startswith("Cache(<")
     await cache.close()
+
+
+async def test_get_or_set_computes_once_for_concurrent_misses(cache: Cache) -> None:
+    calls = 0
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def factory() -> bytes:
+        nonlocal calls
+        calls += 1
+        started.set()
+        await release.wait()
+        return b"computed"
+
+    tasks = [asyncio.ensure_future(cache.get_or_set("k", factory, 30, tags=["t"])) for _ in range(5)]
+    await asyncio.wait_for(started.wait(), 5)
+    release.set()
+    assert await asyncio.gather(*tasks) == [b"computed"] * 5
+    assert calls == 1
+    assert await cache.get_or_set("k", factory) == b"computed"
+    assert calls == 1
+    await cache.invalidate_tags("t")
+    assert await cache.get_or_set("k", factory) == b"computed"
+    assert calls == 2
+
+
+async def test_get_or_set_shares_the_factory_exception() -> None:
+    cache = Cache(MemoryStore())
+    release = asyncio.Event()
+
+    async def factory() -> bytes:
+        await release.wait()
+        raise RuntimeError("boom")
+
+    tasks = [asyncio.ensure_future(cache.get_or_set("k", factory)) for _ in range(3)]
+    await asyncio.sleep(0)
+    release.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert [str(r) for r in results] == ["boom"] * 3
+    assert await cache.get("k") is None
+
+
+async def test_get_or_set_waiters_recompute_when_the_computing_task_is_cancelled() -> None:
+    cache = Cache(MemoryStore())
+    started = asyncio.Event()
+    calls = 0
+
+    async def slow() -> bytes:
+        nonlocal calls
+        calls += 1
+        started.set()
+        await asyncio.Event().wait()
+        return b"never"
+
+    async def fast() -> bytes:
+        return b"fast"
+
+    leader = asyncio.ensure_future(cache.get_or_set("k", slow))
+    await started.wait()
+    waiter = asyncio.ensure_future(cache.get_or_set("k", fast))
+    await asyncio.sleep(0)
+    leader.cancel()
+    assert await waiter == b"fast"
+    assert leader.cancelled()
+    assert calls == 1

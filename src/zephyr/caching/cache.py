@@ -9,12 +9,13 @@ can only turn a hit into a miss, never serve stale data.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, TypeVar
 
 from zephyr.stores.base import BaseStore, Store
@@ -83,7 +84,7 @@ class Cache:
         default_expire: Lifetime in seconds of entries set without ``expire`` (``None``: until invalidated).
     """
 
-    __slots__ = ("_errors", "_last_warning", "_parsed", "_skip_until", "default_expire", "prefix", "store")
+    __slots__ = ("_errors", "_inflight", "_last_warning", "_parsed", "_skip_until", "default_expire", "prefix", "store")
 
     def __init__(
         self, store: Store | None = None, *, prefix: str = "cache:", default_expire: float | None = 60.0
@@ -99,6 +100,7 @@ class Cache:
         self._errors = 0
         self._skip_until = 0.0
         self._parsed: dict[bytes, _Parsed] = {}
+        self._inflight: dict[str, asyncio.Future[bytes]] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.store!r}, prefix={self.prefix!r})"
@@ -200,6 +202,54 @@ class Cache:
             versions = await self.versions(base, tag_list)
         meta = {"v": versions, "c": time.time(), "e": lifetime}
         await self.store.set(self._entry_key(key), json.dumps(meta).encode() + b"\n" + value, lifetime)
+
+    async def get_or_set(
+        self,
+        key: str,
+        factory: Callable[[], Awaitable[bytes]],
+        expire: float | None = None,
+        *,
+        tags: Iterable[str] = (),
+    ) -> bytes:
+        """Return the value under ``key``, computing and storing it with ``factory`` on a miss.
+
+        Concurrent misses for one key in this process await a single ``factory`` call (its exception, too).
+
+        Example:
+            ```python
+            report = await cache.get_or_set("report", build_report, expire=300, tags=["reports"])
+            ```
+        """
+        value = await self.get(key)
+        if value is not None:
+            return value
+        pending = self._inflight.get(key)
+        if pending is not None:
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                if not pending.cancelled():
+                    raise  # this task was cancelled
+                return await self.get_or_set(key, factory, expire, tags=tags)  # the computing task was
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            tag_list = list(tags)
+            versions = await self.versions(key, tag_list)
+            value = await factory()
+            await self.set(key, value, expire, tags=tag_list, versions=versions)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here, so an unawaited failure is not reported as never retrieved
+            raise
+        else:
+            future.set_result(value)
+            return value
+        finally:
+            del self._inflight[key]
 
     async def invalidate(self, *keys: str) -> None:
         """Drop the entries under ``keys`` (and, for route caches, all their ``vary`` variants)."""
