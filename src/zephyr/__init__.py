@@ -4,8 +4,6 @@
 under our own name.
 """
 
-from __future__ import annotations
-
 __version__ = "0.1.0"
 
 from zephyr import status as status

@@ -37,8 +37,8 @@ __all__ = (
     "ValidationException",
     "WebSocketException",
     "WebSocketRequestValidationError",
-    "ZephyrError",
     "ZephyrDeprecationWarning",
+    "ZephyrError",
 )
 
 

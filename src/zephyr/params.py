@@ -23,8 +23,8 @@ __all__ = (
     "Body",
     "Cookie",
     "Depends",
-    "File",
     "FieldKwargs",
+    "File",
     "Form",
     "Header",
     "Param",
@@ -105,6 +105,10 @@ def _field_kwargs(default: Any, kwargs: FieldKwargs) -> dict[str, Any]:
         extra = dict(options.get("json_schema_extra") or {})
         extra["example"] = example
         options["json_schema_extra"] = extra
+    alias = options.get("alias")
+    if isinstance(alias, str):  # as pydantic.Field() does: the alias names the value both ways
+        options.setdefault("validation_alias", alias)
+        options.setdefault("serialization_alias", alias)
     if "deprecated" in options and options["deprecated"] is False:
         del options["deprecated"]
     return options
