@@ -113,6 +113,17 @@ def test_forged_cookie_signature_is_refused() -> None:
     assert response.json()["detail"].startswith("CSRF cookie missing or invalid")
 
 
+def test_non_ascii_cookie_and_header_are_refused_not_crashing() -> None:
+    client = make_client(CSRFMiddleware(echo_app, secret=SECRET))
+    headers = {"cookie": "csrftoken=\xe9t\xe9.sig\xff".encode("latin-1"), "X-CSRFToken": "\xe9".encode("latin-1")}
+    response = client.post("/", headers=headers)
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("CSRF cookie missing or invalid")
+    client2, _ = client_with_token()
+    bad = client2.post("/", headers={"X-CSRFToken": "t\xe9".encode("latin-1")})
+    assert (bad.status_code, bad.json()) == (403, {"detail": "CSRF token incorrect."})
+
+
 def test_urlencoded_form_field_and_body_is_replayed() -> None:
     client, token = client_with_token()
     response = client.post("/", data={"csrf_token": token, "name": "alice"})

@@ -127,3 +127,15 @@ def test_exported_surface() -> None:
     import zephyr.middleware.proxy_headers as module
 
     assert_exported_surface(module)
+
+
+@pytest.mark.anyio
+async def test_odd_host_values_do_not_crash() -> None:
+    scope = await run([("x-forwarded-host", "example.com:\u00b2"), ("x-forwarded-proto", "https")])
+    assert scope["server"] == ("example.com", 443)
+    scope = await run([("x-forwarded-host", "[::1]:8443")])
+    assert scope["server"] == ("::1", 8443)
+    assert dict(scope["headers"])[b"host"] == b"[::1]:8443"
+    scope = await run([("forwarded", "for=unknown;proto=gopher"), ("x-forwarded-port", "x")])
+    assert scope["client"] == ("unknown", 0)
+    assert scope["scheme"] == "http"

@@ -71,7 +71,7 @@ _BOUNDARY = re.compile(rb'boundary="?([^";]+)"?', re.IGNORECASE)
 
 
 def _sign(secret: bytes, nonce: str) -> str:
-    digest = hmac.new(secret, nonce.encode("ascii"), hashlib.sha256).digest()
+    digest = hmac.new(secret, nonce.encode("utf-8"), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
@@ -325,7 +325,9 @@ class CSRFMiddleware:
         if not token:
             return False
         nonce, _, signature = token.partition(".")
-        return bool(nonce) and hmac.compare_digest(signature, _sign(self._secret, nonce))
+        # bytes: compare_digest refuses non-ASCII str, and a cookie can hold anything
+        expected = _sign(self._secret, nonce).encode("ascii")
+        return bool(nonce) and hmac.compare_digest(signature.encode("utf-8"), expected)
 
     def _is_exempt(self, scope: Scope) -> bool:
         path: str = scope["path"]

@@ -102,7 +102,7 @@ def _split_host(host: str, scheme: str) -> tuple[str, int]:
         port = rest[1:] if rest.startswith(":") else ""
     else:
         name, _, port = host.partition(":")
-    return name, int(port) if port.isdigit() else _DEFAULT_PORTS.get(scheme, 80)
+    return name, int(port) if port.isascii() and port.isdigit() else _DEFAULT_PORTS.get(scheme, 80)
 
 
 def _collect(headers: Iterable[tuple[bytes, bytes]]) -> list[bytes | None]:
