@@ -88,6 +88,9 @@ def test_import_zephyr_stays_light() -> None:
 
 
 def test_zephyr_never_imports_starlette_or_fastapi() -> None:
-    statement = "import importlib, pkgutil, zephyr; [importlib.import_module(m.name) for m in pkgutil.walk_packages(zephyr.__path__, prefix='zephyr.')]"
+    statement = (
+        "import importlib, pkgutil, zephyr; "
+        "[importlib.import_module(m.name) for m in pkgutil.walk_packages(zephyr.__path__, prefix='zephyr.')]"
+    )
     loaded = _imported_after(statement)
     assert not {name for name in loaded if name.split(".")[0] in {"starlette", "fastapi"}}
