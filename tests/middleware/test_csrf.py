@@ -8,6 +8,7 @@ import pytest
 
 from tests.middleware._client import assert_exported_surface, make_client
 from zephyr import FastAPI, Form, Request
+from zephyr.datastructures import Secret
 from zephyr.exceptions import FastAPIError
 from zephyr.middleware.csrf import (
     CSRFMiddleware,
@@ -252,6 +253,10 @@ def test_configuration_errors() -> None:
         CSRFMiddleware(echo_app, secret=SECRET, cookie_samesite="sometimes")  # type: ignore[arg-type]
     middleware = CSRFMiddleware(echo_app, secret=b"bytes-secret")
     assert middleware.is_valid(middleware.new_token())
+    from_secret = CSRFMiddleware(echo_app, secret=Secret("bytes-secret"))
+    assert from_secret.is_valid(middleware.new_token())
+    with pytest.raises(FastAPIError, match="secret=''"):
+        CSRFMiddleware(echo_app, secret=Secret(""))
     assert not middleware.is_valid("")
     assert not middleware.is_valid(".sig")
 

@@ -45,6 +45,7 @@ from typing import Any, Final, Literal
 from urllib.parse import unquote_plus
 
 from zephyr._limits import media_type_of, send_json_error
+from zephyr.datastructures import Secret
 from zephyr.exceptions import FastAPIError, MissingDependencyError
 from zephyr.requests import cookie_parser
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
@@ -237,7 +238,7 @@ class CSRFMiddleware:
 
     Args:
         app: The ASGI app to wrap.
-        secret: Signs the tokens; keep it secret and stable across workers.
+        secret: Signs the tokens (a string, bytes or ``Secret``); keep it secret and the same on every worker.
         cookie_name: The token cookie.
         header_name: The request header carrying the token.
         form_field: The form field carrying the token (url-encoded and multipart bodies).
@@ -274,7 +275,7 @@ class CSRFMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        secret: str | bytes,
+        secret: str | bytes | Secret,
         cookie_name: str = "csrftoken",
         header_name: str = "x-csrftoken",
         form_field: str = "csrf_token",
@@ -294,7 +295,7 @@ class CSRFMiddleware:
         if cookie_samesite not in ("lax", "strict", "none"):
             raise FastAPIError(f"cookie_samesite={cookie_samesite!r} must be 'lax', 'strict' or 'none'.")
         self.app = app
-        self._secret = secret.encode("utf-8") if isinstance(secret, str) else secret
+        self._secret = secret if isinstance(secret, bytes) else str(secret).encode("utf-8")
         self.cookie_name = cookie_name
         self._header = header_name.lower().encode("latin-1")
         self._field = form_field.encode("utf-8")
