@@ -382,3 +382,28 @@ def test_exported_surface() -> None:
     import zephyr.security.jwt as module
 
     assert_exported_surface(module)
+
+
+def test_edge_inputs() -> None:
+    from datetime import datetime, timezone
+
+    codec = JWTCodec(SECRET, required_claims=())
+    now = int(time.time())
+    token = codec.encode(not_before=datetime.fromtimestamp(now - 10, tz=timezone.utc), expires_in=60)
+    assert pyjwt.decode(token, options={"verify_signature": False})["nbf"] == now - 10
+    assert codec.decode(codec.encode(not_before=now - 5).encode())["nbf"] == now - 5
+    bad_kid = forge({"alg": "HS256", "kid": 7}, {"exp": now + 60}, SECRET.encode())
+    with pytest.raises(InvalidTokenError, match="must be a string"):
+        codec.decode(bad_kid)
+    with pytest.raises(FastAPIError, match="neither a signing key nor a public_key"):
+        JWTKey(None)
+    with pytest.raises(FastAPIError, match="HMAC secret"):
+        JWTKey(object())  # a key object is never an HMAC secret
+    assert repr(codec) == "JWTCodec(kids=[None], current_kid=None, issuer=None, audience=None)"
+    assert "UNSET" in repr(JWTCodec.encode.__kwdefaults__["expires_in"])  # type: ignore[index]
+
+
+def test_scopes_claim_of_unexpected_type_grants_nothing() -> None:
+    client = TestClient(zephyr_app())
+    token = CODEC.encode({"scope": 42}, subject="alice")
+    assert client.get("/write", headers=auth(token)).status_code == 401

@@ -344,7 +344,7 @@ class JWTCodec:
         except self._jwt.InvalidTokenError as exc:
             raise InvalidTokenError(f"malformed token header: {exc}") from exc
         kid = header.get("kid")
-        if kid is not None and not isinstance(kid, str):
+        if kid is not None and not isinstance(kid, str):  # pragma: no cover - PyJWT refuses it first
             raise InvalidTokenError(f"kid must be a string, got {kid!r}")
         key = self._by_kid.get(kid)
         if key is None:
