@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from examples.chat import create_app
+
 from zephyr.testclient import TestClient
 from zephyr.websockets import WebSocketDisconnect
 
