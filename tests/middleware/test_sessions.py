@@ -354,3 +354,29 @@ def test_app_websocket_reads_session() -> None:
     client.post("/login")
     with client.websocket_connect("/ws") as connection:
         assert connection.receive_json() == {"user": "alice"}
+
+
+def test_signed_but_corrupt_cookie_gives_empty_session() -> None:
+    client = make_client(SessionMiddleware(session_app, secret_key=SECRET))
+    client.cookies.set("session", itsdangerous.TimestampSigner(SECRET).sign(b"!!not base64 json").decode())
+    assert client.get("/").json() == {}
+
+
+def test_oversized_cookie_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    client = make_client(SessionMiddleware(session_app, secret_key=SECRET))
+    with caplog.at_level("WARNING", logger="zephyr.sessions"):
+        response = client.get("/set?big=" + "x" * 5000)
+    assert response.status_code == 200
+    assert "browsers drop cookies over 4096 bytes" in caplog.records[0].getMessage()
+
+
+def test_vary_merges_with_existing_header() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["session"].mark_accessed()
+        vary = [(b"vary", b"Accept-Encoding")] if scope["path"] == "/a" else [(b"Vary", b"Cookie")]
+        await send({"type": "http.response.start", "status": 200, "headers": vary})
+        await send({"type": "http.response.body", "body": b""})
+
+    client = make_client(SessionMiddleware(app, secret_key=SECRET))
+    assert client.get("/a").headers["vary"] == "Accept-Encoding, Cookie"
+    assert client.get("/b").headers["vary"] == "Cookie"
