@@ -12,6 +12,7 @@ Compiled once per route (and again only when ``app.dependency_overrides`` change
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -19,10 +20,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
+from typing_extensions import is_typeddict
 
 from zephyr import params
 from zephyr._compile.dependant import BODY, Dependant, ParamField
-from zephyr._compile.typing_utils import is_sequence
+from zephyr._compile.typing_utils import is_sequence, strip_annotated
 
 _CONFIG = ConfigDict(arbitrary_types_allowed=True)
 Members = tuple[tuple[str, str, bool], ...] | None
@@ -90,8 +92,11 @@ class Plan:
 
 
 def _config_for(param: ParamField) -> ConfigDict | None:
-    annotation = param.annotation
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    """Our config, unless the type carries its own (Pydantic refuses a config for models, dataclasses, TypedDicts)."""
+    annotation = strip_annotated(param.annotation)
+    if isinstance(annotation, type) and (
+        issubclass(annotation, BaseModel) or dataclasses.is_dataclass(annotation) or is_typeddict(annotation)
+    ):
         return None
     return _CONFIG
 

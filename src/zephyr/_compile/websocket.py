@@ -17,6 +17,14 @@ async def run_websocket(plan: Plan, scope: Scope, receive: Receive, send: Send) 
     websocket = WebSocket(scope, receive, send)
     values: dict[str, Any] = dict(plan.constants) if plan.constants else {}
     values["websocket"] = values["connection"] = websocket
+    if plan.needs_response:  # FastAPI hands WebSocket dependencies a throwaway Response too
+        from zephyr.responses import Response
+
+        values["response"] = Response()
+    if plan.needs_background:
+        from zephyr.background import BackgroundTasks
+
+        values["background_tasks"] = BackgroundTasks()
     async with AsyncExitStack() as stack:
         validated = await fast_values(plan, scope, None)
         if validated is None:

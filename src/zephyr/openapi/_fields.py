@@ -54,6 +54,7 @@ class DocField:
     name: str
     field_info: FieldInfo
     mode: Mode = "validation"
+    source: FieldInfo | None = None  # the user's marker (Body, Form...) with its OpenAPI-only attributes
     _adapter: TypeAdapter[Any] | None = field(default=None, repr=False)
 
     @property
@@ -103,7 +104,7 @@ def _field_info(annotation: Any, info: FieldInfo | None = None, **overrides: Any
 def from_param(param: ParamField) -> DocField:
     """The documented field of a request parameter."""
     info = _field_info(param.annotation, param.field_info, alias=param.alias)
-    return DocField(name=param.name, field_info=info, mode="validation")
+    return DocField(name=param.name, field_info=info, mode="validation", source=param.field_info)
 
 
 def flat_param_fields(param: ParamField) -> list[tuple[DocField, str]]:

@@ -287,11 +287,12 @@ def _request_body(docs: _RouteDocs, schemas: _Schemas) -> dict[str, Any] | None:
     if body is None:
         return None
     info = body.field_info
+    source = body.source or info
     content: dict[str, Any] = {"schema": schemas.schema(body)}
     from pydantic_core import PydanticUndefined
 
-    openapi_examples = getattr(info, "openapi_examples", None)
-    example = getattr(info, "example", PydanticUndefined)
+    openapi_examples = getattr(source, "openapi_examples", None)
+    example = getattr(source, "example", PydanticUndefined)
     if openapi_examples:
         content["examples"] = jsonable_encoder(openapi_examples)
     elif example is not PydanticUndefined:
@@ -299,7 +300,7 @@ def _request_body(docs: _RouteDocs, schemas: _Schemas) -> dict[str, Any] | None:
     request_body: dict[str, Any] = {}
     if info.is_required():
         request_body["required"] = True
-    request_body["content"] = {getattr(info, "media_type", "application/json"): content}
+    request_body["content"] = {getattr(source, "media_type", "application/json"): content}
     return request_body
 
 
