@@ -407,3 +407,16 @@ def test_scopes_claim_of_unexpected_type_grants_nothing() -> None:
     client = TestClient(zephyr_app())
     token = CODEC.encode({"scope": 42}, subject="alice")
     assert client.get("/write", headers=auth(token)).status_code == 401
+
+
+def test_openapi_documents_bearer_scheme_like_fastapi() -> None:
+    ours = TestClient(zephyr_app()).get("/openapi.json").json()
+    theirs = FastAPITestClient(fastapi_tutorial_app()).get("/openapi.json").json()
+    assert ours["components"]["securitySchemes"]["JWTBearer"] == theirs["components"]["securitySchemes"]["JWTBearer"]
+    assert ours["components"]["securitySchemes"]["JWTBearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    assert ours["paths"]["/claims"]["get"]["security"] == theirs["paths"]["/claims"]["get"]["security"]
+    assert ours["paths"]["/me"]["get"]["security"] == [{"JWTBearer": []}]
