@@ -205,6 +205,10 @@ def test_response_headers_edit_raw_headers_in_place() -> None:
     del headers["content-length"]
     assert response.raw_headers == [(b"x-one", b"uno"), (b"x-two", b"2")]
     assert response.headers["x-two"] == "2"
+    response.raw_headers = [(b"x-new", b"1")]
+    assert response.headers["x-new"] == "1"
+    response.headers["x-more"] = "2"
+    assert response.raw_headers == [(b"x-new", b"1"), (b"x-more", b"2")]
 
 
 def test_response_accepts_user_attributes() -> None:

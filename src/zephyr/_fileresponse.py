@@ -255,9 +255,14 @@ def stat_path(path: str | os.PathLike[str]) -> os.stat_result:
     try:
         result = os.stat(path)
     except FileNotFoundError:
-        raise RuntimeError(f"File at path {path} does not exist.") from None
+        raise RuntimeError(
+            f"File at path {path} does not exist. Check the path (a relative one is resolved from the working "
+            "directory of the server)."
+        ) from None
     if not stat.S_ISREG(result.st_mode):
-        raise RuntimeError(f"File at path {path} is not a file.")
+        raise RuntimeError(
+            f"File at path {path} is not a file. FileResponse sends regular files; serve directories with StaticFiles."
+        )
     return result
 
 

@@ -187,12 +187,17 @@ class Response:
     def headers(self) -> MutableHeaders:
         """The headers as ``MutableHeaders``; edits change ``raw_headers`` in place."""
         try:
-            return self._headers
+            headers = self._headers
         except AttributeError:
-            from zephyr.datastructures import MutableHeaders
+            pass
+        else:
+            # Still a view of the current list, unless ``raw_headers`` was replaced since.
+            if headers.raw is self.raw_headers:
+                return headers
+        from zephyr.datastructures import MutableHeaders
 
-            self._headers: MutableHeaders = MutableHeaders(raw=self.raw_headers)
-            return self._headers
+        self._headers: MutableHeaders = MutableHeaders(raw=self.raw_headers)
+        return self._headers
 
     def set_cookie(
         self,
