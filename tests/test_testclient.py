@@ -598,3 +598,23 @@ def test_websocket_url_without_upgrade_is_refused() -> None:
     client = TestClient(scope_app)
     with pytest.raises(RuntimeError, match="Expected a WebSocket upgrade"):
         client.websocket_connect("http://testserver/")
+
+
+def test_overlapping_requests_share_one_event_loop_until_the_last_ends() -> None:
+    loops: list[int] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        import asyncio
+
+        loops.append(id(asyncio.get_running_loop()))
+        await respond(send, body=b"x")
+
+    client = TestClient(app)
+    with client.stream("GET", "/") as first, client.stream("GET", "/") as second:
+        assert client._shared_users == 2
+        assert first.read() == second.read() == b"x"
+    assert client._shared_users == 0
+    assert client._shared_portal is None
+    client.get("/")
+    assert len(loops) == 3
+    assert loops[0] == loops[1]

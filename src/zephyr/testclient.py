@@ -26,6 +26,7 @@ Built on ``httpx2`` (or ``httpx`` where ``httpx2`` is not installed): ``pip inst
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any, Literal
@@ -90,6 +91,12 @@ class TestClient(httpx.Client):
         self.app_state: dict[str, Any] = {}
         self.async_backend: dict[str, Any] = {"backend": backend, "backend_options": backend_options or {}}
         self._exit_stack: contextlib.ExitStack | None = None
+        self._shared_lock = threading.Lock()
+        self._shared_users = 0
+        self._shared_portal: (
+            tuple[anyio.from_thread.BlockingPortal, contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal]]
+            | None
+        ) = None
         transport = TestClientTransport(
             app,
             self._portal_factory,
@@ -112,9 +119,26 @@ class TestClient(httpx.Client):
     def _portal_factory(self) -> Iterator[anyio.from_thread.BlockingPortal]:
         if self.portal is not None:
             yield self.portal
-        else:
-            with anyio.from_thread.start_blocking_portal(**self.async_backend) as portal:
-                yield portal
+            return
+        # Outside ``with client:``, requests and WebSocket sessions that overlap share one event loop, started by the
+        # first and stopped when the last ends: two open sessions can then talk to each other through the app (a
+        # chat broadcast) without waking one event loop's tasks from another's thread.
+        with self._shared_lock:
+            if self._shared_portal is None:
+                starter = anyio.from_thread.start_blocking_portal(**self.async_backend)
+                self._shared_portal = (starter.__enter__(), starter)
+            portal, manager = self._shared_portal
+            self._shared_users += 1
+        try:
+            yield portal
+        finally:
+            with self._shared_lock:
+                self._shared_users -= 1
+                last = self._shared_users == 0
+                if last:
+                    self._shared_portal = None
+            if last:
+                manager.__exit__(None, None, None)
 
     def websocket_connect(
         self, url: str, subprotocols: Sequence[str] | None = None, **kwargs: Any

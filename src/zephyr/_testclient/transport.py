@@ -124,7 +124,9 @@ class _ResponseStream(httpx.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         exchange = self._exchange
         skip = exchange.scope["method"] == "HEAD"
-        while (chunk := exchange.portal.call(exchange.next_chunk)) is not None:
+        final = False
+        while not final:
+            chunk, final = exchange.portal.call(exchange.next_chunk)
             if chunk and not skip:
                 yield chunk
 
@@ -234,7 +236,6 @@ class _HTTPExchange:
         if not self._future.done():
             self.portal.call(self._cancel_if_incomplete)
         concurrent.futures.wait([self._future])
-        self.portal.call(self._body_rx.close)
 
     def _cancel_if_incomplete(self) -> None:
         # A response read to the end lets the app finish (its background tasks run); otherwise nobody will read the
@@ -252,17 +253,18 @@ class _HTTPExchange:
                 await self.app(self.scope, self._receive, self._send)
         finally:
             self._body_tx.close()
+            self._body_rx.close()
             self._response_started.set()
 
-    async def next_chunk(self) -> bytes | None:
-        """Give the next body chunk the app sent, or ``None`` once the app is done sending."""
+    async def next_chunk(self) -> tuple[bytes, bool]:
+        """Give the next body chunk the app sent, and whether it is the last one."""
         try:
             chunk, final = await self._body_rx.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
-            return None
+            return b"", True  # the app ended (or failed) before completing the body
         if final:
             self._response_complete.set()
-        return chunk
+        return chunk, final
 
     async def _receive(self) -> Message:
         if self._request_complete:
