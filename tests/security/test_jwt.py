@@ -236,7 +236,7 @@ def load_sync(claims: dict[str, Any]) -> dict[str, str] | None:
 
 
 CurrentUser = Annotated[dict[str, str], Depends(jwt_user(load_async, bearer))]
-CurrentUserSync = Annotated[dict[str, str], Depends(jwt_user(load_sync, bearer))]
+CurrentUserSync = Annotated[dict[str, str], Depends(jwt_user(load_sync, CODEC))]
 MaybeUser = Annotated[Any, Depends(jwt_user(load_async, optional))]
 fastapi_bearer = fastapi.security.HTTPBearer(bearerFormat="JWT", scheme_name="JWTBearer")
 

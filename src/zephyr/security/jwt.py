@@ -495,7 +495,7 @@ class JWTBearer(HTTPBearer):
 
 def jwt_user(
     loader: Callable[[dict[str, Any]], Any] | Callable[[dict[str, Any]], Awaitable[Any]],
-    bearer: JWTBearer,
+    bearer: JWTBearer | JWTCodec,
 ) -> Callable[..., Awaitable[Any]]:
     """Make a dependency that returns the user a verified token names, loaded by ``loader``.
 
@@ -505,7 +505,7 @@ def jwt_user(
             return await users.get(claims["sub"])
 
 
-        CurrentUser = Annotated[User, Depends(jwt_user(load_user, JWTBearer(codec)))]
+        CurrentUser = Annotated[User, Depends(jwt_user(load_user, codec))]  # or a JWTBearer(codec, scopes=...)
 
 
         @app.get("/me")
@@ -516,14 +516,18 @@ def jwt_user(
     Args:
         loader: Given the claims, returns the user or ``None`` (unknown or disabled user: 401 ``Could not validate
             credentials``). A plain function runs in the thread pool; a coroutine function is awaited.
-        bearer: The ``JWTBearer`` that verifies the token (and appears in OpenAPI).
+        bearer: The ``JWTBearer`` that verifies the token (and appears in OpenAPI), or a ``JWTCodec`` to make a
+            default one with.
 
     Returns:
         The dependency callable.
     """
+    if isinstance(bearer, JWTCodec):
+        bearer = JWTBearer(bearer)
+    scheme = bearer
     is_async = inspect.iscoroutinefunction(loader)
 
-    async def current_user(claims: dict[str, Any] | None = Depends(bearer)) -> Any:  # noqa: B008 - FastAPI's idiom
+    async def current_user(claims: dict[str, Any] | None = Depends(scheme)) -> Any:  # noqa: B008 - FastAPI's idiom
         if claims is None:
             return None  # bearer with auto_error=False and no token
         if is_async:
@@ -533,7 +537,7 @@ def jwt_user(
 
             user = await run_in_threadpool(loader, claims)
         if user is None:
-            raise bearer.make_invalid_token_error()
+            raise scheme.make_invalid_token_error()
         return user
 
     current_user.__name__ = f"jwt_user_{getattr(loader, '__name__', 'loader')}"
