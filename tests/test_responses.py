@@ -482,6 +482,35 @@ async def test_streaming_async_iterator_messages() -> None:
     ]
 
 
+async def test_streaming_custom_async_iterator_and_iterable() -> None:
+    class Countdown:
+        def __init__(self) -> None:
+            self.left = 3
+
+        def __aiter__(self) -> Countdown:
+            return self
+
+        async def __anext__(self) -> str:
+            if not self.left:
+                raise StopAsyncIteration
+            self.left -= 1
+            return str(self.left)
+
+    class Letters:
+        async def __aiter__(self) -> AsyncIterator[str]:
+            for letter in "ab":
+                yield letter
+
+    assert summary(await call(StreamingResponse(Countdown())))[2] == b"210"
+    assert summary(await call(StreamingResponse(Letters())))[2] == b"ab"
+
+
+async def test_streaming_keeps_a_given_content_length() -> None:
+    response = StreamingResponse(iter(["hello", "world"]), headers={"content-length": "10"})
+    assert response.raw_headers == [(b"content-length", b"10")]
+    assert summary(await call(response)) == (200, [(b"content-length", b"10")], b"helloworld")
+
+
 async def test_streaming_sync_iterator_runs_in_threads() -> None:
     main_thread = threading.get_ident()
     threads: list[int] = []
