@@ -102,6 +102,8 @@ def _json_value(state: BodyState) -> Any:
             return json.loads(state.raw)
         except json.JSONDecodeError as exc:
             raise _json_error(exc) from exc
+        except ValueError as exc:  # not UTF-8 at all: FastAPI answers 400
+            raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
     return state.parsed
 
 
@@ -159,10 +161,17 @@ async def _form_input(plan: Plan, form: Any) -> dict[str, Any]:
         from zephyr._compile.plan import members
 
         group: dict[str, Any] = {}
+        processed: set[str] = set()
         for external, input_key, is_sequence in members(body.fields[0]) or ():
+            processed.add(external)
             value = _form_value(form, external, is_sequence)
             if value is not _MISSING:
                 group[input_key] = value
+        extras: dict[str, list[Any]] = {}
+        for name, item in form.multi_items():  # the model's extra policy rules on every other form value
+            if name not in processed:
+                extras.setdefault(name, []).append(item)
+        group.update((name, items[0] if len(items) == 1 else items) for name, items in extras.items())
         return group
     found: dict[str, Any] = {}
     for field in body.fields:
@@ -197,10 +206,19 @@ async def _read_files(field: ParamField, value: Any) -> Any:
     if not wants_bytes:
         return value
     if isinstance(value, UploadFile):
-        return await value.read()
+        return await _file_bytes(value)
     if isinstance(value, list):
-        return [await item.read() if isinstance(item, UploadFile) else item for item in value]
+        return [await _file_bytes(item) if isinstance(item, UploadFile) else item for item in value]
     return value
+
+
+async def _file_bytes(file: Any) -> bytes:
+    """A file's content, leaving its position where it was (another parameter may read the same upload)."""
+    position = file.file.tell()
+    try:
+        return bytes(await file.read())
+    finally:
+        await file.seek(position)
 
 
 async def call_steps(

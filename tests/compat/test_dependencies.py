@@ -1,0 +1,204 @@
+"""Dependencies (functions, classes, sub-dependencies, yield, caching, overrides) answer as on FastAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.compat.harness import assert_same, build_pair, get, post
+
+DEPS_APP = """
+from typing import Annotated
+from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, APIRouter, Request
+
+events = []
+
+async def verify_token(x_token: Annotated[str, Header()]):
+    if x_token != "fake-super-secret-token":
+        raise HTTPException(status_code=400, detail="X-Token header invalid")
+
+async def verify_key(x_key: Annotated[str, Header()]):
+    if x_key != "fake-super-secret-key":
+        raise HTTPException(status_code=400, detail="X-Key header invalid")
+    return x_key
+
+app = FastAPI(dependencies=[Depends(verify_token)])
+
+async def common_parameters(q: str | None = None, skip: int = 0, limit: int = 100):
+    return {"q": q, "skip": skip, "limit": limit}
+
+CommonsDep = Annotated[dict, Depends(common_parameters)]
+
+@app.get("/items/", dependencies=[Depends(verify_key)])
+async def read_items(commons: CommonsDep):
+    return commons
+
+fake_items_db = [{"item_name": "Foo"}, {"item_name": "Bar"}, {"item_name": "Baz"}]
+
+class CommonQueryParams:
+    def __init__(self, q: str | None = None, skip: int = 0, limit: int = 100):
+        self.q = q
+        self.skip = skip
+        self.limit = limit
+
+@app.get("/class/")
+async def read_class(commons: Annotated[CommonQueryParams, Depends()]):
+    response = {}
+    if commons.q:
+        response.update({"q": commons.q})
+    items = fake_items_db[commons.skip : commons.skip + commons.limit]
+    response.update({"items": items})
+    return response
+
+def query_extractor(q: str | None = None):
+    return q
+
+def query_or_cookie_extractor(q: Annotated[str, Depends(query_extractor)], last_query: Annotated[str | None, Cookie()] = None):
+    if not q:
+        return last_query
+    return q
+
+@app.get("/sub/")
+async def read_query(query_or_default: Annotated[str, Depends(query_or_cookie_extractor)]):
+    return {"q_or_cookie": query_or_default}
+
+counter = {"n": 0}
+
+def count():
+    counter["n"] += 1
+    return counter["n"]
+
+def twice_cached(a: Annotated[int, Depends(count)], b: Annotated[int, Depends(count)]):
+    return [a, b]
+
+@app.get("/cache/")
+async def cache(values: Annotated[list, Depends(twice_cached)], c: Annotated[int, Depends(count, use_cache=False)]):
+    return {"values": values, "c": c, "diff": c - values[0]}
+
+async def get_db():
+    events.append("db open")
+    try:
+        yield "db"
+    finally:
+        events.append("db close")
+
+class OwnerError(Exception):
+    pass
+
+async def dep_a():
+    events.append("a start")
+    try:
+        yield "a"
+    except OwnerError:
+        events.append("a caught")
+        raise HTTPException(status_code=400, detail="Owner error")
+    finally:
+        events.append("a end")
+
+async def dep_b(a: Annotated[str, Depends(dep_a)]):
+    events.append("b start")
+    try:
+        yield a + "b"
+    finally:
+        events.append("b end")
+
+@app.get("/yield/{item_id}")
+async def yield_route(item_id: str, b: Annotated[str, Depends(dep_b)], db: Annotated[str, Depends(get_db)]):
+    events.append("endpoint")
+    if item_id == "plumbus":
+        raise OwnerError("nope")
+    if item_id == "missing":
+        raise HTTPException(status_code=404, detail="Item not found")
+    return {"b": b, "db": db}
+
+@app.get("/events/")
+async def get_events():
+    found = list(events)
+    events.clear()
+    return found
+
+def sync_dep(q: int = 1):
+    return q * 2
+
+@app.get("/sync/")
+def sync_route(v: Annotated[int, Depends(sync_dep)], req: Request):
+    return {"v": v, "path": req.url.path}
+
+def dep_with_errors(n: int, m: Annotated[int, Header()]):
+    return n + m
+
+@app.get("/dep-errors/")
+async def dep_errors(total: Annotated[int, Depends(dep_with_errors)], k: int, body_val: str | None = None):
+    return {"total": total}
+
+router = APIRouter(prefix="/router", dependencies=[Depends(verify_key)])
+
+@router.get("/x")
+async def router_x(commons: CommonsDep):
+    return commons
+
+app.include_router(router)
+
+async def override_common(q: str | None = None):
+    return {"q": q, "overridden": True}
+"""
+
+TOKEN = {"x-token": "fake-super-secret-token"}
+BOTH = {**TOKEN, "x-key": "fake-super-secret-key"}
+
+
+def test_dependencies() -> None:
+    assert_same(
+        DEPS_APP,
+        [
+            get("/items/"),
+            get("/items/", headers=TOKEN),
+            get("/items/", headers={**TOKEN, "x-key": "bad"}),
+            get("/items/", headers={"x-token": "bad", "x-key": "bad"}),
+            get("/items/?q=1&skip=x", headers=BOTH),
+            get("/items/?q=1&skip=2&limit=5", headers=BOTH),
+            get("/class/?skip=1", headers=TOKEN),
+            get("/class/?q=z&limit=1", headers=TOKEN),
+            get("/sub/", headers=TOKEN),
+            get("/sub/", headers={**TOKEN, "cookie": "last_query=lq"}),
+            get("/sub/?q=qq", headers={**TOKEN, "cookie": "last_query=lq"}),
+            get("/cache/", headers=TOKEN),
+            get("/events/", headers=TOKEN),
+            get("/yield/ok", headers=TOKEN),
+            get("/events/", headers=TOKEN),
+            get("/yield/plumbus", headers=TOKEN),
+            get("/events/", headers=TOKEN),
+            get("/yield/missing", headers=TOKEN),
+            get("/events/", headers=TOKEN),
+            get("/sync/?q=4", headers=TOKEN),
+            get("/sync/?q=x", headers=TOKEN),
+            get("/dep-errors/", headers=TOKEN),
+            get("/dep-errors/?n=1&k=2", headers={**TOKEN, "m": "3"}),
+            get("/dep-errors/?n=x&k=y", headers={**TOKEN, "m": "z"}),
+            get("/router/x", headers=TOKEN),
+            get("/router/x?q=1", headers=BOTH),
+            post("/items/", headers=BOTH),
+        ],
+    )
+
+
+def test_dependency_overrides() -> None:
+    theirs, ours = build_pair(DEPS_APP)
+    import fastapi.testclient
+
+    import zephyr.testclient
+
+    answers: list[list[Any]] = []
+    for module, client_class in ((theirs, fastapi.testclient.TestClient), (ours, zephyr.testclient.TestClient)):
+        app = module.app
+        client = client_class(app)
+        found = []
+        app.dependency_overrides[module.common_parameters] = module.override_common
+        found.append(client.get("/items/?q=o&skip=x", headers=BOTH).json())
+        app.dependency_overrides[module.verify_token] = lambda: None
+        found.append(client.get("/router/x?q=2", headers={"x-key": "fake-super-secret-key"}).json())
+        app.dependency_overrides.clear()
+        found.append(client.get("/items/?q=o", headers=BOTH).json())
+        found.append(client.get("/items/?q=o").status_code)
+        client.close()
+        answers.append(found)
+    assert answers[1] == answers[0]

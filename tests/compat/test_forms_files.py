@@ -1,0 +1,115 @@
+"""Forms and file uploads answer as on FastAPI, 422 bodies and OpenAPI included."""
+
+from __future__ import annotations
+
+from tests.compat.harness import assert_same, post
+
+FORM_APP = """
+from typing import Annotated
+from fastapi import FastAPI, File, Form, UploadFile
+from pydantic import BaseModel
+
+app = FastAPI()
+
+@app.post("/login/")
+async def login(username: Annotated[str, Form()], password: Annotated[str, Form(min_length=3)]):
+    return {"username": username}
+
+@app.post("/optional-form/")
+async def optional_form(name: Annotated[str | None, Form()] = None, tags: Annotated[list[str], Form()] = []):
+    return {"name": name, "tags": tags}
+
+class FormData(BaseModel):
+    username: str
+    password: str
+    remember: bool = False
+    tags: list[str] = []
+
+@app.post("/form-model/")
+async def form_model(data: Annotated[FormData, Form()]):
+    return data
+
+class StrictForm(BaseModel):
+    model_config = {"extra": "forbid"}
+    username: str
+
+@app.post("/form-strict/")
+async def form_strict(data: Annotated[StrictForm, Form()]):
+    return data
+
+@app.post("/files/")
+async def create_file(file: Annotated[bytes, File()]):
+    return {"file_size": len(file)}
+
+@app.post("/uploadfile/")
+async def create_upload_file(file: UploadFile):
+    content = await file.read()
+    return {"filename": file.filename, "content_type": file.content_type, "size": file.size, "content": content.decode()}
+
+@app.post("/optional-file/")
+async def optional_file(file: Annotated[UploadFile | None, File(description="A file")] = None):
+    if not file:
+        return {"message": "No upload file sent"}
+    return {"filename": file.filename}
+
+@app.post("/multi-files/")
+async def multi_files(files: Annotated[list[bytes], File()]):
+    return {"file_sizes": [len(file) for file in files]}
+
+@app.post("/multi-uploads/")
+async def multi_uploads(files: Annotated[list[UploadFile], File(description="Multiple files as UploadFile")]):
+    return {"filenames": [file.filename for file in files]}
+
+@app.post("/files-and-form/")
+async def files_and_form(
+    file: Annotated[bytes, File()],
+    fileb: Annotated[UploadFile, File()],
+    token: Annotated[str, Form()],
+):
+    return {"file_size": len(file), "token": token, "fileb_content_type": fileb.content_type}
+"""
+
+
+def test_forms_and_files() -> None:
+    assert_same(
+        FORM_APP,
+        [
+            post("/login/", data={"username": "a", "password": "secret"}),
+            post("/login/", data={"username": "a", "password": "s"}),
+            post("/login/", data={"username": "a"}),
+            post("/login/"),
+            post("/login/", json={"username": "a", "password": "secret"}),
+            post("/login/", data={"username": "", "password": "secret"}),
+            post("/optional-form/"),
+            post("/optional-form/", data={"name": "n", "tags": ["a", "b"]}),
+            post("/form-model/", data={"username": "u", "password": "p", "remember": "on", "tags": ["x", "y"]}),
+            post("/form-model/", data={"username": "u"}),
+            post("/form-model/"),
+            post("/form-model/", data={"username": "u", "password": "p", "extra": "1"}),
+            post("/form-strict/", data={"username": "u"}),
+            post("/form-strict/", data={"username": "u", "extra": "1"}),
+            post("/files/", files={"file": ("a.txt", b"hello")}),
+            post("/files/"),
+            post("/files/", data={"file": "not a file"}),
+            post("/uploadfile/", files={"file": ("a.txt", b"hello", "text/plain")}),
+            post("/uploadfile/", files={"file": ("b.bin", b"\\x00\\x01")}),
+            post("/uploadfile/"),
+            post("/uploadfile/", data={"file": "text"}),
+            post("/optional-file/"),
+            post("/optional-file/", files={"file": ("c.txt", b"x")}),
+            post("/multi-files/", files=[("files", ("a", b"aa")), ("files", ("b", b"bbb"))]),
+            post("/multi-files/"),
+            post("/multi-uploads/", files=[("files", ("a", b"aa")), ("files", ("b", b"bbb"))]),
+            post(
+                "/files-and-form/", files={"file": ("a", b"1"), "fileb": ("b", b"2", "image/png")}, data={"token": "t"}
+            ),
+            post("/files-and-form/", files={"file": ("a", b"1")}),
+            post("/files-and-form/", data={"token": "t"}),
+            post(
+                "/login/",
+                content=b"username=a&password=abc",
+                headers={"content-type": "application/x-www-form-urlencoded"},
+            ),
+            post("/login/", content=b"garbage", headers={"content-type": "multipart/form-data"}),
+        ],
+    )
