@@ -1,0 +1,82 @@
+"""``zephyr.websockets.WebSocket`` behind a real uvicorn server, driven by the ``websockets`` client library."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.server import Server, run_server
+
+websockets_client = pytest.importorskip("websockets.sync.client")
+websockets_exceptions = pytest.importorskip("websockets.exceptions")
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    with run_server("tests.e2e.apps.websockets_app:app") as server:
+        yield server
+
+
+def ws_url(server: Server, path: str) -> str:
+    return server.url.replace("http://", "ws://") + path
+
+
+def wait_for_event(server: Server, event: list[Any], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while event not in httpx.get(server.url + "/events").json():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"event {event!r} not recorded within {timeout} s")
+        time.sleep(0.02)
+
+
+def test_echo_with_subprotocol_headers_and_query(server: Server) -> None:
+    url = ws_url(server, "/echo?token=abc")
+    with websockets_client.connect(url, subprotocols=["chat"], additional_headers={"x-agent": "e2e"}) as ws:
+        assert ws.subprotocol == "chat"
+        assert ws.response.headers["x-room"] == "lobby"
+        assert json.loads(ws.recv()) == {"token": "abc", "agent": "e2e"}
+        ws.send("hi")
+        assert ws.recv() == "text:hi"
+        ws.send(b"\x00\x01")
+        assert ws.recv() == b"bytes:\x00\x01"
+        ws.close(code=4000, reason="done")
+    wait_for_event(server, ["disconnect", 4000, "done"])
+
+
+def test_json_until_the_client_leaves(server: Server) -> None:
+    with websockets_client.connect(ws_url(server, "/json")) as ws:
+        ws.send(json.dumps({"a": "é"}))
+        assert ws.recv() == '{"got":{"a":"é"}}'
+    wait_for_event(server, ["json done"])
+
+
+def test_server_close_code_and_reason(server: Server) -> None:
+    with (
+        websockets_client.connect(ws_url(server, "/close")) as ws,
+        pytest.raises(websockets_exceptions.ConnectionClosed) as info,
+    ):
+        ws.recv()
+    assert info.value.rcvd is not None
+    assert (info.value.rcvd.code, info.value.rcvd.reason) == (4001, "bye")
+
+
+def test_close_before_accept_is_a_403(server: Server) -> None:
+    with pytest.raises(websockets_exceptions.InvalidStatus) as info:
+        websockets_client.connect(ws_url(server, "/reject"))
+    assert info.value.response.status_code == 403
+
+
+def test_denial_response_reaches_the_client(server: Server) -> None:
+    with pytest.raises(websockets_exceptions.InvalidStatus) as info:
+        websockets_client.connect(ws_url(server, "/deny"))
+    response = info.value.response
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/json"
+    assert json.loads(response.body) == {"detail": "no entry"}
