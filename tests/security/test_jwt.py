@@ -420,3 +420,19 @@ def test_openapi_documents_bearer_scheme_like_fastapi() -> None:
     }
     assert ours["paths"]["/claims"]["get"]["security"] == theirs["paths"]["/claims"]["get"]["security"]
     assert ours["paths"]["/me"]["get"]["security"] == [{"JWTBearer": []}]
+
+
+def test_optional_dependencies_are_imported_lazily() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import zephyr.security.jwt, zephyr.security.passwords, zephyr.middleware.sessions, zephyr.middleware.csrf\n"
+        "import zephyr.middleware.limits, zephyr.middleware.proxy_headers, zephyr.middleware.request_id\n"
+        "import zephyr.middleware.timing\n"
+        "print(sorted(m for m in ('jwt', 'pwdlib', 'itsdangerous', 'jinja2', 'argon2') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, check=True)
+    assert result.stdout.strip() == "[]"
