@@ -42,7 +42,7 @@ class UserIn(BaseModel):
     """A user to create."""
 
     name: str = Field(min_length=1, max_length=100, examples=["Ada"])
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["ada@example.com"])
+    email: str = Field(pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$", examples=["ada@example.com"])
     age: int = Field(ge=18, le=150, examples=[36])
 
 
@@ -102,7 +102,7 @@ async def predict(features: Features, background_tasks: BackgroundTasks) -> Pred
     return prediction
 
 
-@app.post("/token", tags=["auth"])
+@app.post("/token", tags=["auth"], responses={401: {"description": "Incorrect username or password"}})
 async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict[str, str]:
     """Trade a username and password (try ada / lovelace) for a bearer token."""
     if PASSWORDS.get(form.username) != form.password:
@@ -120,7 +120,7 @@ async def current_user(username: Annotated[str, Depends(current_username)]) -> d
     return {"username": username}
 
 
-@app.get("/me", tags=["auth"])
+@app.get("/me", tags=["auth"], responses={401: {"description": "Missing or invalid bearer token"}})
 async def me(user: Annotated[dict[str, str], Depends(current_user)]) -> dict[str, str]:
     """Who am I? Needs ``Authorization: Bearer <token>`` from ``POST /token``."""
     return user
