@@ -14,14 +14,13 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
+from examples.showcase import app  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402 - after the importorskip above
 from schemathesis.specs.openapi.checks import (  # noqa: E402
     negative_data_rejection,
     positive_data_acceptance,
     status_code_conformance,
 )
-
-from examples.showcase import app  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
