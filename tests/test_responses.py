@@ -1103,3 +1103,87 @@ def test_e2e_under_uvicorn(tmp_path: Path) -> None:
         while not marker.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
         assert marker.read_text() == "closed"
+
+
+# --- in a whole app, against FastAPI --------------------------------------------------------------------------------
+
+
+def _answers(framework: Any, responses_module: Any, client_class: Any, path: Path) -> list[Any]:
+    app: Any = framework.FastAPI()
+    log: list[str] = []
+
+    def file() -> Any:
+        return responses_module.FileResponse(path, filename="f.txt")
+
+    app.get("/file")(file)
+
+    def stream() -> Any:
+        return responses_module.StreamingResponse(iter(["a", "b"]), media_type="text/plain")
+
+    app.get("/stream")(stream)
+
+    # Annotations set by hand: with postponed evaluation, names local to this function cannot be resolved.
+    def cookie(response: Any) -> dict[str, int]:
+        response.set_cookie("k", "v", max_age=5)
+        response.delete_cookie("old", path="/x")
+        return {"ok": 1}
+
+    cookie.__annotations__ = {"response": framework.Response, "return": dict[str, int]}
+    app.get("/cookie")(cookie)
+
+    def background(tasks: Any) -> Any:
+        tasks.add_task(log.append, "ran")
+        return responses_module.JSONResponse({"é": 1}, headers={"x-a": "b"})
+
+    background.__annotations__ = {"tasks": framework.BackgroundTasks}
+    app.get("/background")(background)
+
+    def redirect() -> Any:
+        return responses_module.RedirectResponse("/a b?c=d e")
+
+    app.get("/redirect")(redirect)
+
+    def html() -> str:
+        return "<p>hi</p>"
+
+    app.get("/html", response_class=responses_module.HTMLResponse)(html)
+
+    answers: list[Any] = []
+    with client_class(app) as client:
+        for url, headers in [
+            ("/file", {}),
+            ("/file", {"range": "bytes=0-4"}),
+            ("/file", {"range": "bytes=0-4,10-"}),
+            ("/stream", {}),
+            ("/cookie", {}),
+            ("/background", {}),
+            ("/redirect", {}),
+            ("/html", {}),
+        ]:
+            response = client.get(url, headers=headers, follow_redirects=False)
+            items = [
+                (key, re.sub(r"expires=[^;]+;", "", value) if key == "set-cookie" else value)
+                for key, value in response.headers.multi_items()
+                if key != "date"
+            ]
+            answers.append(
+                normalize_boundary(
+                    (response.status_code, [(k.encode(), v.encode()) for k, v in items], response.content)
+                )
+            )
+    answers.append(log)
+    return answers
+
+
+def test_answers_in_an_app_match_fastapi(tmp_path: Path) -> None:
+    import fastapi.testclient
+
+    import zephyr
+    import zephyr.testclient
+
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"0123456789" * 10)
+    ours = _answers(zephyr, responses, zephyr.testclient.TestClient, path)
+    theirs = _answers(fastapi, fastapi.responses, fastapi.testclient.TestClient, path)
+    assert ours == theirs
+    assert ours[-1] == ["ran"]
