@@ -14,13 +14,14 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from typing import NoReturn
 
 import pytest
 
 __all__ = ("free_port", "missing_service", "port_open", "postgres_url", "redis_server_url")
 
 
-def missing_service(message: str) -> None:
+def missing_service(message: str) -> NoReturn:
     """Skip the test, or fail it when services are required."""
     if os.environ.get("ZEPHYR_REQUIRE_SERVICES") == "1":
         pytest.fail(f"{message} (ZEPHYR_REQUIRE_SERVICES=1 turns this skip into a failure)")
