@@ -13,6 +13,7 @@ import json
 import re
 import sys
 import types
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,13 +49,14 @@ HEADERS_THAT_MATTER = (
     "x-tag",
 )
 _ACCESS_CONTROL = "access-control-"
-_IMPORT_NAME = re.compile(r"\b(fastapi|starlette)\b")
+_IMPORT_NAME = re.compile(r"^(\s*(?:from|import)\s+)(?:fastapi|starlette)\b", re.MULTILINE)
+_EXPIRES = re.compile(r"expires=[^;]*", re.IGNORECASE)
 _counter = itertools.count()
 
 
 def translate(source: str) -> str:
-    """The Zephyr build of an app source: ``fastapi``/``starlette`` module names become ``zephyr``."""
-    return _IMPORT_NAME.sub("zephyr", source)
+    """The Zephyr build of an app source: ``fastapi``/``starlette`` imports become ``zephyr`` imports."""
+    return _IMPORT_NAME.sub(r"\1zephyr", source)
 
 
 def _load(source: str, label: str) -> types.ModuleType:
@@ -107,6 +109,8 @@ def describe(response: Any, call: Call) -> dict[str, Any]:
     for key, value in response.headers.multi_items():
         key = key.lower()
         if key in names or key.startswith(_ACCESS_CONTROL):
+            if key == "set-cookie":  # the clock moves between the two runs
+                value = _EXPIRES.sub("expires=<date>", value)
             headers.setdefault(key, []).append(value)
     body: Any = response.content
     if call.unordered_json:
@@ -126,6 +130,7 @@ def assert_same(
     lifespan: bool = False,
     raise_server_exceptions: bool = True,
     client_kwargs: dict[str, Any] | None = None,
+    deprecated: bool = False,
 ) -> tuple[types.ModuleType, types.ModuleType]:
     """Build ``source`` on both frameworks, run ``calls`` on each and assert identical answers.
 
@@ -136,10 +141,29 @@ def assert_same(
         lifespan: Run the requests inside ``with client:`` (startup and shutdown).
         raise_server_exceptions: Passed to both TestClients.
         client_kwargs: Extra TestClient arguments (``base_url``, ``root_path``...).
+        deprecated: The app uses deprecated features: both frameworks must warn (``DeprecationWarning``).
 
     Returns:
         The two modules, for further checks.
     """
+    if deprecated:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            found = _assert_same(source, calls, openapi, lifespan, raise_server_exceptions, client_kwargs)
+        modules = {w.category.__module__.split(".")[0] for w in caught if "Deprecat" in w.category.__name__}
+        assert {"fastapi", "zephyr"} <= modules, f"expected deprecation warnings from both, got {caught}"
+        return found
+    return _assert_same(source, calls, openapi, lifespan, raise_server_exceptions, client_kwargs)
+
+
+def _assert_same(
+    source: str,
+    calls: Sequence[Call],
+    openapi: bool,
+    lifespan: bool,
+    raise_server_exceptions: bool,
+    client_kwargs: dict[str, Any] | None,
+) -> tuple[types.ModuleType, types.ModuleType]:
     theirs_module, ours_module = build_pair(source)
     kwargs = {"raise_server_exceptions": raise_server_exceptions, **(client_kwargs or {})}
     theirs_client = fastapi.testclient.TestClient(theirs_module.app, **kwargs)

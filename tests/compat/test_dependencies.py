@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - app sources are kept as the tutorial writes them
 """Dependencies (functions, classes, sub-dependencies, yield, caching, overrides) answer as on FastAPI."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - app sources are kept as the tutorial writes them
 """Forms and file uploads answer as on FastAPI, 422 bodies and OpenAPI included."""
 
 from __future__ import annotations

@@ -1,0 +1,174 @@
+# ruff: noqa: E501 - app sources are kept as the tutorial writes them
+"""HTTPException, custom exception handlers, validation error handlers, 404/405 and 500 answer as on FastAPI."""
+
+from __future__ import annotations
+
+from tests.compat.harness import Call, assert_same, get, post
+
+ERRORS_APP = """
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+app = FastAPI()
+
+items = {"foo": "The Foo Wrestlers"}
+
+class UnicornException(Exception):
+    def __init__(self, name: str):
+        self.name = name
+
+@app.exception_handler(UnicornException)
+async def unicorn_exception_handler(request: Request, exc: UnicornException):
+    return JSONResponse(status_code=418, content={"message": f"Oops! {exc.name} did something. There goes a rainbow..."})
+
+@app.exception_handler(StarletteHTTPException)
+async def custom_http_exception_handler(request, exc):
+    if exc.status_code == 404 and request.url.path.startswith("/plain"):
+        return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+    return await http_exception_handler(request, exc)
+
+@app.exception_handler(RequestValidationError)
+async def validation_exception_handler(request: Request, exc: RequestValidationError):
+    if request.url.path.startswith("/custom-422"):
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            content=jsonable_encoder({"detail": exc.errors(), "body": exc.body}),
+        )
+    if request.url.path.startswith("/plain-422"):
+        return PlainTextResponse(" | ".join(str(exc).splitlines()[:2]), status_code=400)  # FastAPI adds the endpoint
+    return await request_validation_exception_handler(request, exc)
+
+@app.get("/items/{item_id}")
+async def read_item(item_id: str):
+    if item_id not in items:
+        raise HTTPException(status_code=404, detail="Item not found", headers={"X-Error": "There goes my error"})
+    return {"item": items[item_id]}
+
+@app.get("/plain/{item_id}")
+async def plain(item_id: int):
+    raise HTTPException(status_code=404, detail="nope")
+
+@app.get("/unicorns/{name}")
+async def read_unicorn(name: str):
+    if name == "yolo":
+        raise UnicornException(name=name)
+    return {"unicorn_name": name}
+
+@app.get("/details/{kind}")
+async def details(kind: str):
+    if kind == "dict":
+        raise HTTPException(status_code=400, detail={"msg": "bad", "code": 7})
+    if kind == "list":
+        raise HTTPException(status_code=409, detail=["a", 1])
+    if kind == "none":
+        raise HTTPException(status_code=401)
+    if kind == "204":
+        raise HTTPException(status_code=204)
+    if kind == "304":
+        raise HTTPException(status_code=304)
+    if kind == "starlette":
+        raise StarletteHTTPException(status_code=403, detail="forbidden")
+    if kind == "auth":
+        raise HTTPException(status_code=401, detail="Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+    raise HTTPException(status_code=418, detail=kind)
+
+class Item(BaseModel):
+    title: str
+    size: int
+
+@app.post("/custom-422/")
+async def custom_422(item: Item):
+    return item
+
+@app.get("/plain-422/{n}")
+async def plain_422(n: int):
+    return n
+
+@app.post("/default-422/")
+async def default_422(item: Item):
+    return item
+
+@app.get("/boom")
+async def boom():
+    raise RuntimeError("boom")
+
+@app.get("/zero")
+def zero():
+    return 1 / 0
+"""
+
+
+def test_errors_and_handlers() -> None:
+    assert_same(
+        ERRORS_APP,
+        [
+            get("/items/foo"),
+            get("/items/bar"),
+            get("/plain/3"),
+            get("/plain/x"),
+            get("/plain-nothing-here"),
+            get("/nothing-here"),
+            get("/unicorns/yolo"),
+            get("/unicorns/ok"),
+            get("/details/dict"),
+            get("/details/list"),
+            get("/details/none"),
+            get("/details/204"),
+            get("/details/304"),
+            get("/details/starlette"),
+            get("/details/auth"),
+            get("/details/teapot"),
+            post("/custom-422/", json={"title": "towel", "size": "XL"}),
+            post("/custom-422/", content=b"{bad"),
+            get("/plain-422/x"),
+            post("/default-422/", json={"title": 1}),
+            Call("PUT", "/items/foo"),
+            Call("PATCH", "/unicorns/x"),
+            Call("OPTIONS", "/items/foo"),
+        ],
+    )
+
+
+def test_unhandled_errors_are_500() -> None:
+    assert_same(ERRORS_APP, [get("/boom"), get("/zero")], raise_server_exceptions=False, openapi=False)
+
+
+HANDLER_500_APP = """
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+app = FastAPI()
+
+@app.exception_handler(Exception)
+async def all_errors(request: Request, exc: Exception):
+    return JSONResponse({"error": type(exc).__name__}, status_code=500)
+
+@app.exception_handler(404)
+async def not_found(request: Request, exc):
+    return JSONResponse({"missing": request.url.path}, status_code=404)
+
+@app.exception_handler(ValueError)
+async def value_error(request: Request, exc: ValueError):
+    return JSONResponse({"value_error": str(exc)}, status_code=400)
+
+@app.get("/value")
+async def value():
+    raise ValueError("bad value")
+
+@app.get("/key")
+async def key():
+    raise KeyError("k")
+"""
+
+
+def test_status_code_and_catch_all_handlers() -> None:
+    assert_same(
+        HANDLER_500_APP,
+        [get("/value"), get("/key"), get("/missing")],
+        raise_server_exceptions=False,
+    )
