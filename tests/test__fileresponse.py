@@ -182,3 +182,31 @@ def test_stat_path_errors(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="is not a file"):
         f.stat_path(tmp_path)
     assert isinstance(f.stat_path(__file__), os.stat_result)
+
+
+class _FailingFile:
+    closed = False
+
+    def read(self, size: int) -> bytes:
+        raise OSError("disk error")
+
+    def seek(self, offset: int) -> int:
+        return offset
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_read_next_closes_the_file_on_error() -> None:
+    file = _FailingFile()
+    with pytest.raises(OSError, match="disk error"):
+        f.read_next(file, 10, 5)  # type: ignore[arg-type]
+    assert file.closed
+
+
+def test_open_and_read_closes_the_file_on_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    file = _FailingFile()
+    monkeypatch.setattr(f, "open", lambda path, mode: file, raising=False)
+    with pytest.raises(OSError, match="disk error"):
+        f.open_and_read("x", 3, 10, 5)
+    assert file.closed

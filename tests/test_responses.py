@@ -1187,3 +1187,10 @@ def test_answers_in_an_app_match_fastapi(tmp_path: Path) -> None:
     theirs = _answers(fastapi, fastapi.responses, fastapi.testclient.TestClient, path)
     assert ours == theirs
     assert ours[-1] == ["ran"]
+
+
+def test_event_source_response_is_reexported_like_fastapi() -> None:
+    from zephyr.sse import EventSourceResponse
+
+    assert responses.EventSourceResponse is EventSourceResponse  # type: ignore[attr-defined]
+    assert fastapi.responses.EventSourceResponse is not None
