@@ -1,4 +1,4 @@
-# ruff: noqa: E501 - app sources are kept as the tutorial writes them
+
 """JSON request bodies answer as on FastAPI: models, several bodies, embed, singular values, nesting, examples."""
 
 from __future__ import annotations

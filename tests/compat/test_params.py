@@ -1,4 +1,4 @@
-# ruff: noqa: E501 - app sources are kept as the tutorial writes them
+
 """Path, query, header and cookie parameters answer as on FastAPI, 422 bodies and OpenAPI included."""
 
 from __future__ import annotations

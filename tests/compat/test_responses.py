@@ -268,7 +268,7 @@ async def none():
 
 @app.get("/unicode/")
 async def unicode():
-    return {"text": "héllo – 世界 \\u2028", "float": 1.0, "big": 10**20}
+    return {"text": "héllo \\u2013 世界 \\u2028", "float": 1.0, "big": 10**20}
 '''
 
 
