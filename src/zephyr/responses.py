@@ -96,6 +96,13 @@ def _websocket_denial(send: Send) -> Send:
 class Response:
     """A response whose whole body is known up front.
 
+    Example:
+        ```python
+        @app.get("/legacy", response_class=Response)
+        def legacy() -> Response:
+            return Response(content="<shampoo/>", media_type="application/xml", headers={"X-Version": "1"})
+        ```
+
     Args:
         content: ``bytes``, ``memoryview`` or ``str`` (encoded with ``charset``); ``None`` for an empty body.
         status_code: The HTTP status code.
@@ -341,6 +348,13 @@ class JSONResponse(Response):
 class RedirectResponse(Response):
     """A redirect with an empty body and a ``location`` header.
 
+    Example:
+        ```python
+        @app.post("/login")
+        def login() -> RedirectResponse:
+            return RedirectResponse("/home", status_code=303)
+        ```
+
     Args:
         url: Where to; characters not allowed in a URL are percent-quoted.
         status_code: 307 keeps the method and body; use 303 after a form POST, 301/308 for permanent moves.
@@ -578,7 +592,9 @@ class FileResponse(Response):
     __slots__ = ()
 
     chunk_size = 64 * 1024
+    """Bytes read per thread hop and sent per message."""
     max_ranges = 100
+    """A Range header asking for more ranges than this is ignored (the whole file is sent), as in Starlette."""
 
     def __init__(
         self,
