@@ -215,7 +215,13 @@ def _run_framework(
     round_no: int,
 ) -> dict[str, Any]:
     """Serve one framework for one round and load every scenario against it."""
-    record: dict[str, Any] = {"framework": framework.name, "round": round_no, "error": None, "scenarios": {}}
+    record: dict[str, Any] = {
+        "framework": framework.name,
+        "round": round_no,
+        "load_average": _load_average(),
+        "error": None,
+        "scenarios": {},
+    }
     server_pin, wrk_pin = pins
     try:
         with start_server(framework, log_dir, pin=server_pin) as server:

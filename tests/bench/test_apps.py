@@ -65,3 +65,37 @@ def test_zephyr_app_is_the_fastapi_app_with_zephyr_imports() -> None:
     assert [line for line in fastapi_lines if "import" not in line] == [
         line for line in zephyr_lines if "import" not in line
     ]
+
+
+_EXTRA_REQUESTS = [
+    ("GET", "/me", None, {}),
+    ("GET", "/me", None, {"Authorization": "Bearer wrong"}),
+    ("GET", "/me", None, {"Authorization": "Basic abc"}),
+    ("GET", "/users/abc?limit=x", None, {}),
+    ("GET", "/r0/x", None, {}),
+    ("GET", "/nope", None, {}),
+    ("DELETE", "/hello", None, {}),
+    ("POST", "/users", b"{bad", {"Content-Type": "application/json"}),
+    ("POST", "/users", b'{"name": 1}', {"Content-Type": "application/json"}),
+]
+_REQUESTS = [(s.method, s.path, s.body, s.request_headers()) for s in SCENARIOS] + _EXTRA_REQUESTS
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("method", "path", "body", "headers"), _REQUESTS, ids=[f"{r[0]} {r[1]}" for r in _REQUESTS])
+async def test_zephyr_app_answers_exactly_as_fastapi(
+    method: str, path: str, body: bytes | None, headers: dict[str, str]
+) -> None:
+    answers = []
+    for name in ("zephyr", "fastapi"):
+        transport = httpx.ASGITransport(app=_import_app(name))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            response = await client.request(method, path, content=body, headers=headers)
+        payload = response.json()
+        if isinstance(payload, dict) and response.status_code == 201:
+            payload.pop("id")  # each app numbers its own users
+            headers_seen = {k: v for k, v in response.headers.items() if k != "content-length"}
+        else:
+            headers_seen = dict(response.headers)
+        answers.append((response.status_code, headers_seen, payload))
+    assert answers[0] == answers[1]

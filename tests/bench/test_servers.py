@@ -50,6 +50,7 @@ def test_server_env_makes_benchmarks_importable() -> None:
     assert server_env()["PYTHONPATH"].split(os.pathsep)[0] == root
 
 
+@pytest.mark.e2e
 def test_start_server_measures_cold_start_and_stops_the_server(tmp_path: Path) -> None:
     with start_server(RAW, tmp_path) as server:
         assert 0 < server.cold_start_s < 30
@@ -60,6 +61,7 @@ def test_start_server_measures_cold_start_and_stops_the_server(tmp_path: Path) -
     assert proc.poll() is not None
 
 
+@pytest.mark.e2e
 def test_start_server_reports_a_server_that_exits(tmp_path: Path) -> None:
     broken = Framework("broken", "Broken", "benchmarks.apps.no_such_module", "uvicorn")
     with (
