@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,6 +61,36 @@ def _header(results: dict[str, Any]) -> list[str]:
         "after the scenario's load (gunicorn: master + worker). Ratios compare requests per second.",
         "",
     ]
+
+
+def _geomean_ratio(results: dict[str, Any], name: str, base: str) -> float | None:
+    """Geometric mean over the scenarios of ``name``'s req/s divided by ``base``'s (where both have numbers)."""
+    summary = results["summary"]
+    if name not in summary or base not in summary:
+        return None
+    ratios = []
+    for scenario in results["scenarios"]:
+        mine = summary[name]["scenarios"][scenario["id"]]["rps"]
+        theirs = summary[base]["scenarios"][scenario["id"]]["rps"]
+        if mine and theirs:
+            ratios.append(mine / theirs)
+    return math.exp(sum(map(math.log, ratios)) / len(ratios)) if ratios else None
+
+
+def _overview_table(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Overview",
+        "",
+        "Geometric mean, over the scenarios, of each framework's requests per second relative to FastAPI's and to "
+        "raw ASGI's.",
+        "",
+        "| Framework | vs FastAPI | vs raw ASGI |",
+        "| --- | ---: | ---: |",
+    ]
+    for name in results["frameworks"]:
+        to_fastapi, to_raw = _geomean_ratio(results, name, "fastapi"), _geomean_ratio(results, name, "raw")
+        lines.append(f"| {results['summary'][name]['label']} | {_ratio(to_fastapi, 1.0)} | {_ratio(to_raw, 1.0)} |")
+    return [*lines, ""]
 
 
 def _startup_table(results: dict[str, Any]) -> list[str]:
@@ -137,7 +168,7 @@ def _routing_table(results: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(results: dict[str, Any]) -> str:
-    """Render the run as Markdown: a header with date and machine, start-up, one table per scenario.
+    """Render the run as Markdown: date and machine, an overview, start-up, one table per scenario, routing cost.
 
     Args:
         results: The structure ``benchmarks.run`` writes to ``results.json``.
@@ -145,7 +176,7 @@ def render_markdown(results: dict[str, Any]) -> str:
     Returns:
         The Markdown text.
     """
-    lines = _header(results) + _startup_table(results)
+    lines = _header(results) + _overview_table(results) + _startup_table(results)
     for scenario in results["scenarios"]:
         lines += _scenario_table(results, scenario)
     lines += _routing_table(results)

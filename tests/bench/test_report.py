@@ -89,6 +89,14 @@ def test_render_markdown_reports_failures_instead_of_numbers() -> None:
     assert "| raw ASGI | failed: raw ASGI exited with 1 before answering: |  |  |  |  |  |  |  |" in text
 
 
+def test_render_markdown_overview_is_the_geometric_mean_of_ratios() -> None:
+    text = render_markdown(_results())
+    # Zephyr / FastAPI per scenario: 2.0, 3.6, 1.8 -> geometric mean (2 * 3.6 * 1.8) ** (1/3) = 2.35
+    assert "| Zephyr | 2.35\N{MULTIPLICATION SIGN} | — |" in text
+    assert "| FastAPI | 1.00\N{MULTIPLICATION SIGN} | — |" in text
+    assert "| raw ASGI | — | — |" in text
+
+
 def test_render_markdown_startup_and_routing_tables() -> None:
     text = render_markdown(_results())
     assert "| Zephyr | 300 | 120.0 | ok |" in text
