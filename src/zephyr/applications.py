@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
@@ -20,6 +21,7 @@ from zephyr.exception_handlers import (
     websocket_request_validation_exception_handler,
 )
 from zephyr.exceptions import (
+    FastAPIDeprecationWarning,
     FastAPIError,
     HTTPException,
     RequestValidationError,
@@ -119,6 +121,13 @@ class Zephyr:
         self.extra = extra
         self.openapi_version = "3.1.0"
         self.openapi_schema: dict[str, Any] | None = None
+        if root_path:
+            warnings.warn(
+                "The `root_path` parameter is deprecated: the server sets the root path. Configure it there instead, "
+                "for example with `uvicorn --root-path /api/v1`.",
+                category=FastAPIDeprecationWarning,
+                stacklevel=2,
+            )
         self.root_path = root_path or openapi_prefix
         self.state = State()
         self._dependency_overrides = OverridesDict()

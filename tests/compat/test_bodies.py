@@ -1,4 +1,3 @@
-
 """JSON request bodies answer as on FastAPI: models, several bodies, embed, singular values, nesting, examples."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-
 """Path, query, header and cookie parameters answer as on FastAPI, 422 bodies and OpenAPI included."""
 
 from __future__ import annotations
