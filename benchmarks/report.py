@@ -256,7 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status.
     """
     default = Path(__file__).resolve().parent / "results" / "results.json"
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.report", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.report", description="Re-render results.md and chart.png from a saved results.json."
+    )
     parser.add_argument("results", nargs="?", type=Path, default=default, help=f"results.json (default {default})")
     args = parser.parse_args(argv)
     try:
