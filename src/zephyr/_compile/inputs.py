@@ -14,11 +14,13 @@ def parse_query(query_string: bytes) -> dict[str, list[str]]:
     parsed: dict[str, list[str]] = {}
     if not query_string:
         return parsed
-    for part in query_string.decode("latin-1").split("&"):
+    text = query_string.decode("latin-1")
+    escaped = b"%" in query_string or b"+" in query_string
+    for part in text.split("&"):
         if not part:
             continue
         name, _, value = part.partition("=")
-        if "%" in part or "+" in part:
+        if escaped:
             name = unquote_plus(name, encoding="utf-8", errors="replace")
             value = unquote_plus(value, encoding="utf-8", errors="replace")
         values = parsed.get(name)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import to_json
 
 from zephyr.encoders import jsonable_encoder
 from zephyr.exceptions import ResponseValidationError
@@ -24,12 +25,40 @@ _PLAIN = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", 
 _ENCODED = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
+_SCALARS = frozenset((str, int, bool, type(None)))
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """True when ``value`` is JSON data that pydantic-core writes byte-for-byte as ``json.dumps`` does.
+
+    Exact types only (no subclasses, whose ``json.dumps`` output may differ), string keys, and floats whose shortest
+    representation both encoders write alike (they differ only in the exponent form of very small numbers).
+    """
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is float:
+        return value == 0.0 or (1e-4 <= abs(value) < float("inf"))
+    if depth > 32:
+        return False
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not _plain(item, depth + 1):
+                return False
+        return True
+    if kind is list:
+        return all(_plain(item, depth + 1) for item in value)
+    return False
+
+
 def dumps(content: Any) -> bytes:
     """JSON bytes exactly as FastAPI's ``JSONResponse(jsonable_encoder(content))`` renders them.
 
-    Plain data (dicts, lists, strings, numbers) goes straight to the C encoder; anything else takes the
-    ``jsonable_encoder`` route.
+    Plain data goes to pydantic-core's encoder (a few times faster than ``json.dumps``, same bytes); other plain-ish
+    data to the C encoder of ``json``; anything else takes the ``jsonable_encoder`` route.
     """
+    if _plain(content):
+        return to_json(content)
     try:
         return _PLAIN.encode(content).encode("utf-8")
     except _NotPlain:

@@ -34,13 +34,19 @@ def _first_segment(path: str) -> str:
 class RouteTable:
     """Ordered routes, indexed so a lookup costs about the same with 10 routes or 10,000."""
 
-    __slots__ = ("_dynamic", "_routes", "_static", "_wild")
+    __slots__ = ("_cache", "_dynamic", "_routes", "_static", "_wild")
+
+    CACHE_SIZE = 1024
+    """How many dynamic paths' matches are remembered (per table, so per app; cleared when full)."""
 
     def __init__(self, routes: Sequence[Matchable]) -> None:
         self._routes = list(routes)
         self._static: dict[str, list[tuple[Matchable, dict[str, Any]]]] = {}
         self._dynamic: dict[str, list[tuple[int, Matchable]]] = {}
         self._wild: list[tuple[int, Matchable]] = []
+        # Dynamic paths repeat (the same /users/42 polled, the same /static/app.js): remember the matches of recent
+        # ones. Bounded and per instance, so it neither grows without limit nor keeps other apps alive.
+        self._cache: dict[str, list[tuple[Matchable, dict[str, Any]]]] = {}
         for index, route in enumerate(self._routes):
             if route.static_path is not None:
                 self._static.setdefault(route.static_path, [])
@@ -69,10 +75,16 @@ class RouteTable:
         static = self._static.get(path)
         if static is not None:
             return static
+        cached = self._cache.get(path)
+        if cached is not None:
+            return [(route, dict(params)) for route, params in cached]
         pool = self._dynamic.get(_first_segment(path), self._wild)
         found: list[tuple[Matchable, dict[str, Any]]] = []
         for _, route in pool:
             params = route.match_path(path)
             if params is not None:
                 found.append((route, params))
+        if len(self._cache) >= self.CACHE_SIZE:
+            self._cache.clear()
+        self._cache[path] = [(route, dict(params)) for route, params in found]
         return found
