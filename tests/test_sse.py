@@ -346,3 +346,16 @@ def test_head_request_sends_headers_without_running_the_generator() -> None:
     assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
     assert response.content == b""
     assert started == []
+
+
+@pytest.mark.anyio
+async def test_body_iterator_read_directly_yields_the_events() -> None:
+    """A custom route handler may read ``body_iterator`` itself (outside ``stream_response``): no pings then."""
+    from zephyr.sse import _event_stream
+
+    def numbers() -> Iterator[int]:
+        yield from range(3)
+
+    response: Any = _event_stream(EventSourceResponse, numbers(), None, {"status_code": 200, "background": None})
+    chunks = [chunk async for chunk in response.body_iterator]
+    assert chunks == [b"data: 0\n\n", b"data: 1\n\n", b"data: 2\n\n"]

@@ -395,3 +395,23 @@ def test_single_page_app_explicit_fallbacks(dist: Path) -> None:
         assert client.get("/ui/anything").status_code == 404
         assert no_fallback.get("/ui/anything", headers=HTML).status_code == 404
         assert no_fallback.get("/ui/assets/app.js").text == "console.log(1)"
+
+
+def test_permission_error_is_401_as_in_starlette(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: StaticFiles, path: str) -> Any:
+        raise PermissionError(path)
+
+    monkeypatch.setattr(StaticFiles, "lookup_path", refuse)
+    with zephyr.testclient.TestClient(zephyr_app(StaticFiles(directory=tree / "public"))) as client:
+        response = client.get("/static/a.txt")
+    assert (response.status_code, response.json()) == (401, {"detail": "Unauthorized"})
+
+
+def test_other_os_errors_propagate(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: StaticFiles, path: str) -> Any:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(StaticFiles, "lookup_path", broken)
+    client = zephyr.testclient.TestClient(zephyr_app(StaticFiles(directory=tree / "public")))
+    with client, pytest.raises(OSError, match="Input/output error"):
+        client.get("/static/a.txt")

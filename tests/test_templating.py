@@ -213,3 +213,19 @@ def test_importing_templating_does_not_import_jinja2() -> None:
     code = "import sys, zephyr, zephyr.templating; print('jinja2' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "False"
+
+
+def test_loader_that_cannot_list_still_gets_a_clear_error() -> None:
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(lambda name: None), autoescape=True)
+    templates = Jinja2Templates(env=env)
+    with pytest.raises(jinja2.TemplateNotFound, match=r"^Template 'x\.html' not found by the environment's loader"):
+        templates.get_template("x.html")
+
+
+def test_too_many_arguments_or_no_name_in_the_old_form(templates_dir: Path) -> None:
+    templates = Jinja2Templates(directory=templates_dir)
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""})
+    with pytest.raises(TypeError, match="at most 7 positional arguments"):
+        templates.TemplateResponse(request, "note.txt", {}, 200, None, None, None, 8)  # type: ignore[call-overload]
+    with pytest.warns(DeprecationWarning), pytest.raises(TypeError, match="needs the template name"):
+        templates.TemplateResponse(context={"request": request})  # type: ignore[call-overload]
