@@ -36,7 +36,7 @@ from zephyr.concurrency import is_async_callable, run_in_threadpool
 
 __all__ = ("BackgroundTask", "BackgroundTasks")
 
-P = ParamSpec("P")
+_P = ParamSpec("_P")
 
 
 class BackgroundTask:
@@ -55,7 +55,7 @@ class BackgroundTask:
 
     __slots__ = ("args", "func", "is_async", "kwargs")
 
-    def __init__(self, func: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
+    def __init__(self, func: Callable[_P, Any], *args: _P.args, **kwargs: _P.kwargs) -> None:
         self.func = func
         self.args = args
         self.kwargs = kwargs
@@ -93,7 +93,7 @@ class BackgroundTasks(BackgroundTask):
     def __init__(self, tasks: Sequence[BackgroundTask] | None = None) -> None:
         self.tasks = list(tasks) if tasks else []
 
-    def add_task(self, func: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
+    def add_task(self, func: Callable[_P, Any], *args: _P.args, **kwargs: _P.kwargs) -> None:
         """Add a call to make after the response is sent, after the tasks already added.
 
         Args:

@@ -29,10 +29,10 @@ import anyio.to_thread
 from zephyr.exceptions import FastAPIDeprecationWarning
 
 if sys.version_info >= (3, 13):  # pragma: no cover - depends on the interpreter
-    from inspect import iscoroutinefunction
+    from inspect import iscoroutinefunction as _iscoroutinefunction
 else:  # pragma: no cover - depends on the interpreter
     # asyncio's version also recognises callables marked with ``asyncio.coroutines._is_coroutine`` (AsyncMock).
-    from asyncio import iscoroutinefunction
+    from asyncio import iscoroutinefunction as _iscoroutinefunction
 
 __all__ = (
     "asynccontextmanager",
@@ -43,8 +43,8 @@ __all__ = (
     "run_until_first_complete",
 )
 
-P = ParamSpec("P")
-T = TypeVar("T")
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 _DONE: Any = object()
 """Returned by ``next(iterator, _DONE)`` when the iterator is exhausted; ``StopIteration`` cannot cross threads."""
@@ -64,10 +64,10 @@ def is_async_callable(obj: Any) -> bool:
     while isinstance(obj, partial):
         obj = obj.func
     # The bound ``__call__`` itself is inspected, so ``callable()`` cannot replace this lookup.
-    return iscoroutinefunction(obj) or (callable(obj) and iscoroutinefunction(getattr(obj, "__call__", None)))  # noqa: B004
+    return _iscoroutinefunction(obj) or (callable(obj) and _iscoroutinefunction(getattr(obj, "__call__", None)))  # noqa: B004
 
 
-async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+async def run_in_threadpool(func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
     """Call a blocking function in a worker thread and await its result.
 
     Args:
@@ -83,7 +83,7 @@ async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwa
     return await anyio.to_thread.run_sync(func, *args)
 
 
-async def iterate_in_threadpool(iterator: Iterable[T]) -> AsyncIterator[T]:
+async def iterate_in_threadpool(iterator: Iterable[_T]) -> AsyncIterator[_T]:
     """Iterate a blocking iterable, fetching each item in a worker thread.
 
     Args:
@@ -101,7 +101,7 @@ async def iterate_in_threadpool(iterator: Iterable[T]) -> AsyncIterator[T]:
 
 
 @asynccontextmanager
-async def contextmanager_in_threadpool(cm: AbstractContextManager[T]) -> AsyncGenerator[T, None]:
+async def contextmanager_in_threadpool(cm: AbstractContextManager[_T]) -> AsyncGenerator[_T, None]:
     """Enter and exit a blocking context manager in worker threads.
 
     ``__exit__`` runs under its own one-thread limiter and shielded from cancellation: a context manager with an

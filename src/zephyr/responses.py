@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from zephyr.datastructures import URL, MutableHeaders
 
 __all__ = (
+    "AsyncContentStream",
+    "Content",
     "ContentStream",
     "FileResponse",
     "HTMLResponse",
@@ -56,6 +58,7 @@ __all__ = (
     "RedirectResponse",
     "Response",
     "StreamingResponse",
+    "SyncContentStream",
     "UJSONResponse",
 )
 
@@ -415,7 +418,10 @@ class ORJSONResponse(JSONResponse):
 
 
 Content = str | bytes | memoryview
-ContentStream = AsyncIterable[Content] | Iterable[Content]
+"""One chunk of a streamed body."""
+SyncContentStream = Iterable[Content]
+AsyncContentStream = AsyncIterable[Content]
+ContentStream = AsyncContentStream | SyncContentStream
 """What ``StreamingResponse`` accepts: a sync or async iterable of ``str``, ``bytes`` or ``memoryview`` chunks."""
 
 _DONE: Any = object()
