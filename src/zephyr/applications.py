@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
-from typing_extensions import Unpack
+from typing_extensions import Unpack, deprecated
 
 from zephyr import params
 from zephyr._errors import ErrorBoundary, ExceptionMiddleware, ServerErrorMiddleware, websocket_exception_handler
@@ -364,9 +364,18 @@ class Zephyr:
 
     # -- events, errors and middleware -------------------------------------------------------------------------
 
+    @deprecated(
+        "on_event is deprecated, use lifespan event handlers instead. "
+        "Read more in FastAPI's docs for Lifespan Events: https://fastapi.tiangolo.com/advanced/events/"
+    )
     def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
         """Run the decorated function at ``"startup"`` or ``"shutdown"`` (prefer ``lifespan=``)."""
-        return self.router.on_event(event_type)
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.router.add_event_handler(event_type, func)
+            return func
+
+        return decorator
 
     def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
         """Run ``func`` at ``"startup"`` or ``"shutdown"``."""

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
-from typing_extensions import Unpack
+from typing_extensions import Unpack, deprecated
 
 from zephyr import params
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
@@ -121,6 +121,10 @@ class APIRouter:
         else:
             raise FastAPIError(f"Unknown event type {event_type!r}; use 'startup' or 'shutdown'.")
 
+    @deprecated(
+        "on_event is deprecated, use lifespan event handlers instead. "
+        "Read more in FastAPI's docs for Lifespan Events: https://fastapi.tiangolo.com/advanced/events/"
+    )
     def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
         """Decorator form of ``add_event_handler`` (deprecated in FastAPI in favour of ``lifespan``)."""
 
