@@ -63,7 +63,7 @@ class Point:
         {"id": uuid.UUID(int=5), "when": datetime.date(2020, 1, 2), "delta": datetime.timedelta(seconds=90)},
         [Model(when=datetime.datetime(2020, 1, 1, 12), amount=decimal.Decimal("1.50"))],
         {"point": Point(1, 0.5), "set": {1}, "tuple": (1, 2), "bytes": b"abc"},
-        {1: "int key", True: "bool key"},
+        {1: "int key", 2.5: "float key", None: "none key"},
         {"tiny": 1e-7, "huge": 1e300, "neg": -0.0},
     ],
 )

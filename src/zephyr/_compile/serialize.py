@@ -38,14 +38,11 @@ def _plain(value: Any, depth: int = 0) -> bool:
     if kind in _SCALARS:
         return True
     if kind is float:
-        return value == 0.0 or (1e-4 <= abs(value) < float("inf"))
+        return bool(value == 0.0 or (1e-4 <= abs(value) < float("inf")))
     if depth > 32:
         return False
     if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or not _plain(item, depth + 1):
-                return False
-        return True
+        return all(type(key) is str and _plain(item, depth + 1) for key, item in value.items())
     if kind is list:
         return all(_plain(item, depth + 1) for item in value)
     return False
