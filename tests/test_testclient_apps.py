@@ -41,6 +41,9 @@ FRAMEWORKS = {
         WebSocketDisconnect=fastapi.WebSocketDisconnect,
         WebSocketException=fastapi.WebSocketException,
         RedirectResponse=fastapi.responses.RedirectResponse,
+        StreamingResponse=fastapi.responses.StreamingResponse,
+        UploadFile=fastapi.UploadFile,
+        Form=fastapi.Form,
         TestClient=fastapi.testclient.TestClient,
     ),
     "zephyr": SimpleNamespace(
@@ -55,6 +58,9 @@ FRAMEWORKS = {
         WebSocketDisconnect=_zephyr.WebSocketDisconnect,
         WebSocketException=_zephyr.WebSocketException,
         RedirectResponse=zephyr.responses.RedirectResponse,
+        StreamingResponse=zephyr.responses.StreamingResponse,
+        UploadFile=_zephyr.UploadFile,
+        Form=_zephyr.Form,
         TestClient=zephyr.testclient.TestClient,
     ),
 }
@@ -100,6 +106,19 @@ def build(fw: SimpleNamespace) -> Any:
     @app.get("/greeting")
     async def greeting(request: Request) -> dict[str, Any]:
         return {"greeting": getattr(request.state, "greeting", None)}
+
+    @app.post("/upload")
+    async def upload(file: fw.UploadFile, name: Annotated[str, fw.Form()]) -> dict[str, Any]:
+        data = await file.read()
+        return {"filename": file.filename, "size": len(data), "type": file.content_type, "name": name}
+
+    @app.get("/stream")
+    async def stream() -> Any:
+        async def numbers() -> AsyncIterator[str]:
+            for number in range(3):
+                yield f"{number}\n"
+
+        return fw.StreamingResponse(numbers(), media_type="text/plain")
 
     @app.websocket("/ws/{room}")
     async def echo(websocket: WebSocket, room: str, token: str | None = None) -> None:
@@ -195,6 +214,26 @@ def test_redirect_is_followed(fw: SimpleNamespace) -> None:
     assert response.status_code == 200
     assert response.json() == {"item_id": 1, "q": "moved"}
     assert client.get("/old", follow_redirects=False).status_code == 307
+
+
+def test_file_upload_streams_a_multipart_body(fw: SimpleNamespace) -> None:
+    client = fw.TestClient(build(fw))
+    files = {"file": ("data.bin", b"x" * 200_000, "application/octet-stream")}
+    response = client.post("/upload", files=files, data={"name": "big"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "filename": "data.bin",
+        "size": 200_000,
+        "type": "application/octet-stream",
+        "name": "big",
+    }
+
+
+def test_streaming_response_lines(fw: SimpleNamespace) -> None:
+    client = fw.TestClient(build(fw))
+    with client.stream("GET", "/stream") as response:
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+        assert list(response.iter_lines()) == ["0", "1", "2"]
 
 
 def test_lifespan_state_reaches_requests(fw: SimpleNamespace) -> None:
