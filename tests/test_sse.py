@@ -53,6 +53,10 @@ class Item(BaseModel):
     price: float = 1.5
 
 
+class Prompt(BaseModel):
+    text: str
+
+
 def build_app(fw: SimpleNamespace) -> Any:
     """The same SSE app on either framework."""
     app = fw.FastAPI()
@@ -100,6 +104,12 @@ def build_app(fw: SimpleNamespace) -> Any:
         if False:
             yield None
 
+    @app.post("/chat", response_class=sse)
+    async def chat(prompt: Prompt) -> AsyncIterable[event]:
+        for word in prompt.text.split():
+            yield event(data=word, event="token")
+        yield event(raw_data="[DONE]", event="done")
+
     @app.get("/direct")
     async def direct():
         async def chunks():
@@ -118,6 +128,7 @@ PATHS = [
     ("GET", "/with-dependency"),
     ("GET", "/empty"),
     ("GET", "/direct"),
+    ("POST", "/chat"),
 ]
 
 
@@ -126,7 +137,7 @@ def test_event_stream_matches_fastapi_byte_for_byte(method: str, path: str) -> N
     answers = []
     for fw in FRAMEWORKS.values():
         with fw.TestClient(build_app(fw)) as client:
-            response = client.request(method, path)
+            response = client.request(method, path, json={"text": "hello big world"})
             answers.append((response.status_code, response.headers.multi_items(), response.content))
     assert answers[0] == answers[1]
 
