@@ -26,7 +26,7 @@ import http.cookies
 import importlib
 import json
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from email.utils import format_datetime
 from mimetypes import guess_type
@@ -39,9 +39,10 @@ import anyio.to_thread
 from typing_extensions import deprecated
 
 from zephyr import _fileresponse as _file
+from zephyr import _streaming
 from zephyr.background import BackgroundTask
 from zephyr.exceptions import FastAPIDeprecationWarning, MissingDependencyError
-from zephyr.types import Message, Receive, Scope, Send
+from zephyr.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
     from zephyr.datastructures import URL, MutableHeaders
@@ -62,8 +63,8 @@ __all__ = (
     "UJSONResponse",
 )
 
-_START = "http.response.start"
-_BODY = "http.response.body"
+_START = _streaming.START
+_BODY = _streaming.BODY
 _SAMESITE = ("strict", "lax", "none")
 
 
@@ -82,18 +83,6 @@ def _content_type(media_type: str, charset: str) -> bytes:
     if media_type.startswith("text/") and "charset=" not in media_type.lower():
         media_type = f"{media_type}; charset={charset}"
     return media_type.encode("latin-1")
-
-
-def _websocket_denial(send: Send) -> Send:
-    """Wrap ``send`` so that a response can deny a WebSocket handshake (the ASGI denial-response extension)."""
-
-    async def wrapped(message: Message) -> None:
-        message_type = message["type"]
-        if message_type in (_START, _BODY):
-            message = {**message, "type": "websocket." + message_type}
-        await send(message)
-
-    return wrapped
 
 
 class Response:
@@ -299,7 +288,7 @@ class Response:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Send the response (as a WebSocket denial response in a ``websocket`` scope), then run ``background``."""
         if scope["type"] == "websocket":
-            send = _websocket_denial(send)
+            send = _streaming.websocket_denial(send)
         await send({"type": _START, "status": self.status_code, "headers": self.raw_headers})
         await send({"type": _BODY, "body": self.body})
         if self.background is not None:
@@ -424,55 +413,6 @@ AsyncContentStream = AsyncIterable[Content]
 ContentStream = AsyncContentStream | SyncContentStream
 """What ``StreamingResponse`` accepts: a sync or async iterable of ``str``, ``bytes`` or ``memoryview`` chunks."""
 
-_DONE: Any = object()
-
-
-async def _iterate_sync(iterable: Iterable[Content]) -> AsyncIterator[Content]:
-    """Iterate in worker threads; if stopped early, close the sync iterator (running a generator's ``finally``)."""
-    iterator = iter(iterable)
-    finished = False
-    try:
-        while True:
-            chunk = await anyio.to_thread.run_sync(next, iterator, _DONE)
-            if chunk is _DONE:
-                finished = True
-                return
-            yield chunk
-    finally:
-        close = getattr(iterator, "close", None)
-        if not finished and close is not None:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(close)
-
-
-def _spec_version(scope: Scope) -> tuple[int, ...]:
-    asgi = scope.get("asgi")
-    version = asgi.get("spec_version", "2.0") if asgi else "2.0"
-    return tuple(int(part) for part in version.split("."))
-
-
-async def _watch_disconnect(receive: Receive, cancel_scope: anyio.CancelScope) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            cancel_scope.cancel()
-            return
-
-
-async def _cancel_on_disconnect(func: Callable[[], Awaitable[None]], receive: Receive) -> None:
-    """Run ``func`` and cancel it if the client disconnects first (for servers before ASGI spec 2.4)."""
-    failure: Exception | None = None
-    async with anyio.create_task_group() as task_group:
-        task_group.start_soon(_watch_disconnect, receive, task_group.cancel_scope)
-        try:
-            await func()
-        except Exception as exc:
-            # Re-raised below as itself, not wrapped in an ExceptionGroup.
-            failure = exc
-        task_group.cancel_scope.cancel()
-    if failure is not None:
-        raise failure
-
 
 class StreamingResponse(Response):
     """A response whose body comes from an iterator, sent chunk by chunk as it is produced.
@@ -515,7 +455,7 @@ class StreamingResponse(Response):
         if isinstance(content, AsyncIterable):
             self.body_iterator = content
         else:
-            self.body_iterator = _iterate_sync(content)
+            self.body_iterator = _streaming.iterate_sync(content)
         self.status_code = status_code
         if media_type is not None:
             self.media_type = media_type
@@ -542,8 +482,8 @@ class StreamingResponse(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Stream the body, stopping if the client disconnects, then run ``background``."""
         if scope["type"] == "websocket":
-            await self.stream_response(_websocket_denial(send))
-        elif _spec_version(scope) >= (2, 4):
+            await self.stream_response(_streaming.websocket_denial(send))
+        elif _streaming.spec_version(scope) >= (2, 4):
             # Such servers raise OSError from send() once the client is gone.
             try:
                 await self.stream_response(send)
@@ -552,7 +492,7 @@ class StreamingResponse(Response):
 
                 raise ClientDisconnect() from None
         else:
-            await _cancel_on_disconnect(lambda: self.stream_response(send), receive)
+            await _streaming.cancel_on_disconnect(lambda: self.stream_response(send), receive)
         if self.background is not None:
             await self.background()
 
@@ -650,7 +590,7 @@ class FileResponse(Response):
         pathsend = is_http and not header_only and "http.response.pathsend" in (scope.get("extensions") or {})
         plain_send = send
         if scope["type"] == "websocket":
-            send = _websocket_denial(send)
+            send = _streaming.websocket_denial(send)
 
         range_value = if_range = if_none_match = if_modified_since = None
         for name, value in scope.get("headers") or ():
@@ -716,10 +656,10 @@ class FileResponse(Response):
         else:
             send_file = lambda: self._send_whole(send, size, header_only, first)  # noqa: E731
 
-        if not is_http or header_only or (pathsend and not ranges) or _spec_version(scope) >= (2, 4):
+        if not is_http or header_only or (pathsend and not ranges) or _streaming.spec_version(scope) >= (2, 4):
             await send_file()
         else:
-            await _cancel_on_disconnect(send_file, receive)
+            await _streaming.cancel_on_disconnect(send_file, receive)
         if self.background is not None:
             await self.background()
 
