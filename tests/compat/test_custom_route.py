@@ -1,0 +1,104 @@
+# ruff: noqa: E501 - app sources are kept as the tutorial writes them
+"""Custom ``APIRoute`` subclasses with ``get_route_handler`` (FastAPI's custom request and route tutorial)."""
+
+from __future__ import annotations
+
+import gzip
+
+from tests.compat.harness import Call, assert_same, get, post
+
+GZIP_ROUTE_APP = """
+import gzip
+from typing import Callable
+from fastapi import Body, FastAPI, Request, Response, HTTPException
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute, APIRouter
+
+class GzipRequest(Request):
+    async def body(self) -> bytes:
+        if not hasattr(self, "_body"):
+            body = await super().body()
+            if "gzip" in self.headers.getlist("Content-Encoding"):
+                body = gzip.decompress(body)
+            self._body = body
+        return self._body
+
+class GzipRoute(APIRoute):
+    def get_route_handler(self) -> Callable:
+        original_route_handler = super().get_route_handler()
+
+        async def custom_route_handler(request: Request) -> Response:
+            request = GzipRequest(request.scope, request.receive)
+            return await original_route_handler(request)
+
+        return custom_route_handler
+
+class ValidationErrorLoggingRoute(APIRoute):
+    def get_route_handler(self) -> Callable:
+        original_route_handler = super().get_route_handler()
+
+        async def custom_route_handler(request: Request) -> Response:
+            try:
+                return await original_route_handler(request)
+            except RequestValidationError as exc:
+                body = await request.body()
+                detail = {"errors": exc.errors(), "body": body.decode()}
+                raise HTTPException(status_code=422, detail=detail)
+
+        return custom_route_handler
+
+class TimedRoute(APIRoute):
+    def get_route_handler(self) -> Callable:
+        original_route_handler = super().get_route_handler()
+
+        async def custom_route_handler(request: Request) -> Response:
+            response: Response = await original_route_handler(request)
+            response.headers["X-Response-Time"] = "measured"
+            return response
+
+        return custom_route_handler
+
+app = FastAPI()
+app.router.route_class = GzipRoute
+
+@app.post("/sum")
+async def sum_numbers(numbers: list[int] = Body()):
+    return {"sum": sum(numbers)}
+
+logged = APIRouter(route_class=ValidationErrorLoggingRoute)
+
+@logged.post("/logged")
+async def logged_sum(numbers: list[int] = Body()):
+    return sum(numbers)
+
+app.include_router(logged)
+
+timed = APIRouter(route_class=TimedRoute)
+
+@timed.get("/timed")
+async def retrieve_timed(response: Response):
+    response.set_cookie("c", "v")
+    return {"message": "It's the time of my life"}
+
+@timed.get("/timed-direct")
+async def timed_direct():
+    return Response("direct", media_type="text/plain")
+
+app.include_router(timed)
+"""
+
+
+def test_custom_route_classes() -> None:
+    compressed = gzip.compress(b"[1, 2, 3]")
+    assert_same(
+        GZIP_ROUTE_APP,
+        [
+            post("/sum", json=[1, 2, 3]),
+            post("/sum", content=compressed, headers={"content-encoding": "gzip", "content-type": "application/json"}),
+            post("/sum", json=["a"]),
+            post("/logged", json=[1, 2]),
+            post("/logged", json={"a": 1}),
+            Call("GET", "/timed", headers=("x-response-time",)),
+            Call("GET", "/timed-direct", headers=("x-response-time",)),
+        ],
+    )

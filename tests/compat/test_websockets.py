@@ -1,0 +1,93 @@
+"""WebSocket routes with parameters and dependencies behave as on FastAPI (1008 on invalid parameters)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fastapi.testclient
+import pytest
+
+import zephyr.testclient
+from tests.compat.harness import build_pair
+
+WS_APP = """
+from typing import Annotated
+from fastapi import Cookie, Depends, FastAPI, Query, WebSocket, WebSocketException, status, WebSocketDisconnect, Response
+
+app = FastAPI()
+
+async def get_cookie_or_token(
+    websocket: WebSocket,
+    session: Annotated[str | None, Cookie()] = None,
+    token: Annotated[str | None, Query()] = None,
+):
+    if session is None and token is None:
+        raise WebSocketException(code=status.WS_1008_POLICY_VIOLATION)
+    return session or token
+
+@app.websocket("/items/{item_id}/ws")
+async def websocket_endpoint(
+    *,
+    websocket: WebSocket,
+    item_id: str,
+    q: int | None = None,
+    cookie_or_token: Annotated[str, Depends(get_cookie_or_token)],
+):
+    await websocket.accept()
+    while True:
+        data = await websocket.receive_text()
+        await websocket.send_text(f"Session cookie or query token value is: {cookie_or_token}")
+        if q is not None:
+            await websocket.send_text(f"Query parameter q is: {q}")
+        await websocket.send_text(f"Message text was: {data}, for item ID: {item_id}")
+
+@app.websocket("/typed/{n}")
+async def typed(websocket: WebSocket, n: int, flag: Annotated[bool, Query()]):
+    await websocket.accept()
+    await websocket.send_json({"n": n, "flag": flag})
+    await websocket.close()
+
+def with_response(response: Response):
+    return "dep-with-response"
+
+@app.websocket("/dep-response")
+async def dep_response(websocket: WebSocket, value: Annotated[str, Depends(with_response)]):
+    await websocket.accept()
+    await websocket.send_text(value)
+    await websocket.close()
+"""
+
+
+def _session(client: Any, path: str, script: list[str], receive: int, **kwargs: Any) -> list[Any]:
+    found: list[Any] = []
+    try:
+        with client.websocket_connect(path, **kwargs) as websocket:
+            for text in script:
+                websocket.send_text(text)
+            for _ in range(receive):
+                found.append(websocket.receive())
+    except Exception as exc:  # noqa: BLE001 - the denial itself is what is compared
+        found.append((type(exc).__name__, getattr(exc, "code", None), getattr(exc, "reason", None)))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("path", "script", "receive", "kwargs"),
+    [
+        ("/items/foo/ws?token=t&q=3", ["hi"], 3, {}),
+        ("/items/foo/ws", ["hi"], 2, {"headers": {"cookie": "session=s"}}),
+        ("/items/foo/ws", [], 1, {}),
+        ("/items/foo/ws?token=t&q=x", [], 1, {}),
+        ("/typed/3?flag=yes", [], 2, {}),
+        ("/typed/x", [], 1, {}),
+        ("/dep-response", [], 2, {}),
+        ("/nowhere", [], 1, {}),
+    ],
+)
+def test_websocket_answers(path: str, script: list[str], receive: int, kwargs: dict[str, Any]) -> None:
+    theirs, ours = build_pair(WS_APP)
+    with fastapi.testclient.TestClient(theirs.app) as client:
+        expected = _session(client, path, script, receive, **kwargs)
+    with zephyr.testclient.TestClient(ours.app) as client:
+        found = _session(client, path, script, receive, **kwargs)
+    assert found == expected
