@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import inspect
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, get_args, get_origin
@@ -105,16 +106,15 @@ class Dependant:
 
 
 def _is_security_scheme(call: Any) -> bool:
-    from zephyr.security.base import SecurityBase
-
-    return isinstance(call, SecurityBase)
+    # Importing zephyr.security costs the OpenAPI models; if nothing imported it, no scheme can exist.
+    base = sys.modules.get("zephyr.security.base")
+    return base is not None and isinstance(call, base.SecurityBase)
 
 
 def _special_kind(annotation: Any) -> str | None:
     from zephyr.background import BackgroundTasks
     from zephyr.requests import HTTPConnection, Request
     from zephyr.responses import Response
-    from zephyr.security import SecurityScopes
     from zephyr.websockets import WebSocket
 
     checks: tuple[tuple[type[Any], str], ...] = (
@@ -123,11 +123,13 @@ def _special_kind(annotation: Any) -> str | None:
         (HTTPConnection, "http_connection_param"),
         (Response, "response_param"),
         (BackgroundTasks, "background_tasks_param"),
-        (SecurityScopes, "security_scopes_param"),
     )
     for cls, kind in checks:
         if tu.lenient_issubclass(annotation, cls):
             return kind
+    oauth2 = sys.modules.get("zephyr.security.oauth2")  # SecurityScopes can only be used once it was imported
+    if oauth2 is not None and tu.lenient_issubclass(annotation, oauth2.SecurityScopes):
+        return "security_scopes_param"
     return None
 
 
