@@ -1,11 +1,11 @@
-# ruff: noqa: E501 - app sources are kept as the tutorial writes them
+
 """Custom ``APIRoute`` subclasses with ``get_route_handler`` (FastAPI's custom request and route tutorial)."""
 
 from __future__ import annotations
 
 import gzip
 
-from tests.compat.harness import Call, assert_same, get, post
+from tests.compat.harness import Call, assert_same, post
 
 GZIP_ROUTE_APP = """
 import gzip

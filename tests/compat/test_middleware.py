@@ -1,4 +1,4 @@
-# ruff: noqa: E501 - app sources are kept as the tutorial writes them
+
 """HTTP middleware functions, CORS, GZip and TrustedHost behave as on FastAPI."""
 
 from __future__ import annotations
