@@ -98,3 +98,20 @@ def test_exported_surface() -> None:
     import zephyr.middleware.timing as module
 
     assert_exported_surface(module)
+
+
+def test_core_reports_each_phase_through_a_real_app() -> None:
+    from zephyr import FastAPI
+    from zephyr.testclient import TestClient
+
+    app = FastAPI()
+    app.add_middleware(TimingMiddleware)
+
+    @app.get("/items/{item_id}")
+    async def read_item(item_id: int) -> dict[str, int]:
+        return {"item_id": item_id}
+
+    response = TestClient(app).get("/items/3")
+    assert response.json() == {"item_id": 3}
+    names = [part.split(";")[0].strip() for part in response.headers["server-timing"].split(",")]
+    assert names == ["total", "routing", "validation", "handler", "serialization"]

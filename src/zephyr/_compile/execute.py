@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
+from time import perf_counter
 from typing import Any
 
 import anyio
@@ -17,6 +18,12 @@ from zephyr.responses import JSONResponse, Response, StreamingResponse
 from zephyr.types import Receive, Scope, Send
 
 _JSON = b"application/json"
+
+
+def _record(timings: dict[str, float], phase: str, since: float) -> float:
+    now = perf_counter()
+    timings[phase] = timings.get(phase, 0.0) + (now - since)
+    return now
 
 
 def body_allowed(status_code: int) -> bool:
@@ -111,22 +118,33 @@ class HTTPRunner:
         stack: AsyncExitStack | None,
     ) -> None:
         scope = request.scope
+        # TimingMiddleware asks for per-phase durations by putting a dict here; otherwise nothing is measured.
+        timings: dict[str, float] | None = scope.get("zephyr.timings")
+        mark = perf_counter() if timings is not None else 0.0
         validated = await fast_values(plan, scope, state)
         if plan.needs_early_exit_stack:
             async with AsyncExitStack() as early:
                 if validated is None:
                     await slow_solve(plan, scope, state, values, stack, early)
                 values.update(validated or {})
+                if timings is not None:
+                    mark = _record(timings, "validation", mark)
                 result = await call_steps(plan, values, stack, early)
         else:
             if validated is None:
                 await slow_solve(plan, scope, state, values, stack, None)
             values.update(validated or {})
+            if timings is not None:
+                mark = _record(timings, "validation", mark)
             result = await call_steps(plan, values, stack, None)
+        if timings is not None:
+            mark = _record(timings, "handler", mark)
         if send is not None and self.fast_json and self.stream is None and not isinstance(result, Response):
-            await self._send_json(result, scope, send, sub_response, background)
+            await self._send_json(result, scope, send, sub_response, background, timings, mark)
             return
         response = self._make_response(result, sub_response, background)
+        if timings is not None:
+            _record(timings, "serialization", mark)
         if box is not None:
             box.append(response)
             return
@@ -145,9 +163,13 @@ class HTTPRunner:
         send: Send,
         sub_response: Response | None,
         background: BackgroundTasks | None,
+        timings: dict[str, float] | None = None,
+        mark: float = 0.0,
     ) -> None:
         status = self._status(sub_response) or 200
         body = self.response_model.to_json(result) if self.response_model is not None else dumps(result)
+        if timings is not None:
+            _record(timings, "serialization", mark)
         if body_allowed(status):
             headers = [(b"content-length", b"%d" % len(body)), (b"content-type", _JSON)]
         else:

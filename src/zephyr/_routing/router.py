@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import Enum
+from time import perf_counter
 from typing import Any
 
 from typing_extensions import Unpack, deprecated
@@ -418,6 +419,8 @@ class APIRouter:
             return
         if "router" not in scope:
             scope["router"] = self
+        timings: dict[str, float] | None = scope.get("zephyr.timings")
+        started = perf_counter() if timings is not None else 0.0
         path = route_path(scope)
         partial: BaseRoute | None = None
         partial_params: dict[str, Any] | None = None
@@ -428,6 +431,8 @@ class APIRouter:
                 scope["path_params"] = {**current, **found} if current else found
                 scope["route"] = route
                 scope["endpoint"] = getattr(route, "endpoint", None)
+                if timings is not None:
+                    timings["routing"] = timings.get("routing", 0.0) + (perf_counter() - started)
                 await route.handle(scope, receive, send)  # type: ignore[attr-defined]
                 return
             if accepted == 1 and partial is None:
