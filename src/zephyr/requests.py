@@ -488,7 +488,11 @@ class Request(HTTPConnection[StateT]):
         return self._form
 
     def form(
-        self, *, max_files: int | float = 1000, max_fields: int | float = 1000, max_part_size: int = 1024 * 1024
+        self,
+        *,
+        max_files: int | float | None = None,
+        max_fields: int | float | None = None,
+        max_part_size: int | None = None,
     ) -> _FormResult:
         """Parse a url-encoded or multipart body into ``FormData`` (once; cached).
 
@@ -496,9 +500,13 @@ class Request(HTTPConnection[StateT]):
         closes the uploaded files at the end. Another content type gives an empty form.
 
         Args:
-            max_files: The most file parts accepted.
-            max_fields: The most non-file fields accepted.
-            max_part_size: The largest non-file field, in bytes (files spill to disk and are not limited).
+            max_files: The most file parts accepted (default 1000).
+            max_fields: The most non-file fields accepted (default 1000).
+            max_part_size: The largest non-file field, in bytes (default 1 MiB; files spill to disk and are not
+                limited).
+
+        Limits not given here come from ``RequestLimitsMiddleware`` (``scope["zephyr.form_limits"]``) when it is
+        installed, then from the defaults.
 
         Returns:
             An awaitable async context manager giving the ``FormData``.
@@ -507,7 +515,14 @@ class Request(HTTPConnection[StateT]):
             HTTPException: 400 when the body is malformed or exceeds a limit.
             MissingDependencyError: When python-multipart is not installed.
         """
-        return _FormResult(self._get_form(max_files=max_files, max_fields=max_fields, max_part_size=max_part_size))
+        configured = self.scope.get("zephyr.form_limits") or {}
+        return _FormResult(
+            self._get_form(
+                max_files=max_files if max_files is not None else configured.get("max_files", 1000),
+                max_fields=max_fields if max_fields is not None else configured.get("max_fields", 1000),
+                max_part_size=max_part_size if max_part_size is not None else configured.get("max_part_size", 1 << 20),
+            )
+        )
 
     async def close(self) -> None:
         """Close the uploaded files of the parsed form, if any."""
