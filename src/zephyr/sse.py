@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from zephyr.responses import Response
     from zephyr.types import Receive, Scope, Send
 
-__all__ = ("KEEPALIVE_COMMENT", "EventSourceResponse", "ServerSentEvent", "format_sse_event")
+__all__ = ("EventSourceResponse", "KEEPALIVE_COMMENT", "ServerSentEvent", "format_sse_event")
 
 KEEPALIVE_COMMENT = b": ping\n\n"
 """The comment sent while the generator is idle (comments are ignored by ``EventSource`` clients)."""
