@@ -15,8 +15,8 @@ The tree::
         ├── WebSocketRequestValidationError  closes the socket with 1008
         └── ResponseValidationError      the endpoint returned data its response model refuses (500)
 
-    DeprecationWarning
-    └── FastAPIDeprecationWarning
+    UserWarning
+    └── FastAPIDeprecationWarning        shown by default, as FastAPI's
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class MissingDependencyError(ZephyrError, ImportError):
         self.extra = extra
 
 
-class FastAPIDeprecationWarning(DeprecationWarning):
+class FastAPIDeprecationWarning(UserWarning):
     """A deprecated FastAPI feature was used; it still works, but the warning says what to use instead."""
 
 
