@@ -415,3 +415,16 @@ def test_other_os_errors_propagate(tree: Path, monkeypatch: pytest.MonkeyPatch) 
     client = zephyr.testclient.TestClient(zephyr_app(StaticFiles(directory=tree / "public")))
     with client, pytest.raises(OSError, match="Input/output error"):
         client.get("/static/a.txt")
+
+
+def test_check_dir_auto_only_warns_in_development(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "not-built-yet"
+    with pytest.raises(RuntimeError, match="does not exist"):
+        SinglePageApp(missing)
+    monkeypatch.setenv("FASTAPI_ENV", "development")
+    with pytest.warns(UserWarning, match=r"Frontend directory '.*not-built-yet' does not exist"):
+        spa = SinglePageApp(missing)
+    missing.mkdir()
+    (missing / "index.html").write_text("built")
+    with zephyr.testclient.TestClient(zephyr_app(spa, path="/ui")) as client:
+        assert client.get("/ui/", headers=HTML).text == "built"

@@ -22,6 +22,7 @@ import errno
 import importlib.util
 import os
 import stat
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -272,7 +273,9 @@ class SinglePageApp(StaticFiles):
         directory: The build output directory.
         index: The index file's name (``fallback="index.html"`` means this file).
         fallback: ``"auto"``, ``"index.html"``, ``"404.html"`` or ``None``, as above.
-        check_dir: Check at construction that the directory (and a required fallback file) exist.
+        check_dir: Check at construction that the directory (and a required fallback file) exist. ``"auto"``
+            (FastAPI's default) checks, except when ``FASTAPI_ENV`` is ``"development"`` (set by ``fastapi dev``):
+            then a missing directory only warns, so the server can start before the first frontend build.
 
     Raises:
         RuntimeError: With ``check_dir``, the directory or the required fallback file is missing.
@@ -284,10 +287,12 @@ class SinglePageApp(StaticFiles):
         *,
         index: str = "index.html",
         fallback: FallbackMode = "auto",
-        check_dir: bool = True,
+        check_dir: bool | Literal["auto"] = "auto",
     ) -> None:
         if fallback not in ("auto", "index.html", "404.html", None):
             raise ValueError(f"fallback must be 'auto', 'index.html', '404.html' or None; got {fallback!r}.")
+        if check_dir == "auto":
+            check_dir = _resolve_check_dir(directory)
         if check_dir and not os.path.isdir(directory):
             raise RuntimeError(
                 f"Frontend directory '{directory}' does not exist. Resolved absolute path: "
@@ -353,6 +358,17 @@ class SinglePageApp(StaticFiles):
                 f"absolute directory: '{os.path.realpath(self.directory or '')}'. Add it or pick another fallback."
             )
         return self.file_response(full_path, stat_result, scope, status_code=status_code)
+
+
+def _resolve_check_dir(directory: PathLike) -> bool:
+    if os.environ.get("FASTAPI_ENV") != "development":
+        return True
+    if not os.path.isdir(directory):
+        warnings.warn(
+            f"Frontend directory '{directory}' does not exist. Resolved absolute path: '{os.path.realpath(directory)}'",
+            stacklevel=4,
+        )
+    return False
 
 
 def _navigation(scope: Scope) -> bool:
