@@ -370,3 +370,51 @@ async def test_body_iterator_read_directly_yields_the_events() -> None:
     response: Any = _event_stream(EventSourceResponse, numbers(), None, {"status_code": 200, "background": None})
     chunks = [chunk async for chunk in response.body_iterator]
     assert chunks == [b"data: 0\n\n", b"data: 1\n\n", b"data: 2\n\n"]
+
+
+@pytest.mark.anyio
+async def test_send_failure_on_asgi_2_4_servers_closes_the_generator() -> None:
+    """Servers on ASGI spec 2.4 raise ``OSError`` from ``send()`` once the client is gone."""
+    from zephyr.requests import ClientDisconnect
+
+    closed: list[bool] = []
+    app = _zephyr.FastAPI()
+
+    @app.get("/endless", response_class=EventSourceResponse)
+    async def endless():
+        try:
+            while True:
+                yield "tick"
+                await anyio.sleep(0)
+        finally:
+            closed.append(True)
+
+    bodies: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            if len(bodies) == 2:
+                raise OSError("connection reset")
+            bodies.append(message["body"])
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/endless",
+        "raw_path": b"/endless",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [],
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver", 80),
+    }
+    with anyio.fail_after(5), pytest.raises(ClientDisconnect):
+        await app(scope, receive, send)
+    assert bodies == [b'data: "tick"\n\n'] * 2
+    assert closed == [True]
