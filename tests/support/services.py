@@ -50,7 +50,7 @@ def _redis_answers(url: str) -> bool:
     client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
     try:
         return bool(client.ping())
-    except Exception:  # noqa: BLE001 - any failure means "not usable"
+    except Exception:
         return False
     finally:
         client.close()
@@ -102,6 +102,6 @@ def postgres_url() -> str:
     try:
         with psycopg.connect(url, connect_timeout=2) as conn:
             conn.execute("SELECT 1")
-    except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
+    except Exception as exc:
         missing_service(f"PostgreSQL at {url} is not reachable ({exc}); set DATABASE_URL")
     return url

@@ -144,8 +144,9 @@ class _RouteDocs:
                     scopes.append(scope)
             from zephyr.security.base import SecurityBase
 
-            if not is_root and isinstance(node.call, SecurityBase):
-                self.security.append((node.call, scopes))
+            call: Any = node.call
+            if not is_root and isinstance(call, SecurityBase):
+                self.security.append((call, scopes))
             stack.extend((sub, scopes, False) for sub in reversed(node.dependencies))
         found = []
         for location, params in groups.items():
@@ -195,7 +196,7 @@ class _Schemas:
             if "description" in definition:
                 definition["description"] = str(definition["description"]).split("\f")[0]
         self.mapping: dict[Any, dict[str, Any]] = dict(mapping)
-        self.definitions: dict[str, Any] = dict(definitions)
+        self.definitions: dict[str, Any] = {str(key): value for key, value in definitions.items()}
 
     def _mode(self, field: DocField) -> str:
         if self.separate or _has_computed_fields(field):
@@ -218,7 +219,7 @@ class _Schemas:
 def _has_computed_fields(field: DocField) -> bool:
     from pydantic import BaseModel
 
-    annotation = field.field_info.annotation
+    annotation: Any = field.field_info.annotation
     return lenient_issubclass(annotation, BaseModel) and bool(annotation.model_computed_fields)
 
 
