@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import math
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
@@ -336,16 +336,20 @@ class _EventStream(EventSourceResponse):
 
     async def _produce(self, mailbox: _Mailbox) -> None:
         encode = self._encode
+        items = self._items()
         try:
-            async for item in self._items():
+            async for item in items:
                 await mailbox.put(encode(item))
         except Exception as exc:
             # Re-raised by ``_events``, so it surfaces where a plain streaming endpoint's error would.
             self._failure = exc
         finally:
             mailbox.close()
+            # Closed here, not left to garbage collection, when cancelled while waiting to hand an item over.
+            with anyio.CancelScope(shield=True):
+                await items.aclose()
 
-    async def _items(self) -> AsyncIterator[Any]:
+    async def _items(self) -> AsyncGenerator[Any, None]:
         """The generator's items, fetched in worker threads for a sync one; the generator is closed on exit."""
         source = self._source
         if hasattr(source, "__aiter__"):
@@ -376,8 +380,12 @@ class _EventStream(EventSourceResponse):
         if mailbox is None:
             # Iterated outside ``stream_response`` (a wrapper reading ``body_iterator``): no task, so no pings.
             encode = self._encode
-            async for item in self._items():
-                yield encode(item)
+            items = self._items()
+            try:
+                async for item in items:
+                    yield encode(item)
+            finally:
+                await items.aclose()
             return
         interval = _PING_INTERVAL
         while True:
