@@ -199,7 +199,8 @@ def assert_same_openapi(theirs_app: Any, ours_app: Any) -> None:
     with warnings.catch_warnings(record=True) as ours_warnings:
         warnings.simplefilter("always")
         ours = ours_app.openapi()
-    assert _messages(ours_warnings) == _messages(theirs_warnings), "OpenAPI generation warns differently"
+    ours_messages, theirs_messages = _messages(ours_warnings), _messages(theirs_warnings)
+    assert ours_messages == theirs_messages, f"warnings differ:\nours:   {ours_messages}\ntheirs: {theirs_messages}"
     _assert_equal_at("openapi", ours, theirs)
     assert json.dumps(ours) == json.dumps(theirs), "same content, different key order"
 

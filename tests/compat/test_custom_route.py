@@ -1,4 +1,3 @@
-
 """Custom ``APIRoute`` subclasses with ``get_route_handler`` (FastAPI's custom request and route tutorial)."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-
 """HTTP middleware functions, CORS, GZip and TrustedHost behave as on FastAPI."""
 
 from __future__ import annotations
