@@ -203,3 +203,47 @@ def test_root_path() -> None:
 def test_root_path_from_client() -> None:
     source = ROOT_PATH_APP.replace('FastAPI(root_path="/api/v1")', "FastAPI()")
     assert_same(source, [get("/app"), get("/openapi.json")], client_kwargs={"root_path": "/proxy"})
+
+
+LATE_APP = """
+from fastapi import APIRouter, FastAPI
+
+app = FastAPI()
+router = APIRouter(prefix="/r", tags=["r"])
+inner = APIRouter(prefix="/i")
+empty = APIRouter()
+
+@router.get("/early")
+def early():
+    return "early"
+
+router.include_router(inner)
+app.include_router(router)
+app.include_router(empty, prefix="/e")
+
+@app.get("/r/{anything}")
+def catch_all(anything: str):
+    return {"caught": anything}
+
+@app.get("/e/{anything}")
+def catch_e(anything: str):
+    return {"caught e": anything}
+
+@router.get("/late")
+def late():
+    return "late"
+
+@inner.get("/deep")
+def deep():
+    return "deep"
+
+@empty.get("/x")
+def empty_x():
+    return "x"
+"""
+
+
+def test_routes_added_after_include_router_are_served_in_place() -> None:
+    assert_same(
+        LATE_APP, [get("/r/early"), get("/r/late"), get("/r/i/deep"), get("/r/other"), get("/e/x"), get("/e/y")]
+    )

@@ -10,6 +10,7 @@ from typing import Any
 from typing_extensions import Unpack, deprecated
 
 from zephyr import params
+from zephyr._routing.inclusion import Inclusion, include, route_appended
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
 from zephyr._routing.options import RouteOptions
 from zephyr._routing.paths import route_path
@@ -100,6 +101,9 @@ class APIRouter:
         self.strict_content_type = strict_content_type
         self._lifespan: Lifespan | None = wrap_generator_lifespan(lifespan) if lifespan is not None else None
         self._table: RouteTable | None = None
+        self._inclusions: list[Inclusion] = []  # where this router is included (its routes are copied there)
+        self._included: list[Inclusion] = []  # the routers included here
+        self._quiet = 0  # > 0 while inclusion bookkeeping changes the routes: no propagation
 
     # -- the lifespan ---------------------------------------------------------------------------------------------
 
@@ -281,7 +285,7 @@ class APIRouter:
         """Serve another ASGI app (static files, a sub-application, a WSGI app...) under ``path``."""
         self.routes.append(Mount(self.prefix + path, app, name=name))
 
-    def include_router(  # noqa: C901 - FastAPI's documented signature; one branch per route kind
+    def include_router(
         self,
         router: APIRouter,
         *,
@@ -315,64 +319,22 @@ class APIRouter:
                         f"Prefix and path cannot be both empty (path operation: {name}). "
                         "Give the router a prefix or the route a path."
                     )
-        for route in router.routes:
-            if isinstance(route, APIRoute):
-                self.add_api_route(
-                    prefix + route.path,
-                    route.endpoint,
-                    methods=list(route.methods),
-                    route_class_override=type(route),
-                    response_model=route.response_model if route.response_model is not None else None,
-                    status_code=route.status_code,
-                    tags=[*(tags or []), *route.tags],
-                    dependencies=[*(dependencies or []), *route.dependencies],
-                    summary=route.summary,
-                    description=route.description,
-                    response_description=route.response_description,
-                    responses={**(responses or {}), **route.responses},
-                    deprecated=route.deprecated or deprecated or self.deprecated,
-                    operation_id=route.operation_id,
-                    response_model_include=route.response_model_include,
-                    response_model_exclude=route.response_model_exclude,
-                    response_model_by_alias=route.response_model_by_alias,
-                    response_model_exclude_unset=route.response_model_exclude_unset,
-                    response_model_exclude_defaults=route.response_model_exclude_defaults,
-                    response_model_exclude_none=route.response_model_exclude_none,
-                    include_in_schema=route.include_in_schema and include_in_schema,
-                    response_class=_pick(route.response_class, router.default_response_class, default_response_class),
-                    name=route.name,
-                    callbacks=[*(callbacks or []), *(route.callbacks or [])],
-                    openapi_extra=route.openapi_extra,
-                    generate_unique_id_function=_pick(
-                        route.generate_unique_id_function,
-                        router.generate_unique_id_function,
-                        generate_unique_id_function,
-                    ),
-                    strict_content_type=_pick(
-                        route.strict_content_type, router.strict_content_type, strict_content_type
-                    ),
-                )
-            elif isinstance(route, APIWebSocketRoute):
-                self.add_api_websocket_route(
-                    prefix + route.path,
-                    route.endpoint,
-                    name=route.name,
-                    dependencies=[*(dependencies or []), *route.dependencies],
-                )
-            elif isinstance(route, Route):
-                self.add_route(
-                    prefix + route.path,
-                    route.endpoint,
-                    methods=list(route.methods or []) or None,
-                    name=route.name,
-                    include_in_schema=route.include_in_schema,
-                )
-            elif isinstance(route, WebSocketRoute):
-                self.add_websocket_route(prefix + route.path, route.endpoint, name=route.name)
-            elif isinstance(route, Mount):
-                self.routes.append(Mount(self.prefix + prefix + route.path, route.app, name=route.name))
-            else:
-                self.routes.append(route)
+        include(
+            self,
+            router,
+            {
+                "prefix": prefix,
+                "tags": tags,
+                "dependencies": dependencies,
+                "default_response_class": default_response_class,
+                "responses": responses,
+                "callbacks": callbacks,
+                "deprecated": deprecated,
+                "include_in_schema": include_in_schema,
+                "generate_unique_id_function": generate_unique_id_function,
+                "strict_content_type": strict_content_type,
+            },
+        )
         for handler in router.on_startup:
             self.add_event_handler("startup", handler)
         for handler in router.on_shutdown:
@@ -381,6 +343,80 @@ class APIRouter:
             self._lifespan = (
                 merge_lifespans(self._lifespan, router._lifespan) if self._lifespan is not None else router._lifespan
             )
+
+    def _include_route(
+        self,
+        route: BaseRoute,
+        inclusion: Inclusion,
+    ) -> None:
+        """Add the copy of one route of an included router, as ``include_router`` would have."""
+        router = inclusion.router
+        options = inclusion.options
+        prefix: str = options["prefix"]
+        tags = options["tags"]
+        dependencies = options["dependencies"]
+        default_response_class = options["default_response_class"]
+        responses = options["responses"]
+        callbacks = options["callbacks"]
+        deprecated = options["deprecated"]
+        include_in_schema = options["include_in_schema"]
+        generate_unique_id_function = options["generate_unique_id_function"]
+        strict_content_type = options["strict_content_type"]
+        if isinstance(route, APIRoute):
+            self.add_api_route(
+                prefix + route.path,
+                route.endpoint,
+                methods=list(route.methods),
+                route_class_override=type(route),
+                response_model=route.response_model if route.response_model is not None else None,
+                status_code=route.status_code,
+                tags=[*(tags or []), *route.tags],
+                dependencies=[*(dependencies or []), *route.dependencies],
+                summary=route.summary,
+                description=route.description,
+                response_description=route.response_description,
+                responses={**(responses or {}), **route.responses},
+                deprecated=route.deprecated or deprecated or self.deprecated,
+                operation_id=route.operation_id,
+                response_model_include=route.response_model_include,
+                response_model_exclude=route.response_model_exclude,
+                response_model_by_alias=route.response_model_by_alias,
+                response_model_exclude_unset=route.response_model_exclude_unset,
+                response_model_exclude_defaults=route.response_model_exclude_defaults,
+                response_model_exclude_none=route.response_model_exclude_none,
+                include_in_schema=route.include_in_schema and include_in_schema,
+                response_class=_pick(route.response_class, router.default_response_class, default_response_class),
+                name=route.name,
+                callbacks=[*(callbacks or []), *(route.callbacks or [])],
+                openapi_extra=route.openapi_extra,
+                generate_unique_id_function=_pick(
+                    route.generate_unique_id_function,
+                    router.generate_unique_id_function,
+                    generate_unique_id_function,
+                ),
+                strict_content_type=_pick(route.strict_content_type, router.strict_content_type, strict_content_type),
+            )
+        elif isinstance(route, APIWebSocketRoute):
+            self.add_api_websocket_route(
+                prefix + route.path,
+                route.endpoint,
+                name=route.name,
+                dependencies=[*(dependencies or []), *route.dependencies],
+            )
+        elif isinstance(route, Route):
+            self.add_route(
+                prefix + route.path,
+                route.endpoint,
+                methods=list(route.methods or []) or None,
+                name=route.name,
+                include_in_schema=route.include_in_schema,
+            )
+        elif isinstance(route, WebSocketRoute):
+            self.add_websocket_route(prefix + route.path, route.endpoint, name=route.name)
+        elif isinstance(route, Mount):
+            self.routes.append(Mount(self.prefix + prefix + route.path, route.app, name=route.name))
+        else:
+            self.routes.append(route)
 
     # -- URLs ---------------------------------------------------------------------------------------------------
 
@@ -478,10 +514,18 @@ class _WatchedRoutes(list[BaseRoute]):
     def append(self, item: BaseRoute) -> None:
         super().append(item)
         self._changed()
+        router = self._router
+        if router._inclusions and not router._quiet:
+            route_appended(router, item)
 
     def extend(self, items: Any) -> None:
+        items = list(items)
         super().extend(items)
         self._changed()
+        router = self._router
+        if router._inclusions and not router._quiet:
+            for item in items:
+                route_appended(router, item)
 
     def insert(self, index: Any, item: BaseRoute) -> None:
         super().insert(index, item)

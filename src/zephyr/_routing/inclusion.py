@@ -1,0 +1,160 @@
+"""Live ``include_router``: routes added to a router after it was included are served by the includer too.
+
+FastAPI 0.165 keeps an included router by reference, so a route added to it later is served, in the place of the
+``include_router`` call. Zephyr copies routes into the including router (one flat table to match against); this
+module keeps those copies in step. Each :class:`Inclusion` records its copies and what comes before them:
+
+- a route appended to an included router gets its copy right after the inclusion's last copy (cheap, the usual case);
+- any other change (a copy inserted in the middle by a nested inclusion) rebuilds the inclusion's copies in place.
+
+Either way the change then travels up to the routers that include the including router.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zephyr._routing.router import APIRouter
+    from zephyr._routing.routes import BaseRoute
+
+__all__ = ("Inclusion", "include", "rebuild", "route_appended")
+
+
+@dataclass(eq=False)
+class Inclusion:
+    """One ``include_router`` call.
+
+    Attributes:
+        parent: The including router.
+        router: The included router.
+        options: The ``include_router`` keyword arguments.
+        anchor: What precedes the copies in ``parent.routes``: a route, an earlier inclusion (its copies), or None
+            (the copies start the list).
+        copies: The routes copied into ``parent.routes``, in order.
+    """
+
+    parent: APIRouter
+    router: APIRouter
+    options: dict[str, Any]
+    anchor: BaseRoute | Inclusion | None = None
+    copies: list[BaseRoute] = field(default_factory=list)
+
+
+def include(parent: APIRouter, router: APIRouter, options: dict[str, Any]) -> None:
+    """Copy ``router``'s routes at the end of ``parent.routes`` and keep them in step from now on."""
+    inclusion = Inclusion(parent, router, options, anchor=_anchor_at_end(parent))
+    parent._included.append(inclusion)
+    with _quiet(parent):
+        for route in router.routes:
+            inclusion.copies.extend(_copy(parent, route, inclusion))
+    router._inclusions.append(inclusion)
+    if inclusion.copies:
+        _propagate(parent, at_end=True, added=inclusion.copies)
+
+
+def route_appended(router: APIRouter, route: BaseRoute) -> None:
+    """``route`` was appended to ``router.routes``: add its copy to every router that includes ``router``."""
+    for inclusion in list(router._inclusions):
+        _append_copy(inclusion, route)
+
+
+def rebuild(inclusion: Inclusion) -> None:
+    """Make the inclusion's copies again from the included router's routes, in the same place."""
+    parent = inclusion.parent
+    routes = parent.routes
+    old = {id(route) for route in inclusion.copies}
+    with _quiet(parent):
+        kept = [route for route in routes if id(route) not in old]
+        list.clear(routes)
+        list.extend(routes, kept)
+        inclusion.copies = []
+        start = len(routes)
+        for route in inclusion.router.routes:
+            _copy(parent, route, inclusion)
+        new = list.__getitem__(routes, slice(start, None))
+        list.__delitem__(routes, slice(start, None))
+        index = _end_index(parent, inclusion)
+        list.__setitem__(routes, slice(index, index), new)
+        inclusion.copies = new
+    parent.mark_dirty()
+    _propagate(parent, at_end=False, added=new)
+
+
+def _propagate(router: APIRouter, *, at_end: bool, added: list[BaseRoute]) -> None:
+    for inclusion in list(router._inclusions):
+        if at_end:
+            for route in added:
+                _append_copy(inclusion, route)
+        else:
+            rebuild(inclusion)
+
+
+def _append_copy(inclusion: Inclusion, route: BaseRoute) -> None:
+    """Copy a route appended to the included router right after the inclusion's copies so far."""
+    parent = inclusion.parent
+    with _quiet(parent):
+        new = _copy(parent, route, inclusion)
+        if not new:
+            return
+        routes = parent.routes
+        list.__delitem__(routes, slice(len(routes) - len(new), None))
+        index = _end_index(parent, inclusion)
+        list.__setitem__(routes, slice(index, index), new)
+        inclusion.copies.extend(new)
+    parent.mark_dirty()
+    _propagate(parent, at_end=index + len(new) == len(parent.routes), added=new)
+
+
+def _copy(parent: APIRouter, route: BaseRoute, inclusion: Inclusion) -> list[BaseRoute]:
+    """Add the copy of ``route`` at the end of ``parent.routes`` (quietly) and return what was added."""
+    routes = parent.routes
+    start = len(routes)
+    parent._include_route(route, inclusion)
+    return list(list.__getitem__(routes, slice(start, None)))
+
+
+def _anchor_at_end(parent: APIRouter) -> BaseRoute | Inclusion | None:
+    routes = parent.routes
+    if not routes:
+        return None
+    last = routes[-1]
+    for inclusion in reversed(parent._included):
+        if inclusion.copies and inclusion.copies[-1] is last:
+            return inclusion
+    return last
+
+
+def _end_index(parent: APIRouter, inclusion: Inclusion) -> int:
+    """Where the next copy of ``inclusion`` goes in ``parent.routes``."""
+    routes = parent.routes
+    anchor: BaseRoute | Inclusion | None = inclusion.copies[-1] if inclusion.copies else inclusion.anchor
+    while True:
+        if anchor is None:
+            return 0
+        if isinstance(anchor, Inclusion):
+            if anchor.copies:
+                anchor = anchor.copies[-1]
+                continue
+            anchor = anchor.anchor
+            continue
+        for index in range(len(routes) - 1, -1, -1):
+            if routes[index] is anchor:
+                return index + 1
+        return len(routes)
+
+
+class _quiet:  # noqa: N801 - used as a context manager, reads as a phrase
+    """Within: route list changes of ``router`` do not propagate (the caller propagates once at the end)."""
+
+    __slots__ = ("router",)
+
+    def __init__(self, router: APIRouter) -> None:
+        self.router = router
+
+    def __enter__(self) -> None:
+        self.router._quiet += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.router._quiet -= 1
