@@ -60,7 +60,7 @@ def _wants_argument(func: Callable[..., Any]) -> bool:
         parameters = inspect.signature(func).parameters.values()
     except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
         return False
-    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters)
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
 
 
 class Hooks:

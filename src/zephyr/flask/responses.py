@@ -69,7 +69,7 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
     """
     if args and kwargs:
         raise TypeError("jsonify() behavior undefined when passed both args and kwargs; pass one or the other.")
-    value: Any = (args[0] if len(args) == 1 else list(args)) if args else kwargs
+    value: Any = (args[0] if len(args) == 1 else list(args)) if args else (kwargs or None)
     return Response(_json_body(value), media_type="application/json")
 
 
@@ -112,19 +112,21 @@ def _status_code(status: Any) -> int:
     raise TypeError(f"The response status must be an int or a string such as '404 Not Found'; got {status!r}.")
 
 
-def _apply_headers(response: Response, headers: Any) -> None:
+def _apply_headers(response: Response, headers: Any, replace: bool) -> None:
+    """Add ``headers`` to ``response`` as Flask does.
+
+    A new response gets every given header (as Werkzeug's ``Response(headers=...)``); a returned ``Response`` has
+    them replaced (as ``Headers.update``: a header named again replaces the existing values).
+    """
     target = response.headers
     has_items = isinstance(headers, Mapping) or hasattr(headers, "items")
     items: Iterable[tuple[Any, Any]] = headers.items() if has_items else headers
     for key, value in items:
-        # As Werkzeug's ``Headers.update``: a list value replaces every existing value of that header.
-        if isinstance(value, (list, tuple)):
-            if key in target:
-                del target[key]
-            for each in value:
-                target.append(str(key), str(each))
-        else:
-            target[str(key)] = str(value)
+        values = list(value) if isinstance(value, (list, tuple, set)) else [value]
+        if replace and key in target:
+            del target[key]
+        for each in values:
+            target.append(str(key), str(each))
 
 
 def _encode_chunks(chunks: Iterable[Any]) -> Iterator[bytes]:
@@ -189,5 +191,5 @@ def make_response(rv: Any, endpoint: str = "<view>") -> Response:
     if status is not None:
         response.status_code = _status_code(status)
     if headers:
-        _apply_headers(response, headers)
+        _apply_headers(response, headers, replace=isinstance(rv, Response))
     return response

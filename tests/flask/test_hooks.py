@@ -1,0 +1,370 @@
+"""Request hooks and error handlers: run in Flask's order, compared with the same app on real Flask."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import flask
+import pytest
+import werkzeug.exceptions
+
+from zephyr.exceptions import HTTPException
+from zephyr.flask import Blueprint, Flask, InternalServerError, abort
+from zephyr.flask.hooks import Hooks, make_view
+from zephyr.flask.hooks import ViewSpec as Spec
+from zephyr.requests import Request
+from zephyr.responses import Response
+from zephyr.testclient import TestClient
+
+
+@dataclass
+class Kit:
+    """One framework's Flask API, so the same app can be declared on both."""
+
+    name: str
+    app: Callable[[str], Any]
+    blueprint: Callable[..., Any]
+    abort: Callable[..., Any]
+    http_exception: type[Exception]
+
+    def get(self, app: Any, path: str) -> tuple[int, str, dict[str, str]]:
+        if self.name == "flask":
+            response = app.test_client().get(path)
+            return response.status_code, response.get_data(as_text=True), dict(response.headers)
+        client = TestClient(app, raise_server_exceptions=False)
+        result = client.get(path)
+        return result.status_code, result.text, dict(result.headers)
+
+
+FLASK = Kit("flask", flask.Flask, flask.Blueprint, flask.abort, werkzeug.exceptions.HTTPException)
+ZEPHYR = Kit("zephyr", Flask, Blueprint, abort, HTTPException)
+
+
+def declare(kit: Kit, log: list[str]) -> Any:
+    """An app with hooks on the app, a blueprint and a nested blueprint, and views that fail in various ways."""
+    app = kit.app("hooks")
+    parent = kit.blueprint("parent", "hooks", url_prefix="/p")
+    child = kit.blueprint("child", "hooks", url_prefix="/c")
+
+    def record(name: str) -> Callable[..., Any]:
+        def hook(*args: Any) -> Any:
+            if args and hasattr(args[0], "status_code"):
+                args[0].headers[f"X-{name}"] = "1"
+                log.append(f"{name}:{args[0].status_code}")
+                return args[0]
+            log.append(f"{name}:{type(args[0]).__name__ if args and args[0] is not None else '-'}")
+            return None
+
+        return hook
+
+    for owner, label in ((app, "app"), (parent, "parent"), (child, "child")):
+        for number in (1, 2):
+            owner.before_request(record(f"{label}-before{number}"))
+            owner.after_request(record(f"{label}-after{number}"))
+            owner.teardown_request(record(f"{label}-teardown{number}"))
+
+    @child.route("/ok")
+    def ok() -> str:
+        log.append("view")
+        return "ok"
+
+    @child.route("/missing")
+    def missing() -> str:
+        kit.abort(404)
+        return "unreachable"  # pragma: no cover
+
+    @child.route("/key")
+    def key() -> str:
+        raise KeyError("k")
+
+    @child.route("/crash")
+    def crash() -> str:
+        raise ZeroDivisionError("zero")
+
+    @child.route("/teapot")
+    def teapot() -> str:
+        kit.abort(418)
+        return "unreachable"  # pragma: no cover
+
+    @app.route("/top")
+    def top() -> str:
+        raise LookupError("top")
+
+    @child.errorhandler(KeyError)
+    def child_key(exc: Exception) -> tuple[str, int]:
+        return "child handled KeyError", 409
+
+    @parent.errorhandler(kit.http_exception)
+    def parent_http(exc: Any) -> tuple[str, int]:
+        return "parent handled HTTP error", 400
+
+    @app.errorhandler(404)
+    def app_404(exc: Any) -> tuple[str, int]:
+        return "app handled 404", 404
+
+    @app.errorhandler(LookupError)
+    def app_lookup(exc: Exception) -> tuple[str, int]:
+        return f"app handled {type(exc).__name__}", 410
+
+    @app.errorhandler(500)
+    def app_500(exc: Any) -> tuple[str, int]:
+        return f"500 from {type(exc.original_exception).__name__}", 500
+
+    parent.register_blueprint(child)
+    app.register_blueprint(parent)
+    return app
+
+
+@pytest.mark.parametrize("path", ["/p/c/ok", "/p/c/missing", "/p/c/key", "/p/c/crash", "/p/c/teapot", "/top"])
+def test_hooks_and_error_handlers_run_as_in_flask(path: str) -> None:
+    results = []
+    for kit in (FLASK, ZEPHYR):
+        log: list[str] = []
+        app = declare(kit, log)
+        status, body, headers = kit.get(app, path)
+        marks = sorted(k.lower() for k in headers if k.lower().startswith("x-"))
+        results.append((status, body, marks, log))
+    assert results[0] == results[1]
+
+
+def test_hook_order_for_a_nested_blueprint_view() -> None:
+    log: list[str] = []
+    status, body, _ = ZEPHYR.get(declare(ZEPHYR, log), "/p/c/ok")
+    assert (status, body) == (200, "ok")
+    assert log == [
+        "app-before1:-",
+        "app-before2:-",
+        "parent-before1:-",
+        "parent-before2:-",
+        "child-before1:-",
+        "child-before2:-",
+        "view",
+        "child-after2:200",
+        "child-after1:200",
+        "parent-after2:200",
+        "parent-after1:200",
+        "app-after2:200",
+        "app-after1:200",
+        "child-teardown2:-",
+        "child-teardown1:-",
+        "parent-teardown2:-",
+        "parent-teardown1:-",
+        "app-teardown2:-",
+        "app-teardown1:-",
+    ]
+
+
+def test_teardown_receives_the_unhandled_exception() -> None:
+    log: list[str] = []
+    declare(ZEPHYR, log)
+    app = declare(ZEPHYR, log)
+    log.clear()
+    ZEPHYR.get(app, "/p/c/crash")
+    assert "app-teardown1:ZeroDivisionError" in log
+    log.clear()
+    ZEPHYR.get(app, "/p/c/key")
+    assert "app-teardown1:-" in log
+
+
+def test_before_request_short_circuits_the_view_and_after_request_still_runs() -> None:
+    app = Flask(__name__)
+    calls: list[str] = []
+
+    @app.before_request
+    async def gate(request: Request) -> tuple[dict[str, str], int] | None:
+        if request.headers.get("x-token") != "secret":
+            return {"error": "forbidden"}, 403
+        return None
+
+    @app.after_request
+    async def stamp(response: Response) -> Response:
+        response.headers["X-Stamped"] = "yes"
+        return response
+
+    @app.route("/private")
+    def private() -> str:
+        calls.append("view")
+        return "secret page"
+
+    client = TestClient(app)
+    denied = client.get("/private")
+    assert (denied.status_code, denied.content) == (403, b'{"error":"forbidden"}\n')
+    assert denied.headers["x-stamped"] == "yes"
+    assert calls == []
+    allowed = client.get("/private", headers={"X-Token": "secret"})
+    assert (allowed.status_code, allowed.text, allowed.headers["x-stamped"]) == (200, "secret page", "yes")
+    assert calls == ["view"]
+
+
+def test_after_request_may_replace_the_response() -> None:
+    app = Flask(__name__)
+
+    @app.after_request
+    def replace(response: Response) -> Response:
+        return Response(b"replaced:" + bytes(response.body), status_code=203, media_type="text/plain")
+
+    @app.route("/")
+    def index() -> str:
+        return "original"
+
+    response = TestClient(app).get("/")
+    assert (response.status_code, response.text) == (203, "replaced:original")
+
+
+def test_after_request_must_return_a_response() -> None:
+    app = Flask(__name__)
+
+    @app.after_request
+    def forgetful(response: Response) -> None:
+        return None
+
+    @app.route("/")
+    def index() -> str:
+        return "x"
+
+    with pytest.raises(TypeError, match="after_request hook of .* returned NoneType, not the response"):
+        TestClient(app).get("/")
+
+
+def test_unhandled_errors_without_a_500_handler_reach_zephyr() -> None:
+    app = Flask(__name__)
+    torn: list[BaseException | None] = []
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        torn.append(exc)
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        TestClient(app).get("/boom")
+    response = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert (response.status_code, response.text) == (500, "Internal Server Error")
+    assert [type(exc) for exc in torn] == [RuntimeError, RuntimeError]
+
+
+def test_http_errors_without_a_flask_handler_use_the_apps_exception_handlers() -> None:
+    app = Flask(__name__)
+
+    @app.after_request
+    def stamp(response: Response) -> Response:
+        response.headers["X-Stamped"] = "yes"
+        return response
+
+    @app.route("/items/<int:item_id>")
+    def item(item_id: int, q: int = 0) -> dict[str, int]:
+        if item_id > 10:
+            abort(404, "No such item")
+        return {"id": item_id, "q": q}
+
+    client = TestClient(app)
+    missing = client.get("/items/11")
+    assert (missing.status_code, missing.json(), missing.headers["x-stamped"]) == (
+        404,
+        {"detail": "No such item"},
+        "yes",
+    )
+    invalid = client.get("/items/1?q=abc")
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"][0]["loc"] == ["query", "q"]
+    assert invalid.headers["x-stamped"] == "yes"
+
+
+def test_errorhandler_422_answers_validation_errors() -> None:
+    app = Flask(__name__)
+
+    @app.errorhandler(422)
+    def invalid(exc: Exception) -> tuple[str, int]:
+        return f"bad input: {type(exc).__name__}", 400
+
+    @app.route("/n/<int:n>")
+    def number(n: int, limit: int = 5) -> str:
+        return str(n)
+
+    response = TestClient(app).get("/n/1?limit=x")
+    assert (response.status_code, response.text) == (400, "bad input: RequestValidationError")
+
+
+def test_abort_with_a_response_sends_it() -> None:
+    app = Flask(__name__)
+
+    @app.route("/")
+    def index() -> str:
+        abort(Response("custom", status_code=451, media_type="text/plain"))
+
+    response = TestClient(app).get("/")
+    assert (response.status_code, response.text) == (451, "custom")
+
+
+def test_app_errorhandler_answers_unknown_urls_and_fastapi_routes() -> None:
+    app = Flask(__name__)
+
+    class OutOfStockError(Exception):
+        pass
+
+    @app.errorhandler(404)
+    def not_found(exc: HTTPException) -> tuple[str, int]:
+        return f"<p>{exc.detail}</p>", 404
+
+    @app.errorhandler(OutOfStockError)
+    async def out_of_stock(exc: OutOfStockError) -> tuple[dict[str, str], int]:
+        return {"error": str(exc)}, 409
+
+    @app.api_route("/buy")
+    def buy() -> None:
+        raise OutOfStockError("sold out")
+
+    client = TestClient(app)
+    unknown = client.get("/nowhere")
+    assert (unknown.status_code, unknown.text) == (404, "<p>Not Found</p>")
+    assert unknown.headers["content-type"] == "text/html; charset=utf-8"
+    bought = client.get("/buy")
+    assert (bought.status_code, bought.content) == (409, b'{"error":"sold out"}\n')
+
+
+def test_errorhandler_500_receives_internal_server_error() -> None:
+    app = Flask(__name__)
+    seen: list[Any] = []
+
+    @app.errorhandler(500)
+    def server_error(exc: InternalServerError) -> tuple[str, int]:
+        seen.append(exc)
+        return "sorry", 500
+
+    @app.route("/")
+    def index() -> str:
+        raise ValueError("bad")
+
+    response = TestClient(app).get("/")
+    assert (response.status_code, response.text) == (500, "sorry")
+    assert isinstance(seen[0], InternalServerError)
+    assert isinstance(seen[0].original_exception, ValueError)
+
+
+@pytest.mark.parametrize("key", [200, 600, "404", 1.5, True])
+def test_errorhandler_rejects_invalid_keys(key: Any) -> None:
+    with pytest.raises(ValueError, match="errorhandler"):
+        Hooks("app").add_error_handler(key, lambda exc: None)
+
+
+def test_make_view_keeps_the_signature_and_sync_or_async_nature() -> None:
+    import inspect
+
+    def sync_view(user_id: int, q: str | None = None) -> str:
+        return f"{user_id}"
+
+    async def async_view(user_id: int) -> str:
+        return f"{user_id}"
+
+    spec = Spec("view", "", ())
+    wrapped = make_view(sync_view, spec)
+    assert list(inspect.signature(wrapped).parameters) == ["user_id", "q"]
+    assert inspect.signature(wrapped).return_annotation is Response
+    assert not inspect.iscoroutinefunction(wrapped)
+    assert wrapped(user_id=3).body == b"3"
+    assert inspect.iscoroutinefunction(make_view(async_view, spec))
+    assert wrapped.__name__ == "sync_view"
