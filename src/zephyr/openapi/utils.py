@@ -118,6 +118,11 @@ class _RouteDocs:
         # Responses recorded by decorators such as ``@limit`` (429) come first; the route's own override them.
         self.responses: dict[Any, Any] = {**_hooks.route_responses(route.endpoint), **(route.responses or {})}
         self.extra_responses: dict[Any, DocField] = {}
+        self.callbacks = {
+            id(callback): _RouteDocs(callback)
+            for callback in route.callbacks or []
+            if hasattr(callback, "full_dependant")
+        }
         for code, response in self.responses.items():
             model = response.get("model") if isinstance(response, dict) else None
             if model is not None:
@@ -167,9 +172,8 @@ class _RouteDocs:
         found.extend(self.extra_responses.values())
         if self.stream_item is not None:
             found.append(self.stream_item)
-        for callback in self.route.callbacks or []:
-            if hasattr(callback, "full_dependant"):
-                found[:0] = _RouteDocs(callback).fields()
+        for callback_docs in self.callbacks.values():
+            found[:0] = callback_docs.fields()
         found.extend(doc_field for _, _, doc_field, _, _ in self.params)
         return found
 
@@ -398,7 +402,12 @@ def get_openapi_path(  # noqa: C901 - one operation's sections, in FastAPI's ord
             callbacks = {}
             for callback in route.callbacks:
                 if hasattr(callback, "full_dependant"):
-                    cb_path, _, _ = get_openapi_path(route=callback, operation_ids=operation_ids, schemas=schemas)
+                    cb_path, _, _ = get_openapi_path(
+                        route=callback,
+                        operation_ids=operation_ids,
+                        schemas=schemas,
+                        docs=docs.callbacks.get(id(callback)),
+                    )
                     callbacks[callback.name] = {callback.path: cb_path}
             operation["callbacks"] = callbacks
         _main_response(docs, schemas, operation)
