@@ -228,6 +228,8 @@ def _make_field(call: Any, name: str, full: Any, bare: Any, info: FieldInfo, pat
         alias = name.replace("_", "-")
     else:
         alias = info.alias or name
+    if isinstance(info.validation_alias, str) and info.validation_alias:
+        alias = info.validation_alias  # the request key, as FastAPI reads it
     model = None
     if location in ("query", "header", "cookie") or (location == BODY and isinstance(info, params.Form)):
         model = tu.model_type(bare)
