@@ -25,7 +25,7 @@ app.mount("/subapi", subapi)
 
 
 def test_sub_application() -> None:
-    theirs, ours = assert_same(
+    assert_same(
         SUBAPP_APP,
         [get("/app"), get("/subapi/sub"), get("/subapi/openapi.json"), get("/subapi/nothing"), get("/subapi")],
     )
