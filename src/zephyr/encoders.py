@@ -130,9 +130,8 @@ def jsonable_encoder(  # noqa: C901 - one dispatch over the kinds of value, kept
     include = _as_set(include)
     exclude = _as_set(exclude)
     if isinstance(obj, BaseModel):
-        encoders: dict[Any, Callable[[Any], Any]] = dict(obj.model_config.get("json_encoders", {}) or {})
-        if custom_encoder:
-            encoders.update(custom_encoder)
+        # The dump is JSON data already (Pydantic applies the model's own encoders); like FastAPI, the
+        # custom encoders do not reach into it.
         obj_dict = obj.model_dump(
             mode="json",
             include=include,
@@ -148,7 +147,6 @@ def jsonable_encoder(  # noqa: C901 - one dispatch over the kinds of value, kept
             obj_dict,
             exclude_none=exclude_none,
             exclude_defaults=exclude_defaults,
-            custom_encoder=encoders,
             sqlalchemy_safe=sqlalchemy_safe,
         )
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -173,7 +171,15 @@ def jsonable_encoder(  # noqa: C901 - one dispatch over the kinds of value, kept
         return None
     if isinstance(obj, dict):
         return _encode_dict(
-            obj, include, exclude, by_alias, exclude_unset, exclude_none, custom_encoder, sqlalchemy_safe
+            obj,
+            include,
+            exclude,
+            by_alias,
+            exclude_unset,
+            exclude_defaults,
+            exclude_none,
+            custom_encoder,
+            sqlalchemy_safe,
         )
     if isinstance(obj, _SEQUENCES):
         return [
@@ -207,6 +213,7 @@ def _encode_dict(
     exclude: Any,
     by_alias: bool,
     exclude_unset: bool,
+    exclude_defaults: bool,
     exclude_none: bool,
     custom_encoder: dict[Any, Callable[[Any], Any]] | None,
     sqlalchemy_safe: bool,
@@ -227,6 +234,7 @@ def _encode_dict(
                 key,
                 by_alias=by_alias,
                 exclude_unset=exclude_unset,
+                exclude_defaults=exclude_defaults,
                 exclude_none=exclude_none,
                 custom_encoder=custom_encoder,
                 sqlalchemy_safe=sqlalchemy_safe,
@@ -235,6 +243,7 @@ def _encode_dict(
                 value,
                 by_alias=by_alias,
                 exclude_unset=exclude_unset,
+                exclude_defaults=exclude_defaults,
                 exclude_none=exclude_none,
                 custom_encoder=custom_encoder,
                 sqlalchemy_safe=sqlalchemy_safe,
