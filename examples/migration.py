@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import flask
 from pydantic import BaseModel
 
+import flask
 from zephyr.flask import Blueprint, Flask, abort, mount_flask, url_for
 from zephyr.requests import Request
 from zephyr.responses import Response
@@ -29,7 +29,7 @@ def create_legacy_app() -> flask.Flask:
 
     @legacy.route("/")
     def home() -> str:
-        return f"<h1>Legacy home</h1><a href=\"{flask.url_for('hello', name='ada')}\">hello</a>"
+        return f'<h1>Legacy home</h1><a href="{flask.url_for("hello", name="ada")}">hello</a>'
 
     @legacy.route("/hello/<name>")
     def hello(name: str) -> flask.Response:
@@ -49,7 +49,7 @@ def create_legacy_app() -> flask.Flask:
 
     @legacy.route("/login")
     def login() -> flask.Response:
-        response = flask.redirect(flask.url_for("home"))
+        response = flask.make_response(flask.redirect(flask.url_for("home")))
         response.set_cookie("session", "legacy-123", httponly=True)
         return response
 

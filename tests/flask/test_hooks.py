@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import flask
 import pytest
 import werkzeug.exceptions
 
+import flask
 from zephyr.exceptions import HTTPException
 from zephyr.flask import Blueprint, Flask, InternalServerError, abort
 from zephyr.flask.hooks import Hooks, make_view
@@ -65,53 +65,50 @@ def declare(kit: Kit, log: list[str]) -> Any:
             owner.after_request(record(f"{label}-after{number}"))
             owner.teardown_request(record(f"{label}-teardown{number}"))
 
-    @child.route("/ok")
     def ok() -> str:
         log.append("view")
         return "ok"
 
-    @child.route("/missing")
     def missing() -> str:
         kit.abort(404)
         return "unreachable"  # pragma: no cover
 
-    @child.route("/key")
     def key() -> str:
         raise KeyError("k")
 
-    @child.route("/crash")
     def crash() -> str:
         raise ZeroDivisionError("zero")
 
-    @child.route("/teapot")
     def teapot() -> str:
         kit.abort(418)
         return "unreachable"  # pragma: no cover
 
-    @app.route("/top")
     def top() -> str:
         raise LookupError("top")
 
-    @child.errorhandler(KeyError)
     def child_key(exc: Exception) -> tuple[str, int]:
         return "child handled KeyError", 409
 
-    @parent.errorhandler(kit.http_exception)
     def parent_http(exc: Any) -> tuple[str, int]:
         return "parent handled HTTP error", 400
 
-    @app.errorhandler(404)
     def app_404(exc: Any) -> tuple[str, int]:
         return "app handled 404", 404
 
-    @app.errorhandler(LookupError)
     def app_lookup(exc: Exception) -> tuple[str, int]:
         return f"app handled {type(exc).__name__}", 410
 
-    @app.errorhandler(500)
     def app_500(exc: Any) -> tuple[str, int]:
         return f"500 from {type(exc.original_exception).__name__}", 500
 
+    for view in (ok, missing, key, crash, teapot):
+        child.add_url_rule(f"/{view.__name__}", view_func=view)
+    app.add_url_rule("/top", view_func=top)
+    child.register_error_handler(KeyError, child_key)
+    parent.register_error_handler(kit.http_exception, parent_http)
+    app.register_error_handler(404, app_404)
+    app.register_error_handler(LookupError, app_lookup)
+    app.register_error_handler(500, app_500)
     parent.register_blueprint(child)
     app.register_blueprint(parent)
     return app
@@ -224,7 +221,7 @@ def test_after_request_must_return_a_response() -> None:
     def index() -> str:
         return "x"
 
-    with pytest.raises(TypeError, match="after_request hook of .* returned NoneType, not the response"):
+    with pytest.raises(TypeError, match=r"after_request hook of .* returned NoneType, not the response"):
         TestClient(app).get("/")
 
 

@@ -336,13 +336,12 @@ def add_flask_route(
         blueprint: The dotted blueprint name, or ``""``.
         chain: The blueprints' hooks, innermost first.
     """
-    spec = ViewSpec(endpoint, blueprint, chain)
+    spec = ViewSpec(endpoint, blueprint, chain, rule.methods)
     options = dict(rule.options)
     options.setdefault("name", endpoint)
-    router.add_api_route(
-        convert_rule(rule_text),
-        make_view(rule.view_func, spec),
-        methods=rule.methods,
-        route_class_override=FlaskRoute,
-        **options,
-    )
+    path = convert_rule(rule_text)
+    view = make_view(rule.view_func, spec)
+    # One route per method: each gets its own OpenAPI operation id (one route for GET and POST would warn
+    # "Duplicate Operation ID", as FastAPI does); FlaskRoute answers a 405 with every method of the rule.
+    for method in rule.methods:
+        router.add_api_route(path, view, methods=[method], route_class_override=FlaskRoute, **options)

@@ -32,6 +32,7 @@ from zephyr.exceptions import HTTPException, RequestValidationError
 from zephyr.flask.responses import InternalServerError, _AbortResponse, make_response
 from zephyr.requests import Request
 from zephyr.responses import Response
+from zephyr.types import Receive, Scope, Send
 
 __all__ = ("FlaskRoute", "Hooks", "ViewSpec", "current_view", "make_view")
 
@@ -126,14 +127,16 @@ class ViewSpec:
         endpoint: The Flask endpoint name (``"bp.view"``).
         blueprint: The dotted name of the view's blueprint, or ``""`` for an app view.
         chain: The ``Hooks`` of the view's blueprints, innermost first (the app's are added at request time).
+        methods: Every method of the rule, for the ``Allow`` header of a 405.
     """
 
-    __slots__ = ("blueprint", "chain", "endpoint")
+    __slots__ = ("blueprint", "chain", "endpoint", "methods")
 
-    def __init__(self, endpoint: str, blueprint: str, chain: Sequence[Hooks]) -> None:
+    def __init__(self, endpoint: str, blueprint: str, chain: Sequence[Hooks], methods: Sequence[str] = ()) -> None:
         self.endpoint = endpoint
         self.blueprint = blueprint
         self.chain = tuple(chain)
+        self.methods = tuple(methods)
 
 
 def current_view() -> tuple[Request, ViewSpec] | None:
@@ -285,7 +288,19 @@ async def dispatch(
 
 
 class FlaskRoute(APIRoute):
-    """The route class of Flask-style views: runs the blueprint and app hooks around the view."""
+    """The route class of Flask-style views: runs the blueprint and app hooks around the view.
+
+    A rule with several methods becomes one route per method (so each has its own OpenAPI operation id); a 405
+    still lists every method of the rule in ``Allow``.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request, or answer 405 with every method of the rule."""
+        if self.accepts(scope) != 2:
+            spec: ViewSpec | None = getattr(self.endpoint, _SPEC, None)
+            methods = spec.methods if spec is not None and spec.methods else tuple(self.methods)
+            raise HTTPException(status_code=405, headers={"Allow": ", ".join(methods)})
+        await self.app(scope, receive, send)
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         """The route handler: the compiled view wrapped in ``dispatch``."""

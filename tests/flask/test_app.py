@@ -1,0 +1,136 @@
+"""The Flask-style app: routes with Flask rules, injected and validated parameters, url_for, OpenAPI."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from pydantic import BaseModel
+
+from zephyr import Depends
+from zephyr.flask import Flask, redirect, url_for
+from zephyr.requests import Request
+from zephyr.testclient import TestClient
+
+
+class Item(BaseModel):
+    name: str
+    price: float
+
+
+def current_user(request: Request) -> str:
+    return str(request.headers.get("x-user", "anonymous"))
+
+
+def create_app() -> Flask:
+    app = Flask(__name__, title="Shop")
+
+    @app.route("/users/<int:user_id>", methods=["GET", "POST"])
+    def user(user_id: int, request: Request, verbose: bool = False) -> dict[str, object]:
+        return {"id": user_id, "method": request.method, "verbose": verbose}
+
+    @app.route("/files/<path:name>")
+    async def files(name: str) -> str:
+        return f"<pre>{name}</pre>"
+
+    @app.route("/price/<float:amount>")
+    def price(amount: float) -> dict[str, float]:
+        return {"amount": amount}
+
+    @app.route("/things/<uuid:thing_id>")
+    def thing(thing_id: uuid.UUID) -> dict[str, str]:
+        return {"type": type(thing_id).__name__, "id": str(thing_id)}
+
+    @app.post("/items")
+    def create_item(item: Item, who: str = Depends(current_user)) -> tuple[dict[str, object], int]:
+        return {"item": item.model_dump(), "by": who}, 201
+
+    @app.route("/links")
+    def links() -> dict[str, str]:
+        return {
+            "user": url_for("user", user_id=3, verbose="true"),
+            "external": url_for("files", name="a/b.txt", _external=True),
+            "relative": url_for(".price", amount=2.5),
+        }
+
+    @app.route("/old")
+    def old() -> object:
+        return redirect(url_for("links"), 301)
+
+    return app
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(create_app())
+
+
+def test_flask_rules_route_and_parameters_are_injected_and_validated(client: TestClient) -> None:
+    assert client.get("/users/5").json() == {"id": 5, "method": "GET", "verbose": False}
+    assert client.post("/users/5?verbose=yes").json() == {"id": 5, "method": "POST", "verbose": True}
+    assert client.get("/users/abc").status_code == 404
+    invalid = client.get("/users/5?verbose=maybe")
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"][0]["loc"] == ["query", "verbose"]
+    files = client.get("/files/a/b/c.txt")
+    assert (files.text, files.headers["content-type"]) == ("<pre>a/b/c.txt</pre>", "text/html; charset=utf-8")
+    assert client.get("/price/2.5").content == b'{"amount":2.5}\n'
+    thing = "12345678-1234-5678-1234-567812345678"
+    assert client.get(f"/things/{thing}").json() == {"type": "UUID", "id": thing}
+
+
+def test_bodies_and_dependencies_work_in_flask_views(client: TestClient) -> None:
+    response = client.post("/items", json={"name": "pen", "price": 1.5}, headers={"X-User": "ann"})
+    assert response.status_code == 201
+    assert response.json() == {"item": {"name": "pen", "price": 1.5}, "by": "ann"}
+    assert client.post("/items", json={"name": "pen"}).status_code == 422
+
+
+def test_a_rule_with_several_methods_answers_405_with_all_of_them(client: TestClient) -> None:
+    response = client.put("/users/1")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, POST")
+    assert client.head("/users/1").status_code == 200
+
+
+def test_openapi_lists_each_method_once_with_typed_parameters() -> None:
+    schema = create_app().openapi()
+    operations = schema["paths"]["/users/{user_id}"]
+    assert sorted(operations) == ["get", "post"]
+    assert operations["get"]["operationId"] != operations["post"]["operationId"]
+    assert operations["get"]["parameters"][0]["schema"]["type"] == "integer"
+    assert schema["info"]["title"] == "Shop"
+
+
+def test_url_for_builds_paths_query_strings_and_external_urls(client: TestClient) -> None:
+    assert client.get("/links").json() == {
+        "user": "/users/3?verbose=true",
+        "external": "http://testserver/files/a/b.txt",
+        "relative": "/price/2.5",
+    }
+    response = client.get("/old", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (301, "/links")
+
+
+def test_url_for_outside_a_view_points_to_app_url_for() -> None:
+    app = create_app()
+    with pytest.raises(RuntimeError, match=r"outside a Flask-style view; call app.url_for"):
+        url_for("user", user_id=1)
+    assert app.url_for("user", user_id=1, verbose=None) == "/users/1"
+    with pytest.raises(RuntimeError, match="_external=True"):
+        app.url_for("user", user_id=1, _external=True)
+
+
+def test_url_for_includes_the_mount_prefix() -> None:
+    from zephyr import FastAPI
+
+    outer = FastAPI()
+    outer.mount("/shop", create_app())
+    response = TestClient(outer).get("/shop/links")
+    assert response.json()["user"] == "/shop/users/3?verbose=true"
+    assert response.json()["external"] == "http://testserver/shop/files/a/b.txt"
+
+
+def test_flask_app_defaults() -> None:
+    app = Flask()
+    assert (app.name, app.title) == ("__main__", "__main__")
+    assert Flask("pkg.app", title="Mine").title == "Mine"
