@@ -134,3 +134,13 @@ def test_flask_app_defaults() -> None:
     app = Flask()
     assert (app.name, app.title) == ("__main__", "__main__")
     assert Flask("pkg.app", title="Mine").title == "Mine"
+
+
+def test_importing_zephyr_flask_imports_neither_flask_nor_a2wsgi() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, zephyr.flask; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    loaded = set(result.stdout.split())
+    assert not loaded & {"flask", "werkzeug", "a2wsgi", "starlette", "fastapi"}
