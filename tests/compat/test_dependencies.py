@@ -203,3 +203,78 @@ def test_dependency_overrides() -> None:
         client.close()
         answers.append(found)
     assert answers[1] == answers[0]
+
+
+ERRORS_APP = """
+from typing import Annotated
+from fastapi import FastAPI, Body, Depends, Form, Header, Query, Security, Request
+from fastapi.security import SecurityScopes
+from pydantic import BaseModel
+
+app = FastAPI()
+
+class Item(BaseModel):
+    name: str
+
+def dep_body(extra: Annotated[int, Body()], q: int):
+    return extra + q
+
+@app.post("/dep-body")
+def dep_body_route(item: Item, e: Annotated[int, Depends(dep_body)]):
+    return {"item": item, "e": e}
+
+def dep_form(token: Annotated[str, Form()]):
+    return token
+
+@app.post("/dep-form")
+def dep_form_route(t: Annotated[str, Depends(dep_form)], name: Annotated[str, Form()]):
+    return {"t": t, "name": name}
+
+def a(x: int):
+    return x
+
+def b(y: int, av: Annotated[int, Depends(a)]):
+    return y + av
+
+@app.get("/order")
+def order(z: int, bv: Annotated[int, Depends(b)], h: Annotated[int, Header()], av: Annotated[int, Depends(a)]):
+    return z
+
+def scoped(security_scopes: SecurityScopes):
+    return security_scopes.scopes
+
+def mid(s: Annotated[list, Security(scoped, scopes=["b"])]):
+    return s
+
+@app.get("/scopes")
+def scopes_route(s1: Annotated[list, Security(scoped, scopes=["a"])], s2: Annotated[list, Security(mid, scopes=["c"])], s3: Annotated[list, Depends(scoped)]):
+    return {"s1": s1, "s2": s2, "s3": s3}
+
+async def body_reader(request: Request):
+    return await request.body()
+
+@app.post("/body-in-dep")
+async def body_in_dep(raw: Annotated[bytes, Depends(body_reader)], item: Item):
+    return {"raw": raw.decode(), "item": item}
+"""
+
+
+def test_dependency_errors_bodies_and_scopes() -> None:
+    """Cached dependencies report their errors again, as FastAPI re-solves them; bodies and forms in dependencies."""
+    assert_same(
+        ERRORS_APP,
+        [
+            post("/dep-body?q=1", json={"item": {"name": "n"}, "extra": 2}),
+            post("/dep-body?q=x", json={"item": {"name": 1}}),
+            post("/dep-body", json={"name": "n"}),
+            post("/dep-body"),
+            post("/dep-form", data={"token": "t", "name": "n"}),
+            post("/dep-form", data={}),
+            get("/order"),
+            get("/order?x=a&y=b&z=c", headers={"h": "q"}),
+            get("/order?x=1&y=2&z=3", headers={"h": "4"}),
+            get("/scopes"),
+            post("/body-in-dep", json={"name": "x"}),
+            post("/body-in-dep", json={"nam": "x"}),
+        ],
+    )

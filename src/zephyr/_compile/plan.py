@@ -137,6 +137,7 @@ def _order_steps(root: Dependant) -> tuple[list[Step], dict[int, str]]:
     """Dependencies in FastAPI's call order (sub-dependencies first), sharing results FastAPI would cache."""
     steps: list[Step] = []
     seen: dict[Any, str] = {}
+    originals: dict[Any, Dependant] = {}
     result_keys: dict[int, str] = {}
     fields: list[ParamField] = []
 
@@ -145,6 +146,7 @@ def _order_steps(root: Dependant) -> tuple[list[Step], dict[int, str]]:
             # FastAPI re-solves the sub-dependencies of a cached dependency; the cached value is what counts.
             key = seen[dependant.cache_key]
             result_keys[id(dependant)] = key
+            _share_keys(dependant, originals[dependant.cache_key])  # its values, for the exact error path
             return key
         kwargs: list[tuple[str, str]] = []
         for sub in dependant.dependencies:
@@ -183,11 +185,20 @@ def _order_steps(root: Dependant) -> tuple[list[Step], dict[int, str]]:
             )
         )
         seen.setdefault(dependant.cache_key, key)
+        originals.setdefault(dependant.cache_key, dependant)
         result_keys[id(dependant)] = key
         return key
 
     visit(root)
     return steps, result_keys
+
+
+def _share_keys(twin: Dependant, original: Dependant) -> None:
+    """A cached dependency's second use reads the same request values as its first (same call, same params)."""
+    for twin_param, param in zip(twin.params, original.params, strict=False):
+        twin_param.key = param.key
+    for twin_sub, sub in zip(twin.dependencies, original.dependencies, strict=False):
+        _share_keys(twin_sub, sub)
 
 
 def _embed_body(fields: list[ParamField]) -> bool:
