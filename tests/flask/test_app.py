@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -144,3 +145,48 @@ def test_importing_zephyr_flask_imports_neither_flask_nor_a2wsgi() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     loaded = set(result.stdout.split())
     assert not loaded & {"flask", "werkzeug", "a2wsgi", "starlette", "fastapi"}
+
+
+def test_route_records_below_the_route_decorator_apply() -> None:
+    from zephyr import Depends
+    from zephyr._hooks import add_route_dependency
+    from zephyr.exceptions import HTTPException
+
+    def require_token(request: Request) -> None:
+        if request.headers.get("x-token") != "t":
+            raise HTTPException(401, "token required")
+
+    def guarded(func: Any) -> Any:
+        add_route_dependency(func, Depends(require_token))
+        return func
+
+    app = Flask(__name__)
+
+    @app.route("/guarded")
+    @guarded
+    def view() -> str:
+        return "in"
+
+    client = TestClient(app)
+    assert client.get("/guarded").status_code == 401
+    assert client.get("/guarded", headers={"X-Token": "t"}).text == "in"
+
+
+def test_fastapi_style_routes_live_on_the_same_app() -> None:
+    from zephyr.routing import APIRouter
+
+    app = Flask(__name__)
+    router = APIRouter(prefix="/api")
+
+    @router.get("/items/{item_id}")
+    def read_item(item_id: int) -> dict[str, int]:
+        return {"item_id": item_id}
+
+    @app.api_route("/ping", methods=["GET"])
+    def ping() -> dict[str, str]:
+        return {"ping": "pong"}
+
+    app.include_router(router)
+    client = TestClient(app)
+    assert client.get("/api/items/3").content == b'{"item_id":3}'
+    assert client.get("/ping").content == b'{"ping":"pong"}'

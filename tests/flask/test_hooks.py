@@ -365,3 +365,24 @@ def test_make_view_keeps_the_signature_and_sync_or_async_nature() -> None:
     assert wrapped(user_id=3).body == b"3"
     assert inspect.iscoroutinefunction(make_view(async_view, spec))
     assert wrapped.__name__ == "sync_view"
+
+
+def test_make_view_keeps_records_of_decorators_below_the_route_but_not_wrapped() -> None:
+    import functools
+
+    from zephyr import Depends
+    from zephyr._hooks import add_route_dependency, route_dependencies
+
+    def generator_view() -> Any:
+        yield "x"  # pragma: no cover
+
+    @functools.wraps(generator_view)
+    def decorated() -> str:
+        return "plain"
+
+    marker = Depends(lambda: None)
+    add_route_dependency(decorated, marker)
+    wrapped = make_view(decorated, Spec("decorated", "", ()))
+    assert route_dependencies(wrapped) == (marker,)
+    assert not hasattr(wrapped, "__wrapped__")
+    assert wrapped().body == b"plain"

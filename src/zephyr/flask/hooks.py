@@ -173,7 +173,8 @@ def make_view(func: Callable[..., Any], spec: ViewSpec) -> Callable[..., Any]:
         view = sync_view
     signature = tu.typed_signature(func)
     # Records left on the function by decorators placed below the route decorator (@limit, @cache...) still count.
-    view.__dict__.update(getattr(func, "__dict__", {}))
+    # ``__wrapped__`` is left out: the route looks through it to decide sync/async and generator handling.
+    view.__dict__.update({k: v for k, v in getattr(func, "__dict__", {}).items() if k != "__wrapped__"})
     view.__signature__ = signature.replace(return_annotation=Response)
     for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(view, attribute, getattr(func, attribute, getattr(view, attribute)))
