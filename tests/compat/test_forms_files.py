@@ -114,3 +114,60 @@ def test_forms_and_files() -> None:
             post("/login/", content=b"garbage", headers={"content-type": "multipart/form-data"}),
         ],
     )
+
+
+MORE_APP = """
+from typing import Annotated, Literal, Union
+from fastapi import FastAPI, File, Form, UploadFile
+from pydantic import BaseModel
+
+app = FastAPI()
+
+@app.post("/upload-meta")
+async def meta(file: UploadFile, again: Annotated[bytes, File(alias="file")]):
+    data = await file.read()
+    return {"name": file.filename, "ct": file.content_type, "size": file.size, "h": file.headers.get("content-type"), "data": data.decode(), "again": again.decode()}
+
+@app.post("/nums")
+def nums(n: Annotated[list[int], Form()], flag: Annotated[bool, Form()] = False):
+    return {"n": n, "flag": flag}
+
+class Cat(BaseModel):
+    kind: Literal["cat"]
+    lives: int = 9
+
+class Dog(BaseModel):
+    kind: Literal["dog"]
+    good: bool = True
+
+
+
+
+@app.post("/opt-files")
+def opt_files(files: Annotated[list[UploadFile] | None, File()] = None):
+    return {"n": None if files is None else [f.filename for f in files]}
+
+@app.post("/file-as-str")
+def file_as_str(f: Annotated[str, Form()]):
+    return {"f": f}
+
+@app.post("/int-file")
+def int_file(f: Annotated[int, File()]):
+    return {"f": f}
+"""
+
+
+def test_upload_metadata_form_lists_and_optional_files() -> None:
+    assert_same(
+        MORE_APP,
+        [
+            post("/upload-meta", files={"file": ("a.txt", b"abc", "text/plain")}),
+            post("/nums", data={"n": ["1", "2"], "flag": "on"}),
+            post("/nums", data={"n": ["x"]}),
+            post("/nums"),
+            post("/opt-files"),
+            post("/opt-files", files=[("files", ("a", b"1")), ("files", ("b", b"2"))]),
+            post("/opt-files", files=[("files", ("", b""))]),
+            post("/int-file", data={"f": "12"}),
+        ],
+    )
