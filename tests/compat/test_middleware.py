@@ -108,3 +108,83 @@ def x():
 
 def test_https_redirect() -> None:
     assert_same(HTTPS_APP, [get("/x?a=1", follow_redirects=False)], openapi=False)
+
+
+ORDER_APP = """
+from fastapi import FastAPI, Request, HTTPException
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from starlette.middleware.base import BaseHTTPMiddleware
+
+order = []
+
+class Recorder(BaseHTTPMiddleware):
+    def __init__(self, app, label: str):
+        super().__init__(app)
+        self.label = label
+
+    async def dispatch(self, request, call_next):
+        order.append(self.label + " in")
+        response = await call_next(request)
+        order.append(self.label + " out")
+        response.headers["x-custom"] = response.headers.get("x-custom", "") + self.label
+        return response
+
+class PureASGI:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] == "/pure":
+            response = PlainTextResponse("from pure middleware", status_code=203)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+app = FastAPI()
+app.add_middleware(Recorder, label="A")
+app.add_middleware(Recorder, label="B")
+app.add_middleware(PureASGI)
+
+@app.middleware("http")
+async def raises(request: Request, call_next):
+    if request.url.path == "/mw-http-exc":
+        raise HTTPException(status_code=418, detail="from middleware")
+    if request.url.path == "/mw-error":
+        raise RuntimeError("mw")
+    return await call_next(request)
+
+@app.get("/order")
+def get_order():
+    found = list(order)
+    order.clear()
+    return found
+
+@app.get("/stream")
+def stream():
+    return StreamingResponse(iter([b"a", b"b"]), media_type="text/plain")
+
+@app.get("/endpoint-error")
+def endpoint_error():
+    raise RuntimeError("endpoint")
+
+@app.exception_handler(RuntimeError)
+async def runtime(request, exc):
+    return JSONResponse({"handled": str(exc)}, status_code=500)
+"""
+
+
+def test_middleware_order_errors_and_pure_asgi() -> None:
+    assert_same(
+        ORDER_APP,
+        [
+            get("/order"),
+            get("/order"),
+            get("/pure"),
+            get("/stream"),
+            get("/mw-http-exc"),
+            get("/mw-error"),
+            get("/endpoint-error"),
+            get("/order"),
+        ],
+        raise_server_exceptions=False,
+    )
