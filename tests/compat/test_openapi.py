@@ -299,3 +299,118 @@ def root():
 
 def test_openapi_disabled() -> None:
     assert_same(NO_OPENAPI_APP, [get("/openapi.json"), get("/docs"), get("/redoc"), get("/")], openapi=False)
+
+
+SCHEMAS_APP = """
+from datetime import datetime, date
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated, Any, Generic, Literal, Optional, TypeVar, Union
+from uuid import UUID
+from fastapi import FastAPI, Query, Body
+from pydantic import BaseModel, Field, computed_field, conint, constr, EmailStr, HttpUrl, AnyUrl, SecretStr, RootModel
+
+app = FastAPI()
+
+T = TypeVar("T")
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+
+class Kind(str, Enum):
+    a = "a"
+    b = "b"
+
+class Node(BaseModel):
+    value: int
+    children: list["Node"] = []
+
+class Rich(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{"id": 1}]}}
+    id: conint(ge=1)
+    code: constr(pattern=r"^[A-Z]{3}$") = "ABC"
+    kind: Kind = Kind.a
+    lit: Literal[1, 2] = 1
+    pair: tuple[int, str] = (1, "a")
+    mapping: dict[str, list[int]] = {}
+    maybe: Optional[Decimal] = None
+    when: datetime | None = None
+    day: date | None = None
+    uid: UUID | None = None
+    url: HttpUrl | None = None
+    secret: SecretStr | None = None
+    old: int | None = Field(default=None, deprecated=True)
+    extra_field: str = Field(default="x", json_schema_extra={"x-extra": True}, description="D", title="T")
+
+    @computed_field
+    @property
+    def doubled(self) -> int:
+        return self.id * 2
+
+class Wrapper(RootModel[list[int]]):
+    pass
+
+class Cat(BaseModel):
+    pet_type: Literal["cat"]
+
+class Dog(BaseModel):
+    pet_type: Literal["dog"]
+
+Pet = Annotated[Union[Cat, Dog], Field(discriminator="pet_type")]
+
+@app.post("/rich")
+def rich(r: Rich) -> Rich:
+    return r
+
+@app.get("/page")
+def page() -> Page[Node]:
+    return Page[Node](items=[Node(value=1, children=[Node(value=2)])], total=1)
+
+@app.post("/root")
+def root(w: Wrapper) -> Wrapper:
+    return w
+
+@app.post("/pet")
+def pet(p: Annotated[Pet, Body()]) -> Pet:
+    return p
+
+@app.get("/kinds")
+def kinds(k: Annotated[list[Kind], Query()] = [Kind.a], d: Decimal = Decimal("1.5"), u: UUID | None = None, lit: Literal["x", "y"] | None = None) -> dict[str, Any]:
+    return {"k": k, "d": d, "u": u, "lit": lit}
+
+@app.get("/any")
+def any_route(x: Any = None):
+    return x
+"""
+
+
+def test_rich_schemas_generics_root_models_and_discriminators() -> None:
+    assert_same(
+        SCHEMAS_APP,
+        [
+            post("/rich", json={"id": 1}),
+            post(
+                "/rich", json={"id": 0, "code": "abc", "kind": "c", "lit": 3, "pair": [1], "url": "nope", "maybe": "x"}
+            ),
+            post(
+                "/rich",
+                json={
+                    "id": 2,
+                    "maybe": "1.20",
+                    "when": "2020-01-01T00:00:00Z",
+                    "uid": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "secret": "s",
+                    "url": "https://x.org/a?b=c",
+                },
+            ),
+            get("/page"),
+            post("/root", json=[1, 2]),
+            post("/root", json={"a": 1}),
+            post("/pet", json={"pet_type": "dog"}),
+            post("/pet", json={"pet_type": "x"}),
+            get("/kinds?k=a&k=b&d=2.25&u=3fa85f64-5717-4562-b3fc-2c963f66afa6&lit=y"),
+            get("/kinds?k=z&d=abc&u=1&lit=q"),
+            get("/any?x=1"),
+        ],
+    )
