@@ -229,15 +229,26 @@ class WebSocket(HTTPConnection[StateT]):
         Returns:
             The decoded value.
 
+        A frame of the other kind is decoded too (JSON is UTF-8 either way), where Starlette raises ``KeyError``:
+        what a client sends must not crash the endpoint with an error it cannot expect.
+
         Raises:
             WebSocketDisconnect: When the client disconnected.
             RuntimeError: When the connection was not accepted, or ``mode`` is neither ``"text"`` nor ``"binary"``.
+            ValueError: The message is not JSON (``json.JSONDecodeError``, also raised when it is nested too deeply
+                to decode) or a binary message is not UTF-8 (``UnicodeDecodeError``).
         """
         if mode not in ("text", "binary"):
             raise RuntimeError(_BAD_MODE)
         message = await self._receive_data()
-        text = message["text"] if mode == "text" else message["bytes"].decode("utf-8")
-        return json.loads(text)
+        text = message.get("text") if mode == "text" else None
+        if text is None:
+            data = message.get("bytes")
+            text = data.decode("utf-8") if data is not None else message.get("text") or ""
+        try:
+            return json.loads(text)
+        except RecursionError:
+            raise json.JSONDecodeError("JSON message nested too deeply to decode", text, 0) from None
 
     async def iter_text(self) -> AsyncIterator[str]:
         """Yield text messages until the client disconnects."""
