@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
@@ -199,6 +200,8 @@ def test_configuration_errors_are_raised_at_registration() -> None:
     with pytest.raises(FastAPIError, match="overwriting an existing endpoint function: 'view'"):
         bp.add_url_rule("/b", "view", other)
     bp.add_url_rule("/c", view_func=view)  # the same function under another rule is fine, as in Flask
+    with pytest.raises(FastAPIError, match="give an endpoint= name"):
+        bp.add_url_rule("/p", view_func=functools.partial(view))
     with pytest.raises(FastAPIError, match="needs a view_func"):
         bp.add_url_rule("/d")
     with pytest.raises(FastAPIError, match="may not contain a dot"):

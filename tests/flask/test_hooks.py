@@ -386,3 +386,49 @@ def test_make_view_keeps_records_of_decorators_below_the_route_but_not_wrapped()
     assert route_dependencies(wrapped) == (marker,)
     assert not hasattr(wrapped, "__wrapped__")
     assert wrapped().body == b"plain"
+
+
+def test_flask_route_as_route_class_runs_app_hooks_around_fastapi_style_routes() -> None:
+    from zephyr.flask import FlaskRoute
+    from zephyr.responses import PlainTextResponse
+    from zephyr.routing import APIRouter
+
+    app = Flask(__name__)
+    router = APIRouter(route_class=FlaskRoute)
+
+    @app.after_request
+    def stamp(response: Response) -> Response:
+        response.headers["X-Stamped"] = "yes"
+        return response
+
+    @router.get("/items/{item_id}")
+    def read_item(item_id: int) -> dict[str, int]:
+        if item_id > 10:
+            abort(404)
+        return {"item_id": item_id}
+
+    def sync_http_handler(request: Request, exc: HTTPException) -> Response:
+        return PlainTextResponse(f"sync handler: {exc.status_code}", exc.status_code, headers=exc.headers)
+
+    app.add_exception_handler(HTTPException, sync_http_handler)
+    app.include_router(router)
+    client = TestClient(app)
+    response = client.get("/items/2")
+    assert (response.content, response.headers["x-stamped"]) == (b'{"item_id":2}', "yes")
+    wrong = client.post("/items/2")
+    assert (wrong.status_code, wrong.text, wrong.headers["allow"]) == (405, "sync handler: 405", "GET")
+    missing = client.get("/items/11")
+    assert (missing.status_code, missing.text, missing.headers["x-stamped"]) == (404, "sync handler: 404", "yes")
+
+
+def test_http_errors_with_no_handler_at_all_propagate() -> None:
+    bp = Blueprint("bp", __name__)
+
+    @bp.route("/gone")
+    def gone() -> str:
+        abort(410)
+
+    scope_app_less = bp  # served as a bare router: no app, so no exception handlers
+    client = TestClient(scope_app_less, raise_server_exceptions=True)
+    with pytest.raises(HTTPException):
+        client.get("/gone")
