@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
-from tests.compat.harness import Call, assert_same, get, post
+import fastapi.testclient
+import pytest
+
+import zephyr.testclient
+from tests.compat.harness import Call, assert_same, build_pair, get, post
 
 RESPONSE_MODEL_APP = """
 from typing import Any, Union, Literal
@@ -293,3 +297,133 @@ def test_response_classes() -> None:
         ],
         deprecated=True,
     )
+
+
+UPDATES_APP = """
+from typing import Annotated
+from fastapi import FastAPI, Depends, Header, HTTPException
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel
+
+app = FastAPI()
+
+class Item(BaseModel):
+    name: str | None = None
+    description: str | None = None
+    price: float | None = None
+    tax: float = 10.5
+    tags: list[str] = []
+
+items = {
+    "foo": {"name": "Foo", "price": 50.2},
+    "bar": {"name": "Bar", "description": "The bartenders", "price": 62, "tax": 20.2},
+    "baz": {"name": "Baz", "description": None, "price": 50.2, "tax": 10.5, "tags": []},
+}
+
+@app.get("/items/{item_id}", response_model=Item)
+async def read_item(item_id: str):
+    return items[item_id]
+
+@app.put("/items/{item_id}", response_model=Item)
+async def update_item(item_id: str, item: Item):
+    update_item_encoded = jsonable_encoder(item)
+    items[item_id] = update_item_encoded
+    return update_item_encoded
+
+@app.patch("/items/{item_id}")
+async def patch_item(item_id: str, item: Item) -> Item:
+    stored_item_data = items[item_id]
+    stored_item_model = Item(**stored_item_data)
+    update_data = item.model_dump(exclude_unset=True)
+    updated_item = stored_item_model.model_copy(update=update_data)
+    items[item_id] = jsonable_encoder(updated_item)
+    return updated_item
+
+class Order(BaseModel):
+    id: int
+    items: list[Item]
+    owner: dict[str, str] = {}
+
+@app.get("/order", response_model=Order, response_model_exclude={"items": {"__all__": {"tax", "tags"}}, "owner": {"secret"}})
+def order():
+    return {"id": 1, "items": [items["bar"], items["foo"]], "owner": {"name": "a", "secret": "s"}}
+
+@app.get("/order-include", response_model=Order, response_model_include={"id": True, "items": {0: {"name"}}})
+def order_include():
+    return {"id": 1, "items": [items["bar"], items["foo"]]}
+
+class Auth:
+    def __init__(self, x_user: Annotated[str, Header()], x_role: Annotated[str, Header()] = "user"):
+        self.user = x_user
+        self.role = x_role
+
+def require_admin(auth: Annotated[Auth, Depends()]):
+    if auth.role != "admin":
+        raise HTTPException(403, "admins only")
+    return auth
+
+Admin = Annotated[Auth, Depends(require_admin)]
+
+@app.get("/admin")
+def admin(a: Admin, b: Admin):
+    return {"user": a.user, "same": a is b}
+"""
+
+
+def test_body_updates_nested_include_exclude_and_shared_dependencies() -> None:
+    assert_same(
+        UPDATES_APP,
+        [
+            get("/items/foo"),
+            Call("PUT", "/items/foo", {"json": {"name": "F2", "price": 1}}),
+            get("/items/foo"),
+            Call("PATCH", "/items/bar", {"json": {"price": 3}}),
+            get("/items/bar"),
+            Call("PATCH", "/items/bar", {"json": {"tags": "x"}}),
+            get("/order"),
+            get("/order-include"),
+            get("/admin"),
+            get("/admin", headers={"x-user": "u"}),
+            get("/admin", headers={"x-user": "u", "x-role": "admin"}),
+        ],
+    )
+
+
+RAISING_APP = """
+from fastapi import FastAPI, BackgroundTasks
+from pydantic import BaseModel
+
+app = FastAPI()
+
+class Item(BaseModel):
+    name: str
+
+@app.get("/value-error")
+def value_error():
+    raise ValueError("boom")
+
+@app.get("/bad-response", response_model=Item)
+def bad_response():
+    return {"nope": 1}
+
+def failing_task():
+    raise KeyError("task")
+
+@app.get("/bg")
+def bg(tasks: BackgroundTasks):
+    tasks.add_task(failing_task)
+    return "ok"
+"""
+
+
+@pytest.mark.parametrize("path", ["/value-error", "/bad-response", "/bg"])
+def test_server_exceptions_reach_the_test_client(path: str) -> None:
+    """With ``raise_server_exceptions=True`` both raise the same exception type with the same errors."""
+    theirs, ours = build_pair(RAISING_APP)
+    found = []
+    for module, client_class in ((theirs, fastapi.testclient.TestClient), (ours, zephyr.testclient.TestClient)):
+        with pytest.raises(Exception) as info:
+            client_class(module.app).get(path)
+        # FastAPI 0.165 appends the endpoint ("Endpoint: GET /path") to the message: compare the errors only.
+        found.append((type(info.value).__name__, str(info.value).split("\n\n")[0]))
+    assert found[1] == found[0]
