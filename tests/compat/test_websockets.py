@@ -91,3 +91,84 @@ def test_websocket_answers(path: str, script: list[str], receive: int, kwargs: d
     with zephyr.testclient.TestClient(ours.app) as client:
         found = _session(client, path, script, receive, **kwargs)
     assert found == expected
+
+
+ROUTER_WS_APP = """
+from typing import Annotated
+from fastapi import APIRouter, Depends, FastAPI, Header, WebSocket, WebSocketDisconnect, WebSocketException, status
+
+app = FastAPI()
+events = []
+
+async def ws_dep(websocket: WebSocket, x_token: Annotated[str | None, Header()] = None):
+    events.append("dep enter")
+    yield x_token
+    events.append("dep exit")
+
+router = APIRouter(prefix="/r", dependencies=[Depends(ws_dep)])
+
+@router.websocket("/echo/{name}")
+async def echo(websocket: WebSocket, name: str, token: Annotated[str | None, Depends(ws_dep)]):
+    await websocket.accept(subprotocol=websocket.scope["subprotocols"][0] if websocket.scope["subprotocols"] else None)
+    try:
+        while True:
+            msg = await websocket.receive_json()
+            if msg.get("close"):
+                await websocket.close(code=4000, reason="bye")
+                return
+            await websocket.send_json({"name": name, "token": token, "echo": msg, "q": websocket.query_params.get("q")})
+            await websocket.send_bytes(b"\\x00bin")
+    except WebSocketDisconnect as exc:
+        events.append(f"disconnect {exc.code}")
+
+@router.websocket("/deny")
+async def deny(websocket: WebSocket):
+    raise WebSocketException(code=status.WS_1008_POLICY_VIOLATION, reason="nope")
+
+@router.websocket("/error")
+async def error(websocket: WebSocket):
+    await websocket.accept()
+    raise RuntimeError("ws boom")
+
+app.include_router(router)
+
+@app.get("/events")
+def get_events():
+    found = list(events)
+    events.clear()
+    return found
+"""
+
+
+def _script(client: Any) -> list[Any]:
+    out = []
+    with client.websocket_connect("/r/echo/bob?q=1", headers={"x-token": "t"}, subprotocols=["p1", "p2"]) as ws:
+        out.append(ws.accepted_subprotocol)
+        ws.send_json({"a": 1})
+        out.append(ws.receive_json())
+        out.append(ws.receive_bytes())
+        ws.send_json({"close": True})
+        out.append(ws.receive())
+    out.append(client.get("/events").json())
+    with client.websocket_connect("/r/echo/al") as ws:
+        ws.send_json({"b": 2})
+        out.append(ws.receive_json())
+        out.append(ws.receive_bytes())
+    out.append(client.get("/events").json())
+    for path in ("/r/deny", "/r/error"):
+        try:
+            with client.websocket_connect(path) as ws:
+                out.append(ws.receive())
+        except Exception as exc:
+            out.append((type(exc).__name__, getattr(exc, "code", None), getattr(exc, "reason", None), str(exc)[:80]))
+    out.append(client.get("/events").json())
+    return out
+
+
+def test_websocket_routers_yield_dependencies_subprotocols_and_errors() -> None:
+    theirs, ours = build_pair(ROUTER_WS_APP)
+    with fastapi.testclient.TestClient(theirs.app) as client:
+        expected = _script(client)
+    with zephyr.testclient.TestClient(ours.app) as client:
+        found = _script(client)
+    assert found == expected
