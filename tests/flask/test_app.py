@@ -190,3 +190,67 @@ def test_fastapi_style_routes_live_on_the_same_app() -> None:
     client = TestClient(app)
     assert client.get("/api/items/3").content == b'{"item_id":3}'
     assert client.get("/ping").content == b'{"ping":"pong"}'
+
+
+def _declare_views(app: Any) -> None:
+    """Views that run unchanged on Flask and on zephyr.flask (they only use path variables)."""
+
+    def html(name: str) -> str:
+        return f"<p>Hello {name}</p>"
+
+    def data(number: int) -> dict[str, Any]:
+        return {"number": number, "double": number * 2, "tags": ["a", "b"]}
+
+    def listing(amount: float) -> list[float]:
+        return [amount, amount / 2]
+
+    def created(name: str) -> tuple[str, int, dict[str, str]]:
+        return f"made {name}", 201, {"X-Made": name}
+
+    def headers_only(rest: str) -> tuple[str, list[tuple[str, str]]]:
+        return rest, [("X-Path", rest)]
+
+    def status_text(code: int) -> tuple[dict[str, int], str]:
+        return {"code": code}, f"{code} CUSTOM"
+
+    def empty() -> tuple[str, int]:
+        return "", 204
+
+    app.add_url_rule("/html/<name>", view_func=html)
+    app.add_url_rule("/data/<int:number>", view_func=data, methods=["GET", "POST"])
+    app.add_url_rule("/list/<float:amount>", view_func=listing)
+    app.add_url_rule("/created/<string:name>", view_func=created, methods=["PUT"])
+    app.add_url_rule("/path/<path:rest>", view_func=headers_only)
+    app.add_url_rule("/status/<int:code>", view_func=status_text)
+    app.add_url_rule("/empty", view_func=empty, methods=["DELETE"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/html/ann"),
+        ("GET", "/data/21"),
+        ("POST", "/data/4"),
+        ("HEAD", "/data/4"),
+        ("GET", "/data/x"),
+        ("GET", "/list/3.5"),
+        ("PUT", "/created/bo"),
+        ("GET", "/path/a/b/c"),
+        ("GET", "/status/299"),
+        ("DELETE", "/empty"),
+    ],
+)
+def test_flask_views_answer_as_on_flask(method: str, path: str) -> None:
+    import flask
+
+    reference = flask.Flask(__name__)
+    _declare_views(reference)
+    ours = Flask(__name__)
+    _declare_views(ours)
+    expected = reference.test_client().open(path, method=method)
+    actual = TestClient(ours).request(method, path)
+    assert actual.status_code == expected.status_code
+    assert actual.content == expected.get_data() or expected.status_code == 404
+    if expected.status_code != 404:
+        theirs = {k.lower(): v for k, v in expected.headers.items()}
+        assert dict(actual.headers) == theirs

@@ -36,7 +36,8 @@ def _flask_response(rv: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     app = flask.Flask("reference")
     with app.test_request_context():
         response = app.make_response(rv)
-        headers = sorted((k.lower(), v) for k, v in response.headers.to_wsgi_list())
+        sent = response.get_wsgi_headers(flask.request.environ)  # the headers Werkzeug actually sends
+        headers = sorted((k.lower(), v) for k, v in sent.to_wsgi_list())
         return response.status_code, headers, response.get_data()
 
 

@@ -189,7 +189,11 @@ def make_response(rv: Any, endpoint: str = "<view>") -> Response:
             raise TypeError(_TUPLE_ERROR.format(size=size))
     response = _body_response(rv, endpoint)
     if status is not None:
-        response.status_code = _status_code(status)
+        response.status_code = code = _status_code(status)
+        if (code < 200 or code == 204) and "content-length" in response.headers:
+            # These statuses have no body, and no Content-Length (RFC 9110), as Werkzeug sends them.
+            del response.headers["content-length"]
+            response.body = b""
     if headers:
         _apply_headers(response, headers, replace=isinstance(rv, Response))
     return response
