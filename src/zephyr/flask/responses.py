@@ -12,7 +12,7 @@ A Flask-style view may return what a Flask view returns:
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, NoReturn
 
 from zephyr.exceptions import HTTPException
@@ -134,7 +134,7 @@ def _encode_chunks(chunks: Iterable[Any]) -> Iterator[bytes]:
         yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
 
 
-async def _encode_async_chunks(chunks: AsyncIterable[Any]) -> Any:
+async def _encode_async_chunks(chunks: AsyncIterable[Any]) -> AsyncIterator[bytes]:
     async for chunk in chunks:
         yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
 
