@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.compat.harness import Call, assert_same, post
+from tests.compat.harness import Call, assert_same, get, post
 
 BODY_APP = """
 from dataclasses import dataclass, field as dc_field

@@ -1,8 +1,9 @@
+# ruff: noqa: E501 - app sources are kept as the tutorial writes them
 """Path, query, header and cookie parameters answer as on FastAPI, 422 bodies and OpenAPI included."""
 
 from __future__ import annotations
 
-from tests.compat.harness import Call, assert_same, get
+from tests.compat.harness import Call, assert_same, get, post
 
 PATH_APP = """
 from enum import Enum
@@ -325,5 +326,71 @@ def test_headers_and_cookies() -> None:
             get("/cookie-model/", headers={"cookie": "session_id=1; fatebook_tracker=2; other=3"}),
             get("/cookie-strict/", headers={"cookie": "session_id=1"}),
             get("/cookie-strict/", headers={"cookie": "session_id=1; santa_tracker=good-list-please"}),
+        ],
+    )
+
+
+DEFAULTS_APP = """
+from typing import Annotated
+from fastapi import FastAPI, Body, Query, Header, Cookie, Depends
+from pydantic import BaseModel, Field
+
+app = FastAPI()
+
+class Item(BaseModel):
+    name: str
+    tags: list[str] = Field(default_factory=list)
+
+@app.post("/opt-embed")
+def opt_embed(item: Annotated[Item | None, Body(embed=True)] = None):
+    return {"item": item}
+
+@app.post("/factory")
+def factory(tags: Annotated[list[str], Body(default_factory=lambda: ["d"])], q: Annotated[list[int], Query(default_factory=lambda: [1])]):
+    return {"tags": tags, "q": q}
+
+@app.post("/media", )
+def media(item: Annotated[Item, Body(media_type="application/vnd.api+json")]):
+    return item
+
+@app.get("/title")
+def title(q: Annotated[str | None, Query(title="Q title", description="Q desc", examples=["e1"], min_length=1)] = None,
+          h: Annotated[int | None, Header(alias="X-Count", gt=0)] = None,
+          c: Annotated[str, Cookie(max_length=3)] = "abc"):
+    return {"q": q, "h": h, "c": c}
+
+class Paging(BaseModel):
+    page: int = Field(1, ge=1, description="Page number")
+    size: int = Field(10, le=50, alias="page-size")
+
+@app.get("/paging")
+def paging(p: Annotated[Paging, Query()]):
+    return p
+
+@app.get("/paging-dep")
+def paging_dep(p: Annotated[Paging, Depends()]):
+    return p
+"""
+
+
+def test_optional_embeds_default_factories_media_types_and_models_as_dependencies() -> None:
+    assert_same(
+        DEFAULTS_APP,
+        [
+            post("/opt-embed"),
+            post("/opt-embed", json={}),
+            post("/opt-embed", json={"item": {"name": "x"}}),
+            post("/opt-embed", json={"item": None}),
+            post("/factory"),
+            post("/factory?q=5", json=["x"]),
+            post("/factory", json={"tags": ["y"]}),
+            post("/media", json={"name": "m"}),
+            post("/media", content=b'{"name": "m"}', headers={"content-type": "application/vnd.api+json"}),
+            get("/title?q=&c=abcd", headers={"x-count": "0"}),
+            get("/title?q=x", headers={"x-count": "3", "cookie": "c=ab"}),
+            get("/paging?page=0&page-size=100"),
+            get("/paging?page=2&page-size=20&size=7"),
+            get("/paging-dep?page=3"),
+            get("/paging-dep?page=x"),
         ],
     )
