@@ -101,8 +101,14 @@ def test_generators_stream_through_a_flask_view() -> None:
 
 
 def test_make_response_encodes_dates_and_models_with_jsonable_encoder() -> None:
-    response = make_response({"when": datetime.date(2024, 1, 2)})
-    assert response.body == b'{"when":"2024-01-02"}\n'
+    from pydantic import BaseModel
+
+    class Point(BaseModel):
+        y: int
+        x: int
+
+    response = make_response({"when": datetime.date(2024, 1, 2), "point": Point(y=2, x=1), "pair": (1, 2)})
+    assert response.body == b'{"pair":[1,2],"point":{"x":1,"y":2},"when":"2024-01-02"}\n'
 
 
 @pytest.mark.parametrize(

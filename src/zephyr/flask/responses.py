@@ -46,12 +46,19 @@ class _AbortResponse(HTTPException):
         self.response = response
 
 
-def _json_body(value: Any) -> bytes:
+def _encode_other(value: Any) -> Any:
     from zephyr.encoders import jsonable_encoder
 
-    # Flask's default JSON provider: sorted keys, compact separators, ASCII only, and a trailing newline.
-    text = json.dumps(jsonable_encoder(value), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return (text + "\n").encode("ascii")
+    return jsonable_encoder(value)
+
+
+# Flask's default JSON provider: sorted keys, compact separators, ASCII only (and a trailing newline, added below).
+# Values json cannot encode (datetimes, models, UUIDs...) go through jsonable_encoder.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_encode_other)
+
+
+def _json_body(value: Any) -> bytes:
+    return (_ENCODER.encode(value) + "\n").encode("ascii")
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
