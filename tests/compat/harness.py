@@ -8,6 +8,7 @@ rewritten to ``zephyr``. :func:`assert_same` drives both builds with their own `
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import re
@@ -16,6 +17,7 @@ import types
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import fastapi.testclient
@@ -28,6 +30,7 @@ __all__ = (
     "assert_same",
     "assert_same_openapi",
     "build_pair",
+    "build_pair_from_files",
     "describe",
     "get",
     "post",
@@ -72,6 +75,22 @@ def _load(source: str, label: str) -> types.ModuleType:
 def build_pair(source: str) -> tuple[types.ModuleType, types.ModuleType]:
     """``(fastapi_module, zephyr_module)``: the same source run on each framework."""
     return _load(source, "fastapi"), _load(translate(source), "zephyr")
+
+
+def build_pair_from_files(source: str, directory: Path) -> tuple[types.ModuleType, types.ModuleType]:
+    """Like :func:`build_pair`, from real files (so the endpoints' source can be inspected)."""
+    modules = []
+    for label, text in (("fastapi", source), ("zephyr", translate(source))):
+        name = f"compat_app_{label}_{next(_counter)}"
+        path = directory / f"{name}.py"
+        path.write_text(text)
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        modules.append(module)
+    return modules[0], modules[1]
 
 
 @dataclass

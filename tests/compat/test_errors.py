@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
-from tests.compat.harness import Call, assert_same, get, post
+from pathlib import Path
+
+import fastapi.testclient
+
+import zephyr.testclient
+from tests.compat.harness import Call, assert_same, build_pair_from_files, get, post
 
 ERRORS_APP = """
 from fastapi import FastAPI, HTTPException, Request, status
@@ -172,3 +177,52 @@ def test_status_code_and_catch_all_handlers() -> None:
         [get("/value"), get("/key"), get("/missing")],
         raise_server_exceptions=False,
     )
+
+
+ENDPOINT_APP = """
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+app = FastAPI()
+
+@app.exception_handler(RequestValidationError)
+async def handler(request: Request, exc: RequestValidationError):
+    return JSONResponse(
+        {"function": exc.endpoint_function, "path": exc.endpoint_path, "line": exc.endpoint_line, "file": exc.endpoint_file is not None},
+        status_code=422,
+    )
+
+router = APIRouter(prefix="/r")
+
+@router.get("/items/{item_id}")
+def read_item(item_id: int):
+    return item_id
+
+app.include_router(router)
+
+@app.post("/body")
+def body(x: dict):
+    return x
+"""
+
+ENDPOINT_CALLS = [
+    get("/r/items/x"),
+    post("/body", content=b"{bad", headers={"content-type": "application/json"}),
+    post("/body"),
+]
+
+
+def test_validation_errors_name_their_endpoint() -> None:
+    """``exc.endpoint_path`` (and no source for exec'd code), as FastAPI 0.165 sets them."""
+    assert_same(ENDPOINT_APP, ENDPOINT_CALLS)
+
+
+def test_validation_errors_name_their_endpoint_source(tmp_path: Path) -> None:
+    theirs, ours = build_pair_from_files(ENDPOINT_APP, tmp_path)
+    found = []
+    for module, client_class in ((theirs, fastapi.testclient.TestClient), (ours, zephyr.testclient.TestClient)):
+        with client_class(module.app) as client:
+            found.append([client.request(c.method, c.url, **c.kwargs).json() for c in ENDPOINT_CALLS])
+    assert found[1] == found[0]
+    assert found[0][0] == {"function": "read_item", "path": "GET /r/items/{item_id}", "line": 17, "file": True}

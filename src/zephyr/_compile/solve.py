@@ -56,6 +56,53 @@ def _content_type(scope: Scope) -> str | None:
     return None
 
 
+_SOURCE_CONTEXTS: dict[int, dict[str, Any]] = {}
+
+
+def _source_context(call: Any) -> dict[str, Any]:
+    """Where an endpoint is defined (``file``, ``line``, ``function``), worked out once per function, as FastAPI does.
+
+    When the source cannot be read (code built with ``exec``, a C function) the context is empty.
+    """
+    key = id(call)
+    found = _SOURCE_CONTEXTS.get(key)
+    if found is None:
+        import inspect
+
+        found = {}
+        try:
+            source_file = inspect.getsourcefile(call)
+            if source_file is not None:
+                found["file"] = source_file
+            found["line"] = inspect.getsourcelines(call)[1]
+            name = getattr(call, "__name__", None)
+            if name is not None:
+                found["function"] = name
+        except Exception:  # no source: no context, as FastAPI
+            found = {}
+        _SOURCE_CONTEXTS[key] = found
+    return found
+
+
+def endpoint_context(plan: Plan, scope: Scope) -> dict[str, Any]:
+    """FastAPI's ``endpoint_ctx`` of a validation error: the endpoint's source and ``"GET /items/{id}"``."""
+    root = plan.root
+    context = dict(_source_context(root.call)) if root.call is not None else {}
+    if root.path:
+        method = scope.get("method") if scope["type"] == "http" else "WS"
+        context["path"] = f"{method} {scope.get('root_path', '').rstrip('/')}{root.path}"
+    return context
+
+
+def attach_endpoint_context(error: Exception, context: dict[str, Any]) -> None:
+    """Give a validation error FastAPI's ``endpoint_ctx`` attributes (its message names the endpoint)."""
+    error.endpoint_ctx = context  # type: ignore[attr-defined]
+    error.endpoint_function = context.get("function")  # type: ignore[attr-defined]
+    error.endpoint_path = context.get("path")  # type: ignore[attr-defined]
+    error.endpoint_file = context.get("file")  # type: ignore[attr-defined]
+    error.endpoint_line = context.get("line")  # type: ignore[attr-defined]
+
+
 def _json_error(exc: json.JSONDecodeError) -> RequestValidationError:
     return RequestValidationError(
         [
@@ -328,9 +375,13 @@ async def slow_solve(  # noqa: C901 - mirrors FastAPI's solver step by step
     from zephyr.security import SecurityScopes
 
     raw = _inputs.extract(plan, scope) if plan.param_validator is not None else {}
-    body_value = (
-        _json_value(state) if state is not None and plan.body is not None and plan.body.kind == "json" else _MISSING
-    )
+    try:
+        body_value = (
+            _json_value(state) if state is not None and plan.body is not None and plan.body.kind == "json" else _MISSING
+        )
+    except RequestValidationError as json_error:
+        attach_endpoint_context(json_error, endpoint_context(plan, scope))
+        raise
     form = state.form if state is not None else None
     cache: dict[Any, Any] = {}
     errors: list[Any] = []
@@ -381,4 +432,6 @@ async def slow_solve(  # noqa: C901 - mirrors FastAPI's solver step by step
     body_for_error = None if body_value is _MISSING else body_value
     if form is not None:
         body_for_error = form
-    raise RequestValidationError(errors, body=body_for_error)
+    validation_error = RequestValidationError(errors, body=body_for_error)
+    attach_endpoint_context(validation_error, endpoint_context(plan, scope))
+    raise validation_error

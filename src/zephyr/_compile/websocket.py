@@ -6,7 +6,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from zephyr._compile.plan import Plan
-from zephyr._compile.solve import call_steps, fast_values, slow_solve
+from zephyr._compile.solve import attach_endpoint_context, call_steps, endpoint_context, fast_values, slow_solve
 from zephyr.exceptions import RequestValidationError, WebSocketRequestValidationError
 from zephyr.types import Receive, Scope, Send
 
@@ -31,6 +31,8 @@ async def run_websocket(plan: Plan, scope: Scope, receive: Receive, send: Send) 
             try:
                 await slow_solve(plan, scope, None, values, stack, None)
             except RequestValidationError as exc:
-                raise WebSocketRequestValidationError(exc.errors()) from exc
+                error = WebSocketRequestValidationError(exc.errors())
+                attach_endpoint_context(error, endpoint_context(plan, scope))
+                raise error from exc
         values.update(validated or {})
         await call_steps(plan, values, stack, None)
