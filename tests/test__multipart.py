@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import sys
 import time
 import tracemalloc
@@ -522,3 +523,37 @@ def test_512_mib_upload_through_uvicorn_keeps_memory_bounded() -> None:
     result = response.json()
     assert result["size"] == total
     assert result["maxrss_growth_kib"] < 64 * 1024, result
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        (f"multipart/form-data; boundary={BOUNDARY}", b"--other\r\nfoo\r\n"),
+        (f"multipart/form-data; boundary={BOUNDARY}", f"--{BOUNDARY}\r\nContent-Disposition\r\n\r\nx".encode()),
+    ],
+)
+async def test_malformed_multipart_logs_only_at_debug(
+    caplog: pytest.LogCaptureFixture, content_type: str, body: bytes
+) -> None:
+    """python-multipart logs each malformed body at WARNING; a client must not be able to flood the log."""
+
+    async def stream() -> AsyncGenerator[bytes, None]:
+        yield body
+
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(HTTPException) as info:
+        await _multipart.parse_multipart(content_type, stream())
+    assert (info.value.status_code, info.value.detail) == (400, "Invalid multipart data.")
+    assert [record.levelno for record in caplog.records] == [logging.DEBUG]
+    assert caplog.records[0].name == "zephyr.multipart"
+
+
+async def test_streamed_urlencoded_parser_is_quiet_too(caplog: pytest.LogCaptureFixture) -> None:
+    async def stream() -> AsyncGenerator[bytes, None]:
+        for _ in range(20):
+            yield b"a=1&" * 1000
+
+    caplog.set_level(logging.DEBUG)
+    form = await _multipart.parse_urlencoded(stream(), max_fields=100_000)
+    assert len(form.multi_items()) == 20_000
+    assert [record for record in caplog.records if record.levelno > logging.DEBUG] == []

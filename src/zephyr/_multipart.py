@@ -9,6 +9,7 @@ an ``HTTPException(400)`` whose detail matches Starlette's message.
 from __future__ import annotations
 
 import codecs
+import logging
 from collections.abc import AsyncGenerator
 from tempfile import SpooledTemporaryFile
 from types import ModuleType
@@ -52,6 +53,32 @@ def import_multipart() -> tuple[ModuleType, Any, type[Exception]]:
         if not hasattr(multipart, "QuerystringParser"):  # pragma: no cover - defensive; the imports above fail first
             raise MissingDependencyError("python-multipart", "multipart", "form parsing") from None
     return multipart, parse_options_header, FormParserError
+
+
+_log = logging.getLogger("zephyr.multipart")
+
+
+class _QuietLogger:
+    """Stands in for python-multipart's logger: its parsers log every malformed body at WARNING.
+
+    The client already gets a 400 for such a body; a WARNING line per bad request only lets any client flood the
+    server's log. The messages go to the ``zephyr.multipart`` logger at DEBUG instead.
+    """
+
+    __slots__ = ()
+
+    def _debug(self, msg: object, *args: object, **kwargs: Any) -> None:
+        _log.debug(msg, *args, **kwargs)
+
+    debug = info = warning = error = _debug
+
+
+_QUIET_LOGGER = _QuietLogger()
+
+
+def _quiet(parser: Any) -> Any:
+    parser.logger = _QUIET_LOGGER
+    return parser
 
 
 def _bad_request(detail: str) -> HTTPException:
@@ -164,13 +191,15 @@ async def parse_urlencoded(
             size += len(chunk)
             if size > _URLENCODED_BUFFER:
                 # Too large to hold: stream it, so a flood of empty fields cannot fill memory.
-                parser = multipart.QuerystringParser(
-                    {
-                        "on_field_start": collector.on_field_start,
-                        "on_field_name": collector.on_field_name,
-                        "on_field_data": collector.on_field_data,
-                        "on_field_end": collector.on_field_end,
-                    }
+                parser = _quiet(
+                    multipart.QuerystringParser(
+                        {
+                            "on_field_start": collector.on_field_start,
+                            "on_field_name": collector.on_field_name,
+                            "on_field_data": collector.on_field_data,
+                            "on_field_end": collector.on_field_end,
+                        }
+                    )
                 )
                 for held in buffered:
                     parser.write(held)
@@ -353,17 +382,19 @@ async def parse_multipart(
             raise _bad_request("Missing boundary in multipart.")
         collector = _MultipartCollector(parse_options_header, _charset(params), max_files, max_fields, max_part_size)
         try:
-            parser = multipart.MultipartParser(
-                boundary,
-                {
-                    "on_part_begin": collector.on_part_begin,
-                    "on_part_data": collector.on_part_data,
-                    "on_part_end": collector.on_part_end,
-                    "on_header_field": collector.on_header_field,
-                    "on_header_value": collector.on_header_value,
-                    "on_header_end": collector.on_header_end,
-                    "on_headers_finished": collector.on_headers_finished,
-                },
+            parser = _quiet(
+                multipart.MultipartParser(
+                    boundary,
+                    {
+                        "on_part_begin": collector.on_part_begin,
+                        "on_part_data": collector.on_part_data,
+                        "on_part_end": collector.on_part_end,
+                        "on_header_field": collector.on_header_field,
+                        "on_header_value": collector.on_header_value,
+                        "on_header_end": collector.on_header_end,
+                        "on_headers_finished": collector.on_headers_finished,
+                    },
+                )
             )
             async for chunk in stream:
                 parser.write(chunk)
