@@ -23,6 +23,7 @@ from __future__ import annotations
 from zephyr.flask.app import Flask as Flask
 from zephyr.flask.app import url_for as url_for
 from zephyr.flask.blueprints import Blueprint as Blueprint
+from zephyr.flask.globals import g as g
 from zephyr.flask.hooks import FlaskRoute as FlaskRoute
 from zephyr.flask.mount import mount_flask as mount_flask
 from zephyr.flask.responses import InternalServerError as InternalServerError
@@ -39,6 +40,7 @@ __all__ = (
     "InternalServerError",
     "abort",
     "convert_rule",
+    "g",
     "jsonify",
     "make_response",
     "mount_flask",
