@@ -132,6 +132,12 @@ def test_blueprint_is_an_api_router_for_any_fastapi_app() -> None:
     response = client.get("/v1/shop/users/9")
     assert (response.json(), response.headers["x-shop"]) == ({"id": 9, "method": "GET"}, "1")
     assert seen == ["parent", "child"]
+    wrong = client.put("/v1/shop/users/9")
+    assert (wrong.status_code, wrong.json(), wrong.headers["allow"]) == (
+        405,
+        {"detail": "Method Not Allowed"},
+        "GET, POST",
+    )
     assert app.url_path_for("shop.users.show", user_id=9) == "/v1/shop/users/9"
     assert "/v1/shop/users/{user_id}" in app.openapi()["paths"]
 

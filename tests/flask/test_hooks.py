@@ -29,12 +29,12 @@ class Kit:
     abort: Callable[..., Any]
     http_exception: type[Exception]
 
-    def get(self, app: Any, path: str) -> tuple[int, str, dict[str, str]]:
+    def get(self, app: Any, path: str, method: str = "GET") -> tuple[int, str, dict[str, str]]:
         if self.name == "flask":
-            response = app.test_client().get(path)
+            response = app.test_client().open(path, method=method)
             return response.status_code, response.get_data(as_text=True), dict(response.headers)
         client = TestClient(app, raise_server_exceptions=False)
-        result = client.get(path)
+        result = client.request(method, path)
         return result.status_code, result.text, dict(result.headers)
 
 
@@ -98,6 +98,9 @@ def declare(kit: Kit, log: list[str]) -> Any:
     def app_lookup(exc: Exception) -> tuple[str, int]:
         return f"app handled {type(exc).__name__}", 410
 
+    def app_405(exc: Any) -> tuple[str, int]:
+        return "app handled 405", 405
+
     def app_500(exc: Any) -> tuple[str, int]:
         return f"500 from {type(exc.original_exception).__name__}", 500
 
@@ -109,18 +112,31 @@ def declare(kit: Kit, log: list[str]) -> Any:
     app.register_error_handler(404, app_404)
     app.register_error_handler(LookupError, app_lookup)
     app.register_error_handler(500, app_500)
+    app.register_error_handler(405, app_405)
     parent.register_blueprint(child)
     app.register_blueprint(parent)
     return app
 
 
-@pytest.mark.parametrize("path", ["/p/c/ok", "/p/c/missing", "/p/c/key", "/p/c/crash", "/p/c/teapot", "/top"])
-def test_hooks_and_error_handlers_run_as_in_flask(path: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/p/c/ok"),
+        ("GET", "/p/c/missing"),
+        ("GET", "/p/c/key"),
+        ("GET", "/p/c/crash"),
+        ("GET", "/p/c/teapot"),
+        ("GET", "/top"),
+        ("GET", "/nowhere"),
+        ("POST", "/p/c/ok"),
+    ],
+)
+def test_hooks_and_error_handlers_run_as_in_flask(method: str, path: str) -> None:
     results = []
     for kit in (FLASK, ZEPHYR):
         log: list[str] = []
         app = declare(kit, log)
-        status, body, headers = kit.get(app, path)
+        status, body, headers = kit.get(app, path, method)
         marks = sorted(k.lower() for k in headers if k.lower().startswith("x-"))
         results.append((status, body, marks, log))
     assert results[0] == results[1]
@@ -432,3 +448,52 @@ def test_http_errors_with_no_handler_at_all_propagate() -> None:
     client = TestClient(scope_app_less, raise_server_exceptions=True)
     with pytest.raises(HTTPException):
         client.get("/gone")
+
+
+def test_unknown_urls_and_wrong_methods_run_the_app_hooks() -> None:
+    app = Flask(__name__)
+    seen: list[str] = []
+
+    @app.before_request
+    def gate(request: Request) -> str | None:
+        seen.append(f"before {request.url.path}")
+        return "gate says no" if request.url.path == "/secret-unknown" else None
+
+    @app.after_request
+    def stamp(response: Response) -> Response:
+        response.headers["X-Stamped"] = "yes"
+        return response
+
+    @app.teardown_request
+    def done(exc: BaseException | None) -> None:
+        seen.append("teardown")
+
+    @app.errorhandler(405)
+    def wrong_method(exc: HTTPException) -> tuple[str, int, dict[str, str]]:
+        return "wrong method", 405, dict(exc.headers or {})
+
+    @app.route("/only-get")
+    def only_get() -> str:
+        return "got"
+
+    client = TestClient(app)
+    unknown = client.get("/unknown")
+    assert (unknown.status_code, unknown.json(), unknown.headers["x-stamped"]) == (404, {"detail": "Not Found"}, "yes")
+    gated = client.get("/secret-unknown")
+    assert (gated.status_code, gated.text) == (200, "gate says no")
+    wrong = client.post("/only-get")
+    assert (wrong.status_code, wrong.text, wrong.headers["allow"], wrong.headers["x-stamped"]) == (
+        405,
+        "wrong method",
+        "GET",
+        "yes",
+    )
+    assert seen == ["before /unknown", "teardown", "before /secret-unknown", "teardown", "before /only-get", "teardown"]
+
+
+def test_unknown_websocket_paths_are_closed() -> None:
+    from zephyr.websockets import WebSocketDisconnect
+
+    app = Flask(__name__)
+    with pytest.raises(WebSocketDisconnect), TestClient(app).websocket_connect("/nowhere") as websocket:
+        websocket.receive_text()

@@ -23,11 +23,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from zephyr.applications import Zephyr
+from zephyr.exceptions import HTTPException
 from zephyr.flask.blueprints import Blueprint, FlaskRule, Scaffold, add_flask_route
-from zephyr.flask.hooks import AsyncHook, Hooks, current_view
+from zephyr.flask.hooks import AsyncHook, Hooks, current_view, serve_routing_error
 from zephyr.flask.responses import make_response
 from zephyr.requests import Request
 from zephyr.responses import Response
+from zephyr.types import Receive, Scope, Send
 
 __all__ = ("Flask", "build_url", "url_for")
 
@@ -52,6 +54,8 @@ class Flask(Scaffold, Zephyr):  # type: ignore[misc]
         self.blueprints: dict[str, Blueprint] = {}
         options.setdefault("title", import_name)
         Zephyr.__init__(self, **options)
+        # Unknown URLs still get the app's hooks and errorhandler(404), as in Flask.
+        self.router.default = _not_found
 
     @property
     def name(self) -> str:
@@ -127,6 +131,13 @@ class Flask(Scaffold, Zephyr):  # type: ignore[misc]
             NoMatchFound: No route has that name (the message suggests a near miss).
         """
         return build_url(self, endpoint, values)
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1000, "reason": ""})
+        return
+    await serve_routing_error(scope, receive, send, HTTPException(status_code=404))
 
 
 def _tree(blueprint: Blueprint) -> Iterator[Blueprint]:

@@ -34,7 +34,7 @@ from zephyr.requests import Request
 from zephyr.responses import Response
 from zephyr.types import Receive, Scope, Send
 
-__all__ = ("FlaskRoute", "Hooks", "ViewSpec", "current_view", "make_view")
+__all__ = ("FlaskRoute", "Hooks", "ViewSpec", "current_view", "make_view", "serve_routing_error")
 
 AsyncHook = Callable[..., Awaitable[Any]]
 
@@ -288,6 +288,29 @@ async def dispatch(
         _current.reset(token)
 
 
+_ROUTING_ERROR = ViewSpec("", "", ())
+
+
+async def serve_routing_error(scope: Scope, receive: Receive, send: Send, error: HTTPException) -> None:
+    """Answer a 404/405 with the app's Flask hooks around it, as Flask does (no blueprint's: no view matched).
+
+    Without a Flask-style app (no ``flask_hooks``), or for a WebSocket, the error is raised for Zephyr to answer.
+
+    Raises:
+        HTTPException: ``error``, when there are no Flask hooks to run or no handler answers it.
+    """
+    app_hooks: Hooks | None = getattr(scope.get("app"), "flask_hooks", None)
+    if app_hooks is None or scope["type"] != "http":
+        raise error
+
+    async def fail(request: Request) -> Response:
+        raise error
+
+    request = Request(scope, receive, send)
+    response = await dispatch((app_hooks,), _ROUTING_ERROR, request, fail)
+    await response(scope, receive, send)
+
+
 class FlaskRoute(APIRoute):
     """The route class of Flask-style views: runs the blueprint and app hooks around the view.
 
@@ -300,7 +323,9 @@ class FlaskRoute(APIRoute):
         if self.accepts(scope) != 2:
             spec: ViewSpec | None = getattr(self.endpoint, _SPEC, None)
             methods = spec.methods if spec is not None and spec.methods else tuple(self.methods)
-            raise HTTPException(status_code=405, headers={"Allow": ", ".join(methods)})
+            error = HTTPException(status_code=405, headers={"Allow": ", ".join(methods)})
+            await serve_routing_error(scope, receive, send, error)
+            return
         await self.app(scope, receive, send)
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
