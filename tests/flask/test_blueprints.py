@@ -240,3 +240,13 @@ def test_endpoint_option_names_the_route() -> None:
     assert (operation["tags"], operation["summary"]) == (["greetings"], "Say hello")
     with pytest.raises(NoMatchFound, match=r"Did you mean 'bp\.greet'"):
         app.url_for("bp.gret", name="ann")
+
+
+def test_a_route_decorator_keeps_its_options_when_reused() -> None:
+    app = Flask(__name__)
+    shared = app.route("/a", endpoint="first", methods=["POST"])
+    shared(lambda: "a")
+    with pytest.raises(FastAPIError, match="overwriting an existing endpoint function: 'first'"):
+        shared(lambda: "b")
+    assert TestClient(app).post("/a").text == "a"
+    assert app.url_for("first") == "/a"

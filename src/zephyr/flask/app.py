@@ -42,6 +42,15 @@ class Flask(Scaffold, Zephyr):  # type: ignore[misc]
     document lists the views. App-level ``errorhandler`` handlers also answer errors outside Flask-style views
     (an unknown URL's 404, a FastAPI-style router's exceptions).
 
+    Example:
+        ```python
+        app = Flask(__name__)
+
+        @app.route("/hello/<name>")
+        def hello(name: str):
+            return f"<p>Hello {name}</p>"
+        ```
+
     Args:
         import_name: The app's module (``__name__``), as in Flask.
         **options: ``FastAPI``/``Zephyr`` constructor options (``title``, ``debug``, ``lifespan``...).

@@ -136,8 +136,9 @@ class Scaffold:
         """
 
         def decorator(func: F) -> F:
-            endpoint = options.pop("endpoint", None)
-            self.add_url_rule(rule, endpoint, func, **options)
+            rest = dict(options)
+            endpoint = rest.pop("endpoint", None)
+            self.add_url_rule(rule, endpoint, func, **rest)
             return func
 
         return decorator
@@ -207,6 +208,17 @@ class Blueprint(Scaffold, APIRouter):  # type: ignore[misc]
 
     It is also an ``APIRouter``: ``app.include_router(bp)`` works on any Zephyr/FastAPI app (the blueprint's hooks
     still run; the app-level Flask hooks exist only on ``zephyr.flask.Flask``).
+
+    Example:
+        ```python
+        admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+        @admin.get("/users/<int:user_id>")
+        def user(user_id: int):
+            return {"id": user_id}
+
+        app.register_blueprint(admin)  # url_for("admin.user", user_id=1) == "/admin/users/1"
+        ```
 
     Args:
         name: The blueprint's name, the prefix of its endpoint names (``"users.show"``).
