@@ -323,3 +323,42 @@ def test_raw_json_edge_cases_and_content_types() -> None:
         ],
         raise_server_exceptions=False,
     )
+
+
+ENCODINGS_APP = """
+from typing import Any
+from fastapi import Body, FastAPI
+from pydantic import BaseModel
+
+app = FastAPI()
+
+class Item(BaseModel):
+    a: int
+
+@app.post("/any")
+async def anything(payload: Any = Body()):
+    return {"type": type(payload).__name__}
+
+@app.post("/item")
+async def item(item: Item):
+    return item
+"""
+
+_JSON = {"content-type": "application/json"}
+
+
+def test_json_that_only_python_reads() -> None:
+    """A BOM, UTF-16, lone surrogates and deep nesting are read as ``json.loads`` reads them (too deep: 400)."""
+    assert_same(
+        ENCODINGS_APP,
+        [
+            post("/any", content=b'\xef\xbb\xbf{"a":1}', headers=_JSON),
+            post("/any", content='{"a":1}'.encode("utf-16"), headers=_JSON),
+            post("/any", content=b'"\\ud800"', headers=_JSON),
+            post("/any", content=b"[" * 300 + b"]" * 300, headers=_JSON),
+            post("/any", content=b"[" * 100_000 + b"]" * 100_000, headers=_JSON),
+            post("/item", content=b'\xef\xbb\xbf{"a":1}', headers=_JSON),
+            post("/item", content=b'\xef\xbb\xbf{"a":"x"}', headers=_JSON),
+            post("/item", content='{"a":2}'.encode("utf-32"), headers=_JSON),
+        ],
+    )

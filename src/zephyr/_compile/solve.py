@@ -149,7 +149,7 @@ def _json_value(state: BodyState) -> Any:
             return json.loads(state.raw)
         except json.JSONDecodeError as exc:
             raise _json_error(exc) from exc
-        except ValueError as exc:  # not UTF-8 at all: FastAPI answers 400
+        except (ValueError, RecursionError) as exc:  # not UTF-8 at all, or nested too deep: FastAPI answers 400
             raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
     return state.parsed
 
@@ -169,12 +169,8 @@ async def fast_values(plan: Plan, scope: Scope, state: BodyState | None) -> dict
                 if not _fill_defaults(body.fields, values):
                     return None
                 return values
-            try:
-                if state.parsed is None:
-                    validated = body.validator.validate_json(state.raw)
-                else:
-                    validated = body.validator.validate_python(state.parsed)
-            except ValidationError:
+            validated = _validate_json_body(body.validator, state)
+            if validated is _MISSING:
                 return None
             if body.embed:
                 values.update(validated.__dict__)
@@ -191,6 +187,25 @@ async def fast_values(plan: Plan, scope: Scope, state: BodyState | None) -> dict
             else:
                 values.update(validated.__dict__)
     return values
+
+
+def _validate_json_body(validator: Any, state: BodyState) -> Any:
+    """The validated JSON body, or ``_MISSING`` when invalid (then the exact path answers).
+
+    JSON that pydantic-core refuses but ``json.loads`` reads (a BOM, UTF-16, lone surrogates, deep nesting) is
+    parsed with ``json.loads`` and validated as Python data, as FastAPI does.
+    """
+    try:
+        if state.parsed is None:
+            return validator.validate_json(state.raw)
+        return validator.validate_python(state.parsed)
+    except ValidationError as exc:
+        if state.parsed is not None or any(e["type"] != "json_invalid" for e in exc.errors(include_url=False)):
+            return _MISSING
+    try:
+        return validator.validate_python(json.loads(state.raw))
+    except (ValidationError, ValueError, RecursionError):
+        return _MISSING
 
 
 def _fill_defaults(fields: list[ParamField], values: dict[str, Any]) -> bool:
