@@ -497,3 +497,34 @@ def test_unknown_websocket_paths_are_closed() -> None:
     app = Flask(__name__)
     with pytest.raises(WebSocketDisconnect), TestClient(app).websocket_connect("/nowhere") as websocket:
         websocket.receive_text()
+
+
+def test_fastapi_style_exception_handlers_come_before_errorhandler_500() -> None:
+    from zephyr.responses import JSONResponse
+
+    class PaymentError(Exception):
+        pass
+
+    app = Flask(__name__)
+
+    @app.exception_handler(PaymentError)
+    async def payment(request: Request, exc: PaymentError) -> JSONResponse:
+        return JSONResponse({"payment": str(exc)}, status_code=402)
+
+    @app.errorhandler(500)
+    def server_error(exc: InternalServerError) -> tuple[str, int]:
+        return "500 page", 500
+
+    @app.route("/pay")
+    def pay() -> str:
+        raise PaymentError("declined")
+
+    @app.route("/crash")
+    def crash() -> str:
+        raise OSError("disk")
+
+    client = TestClient(app)
+    paid = client.get("/pay")
+    assert (paid.status_code, paid.json()) == (402, {"payment": "declined"})
+    crashed = client.get("/crash")
+    assert (crashed.status_code, crashed.text) == (500, "500 page")

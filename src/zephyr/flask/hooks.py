@@ -8,9 +8,10 @@ Flask's order:
    returns a value answers the request and the view is skipped.
 2. The view (its parameters injected and validated by Zephyr).
 3. On an exception: the first ``errorhandler`` for the status code, then for the exception class (through its MRO),
-   looked up in the innermost blueprint first and the app last. An ``HTTPException`` no Flask handler takes is
-   answered by the app's Zephyr exception handlers; any other exception goes to ``errorhandler(500)`` (which receives
-   an ``InternalServerError`` with ``original_exception``) or, without one, propagates to Zephyr (a 500).
+   looked up in the innermost blueprint first and the app last; then the app's Zephyr exception handlers
+   (``HTTPException``, validation errors, ``app.exception_handler(...)`` classes); anything left goes to
+   ``errorhandler(500)`` (which receives an ``InternalServerError`` with ``original_exception``) or, without one,
+   propagates to Zephyr (a 500).
 4. ``after_request(response)``: the innermost blueprint's first, the app's last, each in reverse registration order.
 5. ``teardown_request(exc)``: in the same order as ``after_request``, with the exception no handler took (or ``None``).
 
@@ -229,10 +230,10 @@ async def _handle_exception(
     handler = _find_handler(chain, exc)
     if handler is not None:
         return make_response(await handler(exc), endpoint), None
-    if isinstance(exc, (HTTPException, RequestValidationError)):
-        answered = await _zephyr_handler(request, exc)
-        if answered is not None:
-            return answered, None
+    # Then the app's own (FastAPI-style) exception handlers: HTTPException, validation errors, user classes.
+    answered = await _zephyr_handler(request, exc)
+    if answered is not None:
+        return answered, None
     server_error = InternalServerError(exc)
     handler = _find_handler(chain, server_error)
     if handler is None:
