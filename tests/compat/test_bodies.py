@@ -335,6 +335,14 @@ app = FastAPI()
 class Item(BaseModel):
     a: int
 
+class Priced(BaseModel):
+    price: float
+    n: int = 0
+
+@app.post("/priced")
+async def priced(item: Priced):
+    return {"n": item.n}
+
 @app.post("/any")
 async def anything(payload: Any = Body()):
     return {"type": type(payload).__name__}
@@ -360,5 +368,8 @@ def test_json_that_only_python_reads() -> None:
             post("/item", content=b'\xef\xbb\xbf{"a":1}', headers=_JSON),
             post("/item", content=b'\xef\xbb\xbf{"a":"x"}', headers=_JSON),
             post("/item", content='{"a":2}'.encode("utf-32"), headers=_JSON),
+            post("/priced", content=b'{"price": 1' + b"0" * 400 + b"}", headers=_JSON),
+            post("/priced", content=b'{"price": 1, "n": 1' + b"0" * 400 + b"}", headers=_JSON),
+            post("/priced", content=b'{"price": 1, "note": "' + b"7" * 400 + b'"}', headers=_JSON),
         ],
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import email.message
 import json
+import re
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -25,6 +26,8 @@ from zephyr.exceptions import HTTPException, RequestValidationError
 from zephyr.types import Scope
 
 _MISSING: Any = PydanticUndefined
+_FLOAT_DIGITS = 309  # an integer with this many digits is beyond a float
+_LONG_NUMBER = re.compile(rb"[0-9]{309}")
 
 
 class BodyState:
@@ -192,13 +195,16 @@ async def fast_values(plan: Plan, scope: Scope, state: BodyState | None) -> dict
 def _validate_json_body(validator: Any, state: BodyState) -> Any:
     """The validated JSON body, or ``_MISSING`` when invalid (then the exact path answers).
 
-    JSON that pydantic-core refuses but ``json.loads`` reads (a BOM, UTF-16, lone surrogates, deep nesting) is
-    parsed with ``json.loads`` and validated as Python data, as FastAPI does.
+    JSON that pydantic-core refuses but ``json.loads`` reads (a BOM, UTF-16, lone surrogates, deep nesting) or reads
+    differently (integers of 309+ digits) is parsed with ``json.loads`` and validated as Python data, as FastAPI does.
     """
     try:
-        if state.parsed is None:
-            return validator.validate_json(state.raw)
-        return validator.validate_python(state.parsed)
+        if state.parsed is not None:
+            return validator.validate_python(state.parsed)
+        raw = state.raw
+        if len(raw) < _FLOAT_DIGITS or _LONG_NUMBER.search(raw) is None:
+            return validator.validate_json(raw)
+        # pydantic-core reads an integer too long for a float as inf; json.loads keeps it an int, as FastAPI sees it.
     except ValidationError as exc:
         if state.parsed is not None or any(e["type"] != "json_invalid" for e in exc.errors(include_url=False)):
             return _MISSING
