@@ -54,3 +54,20 @@ def test_a_streamed_flask_response_arrives_in_chunks(server: Server) -> None:
         assert response.headers["transfer-encoding"] == "chunked"
         assert "content-length" not in response.headers
         assert b"".join(response.iter_raw()) == b"chunk 0\nchunk 1\nchunk 2\n"
+
+
+def test_a_mounted_flask_stream_is_not_buffered() -> None:
+    with (
+        run_server("tests.e2e.apps.flask_stream:app") as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+        client.stream("GET", "/legacy/stream") as response,
+    ):
+        chunks = response.iter_raw()
+        received = b""
+        while b"first\n" not in received:
+            received += next(chunks)
+            assert len(received) < 100, received
+        assert b"second" not in received
+        assert client.post("/release").json() == {"released": True}
+        received += b"".join(chunks)
+        assert received == b"first\nsecond\n"
