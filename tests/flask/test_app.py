@@ -254,3 +254,17 @@ def test_flask_views_answer_as_on_flask(method: str, path: str) -> None:
     if expected.status_code != 404:
         theirs = {k.lower(): v for k, v in expected.headers.items()}
         assert dict(actual.headers) == theirs
+
+
+def test_repeated_methods_make_one_route_each() -> None:
+    app = Flask(__name__)
+
+    @app.route("/x", methods=["get", "GET", "post"])
+    def x() -> str:
+        return "x"
+
+    assert sorted(app.openapi()["paths"]["/x"]) == ["get", "post"]
+    assert [sorted(getattr(r, "methods", ())) for r in app.routes if getattr(r, "path", "") == "/x"] == [
+        ["GET"],
+        ["POST"],
+    ]

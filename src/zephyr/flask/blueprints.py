@@ -66,7 +66,7 @@ def _methods(methods: Any) -> list[str]:
             f"Allowed methods must be a list of strings, for example: @route(..., methods=[{methods!r}]); "
             f"got the string {methods!r}."
         )
-    return [str(m).upper() for m in methods]
+    return list(dict.fromkeys(str(m).upper() for m in methods))
 
 
 class Scaffold:
