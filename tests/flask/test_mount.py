@@ -134,9 +134,9 @@ def test_flask_redirects_and_errors_keep_the_prefix(client: TestClient) -> None:
     assert "<h1>I&#39;m a teapot</h1>" in teapot.text
 
 
-@pytest.mark.parametrize("path", ["", "/", "legacy", "/legacy/"])
+@pytest.mark.parametrize("path", ["", "legacy", "/legacy/"])
 def test_mount_flask_rejects_bad_prefixes(path: str) -> None:
-    with pytest.raises(FastAPIError, match="needs a prefix such as '/legacy'"):
+    with pytest.raises(FastAPIError, match="needs '/' or a prefix such as '/legacy'"):
         mount_flask(FastAPI(), path, legacy_app())
 
 
@@ -150,3 +150,28 @@ def test_mount_flask_returns_the_named_mount() -> None:
     wsgi = mount_flask(app, "/legacy", legacy_app(), name="legacy", workers=2)
     assert isinstance(wsgi, WSGIMiddleware)
     assert app.url_path_for("legacy", path="/a/b") == "/legacy/a/b"
+
+
+@pytest.mark.parametrize("factory", [FastAPI, Flask])
+def test_mount_flask_at_the_root_answers_what_zephyr_does_not_route(factory: Any) -> None:
+    app = factory()
+
+    def zephyr_route(n: int) -> dict[str, int]:
+        return {"n": n}
+
+    app.get("/zephyr/<int:n>" if factory is Flask else "/zephyr/{n}")(zephyr_route)
+
+    mount_flask(app, "/", legacy_app())
+    client = TestClient(app)
+    assert client.get("/zephyr/3").json() == {"n": 3}
+    data = body(client.post("/anything/else?q=1", json={"a": 1}))
+    assert (data["script_name"], data["path_info"], data["json"]) == ("", "/anything/else", {"a": 1})
+    assert client.get("/special/cookie").text == "cookie set"
+
+
+def test_mount_flask_at_the_root_of_a_router() -> None:
+    from zephyr.routing import APIRouter
+
+    router = APIRouter()
+    wsgi = mount_flask(router, "/", legacy_app())
+    assert router.default is wsgi

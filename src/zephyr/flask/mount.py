@@ -27,11 +27,13 @@ def mount_flask(
 ) -> WSGIMiddleware:
     """Mount ``flask_app`` (a WSGI app) on ``app`` (a Zephyr app or router) under ``path``.
 
-    Same as ``app.mount(path, WSGIMiddleware(flask_app))``, with the path checked at registration.
+    Under a prefix, the same as ``app.mount(path, WSGIMiddleware(flask_app))``, with the path checked at
+    registration. With ``path="/"``, the Flask app answers every request no Zephyr route matches (it becomes the
+    router's ``default``): serve the whole Flask app and take over its URLs one route at a time.
 
     Args:
         app: The Zephyr app or ``APIRouter``.
-        path: The prefix, such as ``"/legacy"`` (no trailing slash).
+        path: A prefix such as ``"/legacy"`` (no trailing slash), or ``"/"`` for everything Zephyr does not route.
         flask_app: The Flask app (or any WSGI callable).
         name: The mount's route name (``url_path_for("legacy", path="/x")``).
         workers: How many threads serve WSGI requests at once.
@@ -41,16 +43,19 @@ def mount_flask(
         The mounted ``WSGIMiddleware``.
 
     Raises:
-        FastAPIError: ``path`` is empty, does not start with ``/`` or ends with ``/``, or ``flask_app`` is not
+        FastAPIError: ``path`` is neither ``/`` nor a prefix (``/x``, no trailing ``/``), or ``flask_app`` is not
             callable.
         MissingDependencyError: ``a2wsgi`` is not installed (``pip install 'zephyr[wsgi]'``).
     """
-    if not path.startswith("/") or path == "/" or path.endswith("/"):
+    if path != "/" and (not path.startswith("/") or path.endswith("/")):
         raise FastAPIError(
-            f"mount_flask() needs a prefix such as '/legacy' (starting with '/', no trailing '/'); got {path!r}."
+            f"mount_flask() needs '/' or a prefix such as '/legacy' (starting with '/', no trailing '/'); got {path!r}."
         )
     if not callable(flask_app):
         raise FastAPIError(f"mount_flask() needs a WSGI app such as a flask.Flask instance; got {flask_app!r}.")
     wsgi = WSGIMiddleware(flask_app, workers=workers, send_queue_size=send_queue_size)
-    app.mount(path, wsgi, name=name)
+    if path == "/":
+        getattr(app, "router", app).default = wsgi
+    else:
+        app.mount(path, wsgi, name=name)
     return wsgi
