@@ -293,6 +293,10 @@ class WebSocket(HTTPConnection[StateT]):
     async def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
         """Send ``data`` encoded as compact JSON (non-ASCII characters kept as they are).
 
+        Strings holding lone surrogates (what ``receive_json`` returns for a client's lone surrogate escape) cannot
+        be UTF-8 encoded; the message is then sent with non-ASCII characters escaped, which JSON decoders read back
+        as the same value.
+
         Args:
             data: A JSON-serializable value.
             mode: ``"text"`` for a text message, ``"binary"`` for a UTF-8 binary one.
@@ -303,10 +307,16 @@ class WebSocket(HTTPConnection[StateT]):
         if mode not in ("text", "binary"):
             raise RuntimeError(_BAD_MODE)
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        encoded: bytes | None = None
+        if not text.isascii():  # isascii() is O(1); only non-ASCII text may hold a lone surrogate
+            try:
+                encoded = text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate (from a client's "\ud800" escape): send it escaped
+                text = json.dumps(data, separators=(",", ":"))
         if mode == "text":
             await self.send({"type": "websocket.send", "text": text})
         else:
-            await self.send({"type": "websocket.send", "bytes": text.encode("utf-8")})
+            await self.send({"type": "websocket.send", "bytes": encoded or text.encode("utf-8")})
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         """Close the connection (before accepting, this rejects it; servers answer 403).
