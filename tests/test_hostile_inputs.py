@@ -716,6 +716,14 @@ def test_websocket_json_in_a_binary_frame_is_read() -> None:
     assert [m.get("text") for m in sent[1:]] == ['{"echo":{"a":[1,2]}}', '{"echo":{"b":null}}']
 
 
+def test_websocket_echo_of_a_lone_surrogate_escape_can_be_encoded() -> None:
+    sent = _websocket_answers("/ws", [r'["\ud800", "é", "\ud83d\ude00"]', '"é"'])
+    texts = [m["text"] for m in sent[1:]]
+    assert texts == [r'{"echo":["\ud800","\u00e9","\ud83d\ude00"]}', '{"echo":"é"}']
+    for text in texts:
+        text.encode("utf-8")  # what the server does with a text frame: it must not fail
+
+
 @pytest.mark.parametrize(
     "path", ["/ws/rooms/abc?token=x", "/ws/rooms/1", "/ws/rooms/1?token=", "/ws/rooms/%FF?token=x"]
 )
