@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, TypeVar
 
-from zephyr._routing.router import APIRouter
 from zephyr.exceptions import FastAPIError
 from zephyr.flask.hooks import FlaskRoute, Hooks, ViewSpec, make_view
 from zephyr.flask.rules import convert_rule, join_rule
+from zephyr.routing import APIRouter
 
 __all__ = ("Blueprint", "FlaskRule", "Scaffold")
 

@@ -27,12 +27,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from zephyr._compile import typing_utils as tu
-from zephyr._routing.routes import APIRoute
 from zephyr.concurrency import run_in_threadpool
 from zephyr.exceptions import HTTPException, RequestValidationError
 from zephyr.flask.responses import InternalServerError, _AbortResponse, make_response
 from zephyr.requests import Request
 from zephyr.responses import Response
+from zephyr.routing import APIRoute
 from zephyr.types import Receive, Scope, Send
 
 __all__ = ("FlaskRoute", "Hooks", "ViewSpec", "current_view", "make_view", "serve_routing_error")
