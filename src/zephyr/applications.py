@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from enum import Enum
@@ -352,11 +353,25 @@ class Zephyr:
 
         self.router.routes.append(Host(host, app, name=name))
 
-    def frontend(self, directory: str, *, path: str = "/", index: str = "index.html", name: str | None = None) -> None:
-        """Serve a built single-page app from ``directory`` after all other routes, falling back to its index."""
+    def frontend(
+        self,
+        path: str = "/",
+        *,
+        directory: str | os.PathLike[str],
+        fallback: str | None = "auto",
+        check_dir: bool | str = "auto",
+        index: str = "index.html",
+        name: str | None = None,
+    ) -> None:
+        """Serve a built frontend from ``directory`` under ``path``, after every other route (FastAPI's signature).
+
+        Existing files are served; other page loads fall back to ``index.html`` (or ``404.html``) as
+        :class:`~zephyr.staticfiles.SinglePageApp` documents.
+        """
         from zephyr.staticfiles import SinglePageApp
 
-        self.router.routes.append(_FrontendMount(path, SinglePageApp(directory=directory, index=index), name=name))
+        spa = SinglePageApp(directory=directory, index=index, fallback=fallback, check_dir=check_dir)  # type: ignore[arg-type]
+        self.router.routes.append(_FrontendMount(path, spa, name=name))
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         """The path of the route called ``name`` (raises ``NoMatchFound`` with a near-miss suggestion)."""

@@ -25,8 +25,6 @@ Example:
 
 from __future__ import annotations
 
-import json
-import math
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Annotated, Any
@@ -35,6 +33,7 @@ import anyio
 import anyio.to_thread
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from zephyr._compile.serialize import stream_text
 from zephyr.responses import StreamingResponse
 
 if TYPE_CHECKING:
@@ -180,37 +179,6 @@ def format_sse_event(
 # -- encoding items (FastAPI's rules: json.dumps defaults, non-finite floats as null) ---------------------------
 
 
-class _NotPlain(Exception):  # noqa: N818 - internal signal, never escapes this module
-    pass
-
-
-def _refuse(value: Any) -> Any:
-    raise _NotPlain
-
-
-_PLAIN = json.JSONEncoder(allow_nan=False, default=_refuse)
-
-
-def _finite(data: Any) -> Any:
-    if isinstance(data, float):
-        return data if math.isfinite(data) else None
-    if isinstance(data, dict):
-        return {key: _finite(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_finite(value) for value in data]
-    return data
-
-
-def _json_text(data: Any) -> str:
-    """``json.dumps(jsonable_encoder(data))`` with ``inf``/``nan`` as ``null``; plain data skips the encoder."""
-    try:
-        return _PLAIN.encode(data)
-    except (_NotPlain, ValueError):
-        from zephyr.encoders import jsonable_encoder
-
-        return json.dumps(_finite(jsonable_encoder(data)))
-
-
 def _event_bytes(event: ServerSentEvent) -> bytes:
     data_str: str | None
     if event.raw_data is not None:
@@ -220,7 +188,7 @@ def _event_bytes(event: ServerSentEvent) -> bytes:
     elif hasattr(event.data, "model_dump_json"):
         data_str = event.data.model_dump_json()
     else:
-        data_str = _json_text(event.data)
+        data_str = stream_text(event.data)
     return format_sse_event(data_str=data_str, event=event.event, id=event.id, retry=event.retry, comment=event.comment)
 
 
@@ -231,7 +199,7 @@ def _encoder(item_model: ResponseModel | None) -> Callable[[Any], bytes]:
         def encode(item: Any) -> bytes:
             if isinstance(item, ServerSentEvent):
                 return _event_bytes(item)
-            return b"data: " + _json_text(item).encode("utf-8") + b"\n\n"
+            return b"data: " + stream_text(item).encode("utf-8") + b"\n\n"
 
     else:
         to_json = item_model.to_json

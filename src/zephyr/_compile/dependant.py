@@ -21,6 +21,7 @@ from pydantic_core import PydanticUndefined
 
 from zephyr import params
 from zephyr._compile import typing_utils as tu
+from zephyr._compile.forms import form_union_models, with_form_normalizers
 from zephyr.exceptions import FastAPIError
 
 _PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
@@ -43,6 +44,7 @@ class ParamField:
     field_info: FieldInfo
     is_sequence: bool = False
     model: Any = None  # a BaseModel class when the field is a group of parameters
+    form_union: bool = False  # a form body declared as a union of models: the whole form is its input
     key: str = ""  # unique key in the compiled plan
 
     @property
@@ -237,8 +239,13 @@ def _make_field(call: Any, name: str, full: Any, bare: Any, info: FieldInfo, pat
         raise FastAPIError(f"Query parameter {name!r} must be one of the supported types ({_where(call, name)}).")
     if is_path and not tu.is_scalar(bare):
         raise FastAPIError(f"Path params must be of one of the supported types ({_where(call, name)}).")
+    form_union = False
     if location == BODY and isinstance(info, params.Form):
         _ensure_multipart()
+        if model is None and not getattr(info, "embed", False) and form_union_models(bare):
+            form_union = True
+            union = with_form_normalizers(bare)
+            full = Annotated.__class_getitem__((union, *get_args(full)[1:])) if get_origin(full) is Annotated else union
     return ParamField(
         name=name,
         alias=alias,
@@ -247,6 +254,7 @@ def _make_field(call: Any, name: str, full: Any, bare: Any, info: FieldInfo, pat
         field_info=info,
         is_sequence=tu.is_sequence(bare),
         model=model,
+        form_union=form_union,
     )
 
 

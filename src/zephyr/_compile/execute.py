@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 
 from zephyr._compile.plan import Plan
-from zephyr._compile.serialize import ResponseModel, dumps
+from zephyr._compile.serialize import ResponseModel, dumps, stream_text
 from zephyr._compile.solve import BodyState, call_steps, fast_values, read_body, slow_solve
 from zephyr.background import BackgroundTasks
 from zephyr.requests import Request
@@ -142,7 +142,7 @@ class HTTPRunner:
         if send is not None and self.fast_json and self.stream is None and not isinstance(result, Response):
             await self._send_json(result, scope, send, sub_response, background, timings, mark)
             return
-        response = self._make_response(result, sub_response, background)
+        response = self._make_response(result, sub_response, background, scope["method"] == "HEAD")
         if timings is not None:
             _record(timings, "serialization", mark)
         if box is not None:
@@ -183,7 +183,7 @@ class HTTPRunner:
             await background()
 
     def _make_response(
-        self, result: Any, sub_response: Response | None, background: BackgroundTasks | None
+        self, result: Any, sub_response: Response | None, background: BackgroundTasks | None, head: bool = False
     ) -> Response:
         if isinstance(result, Response):
             if result.background is None:
@@ -195,7 +195,7 @@ class HTTPRunner:
             kwargs["status_code"] = status
         response: Response
         if self.stream is not None:
-            response = self._stream_response(result, kwargs)
+            response = self._stream_response(result, kwargs, head)
         elif self.fast_json:
             body = self.response_model.to_json(result) if self.response_model is not None else dumps(result)
             response = Response(body, media_type="application/json", **kwargs)
@@ -215,7 +215,13 @@ class HTTPRunner:
             response.raw_headers.extend(sub_response.raw_headers)
         return response
 
-    def _stream_response(self, gen: Any, kwargs: dict[str, Any]) -> Response:
+    def _stream_response(self, gen: Any, kwargs: dict[str, Any], head: bool = False) -> Response:
+        if head and self.stream != "sse":
+            # HEAD on a GET stream: the headers, without running a generator that may never end.
+            media_type = "application/jsonl" if self.stream == "jsonl" else self.response_class.media_type
+            response = Response(None, media_type=media_type, **kwargs)
+            response.raw_headers = [(k, v) for k, v in response.raw_headers if k != b"content-length"]
+            return response
         if self.stream == "sse":
             from zephyr.sse import _event_stream
 
@@ -230,7 +236,7 @@ def stream_item(item: Any, model: ResponseModel | None) -> bytes:
     """One item of a streamed response, as JSON bytes (validated by the item model when there is one)."""
     if model is not None:
         return model.to_json(item)
-    return dumps(item)
+    return stream_text(item).encode("utf-8")
 
 
 async def _cancellable(gen: Any) -> AsyncIterator[Any]:

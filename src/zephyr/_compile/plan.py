@@ -53,6 +53,7 @@ class BodyPlan:
     validator: Any  # pydantic SchemaValidator of the body (JSON) or of the form values
     single_key: str | None  # key of the value when the body is one field, not embedded
     form_model: type[BaseModel] | None = None  # a single Form model parameter
+    form_union: bool = False  # a single Form parameter declared as a union of models
 
 
 @dataclass(eq=False)
@@ -209,7 +210,7 @@ def _embed_body(fields: list[ParamField]) -> bool:
     if len({f.name for f in fields}) > 1:
         return True
     first = fields[0]
-    return isinstance(first.field_info, params.Form) and first.model is None
+    return isinstance(first.field_info, params.Form) and first.model is None and not first.form_union
 
 
 def _body_plan(fields: list[ParamField], route_name: str) -> BodyPlan | None:
@@ -218,6 +219,12 @@ def _body_plan(fields: list[ParamField], route_name: str) -> BodyPlan | None:
     embed = _embed_body(fields)
     is_form = any(isinstance(f.field_info, params.Form) for f in fields)
     if is_form:
+        if not embed and fields[0].form_union:
+            union = fields[0]
+            union_adapter: TypeAdapter[Any] = TypeAdapter(
+                Annotated[union.annotation, _without_default(union.field_info)]  # type: ignore[arg-type]
+            )
+            return BodyPlan("form", fields, False, union_adapter.validator, union.key, form_union=True)
         if not embed and fields[0].model is not None:
             return BodyPlan(
                 "form", fields, False, fields[0].model.__pydantic_validator__, fields[0].key, fields[0].model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,31 @@ def dumps(content: Any) -> bytes:
         return _PLAIN.encode(content).encode("utf-8")
     except _NotPlain:
         return _ENCODED.encode(jsonable_encoder(content)).encode("utf-8")
+
+
+_STREAM = json.JSONEncoder(allow_nan=False, default=_refuse)
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_finite(value) for value in data]
+    return data
+
+
+def stream_text(data: Any) -> str:
+    """One streamed item (JSON Lines, SSE ``data``) as FastAPI writes it.
+
+    That is ``json.dumps`` with its defaults (``", "`` separators, ASCII escapes) and ``inf``/``nan`` as ``null``;
+    plain data skips ``jsonable_encoder``.
+    """
+    try:
+        return _STREAM.encode(data)
+    except (_NotPlain, ValueError):
+        return json.dumps(_finite(jsonable_encoder(data)))
 
 
 @dataclass(eq=False)

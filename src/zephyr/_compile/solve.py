@@ -13,7 +13,7 @@ import email.message
 import json
 import re
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 from pydantic_core import PydanticUndefined
@@ -181,11 +181,15 @@ async def fast_values(plan: Plan, scope: Scope, state: BodyState | None) -> dict
                 values[body.single_key] = validated  # type: ignore[index]
         else:
             form_values = await _form_input(plan, state.form)
+            if form_values is _MISSING:  # an optional union of form models, not supplied
+                if not _fill_defaults(body.fields, values):
+                    return None
+                return values
             try:
                 validated = body.validator.validate_python(form_values)
             except ValidationError:
                 return None
-            if body.form_model is not None:
+            if body.form_model is not None or body.form_union:
                 values[body.single_key] = validated  # type: ignore[index]
             else:
                 values.update(validated.__dict__)
@@ -225,6 +229,8 @@ def _fill_defaults(fields: list[ParamField], values: dict[str, Any]) -> bool:
 async def _form_input(plan: Plan, form: Any) -> dict[str, Any]:
     body = plan.body
     assert body is not None  # noqa: S101 - form plans have a body
+    if body.form_union:
+        return _union_form_input(body.fields[0], form)
     if body.form_model is not None:
         from zephyr._compile.plan import members
 
@@ -248,6 +254,24 @@ async def _form_input(plan: Plan, form: Any) -> dict[str, Any]:
             continue
         found[field.key] = await _read_files(field, value)
     return found
+
+
+def _union_form_input(field: ParamField, form: Any) -> Any:
+    """The whole form for a union of form models; ``_MISSING`` for an optional union the form does not supply."""
+    from zephyr._compile.forms import form_union_models, form_values
+    from zephyr._compile.typing_utils import strip_annotated
+
+    values = form_values(form)
+    union = strip_annotated(field.annotation)
+    if type(None) in get_args(union):
+        models = form_union_models(union)
+        own = {info.alias or name for model in models for name, info in model.model_fields.items()}
+        supplied = bool(own.intersection(values)) or (
+            bool(values) and any(model.model_config.get("extra") in ("allow", "forbid") for model in models)
+        )
+        if not supplied:
+            return _MISSING
+    return values
 
 
 def _form_value(form: Any, name: str, is_sequence: bool) -> Any:
@@ -361,7 +385,7 @@ async def _own_values(
         assert body is not None  # noqa: S101 - body fields imply a body plan
         for field in body_fields:
             if body.kind == "form":
-                if body.form_model is not None:
+                if body.form_model is not None or body.form_union:
                     value = (await _form_input(plan, form)) if form is not None else _MISSING
                     loc = ("body",)
                 else:

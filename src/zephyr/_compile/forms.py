@@ -1,0 +1,91 @@
+"""Form bodies declared as a union of models (``Annotated[Cat | Dog, Form()]``), as FastAPI 0.165 reads them.
+
+The whole form goes to validation as one dict (a value per name, a list for repeated names); each model of the
+union first picks its own fields out of it the way a single form model would (lists for sequence fields, the last
+value otherwise, empty values dropped) and keeps the rest as extra values for its ``extra`` policy.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, BeforeValidator, Tag
+
+from zephyr._compile.typing_utils import is_sequence, is_union, lenient_issubclass
+
+__all__ = ("form_union_models", "form_values", "with_form_normalizers")
+
+
+def form_union_models(annotation: Any) -> tuple[type[BaseModel], ...]:
+    """The models of a union of two or more models (``None`` allowed), else ``()``."""
+    if not is_union(annotation):
+        return ()
+    models = []
+    for arg in get_args(annotation):
+        if arg is type(None):
+            continue
+        if get_origin(arg) is Annotated:
+            arg = get_args(arg)[0]
+        if not lenient_issubclass(arg, BaseModel):
+            return ()
+        models.append(arg)
+    return tuple(models) if len(models) > 1 else ()
+
+
+def with_form_normalizers(annotation: Any) -> Any:
+    """The union with a validator before each model that shapes the form dict for that model."""
+    choices: list[Any] = []
+    for choice in get_args(annotation):
+        if choice is type(None):
+            choices.append(choice)
+            continue
+        model, metadata = choice, ()
+        if get_origin(choice) is Annotated:
+            model, *rest = get_args(choice)
+            metadata = tuple(rest)
+        tag = next((item for item in reversed(metadata) if isinstance(item, Tag)), Tag(model.__name__))
+        normalizer = BeforeValidator(functools.partial(_normalize, model=model))
+        choices.append(Annotated[choice, normalizer, tag])
+    return Union[tuple(choices)]  # noqa: UP007 - built at run time from a tuple
+
+
+def form_values(form: Any) -> dict[str, Any]:
+    """Every form value by name: the value, or a list when the name repeats."""
+    grouped: dict[str, list[Any]] = {}
+    for name, value in form.multi_items():
+        grouped.setdefault(name, []).append(value)
+    return {name: values[0] if len(values) == 1 else values for name, values in grouped.items()}
+
+
+def _normalize(value: Any, *, model: type[BaseModel]) -> Any:
+    if not isinstance(value, dict):
+        return value
+    items = [(key, item) for key, items in value.items() for item in (items if isinstance(items, list) else [items])]
+    found: dict[str, Any] = {}
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        alias = info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
+        names.add(alias)
+        values = [item for key, item in items if key == alias]
+        if is_sequence(info.annotation):
+            values = [item for item in values if not _empty_file(item)]
+            if values:
+                found[alias] = values
+        elif values and values[-1] != "" and not _empty_file(values[-1]):
+            found[alias] = values[-1]
+    extras: dict[str, list[Any]] = {}
+    for key, item in items:
+        if key not in names:
+            extras.setdefault(key, []).append(item)
+    found.update((key, group[0] if len(group) == 1 else group) for key, group in extras.items())
+    for key, item in value.items():  # not form values, but a validator may supply them
+        if item is None or (isinstance(item, list) and not item):
+            found[key] = item
+    return found
+
+
+def _empty_file(item: Any) -> bool:
+    from zephyr.datastructures import UploadFile
+
+    return isinstance(item, UploadFile) and item.filename == "" and item.size == 0

@@ -1,0 +1,64 @@
+"""Streaming endpoints: JSON Lines as FastAPI writes them, and HEAD without running the generator."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import fastapi
+import fastapi.testclient
+
+import zephyr
+import zephyr.responses
+import zephyr.testclient
+
+
+def _jsonl_app(framework: Any) -> Any:
+    app = framework.FastAPI()
+
+    @app.get("/lines")
+    async def lines() -> AsyncIterator[dict[str, Any]]:
+        yield {"a": 1, "é": "ü"}
+        yield {"nan": float("nan"), "list": [1.5, None]}
+
+    @app.get("/sync-lines")
+    def sync_lines() -> Iterator[dict[str, int]]:
+        yield from ({"i": i} for i in range(3))
+
+    return app
+
+
+def test_json_lines_are_byte_identical_to_fastapi() -> None:
+    ours = zephyr.testclient.TestClient(_jsonl_app(zephyr))
+    theirs = fastapi.testclient.TestClient(_jsonl_app(fastapi))
+    for path in ("/lines", "/sync-lines"):
+        mine, reference = ours.get(path), theirs.get(path)
+        assert mine.status_code == reference.status_code == 200
+        assert mine.content == reference.content
+        assert mine.headers["content-type"] == reference.headers["content-type"]
+
+
+def test_head_on_an_endless_stream_sends_headers_without_running_it() -> None:
+    app = zephyr.FastAPI()
+    started = []
+
+    @app.get("/forever")
+    async def forever() -> AsyncIterator[dict[str, int]]:
+        started.append(True)
+        for i in itertools.count():
+            yield {"i": i}
+
+    @app.get("/bytes", response_class=zephyr.responses.StreamingResponse)
+    async def raw() -> AsyncIterator[bytes]:
+        started.append(True)
+        while True:
+            yield b"x"
+
+    client = zephyr.testclient.TestClient(app)
+    response = client.head("/forever")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/jsonl"
+    assert "content-length" not in response.headers
+    assert client.head("/bytes").status_code == 200
+    assert started == []
