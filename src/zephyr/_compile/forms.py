@@ -40,14 +40,15 @@ def with_form_normalizers(annotation: Any) -> Any:
         if choice is type(None):
             choices.append(choice)
             continue
-        model, metadata = choice, ()
+        model: Any = choice
+        metadata: tuple[Any, ...] = ()
         if get_origin(choice) is Annotated:
             model, *rest = get_args(choice)
             metadata = tuple(rest)
-        tag = next((item for item in reversed(metadata) if isinstance(item, Tag)), Tag(model.__name__))
+        tag: Tag = next((item for item in reversed(metadata) if isinstance(item, Tag)), Tag(model.__name__))
         normalizer = BeforeValidator(functools.partial(_normalize, model=model))
         choices.append(Annotated[choice, normalizer, tag])
-    return Union[tuple(choices)]  # noqa: UP007 - built at run time from a tuple
+    return Union[tuple(choices)]  # built at run time from a tuple
 
 
 def form_values(form: Any) -> dict[str, Any]:

@@ -179,21 +179,27 @@ async def fast_values(plan: Plan, scope: Scope, state: BodyState | None) -> dict
                 values.update(validated.__dict__)
             else:
                 values[body.single_key] = validated  # type: ignore[index]
-        else:
-            form_values = await _form_input(plan, state.form)
-            if form_values is _MISSING:  # an optional union of form models, not supplied
-                if not _fill_defaults(body.fields, values):
-                    return None
-                return values
-            try:
-                validated = body.validator.validate_python(form_values)
-            except ValidationError:
-                return None
-            if body.form_model is not None or body.form_union:
-                values[body.single_key] = validated  # type: ignore[index]
-            else:
-                values.update(validated.__dict__)
+        elif not await _fast_form(plan, state, values):
+            return None
     return values
+
+
+async def _fast_form(plan: Plan, state: BodyState, values: dict[str, Any]) -> bool:
+    """Validate a form body into ``values``; False when anything is invalid."""
+    body = plan.body
+    assert body is not None  # noqa: S101 - form plans have a body
+    form_values = await _form_input(plan, state.form)
+    if form_values is _MISSING:  # an optional union of form models, not supplied
+        return _fill_defaults(body.fields, values)
+    try:
+        validated = body.validator.validate_python(form_values)
+    except ValidationError:
+        return False
+    if body.form_model is not None or body.form_union:
+        values[body.single_key] = validated  # type: ignore[index]
+    else:
+        values.update(validated.__dict__)
+    return True
 
 
 def _validate_json_body(validator: Any, state: BodyState) -> Any:
@@ -226,7 +232,7 @@ def _fill_defaults(fields: list[ParamField], values: dict[str, Any]) -> bool:
     return True
 
 
-async def _form_input(plan: Plan, form: Any) -> dict[str, Any]:
+async def _form_input(plan: Plan, form: Any) -> Any:
     body = plan.body
     assert body is not None  # noqa: S101 - form plans have a body
     if body.form_union:
