@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import flask
 from pydantic import BaseModel
 
-import flask
 from zephyr.flask import Blueprint, Flask, abort, mount_flask, url_for
 from zephyr.requests import Request
 from zephyr.responses import Response

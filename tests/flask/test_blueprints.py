@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import flask
 import pytest
 
-import flask
 from zephyr import FastAPI
 from zephyr.exceptions import FastAPIError
 from zephyr.flask import Blueprint, Flask, url_for

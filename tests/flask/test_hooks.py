@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import flask
 import pytest
 import werkzeug.exceptions
 
-import flask
 from zephyr.exceptions import HTTPException
 from zephyr.flask import Blueprint, Flask, InternalServerError, abort
 from zephyr.flask.hooks import Hooks, make_view

@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import flask
 import pytest
 
-import flask
 from zephyr import FastAPI
 from zephyr.exceptions import FastAPIError
 from zephyr.flask import Flask, mount_flask

@@ -6,9 +6,9 @@ import datetime
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import flask
 import pytest
 
-import flask
 from zephyr.exceptions import HTTPException
 from zephyr.flask import Flask, InternalServerError, abort, jsonify, make_response, redirect
 from zephyr.flask.responses import _AbortResponse

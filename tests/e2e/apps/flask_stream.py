@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 
 import flask
+
 from zephyr.flask import Flask, mount_flask
 
 __all__ = ("app",)
