@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import http.cookies
+import json
 import os
 import re
 import sys
@@ -1194,3 +1195,11 @@ def test_event_source_response_is_reexported_like_fastapi() -> None:
 
     assert responses.EventSourceResponse is EventSourceResponse  # type: ignore[attr-defined]
     assert fastapi.responses.EventSourceResponse is not None
+
+
+def test_json_response_escapes_lone_surrogates_instead_of_failing() -> None:
+    # json.loads('"\\ud800"') gives a lone surrogate; UTF-8 cannot encode it
+    response = JSONResponse({"echo": json.loads('"\\ud800"'), "text": "é"})
+    assert response.body == b'{"echo":"\\ud800","text":"\\u00e9"}'
+    assert json.loads(response.body) == {"echo": "\ud800", "text": "é"}
+    assert JSONResponse({"text": "é"}).body == '{"text":"é"}'.encode()  # the usual case keeps UTF-8

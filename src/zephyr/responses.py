@@ -311,6 +311,7 @@ class PlainTextResponse(Response):
 
 _json_encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
 """Stateless; the same settings as Starlette's ``json.dumps`` call, built once rather than per response."""
+_ascii_json_encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, indent=None, separators=(",", ":"))
 
 
 class JSONResponse(Response):
@@ -333,8 +334,17 @@ class JSONResponse(Response):
         super().__init__(content, status_code, headers, media_type, background)
 
     def render(self, content: Any) -> bytes:
-        """Serialize ``content`` to compact JSON bytes."""
-        return _json_encoder.encode(content).encode("utf-8")
+        """Serialize ``content`` to compact JSON bytes.
+
+        A string holding a lone surrogate (a client's surrogate escape, decoded by ``json.loads``) cannot be UTF-8
+        encoded; such content is written with every non-ASCII character escaped instead (the same JSON value),
+        where Starlette fails with a 500.
+        """
+        text = _json_encoder.encode(content)
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            return _ascii_json_encoder.encode(content).encode("ascii")
 
 
 class RedirectResponse(Response):
