@@ -238,23 +238,14 @@ async def _form_input(plan: Plan, form: Any) -> Any:
     if body.form_union:
         return _union_form_input(body.fields[0], form)
     if body.form_model is not None:
-        from zephyr._compile.plan import members
-
-        group: dict[str, Any] = {}
-        processed: set[str] = set()
-        for external, input_key, is_sequence in members(body.fields[0]) or ():
-            processed.add(external)
-            value = _form_value(form, external, is_sequence)
-            if value is not _MISSING:
-                group[input_key] = value
-        extras: dict[str, list[Any]] = {}
-        for name, item in form.multi_items():  # the model's extra policy rules on every other form value
-            if name not in processed:
-                extras.setdefault(name, []).append(item)
-        group.update((name, items[0] if len(items) == 1 else items) for name, items in extras.items())
-        return group
+        return _model_form_input(body.fields[0], body.form_model, form)
     found: dict[str, Any] = {}
     for field in body.fields:
+        if is_form_group(field):  # a form model among other form fields reads the whole form too
+            group = _union_form_input(field, form) if field.form_union else _model_form_input(field, field.model, form)
+            if group is not _MISSING:
+                found[field.key] = group
+            continue
         value = _form_value(form, field.alias, field.is_sequence)
         if value is _MISSING:
             continue
@@ -262,22 +253,65 @@ async def _form_input(plan: Plan, form: Any) -> Any:
     return found
 
 
+def is_form_group(field: ParamField) -> bool:
+    """A form parameter that reads the whole form: a form model, or a union of them."""
+    from zephyr import params
+
+    return (
+        isinstance(field.field_info, params.Form)
+        and not getattr(field.field_info, "embed", False)
+        and (field.model is not None or field.form_union)
+    )
+
+
+def _model_form_input(field: ParamField, model: Any, form: Any) -> Any:
+    """A form model's input: its fields (lists for sequences, empty values dropped), then every other value."""
+    from zephyr._compile.plan import members
+
+    if not _optional_group_supplied(field, (model,), form):
+        return _MISSING
+    group: dict[str, Any] = {}
+    processed: set[str] = set()
+    for external, input_key, is_sequence in members(field) or ():
+        processed.add(external)
+        value = _form_value(form, external, is_sequence)
+        if value is not _MISSING:
+            group[input_key] = value
+    extras: dict[str, list[Any]] = {}
+    for name, item in form.multi_items():  # the model's extra policy rules on every other form value
+        if name not in processed:
+            extras.setdefault(name, []).append(item)
+    group.update((name, items[0] if len(items) == 1 else items) for name, items in extras.items())
+    return group
+
+
 def _union_form_input(field: ParamField, form: Any) -> Any:
     """The whole form for a union of form models; ``_MISSING`` for an optional union the form does not supply."""
     from zephyr._compile.forms import form_union_models, form_values
+
+    if not _optional_group_supplied(field, form_union_models(_bare(field)), form):
+        return _MISSING
+    return form_values(form)
+
+
+def _bare(field: ParamField) -> Any:
     from zephyr._compile.typing_utils import strip_annotated
 
-    values = form_values(form)
-    union = strip_annotated(field.annotation)
-    if type(None) in get_args(union):
-        models = form_union_models(union)
-        own = {info.alias or name for model in models for name, info in model.model_fields.items()}
-        supplied = bool(own.intersection(values)) or (
-            bool(values) and any(model.model_config.get("extra") in ("allow", "forbid") for model in models)
-        )
-        if not supplied:
-            return _MISSING
-    return values
+    return strip_annotated(field.annotation)
+
+
+def _optional_group_supplied(field: ParamField, models: Any, form: Any) -> bool:
+    """False for an optional form model (or union) of which the form holds nothing: its default applies."""
+    if type(None) not in get_args(_bare(field)):
+        return True
+    own = set()
+    for model in models:
+        for name, info in model.model_fields.items():
+            own.add(info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name))
+    names = {name for name, _ in form.multi_items()}
+    if own.intersection(names):
+        return True
+    return bool(names) and any(model.model_config.get("extra") in ("allow", "forbid") for model in models)
 
 
 def _form_value(form: Any, name: str, is_sequence: bool) -> Any:
@@ -397,7 +431,7 @@ async def _own_values(
                 else:
                     found = await _form_input(plan, form) if form is not None else {}
                     value = found.get(field.key, _MISSING)
-                    loc = ("body", field.alias)
+                    loc = ("body",) if is_form_group(field) else ("body", field.alias)
             elif body.embed:
                 loc = ("body", field.alias)
                 if body_value is _MISSING or body_value is None:

@@ -7,17 +7,19 @@ A field is what FastAPI calls a ``ModelField``: a name, an alias, a mode (``vali
 
 from __future__ import annotations
 
+import copy
+import functools
 import warnings
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, Field, TypeAdapter, create_model
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
 
 from zephyr import params
 from zephyr._compile.dependant import BODY, Dependant, ParamField
-from zephyr._compile.typing_utils import lenient_issubclass
+from zephyr._compile.typing_utils import lenient_issubclass, strip_annotated
 
 Mode = Literal["validation", "serialization"]
 
@@ -133,7 +135,10 @@ def body_field(dependant: Dependant, unique_id: str) -> DocField | None:
         return None
     from zephyr._compile.plan import _embed_body
 
-    if not _embed_body(fields):
+    embed = _embed_body(fields)
+    if any(_form_group_models(f) for f in fields) and (embed or _has_nullable_form_group(fields)):
+        return _form_group_body(fields, unique_id, embed)
+    if not embed:
         return from_param(fields[0])
     definitions = {f.name: (f.annotation, _field_info(f.annotation, f.field_info, alias=f.alias)) for f in fields}
     model: type[BaseModel] = create_model(f"Body_{unique_id}", **definitions)  # type: ignore[call-overload]
@@ -147,12 +152,119 @@ def body_field(dependant: Dependant, unique_id: str) -> DocField | None:
         info_class = params.Form
     else:
         info_class = params.Body
-        media_types = {getattr(f.field_info, "media_type", None) for f in fields}
-        if len(media_types) == 1:
-            kwargs["media_type"] = media_types.pop()
+    if info_class is not params.File:
+        _set_media_type(kwargs, info_class, fields)
     marker = info_class(**kwargs)
     marker.annotation = model
     return DocField(name="body", field_info=marker, mode="validation")
+
+
+def _set_media_type(kwargs: dict[str, Any], info_class: type[params.Body], fields: list[ParamField]) -> None:
+    media_types = [getattr(f.field_info, "media_type", None) for f in fields if isinstance(f.field_info, info_class)]
+    if info_class is params.Form and "multipart/form-data" in media_types:
+        kwargs["media_type"] = "multipart/form-data"
+    elif len(set(media_types)) == 1:
+        kwargs["media_type"] = media_types[0]
+
+
+def _form_group_models(param: ParamField) -> tuple[type[BaseModel], ...]:
+    """The model(s) of a form parameter that reads the whole form (a form model, or a union of them)."""
+    if not isinstance(param.field_info, params.Form) or getattr(param.field_info, "embed", False):
+        return ()
+    if param.model is not None:
+        return (param.model,)
+    if param.form_union:
+        from zephyr._compile.forms import form_union_models
+
+        return form_union_models(strip_annotated(param.annotation))
+    return ()
+
+
+def _has_nullable_form_group(fields: list[ParamField]) -> bool:
+    return any(_form_group_models(f) and type(None) in get_args(strip_annotated(f.annotation)) for f in fields)
+
+
+def _form_group_body(fields: list[ParamField], unique_id: str, embed: bool) -> DocField:
+    """FastAPI's body schema when form groups are combined or optional.
+
+    A ``Body_`` model whose JSON Schema lists each parameter as a condition (``allOf``); an optional group may be
+    absent altogether.
+    """
+    definitions: dict[str, Any] = {}
+    for index, field_ in enumerate(fields):
+        name = f"field_{index}"
+        info = _field_info(field_.annotation, field_.field_info)
+        title = field_.field_info.title or field_.name.replace("_", " ").title()
+        overrides = {"alias": name, "validation_alias": name, "serialization_alias": name, "title": title}
+        for key, value in overrides.items():
+            setattr(info, key, value)
+        info.alias_priority = 2
+        info._attributes_set = {**info._attributes_set, **overrides, "alias_priority": 2}
+        definitions[name] = (field_.annotation, info)
+    config = ConfigDict(json_schema_extra=functools.partial(_form_body_schema, fields))
+    model: type[BaseModel] = create_model(f"Body_{unique_id}", __config__=config, **definitions)
+    first = fields[0]
+    if not embed:
+        marker = copy.copy(first.field_info)
+        marker.annotation = model
+        marker.metadata = []
+        marker.discriminator = None
+        return DocField(name=first.name, field_info=marker, mode="validation", source=first.field_info)
+    kwargs: dict[str, Any] = {"alias": "body"}
+    if not any(f.required for f in fields):
+        kwargs["default"] = None
+    info_class = params.File if any(isinstance(f.field_info, params.File) for f in fields) else params.Form
+    if info_class is not params.File:
+        _set_media_type(kwargs, info_class, fields)
+    body_marker = info_class(**kwargs)
+    body_marker.annotation = model
+    return DocField(name="body", field_info=body_marker, mode="validation")
+
+
+def _request_key(name: str, info: FieldInfo) -> str:
+    alias = info.validation_alias
+    return alias if isinstance(alias, str) else (info.alias or name)
+
+
+def _form_body_schema(fields: list[ParamField], schema: dict[str, Any]) -> None:
+    """Rewrite the ``Body_`` schema of combined or optional form groups as FastAPI does."""
+    parameter_schemas = schema.pop("properties")
+    schema.pop("required", None)
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    conditions: list[dict[str, Any]] = []
+    for index, param in enumerate(fields):
+        field_schema = parameter_schemas[f"field_{index}"]
+        models = _form_group_models(param)
+        if not models:
+            if param.alias in properties:
+                conditions.append({"properties": {param.alias: field_schema}})
+            else:
+                properties[param.alias] = field_schema
+            if param.required and param.alias not in required:
+                required.append(param.alias)
+            continue
+        field_schema.pop("default", None)
+        if type(None) in get_args(strip_annotated(param.annotation)):
+            field_schema["anyOf"] = [choice for choice in field_schema["anyOf"] if choice.get("type") != "null"]
+            absent: dict[str, Any]
+            if any(model.model_config.get("extra") in ("allow", "forbid") for model in models):
+                absent = {"maxProperties": 0}
+            else:
+                names = sorted(
+                    {_request_key(name, info) for model in models for name, info in model.model_fields.items()}
+                )
+                absent = {"not": {"anyOf": [{"required": [name]} for name in names]}} if names else {}
+            if param.required:
+                conditions.append({"not": absent})
+            else:
+                field_schema = {"anyOf": [absent, field_schema]}
+        conditions.append(field_schema)
+    if properties:
+        schema["properties"] = properties
+    if required:
+        schema["required"] = required
+    schema["allOf"] = conditions
 
 
 def _body_params(dependant: Dependant) -> list[ParamField]:
