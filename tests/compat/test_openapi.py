@@ -414,3 +414,35 @@ def test_rich_schemas_generics_root_models_and_discriminators() -> None:
             get("/any?x=1"),
         ],
     )
+
+
+DOCS_APP = """
+from fastapi import FastAPI
+
+app = FastAPI(title="Docs", swagger_ui_parameters={"deepLinking": False}, swagger_ui_init_oauth={"clientId": "c"})
+
+@app.get("/")
+def root():
+    return {}
+"""
+
+
+def test_docs_pages_with_cdn_assets_are_fastapis() -> None:
+    """Zephyr serves Swagger UI/ReDoc assets itself and adds ``/scalar`` by default (intended); with
+    ``docs_assets_url=None, scalar_url=None`` the pages are FastAPI's byte for byte."""
+    import fastapi.testclient
+
+    import zephyr.testclient
+    from tests.compat.harness import build_pair, translate
+
+    theirs, _ = build_pair(DOCS_APP)
+    ours_source = translate(DOCS_APP).replace(
+        'swagger_ui_init_oauth={"clientId": "c"})',
+        'swagger_ui_init_oauth={"clientId": "c"}, docs_assets_url=None, scalar_url=None)',
+    )
+    ours = build_pair(ours_source)[1]
+    with fastapi.testclient.TestClient(theirs.app) as theirs_client, zephyr.testclient.TestClient(ours.app) as client:
+        for path in ("/docs", "/redoc", "/docs/oauth2-redirect", "/scalar", "/openapi.json"):
+            expected = theirs_client.get(path)
+            found = client.get(path)
+            assert (found.status_code, found.content) == (expected.status_code, expected.content), path
