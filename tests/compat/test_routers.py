@@ -247,3 +247,56 @@ def test_routes_added_after_include_router_are_served_in_place() -> None:
     assert_same(
         LATE_APP, [get("/r/early"), get("/r/late"), get("/r/i/deep"), get("/r/other"), get("/e/x"), get("/e/y")]
     )
+
+
+TWICE_APP = """
+from fastapi import FastAPI, APIRouter, Depends, Header
+
+app = FastAPI()
+router = APIRouter(prefix="/items", tags=["items"])
+
+@router.get("")
+def list_items():
+    return ["a"]
+
+@router.get("/")
+def list_items_slash():
+    return ["slash"]
+
+@router.get("/{item_id}")
+def get_item(item_id: int):
+    return item_id
+
+app.include_router(router, prefix="/v1")
+app.include_router(router, prefix="/v2", tags=["v2"], deprecated=True)
+
+@router.get("/late/one")
+def late():
+    return "late"
+
+sub = APIRouter()
+@sub.get("/ping")
+def ping():
+    return "pong"
+router.include_router(sub, prefix="/sub")
+"""
+
+
+def test_one_router_included_twice_and_extended_later() -> None:
+    assert_same(
+        TWICE_APP,
+        [
+            get(path, follow_redirects=False)
+            for path in (
+                "/v1/items",
+                "/v1/items/",
+                "/v2/items/3",
+                "/v1/items/x",
+                "/v1/items/late/one",
+                "/v2/items/late/one",
+                "/v2/items/sub/ping",
+                "/v1/items/sub/ping",
+                "/items",
+            )
+        ],
+    )
