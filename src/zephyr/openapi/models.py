@@ -26,7 +26,6 @@ from pydantic import AnyUrl, BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
 __all__ = (
-    "XML",
     "APIKey",
     "APIKeyIn",
     "BaseModelWithConfig",
@@ -69,6 +68,7 @@ __all__ = (
     "Server",
     "ServerVariable",
     "Tag",
+    "XML",
 )
 
 
