@@ -204,6 +204,8 @@ def render_chart(results: dict[str, Any], path: Path) -> None:
         values = [summary[name]["scenarios"][sid]["rps"] or 0.0 for sid in scenario_ids]
         positions = [x + (index - (len(names) - 1) / 2) * width for x in range(len(scenario_ids))]
         top.bar(positions, values, width, label=summary[name]["label"])
+    tallest = max((summary[n]["scenarios"][sid]["rps"] or 0.0 for n in names for sid in scenario_ids), default=0.0)
+    top.set_ylim(0, max(tallest, 1.0) * 1.18)  # headroom for the legend
     top.set_xticks(range(len(scenario_ids)), scenario_ids)
     top.set_ylabel("requests / s (median of rounds)")
     top.legend(ncols=min(len(names), 5), fontsize="small")
