@@ -278,3 +278,88 @@ def test_dependency_errors_bodies_and_scopes() -> None:
             post("/body-in-dep", json={"nam": "x"}),
         ],
     )
+
+
+SWALLOW_APP = """
+from typing import Annotated
+from fastapi import FastAPI, Depends, HTTPException, BackgroundTasks
+
+app = FastAPI()
+log = []
+
+async def swallowing():
+    try:
+        yield "s"
+    except Exception as exc:
+        log.append(f"swallowed {type(exc).__name__}")
+
+async def reraising():
+    try:
+        yield "r"
+    except HTTPException as exc:
+        log.append(f"saw http {exc.status_code}")
+        raise
+
+def sync_gen():
+    log.append("sync enter")
+    yield "g"
+    log.append("sync exit")
+
+@app.get("/swallow")
+def swallow(v: Annotated[str, Depends(swallowing)]):
+    raise ValueError("inner")
+
+@app.get("/swallow-http")
+def swallow_http(v: Annotated[str, Depends(swallowing)]):
+    raise HTTPException(status_code=409, detail="c")
+
+@app.get("/reraise")
+def reraise(v: Annotated[str, Depends(reraising)]):
+    raise HTTPException(status_code=410, detail="gone")
+
+@app.get("/bg-order")
+def bg_order(tasks: BackgroundTasks, v: Annotated[str, Depends(sync_gen)]):
+    tasks.add_task(log.append, "background")
+    log.append("endpoint")
+    return v
+
+@app.get("/log")
+def get_log():
+    found = list(log)
+    log.clear()
+    return found
+"""
+
+
+def test_yield_dependencies_that_swallow_errors() -> None:
+    """A yield dependency that catches the request's error without raising it again leaves no response: 500."""
+    assert_same(
+        SWALLOW_APP,
+        [
+            get("/swallow"),
+            get("/log"),
+            get("/swallow-http"),
+            get("/log"),
+            get("/reraise"),
+            get("/log"),
+            get("/bg-order"),
+            get("/log"),
+        ],
+        raise_server_exceptions=False,
+    )
+
+
+def test_swallowed_errors_raise_fastapi_error_in_the_test_client() -> None:
+    theirs, ours = build_pair(SWALLOW_APP)
+    import fastapi.exceptions
+    import fastapi.testclient
+    import pytest
+
+    import zephyr.exceptions
+    import zephyr.testclient
+
+    for path in ("/swallow", "/swallow-http"):
+        with pytest.raises(fastapi.exceptions.FastAPIError, match="Response not awaited"):
+            fastapi.testclient.TestClient(theirs.app).get(path)
+        with pytest.raises(zephyr.exceptions.FastAPIError, match="Response not awaited"):
+            zephyr.testclient.TestClient(ours.app).get(path)

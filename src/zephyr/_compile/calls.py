@@ -11,6 +11,7 @@ from typing import Any
 import anyio.to_thread
 
 from zephyr._compile.plan import Step
+from zephyr.exceptions import FastAPIError
 
 
 def _name(gen: Any) -> str:
@@ -41,13 +42,29 @@ class _AsyncGenContext:
         try:
             await self.gen.athrow(exc)
         except StopAsyncIteration:
-            # The dependency caught the error and did not re-raise it: the error still stands (FastAPI >= 0.110).
-            return False
+            raise _swallowed(self.gen, exc) from exc
         except BaseException as raised:
             if raised is exc:
                 return False
             raise
         raise RuntimeError(f"The dependency {_name(self.gen)!r} did not stop after an exception was thrown in.")
+
+
+class ResponseNotAwaitedError(FastAPIError):
+    """A yield dependency swallowed the request's error (see :func:`_swallowed`)."""
+
+
+def _swallowed(gen: Any, exc: BaseException) -> FastAPIError:
+    """The error for a yield dependency that caught the request's error and did not raise it again.
+
+    There is no response then: FastAPI raises its "Response not awaited" error (answered 500).
+    """
+    return ResponseNotAwaitedError(
+        f"Response not awaited: the dependency {_name(gen)!r} caught {type(exc).__name__} (raised by the endpoint or "
+        "a dependency) in a bare `except` or `except Exception` block and did not raise it again, so there is no "
+        "response to send. Re-raise the exception (or raise an HTTPException) at the end of that block. See "
+        "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/#dependencies-with-yield-and-except"
+    )
 
 
 def _next(gen: Generator[Any, None, None]) -> Any:
@@ -66,7 +83,7 @@ def _throw(gen: Generator[Any, None, None], exc: BaseException) -> None:
     try:
         gen.throw(exc)
     except StopIteration:
-        return
+        raise _swallowed(gen, exc) from exc
     raise RuntimeError(f"The dependency {_name(gen)!r} did not stop after an exception was thrown in.")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import Any
 
+from zephyr._compile.calls import ResponseNotAwaitedError
 from zephyr._compile.plan import Plan
 from zephyr._compile.solve import attach_endpoint_context, call_steps, endpoint_context, fast_values, slow_solve
 from zephyr.exceptions import RequestValidationError, WebSocketRequestValidationError
@@ -25,14 +26,17 @@ async def run_websocket(plan: Plan, scope: Scope, receive: Receive, send: Send) 
         from zephyr.background import BackgroundTasks
 
         values["background_tasks"] = BackgroundTasks()
-    async with AsyncExitStack() as stack:
-        validated = await fast_values(plan, scope, None)
-        if validated is None:
-            try:
-                await slow_solve(plan, scope, None, values, stack, None)
-            except RequestValidationError as exc:
-                error = WebSocketRequestValidationError(exc.errors())
-                attach_endpoint_context(error, endpoint_context(plan, scope))
-                raise error from exc
-        values.update(validated or {})
-        await call_steps(plan, values, stack, None)
+    try:
+        async with AsyncExitStack() as stack:
+            validated = await fast_values(plan, scope, None)
+            if validated is None:
+                try:
+                    await slow_solve(plan, scope, None, values, stack, None)
+                except RequestValidationError as exc:
+                    error = WebSocketRequestValidationError(exc.errors())
+                    attach_endpoint_context(error, endpoint_context(plan, scope))
+                    raise error from exc
+            values.update(validated or {})
+            await call_steps(plan, values, stack, None)
+    except ResponseNotAwaitedError:
+        return  # a yield dependency swallowed the error: a WebSocket session simply ends, as in FastAPI
