@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from tests.compat.harness import Call, assert_same, get, post
+import httpx
+import pytest
+
+from tests.compat.harness import Call, assert_same, build_pair, get, post
 
 SUBAPP_APP = """
 from fastapi import FastAPI, Request
@@ -249,3 +252,27 @@ def test_head_on_get_routes_is_a_known_difference() -> None:
     assert ours_answer.status_code == 200
     assert ours_answer.content == b""
     assert ours_answer.headers["content-length"] == get_answer.headers["content-length"]
+
+
+ASYNC_APP = """
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+@app.get("/")
+async def root(request: Request):
+    return {"message": "Tomato", "client": request.client.host if request.client else None, "url": str(request.url)}
+"""
+
+
+@pytest.mark.anyio
+async def test_async_tests_with_httpx_asgi_transport() -> None:
+    """FastAPI's "Async Tests": ``httpx.AsyncClient(transport=httpx.ASGITransport(app=app))``."""
+    theirs, ours = build_pair(ASYNC_APP)
+    found = []
+    for module in (theirs, ours):
+        transport = httpx.ASGITransport(app=module.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.get("/")
+            found.append((response.status_code, response.content, response.headers["content-type"]))
+    assert found[1] == found[0]
