@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import itertools
 import json
+import time
 import tracemalloc
 import urllib.parse
 from collections.abc import Iterator, Sequence
@@ -886,3 +887,29 @@ def test_unique_long_paths_are_not_retained() -> None:
     finally:
         tracemalloc.stop()
     assert retained < 4 * 1024 * 1024, f"{retained / 2**20:.1f} MiB retained by 100 requests of 100 KB paths"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "src/zephyr/_routing/paths.py:compile_path builds '[^/]+' groups split by literals ({x}.{y}.{z} -> "
+        "(?P<x>[^/]+)\\.(?P<y>[^/]+)\\.(?P<z>[^/]+)$); a path whose segment is full of the separator and that then "
+        "continues with another '/x' backtracks polynomially (cubic with three parameters, quadratic with two) "
+        "before failing, synchronously, blocking the event loop: 600 dots take ~1 s, 4000 take ~190 s; a "
+        "{name}-{version} route and a 60 KB target (httptools accepts it) block a worker for about a minute. "
+        "Starlette has the same patterns. Fix: before regex.match, reject paths whose '/' count differs from the "
+        "template's (for templates without a :path convertor), or match segment by segment."
+    ),
+)
+def test_route_with_several_parameters_in_one_segment_does_not_backtrack() -> None:
+    app = zephyr.FastAPI()
+
+    @app.get("/a/{x}.{y}.{z}")
+    async def dotted(x: str, y: str, z: str) -> dict[str, str]:
+        return {"x": x}
+
+    started = time.monotonic()
+    answer = call("GET", b"/a/" + b"." * 600 + b"/x", app=app)
+    elapsed = time.monotonic() - started
+    assert answer.status == 404
+    assert elapsed < 0.2, f"{elapsed:.2f} s to refuse a 600-character path"
