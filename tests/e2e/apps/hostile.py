@@ -54,7 +54,7 @@ LIMITS: dict[str, int] = {
 }
 """The ``RequestLimitsMiddleware`` settings of the app."""
 
-UPLOAD_LIMIT = 256 * 1024
+UPLOAD_LIMIT = 4 * 1024 * 1024
 """``/upload`` lifts ``max_body_size`` to this, per route."""
 
 
