@@ -370,6 +370,11 @@ def test_json_that_only_python_reads() -> None:
             post("/item", content='{"a":2}'.encode("utf-32"), headers=_JSON),
             post("/priced", content=b'{"price": 1' + b"0" * 400 + b"}", headers=_JSON),
             post("/priced", content=b'{"price": 1, "n": 1' + b"0" * 400 + b"}", headers=_JSON),
+            post(
+                "/priced",
+                content=b'{"price": 2, "n": 1, "pad": "' + b"x" * 299 + b'", "more": 1' + b"0" * 320 + b"}",
+                headers=_JSON,
+            ),
             post("/priced", content=b'{"price": 1, "note": "' + b"7" * 400 + b'"}', headers=_JSON),
         ],
     )

@@ -15,7 +15,7 @@ import copy
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
@@ -54,6 +54,7 @@ class BodyPlan:
     single_key: str | None  # key of the value when the body is one field, not embedded
     form_model: type[BaseModel] | None = None  # a single Form model parameter
     form_union: bool = False  # a single Form parameter declared as a union of models
+    has_float: bool = False  # a float somewhere in the JSON body's type (see solve._validate_json_body)
 
 
 @dataclass(eq=False)
@@ -231,15 +232,31 @@ def _body_plan(fields: list[ParamField], route_name: str) -> BodyPlan | None:
             )
         validator = _model(f"{route_name}_Form", fields).__pydantic_validator__
         return BodyPlan("form", fields, True, validator, None)
+    has_float = any(mentions_float(f.annotation) for f in fields)
     if embed:
         validator = _model(f"{route_name}_Body", fields, by_alias=True).__pydantic_validator__
-        return BodyPlan("json", fields, True, validator, None)
+        return BodyPlan("json", fields, True, validator, None, has_float=has_float)
     only = fields[0]
     adapter: TypeAdapter[Any] = TypeAdapter(
         Annotated[only.annotation, _without_default(only.field_info)],  # type: ignore[arg-type]
         config=_config_for(only),
     )
-    return BodyPlan("json", fields, False, adapter.validator, only.key)
+    return BodyPlan("json", fields, False, adapter.validator, only.key, has_float=has_float)
+
+
+def mentions_float(annotation: Any, seen: set[int] | None = None) -> bool:
+    """Whether a float can appear anywhere in values of this type (models, dataclasses and containers walked)."""
+    seen = set() if seen is None else seen
+    if annotation is float:
+        return True
+    if id(annotation) in seen:
+        return False
+    seen.add(id(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return any(mentions_float(info.annotation, seen) for info in annotation.model_fields.values())
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        return any(mentions_float(f.type, seen) for f in dataclasses.fields(annotation))
+    return any(mentions_float(arg, seen) for arg in get_args(annotation))
 
 
 def build_plan(root: Dependant, route_name: str) -> Plan:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import email.message
 import json
-import re
 from contextlib import AsyncExitStack
 from typing import Any, get_args
 
@@ -26,8 +25,6 @@ from zephyr.exceptions import HTTPException, RequestValidationError
 from zephyr.types import Scope
 
 _MISSING: Any = PydanticUndefined
-_FLOAT_DIGITS = 309  # an integer with this many digits is beyond a float
-_LONG_NUMBER = re.compile(rb"[0-9]{309}")
 
 
 class BodyState:
@@ -172,7 +169,7 @@ async def fast_values(plan: Plan, scope: Scope, state: BodyState | None) -> dict
                 if not _fill_defaults(body.fields, values):
                     return None
                 return values
-            validated = _validate_json_body(body.validator, state)
+            validated = _validate_json_body(body.validator, state, body.has_float)
             if validated is _MISSING:
                 return None
             if body.embed:
@@ -202,17 +199,39 @@ async def _fast_form(plan: Plan, state: BodyState, values: dict[str, Any]) -> bo
     return True
 
 
-def _validate_json_body(validator: Any, state: BodyState) -> Any:
+_FLOAT_DIGITS = 309  # an integer with this many digits is beyond a float
+_DIGITS = frozenset(b"0123456789")
+
+
+def _has_long_number(raw: bytes) -> bool:
+    """Whether ``raw`` holds a run of 309+ digits (checked at every 300th byte: such a run covers one of them)."""
+    size = len(raw)
+    for probe in range(0, size, 300):
+        if raw[probe] not in _DIGITS:
+            continue
+        start = probe
+        while start > 0 and raw[start - 1] in _DIGITS and probe - start < _FLOAT_DIGITS:
+            start -= 1
+        end = probe
+        while end < size and raw[end] in _DIGITS and end - start < _FLOAT_DIGITS:
+            end += 1
+        if end - start >= _FLOAT_DIGITS:
+            return True
+    return False
+
+
+def _validate_json_body(validator: Any, state: BodyState, has_float: bool) -> Any:
     """The validated JSON body, or ``_MISSING`` when invalid (then the exact path answers).
 
     JSON that pydantic-core refuses but ``json.loads`` reads (a BOM, UTF-16, lone surrogates, deep nesting) or reads
-    differently (integers of 309+ digits) is parsed with ``json.loads`` and validated as Python data, as FastAPI does.
+    differently (integers of 309+ digits, for float fields) is parsed with ``json.loads`` and validated as Python
+    data, as FastAPI does.
     """
     try:
         if state.parsed is not None:
             return validator.validate_python(state.parsed)
         raw = state.raw
-        if len(raw) < _FLOAT_DIGITS or _LONG_NUMBER.search(raw) is None:
+        if not (has_float and len(raw) >= _FLOAT_DIGITS and _has_long_number(raw)):
             return validator.validate_json(raw)
         # pydantic-core reads an integer too long for a float as inf; json.loads keeps it an int, as FastAPI sees it.
     except ValidationError as exc:
