@@ -63,12 +63,16 @@ class CompiledPath:
     regex: re.Pattern[str]
     format: str
     convertors: dict[str, Convertor]
+    slashes: int | None = None  # the '/' count every matching path has (None: a ``:path`` part or a mount)
 
     @property
     def is_static(self) -> bool:
         return not self.convertors
 
     def match(self, path: str) -> dict[str, Any] | None:
+        # Refusing on the slash count first keeps a long hostile path from backtracking through the regex.
+        if self.slashes is not None and path.count("/") != self.slashes:
+            return None
         found = self.regex.match(path)
         if found is None:
             return None
@@ -109,7 +113,8 @@ def compile_path(path: str, *, suffix: str = "") -> CompiledPath:
         position = found.end()
     regex += re.escape(path[position:]) + suffix + "$"
     format_ += path[position:]
-    return CompiledPath(path=path, regex=re.compile(regex), format=format_, convertors=convertors)
+    slashes = None if suffix or any(c.name == "path" for c in convertors.values()) else path.count("/")
+    return CompiledPath(path=path, regex=re.compile(regex), format=format_, convertors=convertors, slashes=slashes)
 
 
 def route_path(scope: dict[str, Any] | Any) -> str:

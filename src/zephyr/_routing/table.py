@@ -39,6 +39,9 @@ class RouteTable:
     CACHE_SIZE = 1024
     """How many dynamic paths' matches are remembered (per table, so per app; cleared when full)."""
 
+    CACHED_PATH_LENGTH = 256
+    """Longer paths are matched every time, never remembered."""
+
     def __init__(self, routes: Sequence[Matchable]) -> None:
         self._routes = list(routes)
         self._static: dict[str, list[tuple[Matchable, dict[str, Any]]]] = {}
@@ -84,7 +87,8 @@ class RouteTable:
             params = route.match_path(path)
             if params is not None:
                 found.append((route, params))
-        if len(self._cache) >= self.CACHE_SIZE:
-            self._cache.clear()
-        self._cache[path] = [(route, dict(params)) for route, params in found]
+        if len(path) <= self.CACHED_PATH_LENGTH:  # long (hostile) paths are not worth remembering
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.clear()
+            self._cache[path] = [(route, dict(params)) for route, params in found]
         return found
