@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
 
+import anyio
 import pytest
 
 from tests.middleware._asgi import make_scope
@@ -348,3 +349,86 @@ def test_exported_surface() -> None:
     import zephyr.middleware.limits as module
 
     assert_exported_surface(module)
+
+
+async def _stalled_request(app: ASGIApp, first: bytes, *, stall_after: int = 1) -> tuple[list[Message], int]:
+    """Send ``first`` (more to come), then nothing: the client stalls mid-body. Returns what was sent, and calls."""
+    scope = make_scope("POST", "/", [("content-type", "application/octet-stream")])
+    calls = 0
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        nonlocal calls
+        calls += 1
+        if calls <= stall_after:
+            return {"type": "http.request", "body": first, "more_body": True}
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    with anyio.fail_after(5):
+        await app(scope, receive, send)
+    return sent, calls
+
+
+@pytest.mark.anyio
+async def test_body_timeout_answers_408_when_the_client_stalls_mid_body() -> None:
+    sent, calls = await _stalled_request(RequestLimitsMiddleware(read_body_app, body_timeout=0.05), b"abc")
+    assert (sent[0]["status"], calls) == (408, 2)
+    assert (b"connection", b"close") in sent[0]["headers"]
+    assert json.loads(sent[1]["body"]) == {
+        "detail": "Request body timeout: no data for 0.05 seconds, the limit; send the body without pauses."
+    }
+
+
+@pytest.mark.anyio
+async def test_body_timeout_through_the_app_is_408() -> None:
+    app = FastAPI()
+    app.add_middleware(RequestLimitsMiddleware, body_timeout=0.05)
+
+    @app.post("/")
+    async def upload(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    sent, _ = await _stalled_request(app, b"abc")
+    assert sent[0]["status"] == 408
+
+
+@pytest.mark.anyio
+async def test_body_timeout_does_not_apply_once_the_body_is_complete() -> None:
+    """After the last chunk, receive() waits for the disconnect (streaming responses listen so): never timed."""
+    calls: list[float] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        while (await receive()).get("more_body", False):
+            pass
+        with anyio.move_on_after(0.2):
+            await receive()  # the disconnect listener: must wait, not raise
+            calls.append(1.0)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    scope = make_scope("POST", "/", [])
+    messages: list[Message] = [{"type": "http.request", "body": b"x", "more_body": False}]
+
+    async def receive() -> Message:
+        if messages:
+            return messages.pop(0)
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await RequestLimitsMiddleware(app, body_timeout=0.05)(scope, receive, send)
+    assert (sent[0]["status"], calls) == (204, [])
+
+
+@pytest.mark.parametrize("value", [0, -1, float("nan"), float("inf"), True, "5"])
+def test_body_timeout_must_be_a_positive_number(value: Any) -> None:
+    with pytest.raises(FastAPIError, match=r"body_timeout=.* must be a positive number of seconds, or None"):
+        RequestLimitsMiddleware(read_body_app, body_timeout=value)

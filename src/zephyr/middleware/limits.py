@@ -18,6 +18,9 @@ limit                     default      answer when exceeded
 ``max_form_fields``       1000         400, by the form parser (see below).
 ``max_files``             1000         400, by the form parser.
 ``max_part_size``         1 MiB        400, by the form parser (non-file parts; files spill to disk).
+``body_timeout``          off          **408** Request Timeout, when the client sends no body byte for that many
+                                       seconds while the app waits for the body (a slow-loris upload). Off by
+                                       default; servers such as uvicorn never time out a body on their own.
 ========================  ===========  ==========================================================================
 
 Every refusal is a JSON ``{"detail": "..."}`` saying which limit and the value. Errors found while the app reads
@@ -50,9 +53,12 @@ Example:
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, TypeVar
+
+import anyio
 
 from zephyr._limits import JSONDepthScanner, is_json_media_type, media_type_of, send_json_error
 from zephyr.exceptions import FastAPIError, HTTPException
@@ -173,7 +179,17 @@ class _FormLimits(Mapping[str, "int | float"]):
 class _LimitedReceive:
     """Wraps ``receive``: checks the route's limits on the first call, then counts bytes and JSON depth."""
 
-    __slots__ = ("_content_length", "_depth", "_json", "_limit", "_middleware", "_receive", "_scope", "_total")
+    __slots__ = (
+        "_content_length",
+        "_depth",
+        "_done",
+        "_json",
+        "_limit",
+        "_middleware",
+        "_receive",
+        "_scope",
+        "_total",
+    )
 
     def __init__(self, middleware: RequestLimitsMiddleware, scope: Scope, receive: Receive) -> None:
         self._middleware = middleware
@@ -183,6 +199,7 @@ class _LimitedReceive:
         self._depth: JSONDepthScanner | None = None
         self._json = False
         self._total = 0
+        self._done = False  # the last body chunk arrived: later calls wait for the disconnect, untimed
         self._content_length = -1  # -1: the first call has not happened yet
 
     def _start(self) -> None:
@@ -208,12 +225,27 @@ class _LimitedReceive:
         if depth is not None and is_json_media_type(media_type_of(self._scope["headers"])):
             self._depth = JSONDepthScanner(depth)
 
+    async def _timed_receive(self, timeout: float) -> Message:
+        with anyio.move_on_after(timeout):
+            return await self._receive()
+        raise RequestLimitError(
+            408,
+            f"Request body timeout: no data for {timeout:g} seconds, the limit; send the body without pauses.",
+            _CLOSE,
+        )
+
     async def __call__(self) -> Message:
         if self._content_length == -1:
             self._start()
-        message = await self._receive()
+        timeout = self._middleware.body_timeout
+        if timeout is None or self._done:
+            message = await self._receive()
+        else:
+            message = await self._timed_receive(timeout)
         if message["type"] != "http.request":
             return message
+        if not message.get("more_body", False):
+            self._done = True
         body = message.get("body", b"")
         if body:
             self._total += len(body)
@@ -245,12 +277,14 @@ class RequestLimitsMiddleware:
         max_form_fields: The most non-file form fields, for the form parser.
         max_files: The most uploaded files, for the form parser.
         max_part_size: The largest non-file multipart part, in bytes, for the form parser.
+        body_timeout: The most seconds to wait for the next body chunk while the app reads the body (408); ``None``
+            (the default) waits as long as the server does.
 
     Raises:
-        FastAPIError: A limit is negative or not an int.
+        FastAPIError: A limit is negative or not an int, or ``body_timeout`` is not a positive number.
     """
 
-    __slots__ = ("app", "settings")
+    __slots__ = ("app", "body_timeout", "settings")
 
     def __init__(
         self,
@@ -262,8 +296,17 @@ class RequestLimitsMiddleware:
         max_form_fields: int | None = DEFAULT_LIMITS["max_form_fields"],
         max_files: int | None = DEFAULT_LIMITS["max_files"],
         max_part_size: int | None = DEFAULT_LIMITS["max_part_size"],
+        body_timeout: float | None = None,
     ) -> None:
         self.app = app
+        if body_timeout is not None and (
+            not isinstance(body_timeout, int | float)
+            or isinstance(body_timeout, bool)
+            or not math.isfinite(body_timeout)
+            or body_timeout <= 0
+        ):
+            raise FastAPIError(f"body_timeout={body_timeout!r} must be a positive number of seconds, or None.")
+        self.body_timeout: float | None = body_timeout
         self.settings: dict[str, int | None] = {
             "max_body_size": max_body_size,
             "max_query_params": max_query_params,
