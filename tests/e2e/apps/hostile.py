@@ -41,7 +41,7 @@ from zephyr.middleware.limits import RequestLimitsMiddleware, limits
 from zephyr.responses import PlainTextResponse, StreamingResponse
 from zephyr.staticfiles import StaticFiles
 
-__all__ = ("LIMITS", "STATIC_DIR", "app", "make_app")
+__all__ = ("BODY_TIMEOUT", "LIMITS", "STATIC_DIR", "UPLOAD_LIMIT", "app", "make_app")
 
 LIMITS: dict[str, int] = {
     "max_body_size": 64 * 1024,
@@ -53,6 +53,9 @@ LIMITS: dict[str, int] = {
     "max_part_size": 8 * 1024,
 }
 """The ``RequestLimitsMiddleware`` settings of the app."""
+
+BODY_TIMEOUT = 1.0
+"""Seconds without a body byte before ``RequestLimitsMiddleware`` answers 408 (slow-loris uploads)."""
 
 UPLOAD_LIMIT = 4 * 1024 * 1024
 """``/upload`` lifts ``max_body_size`` to this, per route."""
@@ -114,7 +117,7 @@ def paging(
 def make_app() -> FastAPI:
     """Build the app (a fresh one per call, so that tests can run several)."""
     application = FastAPI(title="hostile")
-    application.add_middleware(RequestLimitsMiddleware, **LIMITS)
+    application.add_middleware(RequestLimitsMiddleware, **LIMITS, body_timeout=BODY_TIMEOUT)
     application.mount("/static", StaticFiles(directory=STATIC_DIR / "public"), name="static")
 
     @application.get("/health")
