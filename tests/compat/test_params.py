@@ -394,3 +394,48 @@ def test_optional_embeds_default_factories_media_types_and_models_as_dependencie
             get("/paging-dep?page=x"),
         ],
     )
+
+
+PARSING_APP = """
+from typing import Annotated
+from fastapi import FastAPI, Cookie, Request, Header, Query
+
+app = FastAPI()
+
+@app.get("/c")
+def c(request: Request, a: Annotated[str | None, Cookie()] = None, b: Annotated[str | None, Cookie()] = None):
+    return {"a": a, "b": b, "all": request.cookies}
+
+@app.get("/h")
+def h(x_one: Annotated[str | None, Header()] = None):
+    return {"x": x_one}
+
+@app.get("/q")
+def q(items: Annotated[list[str] | None, Query(alias="item")] = None, n: int | None = None):
+    return {"items": items, "n": n}
+"""
+
+
+def test_cookie_header_and_query_string_parsing() -> None:
+    cookies = [
+        "a=1; b=2",
+        'a="quoted value"; b=x',
+        "a=1;b=2;a=3",
+        "a",
+        "=x; a=2",
+        'a=%20b; b=\\"x\\"',
+        "a=1; ; b",
+        " a = 1 ; b= 2 ",
+    ]
+    calls = [get("/c", headers={"cookie": v}) for v in cookies]
+    calls += [get("/h", headers=[("x-one", "1"), ("x-one", "2")]), get("/h", headers={"X_ONE": "u"})]
+    calls += [
+        get("/q?item=a&item=&item=b"),
+        get("/q?item="),
+        get("/q?n="),
+        get("/q?n=%20"),
+        get("/q?item=%ZZ&n=1"),
+        get("/q?&&item=x&"),
+        get("/q?item=a+b&item=c%2Bd"),
+    ]
+    assert_same(PARSING_APP, calls)
