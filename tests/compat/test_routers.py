@@ -300,3 +300,33 @@ def test_one_router_included_twice_and_extended_later() -> None:
             )
         ],
     )
+
+
+METHODS_APP = """
+from fastapi import FastAPI, APIRouter
+app = FastAPI()
+@app.get("/items")
+def a(): return "get"
+@app.post("/items")
+def b(): return "post"
+@app.put("/items/{x}")
+def c(x: str): return x
+@app.patch("/items/{y}")
+def d(y: str): return y
+@app.get("/items/special")
+def e(): return "special"
+"""
+
+
+def test_405_allow_lists_the_first_partial_match() -> None:
+    assert_same(
+        METHODS_APP,
+        [
+            Call("DELETE", "/items"),
+            Call("DELETE", "/items/1"),
+            Call("DELETE", "/items/special"),
+            Call("OPTIONS", "/items"),
+            Call("PATCH", "/items/special"),
+            Call("POST", "/items/special"),
+        ],
+    )
