@@ -226,3 +226,49 @@ def test_validation_errors_name_their_endpoint_source(tmp_path: Path) -> None:
             found.append([client.request(c.method, c.url, **c.kwargs).json() for c in ENDPOINT_CALLS])
     assert found[1] == found[0]
     assert found[0][0] == {"function": "read_item", "path": "GET /r/items/{item_id}", "line": 17, "file": True}
+
+
+CONSTRUCTOR_HANDLERS_APP = """
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.exception_handlers import http_exception_handler
+
+class Boom(Exception):
+    pass
+
+def sync_handler(request: Request, exc: Boom):
+    return PlainTextResponse("sync handled", status_code=599)
+
+async def not_found(request: Request, exc: HTTPException):
+    return JSONResponse({"nf": request.url.path, "detail": exc.detail}, status_code=404, headers={"x-custom": "nf"})
+
+app = FastAPI(exception_handlers={Boom: sync_handler, 404: not_found})
+
+@app.exception_handler(418)
+async def teapot(request, exc):
+    return await http_exception_handler(request, exc)
+
+@app.get("/boom")
+def boom():
+    raise Boom()
+
+@app.get("/missing-item")
+def missing():
+    raise HTTPException(404, "no item")
+
+@app.get("/tea")
+def tea():
+    raise HTTPException(418, "short and stout", headers={"x-error": "t"})
+
+@app.get("/int/{n}")
+def as_int(n: int):
+    return n
+"""
+
+
+def test_handlers_given_to_the_constructor_sync_handlers_and_status_handlers() -> None:
+    assert_same(
+        CONSTRUCTOR_HANDLERS_APP,
+        [get("/boom"), get("/missing-item"), get("/nowhere"), get("/tea"), get("/int/x"), Call("POST", "/boom")],
+    )
