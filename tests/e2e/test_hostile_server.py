@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.apps.hostile import BODY_TIMEOUT
 from tests.support.server import Server, run_server
 
 pytestmark = pytest.mark.e2e
@@ -394,6 +395,21 @@ def test_slow_byte_by_byte_request_is_answered(clean_log: Hostile) -> None:
     parsed = _parse_one(response)
     assert parsed is not None
     assert (parsed[0].status, parsed[0].json()) == (201, {"id": 1, "name": "slow", "price": 2.0})
+
+
+@pytest.mark.parametrize("endpoint", [b"/items", b"/upload", b"/raw"])
+def test_body_that_stalls_gets_408_after_the_body_timeout(clean_log: Hostile, endpoint: bytes) -> None:
+    content_type = b"Content-Type: multipart/form-data; boundary=x\r\n" if endpoint == b"/upload" else JSON_CT
+    data = b"POST " + endpoint + b" HTTP/1.1\r\n" + HOST + content_type + b"Content-Length: 100\r\n\r\n--x\r\n"
+    started = time.monotonic()
+    # two responses asked for, so that the read goes on until the server closes the connection
+    replies, closed = exchange(clean_log.port, data, responses=2, timeout=BODY_TIMEOUT + TIMEOUT)
+    assert BODY_TIMEOUT <= time.monotonic() - started < BODY_TIMEOUT + 2
+    assert [reply.status for reply in replies] == [408]
+    assert replies[0].json() == {
+        "detail": "Request body timeout: no data for 1 seconds, the limit; send the body without pauses."
+    }
+    assert closed
 
 
 def test_slow_clients_do_not_block_others(clean_log: Hostile) -> None:
