@@ -188,3 +188,64 @@ def test_middleware_order_errors_and_pure_asgi() -> None:
         ],
         raise_server_exceptions=False,
     )
+
+
+CORS_REGEX_APP = r"""
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import StreamingResponse
+
+app = FastAPI()
+app.add_middleware(GZipMiddleware, minimum_size=10)
+app.add_middleware(
+    CORSMiddleware,
+    allow_origin_regex=r"https://.*\.example\.org",
+    allow_methods=["GET", "POST"],
+    allow_headers=["X-Custom"],
+    max_age=100,
+)
+
+@app.get("/stream")
+def stream():
+    return StreamingResponse(iter([b"chunk-" * 10, b"more" * 10]), media_type="text/plain")
+
+@app.get("/")
+def root():
+    return {"x": "y" * 50}
+"""
+
+
+def test_cors_origin_regex_preflight_refusals_and_gzip_streams() -> None:
+    origin = {"origin": "https://a.example.org"}
+    calls = [
+        get("/", headers=origin),
+        get("/", headers={"origin": "https://evil.org"}),
+        Call(
+            "OPTIONS",
+            "/",
+            {
+                "headers": {
+                    **origin,
+                    "access-control-request-method": "GET",
+                    "access-control-request-headers": "x-custom",
+                }
+            },
+        ),
+        Call("OPTIONS", "/", {"headers": {**origin, "access-control-request-method": "DELETE"}}),
+        Call(
+            "OPTIONS",
+            "/",
+            {
+                "headers": {
+                    **origin,
+                    "access-control-request-method": "GET",
+                    "access-control-request-headers": "x-other",
+                }
+            },
+        ),
+        Call("OPTIONS", "/", {"headers": {"origin": "https://evil.org", "access-control-request-method": "GET"}}),
+        get("/stream", headers={"accept-encoding": "gzip", **origin}),
+        get("/", headers={"accept-encoding": "gzip, br"}),
+    ]
+    assert_same(CORS_REGEX_APP, calls, openapi=False)
