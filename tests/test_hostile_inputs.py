@@ -848,6 +848,41 @@ def test_integer_too_large_for_a_float_is_422_as_in_fastapi() -> None:
     assert answer.status == 422
 
 
+# ---------------------------------------------------------------------------------------------- routing under abuse
+
+
+def test_unique_long_paths_are_not_retained() -> None:
+    """The route table remembers matches of short paths only: unique long URLs must not pile up in memory."""
+    app = make_app()
+    call("GET", "/items/1", app=app)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for number in range(100):
+            assert call("GET", b"/items/%d" % number + b"a" * 100_000, app=app).status == 422
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert retained < 4 * 1024 * 1024, f"{retained / 2**20:.1f} MiB retained by 100 requests of 100 KB paths"
+
+
+def test_route_with_several_parameters_in_one_segment_does_not_backtrack() -> None:
+    """{x}.{y}.{z} must not backtrack polynomially on a segment full of dots followed by another segment."""
+    app = zephyr.FastAPI()
+
+    @app.get("/a/{x}.{y}.{z}")
+    async def dotted(x: str, y: str, z: str) -> dict[str, str]:
+        return {"x": x}
+
+    started = time.monotonic()
+    answer = call("GET", b"/a/" + b"." * 600 + b"/x", app=app)
+    elapsed = time.monotonic() - started
+    assert answer.status == 404
+    assert elapsed < 0.2, f"{elapsed:.2f} s to refuse a 600-character path"
+
+
 # ------------------------------------------------------------------------------------------------------- known bugs
 
 
@@ -866,55 +901,3 @@ def test_echoed_lone_surrogate_is_sent_escaped(path: str) -> None:
     body = b'{"text":"\\ud800"}'
     answer = call("POST", path, headers=[(b"content-type", JSON_CT)], body=body, app=_plain_app())
     assert (answer.status, answer.json()) == (200, {"text": "\ud800"})
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "src/zephyr/_routing/table.py:RouteTable.matches caches every dynamic path's matches under the full path "
-        "(CACHE_SIZE=1024 entries, and the params dict holds a second copy of the text): unique long URLs stay in "
-        "memory. Measured on uvicorn+httptools, which accepts ~64 KB request targets: +123 MiB RSS per worker after "
-        "1100 unique 60 KB /items/... requests (bounded, but far from small). Fix: cache only short paths, e.g. "
-        "`if len(path) <= 256:` around the cache store (long paths are rare and not worth remembering)."
-    ),
-)
-def test_unique_long_paths_are_not_retained() -> None:
-    app = make_app()
-    call("GET", "/items/1", app=app)
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        for number in range(100):
-            assert call("GET", b"/items/%d" % number + b"a" * 100_000, app=app).status == 422
-        gc.collect()
-        retained = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-    assert retained < 4 * 1024 * 1024, f"{retained / 2**20:.1f} MiB retained by 100 requests of 100 KB paths"
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "src/zephyr/_routing/paths.py:compile_path builds '[^/]+' groups split by literals ({x}.{y}.{z} -> "
-        "(?P<x>[^/]+)\\.(?P<y>[^/]+)\\.(?P<z>[^/]+)$); a path whose segment is full of the separator and that then "
-        "continues with another '/x' backtracks polynomially (cubic with three parameters, quadratic with two) "
-        "before failing, synchronously, blocking the event loop: 600 dots take ~1 s, 4000 take ~190 s; a "
-        "{name}-{version} route and a 60 KB target (httptools accepts it) block a worker for about a minute. "
-        "Starlette has the same patterns. Fix: before regex.match, reject paths whose '/' count differs from the "
-        "template's (for templates without a :path convertor), or match segment by segment."
-    ),
-)
-def test_route_with_several_parameters_in_one_segment_does_not_backtrack() -> None:
-    app = zephyr.FastAPI()
-
-    @app.get("/a/{x}.{y}.{z}")
-    async def dotted(x: str, y: str, z: str) -> dict[str, str]:
-        return {"x": x}
-
-    started = time.monotonic()
-    answer = call("GET", b"/a/" + b"." * 600 + b"/x", app=app)
-    elapsed = time.monotonic() - started
-    assert answer.status == 404
-    assert elapsed < 0.2, f"{elapsed:.2f} s to refuse a 600-character path"
