@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import fastapi.testclient
 import pytest
 
@@ -255,6 +257,14 @@ def stream_text():
 async def file():
     return __file__
 
+@app.get("/download/")
+async def download():
+    return FileResponse(DOWNLOAD, filename="report 2024 é.txt", media_type="text/plain")
+
+@app.get("/inline/")
+async def inline():
+    return FileResponse(DOWNLOAD, filename="inline.txt", content_disposition_type="inline")
+
 @app.get("/legacy/")
 def get_legacy_data():
     data = """<?xml version="1.0"?>
@@ -276,10 +286,16 @@ async def unicode():
 '''
 
 
-def test_response_classes() -> None:
+def test_response_classes(tmp_path: Path) -> None:
+    download = tmp_path / "report.txt"
+    download.write_text("0123456789" * 10)
     assert_same(
-        RESPONSE_CLASS_APP,
+        RESPONSE_CLASS_APP.replace("DOWNLOAD", repr(str(download))),
         [
+            get("/download/"),
+            get("/download/", headers={"range": "bytes=5-14"}),
+            get("/download/", headers={"range": "bytes=200-"}),
+            get("/inline/"),
             get("/items/"),
             get("/orjson-class/"),
             get("/ujson/"),
