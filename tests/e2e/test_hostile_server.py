@@ -316,7 +316,7 @@ def test_static_files_serve_inside_the_directory_only(clean_log: Hostile) -> Non
     reply = one(clean_log.port, _get(b"/static/hello.txt", b"Range: bytes=999-1000\r\n"))
     assert reply is not None
     assert reply.status == 416
-    for target in (b"/static/..%5csecret.txt", b"/static//etc/passwd", b"/static/%00"):
+    for target in (b"/static/..%5csecret.txt", b"/static//etc/passwd", b"/static/%00", b"/static/link.txt"):
         reply = one(clean_log.port, _get(target))
         assert reply is not None
         assert reply.status == 404

@@ -68,6 +68,9 @@ def _static_dir() -> Path:
     (directory / "public").mkdir(parents=True, exist_ok=True)
     (directory / "public" / "hello.txt").write_text("hello, static\n")
     (directory / "secret.txt").write_text("outside the served directory\n")
+    link = directory / "public" / "link.txt"  # a symlink out of the served directory: never followed
+    if not link.is_symlink():
+        link.symlink_to(directory / "secret.txt")
     return directory
 
 
