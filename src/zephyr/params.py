@@ -95,16 +95,13 @@ def _field_kwargs(default: Any, kwargs: FieldKwargs) -> dict[str, Any]:
             stacklevel=4,
         )
         options.setdefault("pattern", kwargs["regex"])
-    example = kwargs.get("example", PydanticUndefined)
-    if example is not PydanticUndefined:
+    if kwargs.get("example", PydanticUndefined) is not PydanticUndefined:
+        # Kept on the marker (``.example``) and documented at the parameter or media type level, not in the schema.
         warnings.warn(
             "`example` has been deprecated, please use `examples` instead",
             FastAPIDeprecationWarning,
             stacklevel=4,
         )
-        extra = dict(options.get("json_schema_extra") or {})
-        extra["example"] = example
-        options["json_schema_extra"] = extra
     alias = options.get("alias")
     if isinstance(alias, str):  # as pydantic.Field() does: the alias names the value both ways
         options.setdefault("validation_alias", alias)

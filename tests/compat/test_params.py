@@ -439,3 +439,28 @@ def test_cookie_header_and_query_string_parsing() -> None:
         get("/q?item=a+b&item=c%2Bd"),
     ]
     assert_same(PARSING_APP, calls)
+
+
+DEPRECATED_APP = """
+from typing import Annotated
+from fastapi import FastAPI, Query, Body, Path
+from pydantic import BaseModel
+
+app = FastAPI()
+
+class Item(BaseModel):
+    a: int
+
+@app.get("/a/{p}")
+def a(p: Annotated[int, Path(example=3)], q: Annotated[str | None, Query(regex="^x", example="x")] = None):
+    return q
+
+@app.post("/b")
+def b(item: Annotated[Item, Body(example={"a": 1})]):
+    return item
+"""
+
+
+def test_deprecated_example_and_regex() -> None:
+    """``example=`` is documented beside the schema (parameter or media type), not inside it; ``regex=`` works."""
+    assert_same(DEPRECATED_APP, [get("/a/1?q=xy"), get("/a/1?q=y"), post("/b", json={"a": 1})], deprecated=True)
