@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.compat.harness import assert_same, get, post
 
 METADATA_APP = '''
@@ -446,3 +448,25 @@ def test_docs_pages_with_cdn_assets_are_fastapis() -> None:
             expected = theirs_client.get(path)
             found = client.get(path)
             assert (found.status_code, found.content) == (expected.status_code, expected.content), path
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        'servers=[{"url": "https://x.org"}]',
+        "root_path_in_servers=False",
+        'servers=[{"url": "/proxy"}]',
+        'openapi_external_docs={"description": "More", "url": "https://docs.example.org"}',
+    ],
+)
+def test_servers_behind_a_proxy(arguments: str) -> None:
+    source = f"""
+from fastapi import FastAPI
+
+app = FastAPI({arguments})
+
+@app.get("/")
+def root():
+    return {{}}
+"""
+    assert_same(source, [get("/openapi.json"), get("/")], client_kwargs={"root_path": "/proxy"})
