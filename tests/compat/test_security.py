@@ -222,3 +222,48 @@ def test_http_and_api_key_schemes() -> None:
             get("/oidc", headers={"authorization": "Bearer o"}),
         ],
     )
+
+
+SCHEMES_APP = """
+from typing import Annotated
+from fastapi import APIRouter, Depends, FastAPI, Security
+from fastapi.security import APIKeyHeader, HTTPBearer, OAuth2, OAuth2PasswordBearer, SecurityScopes
+from fastapi.openapi.models import OAuthFlows, OAuthFlowPassword, OAuthFlowClientCredentials
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", scopes={"read": "Read", "write": "Write"}, scheme_name="Password", description="Password flow", refreshUrl="/auth/refresh", auto_error=False)
+generic = OAuth2(flows=OAuthFlows(clientCredentials=OAuthFlowClientCredentials(tokenUrl="/cc", scopes={"svc": "Service"})), scheme_name="cc")
+key = APIKeyHeader(name="X-Key", scheme_name="KeyAuth", auto_error=False)
+
+def who(security_scopes: SecurityScopes, token: Annotated[str | None, Depends(oauth2)], k: Annotated[str | None, Depends(key)]):
+    return {"scopes": security_scopes.scopes, "token": token, "key": k}
+
+router = APIRouter(prefix="/r", dependencies=[Security(who, scopes=["read"])])
+
+@router.get("/x")
+def x(w: Annotated[dict, Security(who, scopes=["write"])]):
+    return w
+
+@router.get("/cc", dependencies=[Security(generic, scopes=["svc"])])
+def cc():
+    return "cc"
+
+app = FastAPI()
+app.include_router(router)
+
+@app.get("/open", dependencies=[Depends(HTTPBearer(auto_error=False))])
+def open_route():
+    return "open"
+"""
+
+
+def test_named_schemes_generic_flows_and_router_security() -> None:
+    assert_same(
+        SCHEMES_APP,
+        [
+            get("/r/x"),
+            get("/r/x", headers={"authorization": "Bearer t", "x-key": "k"}),
+            get("/r/cc"),
+            get("/r/cc", headers={"authorization": "Bearer c"}),
+            get("/open"),
+        ],
+    )
