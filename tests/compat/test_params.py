@@ -464,3 +464,43 @@ def b(item: Annotated[Item, Body(example={"a": 1})]):
 def test_deprecated_example_and_regex() -> None:
     """``example=`` is documented beside the schema (parameter or media type), not inside it; ``regex=`` works."""
     assert_same(DEPRECATED_APP, [get("/a/1?q=xy"), get("/a/1?q=y"), post("/b", json={"a": 1})], deprecated=True)
+
+
+CONTAINERS_APP = """
+from typing import Annotated, Union, Optional, List
+from fastapi import FastAPI, Query, Body
+
+app = FastAPI()
+
+@app.get("/bare")
+def bare(q: Annotated[list, Query()] = []):
+    return q
+
+@app.get("/typing-list")
+def typing_list(q: Optional[List[int]] = Query(None), r: Union[str, None] = Query(default=None, max_length=3)):
+    return {"q": q, "r": r}
+
+@app.get("/tuple")
+def tup(t: Annotated[tuple[int, int] | None, Query()] = None, s: Annotated[set[str], Query()] = set()):
+    return {"t": t, "s": sorted(s)}
+
+@app.post("/bare-body")
+def bare_body(data: dict = Body(...), items: list = Body(...)):
+    return {"data": data, "items": items}
+"""
+
+
+def test_bare_and_typing_containers_tuples_and_sets() -> None:
+    assert_same(
+        CONTAINERS_APP,
+        [
+            get("/bare"),
+            get("/bare?q=1&q=a"),
+            get("/typing-list?q=1&q=2&r=abcd"),
+            get("/typing-list?q=x"),
+            get("/tuple?t=1&t=2&s=b&s=a&s=b"),
+            get("/tuple?t=1"),
+            post("/bare-body", json={"data": {"a": 1}, "items": [1, "x"]}),
+            post("/bare-body", json={"data": [], "items": {}}),
+        ],
+    )
