@@ -106,15 +106,8 @@ def test_exports_every_fastapi_model_name() -> None:
         assert name in models.__all__
 
 
-def isort_key(name: str) -> tuple[int, str]:
-    # constants, then classes, then functions and variables: isort's ``order_by_type``
-    if name.isupper() and len(name) > 1:
-        return (0, name)
-    return (1, name) if name[0].isupper() else (2, name)
-
-
 def test_all_is_sorted_and_complete() -> None:
-    assert list(models.__all__) == sorted(models.__all__, key=isort_key)
+    assert list(models.__all__) == sorted(models.__all__)
     public = {
         name
         for name, value in vars(models).items()
