@@ -150,9 +150,20 @@ class ValidationException(Exception):  # noqa: N818 - FastAPI's name, kept for d
 
     def __str__(self) -> str:
         count = len(self._errors)
-        lines = [f"{count} validation error{'s' if count != 1 else ''}:"]
-        lines.extend(f"  {error}" for error in self._errors)
-        return "\n".join(lines)
+        message = f"{count} validation error{'s' if count != 1 else ''}:\n"
+        message += "".join(f"  {error}\n" for error in self._errors)
+        # Where the request failed, as FastAPI words it (the attributes are set when the error is raised).
+        function = getattr(self, "endpoint_function", None)
+        path = getattr(self, "endpoint_path", None)
+        file = getattr(self, "endpoint_file", None)
+        line = getattr(self, "endpoint_line", None)
+        if file and line and function:
+            message += f'\n  File "{file}", line {line}, in {function}'
+            if path:
+                message += f"\n    {path}"
+        elif path:
+            message += f"\n  Endpoint: {path}"
+        return message.rstrip()
 
 
 class RequestValidationError(ValidationException):
