@@ -38,15 +38,29 @@ class BodyState:
         self.form: Any = None
 
 
-def is_json_content_type(content_type: str | None, strict: bool) -> bool:
-    if not content_type:
-        return not strict
+def _parse_is_json(content_type: str) -> bool:
+    # email.message parses the header exactly as FastAPI does (parameters, case, odd spacing).
     message = email.message.Message()
     message["content-type"] = content_type
     if message.get_content_maintype() != "application":
         return False
     subtype = message.get_content_subtype()
     return subtype == "json" or subtype.endswith("+json")
+
+
+_JSON_TYPES: dict[str, bool] = {}
+
+
+def is_json_content_type(content_type: str | None, strict: bool) -> bool:
+    """Whether FastAPI would read this body as JSON. Clients send few distinct values: the answers are remembered."""
+    if not content_type:
+        return not strict
+    known = _JSON_TYPES.get(content_type)
+    if known is None:
+        known = _parse_is_json(content_type)
+        if len(_JSON_TYPES) < 256:  # bounded: arbitrary client values cannot grow it
+            _JSON_TYPES[content_type] = known
+    return known
 
 
 def _content_type(scope: Scope) -> str | None:
