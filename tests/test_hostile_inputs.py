@@ -886,16 +886,6 @@ def test_route_with_several_parameters_in_one_segment_does_not_backtrack() -> No
 # ------------------------------------------------------------------------------------------------------- known bugs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "src/zephyr/_compile/serialize.py:dumps and ResponseModel.to_json (called from _compile/execute.py:"
-        "_send_json): a lone surrogate that json.loads decoded from the body (a client's \\ud800 escape) makes "
-        "pydantic-core's to_json raise PydanticSerializationError (UnicodeEncodeError) -> 500 when the endpoint "
-        "echoes it (FastAPI: 500 as well). Fix: on that error, serialize with json.dumps(to_python(...), "
-        "ensure_ascii=True, allow_nan=False, separators=(',', ':')), as zephyr.responses.JSONResponse.render now does."
-    ),
-)
 @pytest.mark.parametrize("path", ["/echo", "/echo-model"])
 def test_echoed_lone_surrogate_is_sent_escaped(path: str) -> None:
     body = b'{"text":"\\ud800"}'

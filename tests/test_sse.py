@@ -375,7 +375,6 @@ async def test_body_iterator_read_directly_yields_the_events() -> None:
 @pytest.mark.anyio
 async def test_send_failure_on_asgi_2_4_servers_closes_the_generator() -> None:
     """Servers on ASGI spec 2.4 raise ``OSError`` from ``send()`` once the client is gone."""
-    from zephyr.requests import ClientDisconnect
 
     closed: list[bool] = []
     app = _zephyr.FastAPI()
@@ -414,7 +413,8 @@ async def test_send_failure_on_asgi_2_4_servers_closes_the_generator() -> None:
         "client": ("127.0.0.1", 1234),
         "server": ("testserver", 80),
     }
-    with anyio.fail_after(5), pytest.raises(ClientDisconnect):
+    # The client is gone: the app ends quietly (nothing to answer, nothing for the server to log as an error).
+    with anyio.fail_after(5):
         await app(scope, receive, send)
     assert bodies == [b'data: "tick"\n\n'] * 2
     assert closed == [True]

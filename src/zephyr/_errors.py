@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import html
 import inspect
+import logging
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from zephyr.concurrency import run_in_threadpool
 from zephyr.exceptions import HTTPException, WebSocketException
-from zephyr.requests import Request
+from zephyr.requests import ClientDisconnect, Request
 from zephyr.responses import HTMLResponse, PlainTextResponse, Response
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
 Handler = Callable[[Any, Exception], Any]
+logger = logging.getLogger("zephyr.errors")
 
 
 def _starlette_http_exception(exc: Exception) -> bool:
@@ -92,6 +94,11 @@ class ExceptionMiddleware:
             await handle(self.handlers, exc, scope, receive, send, started)
 
 
+def _client_gone(scope: Scope) -> None:
+    """The client left before the request was answered: nobody to answer, nothing the server should log as an error."""
+    logger.debug("client disconnected during %s %s", scope.get("method"), scope.get("path"))
+
+
 def _debug_response(request: Request, exc: Exception) -> Response:
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     if "text/html" in request.headers.get("accept", ""):
@@ -129,6 +136,8 @@ class ServerErrorMiddleware:
 
         try:
             await self.app(scope, receive, sender)
+        except ClientDisconnect:
+            _client_gone(scope)
         except Exception as exc:
             await self._answer(exc, scope, receive, send, started)
             raise
@@ -180,8 +189,12 @@ class ErrorBoundary:
         try:
             try:
                 await self.app(scope, receive, sender)
+            except ClientDisconnect:
+                raise
             except Exception as exc:
                 await handle(self.handlers, exc, scope, receive, sender, started)
+        except ClientDisconnect:
+            _client_gone(scope)
         except Exception as exc:
             await self.server_errors._answer(exc, scope, receive, send, started)
             raise

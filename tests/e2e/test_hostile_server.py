@@ -352,16 +352,6 @@ def test_client_that_stops_sending_and_leaves(clean_log: Hostile, data: bytes) -
     assert closed or all(400 <= reply.status < 500 for reply in replies)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "src/zephyr/_errors.py:ServerErrorMiddleware.__call__/ErrorBoundary.__call__: ClientDisconnect raised by "
-        "request.stream()/body() when the client leaves mid-body is re-raised, so uvicorn logs 'Exception in ASGI "
-        "application' with a traceback for every such client (Starlette does the same). Fix: catch ClientDisconnect "
-        "there and return without a response or a re-raise (the client is gone; log at DEBUG), and update "
-        "tests/test_sse.py::test_send_failure_on_asgi_2_4_servers_closes_the_generator, which pins the re-raise."
-    ),
-)
 def test_client_gone_mid_stream_is_not_logged_as_an_error(tmp_path: Path) -> None:
     log = tmp_path / "server.log"
     env = {"HOSTILE_LOG": str(log), "HOSTILE_STATIC": str(tmp_path)}

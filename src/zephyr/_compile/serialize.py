@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from pydantic_core import to_json
+from pydantic_core import PydanticSerializationError, to_json
 
 from zephyr.encoders import jsonable_encoder
 from zephyr.exceptions import ResponseValidationError
@@ -55,12 +55,20 @@ def dumps(content: Any) -> bytes:
     Plain data goes to pydantic-core's encoder (a few times faster than ``json.dumps``, same bytes); other plain-ish
     data to the C encoder of ``json``; anything else takes the ``jsonable_encoder`` route.
     """
-    if _plain(content):
-        return to_json(content)
     try:
-        return _PLAIN.encode(content).encode("utf-8")
-    except _NotPlain:
-        return _ENCODED.encode(jsonable_encoder(content)).encode("utf-8")
+        if _plain(content):
+            return to_json(content)
+        try:
+            return _PLAIN.encode(content).encode("utf-8")
+        except _NotPlain:
+            return _ENCODED.encode(jsonable_encoder(content)).encode("utf-8")
+    except (UnicodeEncodeError, PydanticSerializationError):
+        return _escaped(jsonable_encoder(content))
+
+
+def _escaped(content: Any) -> bytes:
+    """A lone surrogate (a client's escaped surrogate, decoded) cannot be UTF-8: send it escaped, not a 500."""
+    return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 _STREAM = json.JSONEncoder(allow_nan=False, default=_refuse)
@@ -108,8 +116,24 @@ class ResponseModel:
             raise ResponseValidationError(errors, body=content) from exc
 
     def to_json(self, content: Any) -> bytes:
-        return self.adapter.dump_json(
-            self.validate(content),
+        value = self.validate(content)
+        try:
+            return self.adapter.dump_json(
+                value,
+                include=self.include,
+                exclude=self.exclude,
+                by_alias=self.by_alias,
+                exclude_unset=self.exclude_unset,
+                exclude_defaults=self.exclude_defaults,
+                exclude_none=self.exclude_none,
+            )
+        except PydanticSerializationError:
+            return _escaped(self._dump(value))
+
+    def _dump(self, value: Any) -> Any:
+        return self.adapter.dump_python(
+            value,
+            mode="json",
             include=self.include,
             exclude=self.exclude,
             by_alias=self.by_alias,
@@ -119,13 +143,4 @@ class ResponseModel:
         )
 
     def to_python(self, content: Any) -> Any:
-        return self.adapter.dump_python(
-            self.validate(content),
-            mode="json",
-            include=self.include,
-            exclude=self.exclude,
-            by_alias=self.by_alias,
-            exclude_unset=self.exclude_unset,
-            exclude_defaults=self.exclude_defaults,
-            exclude_none=self.exclude_none,
-        )
+        return self._dump(self.validate(content))
