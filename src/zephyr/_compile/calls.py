@@ -59,10 +59,12 @@ def _swallowed(gen: Any, exc: BaseException) -> FastAPIError:
 
     There is no response then: FastAPI raises its "Response not awaited" error (answered 500).
     """
+    # FastAPI's own sentence comes first (its tests match it); then what exactly happened here.
     return ResponseNotAwaitedError(
-        f"Response not awaited: the dependency {_name(gen)!r} caught {type(exc).__name__} (raised by the endpoint or "
-        "a dependency) in a bare `except` or `except Exception` block and did not raise it again, so there is no "
-        "response to send. Re-raise the exception (or raise an HTTPException) at the end of that block. See "
+        "Response not awaited. There's a high chance that the application code is raising an exception and a "
+        "dependency with yield has a block with a bare except, or a block with except Exception, and is not raising "
+        f"the exception again. Here the dependency {_name(gen)!r} caught {type(exc).__name__}: re-raise it (or raise "
+        "an HTTPException) at the end of that block. Read more about it in the docs: "
         "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/#dependencies-with-yield-and-except"
     )
 

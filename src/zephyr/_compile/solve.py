@@ -179,7 +179,8 @@ async def fast_values(plan: Plan, scope: Scope, state: BodyState | None) -> dict
     body = plan.body
     if body is not None and state is not None:
         if body.kind == "json":
-            if not state.raw:
+            # A body that is not JSON (or has no JSON content type) leaves embedded fields unset, as in FastAPI.
+            if not state.raw or (body.embed and isinstance(state.parsed, (bytes, bytearray))):
                 if not _fill_defaults(body.fields, values):
                     return None
                 return values
@@ -357,18 +358,27 @@ def _form_value(form: Any, name: str, is_sequence: bool) -> Any:
     return value
 
 
+def _wants_bytes(annotation: Any, is_sequence: bool) -> bool:
+    """``bytes``, ``list[bytes]``, and either of them ``| None``."""
+    from zephyr._compile.typing_utils import is_union, lenient_issubclass
+
+    options = [arg for arg in get_args(annotation) if arg is not type(None)] if is_union(annotation) else [annotation]
+    for option in options:
+        if lenient_issubclass(option, bytes):
+            return True
+        if is_sequence and any(lenient_issubclass(arg, bytes) for arg in get_args(option)):
+            return True
+    return False
+
+
 async def _read_files(field: ParamField, value: Any) -> Any:
     """``bytes`` file fields receive the file's content, as FastAPI reads them."""
-    from zephyr._compile.typing_utils import lenient_issubclass, strip_annotated
+    from zephyr._compile.typing_utils import strip_annotated
     from zephyr.datastructures import UploadFile
 
     if not field.is_file:
         return value
-    bare = strip_annotated(field.annotation)
-    wants_bytes = lenient_issubclass(bare, bytes) or (
-        field.is_sequence and any(lenient_issubclass(a, bytes) for a in getattr(bare, "__args__", ()))
-    )
-    if not wants_bytes:
+    if not _wants_bytes(strip_annotated(field.annotation), field.is_sequence):
         return value
     if isinstance(value, UploadFile):
         return await _file_bytes(value)
@@ -467,8 +477,8 @@ async def _own_values(
                     loc = ("body",) if is_form_group(field) else ("body", field.alias)
             elif body.embed:
                 loc = ("body", field.alias)
-                if body_value is _MISSING or body_value is None:
-                    value = _MISSING
+                if body_value is _MISSING or body_value is None or isinstance(body_value, (bytes, bytearray)):
+                    value = _MISSING  # no JSON body: embedded fields are unset (defaults or "missing")
                 elif isinstance(body_value, dict):
                     value = body_value.get(field.alias, _MISSING)
                 else:
