@@ -61,7 +61,9 @@ async def handle(
     if scope["type"] == "websocket":
         from zephyr.websockets import WebSocket
 
-        await _call(handler, WebSocket(scope, receive, send), exc)
+        response = await _call(handler, WebSocket(scope, receive, send), exc)
+        if response is not None:  # e.g. an HTTPException before accept: sent as a denial response
+            await response(scope, receive, send)
         return
     response = await _call(handler, Request(scope, receive, send), exc)
     if response is not None:

@@ -122,6 +122,7 @@ class Zephyr:
         self.extra = extra
         self.openapi_version = "3.1.0"
         self.openapi_schema: dict[str, Any] | None = None
+        self._openapi_routes_version: int | None = None
         if root_path:
             warnings.warn(
                 "The `root_path` parameter is deprecated: the server sets the root path. Configure it there instead, "
@@ -190,8 +191,10 @@ class Zephyr:
     # -- docs and the OpenAPI document -------------------------------------------------------------------------
 
     def openapi(self) -> dict[str, Any]:
-        """The OpenAPI document, built once and cached in ``openapi_schema``."""
-        if self.openapi_schema is None:
+        """The OpenAPI document, built once and cached in ``openapi_schema`` (rebuilt if routes were added since)."""
+        routes_version = getattr(self.router, "routes_version", 0)
+        if not self.openapi_schema or self._openapi_routes_version != routes_version:
+            self._openapi_routes_version = routes_version
             from zephyr.openapi.utils import get_openapi
 
             self.openapi_schema = get_openapi(

@@ -4,7 +4,7 @@ The tree::
 
     Exception
     ├── ZephyrError                      root of every error Zephyr defines
-    │   ├── FastAPIError (RuntimeError)  an app or route is configured wrongly; raised at registration
+    │   ├── FastAPIError (RuntimeError, AssertionError)  an app or route is configured wrongly; at registration
     │   │   ├── DependencyScopeError     a dependency's scope cannot work where it is used
     │   │   └── PydanticV1NotSupportedError (TypeError)
     │   └── MissingDependencyError (ImportError)  an optional package is not installed
@@ -46,10 +46,11 @@ class ZephyrError(Exception):
     """Root of every error Zephyr defines for misuse of the framework."""
 
 
-class FastAPIError(ZephyrError, RuntimeError):
+class FastAPIError(ZephyrError, RuntimeError, AssertionError):
     """An app, router, route or dependency is configured wrongly.
 
-    Raised while the app is built or a router is included, never on a request.
+    Raised while the app is built or a router is included, never on a request. It is also an ``AssertionError``
+    because FastAPI reports most of these mistakes with ``assert``: code (and tests) catching either keep working.
     """
 
 

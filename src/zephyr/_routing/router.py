@@ -83,6 +83,7 @@ class APIRouter:
             if prefix.endswith("/"):
                 raise FastAPIError(f"A path prefix must not end with '/'; got {prefix!r}. Remove the trailing slash.")
         self.prefix = prefix
+        self.routes_version = 0
         self.tags: list[str | Enum] = list(tags or [])
         self.dependencies = list(dependencies or [])
         self.default_response_class = default_response_class
@@ -436,8 +437,9 @@ class APIRouter:
     # -- ASGI dispatch -----------------------------------------------------------------------------------------
 
     def mark_dirty(self) -> None:
-        """Routes changed: rebuild the table on the next request."""
+        """Routes changed: rebuild the table on the next request (and the OpenAPI document on the next call)."""
         self._table = None
+        self.routes_version += 1
 
     def _route_table(self) -> RouteTable:
         table = self._table

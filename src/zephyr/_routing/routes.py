@@ -10,6 +10,7 @@ import difflib
 import inspect
 import itertools
 import re
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from enum import Enum
@@ -279,6 +280,9 @@ class APIRoute(BaseRoute):
         args = getattr(annotation, "__args__", ())
         if annotation is inspect.Signature.empty or not args:
             return None
+        sse = sys.modules.get("zephyr.sse")
+        if sse is not None and tu.lenient_issubclass(args[0], sse.ServerSentEvent):
+            return None  # the event is the transport, not the payload: FastAPI documents no item model for it
         return args[0]
 
     # -- compile on first use ------------------------------------------------------------------------------------
