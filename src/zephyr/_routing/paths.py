@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import uuid
@@ -60,7 +61,7 @@ class CompiledPath:
     """A route path, compiled: ``regex`` matches a request path, ``format`` rebuilds one."""
 
     path: str
-    regex: re.Pattern[str]
+    pattern: str
     format: str
     convertors: dict[str, Convertor]
     slashes: int | None = None  # the '/' count every matching path has (None: a ``:path`` part or a mount)
@@ -69,7 +70,14 @@ class CompiledPath:
     def is_static(self) -> bool:
         return not self.convertors
 
+    @functools.cached_property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled pattern: built on first use, so adding hundreds of routes compiles no regex."""
+        return re.compile(self.pattern)
+
     def match(self, path: str) -> dict[str, Any] | None:
+        if not self.convertors:
+            return {} if path == self.path else None
         # Refusing on the slash count first keeps a long hostile path from backtracking through the regex.
         if self.slashes is not None and path.count("/") != self.slashes:
             return None
@@ -89,8 +97,8 @@ class CompiledPath:
         return path, remaining
 
 
-def compile_path(path: str, *, suffix: str = "") -> CompiledPath:
-    """Compile ``path``; ``suffix`` is extra regex (a mount's catch-all) appended before the end anchor.
+def compile_path(path: str) -> CompiledPath:
+    """Compile ``path`` (``/items/{item_id:int}``).
 
     Raises:
         FastAPIError: An unknown convertor or a repeated parameter name.
@@ -111,10 +119,10 @@ def compile_path(path: str, *, suffix: str = "") -> CompiledPath:
         format_ += path[position : found.start()] + "{" + name + "}"
         convertors[name] = convertor
         position = found.end()
-    regex += re.escape(path[position:]) + suffix + "$"
+    regex += re.escape(path[position:]) + "$"
     format_ += path[position:]
-    slashes = None if suffix or any(c.name == "path" for c in convertors.values()) else path.count("/")
-    return CompiledPath(path=path, regex=re.compile(regex), format=format_, convertors=convertors, slashes=slashes)
+    slashes = None if any(c.name == "path" for c in convertors.values()) else path.count("/")
+    return CompiledPath(path=path, pattern=regex, format=format_, convertors=convertors, slashes=slashes)
 
 
 def route_path(scope: dict[str, Any] | Any) -> str:
