@@ -149,18 +149,17 @@ def jsonable_encoder(  # noqa: C901 - one dispatch over the kinds of value, kept
             exclude_defaults=exclude_defaults,
             sqlalchemy_safe=sqlalchemy_safe,
         )
+    # The options every nested call passes on unchanged.
+    options: dict[str, Any] = {
+        "by_alias": by_alias,
+        "exclude_unset": exclude_unset,
+        "exclude_defaults": exclude_defaults,
+        "exclude_none": exclude_none,
+        "custom_encoder": custom_encoder,
+        "sqlalchemy_safe": sqlalchemy_safe,
+    }
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return jsonable_encoder(
-            dataclasses.asdict(obj),
-            include=include,
-            exclude=exclude,
-            by_alias=by_alias,
-            exclude_unset=exclude_unset,
-            exclude_defaults=exclude_defaults,
-            exclude_none=exclude_none,
-            custom_encoder=custom_encoder,
-            sqlalchemy_safe=sqlalchemy_safe,
-        )
+        return jsonable_encoder(dataclasses.asdict(obj), include=include, exclude=exclude, **options)
     if isinstance(obj, Enum):
         return obj.value
     if isinstance(obj, PurePath):
@@ -182,29 +181,14 @@ def jsonable_encoder(  # noqa: C901 - one dispatch over the kinds of value, kept
             sqlalchemy_safe,
         )
     if isinstance(obj, _SEQUENCES):
-        return [
-            jsonable_encoder(
-                item,
-                include=include,
-                exclude=exclude,
-                by_alias=by_alias,
-                exclude_unset=exclude_unset,
-                exclude_defaults=exclude_defaults,
-                exclude_none=exclude_none,
-                custom_encoder=custom_encoder,
-                sqlalchemy_safe=sqlalchemy_safe,
-            )
-            for item in obj
-        ]
+        return [jsonable_encoder(item, include=include, exclude=exclude, **options) for item in obj]
     encoder_for_type = ENCODERS_BY_TYPE.get(type(obj))
     if encoder_for_type is not None:
         return encoder_for_type(obj)
     for encoder, classes in encoders_by_class_tuples.items():
         if isinstance(obj, classes):
             return encoder(obj)
-    return _encode_unknown(
-        obj, include, exclude, by_alias, exclude_unset, exclude_defaults, exclude_none, custom_encoder, sqlalchemy_safe
-    )
+    return jsonable_encoder(_as_data(obj), include=include, exclude=exclude, **options)
 
 
 def _encode_dict(
@@ -251,38 +235,18 @@ def _encode_dict(
     return encoded
 
 
-def _encode_unknown(
-    obj: Any,
-    include: Any,
-    exclude: Any,
-    by_alias: bool,
-    exclude_unset: bool,
-    exclude_defaults: bool,
-    exclude_none: bool,
-    custom_encoder: dict[Any, Callable[[Any], Any]] | None,
-    sqlalchemy_safe: bool,
-) -> Any:
+def _as_data(obj: Any) -> Any:
+    """An unknown object as a dict: ``dict(obj)``, else ``vars(obj)``, as FastAPI tries them."""
     errors: list[Exception] = []
     try:
-        data = dict(obj)
+        return dict(obj)
     except Exception as first:
         errors.append(first)
         try:
-            data = vars(obj)
+            return vars(obj)
         except Exception as second:
             errors.append(second)
             raise ValueError(
                 f"Object of type {type(obj).__name__} is not JSON serializable: {errors}. "
                 "Convert it first, or pass custom_encoder={Type: function}."
             ) from second
-    return jsonable_encoder(
-        data,
-        include=include,
-        exclude=exclude,
-        by_alias=by_alias,
-        exclude_unset=exclude_unset,
-        exclude_defaults=exclude_defaults,
-        exclude_none=exclude_none,
-        custom_encoder=custom_encoder,
-        sqlalchemy_safe=sqlalchemy_safe,
-    )
