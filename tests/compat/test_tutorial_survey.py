@@ -1,4 +1,3 @@
-
 """Differences a survey of FastAPI's tutorial apps found, each now answered as FastAPI answers it."""
 
 from __future__ import annotations
