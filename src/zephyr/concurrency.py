@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import sys
 import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
@@ -28,11 +29,15 @@ import anyio.to_thread
 
 from zephyr.exceptions import FastAPIDeprecationWarning
 
-if sys.version_info >= (3, 13):  # pragma: no cover - depends on the interpreter
-    from inspect import iscoroutinefunction as _iscoroutinefunction
-else:  # pragma: no cover - depends on the interpreter
-    # asyncio's version also recognises callables marked with ``asyncio.coroutines._is_coroutine`` (AsyncMock).
-    from asyncio import iscoroutinefunction as _iscoroutinefunction
+
+def _iscoroutinefunction(obj: Any) -> bool:
+    if inspect.iscoroutinefunction(obj):
+        return True
+    # Before 3.13, asyncio's version also recognises callables marked with ``asyncio.coroutines._is_coroutine``
+    # (AsyncMock). Such a marker exists only once asyncio is imported, so importing Zephyr need not import asyncio.
+    asyncio = sys.modules.get("asyncio")
+    return sys.version_info < (3, 13) and asyncio is not None and bool(asyncio.iscoroutinefunction(obj))
+
 
 __all__ = (
     "asynccontextmanager",

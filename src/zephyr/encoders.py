@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import sys
 from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
@@ -21,7 +22,6 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
-from pydantic.networks import AnyUrl, NameEmail
 from pydantic.types import SecretBytes, SecretStr
 from pydantic_core import PydanticUndefinedType, Url
 
@@ -59,7 +59,6 @@ ENCODERS_BY_TYPE: dict[type[Any], Callable[[Any], Any]] = {
     IPv6Address: str,
     IPv6Interface: str,
     IPv6Network: str,
-    NameEmail: str,
     Path: str,
     Pattern: lambda o: o.pattern,
     SecretBytes: str,
@@ -67,7 +66,6 @@ ENCODERS_BY_TYPE: dict[type[Any], Callable[[Any], Any]] = {
     set: list,
     UUID: str,
     Url: str,
-    AnyUrl: str,
 }
 
 
@@ -82,6 +80,16 @@ encoders_by_class_tuples = _by_class_tuples(ENCODERS_BY_TYPE)
 
 _PRIMITIVES = (str, int, float, type(None))
 _SEQUENCES = (list, set, frozenset, GeneratorType, tuple, deque)
+
+
+def _is_network_value(obj: Any) -> bool:
+    """Whether ``obj`` is an ``AnyUrl`` or ``NameEmail`` (both encoded as strings).
+
+    They exist only once ``pydantic.networks`` was imported, so importing Zephyr does not import it (and
+    ``importlib.metadata`` with it).
+    """
+    networks = sys.modules.get("pydantic.networks")
+    return networks is not None and isinstance(obj, (networks.AnyUrl, networks.NameEmail))
 
 
 def _as_set(value: Any) -> Any:
@@ -188,6 +196,8 @@ def jsonable_encoder(  # noqa: C901 - one dispatch over the kinds of value, kept
     for encoder, classes in encoders_by_class_tuples.items():
         if isinstance(obj, classes):
             return encoder(obj)
+    if _is_network_value(obj):
+        return str(obj)
     return jsonable_encoder(_as_data(obj), include=include, exclude=exclude, **options)
 
 
