@@ -120,3 +120,34 @@ def test_configuration_errors_are_assertion_errors_too() -> None:
     for module in build_pair("from fastapi import APIRouter\n"):
         with pytest.raises(AssertionError):
             module.APIRouter(prefix="/trailing/")
+
+
+def test_response_validation_errors_name_their_endpoint() -> None:
+    import re
+
+    source = """
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+class Item(BaseModel):
+    price: float
+
+app = FastAPI()
+
+@app.get("/bad", response_model=Item)
+async def bad():
+    return {"price": "not a number"}
+"""
+    import fastapi.testclient
+
+    import zephyr.testclient
+
+    messages = []
+    for module, client in zip(
+        build_pair(source), (fastapi.testclient.TestClient, zephyr.testclient.TestClient), strict=True
+    ):
+        with pytest.raises(Exception, match="validation error") as caught:
+            client(module.app).get("/bad")
+        messages.append(re.sub(r"line \d+", "line N", str(caught.value)))
+    assert messages[0] == messages[1]
+    assert messages[1].endswith("Endpoint: GET /bad")

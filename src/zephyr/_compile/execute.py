@@ -11,8 +11,17 @@ import anyio
 
 from zephyr._compile.plan import Plan
 from zephyr._compile.serialize import ResponseModel, dumps, stream_text
-from zephyr._compile.solve import BodyState, call_steps, fast_values, read_body, slow_solve
+from zephyr._compile.solve import (
+    BodyState,
+    attach_endpoint_context,
+    call_steps,
+    endpoint_context,
+    fast_values,
+    read_body,
+    slow_solve,
+)
 from zephyr.background import BackgroundTasks
+from zephyr.exceptions import ResponseValidationError
 from zephyr.requests import Request
 from zephyr.responses import JSONResponse, Response, StreamingResponse
 from zephyr.types import Receive, Scope, Send
@@ -139,10 +148,15 @@ class HTTPRunner:
             result = await call_steps(plan, values, stack, None)
         if timings is not None:
             mark = _record(timings, "handler", mark)
-        if send is not None and self.fast_json and self.stream is None and not isinstance(result, Response):
-            await self._send_json(result, scope, send, sub_response, background, timings, mark)
-            return
-        response = self._make_response(result, sub_response, background, scope["method"] == "HEAD")
+        try:
+            if send is not None and self.fast_json and self.stream is None and not isinstance(result, Response):
+                await self._send_json(result, scope, send, sub_response, background, timings, mark)
+                return
+            response = self._make_response(result, sub_response, background, scope["method"] == "HEAD")
+        except ResponseValidationError as exc:
+            # Name the endpoint in the error, as FastAPI's message does.
+            attach_endpoint_context(exc, endpoint_context(plan, scope))
+            raise
         if timings is not None:
             _record(timings, "serialization", mark)
         if box is not None:
