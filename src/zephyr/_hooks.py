@@ -8,8 +8,9 @@ records once, when the route is added:
 - per-route ASGI middleware, wrapped around the compiled route handler (``scope["route"]`` is set by then);
 - extra OpenAPI responses, merged into the route's ``responses``.
 
-The decorators may sit above or below the route decorator: the route reads the records when it is compiled, and
-a decorator applied after registration marks the app's routes as needing a recompile.
+The decorators may sit above or below the route decorator: a route reads the records when it compiles its plan and
+builds its ASGI app, on first use, so a decorator applied right after registration still counts. One applied after
+the route has served requests is not seen.
 """
 
 from __future__ import annotations

@@ -135,19 +135,17 @@ def _model(name: str, fields: list[ParamField], *, by_alias: bool = False) -> ty
     return model
 
 
-def _order_steps(root: Dependant) -> tuple[list[Step], dict[int, str]]:
+def _order_steps(root: Dependant) -> list[Step]:
     """Dependencies in FastAPI's call order (sub-dependencies first), sharing results FastAPI would cache."""
     steps: list[Step] = []
     seen: dict[Any, str] = {}
     originals: dict[Any, Dependant] = {}
-    result_keys: dict[int, str] = {}
     fields: list[ParamField] = []
 
     def visit(dependant: Dependant) -> str:
         if dependant is not root and dependant.use_cache and dependant.cache_key in seen:
             # FastAPI re-solves the sub-dependencies of a cached dependency; the cached value is what counts.
             key = seen[dependant.cache_key]
-            result_keys[id(dependant)] = key
             _share_keys(dependant, originals[dependant.cache_key])  # its values, for the exact error path
             return key
         kwargs: list[tuple[str, str]] = []
@@ -188,11 +186,10 @@ def _order_steps(root: Dependant) -> tuple[list[Step], dict[int, str]]:
         )
         seen.setdefault(dependant.cache_key, key)
         originals.setdefault(dependant.cache_key, dependant)
-        result_keys[id(dependant)] = key
         return key
 
     visit(root)
-    return steps, result_keys
+    return steps
 
 
 def _share_keys(twin: Dependant, original: Dependant) -> None:
@@ -261,7 +258,7 @@ def mentions_float(annotation: Any, seen: set[int] | None = None) -> bool:
 
 def build_plan(root: Dependant, route_name: str) -> Plan:
     """Compile a dependant tree into a plan."""
-    steps, _ = _order_steps(root)
+    steps = _order_steps(root)
     fields = [param for step in steps for param in step.dependant.params]
     plain = [f for f in fields if f.location != BODY]
     body_fields = [f for f in fields if f.location == BODY]
