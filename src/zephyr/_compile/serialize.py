@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from pydantic_core import PydanticSerializationError, to_json
+from pydantic_core import PydanticSerializationError, SchemaSerializer, SchemaValidator, to_json
 
+from zephyr._compile.plain_models import plain_schema
 from zephyr.encoders import jsonable_encoder
 from zephyr.exceptions import ResponseValidationError
 
@@ -98,7 +99,11 @@ def stream_text(data: Any) -> str:
 
 @dataclass(eq=False)
 class ResponseModel:
-    """A route's response model, with the dump options given on the route."""
+    """A route's response model, with the dump options given on the route.
+
+    When the model allows it (see `plain_models`), JSON output first tries the model's fields as a typed dict:
+    what that accepts comes out in the same bytes, faster; everything else takes the model itself.
+    """
 
     adapter: TypeAdapter[Any]
     include: Any = None
@@ -107,6 +112,13 @@ class ResponseModel:
     exclude_unset: bool = False
     exclude_defaults: bool = False
     exclude_none: bool = False
+    plain: tuple[SchemaValidator, SchemaSerializer] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        # Which fields were set, and which hold their default, is known to model instances only.
+        options_allow = self.include is None and self.exclude is None
+        if options_allow and not self.exclude_unset and not self.exclude_defaults:
+            self.plain = _plain_pair(self.adapter)
 
     def validate(self, content: Any) -> Any:
         try:
@@ -116,6 +128,13 @@ class ResponseModel:
             raise ResponseValidationError(errors, body=content) from exc
 
     def to_json(self, content: Any) -> bytes:
+        if self.plain is not None and _rows_are_dicts(content):
+            validator, serializer = self.plain
+            try:
+                data = validator.validate_python(content)
+                return serializer.to_json(data, by_alias=self.by_alias, exclude_none=self.exclude_none)
+            except (ValidationError, PydanticSerializationError):
+                pass  # the model decides: FastAPI's errors, attributes read from objects, the escaped fallback
         value = self.validate(content)
         try:
             return self.adapter.dump_json(
@@ -144,3 +163,24 @@ class ResponseModel:
 
     def to_python(self, content: Any) -> Any:
         return self._dump(self.validate(content))
+
+
+def _rows_are_dicts(content: Any) -> bool:
+    """Whether ``content`` (or its first row) is a dict: model instances and ORM objects go to the model at once.
+
+    Trying the typed dicts on a list of instances would fail on every row, and collecting those errors costs more
+    than the model path itself.
+    """
+    if type(content) is list or type(content) is tuple:
+        content = content[0] if content else {}
+    return isinstance(content, dict)
+
+
+def _plain_pair(adapter: TypeAdapter[Any]) -> tuple[SchemaValidator, SchemaSerializer] | None:
+    try:
+        schema = plain_schema(adapter.core_schema)
+        if schema is None:
+            return None
+        return SchemaValidator(schema), SchemaSerializer(schema)
+    except Exception:  # an unresolved or unusual schema: the model path alone serves it
+        return None

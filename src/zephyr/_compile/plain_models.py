@@ -1,0 +1,224 @@
+"""Response models validated into dicts instead of model instances, when that gives the same bytes.
+
+A response model's job is to check what the endpoint returned and write it out through the model's fields. When
+the endpoint returns dicts (the usual case: rows, JSON from elsewhere), building a model instance per row only to
+serialize it straight away is most of the cost: pydantic-core validates the same dicts into dicts about twice as
+fast, and its typed-dict serializer writes the same bytes.
+
+`plain_schema` rewrites a response type's core schema so that every model in it becomes a typed dict with the same
+fields, aliases, defaults and config. It does so only for models that are nothing but fields: no validators or
+serializers of the user's (they could see the instance, or run twice), no computed fields, no extra fields kept,
+no strict mode (a strict model refuses dicts), no model inside a union (the union would choose by other rules).
+Anything else returns ``None`` and the route keeps the model path alone.
+
+The rewritten schema is only a shortcut for input it accepts: whatever it rejects (model instances, ORM objects
+read through attributes, invalid data) goes through the original model, which gives FastAPI's exact result or
+errors. So the shortcut never decides an error, and on input it accepts it yields what the model would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic_core import CoreSchema
+
+__all__ = ("plain_schema",)
+
+
+class _NotPlain(Exception):  # noqa: N818 - internal signal, never escapes this module
+    pass
+
+
+_LEAVES = frozenset(
+    {
+        "any",
+        "none",
+        "bool",
+        "int",
+        "float",
+        "decimal",
+        "complex",
+        "str",
+        "bytes",
+        "date",
+        "time",
+        "datetime",
+        "timedelta",
+        "literal",
+        "enum",
+        "uuid",
+        "url",
+        "multi-host-url",
+        "definition-ref",
+    }
+)
+"""Schemas that validate and serialize a value alike in a model or in a typed dict."""
+
+_SAFE_SERIALIZERS = frozenset({"to-string", "format", "simple"})
+"""Serialization schemas that are pydantic's own, not a function of the user's (which may expect the instance)."""
+
+# The keys a model's schema may have, and those it may have only when unset (each one a behaviour dicts lack).
+_MODEL_KEYS = frozenset(
+    {"type", "cls", "schema", "config", "ref", "metadata", "generic_origin", "frozen", "revalidate_instances"}
+)
+_MODEL_KEYS_IF_UNSET = frozenset({"custom_init", "root_model", "post_init", "strict", "serialization"})
+_MODEL_FIELDS_KEYS = frozenset({"type", "fields", "model_name", "ref", "metadata", "from_attributes", "extra_behavior"})
+_MODEL_FIELDS_KEYS_IF_UNSET = frozenset(
+    {"computed_fields", "strict", "extras_schema", "extras_keys_schema", "serialization"}
+)
+_FIELD_KEYS_KEPT = ("validation_alias", "serialization_alias", "serialization_exclude")
+_FIELD_KEYS = frozenset({"type", "schema", "frozen", "metadata", *_FIELD_KEYS_KEPT})
+_FIELD_KEYS_IF_UNSET = frozenset({"serialization_exclude_if"})
+
+
+def plain_schema(schema: CoreSchema) -> CoreSchema | None:
+    """``schema`` with every model turned into a typed dict of the same fields, or ``None`` when not exact.
+
+    ``None`` also when there is no model to turn: the rewritten schema would be the original one.
+    """
+    try:
+        rewritten, changed = _walk(schema)
+    except _NotPlain:
+        return None
+    return rewritten if changed else None
+
+
+def _walk(node: Any) -> tuple[Any, bool]:
+    """Rewrite one schema node; return it and whether a model was turned into a typed dict in it."""
+    if _custom_serializer(node):
+        raise _NotPlain
+    kind = node["type"]
+    if kind in _LEAVES:
+        return node, False
+    rewrite = _REWRITES.get(kind)
+    if rewrite is None:
+        raise _NotPlain
+    return rewrite(node)
+
+
+_EMPTY_FACTORIES = (list, set, frozenset, tuple)
+
+
+def _default(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    if "default_factory" in node:
+        empty = node["default_factory"] in _EMPTY_FACTORIES
+    else:
+        default = node.get("default")
+        empty = default is None or (type(default) in _EMPTY_FACTORIES and not default)
+    if not empty and _has_model_or_ref(node["schema"]):
+        raise _NotPlain  # the default may hold a model instance, which a typed dict's serializer does not expect
+    return _children(node, ("schema",))
+
+
+def _tuple(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    items = [_walk(item) for item in node.get("items_schema", ())]
+    return {**node, "items_schema": [item for item, _ in items]}, any(changed for _, changed in items)
+
+
+def _definitions(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    definitions = [_walk(item) for item in node["definitions"]]
+    inner, changed = _walk(node["schema"])
+    rewritten = {**node, "schema": inner, "definitions": [item for item, _ in definitions]}
+    return rewritten, changed or any(changed for _, changed in definitions)
+
+
+def _union(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    if any(_has_model_or_ref(choice[0] if isinstance(choice, tuple) else choice) for choice in node["choices"]):
+        raise _NotPlain  # a union picks among models by rules of its own: leave it to the models
+    return node, False
+
+
+def _typed_dict(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    if node.get("computed_fields") or node.get("extras_schema"):
+        raise _NotPlain
+    fields = {name: _typed_dict_field(field) for name, field in node["fields"].items()}
+    rewritten = {**node, "fields": {name: field for name, (field, _) in fields.items()}}
+    return rewritten, any(changed for _, changed in fields.values())
+
+
+def _children(node: dict[str, Any], keys: tuple[str, ...]) -> tuple[dict[str, Any], bool]:
+    rewritten = dict(node)
+    changed = False
+    for key in keys:
+        child = node.get(key)
+        if child is not None:
+            rewritten[key], inner_changed = _walk(child)
+            changed = changed or inner_changed
+    return rewritten, changed
+
+
+def _typed_dict_field(field: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    if field.get("serialization_exclude_if"):
+        raise _NotPlain
+    inner, changed = _walk(field["schema"])
+    return {**field, "schema": inner}, changed
+
+
+def _model(node: dict[str, Any]) -> dict[str, Any]:
+    _only(node, _MODEL_KEYS, _MODEL_KEYS_IF_UNSET)
+    config = node.get("config") or {}
+    inner = node["schema"]
+    if inner["type"] != "model-fields":
+        raise _NotPlain
+    _only(inner, _MODEL_FIELDS_KEYS, _MODEL_FIELDS_KEYS_IF_UNSET)
+    extra = inner.get("extra_behavior") or config.get("extra_fields_behavior")
+    if config.get("strict") or extra == "allow":
+        raise _NotPlain  # a strict model refuses dicts; extra fields kept would serialize in an order of their own
+    typed_dict: dict[str, Any] = {
+        "type": "typed-dict",
+        "fields": {name: _field(field) for name, field in inner["fields"].items()},
+        "config": config,
+    }
+    if extra:
+        typed_dict["extra_behavior"] = extra
+    if "ref" in node:
+        typed_dict["ref"] = node["ref"]
+    return typed_dict
+
+
+def _field(field: dict[str, Any]) -> dict[str, Any]:
+    _only(field, _FIELD_KEYS, _FIELD_KEYS_IF_UNSET)
+    schema, _ = _walk(field["schema"])
+    rewritten: dict[str, Any] = {"type": "typed-dict-field", "schema": schema, "required": schema["type"] != "default"}
+    for key in _FIELD_KEYS_KEPT:
+        if field.get(key) is not None:
+            rewritten[key] = field[key]
+    return rewritten
+
+
+_REWRITES: dict[str, Callable[[dict[str, Any]], tuple[dict[str, Any], bool]]] = {
+    "model": lambda node: (_model(node), True),
+    "default": _default,
+    "list": lambda node: _children(node, ("items_schema",)),
+    "set": lambda node: _children(node, ("items_schema",)),
+    "frozenset": lambda node: _children(node, ("items_schema",)),
+    "nullable": lambda node: _children(node, ("schema",)),
+    "dict": lambda node: _children(node, ("keys_schema", "values_schema")),
+    "tuple": _tuple,
+    "definitions": _definitions,
+    "union": _union,
+    "typed-dict": _typed_dict,
+}
+
+
+def _only(node: dict[str, Any], allowed: frozenset[str], allowed_if_unset: frozenset[str]) -> None:
+    """Refuse a schema with a key this module does not know, or a known one set to what dicts cannot do."""
+    for key, value in node.items():
+        if key not in allowed and not (key in allowed_if_unset and not value):
+            raise _NotPlain
+
+
+def _custom_serializer(node: dict[str, Any]) -> bool:
+    serialization = node.get("serialization")
+    return serialization is not None and serialization.get("type") not in _SAFE_SERIALIZERS
+
+
+def _has_model_or_ref(node: Any) -> bool:
+    if isinstance(node, dict):
+        if node.get("type") in ("model", "definition-ref", "dataclass"):
+            return True
+        return any(_has_model_or_ref(value) for key, value in node.items() if key not in ("metadata", "default"))
+    if isinstance(node, (list, tuple)):
+        return any(_has_model_or_ref(item) for item in node)
+    return False

@@ -1,0 +1,327 @@
+"""The typed-dict shortcut for response models must give the model's exact bytes, or step aside.
+
+Every case runs a `ResponseModel` twice, with the shortcut and without it (the model path FastAPI takes), and the
+two must agree: same bytes, or the same `ResponseValidationError`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import uuid
+from typing import Annotated, Any, Literal, Optional, Union
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    RootModel,
+    TypeAdapter,
+    computed_field,
+    field_serializer,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+from typing_extensions import TypedDict
+
+from zephyr._compile.plain_models import plain_schema
+from zephyr._compile.serialize import ResponseModel
+from zephyr.exceptions import ResponseValidationError
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Tag(BaseModel):
+    label: str
+    weight: float = 1.0
+
+
+class Item(BaseModel):
+    id: int
+    name: str
+    price: float
+    tags: list[str]
+
+
+class Rich(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, populate_by_name=True)
+
+    id: int
+    name: str = Field(alias="Name", min_length=1)
+    secret: str = Field(default="s", exclude=True)
+    note: Optional[str] = None
+    color: Color = Color.RED
+    kind: Literal["a", "b"] = "a"
+    when: Optional[datetime.datetime] = None
+    ident: Optional[uuid.UUID] = None
+    tag: Optional[Tag] = None
+    tags: list[Tag] = Field(default_factory=list)
+    scores: dict[str, int] = Field(default_factory=dict)
+    pair: tuple[int, str] = (1, "x")
+    number: Union[int, str] = 0
+
+
+class Tree(BaseModel):
+    value: int
+    children: list[Tree] = Field(default_factory=list)
+
+
+class Forbidding(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+
+
+class Orm(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+
+
+class Row(TypedDict):
+    item: Item
+    count: int
+
+
+class Holder(BaseModel):
+    tag: Tag = Tag(label="default")
+
+
+PLAIN_TYPES: list[Any] = [
+    Item,
+    list[Item],
+    Optional[Item],
+    dict[str, Item],
+    tuple[Item, ...],
+    Rich,
+    list[Rich],
+    Tree,
+    Forbidding,
+    Orm,
+    Row,
+    list[Row],
+]
+
+
+class Validated(BaseModel):
+    id: int
+
+    @field_validator("id")
+    @classmethod
+    def positive(cls, value: int) -> int:
+        return abs(value)
+
+
+class Checked(BaseModel):
+    id: int
+
+    @model_validator(mode="after")
+    def check(self) -> Checked:
+        return self
+
+
+class Computed(BaseModel):
+    id: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def double(self) -> int:
+        return self.id * 2
+
+
+class FieldSerialized(BaseModel):
+    id: int
+
+    @field_serializer("id")
+    def as_text(self, value: int) -> str:
+        return str(value)
+
+
+class ModelSerialized(BaseModel):
+    id: int
+
+    @model_serializer
+    def whole(self) -> dict[str, Any]:
+        return {"id": self.id}
+
+
+class Extra(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    id: int
+
+
+class Other(BaseModel):
+    code: str
+
+
+MODEL_TYPES: list[Any] = [
+    Validated,
+    Checked,
+    Computed,
+    FieldSerialized,
+    ModelSerialized,
+    Extra,
+    Strict,
+    RootModel[list[int]],
+    Union[Item, Other],
+    list[Union[Item, Other]],
+    Holder,
+    Annotated[Item, AfterValidator(lambda item: item)],
+    Annotated[Item, PlainSerializer(lambda item: 1)],
+]
+
+
+@pytest.mark.parametrize("annotation", PLAIN_TYPES, ids=repr)
+def test_models_that_are_only_fields_get_the_shortcut(annotation: Any) -> None:
+    assert plain_schema(TypeAdapter(annotation).core_schema) is not None
+    assert ResponseModel(TypeAdapter(annotation)).plain is not None
+
+
+@pytest.mark.parametrize("annotation", MODEL_TYPES, ids=repr)
+def test_models_with_behaviour_of_their_own_keep_the_model_path(annotation: Any) -> None:
+    assert plain_schema(TypeAdapter(annotation).core_schema) is None
+    assert ResponseModel(TypeAdapter(annotation)).plain is None
+
+
+@pytest.mark.parametrize("annotation", [int, list[str], dict[str, float], Optional[int]], ids=repr)
+def test_types_without_a_model_need_no_shortcut(annotation: Any) -> None:
+    assert plain_schema(TypeAdapter(annotation).core_schema) is None
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"include": {"id"}}, {"exclude": {"id"}}, {"exclude_unset": True}, {"exclude_defaults": True}],
+    ids=repr,
+)
+def test_options_that_need_instances_keep_the_model_path(options: dict[str, Any]) -> None:
+    assert ResponseModel(TypeAdapter(Item), **options).plain is None
+
+
+def _outcome(model: ResponseModel, content: Any) -> tuple[str, Any]:
+    try:
+        return "ok", model.to_json(content)
+    except ResponseValidationError as exc:
+        return "error", exc.errors()
+
+
+def _assert_same(annotation: Any, content: Any, **options: Any) -> None:
+    adapter = TypeAdapter(annotation)
+    fast = ResponseModel(adapter, **options)
+    assert fast.plain is not None
+    slow = ResponseModel(adapter, **options)
+    slow.plain = None
+    assert _outcome(fast, content) == _outcome(slow, content)
+
+
+class _Attributes:
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
+ITEM = {"id": 1, "name": "a", "price": 2.5, "tags": ["x"]}
+
+CASES: list[tuple[Any, Any]] = [
+    (Item, ITEM),
+    (Item, {"tags": ["x"], "price": 2, "name": "a", "id": "7", "extra": object()}),  # order, lax, extra keys
+    (Item, {"id": 1.0, "name": "a", "price": "3.25", "tags": ("x", "y")}),
+    (Item, {"id": 1.5, "name": "a", "price": 1, "tags": []}),  # error
+    (Item, {"id": 1}),  # errors
+    (Item, Item(**ITEM)),  # an instance: the model path
+    (Item, _Attributes(**ITEM)),  # attributes: the model path
+    (Item, "nope"),
+    (Item, {"id": 1, "name": "a", "price": float("inf"), "tags": []}),
+    (Item, {"id": 1, "name": "\ud800", "price": 1, "tags": []}),  # a lone surrogate: escaped by the model path
+    (list[Item], [ITEM, {**ITEM, "id": 2}]),
+    (list[Item], [ITEM, Item(**ITEM)]),
+    (list[Item], [ITEM, {"id": "x"}]),
+    (Optional[Item], None),
+    (dict[str, Item], {"a": ITEM}),
+    (tuple[Item, ...], [ITEM, ITEM]),
+    (Rich, {"id": 1, "Name": "  padded  ", "secret": "hidden"}),
+    (Rich, {"id": 1, "name": "by name"}),
+    (Rich, {"id": 1, "Name": "   "}),  # stripped to empty: min_length error
+    (
+        Rich,
+        {
+            "id": 1,
+            "Name": "n",
+            "color": "blue",
+            "kind": "b",
+            "when": "2024-01-02T03:04:05Z",
+            "ident": "12345678-1234-5678-1234-567812345678",
+            "tag": {"label": "t", "weight": 2},
+            "tags": [{"label": "u"}],
+            "scores": {"a": "1"},
+            "pair": ["2", "y"],
+            "number": "5",
+        },
+    ),
+    (Rich, {"id": 1, "Name": "n", "tag": Tag(label="instance")}),
+    (Rich, {"id": 1, "Name": "n", "color": "green"}),
+    (Tree, {"value": 1, "children": [{"value": 2, "children": [{"value": 3}]}]}),
+    (Forbidding, {"id": 1}),
+    (Forbidding, {"id": 1, "other": 2}),
+    (Orm, {"id": 1, "name": "a"}),
+    (Orm, _Attributes(id=1, name="a")),
+    (Row, {"item": ITEM, "count": 3}),
+    (list[Row], [{"item": ITEM, "count": "3"}]),
+]
+
+
+@pytest.mark.parametrize(("annotation", "content"), CASES, ids=repr)
+def test_the_shortcut_gives_what_the_model_gives(annotation: Any, content: Any) -> None:
+    _assert_same(annotation, content)
+
+
+@pytest.mark.parametrize("options", [{"by_alias": False}, {"exclude_none": True}], ids=repr)
+def test_dump_options_apply_alike(options: dict[str, Any]) -> None:
+    _assert_same(Rich, {"id": 1, "Name": "n", "tag": {"label": "t"}}, **options)
+    _assert_same(list[Rich], [{"id": 1, "Name": "n", "note": "x"}], **options)
+
+
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.text(max_size=5),
+    st.sampled_from(["1", "2.5", "-3", "1e3", "true", " 4 "]),
+    st.lists(st.one_of(st.text(max_size=3), st.integers()), max_size=3),
+)
+rows = st.dictionaries(st.sampled_from(["id", "name", "price", "tags", "other"]), values, max_size=5)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(rows, max_size=4))
+def test_any_rows_come_out_as_the_model_writes_them(content: list[dict[str, Any]]) -> None:
+    _assert_same(list[Item], content)
+
+
+@pytest.mark.parametrize(
+    ("annotation", "content"),
+    [(list[Item], [ITEM] * 3), (Rich, CASES[19][1]), (Tree, CASES[22][1]), (list[Row], CASES[-1][1])],
+    ids=repr,
+)
+def test_valid_dicts_take_the_shortcut(annotation: Any, content: Any) -> None:
+    model = ResponseModel(TypeAdapter(annotation))
+    assert model.plain is not None
+    validator, serializer = model.plain
+    data = validator.validate_python(content)
+    assert serializer.to_json(data, by_alias=True) == model.to_json(content)
