@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import inspect
-import logging
-import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,7 +13,6 @@ from zephyr.responses import HTMLResponse, PlainTextResponse, Response
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
 Handler = Callable[[Any, Exception], Any]
-logger = logging.getLogger("zephyr.errors")
 
 
 def _starlette_http_exception(exc: Exception) -> bool:
@@ -98,10 +94,15 @@ class ExceptionMiddleware:
 
 def _client_gone(scope: Scope) -> None:
     """The client left before the request was answered: nobody to answer, nothing the server should log as an error."""
-    logger.debug("client disconnected during %s %s", scope.get("method"), scope.get("path"))
+    import logging  # only here: ``import zephyr`` need not import logging
+
+    logging.getLogger("zephyr.errors").debug("client disconnected during %s %s", scope.get("method"), scope.get("path"))
 
 
 def _debug_response(request: Request, exc: Exception) -> Response:
+    import html
+    import traceback
+
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     if "text/html" in request.headers.get("accept", ""):
         title = html.escape(type(exc).__name__)

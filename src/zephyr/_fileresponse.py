@@ -11,7 +11,6 @@ import hashlib
 import os
 import stat
 from collections.abc import Sequence
-from email.utils import formatdate, parsedate_to_datetime
 from typing import BinaryIO
 
 __all__ = (
@@ -101,6 +100,8 @@ def etag_for(stat_result: os.stat_result) -> str:
 
 def stat_headers(stat_result: os.stat_result) -> tuple[tuple[bytes, bytes], ...]:
     """Return the ``content-length``, ``last-modified`` and ``etag`` headers for a file."""
+    from email.utils import formatdate  # here, not at the top: ``import zephyr`` need not import email and socket
+
     return (
         (b"content-length", str(stat_result.st_size).encode("latin-1")),
         (b"last-modified", formatdate(stat_result.st_mtime, usegmt=True).encode("latin-1")),
@@ -139,6 +140,8 @@ def is_not_modified(
         return any(tag.strip() == "*" or _opaque_tag(tag) == wanted for tag in tags)
     if if_modified_since is None or last_modified is None:
         return False
+    from email.utils import parsedate_to_datetime
+
     try:
         since = parsedate_to_datetime(if_modified_since.decode("latin-1"))
         modified = parsedate_to_datetime(last_modified.decode("latin-1"))

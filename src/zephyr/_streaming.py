@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
+# ``anyio.to_thread`` is not imported here: anyio loads it on first use (older anyio, with the package itself).
 import anyio
-import anyio.to_thread
 
 from zephyr.types import Message, Receive, Scope, Send
 

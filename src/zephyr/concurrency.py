@@ -24,8 +24,8 @@ from contextlib import AbstractContextManager, asynccontextmanager
 from functools import partial
 from typing import Any, ParamSpec, TypeVar
 
+# ``anyio.to_thread`` is not imported here: anyio loads it on first use (older anyio, with the package itself).
 import anyio
-import anyio.to_thread
 
 from zephyr.exceptions import FastAPIDeprecationWarning
 

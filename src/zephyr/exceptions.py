@@ -21,7 +21,6 @@ The tree::
 
 from __future__ import annotations
 
-import http
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -105,6 +104,8 @@ class HTTPException(Exception):  # noqa: N818 - FastAPI's name, kept for drop-in
 
     def __init__(self, status_code: int, detail: Any = None, headers: Mapping[str, str] | None = None) -> None:
         if detail is None:
+            import http  # not at the top: ``import zephyr`` need not build the HTTPStatus enum
+
             detail = http.HTTPStatus(status_code).phrase
         self.status_code = status_code
         self.detail = detail

@@ -22,20 +22,17 @@ Example:
 
 from __future__ import annotations
 
-import http.cookies
 import importlib
 import json
 import os
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
-from email.utils import format_datetime
-from mimetypes import guess_type
 from secrets import token_hex
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 from urllib.parse import quote
 
+# ``anyio.to_thread`` is not imported here: anyio loads it on first use (older anyio, with the package itself).
 import anyio
-import anyio.to_thread
 from typing_extensions import deprecated
 
 from zephyr import _fileresponse as _file
@@ -45,6 +42,8 @@ from zephyr.exceptions import FastAPIDeprecationWarning, MissingDependencyError
 from zephyr.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
+    from http.cookies import Morsel, SimpleCookie
+
     from zephyr.datastructures import URL, MutableHeaders
 
 __all__ = (
@@ -68,14 +67,24 @@ _BODY = _streaming.BODY
 _SAMESITE = ("strict", "lax", "none")
 
 
-class _Morsel(http.cookies.Morsel):  # type: ignore[type-arg]
-    """A cookie that knows the ``Partitioned`` flag on every Python (the stdlib learnt it in 3.14)."""
-
-    _reserved = {**http.cookies.Morsel._reserved, "partitioned": "Partitioned"}  # type: ignore[attr-defined]  # noqa: RUF012
-    _flags = {*http.cookies.Morsel._flags, "partitioned"}  # type: ignore[attr-defined]  # noqa: RUF012
+_cookie_tools: tuple[type[Morsel[str]], SimpleCookie] | None = None
+"""``(_Morsel, SimpleCookie())``, built by the first ``set_cookie`` so that ``import zephyr`` skips ``http.cookies``."""
 
 
-_cookie_quoting = http.cookies.SimpleCookie()  # only its value_encode() is used: stateless
+def _load_cookie_tools() -> tuple[type[Morsel[str]], SimpleCookie]:
+    global _cookie_tools
+    if _cookie_tools is None:
+        import http.cookies
+
+        class _Morsel(http.cookies.Morsel):  # type: ignore[type-arg]
+            """A cookie that knows the ``Partitioned`` flag on every Python (the stdlib learnt it in 3.14)."""
+
+            _reserved = {**http.cookies.Morsel._reserved, "partitioned": "Partitioned"}  # type: ignore[attr-defined]  # noqa: RUF012
+            _flags = {*http.cookies.Morsel._flags, "partitioned"}  # type: ignore[attr-defined]  # noqa: RUF012
+
+        # Only the cookie's value_encode() is used: stateless.
+        _cookie_tools = (_Morsel, http.cookies.SimpleCookie())
+    return _cookie_tools
 
 
 def _content_type(media_type: str, charset: str) -> bytes:
@@ -229,13 +238,18 @@ class Response:
             ValueError: ``samesite`` is not one of the three values.
             http.cookies.CookieError: ``key`` is not a legal cookie name.
         """
-        morsel = _Morsel()
-        real_value, coded_value = _cookie_quoting.value_encode(value)
+        morsel_class, cookie_quoting = _cookie_tools or _load_cookie_tools()
+        morsel = morsel_class()
+        real_value, coded_value = cookie_quoting.value_encode(value)
         morsel.set(key, real_value, coded_value)
         if max_age is not None:
             morsel["max-age"] = max_age
         if expires is not None:
-            morsel["expires"] = format_datetime(expires, usegmt=True) if isinstance(expires, datetime) else expires
+            if isinstance(expires, datetime):
+                from email.utils import format_datetime
+
+                expires = format_datetime(expires, usegmt=True)
+            morsel["expires"] = expires
         if path is not None:
             morsel["path"] = path
         if domain is not None:
@@ -569,6 +583,8 @@ class FileResponse(Response):
         self.filename = filename
         self.send_header_only = method is not None and method.upper() == "HEAD"
         if media_type is None:
+            from mimetypes import guess_type
+
             media_type = guess_type(filename or path)[0] or "application/octet-stream"
         self.media_type = media_type
         self.background = background

@@ -8,7 +8,8 @@ from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import Any
 
-import anyio.to_thread
+# ``anyio.to_thread`` is not imported here: anyio loads it on first use (older anyio, with the package itself).
+import anyio
 
 from zephyr._compile.plan import Step
 from zephyr.exceptions import FastAPIError

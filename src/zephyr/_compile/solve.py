@@ -9,7 +9,6 @@ order, and the dependencies FastAPI would have called before noticing are called
 from __future__ import annotations
 
 import copy
-import email.message
 import json
 from contextlib import AsyncExitStack
 from typing import Any, get_args
@@ -39,7 +38,10 @@ class BodyState:
 
 
 def _parse_is_json(content_type: str) -> bool:
-    # email.message parses the header exactly as FastAPI does (parameters, case, odd spacing).
+    # email.message parses the header exactly as FastAPI does (parameters, case, odd spacing). Imported here, where
+    # each distinct content type is parsed once, so that ``import zephyr`` need not import the email package.
+    import email.message
+
     message = email.message.Message()
     message["content-type"] = content_type
     if message.get_content_maintype() != "application":

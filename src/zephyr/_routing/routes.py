@@ -6,7 +6,6 @@ request plan on first use (so decorators placed above the route decorator, such 
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import itertools
 import re
@@ -52,6 +51,8 @@ class NoMatchFound(ZephyrError, LookupError):  # noqa: N818 - Starlette's name, 
     def __init__(self, name: str, path_params: dict[str, Any], known: Sequence[str] = ()) -> None:
         params_text = ", ".join(sorted(path_params))
         message = f'No route exists for name "{name}" and params "{params_text}".'
+        import difflib
+
         close = difflib.get_close_matches(name, list(known), n=1)
         if close:
             message += f" Did you mean {close[0]!r}?"
