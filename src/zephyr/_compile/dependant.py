@@ -281,10 +281,15 @@ def build_dependant(
     scope: str | None = None,
     is_security: bool = False,
     overrides: dict[Any, Any] | None = None,
+    signature: inspect.Signature | None = None,
 ) -> Dependant:
-    """Analyse ``call`` (and, recursively, its dependencies) for a route whose path is ``path``."""
+    """Analyse ``call`` (and, recursively, its dependencies) for a route whose path is ``path``.
+
+    ``signature`` is ``typed_signature(call)`` when the caller has already worked it out.
+    """
     path_names = path_param_names(path)
-    signature = tu.typed_signature(call)
+    if signature is None:
+        signature = tu.typed_signature(call)
     dependant = Dependant(
         call=call,
         name=name,
@@ -356,6 +361,8 @@ def with_route_dependencies(
     overrides: dict[Any, Any] | None,
 ) -> Dependant:
     """Prepend the route's (and routers' and app's) ``dependencies=[...]`` to the endpoint's own."""
+    if not route_dependencies:
+        return endpoint
     extra = [
         sub_dependant(dep, None, path=path, name=None, scopes=(), overrides=overrides) for dep in route_dependencies
     ]

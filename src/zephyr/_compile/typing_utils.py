@@ -16,6 +16,8 @@ from zephyr.exceptions import FastAPIError
 
 UnionType = getattr(types, "UnionType", Union)
 _SEQUENCE_TYPES = (list, tuple, set, frozenset, deque, Sequence)
+_LAZY_ANNOTATION = (str, ForwardRef)
+"""Annotations that ``typed_signature`` evaluates; any other annotation is kept as it is."""
 
 
 def lenient_issubclass(cls: Any, class_or_tuple: Any) -> bool:
@@ -132,6 +134,11 @@ def _evaluate(annotation: Any, namespace: dict[str, Any], what: str) -> Any:
 def typed_signature(call: Callable[..., Any]) -> inspect.Signature:
     """The signature of ``call`` with string annotations evaluated in the namespace ``call`` was defined in."""
     signature = inspect.signature(call)
+    # Nothing to evaluate is the usual case, unless the module has ``from __future__ import annotations``.
+    if not isinstance(signature.return_annotation, _LAZY_ANNOTATION) and not any(
+        isinstance(param.annotation, _LAZY_ANNOTATION) for param in signature.parameters.values()
+    ):
+        return signature
     namespace = _globals_of(call)
     name = getattr(call, "__qualname__", repr(call))
     parameters = [
@@ -157,14 +164,20 @@ def is_coroutine_callable(call: Callable[..., Any]) -> bool:
 
 
 def is_async_gen_callable(call: Callable[..., Any]) -> bool:
-    if inspect.isasyncgenfunction(call) or inspect.isasyncgenfunction(inspect.unwrap(call)):
+    if inspect.isasyncgenfunction(call):
+        return True
+    unwrapped = inspect.unwrap(call)
+    if unwrapped is not call and inspect.isasyncgenfunction(unwrapped):
         return True
     dunder_call = getattr(call, "__call__", None)  # noqa: B004
     return inspect.isasyncgenfunction(dunder_call)
 
 
 def is_gen_callable(call: Callable[..., Any]) -> bool:
-    if inspect.isgeneratorfunction(call) or inspect.isgeneratorfunction(inspect.unwrap(call)):
+    if inspect.isgeneratorfunction(call):
+        return True
+    unwrapped = inspect.unwrap(call)
+    if unwrapped is not call and inspect.isgeneratorfunction(unwrapped):
         return True
     dunder_call = getattr(call, "__call__", None)  # noqa: B004
     return inspect.isgeneratorfunction(dunder_call)

@@ -233,11 +233,13 @@ class APIRoute(BaseRoute):
         self.status_code = status_code
         self.description = (description or inspect.cleandoc(endpoint.__doc__ or "")).split("\f")[0].strip()
         self.is_stream = tu.is_gen_callable(endpoint) or tu.is_async_gen_callable(endpoint)
-        self.response_model = self._resolve_response_model(response_model)
+        # Worked out once for the response model and the dependant, at the moment the first of them needs it.
+        signature = tu.typed_signature(endpoint) if isinstance(response_model, DefaultPlaceholder) else None
+        self.response_model = self._resolve_response_model(response_model, signature)
         self.unique_id = self.operation_id or _unwrap(generate_unique_id_function)(self)
         self.response_field = self._response_adapter()
         self.dependant = with_route_dependencies(
-            build_dependant(endpoint, path=path), self.dependencies, path=path, overrides=None
+            build_dependant(endpoint, path=path, signature=signature), self.dependencies, path=path, overrides=None
         )
         self._plan: Plan | None = None
         self._plan_version: Any = None
@@ -245,9 +247,11 @@ class APIRoute(BaseRoute):
 
     # -- registration-time analysis ---------------------------------------------------------------------------
 
-    def _resolve_response_model(self, response_model: Any) -> Any:
+    def _resolve_response_model(self, response_model: Any, signature: inspect.Signature | None = None) -> Any:
         if isinstance(response_model, DefaultPlaceholder):
-            annotation = tu.typed_signature(self.endpoint).return_annotation
+            if signature is None:
+                signature = tu.typed_signature(self.endpoint)
+            annotation = signature.return_annotation
             if annotation is inspect.Signature.empty or annotation is None or self.is_stream:
                 return None
             if tu.lenient_issubclass(annotation, Response):

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from zephyr import FastAPI
+from zephyr._compile import typing_utils as tu
+from zephyr.exceptions import FastAPIError
+
+
+class Later:
+    pass
+
+
+def test_typed_signature_evaluates_string_annotations_in_the_module() -> None:
+    def endpoint(item: Later, count: int = 1) -> Later:
+        return item
+
+    signature = tu.typed_signature(endpoint)
+    assert signature.parameters["item"].annotation is Later
+    assert signature.parameters["count"].annotation is int
+    assert signature.return_annotation is Later
+
+
+def test_typed_signature_keeps_evaluated_annotations() -> None:
+    def endpoint(item, tags=None):  # type: ignore[no-untyped-def]
+        return item
+
+    # Annotations as a module without ``from __future__ import annotations`` has them: objects, not strings.
+    endpoint.__annotations__ = {"item": int, "tags": list[str] | None, "return": dict}
+    assert tu.typed_signature(endpoint) == inspect.signature(endpoint)
+    assert tu.typed_signature(endpoint).parameters["tags"].annotation == list[str] | None
+
+
+def test_typed_signature_unresolvable_return_annotation_is_dropped() -> None:
+    def endpoint(item: int) -> Missing:  # type: ignore[name-defined]  # noqa: F821
+        return item
+
+    assert tu.typed_signature(endpoint).return_annotation is inspect.Signature.empty
+
+
+def test_typed_signature_unresolvable_parameter_is_an_error() -> None:
+    def endpoint(item: Missing) -> None:  # type: ignore[name-defined]  # noqa: F821
+        pass
+
+    with pytest.raises(FastAPIError, match="Missing"):
+        tu.typed_signature(endpoint)
+
+
+def test_generator_checks_look_through_wrappers_and_call() -> None:
+    def gen() -> Iterator[int]:
+        yield 1
+
+    async def agen() -> AsyncIterator[int]:
+        yield 1
+
+    @functools.wraps(gen)
+    def wrapped_gen() -> Any:
+        return gen()
+
+    @functools.wraps(agen)
+    def wrapped_agen() -> Any:
+        return agen()
+
+    class Streams:
+        def __call__(self) -> Iterator[int]:
+            yield 1
+
+    assert tu.is_gen_callable(gen) and tu.is_gen_callable(wrapped_gen) and tu.is_gen_callable(Streams())
+    assert tu.is_async_gen_callable(agen) and tu.is_async_gen_callable(wrapped_agen)
+    assert not tu.is_gen_callable(agen) and not tu.is_async_gen_callable(gen)
+    assert not tu.is_gen_callable(len) and not tu.is_async_gen_callable(Streams())
+
+
+def test_a_route_reads_its_endpoint_signature_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Any] = []
+    original = tu.typed_signature
+
+    def counting(call: Any) -> inspect.Signature:
+        calls.append(call)
+        return original(call)
+
+    monkeypatch.setattr(tu, "typed_signature", counting)
+    app = FastAPI()
+
+    @app.get("/items/{item_id}")
+    async def read_item(item_id: int) -> dict[str, int]:
+        return {"item_id": item_id}
+
+    assert calls.count(read_item) == 1
