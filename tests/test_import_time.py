@@ -37,6 +37,12 @@ def test_import_zephyr_leaves_rare_path_modules_unimported() -> None:
     assert not eager, f"import zephyr imported {eager}: import them inside the function that needs them"
 
 
+def test_building_an_app_leaves_rare_path_modules_unimported() -> None:
+    statement = "import zephyr; app = zephyr.FastAPI(); app.get('/items/{item_id}')(lambda item_id, q=None: {})"
+    eager = sorted(set(LAZY) & _loaded_after(statement))
+    assert not eager, f"building an app imported {eager}: import them inside the function that needs them"
+
+
 def test_pydantic_submodules_imported_are_few() -> None:
     base = _loaded_after("import pydantic; from pydantic import BaseModel, Field")
     extra = {name for name in _loaded_after("import zephyr") - base if name.startswith("pydantic")}

@@ -24,7 +24,6 @@ Example:
 
 from __future__ import annotations
 
-import html
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -280,6 +279,8 @@ def get_scalar_html(
     Returns:
         The HTML page.
     """
+    import html  # here: every app imports this module when it adds its docs routes; few serve this page
+
     config: dict[str, Any] = {"url": openapi_url}
     if scalar_config:
         config.update(scalar_config)
