@@ -325,3 +325,110 @@ def test_valid_dicts_take_the_shortcut(annotation: Any, content: Any) -> None:
     validator, serializer = model.plain
     data = validator.validate_python(content)
     assert serializer.to_json(data, by_alias=True) == model.to_json(content)
+
+
+class Plain(BaseModel):
+    id: int
+    label: str = "x"
+    ratio: Optional[float] = None
+    flags: list[bool] = Field(default_factory=list)
+    scores: dict[str, float] = Field(default_factory=dict)
+    kind: Literal["a", "b"] = "a"
+    number: Union[int, str, None] = None
+    children: list[Plain] = Field(default_factory=list)
+
+
+class Renamed(BaseModel):
+    id: int = Field(serialization_alias="ID")
+
+
+class Hidden(BaseModel):
+    id: int
+    secret: str = Field(default="", exclude=True)
+
+
+class Dated(BaseModel):
+    when: datetime.datetime
+
+
+class Loose(BaseModel):
+    data: Any
+
+
+class Constants(BaseModel):
+    model_config = ConfigDict(ser_json_inf_nan="constants")
+
+    ratio: float
+
+
+class WrongDefault(BaseModel):
+    ratio: float = 1  # an int default: the model writes 1.0
+
+
+class UnionDefault(BaseModel):
+    number: Union[float, int] = True
+
+
+@pytest.mark.parametrize("annotation", [Item, list[Item], Plain, list[Plain], Row, Orm], ids=repr)
+def test_plain_json_data_gets_the_native_encoder(annotation: Any) -> None:
+    assert ResponseModel(TypeAdapter(annotation)).encode is not None
+
+
+@pytest.mark.parametrize(
+    "annotation",
+    [Rich, Renamed, Hidden, Dated, Loose, Constants, WrongDefault, UnionDefault, dict[int, Item]],
+    ids=repr,
+)
+def test_data_the_encoders_could_write_differently_keeps_pydantic_core(annotation: Any) -> None:
+    model = ResponseModel(TypeAdapter(annotation))
+    assert model.encode is None
+
+
+def test_exclude_none_keeps_pydantic_core() -> None:
+    assert ResponseModel(TypeAdapter(Item), exclude_none=True).encode is None
+
+
+def test_without_orjson_pydantic_core_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "orjson", None)
+    model = ResponseModel(TypeAdapter(list[Item]))
+    assert model.plain is not None
+    assert model.encode is None
+    _assert_same(list[Item], [ITEM])
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"id": 2**80},  # past 64 bits: orjson refuses, pydantic-core writes it
+        {"id": 1, "label": "\udcff"},  # a lone surrogate: the model path escapes it
+        {"id": 1, "ratio": float("nan"), "scores": {"a": float("inf"), "b": -0.0}},
+        {"id": True, "label": "é\u2028\x00\x7f", "flags": [1, "yes"], "number": "7", "kind": "b"},
+        {"id": 1, "children": [{"id": 2, "children": [{"id": 3, "ratio": 1e-7}]}]},
+    ],
+    ids=repr,
+)
+def test_the_native_encoder_writes_what_pydantic_core_writes(content: Any) -> None:
+    _assert_same(Plain, content)
+
+
+plain_rows = st.fixed_dictionaries(
+    {"id": st.integers(min_value=-(2**66), max_value=2**66)},
+    optional={
+        "label": st.text(),
+        "ratio": st.none() | st.floats(),
+        "flags": st.lists(st.booleans(), max_size=3),
+        "scores": st.dictionaries(st.text(max_size=4), st.floats(), max_size=3),
+        "number": st.integers() | st.text(max_size=4),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(plain_rows, max_size=4))
+def test_any_plain_rows_are_written_alike(content: list[dict[str, Any]]) -> None:
+    _assert_same(list[Plain], content)
+
+
+@pytest.mark.parametrize("annotation", [Plain, WrongDefault, UnionDefault, Hidden, Renamed], ids=repr)
+def test_defaults_go_out_as_the_model_writes_them(annotation: Any) -> None:
+    _assert_same(annotation, {"id": 1})

@@ -222,3 +222,88 @@ def _has_model_or_ref(node: Any) -> bool:
     if isinstance(node, (list, tuple)):
         return any(_has_model_or_ref(item) for item in node)
     return False
+
+
+_NATIVE_LEAVES = frozenset({"int", "str", "float", "bool", "none", "definition-ref"})
+_NATIVE_TYPES = (str, int, float, bool, type(None))
+
+
+def json_native(schema: CoreSchema) -> bool:
+    """Whether every value ``schema`` validates to is plain JSON data (dicts, lists, str, int, float, bool, None).
+
+    Validation hands out exact types (an ``IntEnum`` member comes out an ``int``), so such data can be written by
+    any encoder that writes JSON as pydantic-core does; orjson, when installed, does it several times faster. Keys
+    renamed or dropped on output (aliases, ``exclude=True``), serializers of any kind, ``Any`` values and floats
+    written other than as ``null`` when not finite all mean no.
+    """
+    try:
+        _native(schema)
+    except _NotPlain:
+        return False
+    return True
+
+
+def _native(node: Any) -> None:  # noqa: C901 - one branch per schema type, each a line or two
+    kind = node["type"]
+    if node.get("serialization") is not None:
+        raise _NotPlain
+    if kind in _NATIVE_LEAVES:
+        return
+    if kind == "literal":
+        if not all(type(value) in _NATIVE_TYPES for value in node["expected"]):
+            raise _NotPlain
+    elif kind in ("list", "tuple", "nullable", "default", "definitions", "union"):
+        if kind == "default" and not _native_default(node):
+            raise _NotPlain
+        for child in _child_schemas(node):
+            _native(child)
+    elif kind == "dict":
+        if node.get("keys_schema", {}).get("type") != "str" or "values_schema" not in node:
+            raise _NotPlain
+        _native(node["values_schema"])
+    elif kind == "typed-dict":
+        config = node.get("config") or {}
+        if config.get("ser_json_inf_nan", "null") != "null" or node.get("extra_behavior") == "allow":
+            raise _NotPlain
+        for name, field in node["fields"].items():
+            renamed = field.get("serialization_alias") not in (None, name)
+            if renamed or field.get("serialization_exclude") or field.get("serialization_exclude_if"):
+                raise _NotPlain
+            _native(field["schema"])
+    else:
+        raise _NotPlain
+
+
+def _child_schemas(node: dict[str, Any]) -> list[dict[str, Any]]:
+    children: list[Any] = []
+    for key in ("schema", "items_schema"):
+        child = node.get(key)
+        if isinstance(child, list):
+            children.extend(child)
+        elif child is not None:
+            children.append(child)
+    children.extend(node.get("definitions", ()))
+    children.extend(choice[0] if isinstance(choice, tuple) else choice for choice in node.get("choices", ()))
+    return children
+
+
+def _native_default(node: dict[str, Any]) -> bool:
+    """A default goes out as it is, unvalidated: it must be data the encoders write alike, of the field's type."""
+    if "default_factory" in node:
+        return node["default_factory"] in (list, dict, tuple)
+    default = node.get("default")
+    if default is None or (type(default) in (list, tuple, dict) and not default):
+        return True
+    return type(default).__name__ in _exact_types(node["schema"])
+
+
+def _exact_types(schema: dict[str, Any]) -> set[str]:
+    """The types a field's serializer writes as they are; any other value it would convert (an int to ``1.0``)."""
+    kind = schema["type"]
+    if kind in ("int", "str", "float", "bool"):
+        return {kind}
+    if kind == "literal":
+        return {type(value).__name__ for value in schema["expected"]}
+    if kind == "nullable":
+        return _exact_types(schema["schema"])
+    return set()

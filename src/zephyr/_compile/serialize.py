@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError, SchemaSerializer, SchemaValidator, to_json
 
-from zephyr._compile.plain_models import plain_schema
+from zephyr._compile.plain_models import json_native, plain_schema
 from zephyr.encoders import jsonable_encoder
 from zephyr.exceptions import ResponseValidationError
 
@@ -113,12 +114,19 @@ class ResponseModel:
     exclude_defaults: bool = False
     exclude_none: bool = False
     plain: tuple[SchemaValidator, SchemaSerializer] | None = field(init=False, default=None)
+    encode: Callable[[Any], bytes] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         # Which fields were set, and which hold their default, is known to model instances only.
         options_allow = self.include is None and self.exclude is None
-        if options_allow and not self.exclude_unset and not self.exclude_defaults:
-            self.plain = _plain_pair(self.adapter)
+        if not (options_allow and not self.exclude_unset and not self.exclude_defaults):
+            return
+        schema = _plain_schema_of(self.adapter)
+        if schema is None:
+            return
+        self.plain = SchemaValidator(schema), SchemaSerializer(schema)
+        if not self.exclude_none and json_native(schema):
+            self.encode = _native_encoder()
 
     def validate(self, content: Any) -> Any:
         try:
@@ -132,6 +140,11 @@ class ResponseModel:
             validator, serializer = self.plain
             try:
                 data = validator.validate_python(content)
+                if self.encode is not None:
+                    try:
+                        return self.encode(data)
+                    except TypeError:
+                        pass  # what orjson refuses (ints past 64 bits, lone surrogates) pydantic-core writes
                 return serializer.to_json(data, by_alias=self.by_alias, exclude_none=self.exclude_none)
             except (ValidationError, PydanticSerializationError):
                 pass  # the model decides: FastAPI's errors, attributes read from objects, the escaped fallback
@@ -176,11 +189,17 @@ def _rows_are_dicts(content: Any) -> bool:
     return isinstance(content, dict)
 
 
-def _plain_pair(adapter: TypeAdapter[Any]) -> tuple[SchemaValidator, SchemaSerializer] | None:
+def _plain_schema_of(adapter: TypeAdapter[Any]) -> Any:
     try:
-        schema = plain_schema(adapter.core_schema)
-        if schema is None:
-            return None
-        return SchemaValidator(schema), SchemaSerializer(schema)
+        return plain_schema(adapter.core_schema)
     except Exception:  # an unresolved or unusual schema: the model path alone serves it
         return None
+
+
+def _native_encoder() -> Callable[[Any], bytes] | None:
+    """The ``dumps`` of orjson when installed (``zephyr[standard]``): it writes plain JSON as pydantic-core does."""
+    try:
+        import orjson  # optional, and only routes with a plain response model need it
+    except ImportError:
+        return None
+    return cast("Callable[[Any], bytes]", orjson.dumps)
