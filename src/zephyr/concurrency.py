@@ -22,7 +22,7 @@ import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractContextManager, asynccontextmanager
 from functools import partial
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 # ``anyio.to_thread`` is not imported here: anyio loads it on first use (older anyio, with the package itself).
 import anyio
@@ -83,9 +83,26 @@ async def run_in_threadpool(func: Callable[_P, _T], *args: _P.args, **kwargs: _P
     Returns:
         What ``func`` returned.
     """
-    if kwargs:
-        return await anyio.to_thread.run_sync(partial(func, *args, **kwargs))
-    return await anyio.to_thread.run_sync(func, *args)
+    raised: list[BaseException] = []
+    result = await anyio.to_thread.run_sync(_call_catching, partial(func, *args, **kwargs), raised)
+    if raised:
+        # Raised from the list, never from a local: the error's traceback holds this frame, and a local holding the
+        # error would make a cycle that only the garbage collector frees.
+        raise raised.pop()
+    return cast("_T", result)
+
+
+def _call_catching(call: Callable[[], _T], raised: list[BaseException]) -> _T | None:
+    """Run in the worker thread: return the result, or hand the error back without letting it through anyio.
+
+    An exception that travels through anyio's worker keeps the worker's frames in its traceback, a reference cycle per
+    failed call (a ``def`` dependency raising ``HTTPException(401)``, say); caught here, its traceback starts here.
+    """
+    try:
+        return call()
+    except BaseException as exc:
+        raised.append(exc)
+        return None
 
 
 async def iterate_in_threadpool(iterator: Iterable[_T]) -> AsyncIterator[_T]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncGenerator, Callable, Generator
 from contextlib import AsyncExitStack
 from types import TracebackType
@@ -12,6 +11,7 @@ from typing import Any
 import anyio
 
 from zephyr._compile.plan import Step
+from zephyr.concurrency import run_in_threadpool
 from zephyr.exceptions import FastAPIError
 
 
@@ -139,4 +139,4 @@ async def call_step(
 
 
 async def run_sync(call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
-    return await anyio.to_thread.run_sync(functools.partial(call, **kwargs))
+    return await run_in_threadpool(call, **kwargs)
