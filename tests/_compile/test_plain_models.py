@@ -432,3 +432,16 @@ def test_any_plain_rows_are_written_alike(content: list[dict[str, Any]]) -> None
 @pytest.mark.parametrize("annotation", [Plain, WrongDefault, UnionDefault, Hidden, Renamed], ids=repr)
 def test_defaults_go_out_as_the_model_writes_them(annotation: Any) -> None:
     _assert_same(annotation, {"id": 1})
+
+
+def test_a_schema_pydantic_core_refuses_leaves_the_model_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    import zephyr._compile.serialize as serialize
+
+    def refuse(schema: Any) -> Any:
+        raise RuntimeError("refused")
+
+    monkeypatch.setattr(serialize, "SchemaValidator", refuse)
+    model = ResponseModel(TypeAdapter(list[Item]))
+    assert model.plain is None
+    assert model.encode is None
+    assert model.to_json([ITEM]) == TypeAdapter(list[Item]).dump_json([Item(**ITEM)])

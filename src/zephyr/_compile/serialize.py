@@ -124,7 +124,10 @@ class ResponseModel:
         schema = _plain_schema_of(self.adapter)
         if schema is None:
             return
-        self.plain = SchemaValidator(schema), SchemaSerializer(schema)
+        try:
+            self.plain = SchemaValidator(schema), SchemaSerializer(schema)
+        except Exception:  # pydantic-core refused the rewritten schema: the model path alone serves the route
+            return
         if not self.exclude_none and json_native(schema):
             self.encode = _native_encoder()
 
