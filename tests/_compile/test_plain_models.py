@@ -53,7 +53,7 @@ class Item(BaseModel):
 
 
 class Rich(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(str_strip_whitespace=True, populate_by_name=True, str_to_upper=True)
 
     id: int
     name: str = Field(alias="Name", min_length=1)
@@ -93,6 +93,21 @@ class Row(TypedDict):
     count: int
 
 
+class Configured(BaseModel):
+    model_config = ConfigDict(str_to_upper=True, validate_default=True)
+
+    label: str = "low"
+    count: int = "5"  # type: ignore[assignment]  # validated, because of validate_default
+
+
+class Outer(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    label: str
+    inner: Configured
+    inners: list[Configured] = []
+
+
 class Holder(BaseModel):
     tag: Tag = Tag(label="default")
 
@@ -110,6 +125,7 @@ PLAIN_TYPES: list[Any] = [
     Orm,
     Row,
     list[Row],
+    Outer,
 ]
 
 
@@ -171,6 +187,17 @@ class Other(BaseModel):
     code: str
 
 
+class SerConfig(BaseModel):
+    model_config = ConfigDict(ser_json_timedelta="float", ser_json_bytes="base64")
+
+    wait: datetime.timedelta
+    data: bytes
+
+
+class NestedSerConfig(BaseModel):
+    inner: SerConfig
+
+
 MODEL_TYPES: list[Any] = [
     Validated,
     Checked,
@@ -185,6 +212,8 @@ MODEL_TYPES: list[Any] = [
     Holder,
     Annotated[Item, AfterValidator(lambda item: item)],
     Annotated[Item, PlainSerializer(lambda item: 1)],
+    SerConfig,
+    list[NestedSerConfig],
 ]
 
 
@@ -282,6 +311,8 @@ CASES: list[tuple[Any, Any]] = [
     (Orm, _Attributes(id=1, name="a")),
     (Row, {"item": ITEM, "count": 3}),
     (list[Row], [{"item": ITEM, "count": "3"}]),
+    (Outer, {"label": "  a  ", "inner": {}}),  # each model's config applies to its own fields
+    (Outer, {"label": " b ", "inner": {"label": " x "}, "inners": [{"label": "q", "count": 7}]}),
 ]
 
 
@@ -316,7 +347,13 @@ def test_any_rows_come_out_as_the_model_writes_them(content: list[dict[str, Any]
 
 @pytest.mark.parametrize(
     ("annotation", "content"),
-    [(list[Item], [ITEM] * 3), (Rich, CASES[19][1]), (Tree, CASES[22][1]), (list[Row], CASES[-1][1])],
+    [
+        (list[Item], [ITEM] * 3),
+        (Rich, CASES[19][1]),
+        (Tree, CASES[22][1]),
+        (list[Row], CASES[-3][1]),
+        (Outer, CASES[-1][1]),
+    ],
     ids=repr,
 )
 def test_valid_dicts_take_the_shortcut(annotation: Any, content: Any) -> None:

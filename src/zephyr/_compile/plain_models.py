@@ -165,6 +165,8 @@ def _model(node: dict[str, Any]) -> dict[str, Any]:
     extra = inner.get("extra_behavior") or config.get("extra_fields_behavior")
     if config.get("strict") or extra == "allow":
         raise _NotPlain  # a strict model refuses dicts; extra fields kept would serialize in an order of their own
+    if any(key.startswith("ser_") for key in config):
+        raise _NotPlain  # a typed dict's config reaches its validators, not its fields' serializers
     typed_dict: dict[str, Any] = {
         "type": "typed-dict",
         "fields": {name: _field(field) for name, field in inner["fields"].items()},
