@@ -283,7 +283,7 @@ def test_websocket_connection_is_closed(tree: Path) -> None:
 def test_url_for_builds_static_urls(tree: Path) -> None:
     app = zephyr_app(StaticFiles(directory=tree / "public"))
 
-    @app.get("/link")  # type: ignore[untyped-decorator]
+    @app.get("/link")
     def link(request: zephyr.Request) -> str:
         return str(request.url_for("static", path="sub/page.html"))
 
@@ -309,7 +309,7 @@ def dist(tmp_path: Path) -> Path:
 def _spa(dist: Path, make: Callable[[], Any] = lambda: zephyr.FastAPI()) -> Any:
     app = make()
 
-    @app.get("/api/items")  # type: ignore[untyped-decorator]
+    @app.get("/api/items")
     def items() -> list[int]:
         return [1, 2]
 

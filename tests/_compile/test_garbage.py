@@ -16,6 +16,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from zephyr import Depends, FastAPI, Header, HTTPException
+from zephyr.types import Message
 
 
 class UserIn(BaseModel):
@@ -73,10 +74,10 @@ def _scope(method: str, path: str, body: bytes, headers: list[tuple[bytes, bytes
 async def _serve(app: FastAPI, method: str, path: str, body: bytes, headers: list[tuple[bytes, bytes]]) -> int:
     statuses: list[int] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return {"type": "http.request", "body": body, "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         if message["type"] == "http.response.start":
             statuses.append(message["status"])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.compat.harness import Call, assert_same, build_pair, get, post
@@ -100,7 +102,8 @@ def test_http_exception_before_accept_is_a_denial_response() -> None:
     ):
         with pytest.raises(denial) as caught, client.websocket_connect("/ws"):
             pass
-        answers.append((caught.value.status_code, caught.value.json()))
+        denied: Any = caught.value
+        answers.append((denied.status_code, denied.json()))
     assert answers[0] == answers[1] == (403, {"detail": "go away"})
 
 

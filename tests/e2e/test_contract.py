@@ -10,7 +10,12 @@ the document (and so is a broken multipart body); every other status must be doc
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pytest
+
+if TYPE_CHECKING:
+    from schemathesis import Case, Response
 
 schemathesis = pytest.importorskip("schemathesis")
 
@@ -27,7 +32,7 @@ pytestmark = pytest.mark.e2e
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
-def documented_status(ctx: object, response: schemathesis.Response, case: schemathesis.Case) -> bool | None:
+def documented_status(ctx: object, response: Response, case: Case[Any]) -> bool | None:
     """Every status must be documented, except FastAPI's 400 for a body that cannot even be parsed."""
     if case.method.upper() != case.operation.method.upper():
         assert response.status_code == 405, f"{case.method} on {case.path} answered {response.status_code}, not 405"
@@ -41,7 +46,7 @@ def documented_status(ctx: object, response: schemathesis.Response, case: schema
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
-def test_showcase_conforms_to_its_own_document(case: schemathesis.Case) -> None:
+def test_showcase_conforms_to_its_own_document(case: Case[Any]) -> None:
     excluded = [negative_data_rejection, status_code_conformance]
     if case.path == "/token":
         excluded.append(positive_data_acceptance)
