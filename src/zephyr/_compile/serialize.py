@@ -117,9 +117,9 @@ class ResponseModel:
     encode: Callable[[Any], bytes] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        # Which fields were set, and which hold their default, is known to model instances only.
-        options_allow = self.include is None and self.exclude is None
-        if not (options_allow and not self.exclude_unset and not self.exclude_defaults):
+        # Field filters and "unset"/"default" tracking are the model serializer's, on instances: they keep the model.
+        filtered = self.include is not None or self.exclude is not None
+        if filtered or self.exclude_unset or self.exclude_defaults:
             return
         schema = _plain_schema_of(self.adapter)
         if schema is None:
@@ -140,17 +140,9 @@ class ResponseModel:
 
     def to_json(self, content: Any) -> bytes:
         if self.plain is not None and _rows_are_dicts(content):
-            validator, serializer = self.plain
-            try:
-                data = validator.validate_python(content)
-                if self.encode is not None:
-                    try:
-                        return self.encode(data)
-                    except TypeError:
-                        pass  # what orjson refuses (ints past 64 bits, lone surrogates) pydantic-core writes
-                return serializer.to_json(data, by_alias=self.by_alias, exclude_none=self.exclude_none)
-            except (ValidationError, PydanticSerializationError):
-                pass  # the model decides: FastAPI's errors, attributes read from objects, the escaped fallback
+            body = self._plain_json(self.plain, content)
+            if body is not None:
+                return body
         value = self.validate(content)
         try:
             return self.adapter.dump_json(
@@ -164,6 +156,26 @@ class ResponseModel:
             )
         except PydanticSerializationError:
             return _escaped(self._dump(value))
+
+    def _plain_json(self, plain: tuple[SchemaValidator, SchemaSerializer], content: Any) -> bytes | None:
+        """``content`` through the typed dicts, or ``None`` to let the model decide.
+
+        The model gives FastAPI's errors, reads attributes from objects and escapes what UTF-8 cannot hold.
+        """
+        validator, serializer = plain
+        try:
+            data = validator.validate_python(content)
+        except ValidationError:
+            return None
+        if self.encode is not None:
+            try:
+                return self.encode(data)
+            except TypeError:
+                pass  # what orjson refuses (ints past 64 bits, lone surrogates) pydantic-core writes
+        try:
+            return serializer.to_json(data, by_alias=self.by_alias, exclude_none=self.exclude_none)
+        except PydanticSerializationError:
+            return None
 
     def _dump(self, value: Any) -> Any:
         return self.adapter.dump_python(
