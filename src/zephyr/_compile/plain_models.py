@@ -8,8 +8,11 @@ fast, and its typed-dict serializer writes the same bytes.
 `plain_schema` rewrites a response type's core schema so that every model in it becomes a typed dict with the same
 fields, aliases, defaults and config. It does so only for models that are nothing but fields: no validators or
 serializers of the user's (they could see the instance, or run twice), no computed fields, no extra fields kept,
-no strict mode (a strict model refuses dicts), no model inside a union (the union would choose by other rules).
+no strict mode (a strict model refuses dicts), no ``ser_json_*`` config (a typed dict's config reaches its
+validators, not its fields' serializers), no model inside a union (the union would choose by other rules).
 Anything else returns ``None`` and the route keeps the model path alone.
+
+`json_native` then says whether the validated data can only be plain JSON, which orjson writes in the same bytes.
 
 The rewritten schema is only a shortcut for input it accepts: whatever it rejects (model instances, ORM objects
 read through attributes, invalid data) goes through the original model, which gives FastAPI's exact result or
@@ -23,7 +26,7 @@ from typing import Any
 
 from pydantic_core import CoreSchema
 
-__all__ = ("plain_schema",)
+__all__ = ("json_native", "plain_schema")
 
 
 class _NotPlain(Exception):  # noqa: N818 - internal signal, never escapes this module
