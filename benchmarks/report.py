@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.targets import check_targets
+
 __all__ = ("main", "render_chart", "render_markdown", "write_reports")
 
 _DASH = "\N{EM DASH}"
@@ -167,8 +169,25 @@ def _routing_table(results: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _targets_table(results: dict[str, Any]) -> list[str]:
+    if "zephyr" not in results["summary"]:
+        return []
+    lines = [
+        "## Targets",
+        "",
+        "Zephyr's targets (see `docs/benchmarks.md`), each checked against this run's own numbers.",
+        "",
+        "| Target | asked | measured | verdict |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    verdicts = {True: "met", False: "**missed**", None: "not measured"}
+    for target in check_targets(results):
+        lines.append(f"| {target.name} | {target.asked} | {target.measured} | {verdicts[target.met]} |")
+    return [*lines, ""]
+
+
 def render_markdown(results: dict[str, Any]) -> str:
-    """Render the run as Markdown: date and machine, an overview, start-up, one table per scenario, routing cost.
+    """Render the run as Markdown: date and machine, an overview, the targets, start-up, each scenario, routing cost.
 
     Args:
         results: The structure ``benchmarks.run`` writes to ``results.json``.
@@ -176,7 +195,7 @@ def render_markdown(results: dict[str, Any]) -> str:
     Returns:
         The Markdown text.
     """
-    lines = _header(results) + _overview_table(results) + _startup_table(results)
+    lines = _header(results) + _overview_table(results) + _targets_table(results) + _startup_table(results)
     for scenario in results["scenarios"]:
         lines += _scenario_table(results, scenario)
     lines += _routing_table(results)

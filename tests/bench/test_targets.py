@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from benchmarks.report import render_markdown
+from benchmarks.targets import Target, check_targets
+
+SCENARIOS = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S7a"]
+
+
+def _entry(rps: float, *, p99: float = 5.0, rss: float = 45.0, import_ms: float | None = 100.0) -> dict[str, Any]:
+    cells = {
+        scenario: {
+            "rounds": 3,
+            "rps": rps,
+            "p50_ms": 1.0,
+            "p95_ms": 2.0,
+            "p99_ms": p99,
+            "rss_mb": rss,
+            "serving_rss_mb": rss,
+            "socket_errors": 0,
+            "non_2xx_3xx": 0,
+            "error": None,
+        }
+        for scenario in SCENARIOS
+    }
+    return {
+        "label": "x",
+        "server": "uvicorn",
+        "cold_start_ms": 200.0,
+        "import_ms": import_ms,
+        "error": None,
+        "scenarios": cells,
+    }
+
+
+def _results(**entries: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "meta": {
+            "date": "2026-11-26 04:00 UTC",
+            "nproc": 2,
+            "cpu_model": "AMD EPYC",
+            "python": "3.11.7",
+            "platform": "Linux",
+            "wrk": "wrk 4.1.0",
+            "pinning": "none",
+            "rounds": 3,
+            "duration_s": 5,
+            "warmup_s": 2,
+            "threads": 1,
+            "connections": 64,
+            "versions": {},
+        },
+        "frameworks": list(entries),
+        "scenarios": [{"id": s, "title": s, "method": "GET", "path": "/"} for s in SCENARIOS],
+        "summary": entries,
+    }
+
+
+def _by_name(targets: list[Target]) -> dict[str, Target]:
+    return {target.name: target for target in targets}
+
+
+def test_a_run_that_meets_everything() -> None:
+    results = _results(
+        zephyr=_entry(30_000, p99=4.0, rss=45.0, import_ms=120.0),
+        fastapi=_entry(10_000, p99=9.0, rss=55.0, import_ms=300.0),
+        litestar=_entry(15_000),
+        flask=_entry(3_000),
+        raw=_entry(33_000),
+    )
+    targets = check_targets(results)
+    assert all(target.met for target in targets), [t for t in targets if not t.met]
+    assert _by_name(targets)["S4 vs FastAPI"].measured == "3.00\N{MULTIPLICATION SIGN}"
+    assert "0.40" in _by_name(targets)["import + app construction at most half of FastAPI's"].measured
+
+
+def test_misses_are_reported_as_misses() -> None:
+    results = _results(
+        zephyr=_entry(15_000, p99=10.0, rss=60.0, import_ms=200.0),
+        fastapi=_entry(10_000, p99=9.0, rss=55.0, import_ms=300.0),
+        litestar=_entry(14_000),
+        flask=_entry(3_500),
+        raw=_entry(33_000),
+    )
+    results["summary"]["zephyr"]["scenarios"]["S7"]["rps"] = 12_000
+    targets = _by_name(check_targets(results))
+    for name in (
+        "S2 vs FastAPI",
+        "S2 vs Litestar",
+        "S2 vs raw ASGI",
+        "S1 vs raw ASGI",
+        "p99 latency below FastAPI's",
+        "RSS at or below FastAPI's",
+        "import + app construction at most half of FastAPI's",
+        "S7 as fast as a route at the top",
+        "S3 vs Flask (gunicorn sync)",
+    ):
+        assert targets[name].met is False, name
+    markdown = render_markdown(results)
+    assert "| S2 vs FastAPI | 2.0\N{MULTIPLICATION SIGN} | 1.50\N{MULTIPLICATION SIGN} | **missed** |" in markdown
+
+
+@pytest.mark.parametrize("missing", ["fastapi", "litestar", "raw", "flask"])
+def test_a_framework_left_out_is_not_measured(missing: str) -> None:
+    entries = {name: _entry(10_000) for name in ("zephyr", "fastapi", "litestar", "flask", "raw")}
+    del entries[missing]
+    targets = check_targets(_results(**entries))
+    unmeasured = [target for target in targets if target.met is None]
+    assert unmeasured
+    assert all(target.measured == "not measured" for target in unmeasured)
+
+
+def test_a_failed_scenario_is_not_measured() -> None:
+    results = _results(zephyr=_entry(30_000), fastapi=_entry(10_000))
+    results["summary"]["zephyr"]["scenarios"]["S4"]["rps"] = None
+    assert _by_name(check_targets(results))["S4 vs FastAPI"].met is None
+
+
+def test_no_zephyr_no_targets_section() -> None:
+    assert "## Targets" not in render_markdown(_results(fastapi=_entry(10_000)))
