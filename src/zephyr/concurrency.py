@@ -116,7 +116,7 @@ async def iterate_in_threadpool(iterator: Iterable[_T]) -> AsyncIterator[_T]:
     """
     as_iterator = iter(iterator)
     while True:
-        item = await anyio.to_thread.run_sync(next, as_iterator, _DONE)
+        item = await run_in_threadpool(next, as_iterator, _DONE)
         if item is _DONE:
             return
         yield item
