@@ -243,11 +243,20 @@ def test_options_that_need_instances_keep_the_model_path(options: dict[str, Any]
     assert ResponseModel(TypeAdapter(Item), **options).plain is None
 
 
-def _outcome(model: ResponseModel, content: Any) -> tuple[str, Any]:
+def _outcome(model: ResponseModel, content: Any) -> tuple[str, Any, Any]:
     try:
-        return "ok", model.to_json(content)
+        return "ok", model.to_json(content), _typed(model.to_python(content))
     except ResponseValidationError as exc:
-        return "error", exc.errors()
+        return "error", exc.errors(), None
+
+
+def _typed(data: Any) -> Any:
+    """``data`` with each value's type beside it: ``1 == 1.0`` must not hide an int written where a float was."""
+    if isinstance(data, dict):
+        return {key: _typed(value) for key, value in data.items()}, list(data)
+    if isinstance(data, (list, tuple)):
+        return type(data).__name__, [_typed(value) for value in data]
+    return type(data).__name__, data if data == data else "nan"
 
 
 def _assert_same(annotation: Any, content: Any, **options: Any) -> None:

@@ -13,15 +13,22 @@ APP = """
 import datetime
 import decimal
 import enum
+import json
 import uuid
 from typing import Any, Generic, Literal, Optional, TypeVar, Union
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 app = FastAPI()
 
 T = TypeVar("T")
+
+
+class PrettyJSON(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, indent=1, sort_keys=True).encode()
 
 
 class Color(str, enum.Enum):
@@ -205,6 +212,21 @@ async def simple_inf():
     return [{"id": 1, "name": "n", "price": float("inf"), "ratio": float("nan")}]
 
 
+@app.get("/custom-class", response_model=list[Item], response_class=PrettyJSON)
+async def custom_class():
+    return ROWS + [{"id": 6, "name": "inf", "price": float("inf")}]
+
+
+@app.get("/custom-class-simple", response_model=list[Simple], response_class=PrettyJSON)
+async def custom_class_simple():
+    return ROWS
+
+
+@app.get("/custom-class-rich", response_model=Rich, response_class=PrettyJSON)
+async def custom_class_rich():
+    return {"itemName": "x", "when": "2024-01-02T03:04:05Z", "amount": "1.50", "ident": "12345678-1234-5678-1234-567812345678"}
+
+
 @app.get("/empty", response_model=list[Item])
 async def empty():
     return []
@@ -235,6 +257,9 @@ def test_plain_rows_through_response_models() -> None:
             get("/simple"),
             get("/simple-big"),
             get("/simple-inf"),
+            get("/custom-class"),
+            get("/custom-class-simple"),
+            get("/custom-class-rich"),
             get("/empty"),
         ],
     )

@@ -190,6 +190,14 @@ class ResponseModel:
         )
 
     def to_python(self, content: Any) -> Any:
+        """JSON-ready data for a response class that renders it itself (``ORJSONResponse``, ``UJSONResponse``, ...)."""
+        if self.plain is not None and _rows_are_dicts(content):
+            validator, serializer = self.plain
+            try:
+                data = validator.validate_python(content)
+                return serializer.to_python(data, mode="json", by_alias=self.by_alias, exclude_none=self.exclude_none)
+            except (ValidationError, PydanticSerializationError):
+                pass  # the model decides, as in to_json
         return self._dump(self.validate(content))
 
 
