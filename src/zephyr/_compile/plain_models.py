@@ -16,7 +16,9 @@ Anything else returns ``None`` and the route keeps the model path alone.
 
 The rewritten schema is only a shortcut for input it accepts: whatever it rejects (model instances, ORM objects
 read through attributes, invalid data) goes through the original model, which gives FastAPI's exact result or
-errors. So the shortcut never decides an error, and on input it accepts it yields what the model would.
+errors. So the shortcut never decides an error, and on input it accepts it yields what the model would. One input
+is read twice that way: a one-shot iterator inside a row (a generator for a ``list`` field) is spent by the first
+attempt, so when a later row sends the response to the model path, the model sees it empty.
 """
 
 from __future__ import annotations
