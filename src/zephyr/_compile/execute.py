@@ -180,14 +180,11 @@ class HTTPRunner:
         timings: dict[str, float] | None = None,
         mark: float = 0.0,
     ) -> None:
-        if sub_response is not None and sub_response.status_code:
-            status = sub_response.status_code
-        else:
-            status = self.status_code or 200
+        status = self._status(sub_response) or 200
         body = self.response_model.to_json(result) if self.response_model is not None else dumps(result)
         if timings is not None:
             _record(timings, "serialization", mark)
-        if status == 200 or body_allowed(status):
+        if body_allowed(status):
             headers = [(b"content-length", b"%d" % len(body)), (b"content-type", _JSON)]
         else:
             headers = [(b"content-type", _JSON)]
