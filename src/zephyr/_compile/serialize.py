@@ -145,15 +145,7 @@ class ResponseModel:
                 return body
         value = self.validate(content)
         try:
-            return self.adapter.dump_json(
-                value,
-                include=self.include,
-                exclude=self.exclude,
-                by_alias=self.by_alias,
-                exclude_unset=self.exclude_unset,
-                exclude_defaults=self.exclude_defaults,
-                exclude_none=self.exclude_none,
-            )
+            return self.adapter.dump_json(value, **self._dump_options())
         except PydanticSerializationError:
             return _escaped(self._dump(value))
 
@@ -178,16 +170,17 @@ class ResponseModel:
             return None
 
     def _dump(self, value: Any) -> Any:
-        return self.adapter.dump_python(
-            value,
-            mode="json",
-            include=self.include,
-            exclude=self.exclude,
-            by_alias=self.by_alias,
-            exclude_unset=self.exclude_unset,
-            exclude_defaults=self.exclude_defaults,
-            exclude_none=self.exclude_none,
-        )
+        return self.adapter.dump_python(value, mode="json", **self._dump_options())
+
+    def _dump_options(self) -> dict[str, Any]:
+        return {
+            "include": self.include,
+            "exclude": self.exclude,
+            "by_alias": self.by_alias,
+            "exclude_unset": self.exclude_unset,
+            "exclude_defaults": self.exclude_defaults,
+            "exclude_none": self.exclude_none,
+        }
 
     def to_python(self, content: Any) -> Any:
         """JSON-ready data for a response class that renders it itself (``ORJSONResponse``, ``UJSONResponse``, ...)."""
