@@ -275,6 +275,23 @@ class _Attributes:
 
 ITEM = {"id": 1, "name": "a", "price": 2.5, "tags": ["x"]}
 
+RICH_ROW = {
+    "id": 1,
+    "Name": "n",
+    "color": "blue",
+    "kind": "b",
+    "when": "2024-01-02T03:04:05Z",
+    "ident": "12345678-1234-5678-1234-567812345678",
+    "tag": {"label": "t", "weight": 2},
+    "tags": [{"label": "u"}],
+    "scores": {"a": "1"},
+    "pair": ("2", "y"),
+    "number": "5",
+}
+TREE = {"value": 1, "children": [{"value": 2, "children": [{"value": 3}]}]}
+ROWS = [{"item": ITEM, "count": "3"}]
+OUTER = {"label": " b ", "inner": {"label": " x "}, "inners": [{"label": "q", "count": 7}]}
+
 CASES: list[tuple[Any, Any]] = [
     (Item, ITEM),
     (Item, {"tags": ["x"], "price": 2, "name": "a", "id": "7", "extra": object()}),  # order, lax, extra keys
@@ -295,33 +312,19 @@ CASES: list[tuple[Any, Any]] = [
     (Rich, {"id": 1, "Name": "  padded  ", "secret": "hidden"}),
     (Rich, {"id": 1, "name": "by name"}),
     (Rich, {"id": 1, "Name": "   "}),  # stripped to empty: min_length error
-    (
-        Rich,
-        {
-            "id": 1,
-            "Name": "n",
-            "color": "blue",
-            "kind": "b",
-            "when": "2024-01-02T03:04:05Z",
-            "ident": "12345678-1234-5678-1234-567812345678",
-            "tag": {"label": "t", "weight": 2},
-            "tags": [{"label": "u"}],
-            "scores": {"a": "1"},
-            "pair": ["2", "y"],
-            "number": "5",
-        },
-    ),
+    (Rich, RICH_ROW),
+    (Rich, {**RICH_ROW, "pair": ["2", "y"]}),  # a list for a tuple: the model path
     (Rich, {"id": 1, "Name": "n", "tag": Tag(label="instance")}),
     (Rich, {"id": 1, "Name": "n", "color": "green"}),
-    (Tree, {"value": 1, "children": [{"value": 2, "children": [{"value": 3}]}]}),
+    (Tree, TREE),
     (Forbidding, {"id": 1}),
     (Forbidding, {"id": 1, "other": 2}),
     (Orm, {"id": 1, "name": "a"}),
     (Orm, _Attributes(id=1, name="a")),
     (Row, {"item": ITEM, "count": 3}),
-    (list[Row], [{"item": ITEM, "count": "3"}]),
+    (list[Row], ROWS),
     (Outer, {"label": "  a  ", "inner": {}}),  # each model's config applies to its own fields
-    (Outer, {"label": " b ", "inner": {"label": " x "}, "inners": [{"label": "q", "count": 7}]}),
+    (Outer, OUTER),
 ]
 
 
@@ -358,10 +361,10 @@ def test_any_rows_come_out_as_the_model_writes_them(content: list[dict[str, Any]
     ("annotation", "content"),
     [
         (list[Item], [ITEM] * 3),
-        (Rich, CASES[19][1]),
-        (Tree, CASES[22][1]),
-        (list[Row], CASES[-3][1]),
-        (Outer, CASES[-1][1]),
+        (Rich, RICH_ROW),
+        (Tree, TREE),
+        (list[Row], ROWS),
+        (Outer, OUTER),
     ],
     ids=repr,
 )
@@ -491,3 +494,21 @@ def test_a_schema_pydantic_core_refuses_leaves_the_model_path(monkeypatch: pytes
     assert model.plain is None
     assert model.encode is None
     assert model.to_json([ITEM]) == TypeAdapter(list[Item]).dump_json([Item(**ITEM)])
+
+
+def _rows_with_iterators() -> list[Any]:
+    return [
+        {"id": 1, "name": "a", "price": 1, "tags": (tag for tag in ("x", "y"))},
+        {"id": 2, "name": "b", "price": 2, "tags": iter(["z"])},
+        Item(id=3, name="instance", price=3, tags=[]),
+    ]
+
+
+@pytest.mark.parametrize("rows", [_rows_with_iterators, lambda: _rows_with_iterators()[:2]], ids=["mixed", "dicts"])
+def test_iterators_in_rows_reach_the_model_whole(rows: Any) -> None:
+    fast = ResponseModel(TypeAdapter(list[Item]))
+    assert fast.plain is not None
+    slow = ResponseModel(TypeAdapter(list[Item]))
+    slow.plain = None
+    assert fast.to_json(rows()) == slow.to_json(rows())
+    assert b'"tags":["x","y"]' in fast.to_json(rows())

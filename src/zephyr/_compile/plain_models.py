@@ -16,9 +16,9 @@ Anything else returns ``None`` and the route keeps the model path alone.
 
 The rewritten schema is only a shortcut for input it accepts: whatever it rejects (model instances, ORM objects
 read through attributes, invalid data) goes through the original model, which gives FastAPI's exact result or
-errors. So the shortcut never decides an error, and on input it accepts it yields what the model would. One input
-is read twice that way: a one-shot iterator inside a row (a generator for a ``list`` field) is spent by the first
-attempt, so when a later row sends the response to the model path, the model sees it empty.
+errors. So the shortcut never decides an error, and on input it accepts it yields what the model would. Input is
+read twice that way, so the rewritten containers accept only their own type: an iterator (a generator for a
+``list`` field) is refused before it is spent, and reaches the model whole.
 """
 
 from __future__ import annotations
@@ -142,6 +142,16 @@ def _typed_dict(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     return rewritten, any(changed for _, changed in fields.values())
 
 
+def _exact_container(node: dict[str, Any], changed: bool) -> tuple[dict[str, Any], bool]:
+    """A container that accepts only its own type (items stay lax): the shortcut never starts on an iterator.
+
+    The shortcut's first attempt must leave the input as it found it for the model path. A generator given for a
+    ``list`` field would be spent by that attempt; refused at once, it reaches the model untouched. Tuples for lists,
+    mappings for dicts and the like take the model path too, which writes them the same way.
+    """
+    return {**node, "strict": True}, changed
+
+
 def _children(node: dict[str, Any], keys: tuple[str, ...]) -> tuple[dict[str, Any], bool]:
     rewritten = dict(node)
     changed = False
@@ -197,12 +207,12 @@ def _field(field: dict[str, Any]) -> dict[str, Any]:
 _REWRITES: dict[str, Callable[[dict[str, Any]], tuple[dict[str, Any], bool]]] = {
     "model": lambda node: (_model(node), True),
     "default": _default,
-    "list": lambda node: _children(node, ("items_schema",)),
-    "set": lambda node: _children(node, ("items_schema",)),
-    "frozenset": lambda node: _children(node, ("items_schema",)),
+    "list": lambda node: _exact_container(*_children(node, ("items_schema",))),
+    "set": lambda node: _exact_container(*_children(node, ("items_schema",))),
+    "frozenset": lambda node: _exact_container(*_children(node, ("items_schema",))),
     "nullable": lambda node: _children(node, ("schema",)),
-    "dict": lambda node: _children(node, ("keys_schema", "values_schema")),
-    "tuple": _tuple,
+    "dict": lambda node: _exact_container(*_children(node, ("keys_schema", "values_schema"))),
+    "tuple": lambda node: _exact_container(*_tuple(node)),
     "definitions": _definitions,
     "union": _union,
     "typed-dict": _typed_dict,
