@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -495,6 +495,31 @@ async def test_a_held_lock_makes_the_request_wait_then_compute_when_released() -
         await store.delete(f"{shared.prefix}l:/")
         response = await asyncio.wait_for(request, 5)
     assert (response.text, response.headers["x-cache"]) == ("count=1", "MISS")
+
+
+class RacingStore(SharedStore):
+    """Runs ``before_first_lock`` (once) just before a lock is taken: another worker's whole miss fits there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.before_first_lock: Callable[[], Awaitable[Any]] | None = None
+
+    async def add(self, key: str, value: bytes, expires_in: float | None = None) -> bool:
+        hook, self.before_first_lock = self.before_first_lock, None
+        if hook is not None:
+            await hook()
+        return await super().add(key, value, expires_in)
+
+
+async def test_an_entry_stored_while_this_worker_took_the_lock_is_served_not_computed_again() -> None:
+    store = RacingStore()
+    shared = Cache(store)
+    counter = Counter()
+    async with client_for(cached(counter, store=shared)) as other, client_for(cached(counter, store=shared)) as this:
+        # This worker has read the store (a miss); the other one misses, computes, stores and lets go of its lock.
+        store.before_first_lock = lambda: other.get("/")
+        response = await this.get("/")
+    assert (response.text, response.headers["x-cache"], counter.calls) == ("count=1", "HIT", 1)
 
 
 async def test_a_stuck_lock_is_waited_on_at_most_lock_timeout() -> None:

@@ -236,11 +236,15 @@ class RouteCacheMiddleware:
         try:
             if config.distributed and not no_cache:
                 locked = await self._lock(lock_key)
-                if not locked:
+                # Locked: another worker may have stored the entry and let go of the lock since this one read the
+                # store, so read it again before computing a second time. Not locked: wait for that worker.
+                if locked:
+                    entry = await self._read(full_key, base_key)
+                else:
                     entry = await self._wait_for_other_worker(lock_key, full_key, base_key)
-                    if entry is not None:
-                        await serve(config, entry, send, if_none_match, False)
-                        return
+                if entry is not None:
+                    await serve(config, entry, send, if_none_match, False)
+                    return
             await self._compute(scope, receive, send, base_key, full_key, if_none_match)
         finally:
             event.set()
