@@ -115,8 +115,17 @@ class ResponseModel:
     exclude_none: bool = False
     plain: tuple[SchemaValidator, SchemaSerializer] | None = field(init=False, default=None)
     encode: Callable[[Any], bytes] | None = field(init=False, default=None)
+    dump_options: dict[str, Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.dump_options = {
+            "include": self.include,
+            "exclude": self.exclude,
+            "by_alias": self.by_alias,
+            "exclude_unset": self.exclude_unset,
+            "exclude_defaults": self.exclude_defaults,
+            "exclude_none": self.exclude_none,
+        }
         # Field filters and "unset"/"default" tracking are the model serializer's, on instances: they keep the model.
         filtered = self.include is not None or self.exclude is not None
         if filtered or self.exclude_unset or self.exclude_defaults:
@@ -145,7 +154,7 @@ class ResponseModel:
                 return body
         value = self.validate(content)
         try:
-            return self.adapter.dump_json(value, **self._dump_options())
+            return self.adapter.dump_json(value, **self.dump_options)
         except PydanticSerializationError:
             return _escaped(self._dump(value))
 
@@ -170,17 +179,7 @@ class ResponseModel:
             return None
 
     def _dump(self, value: Any) -> Any:
-        return self.adapter.dump_python(value, mode="json", **self._dump_options())
-
-    def _dump_options(self) -> dict[str, Any]:
-        return {
-            "include": self.include,
-            "exclude": self.exclude,
-            "by_alias": self.by_alias,
-            "exclude_unset": self.exclude_unset,
-            "exclude_defaults": self.exclude_defaults,
-            "exclude_none": self.exclude_none,
-        }
+        return self.adapter.dump_python(value, mode="json", **self.dump_options)
 
     def to_python(self, content: Any) -> Any:
         """JSON-ready data for a response class that renders it itself (``ORJSONResponse``, ``UJSONResponse``, ...)."""
