@@ -187,6 +187,10 @@ class Other(BaseModel):
     code: str
 
 
+class UnionWithValidator(BaseModel):
+    value: Union[int, Annotated[str, AfterValidator(str.strip)]]
+
+
 class SerConfig(BaseModel):
     model_config = ConfigDict(ser_json_timedelta="float", ser_json_bytes="base64")
 
@@ -214,6 +218,7 @@ MODEL_TYPES: list[Any] = [
     Annotated[Item, PlainSerializer(lambda item: 1)],
     SerConfig,
     list[NestedSerConfig],
+    UnionWithValidator,
 ]
 
 

@@ -129,8 +129,11 @@ def _definitions(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
 
 
 def _union(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    if any(_has_model_or_ref(choice[0] if isinstance(choice, tuple) else choice) for choice in node["choices"]):
-        raise _NotPlain  # a union picks among models by rules of its own: leave it to the models
+    for choice in node["choices"]:
+        schema = choice[0] if isinstance(choice, tuple) else choice
+        if _has_model_or_ref(schema):
+            raise _NotPlain  # a union picks among models by rules of its own: leave it to the models
+        _walk(schema)  # refuses what it would refuse anywhere else (a function of the user's, say)
     return node, False
 
 
