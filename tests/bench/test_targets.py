@@ -6,6 +6,8 @@ import pytest
 from benchmarks.report import render_markdown
 from benchmarks.targets import Target, check_targets
 
+from tests.bench.test_report import _results as report_results
+
 SCENARIOS = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S7a"]
 
 
@@ -37,21 +39,7 @@ def _entry(rps: float, *, p99: float = 5.0, rss: float = 45.0, import_ms: float 
 
 def _results(**entries: dict[str, Any]) -> dict[str, Any]:
     return {
-        "meta": {
-            "date": "2026-11-26 04:00 UTC",
-            "nproc": 2,
-            "cpu_model": "AMD EPYC",
-            "python": "3.11.7",
-            "platform": "Linux",
-            "wrk": "wrk 4.1.0",
-            "pinning": "none",
-            "rounds": 3,
-            "duration_s": 5,
-            "warmup_s": 2,
-            "threads": 1,
-            "connections": 64,
-            "versions": {},
-        },
+        "meta": report_results()["meta"],
         "frameworks": list(entries),
         "scenarios": [{"id": s, "title": s, "method": "GET", "path": "/"} for s in SCENARIOS],
         "summary": entries,

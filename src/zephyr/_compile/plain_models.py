@@ -102,7 +102,7 @@ def _walk(node: Any) -> tuple[Any, bool]:
     return rewrite(node)
 
 
-_EMPTY_FACTORIES = (list, set, frozenset, tuple)
+_EMPTY_FACTORIES = (list, dict, set, frozenset, tuple)
 
 
 def _default(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:

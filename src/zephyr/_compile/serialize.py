@@ -148,8 +148,9 @@ class ResponseModel:
             raise ResponseValidationError(errors, body=content) from exc
 
     def to_json(self, content: Any) -> bytes:
-        if self.plain is not None and _rows_are_dicts(content):
-            body = self._plain_json(self.plain, content)
+        data = self._plain_rows(content)
+        if data is not _REFUSED:
+            body = self._write_plain(data)
             if body is not None:
                 return body
         value = self.validate(content)
@@ -158,39 +159,48 @@ class ResponseModel:
         except PydanticSerializationError:
             return _escaped(self._dump(value))
 
-    def _plain_json(self, plain: tuple[SchemaValidator, SchemaSerializer], content: Any) -> bytes | None:
-        """``content`` through the typed dicts, or ``None`` to let the model decide.
+    def to_python(self, content: Any) -> Any:
+        """JSON-ready data for a response class that renders it itself (``ORJSONResponse``, ``UJSONResponse``, ...)."""
+        data = self._plain_rows(content)
+        if data is not _REFUSED and self.plain is not None:
+            try:
+                return self.plain[1].to_python(
+                    data, mode="json", by_alias=self.by_alias, exclude_none=self.exclude_none
+                )
+            except PydanticSerializationError:
+                pass  # the model decides, as in to_json
+        return self._dump(self.validate(content))
+
+    def _plain_rows(self, content: Any) -> Any:
+        """``content`` validated as typed dicts, or ``_REFUSED`` to let the model decide.
 
         The model gives FastAPI's errors, reads attributes from objects and escapes what UTF-8 cannot hold.
         """
-        validator, serializer = plain
+        if self.plain is None or not _rows_are_dicts(content):
+            return _REFUSED
         try:
-            data = validator.validate_python(content)
+            return self.plain[0].validate_python(content)
         except ValidationError:
-            return None
+            return _REFUSED
+
+    def _write_plain(self, data: Any) -> bytes | None:
         if self.encode is not None:
             try:
                 return self.encode(data)
             except TypeError:
                 pass  # what orjson refuses (ints past 64 bits, lone surrogates) pydantic-core writes
+        assert self.plain is not None  # noqa: S101 - only called with data the typed dicts validated
         try:
-            return serializer.to_json(data, by_alias=self.by_alias, exclude_none=self.exclude_none)
+            return self.plain[1].to_json(data, by_alias=self.by_alias, exclude_none=self.exclude_none)
         except PydanticSerializationError:
             return None
 
     def _dump(self, value: Any) -> Any:
         return self.adapter.dump_python(value, mode="json", **self.dump_options)
 
-    def to_python(self, content: Any) -> Any:
-        """JSON-ready data for a response class that renders it itself (``ORJSONResponse``, ``UJSONResponse``, ...)."""
-        if self.plain is not None and _rows_are_dicts(content):
-            validator, serializer = self.plain
-            try:
-                data = validator.validate_python(content)
-                return serializer.to_python(data, mode="json", by_alias=self.by_alias, exclude_none=self.exclude_none)
-            except (ValidationError, PydanticSerializationError):
-                pass  # the model decides, as in to_json
-        return self._dump(self.validate(content))
+
+_REFUSED = object()
+"""What `ResponseModel._plain_rows` returns when the typed dicts do not take the content."""
 
 
 def _rows_are_dicts(content: Any) -> bool:
