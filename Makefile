@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test check lint types bench bench-smoke system-deps clean
+.PHONY: run test test-pythons check lint types bench bench-smoke system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ system-deps:
 test: $(STAMP) system-deps
 	bash scripts/test
 
+# The pytest suite on every CPython from 3.10 up that this machine has (one .venv-3.X each; see the script).
+test-pythons: system-deps
+	bash scripts/test-pythons
+
 check: $(STAMP)
 	bash scripts/check
 
@@ -35,4 +39,4 @@ bench-smoke: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks.run --smoke
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
+	rm -rf $(VENV) .venv-3.* .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

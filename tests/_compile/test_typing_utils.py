@@ -3,13 +3,15 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Annotated, Any, get_args
 
 import pytest
+from annotated_types import Gt
 
-from zephyr import FastAPI
+from zephyr import FastAPI, Query
 from zephyr._compile import typing_utils as tu
 from zephyr.exceptions import FastAPIError
+from zephyr.testclient import TestClient
 
 
 class Later:
@@ -92,3 +94,26 @@ def test_a_route_reads_its_endpoint_signature_once(monkeypatch: pytest.MonkeyPat
         return {"item_id": item_id}
 
     assert calls.count(read_item) == 1
+
+
+def test_annotated_builds_the_same_type_on_every_python() -> None:
+    marker = Query(description="d")
+    built = tu.annotated(int, Gt(0), marker)
+    assert built == Annotated[int, Gt(0), marker]
+    assert get_args(built) == (int, Gt(0), marker)
+    assert tu.annotated(str) is str
+
+
+def test_a_route_with_annotated_metadata_registers_and_documents() -> None:
+    app = FastAPI()
+
+    @app.get("/items/{item_id}")
+    def read(item_id: int, size: Annotated[int, Gt(0), Query()] = 1, q: str | None = None) -> dict[str, int]:
+        return {"item_id": item_id, "size": size}
+
+    client = TestClient(app)
+    assert client.get("/items/3?size=2").json() == {"item_id": 3, "size": 2}
+    assert client.get("/items/3?size=0").status_code == 422
+    document = client.get("/openapi.json").json()
+    size = document["paths"]["/items/{item_id}"]["get"]["parameters"][1]
+    assert size["schema"] == {"type": "integer", "exclusiveMinimum": 0, "default": 1, "title": "Size"}

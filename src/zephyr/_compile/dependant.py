@@ -161,7 +161,7 @@ def _split_annotation(call: Any, name: str, annotation: Any) -> tuple[Any, Any, 
     marker = ours[-1] if ours else None
     if marker is not None:
         others = [arg for arg in args[1:] if arg is not marker]
-        full = Annotated.__class_getitem__((args[0], *others)) if others else args[0]
+        full = tu.annotated(args[0], *others)
     else:
         full = annotation
     return full, args[0], marker
@@ -245,7 +245,7 @@ def _make_field(call: Any, name: str, full: Any, bare: Any, info: FieldInfo, pat
         if model is None and not getattr(info, "embed", False) and form_union_models(bare):
             form_union = True
             union = with_form_normalizers(bare)
-            full = Annotated.__class_getitem__((union, *get_args(full)[1:])) if get_origin(full) is Annotated else union
+            full = tu.annotated(union, *get_args(full)[1:]) if get_origin(full) is Annotated else union
     return ParamField(
         name=name,
         alias=alias,

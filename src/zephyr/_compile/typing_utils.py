@@ -29,6 +29,18 @@ def is_union(annotation: Any) -> bool:
     return origin is Union or origin is UnionType
 
 
+def annotated(annotation: Any, *metadata: Any) -> Any:
+    """``Annotated[annotation, *metadata]``, or ``annotation`` itself when there is no metadata.
+
+    Subscription with a tuple is the one spelling every supported Python accepts: ``Annotated.__class_getitem__``
+    is gone from Python 3.13 on.
+    """
+    if not metadata:
+        return annotation
+    arguments = (annotation, *metadata)
+    return Annotated[arguments]
+
+
 def strip_annotated(annotation: Any) -> Any:
     while get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]

@@ -12,14 +12,14 @@ import functools
 import warnings
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
 
 from zephyr import params
 from zephyr._compile.dependant import BODY, Dependant, ParamField
-from zephyr._compile.typing_utils import lenient_issubclass, strip_annotated
+from zephyr._compile.typing_utils import annotated, lenient_issubclass, strip_annotated
 
 Mode = Literal["validation", "serialization"]
 
@@ -86,7 +86,7 @@ class DocField:
                 info = self.field_info
                 attributes = {name: getattr(info, name) for name in _ATTRIBUTES if hasattr(info, name)}
                 args = (info.annotation, *info.metadata, Field(**attributes))
-                self._adapter = TypeAdapter(Annotated.__class_getitem__(args))  # type: ignore[attr-defined]
+                self._adapter = TypeAdapter(annotated(*args))
         return self._adapter
 
 
