@@ -1,7 +1,8 @@
 """The routes every app gets: ``/openapi.json``, ``/docs`` (Swagger UI), its OAuth2 redirect, ``/redoc``, ``/scalar``.
 
-The docs pages load their JavaScript and CSS from the app itself when a package shipping them is installed
-(``zephyr[standard]`` installs one), so they work offline; otherwise from the CDN FastAPI uses.
+The docs pages load their JavaScript, CSS and favicon from the app itself (``docs_assets_url``), so they work offline:
+ReDoc and Scalar are vendored in Zephyr, Swagger UI comes from ``swagger-ui-bundle-v2`` (``zephyr[standard]``).
+With ``docs_assets_url=None``, or without that package for Swagger UI, they load from the CDN FastAPI uses.
 """
 
 from __future__ import annotations
@@ -20,11 +21,29 @@ def _root(request: Request) -> str:
 
 
 def _asset_urls(app: Zephyr, root: str) -> dict[str, str]:
-    from zephyr.openapi._assets import default_asset_urls, local_assets
+    from zephyr.openapi._assets import default_asset_urls
 
     if app.docs_assets_url is None:
         return default_asset_urls("", assets={})
-    return default_asset_urls(root + app.docs_assets_url, assets=local_assets())
+    return default_asset_urls(root + app.docs_assets_url)
+
+
+def _redoc_image_policy(app: Zephyr) -> str:
+    """Where the offline ReDoc page may load images and fonts from: the app itself, and the document's logo.
+
+    ReDoc's bundle always shows a "Powered by" logo from Redocly's CDN; this policy keeps that request from ever
+    leaving the browser (ReDoc then hides the image), while an ``x-logo`` the app put in its document still shows.
+    """
+    from urllib.parse import urlsplit
+
+    sources = ["'self'", "data:", "blob:"]
+    logo = app.openapi().get("info", {}).get("x-logo")
+    if isinstance(logo, dict) and isinstance(logo.get("url"), str):
+        parts = urlsplit(logo["url"])
+        if parts.scheme in ("http", "https") and parts.netloc:
+            sources.append(f"{parts.scheme}://{parts.netloc}")
+    joined = " ".join(sources)
+    return f"img-src {joined}; font-src 'self' data:"
 
 
 def add_docs_routes(app: Zephyr) -> None:  # noqa: C901 - one block per optional page
@@ -75,12 +94,18 @@ def add_docs_routes(app: Zephyr) -> None:  # noqa: C901 - one block per optional
         async def redoc_html(request: Request) -> HTMLResponse:
             root = _root(request)
             urls = _asset_urls(app, root)
-            return get_redoc_html(
+            offline = app.docs_assets_url is not None
+            page = get_redoc_html(
                 openapi_url=root + openapi_url,
                 title=f"{app.title} - ReDoc",
                 redoc_js_url=urls["redoc_js_url"],
                 redoc_favicon_url=urls["redoc_favicon_url"],
+                # offline pages load nothing from the internet; ReDoc falls back to the system's fonts
+                with_google_fonts=not offline,
             )
+            if offline:
+                page.headers["content-security-policy"] = _redoc_image_policy(app)
+            return page
 
         app.add_route(app.redoc_url, redoc_html, include_in_schema=False)
 
@@ -94,6 +119,9 @@ def add_docs_routes(app: Zephyr) -> None:  # noqa: C901 - one block per optional
                 openapi_url=root + openapi_url,
                 title=f"{app.title} - Scalar",
                 scalar_js_url=urls["scalar_js_url"],
+                scalar_favicon_url=urls["scalar_favicon_url"],
+                # Scalar's own fonts come from its CDN: offline pages use the system's
+                scalar_config=None if app.docs_assets_url is None else {"withDefaultFonts": False},
             )
 
         app.add_route(app.scalar_url, scalar_html, include_in_schema=False)

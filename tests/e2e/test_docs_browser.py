@@ -1,6 +1,7 @@
 """The docs pages in a real browser: headless Chromium (Debian's) driven by Playwright, against the showcase app
 served by uvicorn on 127.0.0.1. Swagger UI must list the operations and run "Try it out" -> "Execute" on the
-validated ``POST /users`` with the response shown on the page, with no network but loopback.
+validated ``POST /users`` with the response shown on the page; ReDoc and Scalar must list the operations too. Every
+request to anything but loopback is refused and recorded, and no page may make one (scripts, styles, fonts, favicon).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,16 +51,23 @@ def page(tmp_path: Path) -> Iterator[object]:
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context()
-        # Only loopback may be reached: anything else (a CDN) is refused at once instead of timing out.
-        context.route(
-            "**/*",
-            lambda route: (
-                route.continue_() if route.request.url.startswith(("http://127.0.0.1", "data:")) else route.abort()
-            ),
-        )
+        outside: list[str] = []
+
+        # Only loopback may be reached: anything else (a CDN, a font host) is refused at once and recorded.
+        def only_loopback(route: Any) -> None:
+            url = route.request.url
+            if url.startswith(("http://127.0.0.1", "data:", "blob:")):
+                route.continue_()
+            else:
+                outside.append(url)
+                route.abort()
+
+        context.route("**/*", only_loopback)
         page = context.new_page()
+        page.outside_requests = outside
         try:
             yield page
+            assert outside == [], f"the page asked for non-loopback URLs: {outside}"
         finally:
             page.screenshot(path=str(tmp_path / "last-page.png"), full_page=True)
             context.close()
@@ -115,3 +124,27 @@ def test_redoc_page_loads_with_the_document_url(showcase: Server, page: object) 
     assert p.locator("redoc").get_attribute("spec-url") == "/openapi.json"  # type: ignore[attr-defined]
     document = p.request.get(f"{showcase.url}/openapi.json").json()  # type: ignore[attr-defined]
     assert document["info"]["title"] == "Zephyr showcase"
+
+
+def test_redoc_lists_the_operations_offline(showcase: Server, page: object, tmp_path: Path) -> None:
+    p: Any = page
+    p.goto(f"{showcase.url}/redoc")
+    # ReDoc renders one heading per operation, named by its summary
+    p.get_by_role("heading", name="Create User").first.wait_for(timeout=30_000)
+    for summary in ("Read User", "Predict", "Token"):
+        assert p.get_by_role("heading", name=summary).count() >= 1, summary
+    assert "/users/{user_id}" in p.content()
+    p.screenshot(path=str(tmp_path / "redoc.png"), full_page=False)
+
+
+def test_scalar_lists_the_operations_offline(showcase: Server, page: object, tmp_path: Path) -> None:
+    p: Any = page
+    p.goto(f"{showcase.url}/scalar")
+    p.get_by_text("Create User").first.wait_for(timeout=30_000)
+    text = p.inner_text("body")
+    # the sidebar lists every tag; the first group is open with its operations
+    for expected in ("Zephyr showcase", "users", "model", "auth", "batteries", "Read User", "/users/{user_id}"):
+        assert expected in text, expected
+    p.get_by_text("Open Group - model").first.click()
+    p.get_by_text("Predict").first.wait_for(timeout=10_000)
+    p.screenshot(path=str(tmp_path / "scalar.png"), full_page=False)

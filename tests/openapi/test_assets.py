@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from zephyr.openapi import _assets
-from zephyr.openapi._assets import DocsStaticApp, default_asset_urls, docs_static_app, local_assets
+from zephyr.openapi._assets import DocsStaticApp, default_asset_urls, docs_static_app, local_assets, vendored_assets
 
 pytestmark = pytest.mark.anyio
 
@@ -17,7 +20,21 @@ CDN_URLS = {
     "redoc_js_url": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
     "redoc_favicon_url": "https://fastapi.tiangolo.com/img/favicon.png",
     "scalar_js_url": "https://cdn.jsdelivr.net/npm/@scalar/api-reference",
+    "scalar_favicon_url": "https://fastapi.tiangolo.com/img/favicon.png",
 }
+VENDOR = Path(_assets.__file__).with_name("_vendor")
+
+
+def vendored_urls(prefix: str) -> dict[str, str]:
+    """The URLs of the vendored files under ``prefix``, each tagged by a hash of its content."""
+
+    def url(name: str, file: str) -> str:
+        return f"{prefix}/{name}?v={hashlib.blake2b((VENDOR / file).read_bytes(), digest_size=6).hexdigest()}"
+
+    return {
+        "redoc_js_url": url("redoc.standalone.js", "redoc.standalone.js.gz"),
+        "scalar_js_url": url("scalar.standalone.js", "scalar.standalone.js.gz"),
+    }
 
 
 async def call(
@@ -74,19 +91,70 @@ def test_default_asset_urls_are_local_with_a_version(assets: dict[str, Path]) ->
     version = assets["swagger-ui-bundle.js"].parent.name.rpartition("-")[2]
     assert version[0].isdigit()
     urls = default_asset_urls("/_zephyr/docs-static/", assets)
+    favicon = f"/_zephyr/docs-static/favicon-32x32.png?v={version}"
     assert urls == CDN_URLS | {
         "swagger_js_url": f"/_zephyr/docs-static/swagger-ui-bundle.js?v={version}",
         "swagger_css_url": f"/_zephyr/docs-static/swagger-ui.css?v={version}",
-        "swagger_favicon_url": f"/_zephyr/docs-static/favicon-32x32.png?v={version}",
-        "redoc_favicon_url": f"/_zephyr/docs-static/favicon-32x32.png?v={version}",
+        "swagger_favicon_url": favicon,
+        "redoc_favicon_url": favicon,
+        "scalar_favicon_url": favicon,
     }
-    assert default_asset_urls("/_zephyr/docs-static/") == urls
+    # by default the vendored ReDoc and Scalar are local too: nothing is left on a CDN
+    assert default_asset_urls("/_zephyr/docs-static/") == urls | vendored_urls("/_zephyr/docs-static")
 
 
-def test_default_asset_urls_fall_back_to_the_cdn(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_asset_urls_fall_back_to_the_cdn_only_when_told(monkeypatch: pytest.MonkeyPatch) -> None:
     assert default_asset_urls("/static", {}) == CDN_URLS
+    # without swagger-ui-bundle-v2, Swagger UI loads from the CDN; ReDoc, Scalar and the favicon stay local
     monkeypatch.setattr(_assets.local_assets, "__defaults__", ("zephyr_no_such_package",))
-    assert default_asset_urls("/static") == CDN_URLS
+    svg = f"/static/favicon.svg?v={hashlib.blake2b((VENDOR / 'favicon.svg').read_bytes(), digest_size=6).hexdigest()}"
+    assert default_asset_urls("/static") == CDN_URLS | vendored_urls("/static") | {
+        "swagger_favicon_url": svg,
+        "redoc_favicon_url": svg,
+        "scalar_favicon_url": svg,
+    }
+
+
+def test_vendored_bundles_match_the_manifest() -> None:
+    manifest = json.loads((VENDOR / "manifest.json").read_text())
+    assert set(manifest) == {"redoc", "scalar"}
+    assert manifest["redoc"]["package"] == "redoc" and manifest["redoc"]["version"].startswith("2.")
+    assert manifest["scalar"]["package"] == "@scalar/api-reference"
+    for entry in manifest.values():
+        content = gzip.decompress((VENDOR / entry["file"]).read_bytes())
+        assert hashlib.sha256(content).hexdigest() == entry["sha256"], entry["file"]
+        assert entry["integrity"].startswith("sha512-")
+        licence = (VENDOR / entry["license_file"]).read_text()
+        assert entry["license"] == "MIT" and "MIT License" in licence.splitlines()[0], entry["license_file"]
+    assert set(vendored_assets()) == {"redoc.standalone.js", "scalar.standalone.js", "favicon.svg"}
+
+
+async def test_vendored_bundle_is_sent_compressed_to_clients_that_accept_gzip() -> None:
+    stored = (VENDOR / "redoc.standalone.js.gz").read_bytes()
+    status, headers, body = await call(
+        docs_static_app, "/redoc.standalone.js", headers=[(b"accept-encoding", b"br, GZIP")]
+    )
+    assert (status, body) == (200, stored)
+    assert headers[b"content-encoding"] == b"gzip"
+    assert headers[b"vary"] == b"Accept-Encoding"
+    assert headers[b"content-type"] == b"text/javascript; charset=utf-8"
+    assert headers[b"content-length"] == str(len(stored)).encode()
+    assert b"Redoc" in gzip.decompress(body)[:5_000]
+
+
+async def test_vendored_bundle_is_decompressed_for_clients_without_gzip() -> None:
+    plain = gzip.decompress((VENDOR / "scalar.standalone.js.gz").read_bytes())
+    status, headers, body = await call(docs_static_app, "/scalar.standalone.js")
+    assert (status, body) == (200, plain)
+    assert b"content-encoding" not in headers
+    assert headers[b"content-length"] == str(len(plain)).encode()
+    status, headers, body = await call(docs_static_app, "/scalar.standalone.js", method="HEAD")
+    assert (status, body, headers[b"content-length"]) == (200, b"", str(len(plain)).encode())
+    status, headers, body = await call(
+        docs_static_app, "/scalar.standalone.js", method="HEAD", headers=[(b"accept-encoding", b"gzip")]
+    )
+    stored_size = (VENDOR / "scalar.standalone.js.gz").stat().st_size
+    assert (status, body, headers[b"content-length"]) == (200, b"", str(stored_size).encode())
 
 
 async def test_serves_a_known_file_with_immutable_caching(assets: dict[str, Path]) -> None:

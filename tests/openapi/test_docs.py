@@ -199,3 +199,54 @@ def test_app_docs_pages_on_the_cdn_are_fastapis_byte_for_byte(root_path: str, ur
     assert ours.status_code == theirs.status_code == 200
     assert ours.content == theirs.content
     assert dict(ours.headers) == dict(theirs.headers)
+
+
+def test_offline_redoc_page_loads_nothing_from_the_internet() -> None:
+    import zephyr
+    from zephyr.openapi._assets import default_asset_urls
+    from zephyr.testclient import TestClient
+
+    app = zephyr.FastAPI(title="Shop")
+    page = TestClient(app).get("/redoc")
+    urls = default_asset_urls(app.docs_assets_url or "")
+    assert page.status_code == 200
+    assert "fonts.googleapis.com" not in page.text and "https://" not in page.text
+    assert f'<script src="{urls["redoc_js_url"]}">' in page.text
+    assert page.headers["content-security-policy"] == "img-src 'self' data: blob:; font-src 'self' data:"
+    script = TestClient(app).get(urls["redoc_js_url"], headers={"accept-encoding": "gzip"})
+    assert (script.status_code, script.headers["content-encoding"]) == (200, "gzip")
+    assert b"redoc" in script.content[:5_000].lower()
+
+
+def test_offline_redoc_policy_admits_the_documents_own_logo() -> None:
+    import zephyr
+    from zephyr.testclient import TestClient
+
+    app = zephyr.FastAPI()
+
+    def custom_openapi() -> dict[str, Any]:
+        document = zephyr.FastAPI.openapi(app)
+        document["info"]["x-logo"] = {"url": "https://img.example.com/logo.png"}
+        return document
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
+    policy = TestClient(app).get("/redoc").headers["content-security-policy"]
+    assert policy == "img-src 'self' data: blob: https://img.example.com; font-src 'self' data:"
+
+
+def test_offline_scalar_page_uses_the_vendored_bundle_and_no_web_fonts() -> None:
+    import zephyr
+    from zephyr.openapi._assets import default_asset_urls
+    from zephyr.testclient import TestClient
+
+    app = zephyr.FastAPI(title="Shop")
+    client = TestClient(app)
+    page = client.get("/scalar")
+    urls = default_asset_urls(app.docs_assets_url or "")
+    assert page.status_code == 200
+    assert "https://" not in page.text
+    assert f'<script src="{urls["scalar_js_url"].replace("&", "&amp;")}"></script>' in page.text
+    assert 'Scalar.createApiReference("#app", {"url": "/openapi.json", "withDefaultFonts": false})' in page.text
+    assert client.get(urls["scalar_favicon_url"]).status_code == 200
+    script = client.get(urls["scalar_js_url"])
+    assert script.status_code == 200 and b"createApiReference" in script.content

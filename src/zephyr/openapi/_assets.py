@@ -1,20 +1,26 @@
-"""Offline assets for the docs pages: Swagger UI's files served by the app itself.
+"""Offline assets for the docs pages: Swagger UI, ReDoc and Scalar served by the app itself.
 
-Choice of package: ``swagger-ui-bundle-v2`` (Apache-2.0, maintained fork of spec-first's ``swagger-ui-bundle``,
-tracks Swagger UI 5.x; it ships ``swagger-ui-bundle.js``, ``swagger-ui.css`` and the favicons under
-``swagger_ui_bundle.swagger_ui_path``). Its only dependency is Jinja2, which the ``standard`` extra installs anyway.
-No maintained PyPI package ships ReDoc or Scalar without a framework attached (``drf-spectacular-sidecar`` ships
-ReDoc but requires Django), so ReDoc and Scalar always load from the jsDelivr CDN, as in FastAPI.
+- **Swagger UI** comes from the ``swagger-ui-bundle-v2`` package (Apache-2.0, maintained fork of spec-first's
+  ``swagger-ui-bundle``, tracks Swagger UI 5.x; it ships ``swagger-ui-bundle.js``, ``swagger-ui.css`` and the favicons
+  under ``swagger_ui_bundle.swagger_ui_path``), which ``zephyr[standard]`` installs.
+- **ReDoc and Scalar** are vendored in ``openapi/_vendor/``: no maintained PyPI package ships them without a framework
+  attached. ``scripts/update-docs-assets`` takes their standalone bundles from the pinned npm releases, checks npm's
+  integrity hash, stores them gzip-compressed next to their licences, and records version and sha256 in
+  ``_vendor/manifest.json`` (checked by the tests). They are sent compressed (``Content-Encoding: gzip``) to the
+  clients that accept it, and decompressed for the rare one that does not.
+- A small favicon of our own stands in where Swagger UI's is not installed.
 
 The app mounts ``docs_static_app`` (for example at ``/_zephyr/docs-static``) and asks ``default_asset_urls(prefix)``
-for the URLs to put in the pages: local ones when the package is importable, the CDN ones otherwise.
+for the URLs to put in the pages: local ones for every file it has, the CDN ones (as in FastAPI) otherwise.
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import importlib.util
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -32,6 +38,7 @@ __all__ = (
     "default_asset_urls",
     "docs_static_app",
     "local_assets",
+    "vendored_assets",
 )
 
 SWAGGER_JS_CDN_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
@@ -50,7 +57,11 @@ _CONTENT_TYPES: dict[str, bytes] = {
     "swagger-ui.css.map": b"application/json",
     "favicon-32x32.png": b"image/png",
     "favicon-16x16.png": b"image/png",
+    "redoc.standalone.js": b"text/javascript; charset=utf-8",
+    "scalar.standalone.js": b"text/javascript; charset=utf-8",
+    "favicon.svg": b"image/svg+xml",
 }
+_VENDOR = Path(__file__).with_name("_vendor")
 
 _CACHE_CONTROL = b"public, max-age=31536000, immutable"
 
@@ -94,10 +105,25 @@ def _find_assets(package: str) -> tuple[tuple[str, Path], ...] | None:
     return found
 
 
-def _version_tag(assets: Mapping[str, Path]) -> str:
-    # The directory is named after the Swagger UI release (``swagger-ui-5.31.0``): a new release gets new URLs,
-    # which is what makes the year-long immutable caching safe.
-    return assets["swagger-ui-bundle.js"].parent.name.rpartition("-")[2] or "0"
+@functools.lru_cache(maxsize=1)
+def vendored_assets() -> dict[str, Path]:
+    """The ReDoc and Scalar bundles and the favicon shipped inside Zephyr (``openapi/_vendor``).
+
+    Returns:
+        Served name -> file (the bundles are stored as ``.js.gz``; :class:`DocsStaticApp` sends them compressed).
+    """
+    manifest = json.loads((_VENDOR / "manifest.json").read_text())
+    found = {f"{entry['file'].removesuffix('.js.gz')}.js": _VENDOR / entry["file"] for entry in manifest.values()}
+    found["favicon.svg"] = _VENDOR / "favicon.svg"
+    return {name: path for name, path in found.items() if path.is_file()}
+
+
+def _version_tag(path: Path) -> str:
+    # A new release must get new URLs, which is what makes the year-long immutable caching safe: Swagger UI's
+    # directory is named after its release (``swagger-ui-5.31.0``); a vendored file is tagged by its content.
+    if path.parent == _VENDOR:
+        return hashlib.blake2b(path.read_bytes(), digest_size=6).hexdigest()
+    return path.parent.name.rpartition("-")[2] or "0"
 
 
 def default_asset_urls(static_prefix: str, assets: Mapping[str, Path] | None = None) -> dict[str, str]:
@@ -117,14 +143,14 @@ def default_asset_urls(static_prefix: str, assets: Mapping[str, Path] | None = N
 
     Args:
         static_prefix: The path where ``docs_static_app`` is mounted (including any ``root_path``).
-        assets: The files to use; defaults to ``local_assets()``.
+        assets: The files to use; defaults to ``local_assets()`` and ``vendored_assets()``.
 
     Returns:
         A dict with ``swagger_js_url``, ``swagger_css_url``, ``swagger_favicon_url``, ``redoc_js_url``,
-        ``redoc_favicon_url`` and ``scalar_js_url``.
+        ``redoc_favicon_url``, ``scalar_js_url`` and ``scalar_favicon_url``.
     """
     if assets is None:
-        assets = local_assets()
+        assets = {**vendored_assets(), **(local_assets() or {})}
     urls = {
         "swagger_js_url": SWAGGER_JS_CDN_URL,
         "swagger_css_url": SWAGGER_CSS_CDN_URL,
@@ -132,27 +158,41 @@ def default_asset_urls(static_prefix: str, assets: Mapping[str, Path] | None = N
         "redoc_js_url": REDOC_JS_CDN_URL,
         "redoc_favicon_url": FAVICON_CDN_URL,
         "scalar_js_url": SCALAR_JS_CDN_URL,
+        "scalar_favicon_url": FAVICON_CDN_URL,
     }
     if not assets:
         return urls
     prefix = static_prefix.rstrip("/")
-    query = f"?v={_version_tag(assets)}"
-    urls["swagger_js_url"] = f"{prefix}/swagger-ui-bundle.js{query}"
-    urls["swagger_css_url"] = f"{prefix}/swagger-ui.css{query}"
-    if "favicon-32x32.png" in assets:
-        favicon = f"{prefix}/favicon-32x32.png{query}"
-        urls["swagger_favicon_url"] = favicon
-        urls["redoc_favicon_url"] = favicon
+
+    def local(name: str) -> str:
+        return f"{prefix}/{name}?v={_tag(assets[name])}"
+
+    if "swagger-ui-bundle.js" in assets and "swagger-ui.css" in assets:
+        urls["swagger_js_url"] = local("swagger-ui-bundle.js")
+        urls["swagger_css_url"] = local("swagger-ui.css")
+    favicon = next((name for name in ("favicon-32x32.png", "favicon.svg") if name in assets), None)
+    if favicon is not None:
+        urls["swagger_favicon_url"] = urls["redoc_favicon_url"] = urls["scalar_favicon_url"] = local(favicon)
+    if "redoc.standalone.js" in assets:
+        urls["redoc_js_url"] = local("redoc.standalone.js")
+    if "scalar.standalone.js" in assets:
+        urls["scalar_js_url"] = local("scalar.standalone.js")
     return urls
 
 
+@functools.lru_cache(maxsize=16)
+def _tag(path: Path) -> str:
+    return _version_tag(path)
+
+
 class _File:
-    __slots__ = ("content_type", "etag", "path", "size")
+    __slots__ = ("content_type", "etag", "gzipped", "path", "size")
 
     def __init__(self, path: Path, content_type: bytes) -> None:
         stat = path.stat()
         self.path = path
         self.size = stat.st_size
+        self.gzipped = path.suffix == ".gz"
         self.content_type = content_type
         digest = hashlib.blake2b(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode(), digest_size=8).hexdigest()
         self.etag = f'"{digest}"'.encode()
@@ -186,10 +226,10 @@ def _path_below_mount(path: str, root_path: str) -> str:
 
 
 class DocsStaticApp:
-    """ASGI app that serves the offline Swagger UI files by name, with immutable cache headers.
+    """ASGI app that serves the offline docs files by name, with immutable cache headers.
 
-    Only the names in ``local_assets()`` are served; any other path is a 404. ``GET`` and ``HEAD`` are allowed,
-    ``If-None-Match`` answers 304. The files are located on the first request, not at import.
+    Only the names in ``local_assets()`` and ``vendored_assets()`` are served; any other path is a 404. ``GET``
+    and ``HEAD`` are allowed, ``If-None-Match`` answers 304. The files are located on the first request, not at import.
 
     Example:
         ```python
@@ -207,7 +247,7 @@ class DocsStaticApp:
         self._files: dict[str, _File] | None = None
 
     def _load(self) -> dict[str, _File]:
-        assets = self._assets if self._assets is not None else (local_assets() or {})
+        assets = self._assets if self._assets is not None else {**vendored_assets(), **(local_assets() or {})}
         files = {
             name: _File(path, _CONTENT_TYPES.get(name, b"application/octet-stream")) for name, path in assets.items()
         }
@@ -232,18 +272,33 @@ class DocsStaticApp:
 
     async def _send_file(self, scope: Scope, send: Send, file: _File, *, head: bool) -> None:
         headers = [(b"etag", file.etag), (b"cache-control", _CACHE_CONTROL)]
+        accepts_gzip = False
         for key, value in scope["headers"]:
             if key == b"if-none-match" and file.etag in (tag.strip() for tag in value.split(b",")):
                 await send({"type": "http.response.start", "status": 304, "headers": headers})
                 await send({"type": "http.response.body", "body": b""})
                 return
+            if key == b"accept-encoding" and b"gzip" in value.lower():
+                accepts_gzip = True
+        compressed = file.gzipped and accepts_gzip
+        if file.gzipped:
+            headers.append((b"vary", b"Accept-Encoding"))
+        if compressed:
+            headers.append((b"content-encoding", b"gzip"))
         # read before answering, so content-length is the length of what is actually sent
-        body = b"" if head else await anyio.Path(file.path).read_bytes()
-        size = file.size if head else len(body)
+        body = b""
+        size = file.size
+        if not head or (file.gzipped and not compressed):
+            body = await anyio.Path(file.path).read_bytes()
+            if file.gzipped and not compressed:
+                body = gzip.decompress(body)
+            size = len(body)
+            if head:
+                body = b""
         headers += [(b"content-type", file.content_type), (b"content-length", str(size).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 
 docs_static_app = DocsStaticApp()
-"""The app to mount for the offline docs assets (Swagger UI files from ``swagger-ui-bundle-v2``)."""
+"""The app to mount for the offline docs assets (Swagger UI, ReDoc, Scalar and a favicon)."""
