@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,3 +64,98 @@ def test_console_script_runs_as_a_module() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["info"]["version"] == "1.0.0"
+
+
+def test_version_names_zephyr_and_python(capsys: pytest.CaptureFixture[str]) -> None:
+    import platform
+
+    from zephyr import __version__
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"zephyr {__version__} (Python {platform.python_version()})"
+
+
+def _parsers() -> dict[str, Any]:
+    from zephyr.cli import _parser
+
+    parser, names = _parser()
+    subparsers: Any = next(a for a in parser._actions if a.dest == "command").choices
+    return {"": parser} | {name: subparsers[name] for name in names}
+
+
+@pytest.mark.parametrize("command", ["", "run", "dev", "routes", "openapi"])
+def test_every_option_named_in_help_exists(command: str) -> None:
+    parser = _parsers()[command]
+    text = parser.format_help()
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", text))
+    known = {option for action in parser._actions for option in action.option_strings}
+    assert named, text
+    assert named <= known, f"{command}: --help names {sorted(named - known)}, which do not exist"
+
+
+@pytest.mark.parametrize("command", ["run", "dev"])
+def test_help_shows_the_defaults(command: str) -> None:
+    text = " ".join(_parsers()[command].format_help().split())
+    assert "(default: 127.0.0.1)" in text
+    assert "(default: 8000)" in text
+    assert "(default: info)" in text
+    assert "(default: False)" not in text and "(default: None)" not in text
+
+
+def test_a_missing_extra_is_one_line_naming_the_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    assert main(["run", "examples.showcase"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("zephyr: The package 'uvicorn' is needed for zephyr run but is not installed.")
+    assert "pip install 'zephyr[standard]'" in err
+    assert f"pip install -e '{ROOT}[standard]'" in err  # this checkout is an editable install
+
+
+def test_run_passes_the_resolved_app_and_every_option_to_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    arguments = ["run", "examples.showcase", "--port", "9", "--proxy-headers", "--forwarded-allow-ips", "10.0.0.1"]
+    assert main(arguments) == 0
+    assert calls == [
+        (
+            "examples.showcase:app",
+            {
+                "reload": False,
+                "workers": None,
+                "host": "127.0.0.1",
+                "port": 9,
+                "root_path": "",
+                "proxy_headers": True,
+                "forwarded_allow_ips": "10.0.0.1",
+                "log_level": "info",
+            },
+        )
+    ]
+
+
+def test_dev_serves_a_debug_factory_with_reload(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from zephyr._cli.serve import dev_app
+
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    monkeypatch.delenv("ZEPHYR_DEV_APP", raising=False)
+    assert main(["dev", "examples.showcase"]) == 0
+    app, options = calls[0]
+    assert app == "zephyr._cli.serve:dev_app"
+    assert options["factory"] is True and options["reload"] is True
+    assert (options["host"], options["port"]) == ("127.0.0.1", 8000)
+    import os
+
+    assert os.environ["ZEPHYR_DEV_APP"] == "examples.showcase:app"
+    served = dev_app()
+    assert served.title == "Zephyr showcase" and served.debug is True
+    served.debug = False  # the showcase module is shared with other tests

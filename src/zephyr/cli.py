@@ -1,6 +1,9 @@
 """The ``zephyr`` command line.
 
-``zephyr run module:app`` serves an app on uvicorn; ``zephyr openapi module:app`` writes its OpenAPI document.
+``zephyr run main`` serves an app on uvicorn, ``zephyr dev`` serves it for development (reload, debug, loopback),
+``zephyr routes main`` lists its routes and ``zephyr openapi main`` writes its OpenAPI document. ``main`` alone means
+``main:app``. Each command lives in its own module under ``zephyr._cli``; add one by naming its module in
+``_COMMAND_MODULES`` (it exposes ``register(subparsers)``).
 """
 
 from __future__ import annotations
@@ -8,113 +11,57 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
-import json
-import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
+from zephyr._cli.apps import import_app
 from zephyr.exceptions import MissingDependencyError
 
 __all__ = ("import_app", "main")
 
-_COMMANDS = ("run", "openapi")
+_COMMAND_MODULES = ("zephyr._cli.serve", "zephyr._cli.routes", "zephyr._cli.openapi")
 
 
-def import_app(target: str) -> Any:
-    """Import ``module:attribute`` (``attribute`` defaults to ``app``), with the current directory importable.
+def _version() -> str:
+    import platform
 
-    Raises:
-        SystemExit: The module or attribute does not exist; the message says what was looked for.
-    """
-    module_name, _, attribute = target.partition(":")
-    attribute = attribute or "app"
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name.split(".")[0] and exc.name != module_name:
-            raise
-        raise SystemExit(f"zephyr: cannot import module {module_name!r} (from {target!r}): {exc}") from exc
-    obj: Any = module
-    for part in attribute.split("."):
-        if not hasattr(obj, part):
-            names = [name for name in dir(module) if not name.startswith("_")]
-            close = difflib.get_close_matches(part, names, n=1)
-            hint = f" Did you mean {module_name}:{close[0]}?" if close else ""
-            raise SystemExit(f"zephyr: module {module_name!r} has no attribute {attribute!r}.{hint}")
-        obj = getattr(obj, part)
-    return obj
+    from zephyr import __version__
+
+    return f"zephyr {__version__} (Python {platform.python_version()})"
 
 
-def _run(args: argparse.Namespace) -> int:
-    try:
-        import uvicorn
-    except ImportError:
-        raise MissingDependencyError("uvicorn", "standard", "zephyr run") from None
-    import_app(args.app)  # fail early, with our message, before uvicorn starts
-    uvicorn.run(
-        args.app,
-        host=args.host,
-        port=args.port,
-        reload=args.reload,
-        workers=args.workers,
-        root_path=args.root_path,
-        proxy_headers=args.proxy_headers,
-        log_level=args.log_level,
+def _parser() -> tuple[argparse.ArgumentParser, list[str]]:
+    parser = argparse.ArgumentParser(
+        prog="zephyr",
+        description="Serve a Zephyr (or FastAPI) app, list its routes, or export its OpenAPI document.",
     )
-    return 0
-
-
-def _openapi(args: argparse.Namespace) -> int:
-    app = import_app(args.app)
-    if not hasattr(app, "openapi"):
-        raise SystemExit(f"zephyr: {args.app!r} is not a Zephyr/FastAPI app (it has no openapi() method).")
-    document = json.dumps(app.openapi(), indent=args.indent, ensure_ascii=False)
-    if args.output in (None, "-"):
-        sys.stdout.write(document + "\n")
-    else:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(document + "\n")
-    return 0
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zephyr", description="Serve a Zephyr (or FastAPI) app, or export its docs.")
-    commands = parser.add_subparsers(dest="command", metavar="{run,openapi}")
-    run = commands.add_parser("run", help="serve module:app on uvicorn")
-    run.add_argument("app", help="the app to serve, as module:attribute (e.g. main:app)")
-    run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=8000)
-    run.add_argument("--reload", action="store_true", help="restart when source files change")
-    run.add_argument("--workers", type=int, default=None, help="number of worker processes")
-    run.add_argument("--root-path", default="", help="the path prefix the app is served under behind a proxy")
-    run.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* from --forwarded-allow-ips")
-    run.add_argument("--log-level", default="info")
-    run.set_defaults(handler=_run)
-    openapi = commands.add_parser("openapi", help="write module:app's OpenAPI document")
-    openapi.add_argument("app", help="the app, as module:attribute")
-    openapi.add_argument("--output", "-o", default=None, help="file to write (default: standard output)")
-    openapi.add_argument("--indent", type=int, default=2)
-    openapi.set_defaults(handler=_openapi)
-    return parser
+    parser.add_argument("--version", action="version", version=_version(), help="print the version and exit")
+    commands = parser.add_subparsers(dest="command")
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
+    names = list(commands.choices)
+    commands.metavar = "{" + ",".join(names) + "}"
+    return parser, names
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``zephyr`` command line."""
+    """Run the ``zephyr`` command line; returns the exit status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments and not arguments[0].startswith("-") and arguments[0] not in _COMMANDS:
-        close = difflib.get_close_matches(arguments[0], _COMMANDS, n=1)
+    parser, names = _parser()
+    if arguments and not arguments[0].startswith("-") and arguments[0] not in names:
+        close = difflib.get_close_matches(arguments[0], names, n=1)
         hint = f" Did you mean 'zephyr {close[0]}'?" if close else ""
-        sys.stderr.write(f"zephyr: unknown command {arguments[0]!r}.{hint} Commands: {', '.join(_COMMANDS)}.\n")
+        sys.stderr.write(f"zephyr: unknown command {arguments[0]!r}.{hint} Commands: {', '.join(names)}.\n")
         return 2
-    parser = _parser()
     args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help()
         return 2
-    result: int = args.handler(args)
+    try:
+        result: int = args.handler(args)
+    except MissingDependencyError as exc:  # one line that names the install, not a traceback
+        sys.stderr.write(f"zephyr: {exc}\n")
+        return 1
     return result
 
 

@@ -71,10 +71,26 @@ class MissingDependencyError(ZephyrError, ImportError):
         what = f" for {feature}" if feature else ""
         super().__init__(
             f"The package {package!r} is needed{what} but is not installed. "
-            f"Install it with: pip install 'zephyr[{extra}]'"
+            f"Install it with: pip install 'zephyr[{extra}]'{_from_source_hint(extra)}"
         )
         self.package = package
         self.extra = extra
+
+
+def _from_source_hint(extra: str) -> str:
+    """Where Zephyr was installed from a local checkout, the install line that works for it (no index has it)."""
+    import json
+    from importlib import metadata
+
+    try:
+        origin = json.loads(metadata.distribution("zephyr").read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        return ""
+    url = origin.get("url", "")
+    if not isinstance(url, str) or not url.startswith("file://"):
+        return ""
+    editable = "-e " if origin.get("dir_info", {}).get("editable") else ""
+    return f" (from a checkout: pip install {editable}'{url.removeprefix('file://')}[{extra}]')"
 
 
 class FastAPIDeprecationWarning(UserWarning):

@@ -1,0 +1,123 @@
+"""``zephyr run`` (production-style serving) and ``zephyr dev`` (reload, debug, loopback) on uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from zephyr._cli.apps import DEFAULT_FILES, find_app
+from zephyr._cli.formatting import HelpFormatter
+from zephyr.exceptions import MissingDependencyError
+
+__all__ = ("dev_app", "register")
+
+_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+_DEV_TARGET = "ZEPHYR_DEV_APP"
+
+
+def _uvicorn() -> Any:
+    try:
+        import uvicorn
+    except ImportError:
+        raise MissingDependencyError("uvicorn", "standard", "zephyr run") from None
+    return uvicorn
+
+
+def _banner(url: str, app: Any, import_string: str, mode: str) -> None:
+    docs = getattr(app, "docs_url", None)
+    line = f"zephyr {mode}: serving {import_string} at {url}"
+    if docs:
+        line += f" (docs at {url}{docs})"
+    sys.stderr.write(line + "\n")
+
+
+def _serve_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "host": args.host,
+        "port": args.port,
+        "root_path": args.root_path,
+        "proxy_headers": args.proxy_headers,
+        "forwarded_allow_ips": args.forwarded_allow_ips,
+        "log_level": args.log_level,
+    }
+
+
+def _run(args: argparse.Namespace) -> int:
+    uvicorn = _uvicorn()
+    import_string, app = find_app(args.app)  # fail early, with our message, before uvicorn starts
+    _banner(f"http://{args.host}:{args.port}", app, import_string, "run")
+    uvicorn.run(import_string, reload=args.reload, workers=args.workers, **_serve_options(args))
+    return 0
+
+
+def dev_app() -> Any:
+    """The factory ``zephyr dev`` serves: the app named in ``ZEPHYR_DEV_APP``, switched to debug mode.
+
+    A factory (rather than the app itself) is what lets every reload import the app afresh and turn on
+    ``debug`` before its first request, without the app's code knowing it runs under ``zephyr dev``.
+    """
+    _, app = find_app(os.environ[_DEV_TARGET])
+    if hasattr(app, "debug"):
+        app.debug = True
+    return app
+
+
+def _dev(args: argparse.Namespace) -> int:
+    uvicorn = _uvicorn()
+    import_string, app = find_app(args.app)
+    os.environ[_DEV_TARGET] = import_string  # read by dev_app() in the reloader's child process too
+    _banner(f"http://{args.host}:{args.port}", app, import_string, "dev")
+    uvicorn.run(
+        "zephyr._cli.serve:dev_app",
+        factory=True,
+        reload=args.reload,
+        reload_dirs=[os.getcwd()],
+        **_serve_options(args),
+    )
+    return 0
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (0.0.0.0 for every interface)")
+    parser.add_argument("--port", type=int, default=8000, help="the port to listen on")
+    parser.add_argument("--root-path", default="", help="the path prefix the app is served under behind a proxy")
+    parser.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="trust X-Forwarded-For/-Proto from the addresses in --forwarded-allow-ips",
+    )
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        help="comma-separated addresses (or *) whose X-Forwarded-* headers are trusted",
+    )
+    parser.add_argument("--log-level", default="info", choices=_LOG_LEVELS, help="the server's log level")
+
+
+def register(commands: Any) -> None:
+    """Add ``run`` and ``dev`` to the ``zephyr`` parser's subcommands."""
+    formatter = HelpFormatter
+    run = commands.add_parser(
+        "run", help="serve an app on uvicorn", description="Serve an app on uvicorn.", formatter_class=formatter
+    )
+    run.add_argument("app", help="the app: module (means module:app), module:attribute, or path/to/file.py")
+    _add_server_options(run)
+    run.add_argument("--reload", action="store_true", help="restart when source files change")
+    run.add_argument("--workers", type=int, default=None, help="number of worker processes (one process when omitted)")
+    run.set_defaults(handler=_run)
+
+    dev = commands.add_parser(
+        "dev",
+        help="serve an app for development: reload, debug pages, 127.0.0.1",
+        description=(
+            "Serve an app for development: reload on changes, debug tracebacks, listening on 127.0.0.1. "
+            f"With no app named, looks for {', '.join(DEFAULT_FILES)} and an 'app' (or 'api') in it."
+        ),
+        formatter_class=formatter,
+    )
+    dev.add_argument("app", nargs="?", default=None, help="the app (as for run); found in the directory if omitted")
+    _add_server_options(dev)
+    dev.add_argument("--no-reload", dest="reload", action="store_false", help="do not restart on changes")
+    dev.set_defaults(handler=_dev, reload=True)
