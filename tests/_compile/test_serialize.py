@@ -74,3 +74,17 @@ def test_other_values_take_the_jsonable_encoder_route(content: Any) -> None:
 def test_nan_is_refused_as_json_dumps_refuses_it() -> None:
     with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
         dumps({"x": float("nan")})
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"_sa": None},
+        {"_sa_instance_state": 1, "name": "x"},
+        {"rows": [{"_sa": 1, "id": 2}]},
+        {"small": 1e-7, "_sa": 3},  # not plain for pydantic-core: the json.dumps path must drop it too
+        ({"_sa": 1},),
+    ],
+)
+def test_keys_starting_with_sa_are_dropped_as_jsonable_encoder_drops_them(content: Any) -> None:
+    assert dumps(content) == _reference(content)

@@ -35,7 +35,8 @@ def _plain(value: Any, depth: int = 0) -> bool:
     """True when ``value`` is JSON data that pydantic-core writes byte-for-byte as ``json.dumps`` does.
 
     Exact types only (no subclasses, whose ``json.dumps`` output may differ), string keys, and floats whose shortest
-    representation both encoders write alike (they differ only in the exponent form of very small numbers).
+    representation both encoders write alike (they differ only in the exponent form of very small numbers). A key
+    starting with ``_sa`` is not plain: ``jsonable_encoder`` drops it (SQLAlchemy's instance state), so must we.
     """
     kind = type(value)
     if kind in _SCALARS:
@@ -45,9 +46,25 @@ def _plain(value: Any, depth: int = 0) -> bool:
     if depth > 32:
         return False
     if kind is dict:
-        return all(type(key) is str and _plain(item, depth + 1) for key, item in value.items())
+        return all(
+            type(key) is str and not key.startswith("_sa") and _plain(item, depth + 1) for key, item in value.items()
+        )
     if kind is list:
         return all(_plain(item, depth + 1) for item in value)
+    return False
+
+
+def _has_sa_key(value: Any, depth: int = 0) -> bool:
+    """True when a dict somewhere in ``value`` has a ``_sa...`` key, which only ``jsonable_encoder`` drops."""
+    if depth > 32:
+        return True  # deeper than we look: let jsonable_encoder decide
+    if isinstance(value, dict):
+        return any(
+            (isinstance(key, str) and key.startswith("_sa")) or _has_sa_key(item, depth + 1)
+            for key, item in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        return any(_has_sa_key(item, depth + 1) for item in value)
     return False
 
 
@@ -60,10 +77,12 @@ def dumps(content: Any) -> bytes:
     try:
         if _plain(content):
             return to_json(content)
-        try:
-            return _PLAIN.encode(content).encode("utf-8")
-        except _NotPlain:
-            return _ENCODED.encode(jsonable_encoder(content)).encode("utf-8")
+        if not _has_sa_key(content):
+            try:
+                return _PLAIN.encode(content).encode("utf-8")
+            except _NotPlain:
+                pass
+        return _ENCODED.encode(jsonable_encoder(content)).encode("utf-8")
     except (UnicodeEncodeError, PydanticSerializationError):
         return _escaped(jsonable_encoder(content))
 
