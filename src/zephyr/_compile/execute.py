@@ -9,17 +9,12 @@ from typing import Any
 
 import anyio
 
+from zephyr._compile.body import BodyState, read_body
+from zephyr._compile.context import attach_endpoint_context, endpoint_context
+from zephyr._compile.exact import slow_solve
 from zephyr._compile.plan import Plan
 from zephyr._compile.serialize import ResponseModel, dumps, stream_text
-from zephyr._compile.solve import (
-    BodyState,
-    attach_endpoint_context,
-    call_steps,
-    endpoint_context,
-    fast_values,
-    read_body,
-    slow_solve,
-)
+from zephyr._compile.solve import call_steps, fast_values
 from zephyr.background import BackgroundTasks
 from zephyr.exceptions import ResponseValidationError
 from zephyr.requests import Request
