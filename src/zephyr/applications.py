@@ -12,9 +12,11 @@ from typing_extensions import Unpack, deprecated
 
 from zephyr import params
 from zephyr._errors import ErrorBoundary, ExceptionMiddleware, ServerErrorMiddleware, websocket_exception_handler
+from zephyr._routing.base import BaseRoute
 from zephyr._routing.options import RouteOptions
+from zephyr._routing.overrides import OverridesDict
 from zephyr._routing.router import APIRouter
-from zephyr._routing.routes import APIRoute, BaseRoute, OverridesDict, generate_unique_id
+from zephyr._routing.routes import APIRoute, generate_unique_id
 from zephyr.datastructures import Default, State, URLPath
 from zephyr.exception_handlers import (
     http_exception_handler,
@@ -483,7 +485,7 @@ class _FrontendMount(BaseRoute):
     """A catch-all mount that always sorts after every other route (for ``app.frontend``)."""
 
     def __init__(self, path: str, app: ASGIApp, name: str | None) -> None:
-        from zephyr._routing.routes import Mount
+        from zephyr._routing.plain import Mount
 
         self._mount = Mount(path.rstrip("/"), app, name=name)
         self.compiled = self._mount.compiled

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from zephyr._routing.base import BaseRoute, NoMatchFound
 from zephyr._routing.paths import compile_path
-from zephyr._routing.routes import BaseRoute, NoMatchFound
 from zephyr.datastructures import URLPath
 from zephyr.types import ASGIApp, Receive, Scope, Send
 

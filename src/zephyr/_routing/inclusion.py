@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from zephyr._routing.base import BaseRoute
     from zephyr._routing.router import APIRouter
-    from zephyr._routing.routes import BaseRoute
 
 __all__ = ("Inclusion", "include", "rebuild", "route_appended")
 

@@ -10,20 +10,13 @@ from typing import Any
 from typing_extensions import Unpack, deprecated
 
 from zephyr import params
+from zephyr._routing.base import BaseRoute, NoMatchFound
 from zephyr._routing.inclusion import Inclusion, include, route_appended
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
 from zephyr._routing.options import RouteOptions
 from zephyr._routing.paths import route_path
-from zephyr._routing.routes import (
-    APIRoute,
-    APIWebSocketRoute,
-    BaseRoute,
-    Mount,
-    NoMatchFound,
-    Route,
-    WebSocketRoute,
-    generate_unique_id,
-)
+from zephyr._routing.plain import Mount, Route, WebSocketRoute
+from zephyr._routing.routes import APIRoute, APIWebSocketRoute, generate_unique_id
 from zephyr._routing.table import RouteTable
 from zephyr.datastructures import URL, Default, DefaultPlaceholder, URLPath
 from zephyr.exceptions import FastAPIError, HTTPException
