@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from zephyr._routing.match import Match
 from zephyr._routing.paths import CompiledPath
 from zephyr.datastructures import URLPath
 from zephyr.exceptions import ZephyrError
@@ -46,15 +47,6 @@ class BaseRoute:
         return self.compiled.match(path)
 
     @property
-    def static_path(self) -> str | None:
-        return self.compiled.path if self.compiled.is_static else None
-
-    @property
-    def first_segment(self) -> str | None:
-        segment = self.compiled.path[1:].split("/", 1)[0]
-        return None if "{" in segment else segment
-
-    @property
     def path_format(self) -> str:
         return self.compiled.format
 
@@ -66,8 +58,12 @@ class BaseRoute:
     def param_convertors(self) -> dict[str, Any]:
         return dict(self.compiled.convertors)
 
-    def accepts(self, scope: Scope) -> int:
-        """2: full match, 1: path matches but not the method, 0: wrong scope type."""
+    def accepts(self, scope: Scope) -> Match:
+        """How well the route fits a request whose path it matched.
+
+        Returns:
+            ``FULL``; ``PARTIAL`` when only the method differs (a 405 candidate); ``NONE`` for another scope type.
+        """
         raise NotImplementedError
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:

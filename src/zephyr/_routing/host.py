@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from zephyr._routing.base import BaseRoute, NoMatchFound
+from zephyr._routing.match import FULL, NONE, Match
 from zephyr._routing.paths import compile_path
 from zephyr.datastructures import URLPath
 from zephyr.types import ASGIApp, Receive, Scope, Send
@@ -37,20 +38,16 @@ class Host(BaseRoute):
         self.include_in_schema = False
 
     @property
-    def first_segment(self) -> str | None:
-        return None
-
-    @property
     def routes(self) -> list[Any]:
         return list(getattr(self.app, "routes", []))
 
     def match_path(self, path: str) -> dict[str, Any] | None:
         return {}
 
-    def accepts(self, scope: Scope) -> int:
+    def accepts(self, scope: Scope) -> Match:
         if scope["type"] not in ("http", "websocket"):
-            return 0
-        return 2 if self._host_pattern.match(_host_of(scope)) is not None else 0
+            return NONE
+        return FULL if self._host_pattern.match(_host_of(scope)) is not None else NONE
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = self._host_pattern.match(_host_of(scope)) or {}

@@ -9,6 +9,7 @@ from typing import Any
 
 from zephyr._compile import typing_utils as tu
 from zephyr._routing.base import BaseRoute, NoMatchFound, OrderedMethods, name_of
+from zephyr._routing.match import FULL, NONE, PARTIAL, Match
 from zephyr._routing.paths import compile_path, route_path
 from zephyr.datastructures import URLPath
 from zephyr.exceptions import FastAPIError, HTTPException
@@ -59,15 +60,15 @@ class Route(BaseRoute):
             self.methods = OrderedMethods(m.upper() for m in methods) if methods else None
             self.app = endpoint
 
-    def accepts(self, scope: Scope) -> int:
+    def accepts(self, scope: Scope) -> Match:
         if scope["type"] != "http":
-            return 0
+            return NONE
         if self.methods is None or scope["method"] in self.methods:
-            return 2
-        return 1
+            return FULL
+        return PARTIAL
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.accepts(scope) != 2:
+        if self.accepts(scope) is not FULL:
             raise HTTPException(status_code=405, headers={"Allow": ", ".join(self.methods or ())})
         await self.app(scope, receive, send)
 
@@ -95,8 +96,8 @@ class WebSocketRoute(BaseRoute):
         self.name = name_of(endpoint) if name is None else name
         self.include_in_schema = False
 
-    def accepts(self, scope: Scope) -> int:
-        return 2 if scope["type"] == "websocket" else 0
+    def accepts(self, scope: Scope) -> Match:
+        return FULL if scope["type"] == "websocket" else NONE
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if inspect.isfunction(self.endpoint) or inspect.ismethod(self.endpoint):
@@ -130,13 +131,8 @@ class Mount(BaseRoute):
     def routes(self) -> list[BaseRoute]:
         return list(getattr(self.app, "routes", []))
 
-    @property
-    def first_segment(self) -> str | None:
-        segment = self.path[1:].split("/", 1)[0]
-        return None if not segment or "{" in segment else segment
-
-    def accepts(self, scope: Scope) -> int:
-        return 2 if scope["type"] in ("http", "websocket") else 0
+    def accepts(self, scope: Scope) -> Match:
+        return FULL if scope["type"] in ("http", "websocket") else NONE
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         params = dict(scope.get("path_params", {}))

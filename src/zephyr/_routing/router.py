@@ -13,6 +13,7 @@ from zephyr import params
 from zephyr._routing.base import BaseRoute, NoMatchFound
 from zephyr._routing.inclusion import Inclusion, check_inclusion, include, route_appended
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
+from zephyr._routing.match import FULL, PARTIAL
 from zephyr._routing.options import RouteOptions, pick
 from zephyr._routing.paths import route_path
 from zephyr._routing.plain import Mount, Route, WebSocketRoute
@@ -87,7 +88,7 @@ class APIRouter:
         self.generate_unique_id_function = generate_unique_id_function
         self.strict_content_type = strict_content_type
         self._lifespan: Lifespan | None = wrap_generator_lifespan(lifespan) if lifespan is not None else None
-        self._table: RouteTable | None = None
+        self._table: RouteTable[BaseRoute] | None = None
         self._inclusions: list[Inclusion] = []  # where this router is included (its routes are copied there)
         self._included: list[Inclusion] = []  # the routers included here
         self._quiet = 0  # > 0 while inclusion bookkeeping changes the routes: no propagation
@@ -338,7 +339,7 @@ class APIRouter:
         self._table = None
         self.routes_version += 1
 
-    def _route_table(self) -> RouteTable:
+    def _route_table(self) -> RouteTable[BaseRoute]:
         table = self._table
         if table is None:
             # Fallback routes (``app.frontend``) answer only what no other route matches, whenever they were added.
@@ -358,28 +359,29 @@ class APIRouter:
         started = perf_counter() if timings is not None else 0.0
         path = route_path(scope)
         partial: BaseRoute | None = None
-        partial_params: dict[str, Any] | None = None
+        partial_params: dict[str, Any] = {}
         for route, found in self._route_table().matches(path):
-            accepted = route.accepts(scope)  # type: ignore[attr-defined]
-            if accepted == 2:
+            accepted = route.accepts(scope)
+            if accepted is FULL:
+                # A new dict per request: the table's are shared, and an endpoint may write to its path_params.
                 current = scope.get("path_params")
-                scope["path_params"] = {**current, **found} if current else found
+                scope["path_params"] = {**current, **found} if current else {**found}
                 scope["route"] = route
                 scope["endpoint"] = getattr(route, "endpoint", None)
                 if timings is not None:
                     timings["routing"] = timings.get("routing", 0.0) + (perf_counter() - started)
-                await route.handle(scope, receive, send)  # type: ignore[attr-defined]
+                await route.handle(scope, receive, send)
                 return
-            if accepted == 1 and partial is None:
-                partial, partial_params = route, found  # type: ignore[assignment]
+            if accepted is PARTIAL and partial is None:
+                partial, partial_params = route, found
         if partial is not None:
-            scope["path_params"] = {**scope.get("path_params", {}), **(partial_params or {})}
+            scope["path_params"] = {**scope.get("path_params", {}), **partial_params}
             scope["route"] = partial
             await partial.handle(scope, receive, send)
             return
         if scope_type == "http" and self.redirect_slashes and path != "/":
             other = path[:-1] if path.endswith("/") else path + "/"
-            if any(route.accepts(scope) for route, _ in self._route_table().matches(other)):  # type: ignore[attr-defined]
+            if any(route.accepts(scope) for route, _ in self._route_table().matches(other)):
                 redirect_scope = dict(scope)
                 full = scope["path"]
                 redirect_scope["path"] = full[:-1] if full.endswith("/") else full + "/"

@@ -22,6 +22,7 @@ from zephyr._compile.execute import HTTPRunner, body_allowed
 from zephyr._compile.plan import Plan, build_plan
 from zephyr._compile.serialize import ResponseModel
 from zephyr._routing.base import BaseRoute, OrderedMethods, name_of
+from zephyr._routing.match import FULL, NONE, PARTIAL, Match
 from zephyr._routing.paths import compile_path
 from zephyr._routing.plain import request_response
 from zephyr.datastructures import Default, DefaultPlaceholder
@@ -242,16 +243,16 @@ class APIRoute(BaseRoute):
             self._asgi = app
         return self._asgi
 
-    def accepts(self, scope: Scope) -> int:
+    def accepts(self, scope: Scope) -> Match:
         if scope["type"] != "http":
-            return 0
+            return NONE
         method = scope["method"]
         if method in self.methods or (method == "HEAD" and "GET" in self.methods):
-            return 2
-        return 1
+            return FULL
+        return PARTIAL
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.accepts(scope) != 2:
+        if self.accepts(scope) is not FULL:
             raise HTTPException(status_code=405, headers={"Allow": ", ".join(self.methods)})
         await self.app(scope, receive, send)
 
@@ -301,8 +302,8 @@ class APIWebSocketRoute(BaseRoute):
             self._plan_version = version
         return self._plan
 
-    def accepts(self, scope: Scope) -> int:
-        return 2 if scope["type"] == "websocket" else 0
+    def accepts(self, scope: Scope) -> Match:
+        return FULL if scope["type"] == "websocket" else NONE
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         from zephyr._compile.websocket import run_websocket
