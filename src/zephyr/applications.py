@@ -176,7 +176,8 @@ class Zephyr:
 
     @dependency_overrides.setter
     def dependency_overrides(self, value: dict[Any, Any]) -> None:
-        self._dependency_overrides = OverridesDict(value)
+        # Replaced in place: compiled routes watch this one dict's version.
+        self._dependency_overrides.replace(value)
 
     @property
     def routes(self) -> list[BaseRoute]:

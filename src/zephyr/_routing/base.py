@@ -66,6 +66,9 @@ class BaseRoute:
         """
         raise NotImplementedError
 
+    def prepare(self) -> None:
+        """Do now, at start-up, what the first request would otherwise do (compile a plan, build an app)."""
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError
 

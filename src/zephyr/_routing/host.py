@@ -49,6 +49,13 @@ class Host(BaseRoute):
             return NONE
         return FULL if self._host_pattern.match(_host_of(scope)) is not None else NONE
 
+    def prepare(self) -> None:
+        """Compile the routes of the served router (or app) now, at the including app's start-up."""
+        router = getattr(self.app, "router", self.app)
+        compile_routes = getattr(router, "compile_routes", None)
+        if callable(compile_routes):
+            compile_routes()
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = self._host_pattern.match(_host_of(scope)) or {}
         child = dict(scope)

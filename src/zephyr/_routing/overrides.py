@@ -22,6 +22,13 @@ class OverridesDict(dict[Any, Any]):
     def _bump(self) -> None:
         self.version = next(_overrides_versions)
 
+    def replace(self, value: dict[Any, Any]) -> None:
+        """Make the overrides exactly ``value`` (what ``app.dependency_overrides = value`` does)."""
+        items = dict(value)
+        super().clear()
+        super().update(items)
+        self._bump()
+
     def __setitem__(self, key: Any, value: Any) -> None:
         super().__setitem__(key, value)
         self._bump()

@@ -134,6 +134,13 @@ class Mount(BaseRoute):
     def accepts(self, scope: Scope) -> Match:
         return FULL if scope["type"] in ("http", "websocket") else NONE
 
+    def prepare(self) -> None:
+        """Compile the routes of a mounted router (or app) now, at the including app's start-up."""
+        router = getattr(self.app, "router", self.app)
+        compile_routes = getattr(router, "compile_routes", None)
+        if callable(compile_routes):
+            compile_routes()
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         params = dict(scope.get("path_params", {}))
         remaining = "/" + str(params.pop("path", ""))

@@ -1,11 +1,14 @@
 """The compiled API routes: ``APIRoute`` (HTTP path operations) and ``APIWebSocketRoute``.
 
-A route analyses its endpoint when it is created (so configuration errors surface at registration) and compiles its
-request plan on first use (so decorators placed above the route decorator, such as ``@limit``, still count).
+A route analyses its endpoint once, when it is created (so configuration errors surface at registration), and
+compiles its request plan from that analysis at start-up (``prepare``, from the lifespan) or on first use, whichever
+comes first: decorators placed above the route decorator, such as ``@limit``, still count. The plan is compiled
+again, from a fresh analysis, only when ``app.dependency_overrides`` changes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 import sys
@@ -17,12 +20,13 @@ from pydantic import TypeAdapter
 
 from zephyr import _hooks, params
 from zephyr._compile import typing_utils as tu
-from zephyr._compile.dependant import Dependant, build_dependant, with_route_dependencies
+from zephyr._compile.dependant import Dependant, build_dependant, sub_dependant, with_route_dependencies
 from zephyr._compile.execute import HTTPRunner, body_allowed
 from zephyr._compile.plan import Plan, build_plan
 from zephyr._compile.serialize import ResponseModel
 from zephyr._routing.base import BaseRoute, OrderedMethods, name_of
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
+from zephyr._routing.overrides import OverridesDict
 from zephyr._routing.paths import compile_path
 from zephyr._routing.plain import request_response
 from zephyr.datastructures import Default, DefaultPlaceholder
@@ -40,11 +44,75 @@ def generate_unique_id(route: APIRoute) -> str:
     return f"{operation_id}_{next(iter(route.methods)).lower()}"
 
 
+class _Unversioned:
+    """Stands in for overrides that count no changes (a plain dict): every request asks the route for its plan."""
+
+    __slots__ = ()
+
+    @property
+    def version(self) -> object:
+        return object()
+
+
 def _unwrap(value: Any) -> Any:
     return value.value if isinstance(value, DefaultPlaceholder) else value
 
 
-class APIRoute(BaseRoute):
+class _PlannedRoute(BaseRoute):
+    """What ``APIRoute`` and ``APIWebSocketRoute`` share: the endpoint analysed once, and the plan compiled from it."""
+
+    endpoint: Callable[..., Any]
+    dependencies: list[params.Depends]
+    dependency_overrides_provider: Any
+    dependant: Dependant
+    _plan_name: str
+
+    def _init_plan(self) -> None:
+        self._plan: Plan | None = None
+        self._plan_version: Any = None
+        self._full: Dependant | None = None
+        self._full_hooks: tuple[Any, ...] = ()
+
+    def _overrides(self) -> Any:
+        provider = self.dependency_overrides_provider
+        return getattr(provider, "dependency_overrides", None) if provider is not None else None
+
+    def full_dependant(self, overrides: dict[Any, Any] | None = None) -> Dependant:
+        """The endpoint's dependant with route, hook and override dependencies applied.
+
+        Without overrides this is the analysis made at registration, with any hook dependencies (``@limit``...)
+        spliced in after the route's own: the endpoint is not analysed again.
+        """
+        hooks = _hooks.route_dependencies(self.endpoint)
+        if overrides:
+            dependant = build_dependant(self.endpoint, path=self.path, overrides=overrides)
+            return with_route_dependencies(dependant, [*self.dependencies, *hooks], path=self.path, overrides=overrides)
+        if self._full is None or self._full_hooks != hooks:
+            full = self.dependant
+            if hooks:
+                extra = [
+                    sub_dependant(dep, None, path=self.path, name=None, scopes=(), overrides=None) for dep in hooks
+                ]
+                cut = len(self.dependencies)
+                full = dataclasses.replace(
+                    full, dependencies=[*full.dependencies[:cut], *extra, *full.dependencies[cut:]]
+                )
+            self._full, self._full_hooks = full, hooks
+        return self._full
+
+    def plan(self) -> Plan:
+        """The compiled request plan (recompiled when ``dependency_overrides`` changed)."""
+        overrides = self._overrides()
+        version = getattr(overrides, "version", None) if overrides else None
+        if overrides and version is None:
+            version = tuple(overrides.items())
+        if self._plan is None or version != self._plan_version:
+            self._plan = build_plan(self.full_dependant(overrides or None), self._plan_name)
+            self._plan_version = version
+        return self._plan
+
+
+class APIRoute(_PlannedRoute):
     """One HTTP path operation: an endpoint function with its path, methods and response settings."""
 
     def __init__(
@@ -114,8 +182,8 @@ class APIRoute(BaseRoute):
         self.dependant = with_route_dependencies(
             build_dependant(endpoint, path=path, signature=signature), self.dependencies, path=path, overrides=None
         )
-        self._plan: Plan | None = None
-        self._plan_version: Any = None
+        self._plan_name = re.sub(r"\W", "_", self.unique_id)
+        self._init_plan()
         self._asgi: ASGIApp | None = None
 
     # -- registration-time analysis ---------------------------------------------------------------------------
@@ -163,28 +231,7 @@ class APIRoute(BaseRoute):
             return None  # the event is the transport, not the payload: FastAPI documents no item model for it
         return args[0]
 
-    # -- compile on first use ------------------------------------------------------------------------------------
-
-    def _overrides(self) -> Any:
-        provider = self.dependency_overrides_provider
-        return getattr(provider, "dependency_overrides", None) if provider is not None else None
-
-    def full_dependant(self, overrides: dict[Any, Any] | None = None) -> Dependant:
-        """The endpoint's dependant with route, hook and override dependencies applied."""
-        dependant = build_dependant(self.endpoint, path=self.path, overrides=overrides)
-        extra = [*self.dependencies, *_hooks.route_dependencies(self.endpoint)]
-        return with_route_dependencies(dependant, extra, path=self.path, overrides=overrides)
-
-    def plan(self) -> Plan:
-        """The compiled request plan (recompiled when ``dependency_overrides`` changed)."""
-        overrides = self._overrides()
-        version = getattr(overrides, "version", None) if overrides else None
-        if overrides and version is None:
-            version = tuple(overrides.items())
-        if self._plan is None or version != self._plan_version:
-            self._plan = build_plan(self.full_dependant(overrides or None), re.sub(r"\W", "_", self.unique_id))
-            self._plan_version = version
-        return self._plan
+    # -- compiling ------------------------------------------------------------------------------------------
 
     def _runner(self) -> HTTPRunner:
         response_class = _unwrap(self.response_class)
@@ -210,8 +257,11 @@ class APIRoute(BaseRoute):
                 exclude_defaults=self.response_model_exclude_defaults,
                 exclude_none=self.response_model_exclude_none,
             )
+        overrides = self._overrides()
         return HTTPRunner(
-            self.plan,
+            self.plan(),
+            refresh=self.plan if self.dependency_overrides_provider is not None else None,
+            watch=overrides if isinstance(overrides, OverridesDict) else _Unversioned(),
             status_code=self.status_code,
             response_class=response_class,
             response_class_is_default=isinstance(self.response_class, DefaultPlaceholder),
@@ -230,9 +280,13 @@ class APIRoute(BaseRoute):
 
         return handler
 
+    def prepare(self) -> None:
+        """Compile the plan and build the ASGI app now (at start-up) rather than on the first request."""
+        _ = self.app
+
     @property
     def app(self) -> ASGIApp:
-        """The route's ASGI application, built on first use."""
+        """The route's ASGI application, built at start-up or on first use."""
         if self._asgi is None:
             if type(self).get_route_handler is APIRoute.get_route_handler:
                 app: ASGIApp = self._runner()
@@ -260,7 +314,7 @@ class APIRoute(BaseRoute):
         return f"{type(self).__name__}(path={self.path!r}, name={self.name!r}, methods={sorted(self.methods)!r})"
 
 
-class APIWebSocketRoute(BaseRoute):
+class APIWebSocketRoute(_PlannedRoute):
     """A WebSocket endpoint whose parameters are injected as for HTTP routes."""
 
     url_protocol = "websocket"
@@ -280,27 +334,16 @@ class APIWebSocketRoute(BaseRoute):
         self.name = name_of(endpoint) if name is None else name
         self.dependencies = list(dependencies or [])
         self.dependency_overrides_provider = dependency_overrides_provider
-        self.dependant = build_dependant(endpoint, path=path)
-        self._plan: Plan | None = None
-        self._plan_version: Any = None
+        self.dependant = with_route_dependencies(
+            build_dependant(endpoint, path=path), self.dependencies, path=path, overrides=None
+        )
+        self._plan_name = "websocket_" + re.sub(r"\W", "_", self.path)
+        self._init_plan()
         self.include_in_schema = False
 
-    def _overrides(self) -> Any:
-        provider = self.dependency_overrides_provider
-        return getattr(provider, "dependency_overrides", None) if provider is not None else None
-
-    def plan(self) -> Plan:
-        """The compiled plan (recompiled when ``dependency_overrides`` changed)."""
-        overrides = self._overrides()
-        version = getattr(overrides, "version", None) if overrides else None
-        if self._plan is None or version != self._plan_version:
-            dependant = build_dependant(self.endpoint, path=self.path, overrides=overrides or None)
-            dependant = with_route_dependencies(
-                dependant, self.dependencies, path=self.path, overrides=overrides or None
-            )
-            self._plan = build_plan(dependant, "websocket_" + re.sub(r"\W", "_", self.path))
-            self._plan_version = version
-        return self._plan
+    def prepare(self) -> None:
+        """Compile the plan now (at start-up) rather than on the first connection."""
+        self.plan()
 
     def accepts(self, scope: Scope) -> Match:
         return FULL if scope["type"] == "websocket" else NONE
