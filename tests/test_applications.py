@@ -165,3 +165,81 @@ def test_head_is_answered_for_get_routes_without_a_body() -> None:
     assert response.status_code == 200
     assert response.headers["content-length"] == "7"
     assert response.content == b""
+
+
+def test_an_exception_handler_added_after_start_up_keeps_the_middleware_and_its_state() -> None:
+    from zephyr.ratelimit import RateLimitMiddleware
+    from zephyr.stores import MemoryStore
+
+    built: list[object] = []
+
+    class Counting:
+        def __init__(self, app: object) -> None:
+            built.append(self)
+            self.app = app
+
+        async def __call__(self, scope: object, receive: object, send: object) -> None:
+            await self.app(scope, receive, send)  # type: ignore[operator]
+
+    class Teapot(Exception):
+        pass
+
+    app = FastAPI()
+    app.add_middleware(RateLimitMiddleware, "2/minute", store=MemoryStore())
+    app.add_middleware(Counting)
+
+    @app.get("/tea")
+    async def tea() -> None:
+        raise Teapot
+
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.get("/tea").status_code == 500
+
+    async def teapot(request: Request, exc: Teapot) -> PlainTextResponse:
+        return PlainTextResponse("short and stout", status_code=418)
+
+    app.add_exception_handler(Teapot, teapot)
+    second = client.get("/tea")
+    assert (second.status_code, second.text) == (418, "short and stout")
+    assert len(built) == 1  # the stack was not built again
+    assert client.get("/tea").status_code == 429  # the limiter kept its count: a fresh one would allow it
+    with pytest.raises(RuntimeError, match="Cannot add middleware after an application has started"):
+        app.add_middleware(Counting)
+
+
+def test_a_500_handler_added_after_start_up_answers_without_a_rebuild() -> None:
+    app = _boom_app()
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.get("/boom").text == "Internal Server Error"
+    stack = app.middleware_stack
+
+    async def oops(request: Request, exc: Exception) -> PlainTextResponse:
+        return PlainTextResponse("oops", status_code=500)
+
+    app.add_exception_handler(Exception, oops)
+    response = client.get("/boom")
+    assert (response.status_code, response.text) == (500, "oops")
+    assert app.middleware_stack is stack
+
+
+def test_path_params_written_by_an_endpoint_do_not_leak_into_the_next_request() -> None:
+    app = FastAPI()
+
+    @app.get("/users/{user_id}")
+    async def user(request: Request) -> dict[str, object]:
+        seen = dict(request.path_params)
+        request.path_params["user_id"] = "tampered"
+        request.path_params["extra"] = 1
+        return seen
+
+    @app.get("/static")
+    async def static(request: Request) -> dict[str, object]:
+        seen = dict(request.path_params)
+        request.path_params["extra"] = 1
+        return seen
+
+    client = TestClient(app)
+    for _ in range(2):
+        assert client.get("/users/me").json() == {"user_id": "me"}  # "/users/me" is a static-table path too
+        assert client.get("/users/7").json() == {"user_id": "7"}  # a cached dynamic path
+        assert client.get("/static").json() == {}

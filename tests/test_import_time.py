@@ -56,7 +56,7 @@ def test_pydantic_submodules_imported_are_few() -> None:
         ("from zephyr.responses import Response; Response().set_cookie('a', 'b')", "http.cookies"),
         ("from zephyr.datastructures import CommaSeparatedStrings; CommaSeparatedStrings('a, b')", "shlex"),
         ("from zephyr import HTTPException; HTTPException(404)", "http"),
-        ("from zephyr._routing.routes import NoMatchFound; NoMatchFound('a', {}, ['b'])", "difflib"),
+        ("from zephyr._routing.base import NoMatchFound; NoMatchFound('a', {}, ['b'])", "difflib"),
         (
             "from zephyr.concurrency import run_in_threadpool; import anyio; anyio.run(run_in_threadpool, len, ())",
             "anyio.to_thread",

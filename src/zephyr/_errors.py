@@ -71,7 +71,8 @@ class ExceptionMiddleware:
 
     def __init__(self, app: ASGIApp, handlers: Mapping[Any, Handler] | None = None, debug: bool = False) -> None:
         self.app = app
-        self.handlers = dict(handlers or {})
+        # Kept, not copied: the app updates this table in place when a handler is added after start-up.
+        self.handlers = handlers if handlers is not None else {}
         self.debug = debug
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -167,7 +168,7 @@ class ErrorBoundary:
         self, app: ASGIApp, handlers: Mapping[Any, Handler], error_handler: Handler | None, debug: bool
     ) -> None:
         self.app = app
-        self.handlers = dict(handlers)
+        self.handlers = handlers  # kept, not copied, as in ExceptionMiddleware
         self.server_errors = ServerErrorMiddleware(app, error_handler, debug)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -12,9 +12,12 @@ from typing_extensions import Unpack, deprecated
 
 from zephyr import params
 from zephyr._errors import ErrorBoundary, ExceptionMiddleware, ServerErrorMiddleware, websocket_exception_handler
+from zephyr._routing.base import BaseRoute
+from zephyr._routing.match import Match
 from zephyr._routing.options import RouteOptions
+from zephyr._routing.overrides import OverridesDict
 from zephyr._routing.router import APIRouter
-from zephyr._routing.routes import APIRoute, BaseRoute, OverridesDict, generate_unique_id
+from zephyr._routing.routes import APIRoute, generate_unique_id
 from zephyr.datastructures import Default, State, URLPath
 from zephyr.exception_handlers import (
     http_exception_handler,
@@ -150,6 +153,9 @@ class Zephyr:
             strict_content_type=strict_content_type,
         )
         self.webhooks = webhooks or APIRouter()
+        self.middleware_stack: ASGIApp | None = None
+        self._handler_table: dict[Any, Callable[..., Any]] = {}
+        self._server_errors: ServerErrorMiddleware | None = None  # the layer answering 500s, once built
         self.exception_handlers: dict[Any, Callable[..., Any]] = {
             HTTPException: http_exception_handler,
             RequestValidationError: request_validation_exception_handler,
@@ -159,7 +165,6 @@ class Zephyr:
         for key, handler in (exception_handlers or {}).items():
             self.add_exception_handler(key, handler)
         self.user_middleware: list[Any] = list(middleware or [])
-        self.middleware_stack: ASGIApp | None = None
         self.setup()
 
     # -- properties FastAPI apps use ----------------------------------------------------------------------------
@@ -171,7 +176,8 @@ class Zephyr:
 
     @dependency_overrides.setter
     def dependency_overrides(self, value: dict[Any, Any]) -> None:
-        self._dependency_overrides = OverridesDict(value)
+        # Replaced in place: compiled routes watch this one dict's version.
+        self._dependency_overrides.replace(value)
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -409,7 +415,10 @@ class Zephyr:
             # too; ours are zephyr.exceptions.HTTPException, so the handler answers those.
             self.exception_handlers[HTTPException] = handler
         self.exception_handlers[key] = handler
-        self.middleware_stack = None
+        if self.middleware_stack is not None:
+            # Already serving: swap the handler tables the built layers hold, in place. Rebuilding the stack would
+            # construct every user middleware again and lose its state (a rate limiter's counts, for one).
+            self._install_handlers()
 
     def exception_handler(
         self, exc_class_or_status_code: int | type[Exception]
@@ -452,6 +461,28 @@ class Zephyr:
 
     def build_middleware_stack(self) -> ASGIApp:
         """Wrap the router in the exception layers and the user's middleware (done once, at the first request)."""
+        error_handler = self._install_handlers()
+        handlers = self._handler_table
+        app: ASGIApp = self.router
+        if not self.user_middleware:
+            boundary = ErrorBoundary(app, handlers, error_handler, self.debug)
+            self._server_errors = boundary.server_errors
+            return boundary
+        app = ExceptionMiddleware(app, handlers, self.debug)
+        for entry in reversed(self.user_middleware):
+            cls, args, kwargs = entry
+            app = cls(app, *args, **kwargs)
+        self._server_errors = ServerErrorMiddleware(app, error_handler, self.debug)
+        return self._server_errors
+
+    def _install_handlers(self) -> Callable[..., Any] | None:
+        """Split ``exception_handlers`` into the table the exception layer reads and the last-resort 500 handler.
+
+        The table is updated in place, so layers already built see a handler added after start-up.
+
+        Returns:
+            The ``500``/``Exception`` handler, if any.
+        """
         error_handler = None
         handlers: dict[Any, Callable[..., Any]] = {}
         for key, value in self.exception_handlers.items():
@@ -459,14 +490,11 @@ class Zephyr:
                 error_handler = value
             else:
                 handlers[key] = value
-        app: ASGIApp = self.router
-        if not self.user_middleware:
-            return ErrorBoundary(app, handlers, error_handler, self.debug)
-        app = ExceptionMiddleware(app, handlers, self.debug)
-        for entry in reversed(self.user_middleware):
-            cls, args, kwargs = entry
-            app = cls(app, *args, **kwargs)
-        return ServerErrorMiddleware(app, error_handler, self.debug)
+        self._handler_table.clear()
+        self._handler_table.update(handlers)
+        if self._server_errors is not None:
+            self._server_errors.handler = error_handler
+        return error_handler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection (HTTP, WebSocket or lifespan)."""
@@ -483,7 +511,7 @@ class _FrontendMount(BaseRoute):
     """A catch-all mount that always sorts after every other route (for ``app.frontend``)."""
 
     def __init__(self, path: str, app: ASGIApp, name: str | None) -> None:
-        from zephyr._routing.routes import Mount
+        from zephyr._routing.plain import Mount
 
         self._mount = Mount(path.rstrip("/"), app, name=name)
         self.compiled = self._mount.compiled
@@ -492,11 +520,7 @@ class _FrontendMount(BaseRoute):
         self.include_in_schema = False
         self.is_fallback = True
 
-    @property
-    def first_segment(self) -> str | None:
-        return self._mount.first_segment
-
-    def accepts(self, scope: Scope) -> int:
+    def accepts(self, scope: Scope) -> Match:
         return self._mount.accepts(scope)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -9,17 +9,12 @@ from typing import Any
 
 import anyio
 
+from zephyr._compile.body import BodyState, read_body
+from zephyr._compile.context import attach_endpoint_context, endpoint_context
+from zephyr._compile.exact import slow_solve
 from zephyr._compile.plan import Plan
 from zephyr._compile.serialize import ResponseModel, dumps, stream_text
-from zephyr._compile.solve import (
-    BodyState,
-    attach_endpoint_context,
-    call_steps,
-    endpoint_context,
-    fast_values,
-    read_body,
-    slow_solve,
-)
+from zephyr._compile.solve import call_steps, fast_values
 from zephyr.background import BackgroundTasks
 from zephyr.exceptions import ResponseValidationError
 from zephyr.requests import Request
@@ -40,22 +35,40 @@ def body_allowed(status_code: int) -> bool:
 
 
 class HTTPRunner:
-    """The per-request work of one HTTP route, with everything decided at registration stored on it."""
+    """The per-request work of one HTTP route, with everything decided at registration stored on it.
+
+    Args:
+        plan: The route's compiled plan.
+        refresh: Compiles the plan again (the route's ``plan``); called when ``watch.version`` changed.
+        watch: What the plan depends on that may change while serving (``app.dependency_overrides``), or None.
+        status_code: The route's ``status_code``.
+        response_class: The response class, unwrapped from ``Default(...)``.
+        response_class_is_default: Whether the user left ``response_class`` unset.
+        response_model: The response model's serializer, if any.
+        strict_content_type: Whether a body without a JSON content type is refused as JSON.
+        stream: ``"sse"``, ``"jsonl"`` or ``"raw"`` for a generator endpoint, else None.
+    """
 
     __slots__ = (
+        "encode_json",
         "fast_json",
-        "get_plan",
+        "plan",
+        "refresh",
         "response_class",
         "response_model",
         "status_code",
         "stream",
         "strict_content_type",
+        "version",
+        "watch",
     )
 
     def __init__(
         self,
-        get_plan: Callable[[], Plan],
+        plan: Plan,
         *,
+        refresh: Callable[[], Plan] | None = None,
+        watch: Any = None,
         status_code: int | None,
         response_class: type[Response],
         response_class_is_default: bool,
@@ -63,7 +76,10 @@ class HTTPRunner:
         strict_content_type: bool,
         stream: str | None,
     ) -> None:
-        self.get_plan = get_plan
+        self.plan = plan
+        self.refresh = refresh
+        self.watch: Any = watch if refresh is not None else None
+        self.version = getattr(watch, "version", None)
         self.status_code = status_code
         self.response_class = response_class
         self.response_model = response_model
@@ -71,24 +87,33 @@ class HTTPRunner:
         self.stream = stream
         # The fast path writes the start and body messages itself, with the headers FastAPI's response would have.
         self.fast_json = response_class is JSONResponse or (response_class_is_default and response_model is not None)
+        # A JSON response class (not the fast path) is handed jsonable content, as FastAPI's serialize_response does.
+        self.encode_json = issubclass(response_class, JSONResponse)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.run(Request(scope, receive, send), send)
 
     async def build(self, request: Request, stack: AsyncExitStack | None) -> Response:
         """Run the route and return its response object instead of sending it (``APIRoute.get_route_handler``)."""
-        box: list[Response] = []
-        await self.run(request, None, box, stack)
-        return box[0]
+        response = await self.run(request, None, stack)
+        assert response is not None  # noqa: S101 - without a send channel the response is returned
+        return response
+
+    def _current_plan(self) -> Plan:
+        """The plan compiled again, after what it depends on changed."""
+        assert self.refresh is not None  # noqa: S101 - only watched runners refresh
+        self.version = self.watch.version
+        self.plan = self.refresh()
+        return self.plan
 
     async def run(
-        self,
-        request: Request,
-        send: Send | None,
-        box: list[Response] | None = None,
-        outer_stack: AsyncExitStack | None = None,
-    ) -> None:
-        plan = self.get_plan()
+        self, request: Request, send: Send | None, outer_stack: AsyncExitStack | None = None
+    ) -> Response | None:
+        """Serve ``request``: send the response when ``send`` is given, else return it."""
+        plan = self.plan
+        watch = self.watch
+        if watch is not None and watch.version != self.version:
+            plan = self._current_plan()
         scope = request.scope
         values: dict[str, Any] = dict(plan.constants) if plan.constants else {}
         values["request"] = values["connection"] = request
@@ -107,9 +132,8 @@ class HTTPRunner:
         try:
             if plan.needs_exit_stack and outer_stack is None:
                 async with AsyncExitStack() as stack:
-                    await self._solve(plan, request, send, box, values, state, sub_response, background, stack)
-            else:
-                await self._solve(plan, request, send, box, values, state, sub_response, background, outer_stack)
+                    return await self._solve(plan, request, send, values, state, sub_response, background, stack)
+            return await self._solve(plan, request, send, values, state, sub_response, background, outer_stack)
         finally:
             if state is not None and state.form is not None:
                 await state.form.close()
@@ -119,13 +143,12 @@ class HTTPRunner:
         plan: Plan,
         request: Request,
         send: Send | None,
-        box: list[Response] | None,
         values: dict[str, Any],
         state: BodyState | None,
         sub_response: Response | None,
         background: BackgroundTasks | None,
         stack: AsyncExitStack | None,
-    ) -> None:
+    ) -> Response | None:
         scope = request.scope
         # TimingMiddleware asks for per-phase durations by putting a dict here; otherwise nothing is measured.
         timings: dict[str, float] | None = scope.get("zephyr.timings")
@@ -151,7 +174,7 @@ class HTTPRunner:
         try:
             if send is not None and self.fast_json and self.stream is None and not isinstance(result, Response):
                 await self._send_json(result, scope, send, sub_response, background, timings, mark)
-                return
+                return None
             response = self._make_response(result, sub_response, background, scope["method"] == "HEAD")
         except ResponseValidationError as exc:
             # Name the endpoint in the error, as FastAPI's message does.
@@ -159,11 +182,11 @@ class HTTPRunner:
             raise
         if timings is not None:
             _record(timings, "serialization", mark)
-        if box is not None:
-            box.append(response)
-            return
-        assert send is not None  # noqa: S101 - either a send channel or a box is given
+        if send is None:
+            return response
+        # Sent here, inside the exit stacks: yield dependencies exit after the response is sent.
         await response(scope, request.receive, send)
+        return None
 
     def _status(self, sub_response: Response | None) -> int | None:
         if sub_response is not None and sub_response.status_code:
@@ -216,7 +239,7 @@ class HTTPRunner:
         else:
             if self.response_model is not None:
                 content = self.response_model.to_python(result)
-            elif issubclass(self.response_class, JSONResponse):
+            elif self.encode_json:
                 from zephyr.encoders import jsonable_encoder
 
                 content = jsonable_encoder(result)

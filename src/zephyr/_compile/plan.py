@@ -54,7 +54,7 @@ class BodyPlan:
     single_key: str | None  # key of the value when the body is one field, not embedded
     form_model: type[BaseModel] | None = None  # a single Form model parameter
     form_union: bool = False  # a single Form parameter declared as a union of models
-    has_float: bool = False  # a float somewhere in the JSON body's type (see solve._validate_json_body)
+    has_float: bool = False  # a float somewhere in the JSON body's type (see body.validate_json_body)
 
 
 @dataclass(eq=False)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from zephyr._routing.base import BaseRoute, NoMatchFound
+from zephyr._routing.match import FULL, NONE, Match
 from zephyr._routing.paths import compile_path
-from zephyr._routing.routes import BaseRoute, NoMatchFound
 from zephyr.datastructures import URLPath
 from zephyr.types import ASGIApp, Receive, Scope, Send
 
@@ -37,20 +38,23 @@ class Host(BaseRoute):
         self.include_in_schema = False
 
     @property
-    def first_segment(self) -> str | None:
-        return None
-
-    @property
     def routes(self) -> list[Any]:
         return list(getattr(self.app, "routes", []))
 
     def match_path(self, path: str) -> dict[str, Any] | None:
         return {}
 
-    def accepts(self, scope: Scope) -> int:
+    def accepts(self, scope: Scope) -> Match:
         if scope["type"] not in ("http", "websocket"):
-            return 0
-        return 2 if self._host_pattern.match(_host_of(scope)) is not None else 0
+            return NONE
+        return FULL if self._host_pattern.match(_host_of(scope)) is not None else NONE
+
+    def prepare(self) -> None:
+        """Compile the routes of the served router (or app) now, at the including app's start-up."""
+        router = getattr(self.app, "router", self.app)
+        compile_routes = getattr(router, "compile_routes", None)
+        if callable(compile_routes):
+            compile_routes()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = self._host_pattern.match(_host_of(scope)) or {}

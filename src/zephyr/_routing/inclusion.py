@@ -15,11 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from zephyr._routing.base import BaseRoute
+from zephyr._routing.options import pick
+from zephyr._routing.plain import Mount, Route, WebSocketRoute
+from zephyr._routing.routes import APIRoute, APIWebSocketRoute
+from zephyr.exceptions import FastAPIError
+
 if TYPE_CHECKING:
     from zephyr._routing.router import APIRouter
-    from zephyr._routing.routes import BaseRoute
 
-__all__ = ("Inclusion", "include", "rebuild", "route_appended")
+__all__ = ("Inclusion", "check_inclusion", "copy_route", "include", "rebuild", "route_appended")
 
 
 @dataclass(eq=False)
@@ -111,7 +116,7 @@ def _copy(parent: APIRouter, route: BaseRoute, inclusion: Inclusion) -> list[Bas
     """Add the copy of ``route`` at the end of ``parent.routes`` (quietly) and return what was added."""
     routes = parent.routes
     start = len(routes)
-    parent._include_route(route, inclusion)
+    copy_route(parent, route, inclusion)
     return list(list.__getitem__(routes, slice(start, None)))
 
 
@@ -158,3 +163,98 @@ class _quiet:  # noqa: N801 - used as a context manager, reads as a phrase
 
     def __exit__(self, *exc_info: object) -> None:
         self.router._quiet -= 1
+
+
+def check_inclusion(parent: APIRouter, router: APIRouter, prefix: str) -> None:
+    """Refuse an ``include_router`` call FastAPI refuses, saying why.
+
+    Raises:
+        FastAPIError: ``router`` is ``parent`` itself, or ``prefix`` (or, without one, a route's path) is malformed.
+    """
+    if router is parent:
+        raise FastAPIError("A router cannot include itself.")
+    if prefix:
+        if not prefix.startswith("/"):
+            raise FastAPIError(f"A path prefix must start with '/'; got {prefix!r}.")
+        if prefix.endswith("/"):
+            raise FastAPIError(f"A path prefix must not end with '/'; got {prefix!r}. Remove the trailing slash.")
+    else:
+        for route in router.routes:
+            path = getattr(route, "path", None)
+            name = getattr(route, "name", None)
+            if not path and not isinstance(route, Mount):
+                raise FastAPIError(
+                    f"Prefix and path cannot be both empty (path operation: {name}). "
+                    "Give the router a prefix or the route a path."
+                )
+
+
+def copy_route(parent: APIRouter, route: BaseRoute, inclusion: Inclusion) -> None:
+    """Add the copy of one route of an included router, as ``include_router`` would have."""
+    router = inclusion.router
+    options = inclusion.options
+    prefix: str = options["prefix"]
+    tags = options["tags"]
+    dependencies = options["dependencies"]
+    default_response_class = options["default_response_class"]
+    responses = options["responses"]
+    callbacks = options["callbacks"]
+    deprecated = options["deprecated"]
+    include_in_schema = options["include_in_schema"]
+    generate_unique_id_function = options["generate_unique_id_function"]
+    strict_content_type = options["strict_content_type"]
+    if isinstance(route, APIRoute):
+        parent.add_api_route(
+            prefix + route.path,
+            route.endpoint,
+            methods=list(route.methods),
+            route_class_override=type(route),
+            response_model=route.response_model if route.response_model is not None else None,
+            status_code=route.status_code,
+            tags=[*(tags or []), *route.tags],
+            dependencies=[*(dependencies or []), *route.dependencies],
+            summary=route.summary,
+            description=route.description,
+            response_description=route.response_description,
+            responses={**(responses or {}), **route.responses},
+            deprecated=route.deprecated or deprecated or parent.deprecated,
+            operation_id=route.operation_id,
+            response_model_include=route.response_model_include,
+            response_model_exclude=route.response_model_exclude,
+            response_model_by_alias=route.response_model_by_alias,
+            response_model_exclude_unset=route.response_model_exclude_unset,
+            response_model_exclude_defaults=route.response_model_exclude_defaults,
+            response_model_exclude_none=route.response_model_exclude_none,
+            include_in_schema=route.include_in_schema and include_in_schema,
+            response_class=pick(route.response_class, router.default_response_class, default_response_class),
+            name=route.name,
+            callbacks=[*(callbacks or []), *(route.callbacks or [])],
+            openapi_extra=route.openapi_extra,
+            generate_unique_id_function=pick(
+                route.generate_unique_id_function,
+                router.generate_unique_id_function,
+                generate_unique_id_function,
+            ),
+            strict_content_type=pick(route.strict_content_type, router.strict_content_type, strict_content_type),
+        )
+    elif isinstance(route, APIWebSocketRoute):
+        parent.add_api_websocket_route(
+            prefix + route.path,
+            route.endpoint,
+            name=route.name,
+            dependencies=[*(dependencies or []), *route.dependencies],
+        )
+    elif isinstance(route, Route):
+        parent.add_route(
+            prefix + route.path,
+            route.endpoint,
+            methods=list(route.methods or []) or None,
+            name=route.name,
+            include_in_schema=route.include_in_schema,
+        )
+    elif isinstance(route, WebSocketRoute):
+        parent.add_websocket_route(prefix + route.path, route.endpoint, name=route.name)
+    elif isinstance(route, Mount):
+        parent.routes.append(Mount(parent.prefix + prefix + route.path, route.app, name=route.name))
+    else:
+        parent.routes.append(route)

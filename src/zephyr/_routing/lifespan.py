@@ -51,8 +51,19 @@ def wrap_generator_lifespan(lifespan: Callable[..., Any]) -> Lifespan:
     return lifespan
 
 
-async def run_lifespan(lifespan: Lifespan, app: Any, scope: Scope, receive: Receive, send: Send) -> None:
-    """Speak the ASGI lifespan protocol around ``lifespan(app)``."""
+async def run_lifespan(
+    lifespan: Lifespan,
+    app: Any,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    prepare: Callable[[], None] | None = None,
+) -> None:
+    """Speak the ASGI lifespan protocol around ``lifespan(app)``.
+
+    ``prepare`` runs once the start-up handlers have run (so routes they add count) and before the server is told
+    the app is ready: an error it raises fails the start-up, as a configuration error should.
+    """
     started = False
     await receive()
     try:
@@ -61,6 +72,8 @@ async def run_lifespan(lifespan: Lifespan, app: Any, scope: Scope, receive: Rece
                 if "state" not in scope:
                     raise RuntimeError('The server does not support "state" in the lifespan scope.')
                 scope["state"].update(state)
+            if prepare is not None:
+                prepare()
             await send({"type": "lifespan.startup.complete"})
             started = True
             await receive()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ("Match",)
+__all__ = ("FULL", "Match", "NONE", "PARTIAL")
 
 
 class Match(IntEnum):
@@ -21,3 +21,7 @@ class Match(IntEnum):
     """The path fits but the method does not (a 405 candidate)."""
     FULL = 2
     """The route serves this request."""
+
+
+NONE, PARTIAL, FULL = Match.NONE, Match.PARTIAL, Match.FULL
+"""The members as module constants: the router compares with ``is`` against a global, not an attribute lookup."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypedDict
 
+from zephyr.datastructures import DefaultPlaceholder
 from zephyr.types import IncEx
+
+__all__ = ("RouteOptions", "pick")
 
 
 class RouteOptions(TypedDict, total=False):
@@ -34,3 +37,14 @@ class RouteOptions(TypedDict, total=False):
     openapi_extra: dict[str, Any] | None
     generate_unique_id_function: Callable[[Any], str] | Any
     strict_content_type: bool | Any
+
+
+def pick(first: Any, *others: Any) -> Any:
+    """The first value the user set (not a ``Default(...)`` placeholder), else ``first``.
+
+    Example: a route's ``response_class`` wins over its router's, which wins over ``include_router``'s.
+    """
+    for item in (first, *others):
+        if not isinstance(item, DefaultPlaceholder):
+            return item
+    return first

@@ -6,53 +6,58 @@ import functools
 import math
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from zephyr.exceptions import FastAPIError
 
+__all__ = ("CONVERTORS", "CompiledPath", "Convertor", "compile_path", "route_path")
+
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
+
+
+def _int_to_string(value: Any) -> str:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"Negative integers are not supported in paths: {value!r}")
+    return str(number)
+
+
+def _float_to_string(value: Any) -> str:
+    number = float(value)
+    if number < 0 or math.isnan(number) or math.isinf(number):
+        raise ValueError(f"Only finite non-negative floats are supported in paths: {value!r}")
+    return f"{number:0.20f}".rstrip("0").rstrip(".")
+
+
+def _str_to_string(value: Any) -> str:
+    text = str(value)
+    if "/" in text or not text:
+        raise ValueError(f"A 'str' path parameter must be non-empty and contain no '/': {value!r}")
+    return text
+
+
+def _same(value: str) -> str:
+    return value
 
 
 @dataclass(frozen=True)
 class Convertor:
-    """How a path parameter is matched (``regex``) and turned into a value and back."""
+    """How a path parameter is matched (``regex``) and turned into a value (``convert``) and back (``to_string``)."""
 
     name: str
     regex: str
-
-    def convert(self, value: str) -> Any:
-        if self.name == "int":
-            return int(value)
-        if self.name == "float":
-            return float(value)
-        if self.name == "uuid":
-            return uuid.UUID(value)
-        return value
-
-    def to_string(self, value: Any) -> str:
-        if self.name == "int":
-            number = int(value)
-            if number < 0:
-                raise ValueError(f"Negative integers are not supported in paths: {value!r}")
-            return str(number)
-        if self.name == "float":
-            number_f = float(value)
-            if number_f < 0 or math.isnan(number_f) or math.isinf(number_f):
-                raise ValueError(f"Only finite non-negative floats are supported in paths: {value!r}")
-            return f"{number_f:0.20f}".rstrip("0").rstrip(".")
-        text = str(value)
-        if self.name == "str" and ("/" in text or not text):
-            raise ValueError(f"A 'str' path parameter must be non-empty and contain no '/': {value!r}")
-        return text
+    convert: Callable[[str], Any] = _same
+    to_string: Callable[[Any], str] = str
 
 
 CONVERTORS: dict[str, Convertor] = {
-    "str": Convertor("str", "[^/]+"),
+    "str": Convertor("str", "[^/]+", to_string=_str_to_string),
     "path": Convertor("path", ".*"),
-    "int": Convertor("int", "[0-9]+"),
-    "float": Convertor("float", r"[0-9]+(?:\.[0-9]+)?"),
-    "uuid": Convertor("uuid", "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
+    "int": Convertor("int", "[0-9]+", int, _int_to_string),
+    "float": Convertor("float", r"[0-9]+(?:\.[0-9]+)?", float, _float_to_string),
+    "uuid": Convertor("uuid", "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", uuid.UUID),
 }
 
 
@@ -65,6 +70,10 @@ class CompiledPath:
     format: str
     convertors: dict[str, Convertor]
     slashes: int | None = None  # the '/' count every matching path has (None: a ``:path`` part or a mount)
+    prefix: tuple[str, ...] = ()
+    """The literal segments before the first parameter (``("users",)`` for ``/users/{id}``)."""
+    conversions: tuple[tuple[str, Callable[[str], Any]], ...] = ()
+    """The parameters whose matched text is converted (``int``, ``float``, ``uuid``), with their converters."""
 
     @property
     def is_static(self) -> bool:
@@ -84,8 +93,10 @@ class CompiledPath:
         found = self.regex.match(path)
         if found is None:
             return None
-        groups = found.groupdict()
-        return {name: self.convertors[name].convert(value) for name, value in groups.items()}
+        params: dict[str, Any] = found.groupdict()
+        for name, convert in self.conversions:
+            params[name] = convert(params[name])
+        return params
 
     def build(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """Fill the path's parameters; return the path and the parameters that were not used."""
@@ -122,7 +133,22 @@ def compile_path(path: str) -> CompiledPath:
     regex += re.escape(path[position:]) + "$"
     format_ += path[position:]
     slashes = None if any(c.name == "path" for c in convertors.values()) else path.count("/")
-    return CompiledPath(path=path, pattern=regex, format=format_, convertors=convertors, slashes=slashes)
+    prefix: list[str] = []
+    if convertors:
+        for segment in (path[1:] if path.startswith("/") else path).split("/"):
+            if "{" in segment:
+                break
+            prefix.append(segment)
+    conversions = tuple((name, c.convert) for name, c in convertors.items() if c.convert is not _same)
+    return CompiledPath(
+        path=path,
+        pattern=regex,
+        format=format_,
+        convertors=convertors,
+        slashes=slashes,
+        prefix=tuple(prefix),
+        conversions=conversions,
+    )
 
 
 def route_path(scope: dict[str, Any] | Any) -> str:

@@ -10,34 +10,21 @@ from typing import Any
 from typing_extensions import Unpack, deprecated
 
 from zephyr import params
-from zephyr._routing.inclusion import Inclusion, include, route_appended
+from zephyr._routing.base import BaseRoute, NoMatchFound
+from zephyr._routing.inclusion import Inclusion, check_inclusion, include, route_appended
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
-from zephyr._routing.options import RouteOptions
+from zephyr._routing.match import FULL, PARTIAL
+from zephyr._routing.options import RouteOptions, pick
 from zephyr._routing.paths import route_path
-from zephyr._routing.routes import (
-    APIRoute,
-    APIWebSocketRoute,
-    BaseRoute,
-    Mount,
-    NoMatchFound,
-    Route,
-    WebSocketRoute,
-    generate_unique_id,
-)
+from zephyr._routing.plain import Mount, Route, WebSocketRoute
+from zephyr._routing.routes import APIRoute, APIWebSocketRoute, generate_unique_id
 from zephyr._routing.table import RouteTable
-from zephyr.datastructures import URL, Default, DefaultPlaceholder, URLPath
+from zephyr.datastructures import URL, Default, URLPath
 from zephyr.exceptions import FastAPIError, HTTPException
 from zephyr.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from zephyr.types import ASGIApp, DecoratedCallable, Receive, Scope, Send
 
 _VERBS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
-
-
-def _pick(first: Any, *others: Any) -> Any:
-    for item in (first, *others):
-        if not isinstance(item, DefaultPlaceholder):
-            return item
-    return first
 
 
 class APIRouter:
@@ -101,7 +88,7 @@ class APIRouter:
         self.generate_unique_id_function = generate_unique_id_function
         self.strict_content_type = strict_content_type
         self._lifespan: Lifespan | None = wrap_generator_lifespan(lifespan) if lifespan is not None else None
-        self._table: RouteTable | None = None
+        self._table: RouteTable[BaseRoute] | None = None
         self._inclusions: list[Inclusion] = []  # where this router is included (its routes are copied there)
         self._included: list[Inclusion] = []  # the routers included here
         self._quiet = 0  # > 0 while inclusion bookkeeping changes the routes: no propagation
@@ -157,14 +144,14 @@ class APIRouter:
         responses = kwargs.pop("responses", None) or {}
         kwargs.update(
             responses={**self.responses, **responses},
-            response_class=_pick(kwargs.pop("response_class", Default(JSONResponse)), self.default_response_class),
+            response_class=pick(kwargs.pop("response_class", Default(JSONResponse)), self.default_response_class),
             tags=[*self.tags, *(kwargs.pop("tags", None) or [])],
             dependencies=[*self.dependencies, *(kwargs.pop("dependencies", None) or [])],
             callbacks=[*self.callbacks, *(kwargs.pop("callbacks", None) or [])],
-            generate_unique_id_function=_pick(
+            generate_unique_id_function=pick(
                 kwargs.pop("generate_unique_id_function", Default(generate_unique_id)), self.generate_unique_id_function
             ),
-            strict_content_type=_pick(kwargs.pop("strict_content_type", Default(True)), self.strict_content_type),
+            strict_content_type=pick(kwargs.pop("strict_content_type", Default(True)), self.strict_content_type),
             deprecated=kwargs.pop("deprecated", None) or self.deprecated,
             include_in_schema=kwargs.pop("include_in_schema", True) and self.include_in_schema,
             dependency_overrides_provider=self.dependency_overrides_provider,
@@ -304,22 +291,7 @@ class APIRouter:
         """Add every route of ``router`` under ``prefix``, with extra tags, dependencies and responses."""
         if not isinstance(router, APIRouter):
             raise FastAPIError(f"include_router() needs an APIRouter, got {type(router).__name__}.")
-        if router is self:
-            raise FastAPIError("A router cannot include itself.")
-        if prefix:
-            if not prefix.startswith("/"):
-                raise FastAPIError(f"A path prefix must start with '/'; got {prefix!r}.")
-            if prefix.endswith("/"):
-                raise FastAPIError(f"A path prefix must not end with '/'; got {prefix!r}. Remove the trailing slash.")
-        else:
-            for route in router.routes:
-                path = getattr(route, "path", None)
-                name = getattr(route, "name", None)
-                if not path and not isinstance(route, Mount):
-                    raise FastAPIError(
-                        f"Prefix and path cannot be both empty (path operation: {name}). "
-                        "Give the router a prefix or the route a path."
-                    )
+        check_inclusion(self, router, prefix)
         include(
             self,
             router,
@@ -345,80 +317,6 @@ class APIRouter:
                 merge_lifespans(self._lifespan, router._lifespan) if self._lifespan is not None else router._lifespan
             )
 
-    def _include_route(
-        self,
-        route: BaseRoute,
-        inclusion: Inclusion,
-    ) -> None:
-        """Add the copy of one route of an included router, as ``include_router`` would have."""
-        router = inclusion.router
-        options = inclusion.options
-        prefix: str = options["prefix"]
-        tags = options["tags"]
-        dependencies = options["dependencies"]
-        default_response_class = options["default_response_class"]
-        responses = options["responses"]
-        callbacks = options["callbacks"]
-        deprecated = options["deprecated"]
-        include_in_schema = options["include_in_schema"]
-        generate_unique_id_function = options["generate_unique_id_function"]
-        strict_content_type = options["strict_content_type"]
-        if isinstance(route, APIRoute):
-            self.add_api_route(
-                prefix + route.path,
-                route.endpoint,
-                methods=list(route.methods),
-                route_class_override=type(route),
-                response_model=route.response_model if route.response_model is not None else None,
-                status_code=route.status_code,
-                tags=[*(tags or []), *route.tags],
-                dependencies=[*(dependencies or []), *route.dependencies],
-                summary=route.summary,
-                description=route.description,
-                response_description=route.response_description,
-                responses={**(responses or {}), **route.responses},
-                deprecated=route.deprecated or deprecated or self.deprecated,
-                operation_id=route.operation_id,
-                response_model_include=route.response_model_include,
-                response_model_exclude=route.response_model_exclude,
-                response_model_by_alias=route.response_model_by_alias,
-                response_model_exclude_unset=route.response_model_exclude_unset,
-                response_model_exclude_defaults=route.response_model_exclude_defaults,
-                response_model_exclude_none=route.response_model_exclude_none,
-                include_in_schema=route.include_in_schema and include_in_schema,
-                response_class=_pick(route.response_class, router.default_response_class, default_response_class),
-                name=route.name,
-                callbacks=[*(callbacks or []), *(route.callbacks or [])],
-                openapi_extra=route.openapi_extra,
-                generate_unique_id_function=_pick(
-                    route.generate_unique_id_function,
-                    router.generate_unique_id_function,
-                    generate_unique_id_function,
-                ),
-                strict_content_type=_pick(route.strict_content_type, router.strict_content_type, strict_content_type),
-            )
-        elif isinstance(route, APIWebSocketRoute):
-            self.add_api_websocket_route(
-                prefix + route.path,
-                route.endpoint,
-                name=route.name,
-                dependencies=[*(dependencies or []), *route.dependencies],
-            )
-        elif isinstance(route, Route):
-            self.add_route(
-                prefix + route.path,
-                route.endpoint,
-                methods=list(route.methods or []) or None,
-                name=route.name,
-                include_in_schema=route.include_in_schema,
-            )
-        elif isinstance(route, WebSocketRoute):
-            self.add_websocket_route(prefix + route.path, route.endpoint, name=route.name)
-        elif isinstance(route, Mount):
-            self.routes.append(Mount(self.prefix + prefix + route.path, route.app, name=route.name))
-        else:
-            self.routes.append(route)
-
     # -- URLs ---------------------------------------------------------------------------------------------------
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
@@ -441,7 +339,16 @@ class APIRouter:
         self._table = None
         self.routes_version += 1
 
-    def _route_table(self) -> RouteTable:
+    def compile_routes(self) -> None:
+        """Build the route table and compile every route's plan now, as the lifespan start-up does.
+
+        Configuration errors found while compiling surface here, before the first request; and the first request is
+        then as fast as the thousandth.
+        """
+        for route in self._route_table().routes:
+            route.prepare()
+
+    def _route_table(self) -> RouteTable[BaseRoute]:
         table = self._table
         if table is None:
             # Fallback routes (``app.frontend``) answer only what no other route matches, whenever they were added.
@@ -453,7 +360,7 @@ class APIRouter:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope_type = scope["type"]
         if scope_type == "lifespan":
-            await run_lifespan(self.lifespan_context, scope.get("app"), scope, receive, send)
+            await run_lifespan(self.lifespan_context, scope.get("app"), scope, receive, send, self.compile_routes)
             return
         if "router" not in scope:
             scope["router"] = self
@@ -461,28 +368,29 @@ class APIRouter:
         started = perf_counter() if timings is not None else 0.0
         path = route_path(scope)
         partial: BaseRoute | None = None
-        partial_params: dict[str, Any] | None = None
+        partial_params: dict[str, Any] = {}
         for route, found in self._route_table().matches(path):
-            accepted = route.accepts(scope)  # type: ignore[attr-defined]
-            if accepted == 2:
+            accepted = route.accepts(scope)
+            if accepted is FULL:
+                # A new dict per request: the table's are shared, and an endpoint may write to its path_params.
                 current = scope.get("path_params")
-                scope["path_params"] = {**current, **found} if current else found
+                scope["path_params"] = {**current, **found} if current else {**found}
                 scope["route"] = route
                 scope["endpoint"] = getattr(route, "endpoint", None)
                 if timings is not None:
                     timings["routing"] = timings.get("routing", 0.0) + (perf_counter() - started)
-                await route.handle(scope, receive, send)  # type: ignore[attr-defined]
+                await route.handle(scope, receive, send)
                 return
-            if accepted == 1 and partial is None:
-                partial, partial_params = route, found  # type: ignore[assignment]
+            if accepted is PARTIAL and partial is None:
+                partial, partial_params = route, found
         if partial is not None:
-            scope["path_params"] = {**scope.get("path_params", {}), **(partial_params or {})}
+            scope["path_params"] = {**scope.get("path_params", {}), **partial_params}
             scope["route"] = partial
             await partial.handle(scope, receive, send)
             return
         if scope_type == "http" and self.redirect_slashes and path != "/":
             other = path[:-1] if path.endswith("/") else path + "/"
-            if any(route.accepts(scope) for route, _ in self._route_table().matches(other)):  # type: ignore[attr-defined]
+            if any(route.accepts(scope) for route, _ in self._route_table().matches(other)):
                 redirect_scope = dict(scope)
                 full = scope["path"]
                 redirect_scope["path"] = full[:-1] if full.endswith("/") else full + "/"

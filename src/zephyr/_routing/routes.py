@@ -1,17 +1,18 @@
-"""The route classes: ``APIRoute``, ``APIWebSocketRoute``, ``Route``, ``WebSocketRoute`` and ``Mount``.
+"""The compiled API routes: ``APIRoute`` (HTTP path operations) and ``APIWebSocketRoute``.
 
-A route analyses its endpoint when it is created (so configuration errors surface at registration) and compiles its
-request plan on first use (so decorators placed above the route decorator, such as ``@limit``, still count).
+A route analyses its endpoint once, when it is created (so configuration errors surface at registration), and
+compiles its request plan from that analysis at start-up (``prepare``, from the lifespan) or on first use, whichever
+comes first: decorators placed above the route decorator, such as ``@limit``, still count. The plan is compiled
+again, from a fresh analysis, only when ``app.dependency_overrides`` changes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
-import itertools
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack
 from enum import Enum
 from typing import Any
 
@@ -19,88 +20,22 @@ from pydantic import TypeAdapter
 
 from zephyr import _hooks, params
 from zephyr._compile import typing_utils as tu
-from zephyr._compile.dependant import Dependant, build_dependant, with_route_dependencies
+from zephyr._compile.dependant import Dependant, build_dependant, sub_dependant, with_route_dependencies
 from zephyr._compile.execute import HTTPRunner, body_allowed
 from zephyr._compile.plan import Plan, build_plan
 from zephyr._compile.serialize import ResponseModel
-from zephyr._routing.paths import CompiledPath, compile_path, route_path
-from zephyr.datastructures import Default, DefaultPlaceholder, URLPath
-from zephyr.exceptions import FastAPIError, HTTPException, ZephyrError
+from zephyr._routing.base import BaseRoute, OrderedMethods, name_of
+from zephyr._routing.match import FULL, NONE, PARTIAL, Match
+from zephyr._routing.overrides import OverridesDict
+from zephyr._routing.paths import compile_path
+from zephyr._routing.plain import request_response
+from zephyr.datastructures import Default, DefaultPlaceholder
+from zephyr.exceptions import FastAPIError, HTTPException
 from zephyr.requests import Request
 from zephyr.responses import JSONResponse, Response
 from zephyr.types import ASGIApp, Receive, Scope, Send
 
-__all__ = (
-    "APIRoute",
-    "APIWebSocketRoute",
-    "BaseRoute",
-    "Mount",
-    "NoMatchFound",
-    "Route",
-    "WebSocketRoute",
-    "generate_unique_id",
-    "request_response",
-)
-
-_overrides_versions = itertools.count(1)
-
-
-class NoMatchFound(ZephyrError, LookupError):  # noqa: N818 - Starlette's name, which users catch
-    """``url_path_for`` found no route with that name and those parameters."""
-
-    def __init__(self, name: str, path_params: dict[str, Any], known: Sequence[str] = ()) -> None:
-        params_text = ", ".join(sorted(path_params))
-        message = f'No route exists for name "{name}" and params "{params_text}".'
-        import difflib
-
-        close = difflib.get_close_matches(name, list(known), n=1)
-        if close:
-            message += f" Did you mean {close[0]!r}?"
-        super().__init__(message)
-
-
-class OverridesDict(dict[Any, Any]):
-    """``app.dependency_overrides``: a dict that counts its changes, so routes recompile only when it changes."""
-
-    __slots__ = ("version",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.version = next(_overrides_versions)
-
-    def _bump(self) -> None:
-        self.version = next(_overrides_versions)
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        super().__setitem__(key, value)
-        self._bump()
-
-    def __delitem__(self, key: Any) -> None:
-        super().__delitem__(key)
-        self._bump()
-
-    def clear(self) -> None:
-        super().clear()
-        self._bump()
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        super().update(*args, **kwargs)
-        self._bump()
-
-    def pop(self, key: Any, *default: Any) -> Any:
-        value = super().pop(key, *default)
-        self._bump()
-        return value
-
-    def popitem(self) -> tuple[Any, Any]:
-        item = super().popitem()
-        self._bump()
-        return item
-
-    def setdefault(self, key: Any, default: Any = None) -> Any:
-        value = super().setdefault(key, default)
-        self._bump()
-        return value
+__all__ = ("APIRoute", "APIWebSocketRoute", "generate_unique_id")
 
 
 def generate_unique_id(route: APIRoute) -> str:
@@ -109,69 +44,75 @@ def generate_unique_id(route: APIRoute) -> str:
     return f"{operation_id}_{next(iter(route.methods)).lower()}"
 
 
-def _value(first: Any, *others: Any) -> Any:
-    """The first value that is not a ``Default(...)`` placeholder, else the first placeholder."""
-    for item in (first, *others):
-        if not isinstance(item, DefaultPlaceholder):
-            return item
-    return first
+class _Unversioned:
+    """Stands in for overrides that count no changes (a plain dict): every request asks the route for its plan."""
+
+    __slots__ = ()
+
+    @property
+    def version(self) -> object:
+        return object()
 
 
 def _unwrap(value: Any) -> Any:
     return value.value if isinstance(value, DefaultPlaceholder) else value
 
 
-def _name_of(endpoint: Any) -> str:
-    return str(getattr(endpoint, "__name__", type(endpoint).__name__))
+class _PlannedRoute(BaseRoute):
+    """What ``APIRoute`` and ``APIWebSocketRoute`` share: the endpoint analysed once, and the plan compiled from it."""
+
+    endpoint: Callable[..., Any]
+    dependencies: list[params.Depends]
+    dependency_overrides_provider: Any
+    dependant: Dependant
+    _plan_name: str
+
+    def _init_plan(self) -> None:
+        self._plan: Plan | None = None
+        self._plan_version: Any = None
+        self._full: Dependant | None = None
+        self._full_hooks: tuple[Any, ...] = ()
+
+    def _overrides(self) -> Any:
+        provider = self.dependency_overrides_provider
+        return getattr(provider, "dependency_overrides", None) if provider is not None else None
+
+    def full_dependant(self, overrides: dict[Any, Any] | None = None) -> Dependant:
+        """The endpoint's dependant with route, hook and override dependencies applied.
+
+        Without overrides this is the analysis made at registration, with any hook dependencies (``@limit``...)
+        spliced in after the route's own: the endpoint is not analysed again.
+        """
+        hooks = _hooks.route_dependencies(self.endpoint)
+        if overrides:
+            dependant = build_dependant(self.endpoint, path=self.path, overrides=overrides)
+            return with_route_dependencies(dependant, [*self.dependencies, *hooks], path=self.path, overrides=overrides)
+        if self._full is None or self._full_hooks != hooks:
+            full = self.dependant
+            if hooks:
+                extra = [
+                    sub_dependant(dep, None, path=self.path, name=None, scopes=(), overrides=None) for dep in hooks
+                ]
+                cut = len(self.dependencies)
+                full = dataclasses.replace(
+                    full, dependencies=[*full.dependencies[:cut], *extra, *full.dependencies[cut:]]
+                )
+            self._full, self._full_hooks = full, hooks
+        return self._full
+
+    def plan(self) -> Plan:
+        """The compiled request plan (recompiled when ``dependency_overrides`` changed)."""
+        overrides = self._overrides()
+        version = getattr(overrides, "version", None) if overrides else None
+        if overrides and version is None:
+            version = tuple(overrides.items())
+        if self._plan is None or version != self._plan_version:
+            self._plan = build_plan(self.full_dependant(overrides or None), self._plan_name)
+            self._plan_version = version
+        return self._plan
 
 
-class BaseRoute:
-    """Common base of every route type."""
-
-    path: str
-    name: str | None = None
-    compiled: CompiledPath
-    include_in_schema: bool = True
-
-    def match_path(self, path: str) -> dict[str, Any] | None:
-        return self.compiled.match(path)
-
-    @property
-    def static_path(self) -> str | None:
-        return self.compiled.path if self.compiled.is_static else None
-
-    @property
-    def first_segment(self) -> str | None:
-        segment = self.compiled.path[1:].split("/", 1)[0]
-        return None if "{" in segment else segment
-
-    @property
-    def path_format(self) -> str:
-        return self.compiled.format
-
-    @property
-    def path_regex(self) -> re.Pattern[str]:
-        return self.compiled.regex
-
-    @property
-    def param_convertors(self) -> dict[str, Any]:
-        return dict(self.compiled.convertors)
-
-    def accepts(self, scope: Scope) -> int:
-        """2: full match, 1: path matches but not the method, 0: wrong scope type."""
-        raise NotImplementedError
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raise NotImplementedError
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        if name != self.name or set(path_params) != set(self.compiled.convertors):
-            raise NoMatchFound(name, path_params)
-        path, _ = self.compiled.build(path_params)
-        return URLPath(path=path, protocol="websocket" if isinstance(self, APIWebSocketRoute) else "http")
-
-
-class APIRoute(BaseRoute):
+class APIRoute(_PlannedRoute):
     """One HTTP path operation: an endpoint function with its path, methods and response settings."""
 
     def __init__(
@@ -208,8 +149,8 @@ class APIRoute(BaseRoute):
         self.path = path
         self.endpoint = endpoint
         self.compiled = compile_path(path)
-        self.name = _name_of(endpoint) if name is None else name
-        self.methods: set[str] = _OrderedMethods(m.upper() for m in (methods or ["GET"]))
+        self.name = name_of(endpoint) if name is None else name
+        self.methods: set[str] = OrderedMethods(m.upper() for m in (methods or ["GET"]))
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
         self.summary = summary
@@ -241,8 +182,8 @@ class APIRoute(BaseRoute):
         self.dependant = with_route_dependencies(
             build_dependant(endpoint, path=path, signature=signature), self.dependencies, path=path, overrides=None
         )
-        self._plan: Plan | None = None
-        self._plan_version: Any = None
+        self._plan_name = re.sub(r"\W", "_", self.unique_id)
+        self._init_plan()
         self._asgi: ASGIApp | None = None
 
     # -- registration-time analysis ---------------------------------------------------------------------------
@@ -290,28 +231,7 @@ class APIRoute(BaseRoute):
             return None  # the event is the transport, not the payload: FastAPI documents no item model for it
         return args[0]
 
-    # -- compile on first use ------------------------------------------------------------------------------------
-
-    def _overrides(self) -> Any:
-        provider = self.dependency_overrides_provider
-        return getattr(provider, "dependency_overrides", None) if provider is not None else None
-
-    def full_dependant(self, overrides: dict[Any, Any] | None = None) -> Dependant:
-        """The endpoint's dependant with route, hook and override dependencies applied."""
-        dependant = build_dependant(self.endpoint, path=self.path, overrides=overrides)
-        extra = [*self.dependencies, *_hooks.route_dependencies(self.endpoint)]
-        return with_route_dependencies(dependant, extra, path=self.path, overrides=overrides)
-
-    def plan(self) -> Plan:
-        """The compiled request plan (recompiled when ``dependency_overrides`` changed)."""
-        overrides = self._overrides()
-        version = getattr(overrides, "version", None) if overrides else None
-        if overrides and version is None:
-            version = tuple(overrides.items())
-        if self._plan is None or version != self._plan_version:
-            self._plan = build_plan(self.full_dependant(overrides or None), re.sub(r"\W", "_", self.unique_id))
-            self._plan_version = version
-        return self._plan
+    # -- compiling ------------------------------------------------------------------------------------------
 
     def _runner(self) -> HTTPRunner:
         response_class = _unwrap(self.response_class)
@@ -337,8 +257,11 @@ class APIRoute(BaseRoute):
                 exclude_defaults=self.response_model_exclude_defaults,
                 exclude_none=self.response_model_exclude_none,
             )
+        overrides = self._overrides()
         return HTTPRunner(
-            self.plan,
+            self.plan(),
+            refresh=self.plan if self.dependency_overrides_provider is not None else None,
+            watch=overrides if isinstance(overrides, OverridesDict) else _Unversioned(),
             status_code=self.status_code,
             response_class=response_class,
             response_class_is_default=isinstance(self.response_class, DefaultPlaceholder),
@@ -357,9 +280,13 @@ class APIRoute(BaseRoute):
 
         return handler
 
+    def prepare(self) -> None:
+        """Compile the plan and build the ASGI app now (at start-up) rather than on the first request."""
+        _ = self.app
+
     @property
     def app(self) -> ASGIApp:
-        """The route's ASGI application, built on first use."""
+        """The route's ASGI application, built at start-up or on first use."""
         if self._asgi is None:
             if type(self).get_route_handler is APIRoute.get_route_handler:
                 app: ASGIApp = self._runner()
@@ -370,16 +297,16 @@ class APIRoute(BaseRoute):
             self._asgi = app
         return self._asgi
 
-    def accepts(self, scope: Scope) -> int:
+    def accepts(self, scope: Scope) -> Match:
         if scope["type"] != "http":
-            return 0
+            return NONE
         method = scope["method"]
         if method in self.methods or (method == "HEAD" and "GET" in self.methods):
-            return 2
-        return 1
+            return FULL
+        return PARTIAL
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.accepts(scope) != 2:
+        if self.accepts(scope) is not FULL:
             raise HTTPException(status_code=405, headers={"Allow": ", ".join(self.methods)})
         await self.app(scope, receive, send)
 
@@ -387,85 +314,10 @@ class APIRoute(BaseRoute):
         return f"{type(self).__name__}(path={self.path!r}, name={self.name!r}, methods={sorted(self.methods)!r})"
 
 
-class _OrderedMethods(set[str]):
-    """A set of methods that iterates in declaration order (for a stable ``Allow`` header and operation ids)."""
-
-    def __init__(self, methods: Any) -> None:
-        self._order = list(dict.fromkeys(methods))
-        super().__init__(self._order)
-
-    def __iter__(self) -> Any:
-        return iter([m for m in self._order if m in self] + [m for m in set.__iter__(self) if m not in self._order])
-
-
-def request_response(func: Callable[[Request], Awaitable[Response]]) -> ASGIApp:
-    """Turn a ``request -> response`` function into an ASGI app (exit stack kept open until the response is sent)."""
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        async with AsyncExitStack() as stack:
-            scope["zephyr.exit_stack"] = stack
-            request = Request(scope, receive, send)
-            response = await func(request)
-            await response(scope, receive, send)
-
-    return app
-
-
-class Route(BaseRoute):
-    """A plain route whose endpoint takes a ``Request`` and returns a ``Response`` (Starlette style)."""
-
-    def __init__(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        *,
-        methods: Sequence[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None:
-        self.path = path
-        self.endpoint = endpoint
-        self.compiled = compile_path(path)
-        self.name = _name_of(endpoint) if name is None else name
-        self.include_in_schema = include_in_schema
-        is_function = inspect.isfunction(endpoint) or inspect.ismethod(endpoint)
-        if is_function:
-            self.methods: set[str] | None = _OrderedMethods(m.upper() for m in (methods or ["GET"]))
-            if "GET" in self.methods:
-                self.methods.add("HEAD")
-            self.app: ASGIApp = request_response(_as_async(endpoint))
-        else:
-            self.methods = _OrderedMethods(m.upper() for m in methods) if methods else None
-            self.app = endpoint
-
-    def accepts(self, scope: Scope) -> int:
-        if scope["type"] != "http":
-            return 0
-        if self.methods is None or scope["method"] in self.methods:
-            return 2
-        return 1
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.accepts(scope) != 2:
-            raise HTTPException(status_code=405, headers={"Allow": ", ".join(self.methods or ())})
-        await self.app(scope, receive, send)
-
-
-def _as_async(endpoint: Callable[..., Any]) -> Callable[[Request], Awaitable[Response]]:
-    if tu.is_coroutine_callable(endpoint):
-        return endpoint
-
-    async def call(request: Request) -> Response:
-        from zephyr.concurrency import run_in_threadpool
-
-        result: Response = await run_in_threadpool(endpoint, request)
-        return result
-
-    return call
-
-
-class APIWebSocketRoute(BaseRoute):
+class APIWebSocketRoute(_PlannedRoute):
     """A WebSocket endpoint whose parameters are injected as for HTTP routes."""
+
+    url_protocol = "websocket"
 
     def __init__(
         self,
@@ -479,117 +331,24 @@ class APIWebSocketRoute(BaseRoute):
         self.path = path
         self.endpoint = endpoint
         self.compiled = compile_path(path)
-        self.name = _name_of(endpoint) if name is None else name
+        self.name = name_of(endpoint) if name is None else name
         self.dependencies = list(dependencies or [])
         self.dependency_overrides_provider = dependency_overrides_provider
-        self.dependant = build_dependant(endpoint, path=path)
-        self._plan: Plan | None = None
-        self._plan_version: Any = None
+        self.dependant = with_route_dependencies(
+            build_dependant(endpoint, path=path), self.dependencies, path=path, overrides=None
+        )
+        self._plan_name = "websocket_" + re.sub(r"\W", "_", self.path)
+        self._init_plan()
         self.include_in_schema = False
 
-    def _overrides(self) -> Any:
-        provider = self.dependency_overrides_provider
-        return getattr(provider, "dependency_overrides", None) if provider is not None else None
+    def prepare(self) -> None:
+        """Compile the plan now (at start-up) rather than on the first connection."""
+        self.plan()
 
-    def plan(self) -> Plan:
-        """The compiled plan (recompiled when ``dependency_overrides`` changed)."""
-        overrides = self._overrides()
-        version = getattr(overrides, "version", None) if overrides else None
-        if self._plan is None or version != self._plan_version:
-            dependant = build_dependant(self.endpoint, path=self.path, overrides=overrides or None)
-            dependant = with_route_dependencies(
-                dependant, self.dependencies, path=self.path, overrides=overrides or None
-            )
-            self._plan = build_plan(dependant, "websocket_" + re.sub(r"\W", "_", self.path))
-            self._plan_version = version
-        return self._plan
-
-    def accepts(self, scope: Scope) -> int:
-        return 2 if scope["type"] == "websocket" else 0
+    def accepts(self, scope: Scope) -> Match:
+        return FULL if scope["type"] == "websocket" else NONE
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         from zephyr._compile.websocket import run_websocket
 
         await run_websocket(self.plan(), scope, receive, send)
-
-
-class WebSocketRoute(BaseRoute):
-    """A plain WebSocket route whose endpoint takes the ``WebSocket`` (Starlette style)."""
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], *, name: str | None = None) -> None:
-        self.path = path
-        self.endpoint = endpoint
-        self.compiled = compile_path(path)
-        self.name = _name_of(endpoint) if name is None else name
-        self.include_in_schema = False
-
-    def accepts(self, scope: Scope) -> int:
-        return 2 if scope["type"] == "websocket" else 0
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if inspect.isfunction(self.endpoint) or inspect.ismethod(self.endpoint):
-            from zephyr.websockets import WebSocket
-
-            await self.endpoint(WebSocket(scope, receive, send))
-        else:
-            await self.endpoint(scope, receive, send)
-
-
-class Mount(BaseRoute):
-    """Serve another ASGI app under a path prefix (``app.mount("/static", StaticFiles(...))``)."""
-
-    def __init__(self, path: str, app: ASGIApp | None = None, *, name: str | None = None, routes: Any = None) -> None:
-        if path != "" and not path.startswith("/"):
-            raise FastAPIError(f"Routed paths must start with '/'; got {path!r}.")
-        if app is None and routes is not None:
-            from zephyr._routing.router import APIRouter
-
-            app = APIRouter(routes=routes)
-        if app is None:
-            raise FastAPIError("Mount needs an ASGI app (or routes=[...]).")
-        self.path = path.rstrip("/")
-        self.app = app
-        self.name = name
-        self.compiled = compile_path(self.path + "/{path:path}")
-        self._prefix = compile_path(self.path)
-        self.include_in_schema = False
-
-    @property
-    def routes(self) -> list[BaseRoute]:
-        return list(getattr(self.app, "routes", []))
-
-    @property
-    def first_segment(self) -> str | None:
-        segment = self.path[1:].split("/", 1)[0]
-        return None if not segment or "{" in segment else segment
-
-    def accepts(self, scope: Scope) -> int:
-        return 2 if scope["type"] in ("http", "websocket") else 0
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        params = dict(scope.get("path_params", {}))
-        remaining = "/" + str(params.pop("path", ""))
-        matched = route_path(scope)
-        prefix = matched[: -len(remaining)]
-        child = dict(scope)
-        child["path_params"] = params
-        child["app_root_path"] = scope.get("app_root_path", scope.get("root_path", ""))
-        child["root_path"] = scope.get("root_path", "") + prefix
-        await self.app(child, receive, send)
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        if self.name is not None and name == self.name and "path" in path_params:
-            path, _ = self.compiled.build({**path_params, "path": path_params["path"].lstrip("/")})
-            return URLPath(path=path)
-        if self.name is None or name.startswith(self.name + ":"):
-            child_name = name if self.name is None else name[len(self.name) + 1 :]
-            prefix_params = {k: v for k, v in path_params.items() if k in self._prefix.convertors}
-            rest = {k: v for k, v in path_params.items() if k not in self._prefix.convertors}
-            for route in self.routes:
-                try:
-                    url = route.url_path_for(child_name, **rest)
-                except NoMatchFound:
-                    continue
-                prefix, _ = self._prefix.build(prefix_params)
-                return URLPath(path=prefix.rstrip("/") + str(url), protocol=url.protocol)  # type: ignore[arg-type]
-        raise NoMatchFound(name, path_params)

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from zephyr._compile import typing_utils as tu
+from zephyr._routing.match import FULL
 from zephyr.concurrency import run_in_threadpool
 from zephyr.exceptions import HTTPException, RequestValidationError
 from zephyr.flask.responses import InternalServerError, _AbortResponse, make_response
@@ -321,7 +322,7 @@ class FlaskRoute(APIRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the request, or answer 405 with every method of the rule."""
-        if self.accepts(scope) != 2:
+        if self.accepts(scope) is not FULL:
             spec: ViewSpec | None = getattr(self.endpoint, _SPEC, None)
             methods = spec.methods if spec is not None and spec.methods else tuple(self.methods)
             error = HTTPException(status_code=405, headers={"Allow": ", ".join(methods)})

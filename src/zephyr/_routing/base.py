@@ -1,0 +1,90 @@
+"""What every route shares: ``BaseRoute`` (path matching, ``url_path_for``) and ``NoMatchFound``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from zephyr._routing.match import Match
+from zephyr._routing.paths import CompiledPath
+from zephyr.datastructures import URLPath
+from zephyr.exceptions import ZephyrError
+from zephyr.types import Receive, Scope, Send
+
+__all__ = ("BaseRoute", "NoMatchFound", "OrderedMethods", "name_of")
+
+
+class NoMatchFound(ZephyrError, LookupError):  # noqa: N818 - Starlette's name, which users catch
+    """``url_path_for`` found no route with that name and those parameters."""
+
+    def __init__(self, name: str, path_params: dict[str, Any], known: Sequence[str] = ()) -> None:
+        params_text = ", ".join(sorted(path_params))
+        message = f'No route exists for name "{name}" and params "{params_text}".'
+        import difflib
+
+        close = difflib.get_close_matches(name, list(known), n=1)
+        if close:
+            message += f" Did you mean {close[0]!r}?"
+        super().__init__(message)
+
+
+def name_of(endpoint: Any) -> str:
+    return str(getattr(endpoint, "__name__", type(endpoint).__name__))
+
+
+class BaseRoute:
+    """Common base of every route type."""
+
+    path: str
+    name: str | None = None
+    compiled: CompiledPath
+    include_in_schema: bool = True
+    url_protocol: Literal["http", "websocket"] = "http"
+    """The protocol of the paths ``url_path_for`` builds."""
+
+    def match_path(self, path: str) -> dict[str, Any] | None:
+        return self.compiled.match(path)
+
+    @property
+    def path_format(self) -> str:
+        return self.compiled.format
+
+    @property
+    def path_regex(self) -> re.Pattern[str]:
+        return self.compiled.regex
+
+    @property
+    def param_convertors(self) -> dict[str, Any]:
+        return dict(self.compiled.convertors)
+
+    def accepts(self, scope: Scope) -> Match:
+        """How well the route fits a request whose path it matched.
+
+        Returns:
+            ``FULL``; ``PARTIAL`` when only the method differs (a 405 candidate); ``NONE`` for another scope type.
+        """
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Do now, at start-up, what the first request would otherwise do (compile a plan, build an app)."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        if name != self.name or set(path_params) != set(self.compiled.convertors):
+            raise NoMatchFound(name, path_params)
+        path, _ = self.compiled.build(path_params)
+        return URLPath(path=path, protocol=self.url_protocol)
+
+
+class OrderedMethods(set[str]):
+    """A set of methods that iterates in declaration order (for a stable ``Allow`` header and operation ids)."""
+
+    def __init__(self, methods: Any) -> None:
+        self._order = list(dict.fromkeys(methods))
+        super().__init__(self._order)
+
+    def __iter__(self) -> Any:
+        return iter([m for m in self._order if m in self] + [m for m in set.__iter__(self) if m not in self._order])
