@@ -5,16 +5,28 @@
 
 from __future__ import annotations
 
-from zephyr.stores.base import BaseStore, RateLimitAlgorithm, RateLimitResult, Store, StoreError
+from zephyr.stores.base import (
+    BaseStore,
+    RateLimitAlgorithm,
+    RateLimitResult,
+    Store,
+    StoreBusyError,
+    StoreError,
+    StoreUnavailableError,
+)
+from zephyr.stores.breaker import CircuitBreaker
 from zephyr.stores.memory import MemoryStore
 from zephyr.stores.redis import RedisStore
 
 __all__ = (
     "BaseStore",
+    "CircuitBreaker",
     "MemoryStore",
     "RateLimitAlgorithm",
     "RateLimitResult",
     "RedisStore",
     "Store",
+    "StoreBusyError",
     "StoreError",
+    "StoreUnavailableError",
 )
