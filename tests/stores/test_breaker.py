@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tests.stores.support import FakeClock
-from zephyr.stores import CircuitBreaker, StoreUnavailableError
+from zephyr.stores import CircuitBreaker, StoreBusyError, StoreUnavailableError
 
 pytestmark = pytest.mark.anyio
 
@@ -145,6 +145,52 @@ async def test_no_answer_within_the_timeout_is_a_failure_and_the_operation_is_ca
     assert breaker.state == "open"
 
 
+async def keep_answering(breaker: CircuitBreaker, stop: asyncio.Event) -> int:
+    """Other operations, answered every 20 ms: the store is alive."""
+    answered = 0
+
+    async def quick() -> str:
+        return "ok"
+
+    while not stop.is_set():
+        await breaker.call(quick)
+        answered += 1
+        await asyncio.sleep(0.02)
+    return answered
+
+
+async def test_a_late_answer_while_the_store_answers_others_is_waited_for() -> None:
+    breaker = CircuitBreaker(NAME, timeout=0.1, patience=5.0)
+    stop = asyncio.Event()
+    others = asyncio.ensure_future(keep_answering(breaker, stop))
+
+    async def late() -> str:
+        await asyncio.sleep(0.3)  # three timeouts, but the store keeps answering: an overload
+        return "late"
+
+    assert await breaker.call(late) == "late"
+    stop.set()
+    assert await others > 3
+    assert breaker.state == "closed"
+
+
+async def test_too_late_while_the_store_answers_others_is_busy_not_a_failure(caplog: pytest.LogCaptureFixture) -> None:
+    breaker = CircuitBreaker(NAME, timeout=0.1, patience=0.2)
+    stop = asyncio.Event()
+    others = asyncio.ensure_future(keep_answering(breaker, stop))
+    hung = Backend()
+    hung.mode = "hang"
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(StoreBusyError, match=r"gave no answer within 0.3 s while answering other operations"):
+        await breaker.call(hung.op)
+    assert 0.25 < loop.time() - started < 2.0
+    stop.set()
+    await others
+    assert breaker.state == "closed"
+    assert lines(caplog) == []
+
+
 async def test_a_failure_releases_every_operation_in_flight_at_once(caplog: pytest.LogCaptureFixture) -> None:
     breaker = CircuitBreaker(NAME, timeout=30.0)
     hung = Backend()
@@ -239,6 +285,7 @@ async def test_an_operation_that_fails_after_the_breaker_opened_is_not_logged_tw
     [
         ({"timeout": 0}, "timeout must be a positive number of seconds, got 0"),
         ({"retry_interval": -1}, "retry_interval must be a positive number of seconds, got -1"),
+        ({"patience": -1}, r"patience must be a number of seconds \(0 or more\), got -1"),
         ({"retry_interval": 5, "max_retry_interval": 1}, r"max_retry_interval \(1\) must be at least retry_interval"),
     ],
 )

@@ -121,8 +121,9 @@ async def test_an_exhausted_pool_is_busy_not_failing(caplog: pytest.LogCaptureFi
     assert client.calls == 2
     assert store.breaker.state == "closed"
     assert [r.getMessage() for r in caplog.records] == [
-        f"{store!r}: all 2 connections stayed busy for 0.05 s; 1 operation(s) gave up waiting since the last warning "
-        "(the store is not counted as failing). Raise max_connections or pool_timeout if such bursts are expected."
+        f"{store!r} is overloaded: no connection came free within 0.05 s; 1 operation(s) gave up since the last "
+        "warning (the store is not counted as failing). If such bursts are expected, raise pool_timeout, "
+        "max_connections (now 2) or the number of workers."
     ]
     client.release.set()
     assert await asyncio.gather(*holding) == [b"v", b"v"]

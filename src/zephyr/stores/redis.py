@@ -10,10 +10,12 @@ The store owns, per event loop, a bounded pool of connections and, per store, a 
 - At most ``max_connections`` operations use Redis at once. The others queue, in order, for up to
   ``pool_timeout`` seconds: a burst waits for a connection instead of failing, and a wait that runs out raises
   :class:`~zephyr.stores.base.StoreBusyError` (an overload, logged at most once a minute), never a store failure.
-- Once it has a connection, an operation has ``timeout`` seconds. An error or a missing answer raises
-  :class:`~zephyr.stores.base.StoreUnavailableError` and opens the breaker: the operations in flight are released
-  at once, and the store is skipped (no I/O) for ``retry_interval`` seconds, doubling up to
-  ``max_retry_interval`` while retries keep failing.
+- Once it has a connection, an operation has ``timeout`` seconds. An error, or no answer while Redis answered
+  nobody else either, raises :class:`~zephyr.stores.base.StoreUnavailableError` and opens the breaker: the
+  operations in flight are released at once, and the store is skipped (no I/O) for ``retry_interval`` seconds,
+  doubling up to ``max_retry_interval`` while retries keep failing. An answer that is late while Redis keeps
+  answering others (a burst on a busy worker) is waited for up to ``pool_timeout`` longer, then
+  ``StoreBusyError``.
 - An error reply from a working server (a ``ResponseError``) raises a plain
   :class:`~zephyr.stores.base.StoreError` and does not open the breaker.
 """
@@ -77,7 +79,9 @@ class RedisStore(BaseStore):
             many operations at once. Every worker has its own, so Redis sees up to ``workers * max_connections``
             clients (its ``maxclients`` is 10,000 by default).
         pool_timeout: Seconds an operation waits for a free connection before giving up with ``StoreBusyError``
-            (the caller's failure mode applies; the store is not counted as failing).
+            (the caller's failure mode applies; the store is not counted as failing). Also how much longer than
+            ``timeout`` an answer may take while Redis keeps answering other operations (an overloaded worker or
+            server, not a failing one).
         retry_interval: Seconds the store is skipped after a failure, before one operation retries it.
         max_retry_interval: The longest skip: each failed retry doubles the interval up to this.
 
@@ -133,6 +137,7 @@ class RedisStore(BaseStore):
             timeout=timeout,
             retry_interval=retry_interval,
             max_retry_interval=max_retry_interval,
+            patience=pool_timeout,
             ignore=(redis_asyncio.ResponseError,),
         )
         self._owns_client = client is None
@@ -174,14 +179,17 @@ class RedisStore(BaseStore):
 
         # The gate in ``_run`` is what queues a burst (and tells a pool wait from a failure); the blocking pool
         # of the same size only absorbs the moment between a cancelled operation giving its slot back and its
-        # connection returning to the pool. One quick retry on a dropped connection (a server restart, an idle
-        # timeout), none on timeouts: a hung server must cost one timeout.
+        # connection returning to the pool. The breaker times operations, telling a silent server from a busy
+        # event loop; redis-py's own socket timeouts cannot (under a burst they fire while the answer waits to be
+        # read), so they are only a backstop, well beyond the breaker's limits. One quick retry on a dropped
+        # connection (a server restart, an idle timeout), none on timeouts: a hung server must cost one timeout.
+        backstop = 2 * (self.timeout + self.pool_timeout) + 10.0
         pool = redis_asyncio.BlockingConnectionPool.from_url(
             self._url,
             max_connections=self.max_connections,
-            timeout=self.pool_timeout + self.timeout,
-            socket_timeout=self.timeout,
-            socket_connect_timeout=self.timeout,
+            timeout=backstop,
+            socket_timeout=backstop,
+            socket_connect_timeout=backstop,
             retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         )
         return redis_asyncio.Redis(connection_pool=pool), pool
@@ -195,11 +203,13 @@ class RedisStore(BaseStore):
             try:
                 await asyncio.wait_for(gate.acquire(), self.pool_timeout)
             except asyncio.TimeoutError:
-                raise self._busy_error(command) from None
+                raise self._busy_error(command, f"no connection came free within {self.pool_timeout:g} s") from None
         else:
             await gate.acquire()
         try:
             return await breaker.call(operation)
+        except StoreBusyError:  # late while Redis answered others: an overload, like a pool wait that ran out
+            raise self._busy_error(command, f"no answer within {self.timeout + self.pool_timeout:g} s") from None
         except StoreError:
             raise
         except Exception as exc:  # an error reply: the server works, the command did not
@@ -207,25 +217,22 @@ class RedisStore(BaseStore):
         finally:
             gate.release()
 
-    def _busy_error(self, command: str) -> StoreBusyError:
+    def _busy_error(self, command: str, what: str) -> StoreBusyError:
         self._busy += 1
         now = time.monotonic()
         if now - self._last_busy_warning >= _BUSY_WARN_INTERVAL:
             logger.warning(
-                "%r: all %d connections stayed busy for %g s; %d operation(s) gave up waiting since the last "
-                "warning (the store is not counted as failing). Raise max_connections or pool_timeout if such "
-                "bursts are expected.",
+                "%r is overloaded: %s; %d operation(s) gave up since the last warning (the store is not counted as "
+                "failing). If such bursts are expected, raise pool_timeout, max_connections (now %d) or the "
+                "number of workers.",
                 self,
-                self.max_connections,
-                self.pool_timeout,
+                what,
                 self._busy,
+                self.max_connections,
             )
             self._last_busy_warning = now
             self._busy = 0
-        return StoreBusyError(
-            f"Redis {command} on {self._url}: no connection came free within {self.pool_timeout:g} s "
-            f"(max_connections={self.max_connections})"
-        )
+        return StoreBusyError(f"Redis {command} on {self._url}: {what} (max_connections={self.max_connections})")
 
     def _key(self, key: str) -> str:
         return self.prefix + key
