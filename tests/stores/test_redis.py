@@ -130,6 +130,33 @@ async def test_an_exhausted_pool_is_busy_not_failing(caplog: pytest.LogCaptureFi
     assert await store.get("k") == b"v"
 
 
+class SlowKeyClient(HangingClient):
+    """GET of ``"slow"`` never answers; every other GET answers at once."""
+
+    async def get(self, key: str) -> bytes:
+        if key.endswith("slow"):
+            return await super().get(key)
+        return b"v"
+
+
+async def test_a_late_answer_while_redis_answers_others_is_busy_not_failing(caplog: pytest.LogCaptureFixture) -> None:
+    store = RedisStore(client=SlowKeyClient(), timeout=0.1, pool_timeout=0.2)
+    stop = asyncio.Event()
+
+    async def others() -> None:
+        while not stop.is_set():
+            assert await store.get("fast") == b"v"
+            await asyncio.sleep(0.01)
+
+    background = asyncio.ensure_future(others())
+    with pytest.raises(StoreBusyError, match=r"Redis GET on .*: no answer within 0.3 s \(max_connections=50\)"):
+        await store.get("slow")
+    stop.set()
+    await background
+    assert store.breaker.state == "closed"
+    assert [r.getMessage().split(": ", 1)[0] for r in caplog.records] == [f"{store!r} is overloaded"]
+
+
 async def test_an_error_reply_is_a_store_error_that_does_not_open_the_breaker(redis_store: RedisStore) -> None:
     await redis_store.set("plain", b"text")
     with pytest.raises(StoreError, match=r"Redis EVALSHA failed on .*: ResponseError: .*WRONGTYPE") as info:

@@ -1,6 +1,8 @@
 """Key-value stores for sessions, rate limiting and response caching.
 
-``MemoryStore`` keeps data in this process; ``RedisStore`` shares it between workers (needs ``zephyr[redis]``).
+``MemoryStore`` keeps data in this process; ``RedisStore`` shares it between workers (needs ``zephyr[redis]``), with
+a bounded connection pool that queues bursts and a ``CircuitBreaker`` shared by every feature using the store, so a
+hung Redis costs one timeout rather than one per request. See ``docs/stores.md``.
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from zephyr.stores.breaker import CircuitBreaker
 
 __all__ = (
-    "REPORTED_ERRORS",
     "BaseStore",
+    "REPORTED_ERRORS",
     "RateLimitAlgorithm",
     "RateLimitResult",
     "Store",
