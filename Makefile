@@ -33,6 +33,7 @@ check: $(STAMP)
 	bash scripts/check
 
 bench: $(STAMP) system-deps
+	ZEPHYR_LARGE_BURST=1 $(BIN)/python -m pytest tests/e2e/test_redis_bursts.py -k large -q -p no:cacheprovider
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 bench-smoke: $(STAMP) system-deps

@@ -380,3 +380,91 @@ def test_vary_merges_with_existing_header() -> None:
     client = make_client(SessionMiddleware(app, secret_key=SECRET))
     assert client.get("/a").headers["vary"] == "Accept-Encoding, Cookie"
     assert client.get("/b").headers["vary"] == "Cookie"
+
+
+# store failures (issue 12): the configured answer, never a 500 ------------------------------------------------------
+
+UNAVAILABLE = {"detail": "Sessions are unavailable right now. Retry after 1 second."}
+
+
+def signed_id(session_id: str = "some-session-id") -> str:
+    return itsdangerous.TimestampSigner(SECRET).sign(session_id.encode()).decode()
+
+
+def dead_redis() -> RedisStore:
+    from tests.support.services import free_port
+
+    return RedisStore(f"redis://127.0.0.1:{free_port()}/0", timeout=0.5)
+
+
+def test_store_failure_denies_requests_that_need_the_store(caplog: pytest.LogCaptureFixture) -> None:
+    store = dead_redis()
+    client = make_client(SessionMiddleware(session_app, secret_key=SECRET, store=store))
+    with caplog.at_level("WARNING"):
+        anonymous = client.get("/")  # no cookie, no change: the store is not needed
+        loading = client.get("/", headers={"cookie": f"session={signed_id()}"})
+        saving = client.get("/set?user=alice")
+    assert (anonymous.status_code, anonymous.json()) == (200, {})
+    for response in (loading, saving):
+        assert (response.status_code, response.json()) == (503, UNAVAILABLE)
+        assert response.headers["retry-after"] == "1"
+        assert "set-cookie" not in response.headers
+    assert [r.name for r in caplog.records] == ["zephyr.stores"]  # the store's breaker, once
+
+
+def test_store_failure_with_empty_serves_an_empty_session_and_keeps_the_cookie() -> None:
+    client = make_client(SessionMiddleware(session_app, secret_key=SECRET, store=dead_redis(), on_store_error="empty"))
+    loading = client.get("/", headers={"cookie": f"session={signed_id()}"})
+    saving = client.get("/set?user=alice")
+    assert (loading.status_code, loading.json()) == (200, {})
+    assert (saving.status_code, saving.json()) == (200, {"user": "alice"})
+    assert "set-cookie" not in loading.headers
+    assert "set-cookie" not in saving.headers  # not saved: no cookie for data that does not exist
+
+
+class FailingStore(MemoryStore):
+    """A store without a circuit breaker that fails every operation."""
+
+    async def get(self, key: str) -> bytes | None:
+        raise ConnectionError("store is down")
+
+    async def set(self, key: str, value: bytes, expires_in: float | None = None) -> None:
+        raise ConnectionError("store is down")
+
+
+def test_failure_of_a_store_without_a_breaker_is_logged_once_a_minute(caplog: pytest.LogCaptureFixture) -> None:
+    client = make_client(SessionMiddleware(session_app, secret_key=SECRET, store=FailingStore()))
+    with caplog.at_level("WARNING"):
+        statuses = [client.get("/", headers={"cookie": f"session={signed_id()}"}).status_code for _ in range(3)]
+    assert statuses == [503, 503, 503]
+    assert [r.name for r in caplog.records] == ["zephyr.sessions"]
+    assert (
+        caplog.records[0]
+        .getMessage()
+        .startswith("Sessions: the store <tests.middleware.test_sessions.FailingStore object")
+    )
+    assert "(ConnectionError: store is down); on_store_error='deny' (1 failure(s)" in caplog.records[0].getMessage()
+
+
+def test_store_failure_closes_a_websocket_with_1013() -> None:
+    from zephyr.websockets import WebSocketDisconnect
+
+    app = FastAPI()
+    app.add_middleware(SessionMiddleware, secret_key=SECRET, store=dead_redis())
+
+    @app.websocket("/ws")
+    async def ws(websocket: WebSocket) -> None:  # pragma: no cover - the middleware refuses the connection
+        await websocket.accept()
+
+    client = TestClient(app)
+    with (
+        pytest.raises(WebSocketDisconnect) as info,
+        client.websocket_connect("/ws", headers={"cookie": f"session={signed_id()}"}),
+    ):
+        pass
+    assert info.value.code == 1013
+
+
+def test_on_store_error_is_checked() -> None:
+    with pytest.raises(FastAPIError, match=r"on_store_error='later'\) must be 'deny' \(answer 503"):
+        SessionMiddleware(session_app, secret_key=SECRET, on_store_error="later")  # type: ignore[arg-type]

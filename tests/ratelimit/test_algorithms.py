@@ -142,6 +142,67 @@ def test_make_algorithm_rejects_unknown_names() -> None:
         make_algorithm("leaky", "1/second")
 
 
+# RateLimit-Reset never overshoots (issue 12: a 60 s window once reported 61) --------------------------------------
+
+ISSUE_12_CLOCK = 492.2360897108219
+"""A clock value just below a power of two: ``start + 60 - now`` with ``start == now`` is 60.00000000000006 there."""
+
+
+def _clock_values() -> list[float]:
+    import random
+
+    rng = random.Random(12)  # fixed seed: the same values on every run
+    values = [ISSUE_12_CLOCK]
+    for exponent in range(2, 40):
+        values += [2.0**exponent - rng.random() * 0.5, 2.0**exponent + rng.random()]
+    values += [rng.uniform(0, 1e9) for _ in range(500)]
+    return values
+
+
+async def test_fixed_window_reset_is_the_period_on_a_fresh_window_issue_12() -> None:
+    import math
+
+    store = MemoryStore(clock=lambda: ISSUE_12_CLOCK)
+    result = await store.hit(FixedWindow("2/minute"), "k")
+    assert result.reset_after == 60.0
+    assert math.ceil(result.reset_after) == 60
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "fresh_reset", "max_reset"),
+    [
+        (FixedWindow("2/minute"), 60, 60),
+        (FixedWindow("7/10 seconds"), 10, 10),
+        (TokenBucket("2/minute"), 30, 60),
+        (TokenBucket("7/minute"), 9, 60),
+        (TokenBucket("10/second", burst=20), 1, 2),
+        (SlidingWindow("2/minute"), None, 120),
+    ],
+)
+def test_reset_never_rounds_up_past_the_window(algorithm: Algorithm, fresh_reset: int | None, max_reset: int) -> None:
+    import math
+
+    for now in _clock_values():
+        state, result, _ = algorithm.apply(None, now, 1)
+        if fresh_reset is not None:
+            assert math.ceil(result.reset_after) == fresh_reset, now
+        # fill the quota: no answer on the way may report more than the window
+        for _ in range(algorithm.limit + 1):
+            state, result, _ = algorithm.apply(state, now, 1)
+            assert 0 <= math.ceil(result.reset_after) <= max_reset, (now, result)
+
+
+def test_token_bucket_fills_exactly_its_burst_at_a_fixed_instant() -> None:
+    algorithm = TokenBucket("7/minute")
+    for now in _clock_values()[:50]:
+        state = None
+        allowed = []
+        for _ in range(9):
+            state, result, _ = algorithm.apply(state, now, 1)
+            allowed.append(result.allowed)
+        assert allowed == [True] * 7 + [False] * 2, now
+
+
 # Redis: the same decisions from the Lua scripts ----------------------------------------------------------------------
 
 
@@ -182,3 +243,21 @@ async def test_redis_scripts_are_atomic_under_concurrency(redis_store: RedisStor
     for algorithm in (FixedWindow("10/minute"), SlidingWindow("10/minute"), TokenBucket("10/minute")):
         results = await asyncio.gather(*(redis_store.hit(algorithm, f"c-{algorithm.name}") for _ in range(30)))
         assert sum(r.allowed for r in results) == 10
+
+
+@pytest.mark.services
+@pytest.mark.parametrize(
+    ("algorithm", "max_reset"),
+    [(FixedWindow("2/minute"), 60), (TokenBucket("7/minute"), 60), (SlidingWindow("3/minute"), 120)],
+)
+async def test_redis_reset_never_rounds_up_past_the_window(
+    redis_store: RedisStore, algorithm: Algorithm, max_reset: int
+) -> None:
+    import math
+
+    results = [await redis_store.hit(algorithm, f"reset-{algorithm.name}") for _ in range(algorithm.limit + 2)]
+    assert all(0 < math.ceil(r.reset_after) <= max_reset for r in results), results
+    if algorithm.name == "sliding-window":  # windows are aligned on the clock: the reset depends on the time
+        assert 60 < math.ceil(results[0].reset_after) <= 120
+    else:
+        assert math.ceil(results[0].reset_after) == {"fixed-window": 60, "gcra": 9}[algorithm.name]

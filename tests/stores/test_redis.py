@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
+import uuid
 
 import pytest
 
+from tests.support.redis_server import redis_server
 from tests.support.services import free_port
-from zephyr.stores import RedisStore, Store, StoreError
+from zephyr.ratelimit.algorithms import FixedWindow
+from zephyr.stores import RedisStore, Store, StoreBusyError, StoreError, StoreUnavailableError
 
 pytestmark = [pytest.mark.anyio, pytest.mark.services]
 
@@ -61,15 +66,174 @@ async def test_given_client_is_used_and_not_closed(redis_url: str) -> None:
     await client.aclose()
 
 
-async def test_unreachable_server_raises_store_error_quickly() -> None:
+async def test_unreachable_server_fails_once_then_is_skipped_without_io(caplog: pytest.LogCaptureFixture) -> None:
     url = f"redis://127.0.0.1:{free_port()}/0"
     store = RedisStore(url, timeout=0.5)
-    for operation in (store.get("a"), store.set("a", b"1"), store.add("a", b"1"), store.get_many(["a"])):
-        with pytest.raises(StoreError, match=f"Redis .* failed on {url}: ConnectionError"):
+    name = re.escape(repr(store))
+    with pytest.raises(StoreUnavailableError, match=rf"^{name} failed \(ConnectionError: "):
+        await store.get("a")
+    skipped = rf"^{name} is failing and skipped for now; next retry in (0\.\d|1\.0) s$"
+    for operation in (store.set("a", b"1"), store.add("a", b"1"), store.get_many(["a"]), store.delete("a")):
+        with pytest.raises(StoreUnavailableError, match=skipped):
             await operation
-    with pytest.raises(StoreError, match="Redis DEL failed"):
-        await store.delete("a")
+    with pytest.raises(StoreUnavailableError, match=skipped):
+        await store.hit(FixedWindow("1/second"), "a")
+    assert [r.getMessage()[: len(repr(store)) + 8] for r in caplog.records] == [f"{store!r} failed "]
     await store.close()
+
+
+async def test_pool_is_a_bounded_blocking_pool_sized_by_max_connections(redis_url: str) -> None:
+    import redis.asyncio
+
+    store = RedisStore(redis_url, prefix=f"zephyr-test:{uuid.uuid4().hex}:", max_connections=5, pool_timeout=10.0)
+    pool = store.client.connection_pool
+    assert isinstance(pool, redis.asyncio.BlockingConnectionPool)
+    assert pool.max_connections == 5
+    # a burst far larger than the pool queues for a connection: every operation succeeds
+    results = await asyncio.gather(*(store.add(f"k{i % 50}", b"1", expires_in=5) for i in range(500)))
+    assert sum(results) == 50
+    assert store.breaker.state == "closed"
+    await store.delete_many([f"k{i}" for i in range(50)])
+    await store.close()
+
+
+class HangingClient:
+    """A stand-in ``redis.asyncio.Redis`` whose GET waits until released."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.calls = 0
+
+    async def get(self, key: str) -> bytes:
+        self.calls += 1
+        await self.release.wait()
+        return b"v"
+
+
+async def test_an_exhausted_pool_is_busy_not_failing(caplog: pytest.LogCaptureFixture) -> None:
+    client = HangingClient()
+    store = RedisStore(client=client, max_connections=2, pool_timeout=0.05, timeout=30.0)
+    holding = [asyncio.ensure_future(store.get("k")) for _ in range(2)]
+    await asyncio.sleep(0.01)
+    for _ in range(2):
+        with pytest.raises(StoreBusyError, match=r"Redis GET on .*: no connection came free within 0.05 s \(max_"):
+            await store.get("k")
+    assert client.calls == 2
+    assert store.breaker.state == "closed"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{store!r} is overloaded: no connection came free within 0.05 s; 1 operation(s) gave up since the last "
+        "warning (the store is not counted as failing). If such bursts are expected, raise pool_timeout, "
+        "max_connections (now 2) or the number of workers."
+    ]
+    client.release.set()
+    assert await asyncio.gather(*holding) == [b"v", b"v"]
+    assert await store.get("k") == b"v"
+
+
+class SlowKeyClient(HangingClient):
+    """GET of ``"slow"`` never answers; every other GET answers at once."""
+
+    async def get(self, key: str) -> bytes:
+        if key.endswith("slow"):
+            return await super().get(key)
+        return b"v"
+
+
+async def test_a_late_answer_while_redis_answers_others_is_busy_not_failing(caplog: pytest.LogCaptureFixture) -> None:
+    store = RedisStore(client=SlowKeyClient(), timeout=0.1, pool_timeout=0.2)
+    stop = asyncio.Event()
+
+    async def others() -> None:
+        while not stop.is_set():
+            assert await store.get("fast") == b"v"
+            await asyncio.sleep(0.01)
+
+    background = asyncio.ensure_future(others())
+    with pytest.raises(StoreBusyError, match=r"Redis GET on .*: no answer within 0.3 s \(max_connections=50\)"):
+        await store.get("slow")
+    stop.set()
+    await background
+    assert store.breaker.state == "closed"
+    assert [r.getMessage().split(": ", 1)[0] for r in caplog.records] == [f"{store!r} is overloaded"]
+
+
+async def test_an_error_reply_is_a_store_error_that_does_not_open_the_breaker(redis_store: RedisStore) -> None:
+    await redis_store.set("plain", b"text")
+    with pytest.raises(StoreError, match=r"Redis EVALSHA failed on .*: ResponseError: .*WRONGTYPE") as info:
+        await redis_store.hit(FixedWindow("1/second"), "plain")  # a hash command on a string
+    assert not isinstance(info.value, StoreUnavailableError)
+    assert redis_store.breaker.state == "closed"
+    assert await redis_store.get("plain") == b"text"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"max_connections": 0}, "max_connections must be a positive integer, got 0"),
+        ({"pool_timeout": -1}, r"pool_timeout must be a number of seconds \(0 or more\), got -1"),
+        ({"timeout": 0}, "timeout must be a positive number of seconds, got 0"),
+    ],
+)
+def test_options_are_checked(options: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        RedisStore(**options)  # type: ignore[arg-type]
+
+
+async def test_a_hung_server_costs_one_timeout_for_all_in_flight_then_is_skipped_until_it_answers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with redis_server() as server:
+        store = RedisStore(server.url, timeout=0.3, retry_interval=0.2, max_retry_interval=0.2)
+        await store.set("k", b"v")
+        loop = asyncio.get_running_loop()
+        server.pause()
+        started = loop.time()
+        results = await asyncio.gather(*(store.get("k") for _ in range(30)), return_exceptions=True)
+        elapsed = loop.time() - started
+        assert all(isinstance(r, StoreUnavailableError) for r in results), results
+        assert 0.25 < elapsed < 2.0  # one timeout (0.3 s) for all 30, not 30 of them
+        started = loop.time()
+        with pytest.raises(StoreUnavailableError, match="skipped"):
+            await store.get("k")
+        assert loop.time() - started < 0.1
+        server.resume()
+        deadline = loop.time() + 10
+        while True:
+            with contextlib.suppress(StoreUnavailableError):
+                if await store.get("k") == b"v":
+                    break
+            assert loop.time() < deadline, "the store did not recover within 10 s"
+            await asyncio.sleep(0.05)
+        messages = [r.getMessage() for r in caplog.records if r.name == "zephyr.stores"]
+        assert messages[0].startswith(f"{store!r} failed (TimeoutError: no answer within 0.3 s). Skipping it")
+        assert messages[-1].startswith(f"{store!r} recovered after ")
+        assert all("still fails after a retry" in m for m in messages[1:-1])
+        await store.close()
+
+
+async def test_a_killed_and_restarted_server_is_used_again_after_the_window(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with redis_server() as server:
+        store = RedisStore(server.url, timeout=0.5, retry_interval=0.1, max_retry_interval=0.1)
+        await store.set("k", b"v")
+        server.kill()
+        with pytest.raises(StoreUnavailableError, match=r"failed \(ConnectionError"):
+            await store.get("k")
+        server.start()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while True:
+            with contextlib.suppress(StoreUnavailableError):
+                assert await store.get("k") is None  # a fresh server: the data is gone, the store works
+                break
+            assert loop.time() < deadline, "the store did not recover within 10 s"
+            await asyncio.sleep(0.05)
+        assert store.breaker.state == "closed"
+        messages = [r.getMessage() for r in caplog.records if r.name == "zephyr.stores"]
+        words = [m[len(repr(store)) + 1 :].split(" ")[0] for m in messages]
+        assert words == ["failed"] + ["still"] * (len(messages) - 2) + ["recovered"]
+        await store.close()
 
 
 def test_redis_store_satisfies_the_store_protocol() -> None:

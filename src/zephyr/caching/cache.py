@@ -18,11 +18,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, TypeVar
 
-from zephyr.stores.base import BaseStore, Store
+from zephyr.stores.base import REPORTED_ERRORS, BaseStore, Store
 from zephyr.stores.memory import MemoryStore
 
 if TYPE_CHECKING:
     from zephyr.caching.decorator import KeyBuilder, TagsArg
+    from zephyr.stores.breaker import CircuitBreaker
 
 __all__ = ("Cache", "CacheEntry")
 
@@ -84,7 +85,17 @@ class Cache:
         default_expire: Lifetime in seconds of entries set without ``expire`` (``None``: until invalidated).
     """
 
-    __slots__ = ("_errors", "_inflight", "_last_warning", "_parsed", "_skip_until", "default_expire", "prefix", "store")
+    __slots__ = (
+        "_breaker",
+        "_errors",
+        "_inflight",
+        "_last_warning",
+        "_parsed",
+        "_skip_until",
+        "default_expire",
+        "prefix",
+        "store",
+    )
 
     def __init__(
         self, store: Store | None = None, *, prefix: str = "cache:", default_expire: float | None = 60.0
@@ -94,6 +105,7 @@ class Cache:
                 f"Cache needs a store with async get/set/delete/close (MemoryStore, RedisStore), got {store!r}"
             )
         self.store: Store = store if store is not None else MemoryStore()
+        self._breaker: CircuitBreaker | None = getattr(self.store, "breaker", None)
         self.prefix = prefix
         self.default_expire = default_expire
         self._last_warning = -math.inf
@@ -301,11 +313,23 @@ class Cache:
 
     @property
     def available(self) -> bool:
-        """False for a second after a store failure: route caches then skip the store instead of waiting on it."""
+        """False while the store is failing: route caches then serve uncached instead of waiting on it.
+
+        A store with a circuit breaker (``RedisStore``) answers for itself; another store is skipped for a second
+        after each failure.
+        """
+        breaker = self._breaker
+        if breaker is not None and not breaker.available:
+            return False
         return not self._skip_until or time.monotonic() >= self._skip_until
 
     def warn(self, exc: Exception) -> None:
-        """Record a store failure: skip the store for a second and log, at most once a minute."""
+        """Record a store failure: skip the store for a second and log, at most once a minute.
+
+        Failures the store reported itself (its circuit breaker logged them and skips it) are not logged again.
+        """
+        if isinstance(exc, REPORTED_ERRORS):
+            return
         self._skip_until = time.monotonic() + _BACKOFF
         self._errors += 1
         now = time.monotonic()

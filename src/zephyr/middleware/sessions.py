@@ -10,6 +10,13 @@ the data in the store, under ``store_prefix + id``, for ``max_age`` seconds. It 
 logout (delete the key) and id rotation: call ``request.session.regenerate()`` after a login or a privilege change
 so an id planted before the login (session fixation) is worthless.
 
+When the store fails (a ``RedisStore`` that is down or hung costs at most one ``timeout``, then its circuit breaker
+skips it), ``on_store_error`` decides: ``"deny"`` (default) answers ``503`` with ``Retry-After: 1`` to a request
+that carries a session, or whose changed session cannot be saved (a WebSocket is closed with ``1013``);
+``"empty"`` serves it with an empty session and, if the session cannot be saved, without a ``Set-Cookie`` (the
+browser keeps its old cookie, so the session comes back with the store). Requests without a session cookie never
+touch the store until they write to the session.
+
 The session object is a ``dict`` with these additions:
 
 - ``regenerate()``: give the session a new id at the end of the request, keeping its data (store mode; in cookie
@@ -41,7 +48,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import secrets
+import time
 from base64 import b64decode, b64encode
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -57,6 +66,8 @@ __all__ = ("Session", "SessionMiddleware")
 _logger = logging.getLogger("zephyr.sessions")
 _MAX_COOKIE_SIZE = 4096
 _EXPIRED = "expires=Thu, 01 Jan 1970 00:00:00 GMT; "
+_UNAVAILABLE = "Sessions are unavailable right now. Retry after 1 second."
+_WARN_INTERVAL = 60.0
 
 
 class Session(dict[str, Any]):
@@ -151,18 +162,24 @@ class SessionMiddleware:
         store: Keep the data server-side in this store (``MemoryStore``, ``RedisStore`` or any ``Store``), with only
             the signed id in the cookie.
         store_prefix: Prefix of the store keys.
+        on_store_error: What a request gets when the store fails (store mode): ``"deny"`` (``503``, default) or
+            ``"empty"`` (an empty session; changes are not saved). See the module docs.
 
     Raises:
-        FastAPIError: ``same_site`` is not one of the three values, or ``secret_key`` is empty.
+        FastAPIError: ``same_site`` is not one of the three values, ``secret_key`` is empty, or
+            ``on_store_error`` is not ``"deny"`` or ``"empty"``.
         MissingDependencyError: itsdangerous is not installed (``pip install 'zephyr[sessions]'``).
     """
 
     __slots__ = (
         "_bad_signature",
         "_cookie_name",
+        "_errors",
+        "_last_warning",
         "_security_flags",
         "app",
         "max_age",
+        "on_store_error",
         "path",
         "session_cookie",
         "signer",
@@ -183,6 +200,7 @@ class SessionMiddleware:
         partitioned: bool = False,
         store: Store | None = None,
         store_prefix: str = "session:",
+        on_store_error: Literal["deny", "empty"] = "deny",
     ) -> None:
         try:
             import itsdangerous
@@ -193,6 +211,11 @@ class SessionMiddleware:
             raise FastAPIError(f"SessionMiddleware(same_site={same_site!r}) must be 'lax', 'strict' or 'none'.")
         if not str(secret_key):
             raise FastAPIError("SessionMiddleware(secret_key='') would let anyone forge sessions; use a long secret.")
+        if on_store_error not in ("deny", "empty"):
+            raise FastAPIError(
+                f"SessionMiddleware(on_store_error={on_store_error!r}) must be 'deny' (answer 503 while the store "
+                "fails) or 'empty' (serve an empty session, changes not saved)."
+            )
         self.app = app
         self.signer = itsdangerous.TimestampSigner(str(secret_key))
         self._bad_signature = BadSignature
@@ -210,6 +233,9 @@ class SessionMiddleware:
         self._security_flags = flags
         self.store = store
         self.store_prefix = store_prefix
+        self.on_store_error = on_store_error
+        self._errors = 0
+        self._last_warning = -math.inf
 
     def _read_cookie(self, scope: Scope) -> bytes | None:
         for name, value in scope["headers"]:
@@ -222,8 +248,8 @@ class SessionMiddleware:
                         return None
         return None
 
-    async def _load(self, scope: Scope) -> tuple[Session, bool]:
-        """Return the session and whether the request brought a valid one."""
+    async def _load(self, scope: Scope) -> tuple[Session, bool] | None:
+        """Return the session and whether the request brought a valid one; ``None`` when the store failed."""
         raw = self._read_cookie(scope)
         if raw is None:
             return Session(), False
@@ -233,7 +259,11 @@ class SessionMiddleware:
             except ValueError:
                 return Session(), False
         session_id = raw.decode("latin-1")
-        stored = await self.store.get(self.store_prefix + session_id)
+        try:
+            stored = await self.store.get(self.store_prefix + session_id)
+        except Exception as exc:  # a store failure is the configured answer, never a 500
+            self._store_failed(exc)
+            return None
         if stored is None:
             return Session(), False  # expired or deleted server-side: the old id must not come back
         session = Session(json.loads(stored))
@@ -274,28 +304,80 @@ class SessionMiddleware:
         await self.store.set(self.store_prefix + session_id, json.dumps(session).encode("utf-8"), expires_in)
         return self._cookie(self.signer.sign(session_id.encode("latin-1")).decode("utf-8"))
 
+    def _store_failed(self, exc: Exception) -> None:
+        """Log a store failure the store did not report itself (at most once a minute)."""
+        from zephyr.stores.base import REPORTED_ERRORS
+
+        if isinstance(exc, REPORTED_ERRORS):
+            return  # the store's circuit breaker logged it
+        self._errors += 1
+        now = time.monotonic()
+        if now - self._last_warning >= _WARN_INTERVAL:
+            _logger.warning(
+                "Sessions: the store %r failed (%s: %s); on_store_error=%r (%d failure(s) since the last warning)",
+                self.store,
+                type(exc).__name__,
+                exc,
+                self.on_store_error,
+                self._errors,
+            )
+            self._last_warning = now
+            self._errors = 0
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection with ``scope["session"]`` loaded, saving it when the response starts."""
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        session, had_session = await self._load(scope)
+        loaded = await self._load(scope)
+        if loaded is None:
+            if self.on_store_error == "deny":
+                await _unavailable(scope, send)
+                return
+            loaded = Session(), False
+        session, had_session = loaded
         scope["session"] = session
+        denied = False
 
         async def send_with_session(message: Message) -> None:
+            nonlocal denied
+            if denied:
+                return  # a 503 replaced this response
             if message["type"] == "http.response.start":
                 current = scope["session"]
                 headers = list(message.get("headers", ()))
                 if getattr(current, "accessed", False):
                     _add_vary_cookie(headers)
                 if getattr(current, "modified", False):
-                    cookie = await self._save(current, had_session)
+                    try:
+                        cookie = await self._save(current, had_session)
+                    except Exception as exc:  # the changes are lost: say so, or serve without them
+                        self._store_failed(exc)
+                        if self.on_store_error == "deny":
+                            denied = True
+                            await _unavailable(scope, send)
+                            return
+                        cookie = None
                     if cookie is not None:
                         headers.append((b"set-cookie", cookie))
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_session)
+
+
+async def _unavailable(scope: Scope, send: Send) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1013, "reason": _UNAVAILABLE})
+        return
+    body = json.dumps({"detail": _UNAVAILABLE}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", b"1"),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _add_vary_cookie(headers: list[tuple[bytes, bytes]]) -> None:

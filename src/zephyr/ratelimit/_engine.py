@@ -12,7 +12,7 @@ from typing import Any, Literal
 from zephyr.ratelimit.algorithms import Algorithm, make_algorithm
 from zephyr.ratelimit.keys import KeyFunc, client_ip
 from zephyr.ratelimit.rates import Rate, parse_rate
-from zephyr.stores.base import BaseStore, RateLimitResult
+from zephyr.stores.base import REPORTED_ERRORS, BaseStore, RateLimitResult
 from zephyr.stores.memory import MemoryStore
 
 __all__ = ("STORE_FAILED", "Engine", "OnStoreError", "denied_detail", "limit_headers", "retry_after")
@@ -26,7 +26,7 @@ STORE_FAILED = RateLimitResult(False, 0, 0, 0.0, 1.0)
 
 _WARN_INTERVAL = 60.0
 _BACKOFF = 1.0
-"""After a store failure, skip the store this long: a down Redis then costs one timeout per second, not per request."""
+"""After a failure of a store without a circuit breaker, skip it this long (``RedisStore`` has its own breaker)."""
 
 
 def retry_after(result: RateLimitResult) -> int:
@@ -111,17 +111,25 @@ class Engine:
         return None if value is None else str(value)
 
     async def hit(self, client_key: str, bucket: str = "") -> RateLimitResult | None:
-        """Count a request; on a store failure log (throttled) and allow (``None``) or deny (``STORE_FAILED``)."""
+        """Count a request; when the store fails, allow (``None``) or deny (``STORE_FAILED``).
+
+        A store with a circuit breaker (``RedisStore``) logs its own failures and skips itself while failing,
+        for every limit, cache and session on it. For other stores, this limit logs (at most once a minute) and
+        skips the store for a second after a failure.
+        """
         if self._skip_until and time.monotonic() < self._skip_until:
             return None if self.on_store_error == "allow" else STORE_FAILED
         store_key = f"rl:{self.name}:{self.algorithm.name}:{bucket}:{client_key}"
         try:
             result = await self.store.hit(self.algorithm, store_key, self.cost)
+        except REPORTED_ERRORS:  # the store logged it, and its breaker skips it for everyone
+            return None if self.on_store_error == "allow" else STORE_FAILED
         except Exception as exc:  # any store failure must not become a 500
             self._skip_until = time.monotonic() + _BACKOFF
             self._warn(exc)
             return None if self.on_store_error == "allow" else STORE_FAILED
-        self._skip_until = 0.0
+        if self._skip_until:
+            self._skip_until = 0.0
         return result
 
     def _warn(self, exc: Exception) -> None:

@@ -78,8 +78,10 @@ return {1, limit - count, reset, 0}
 
     def apply(self, state: Any, now: float, cost: int) -> tuple[Any, RateLimitResult, float]:
         """Apply one request; the state is ``(window_start, count)``."""
-        start, count = state if state is not None and now < state[0] + self.period else (now, 0)
-        reset = start + self.period - now
+        start, count = state if state is not None and now - state[0] < self.period else (now, 0)
+        # the time left is the period minus the time elapsed, never ``start + period - now``: that sum rounds, and
+        # with ``start == now`` it can come out a hair above the period (60.00000000000006, a RateLimit-Reset of 61)
+        reset = self.period - (now - start)
         if count + cost > self.limit:
             return (start, count), RateLimitResult(False, self.limit, self.limit - count, reset, reset), reset
         count += cost
@@ -135,7 +137,8 @@ return {1, math.floor(limit - estimate - cost), math.ceil(2 * period - elapsed),
                 prev, cur = state[1], state[2]
             elif state[0] == window - 1:
                 prev = state[2]
-        elapsed = now - window * period
+        # ``window * period`` rounds: keep the elapsed time inside the window, so the reset never exceeds 2 periods
+        elapsed = min(max(now - window * period, 0.0), period)
         estimate = prev * (1 - elapsed / period) + cur
         reset = 2 * period - elapsed if cur > 0 else (period - elapsed if prev > 0 else 0.0)
         if estimate + cost > limit:
@@ -178,16 +181,17 @@ class TokenBucket(Algorithm):
         + """
 local limit, period, cost, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local interval = period / limit
+local capacity = burst * period / limit
 local tat = tonumber(redis.call('GET', KEYS[1]))
-if tat == nil or tat < now then tat = now end
-local new_tat = tat + cost * interval
-local allow_at = new_tat - burst * interval
-if now < allow_at then
-  local remaining = math.floor((now - (tat - burst * interval)) / interval + 1e-6)
-  return {0, remaining, math.ceil(tat - now), math.ceil(allow_at - now)}
+local backlog = 0
+if tat ~= nil and tat > now then backlog = math.min(tat - now, capacity) end
+local after = backlog + cost * interval
+if after > capacity + 1e-3 then
+  return {0, math.floor((capacity - backlog) / interval + 1e-6), math.ceil(backlog), math.ceil(after - capacity)}
 end
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.max(1, math.ceil(new_tat - now)))
-return {1, math.floor((now - allow_at) / interval + 1e-6), math.ceil(new_tat - now), 0}
+if after > capacity then after = capacity end
+redis.call('SET', KEYS[1], string.format('%.17g', now + after), 'PX', math.max(1, math.ceil(after)))
+return {1, math.floor((capacity - after) / interval + 1e-6), math.ceil(after), 0}
 """
     )
 
@@ -204,16 +208,20 @@ return {1, math.floor((now - allow_at) / interval + 1e-6), math.ceil(new_tat - n
     def apply(self, state: Any, now: float, cost: int) -> tuple[Any, RateLimitResult, float]:
         """Apply one request; the state is the theoretical arrival time."""
         interval = self.period / self.limit
-        tat = max(state if state is not None else now, now)
-        new_tat = tat + cost * interval
-        allow_at = new_tat - self.burst * interval
-        if now < allow_at:
-            remaining = max(0, math.floor((now - (tat - self.burst * interval)) / interval + 1e-9))
-            reset = tat - now
-            return tat, RateLimitResult(False, self.limit, remaining, reset, allow_at - now), max(reset, 0.001)
-        remaining = math.floor((now - allow_at) / interval + 1e-9)
-        reset = new_tat - now
-        return new_tat, RateLimitResult(True, self.limit, remaining, reset, 0.0), reset
+        # the full bucket's drain time, written so that ``burst == limit`` gives exactly the period
+        capacity = self.burst * self.period / self.limit
+        # work in time owed (the backlog) rather than absolute times: ``tat - now`` rounds, and a hair over the
+        # capacity is one second too many once rounded up; the state never holds more than a full bucket
+        tat = state if state is not None and state > now else now
+        backlog = min(tat - now, capacity)
+        after = backlog + cost * interval
+        if after > capacity + 1e-6:  # a microsecond of slack for the rounding of ``tat - now``
+            remaining = max(0, math.floor((capacity - backlog) / interval + 1e-9))
+            result = RateLimitResult(False, self.limit, remaining, backlog, after - capacity)
+            return tat, result, max(backlog, 0.001)
+        after = min(after, capacity)
+        remaining = math.floor((capacity - after) / interval + 1e-9)
+        return now + after, RateLimitResult(True, self.limit, remaining, after, 0.0), after
 
 
 _ALGORITHMS: dict[str, type[Algorithm]] = {

@@ -79,7 +79,8 @@ class RateLimiter:
             algorithm instance.
         cost: How much each request consumes.
         on_store_error: ``"allow"`` (fail open, default) or ``"deny"`` (fail closed with ``503``) when the store
-            fails; either way a warning is logged at most once a minute.
+            fails. A ``RedisStore`` logs its failures itself and is skipped while failing, for every limit on it
+            (see ``docs/stores.md``); other stores are logged by the limit, at most once a minute.
         trusted_proxies: Proxies whose ``X-Forwarded-For`` is believed by the default key.
         headers: Whether to set the ``RateLimit-*`` headers on successful responses.
         per_route: Count each route separately (default) or share one budget across every route using this limiter.

@@ -17,15 +17,49 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from typing_extensions import Self
 
-__all__ = ("BaseStore", "RateLimitAlgorithm", "RateLimitResult", "Store", "StoreError")
+if TYPE_CHECKING:
+    from zephyr.stores.breaker import CircuitBreaker
+
+__all__ = (
+    "BaseStore",
+    "REPORTED_ERRORS",
+    "RateLimitAlgorithm",
+    "RateLimitResult",
+    "Store",
+    "StoreBusyError",
+    "StoreError",
+    "StoreUnavailableError",
+)
 
 
 class StoreError(Exception):
-    """A store could not be reached or answered with an error (the backend's exception is the ``__cause__``)."""
+    """A store could not be reached or answered with an error (the backend's exception is the ``__cause__``).
+
+    The tree::
+
+        StoreError                  the store failed; whoever catches it reports it
+        ├── StoreUnavailableError   failing or skipped by the store's circuit breaker, which logged it
+        └── StoreBusyError          no pooled connection came free in time; the store logged it (throttled)
+    """
+
+
+class StoreUnavailableError(StoreError):
+    """The store failed just now or is being skipped after failing; its circuit breaker has logged it."""
+
+
+class StoreBusyError(StoreError):
+    """Every connection of the store's pool stayed busy for its ``pool_timeout``: an overload, not a failure.
+
+    It never opens the store's circuit breaker; the store logs it at most once a minute.
+    """
+
+
+REPORTED_ERRORS = (StoreUnavailableError, StoreBusyError)
+"""Store errors already logged by the store itself: callers apply their failure mode without logging again."""
 
 
 @runtime_checkable
@@ -108,6 +142,9 @@ class BaseStore(abc.ABC):
     """Base class of Zephyr's stores: the :class:`Store` methods plus the extras rate limiting and caching use."""
 
     __slots__ = ()
+
+    breaker: CircuitBreaker | None = None
+    """The store's circuit breaker, shared by everything using the store (``None``: the store never fails)."""
 
     @abc.abstractmethod
     async def get(self, key: str) -> bytes | None:
