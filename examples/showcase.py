@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from examples._logging import configure_logging
 from zephyr import BackgroundTasks, Depends, FastAPI, HTTPException, WebSocket, WebSocketDisconnect, status
 from zephyr.caching import cache
 from zephyr.middleware.cors import CORSMiddleware
@@ -25,7 +26,8 @@ from zephyr.ratelimit import limit
 from zephyr.security import OAuth2PasswordRequestForm
 from zephyr.security.jwt import JWTBearer, JWTCodec
 
-logger = logging.getLogger("showcase")
+logger = logging.getLogger("examples.showcase")
+configure_logging()  # uvicorn configures only its own loggers: without this, /predict's log line goes nowhere
 
 app = FastAPI(
     title="Zephyr showcase",

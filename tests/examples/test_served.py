@@ -1,0 +1,106 @@
+"""Examples served by ``zephyr run`` (uvicorn) as their docstrings say, with the server's own output read back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support.server import ROOT
+from tests.support.services import free_port, port_open
+
+pytestmark = pytest.mark.e2e
+
+
+class _Served:
+    """A ``zephyr run`` process whose output (stdout and stderr) is collected line by line."""
+
+    def __init__(self, app: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "zephyr.cli", "run", app, "--port", str(self.port)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,  # uvicorn's access log goes to stdout, the rest to stderr
+            text=True,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not port_open("127.0.0.1", self.port, timeout=0.2):
+            assert self.proc.poll() is None, "zephyr run exited:\n" + "\n".join(self.lines)
+            assert time.monotonic() < deadline, "zephyr run did not serve in time:\n" + "\n".join(self.lines)
+            time.sleep(0.05)
+
+    def wait_line(self, fragment: str, timeout: float = 15) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [line for line in list(self.lines) if fragment in line]
+            if found:
+                return found[0]
+            time.sleep(0.05)
+        raise AssertionError(f"no line with {fragment!r} in the server's output:\n" + "\n".join(self.lines))
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+        self._reader.join(timeout=5)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+
+def _serve(app: str) -> Iterator[_Served]:
+    served = _Served(app)
+    try:
+        served.wait_ready()
+        yield served
+    finally:
+        served.stop()
+
+
+@pytest.fixture
+def predict_server() -> Iterator[_Served]:
+    yield from _serve("examples.predict:app")
+
+
+@pytest.fixture
+def showcase_server() -> Iterator[_Served]:
+    yield from _serve("examples.showcase:app")
+
+
+def test_predict_logs_its_prediction_in_the_servers_output(predict_server: _Served) -> None:
+    assert predict_server.wait_line("examples.predict: model iris-logreg-150 trained").startswith("INFO ")
+    flower = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+    response = httpx.post(f"{predict_server.url}/predict", json=flower, timeout=10)
+    assert (response.status_code, response.json()["species"]) == (200, "setosa")
+    line = predict_server.wait_line("examples.predict: predicted setosa")
+    assert line.endswith(" for [5.1, 3.5, 1.4, 0.2]"), line
+    assert predict_server.wait_line('"POST /predict HTTP/1.1" 200')  # uvicorn's access log, beside it
+
+
+def test_the_showcase_prediction_log_line_shows(showcase_server: _Served) -> None:
+    response = httpx.post(f"{showcase_server.url}/predict", json={"values": [0.2, 0.9, 0.7]}, timeout=10)
+    assert response.status_code == 200
+    assert showcase_server.wait_line("examples.showcase: predicted high for 3 values").startswith("INFO ")
