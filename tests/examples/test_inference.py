@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from examples.inference import Settings, create_app
@@ -44,8 +45,8 @@ def test_an_unknown_model_is_404(client: TestClient) -> None:
     assert client.post("/inference", json={"model": "iris-tree", "inputs": [[1.0]]}).status_code == 422
 
 
-def _post_at_once(client: TestClient, model: str, count: int) -> list[tuple[int, dict[str, object], float]]:
-    def post(_: int) -> tuple[int, dict[str, object], float]:
+def _post_at_once(client: TestClient, model: str, count: int) -> list[tuple[int, dict[str, Any], float]]:
+    def post(_: int) -> tuple[int, dict[str, Any], float]:
         started = time.perf_counter()
         response = client.post("/inference", json={"model": model, "inputs": [SETOSA]})
         return response.status_code, response.json(), time.perf_counter() - started
@@ -60,10 +61,10 @@ def test_requests_wait_for_a_free_instance_and_the_limit_holds(caplog: pytest.Lo
             results = _post_at_once(client, "iris-tree", 3)
         assert [status for status, _, _ in results] == [200, 200, 200]
         # one instance: the three ran one after the other, so someone waited about two runs
-        assert max(body["waited_ms"] for _, body, _ in results) >= 500  # type: ignore[operator]
+        assert max(body["waited_ms"] for _, body, _ in results) >= 500
         assert max(elapsed for _, _, elapsed in results) >= 0.9
         two = _post_at_once(client, "iris-logreg", 2)
-        assert sorted(body["instance"] for _, body, _ in two) == [0, 1]  # type: ignore[type-var]
+        assert sorted(body["instance"] for _, body, _ in two) == [0, 1]
         metrics = client.get("/metrics").json()
     assert metrics["iris-tree"] == {
         "limit": 1,

@@ -64,7 +64,7 @@ def _claims(**changes: object) -> dict[str, object]:
             "Invalid token: The specified alg value is not allowed",
         ),
         (
-            "Bearer " + jwt.encode(_claims(), None, algorithm="none"),
+            "Bearer " + jwt.encode(_claims(), "", algorithm="none"),
             "Invalid token: The specified alg value is not allowed",
         ),
     ],
