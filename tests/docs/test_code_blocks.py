@@ -11,6 +11,7 @@ import ast
 import asyncio
 import inspect
 import sys
+import types
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,7 +77,10 @@ def test_every_python_block_runs(
         monkeypatch.setenv("DATABASE_URL", request.getfixturevalue("scratch_database"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
-    namespace: dict[str, Any] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
+    # a real module, as the reader's file would be: pydantic and dataclasses look classes' modules up by name
+    module = types.ModuleType(f"docs_{page.stem.replace('-', '_')}")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    namespace = module.__dict__
     written = []
     try:
         for block in python:
