@@ -32,6 +32,10 @@ test-pythons: system-deps
 check: $(STAMP)
 	bash scripts/check
 
+# the documentation site, into site/ (strict: a warning fails the build)
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 bench: $(STAMP) system-deps
 	ZEPHYR_LARGE_BURST=1 $(BIN)/python -m pytest tests/e2e/test_redis_bursts.py -k large -q -p no:cacheprovider
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

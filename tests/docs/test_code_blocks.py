@@ -92,7 +92,9 @@ def test_every_python_block_runs(
                 continue
             _run(block, page, namespace)
         _exercise(namespace)
-        imported = {Path(module.__file__).resolve() for module in list(sys.modules.values()) if _under(module, tmp_path)}
+        imported = {
+            Path(module.__file__).resolve() for module in list(sys.modules.values()) if _under(module, tmp_path)
+        }
         for title in written:
             if title.endswith(".py") and not Path(title).name.startswith("test_"):  # test files: the page runs pytest
                 assert (tmp_path / title).resolve() in imported, f"{page}: the file block {title!r} is never imported"
