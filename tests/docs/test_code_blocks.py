@@ -92,9 +92,7 @@ def test_every_python_block_runs(
                 continue
             _run(block, page, namespace)
         _exercise(namespace)
-        imported = {
-            Path(module.__file__).resolve() for module in list(sys.modules.values()) if _under(module, tmp_path)
-        }
+        imported = {_file(module) for module in list(sys.modules.values()) if _under(module, tmp_path)}
         for title in written:
             if title.endswith(".py") and not Path(title).name.startswith("test_"):  # test files: the page runs pytest
                 assert (tmp_path / title).resolve() in imported, f"{page}: the file block {title!r} is never imported"
@@ -104,9 +102,14 @@ def test_every_python_block_runs(
                 del sys.modules[name]
 
 
-def _under(module: Any, directory: Path) -> bool:
+def _file(module: Any) -> Path | None:
     file = getattr(module, "__file__", None)
-    return bool(file) and Path(file).resolve().is_relative_to(directory.resolve())
+    return Path(file).resolve() if isinstance(file, str) else None
+
+
+def _under(module: Any, directory: Path) -> bool:
+    file = _file(module)
+    return file is not None and file.is_relative_to(directory.resolve())
 
 
 @pytest.mark.parametrize("page", pages(), ids=_page_id)
