@@ -29,10 +29,9 @@ import asyncpg
 from pydantic import BaseModel, EmailStr, Field
 from pydantic_settings import BaseSettings
 
-from examples.users import Connection
-from zephyr import FastAPI, HTTPException, status
+from zephyr import Depends, FastAPI, HTTPException, Request, status
 
-__all__ = ("OrderCreate", "OrderItem", "OrderResponse", "Settings", "app", "create_app")
+__all__ = ("Connection", "OrderCreate", "OrderItem", "OrderResponse", "Settings", "app", "connection", "create_app")
 
 Price = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)]
 
@@ -66,6 +65,16 @@ class OrderResponse(OrderCreate):
     status: Literal["pending", "paid", "shipped"]
     total: Decimal
     created_at: datetime
+
+
+async def connection(request: Request) -> AsyncIterator[Any]:
+    """A connection borrowed from the app's pool for the time of the request."""
+    async with request.app.state.pool.acquire() as conn:
+        yield conn
+
+
+Connection = Annotated[Any, Depends(connection)]
+"""An ``asyncpg.Connection`` (typed ``Any``: asyncpg ships no type hints)."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
