@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from zephyr import Depends
-from zephyr.flask import Flask, redirect, url_for
+from zephyr.flask.typed import Flask, redirect, url_for
 from zephyr.requests import Request
 from zephyr.testclient import TestClient
 

@@ -11,9 +11,9 @@ import pytest
 import werkzeug.exceptions
 
 from zephyr.exceptions import HTTPException
-from zephyr.flask import Blueprint, Flask, InternalServerError, abort
-from zephyr.flask.hooks import Hooks, make_view
-from zephyr.flask.hooks import ViewSpec as Spec
+from zephyr.flask.typed import Blueprint, Flask, InternalServerError, abort
+from zephyr.flask.typed.hooks import Hooks, make_view
+from zephyr.flask.typed.hooks import ViewSpec as Spec
 from zephyr.requests import Request
 from zephyr.responses import Response
 from zephyr.testclient import TestClient

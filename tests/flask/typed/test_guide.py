@@ -8,7 +8,7 @@ from typing import Any
 
 from zephyr.testclient import TestClient
 
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "flask.md"
+GUIDE = Path(__file__).resolve().parents[3] / "docs" / "flask.md"
 
 
 def test_the_guide_example_runs() -> None:
