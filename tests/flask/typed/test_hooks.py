@@ -405,7 +405,7 @@ def test_make_view_keeps_records_of_decorators_below_the_route_but_not_wrapped()
 
 
 def test_flask_route_as_route_class_runs_app_hooks_around_fastapi_style_routes() -> None:
-    from zephyr.flask import FlaskRoute
+    from zephyr.flask.typed import FlaskRoute
     from zephyr.responses import PlainTextResponse
     from zephyr.routing import APIRouter
 
