@@ -28,7 +28,7 @@ def _app() -> Flask:
 
     @app.before_request
     async def async_hook() -> None:
-        await asyncio.sleep(random.uniform(0, 0.002))  # noqa: S311 - scheduling jitter, not security
+        await asyncio.sleep(random.uniform(0, 0.002))
         g.seen_by_async_hook = request.headers["X-Id"]
 
     def mine() -> dict[str, Any]:
@@ -42,14 +42,14 @@ def _app() -> Flask:
 
     @app.get("/sync")
     def sync_view() -> Any:
-        time.sleep(random.uniform(0, 0.003))  # noqa: S311
+        time.sleep(random.uniform(0, 0.003))
         answer = mine()
         session["last"] = answer["args"]
         return {**answer, "thread": threading.get_ident()}
 
     @app.get("/async")
     async def async_view() -> Any:
-        await asyncio.sleep(random.uniform(0, 0.003))  # noqa: S311
+        await asyncio.sleep(random.uniform(0, 0.003))
         answer = mine()
         session["last"] = answer["args"]
         return {**answer, "thread": threading.get_ident()}
