@@ -30,6 +30,10 @@ def build(flask: ModuleType) -> Any:
     """
     app: FlaskApp = flask.Flask(__name__)
 
+    @app.get("/hello")
+    def hello() -> Any:
+        return "hello"  # what the harness polls to see that the server is up
+
     @app.get("/json")
     def json_endpoint() -> Any:
         return flask.jsonify(message="hello", items=[1, 2, 3])

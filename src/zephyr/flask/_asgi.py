@@ -19,6 +19,33 @@ PRESERVE_CONTEXT = "werkzeug.debug.preserve_context"
 """The environ key Flask's test client uses to keep a request's contexts after it; carried through the scope."""
 
 _SPECIAL = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+_SINGLE = frozenset(_SPECIAL.values())
+_NO_SERVER = ("localhost", 80)
+_PROTOCOLS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0", "2": "HTTP/2"}
+_COMMON = (
+    "host",
+    "user-agent",
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "connection",
+    "cookie",
+    "referer",
+    "origin",
+    "authorization",
+    "cache-control",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-requested-with",
+    "upgrade-insecure-requests",
+    "if-none-match",
+    "if-modified-since",
+    "content-type",
+    "content-length",
+)
+_KEYS = {name.encode(): _SPECIAL.get(name) or "HTTP_" + name.upper().replace("-", "_") for name in _COMMON}
+"""Environ keys of the usual (lower-case, as servers send them) header names, worked out once."""
 
 
 async def read_body(receive: Receive, limit: int | None) -> bytes:
@@ -60,15 +87,15 @@ def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
     path: str = scope["path"]
     if root_path and path.startswith(root_path):
         path = path[len(root_path) :]
-    server = scope.get("server") or ("localhost", 80)
+    server = scope.get("server") or _NO_SERVER
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope["method"],
-        "SCRIPT_NAME": root_path.encode().decode("latin-1"),
-        "PATH_INFO": path.encode().decode("latin-1"),
+        "SCRIPT_NAME": root_path if root_path.isascii() else root_path.encode().decode("latin-1"),
+        "PATH_INFO": path if path.isascii() else path.encode().decode("latin-1"),
         "QUERY_STRING": scope["query_string"].decode("latin-1"),
         "SERVER_NAME": server[0],
-        "SERVER_PORT": str(server[1]) if server[1] is not None else "80",
-        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "SERVER_PORT": "80" if server[1] is None else str(server[1]),
+        "SERVER_PROTOCOL": _PROTOCOLS.get(scope.get("http_version", "1.1")) or f"HTTP/{scope['http_version']}",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scope.get("scheme", "http"),
         "wsgi.input": BytesIO(body),
@@ -84,13 +111,13 @@ def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
         environ["REMOTE_ADDR"] = client[0]
         environ["REMOTE_PORT"] = str(client[1])
     for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        key = _SPECIAL.get(name)
+        key = _KEYS.get(raw_name)
         if key is None:
-            key = "HTTP_" + name.upper().replace("-", "_")
-            if key in environ:
-                value = f"{environ[key]},{value}"
+            name = raw_name.decode("latin-1").lower()
+            key = _SPECIAL.get(name) or "HTTP_" + name.upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        if key in environ and key not in _SINGLE:
+            value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
         environ[key] = value
     preserve = scope.get(PRESERVE_CONTEXT)
     if preserve is not None:

@@ -30,13 +30,13 @@ import asyncio
 import contextvars
 import inspect
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
 import flask
 
 from zephyr.flask._asgi import build_environ, encode_headers, read_body
+from zephyr.flask._workers import WorkerPool
 from zephyr.flask.testing import FlaskClient
 from zephyr.types import Receive, Scope, Send
 
@@ -85,7 +85,7 @@ class Flask(flask.Flask):
     def __init__(self, import_name: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(import_name, *args, **kwargs)
         self.config.setdefault("ZEPHYR_THREADS", 40)
-        self._executor: ThreadPoolExecutor | None = None
+        self._workers: WorkerPool | None = None
 
     def __call__(self, *args: Any) -> Any:
         """``app(scope, receive, send)`` serves ASGI; ``app(environ, start_response)`` serves WSGI."""
@@ -126,16 +126,16 @@ class Flask(flask.Flask):
         body = await read_body(receive, limit)
         environ = build_environ(scope, body)
         _LOOP.set(loop)
-        executor = self._executor or self._start_executor()
+        workers = self._workers or self._start_workers()
         context = contextvars.copy_context()
-        status, headers, chunks, rest = await loop.run_in_executor(executor, context.run, self._respond, environ)
+        status, headers, chunks, rest = await workers.run(context, self._respond, environ)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         if rest is None:
             await send({"type": "http.response.body", "body": chunks})
             return
         try:
             while True:
-                chunk = await loop.run_in_executor(executor, context.run, _next_chunk, rest)
+                chunk = await workers.run(context, _next_chunk, rest)
                 if chunk is _DONE:
                     break
                 if chunk:
@@ -144,7 +144,7 @@ class Flask(flask.Flask):
         finally:
             close = getattr(rest, "close", None)
             if close is not None:
-                await loop.run_in_executor(executor, context.run, close)
+                await workers.run(context, close)
 
     def _respond(self, environ: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], bytes, Iterator[bytes] | None]:
         # Runs in a worker thread: the whole Flask pipeline, then the body when it is already in memory.
@@ -168,11 +168,9 @@ class Flask(flask.Flask):
         chained = rest if first is _DONE else _prepend(first, rest, app_iter)
         return int(started[0][:3]), encode_headers(started[1]), b"", _Closing(chained, app_iter)
 
-    def _start_executor(self) -> ThreadPoolExecutor:
-        self._executor = ThreadPoolExecutor(
-            max_workers=int(self.config["ZEPHYR_THREADS"]), thread_name_prefix=f"flask-{self.name}"
-        )
-        return self._executor
+    def _start_workers(self) -> WorkerPool:
+        self._workers = WorkerPool(int(self.config["ZEPHYR_THREADS"]), f"flask-{self.name}")
+        return self._workers
 
     async def _serve_lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -180,9 +178,9 @@ class Flask(flask.Flask):
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self._executor is not None:
-                    self._executor.shutdown(wait=False)
-                    self._executor = None
+                if self._workers is not None:
+                    self._workers.shutdown()
+                    self._workers = None
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
