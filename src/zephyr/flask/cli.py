@@ -91,7 +91,7 @@ def register(commands: Any) -> None:
     """Add ``flask`` to the ``zephyr`` parser's subcommands; everything after it goes to `main`."""
     flask = commands.add_parser(
         "flask",
-        help="run a Flask app's commands, as 'flask --app' does ('zephyr flask --help')",
+        help="run a Flask app's commands, as the flask command does (see 'zephyr flask --help')",
         add_help=False,
         prefix_chars="\0",  # every argument, options included, belongs to the Flask command line
     )
