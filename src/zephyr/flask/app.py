@@ -34,6 +34,7 @@ from functools import partial
 from typing import Any
 
 import flask
+from werkzeug.datastructures import ImmutableDict
 
 from zephyr.flask._asgi import build_environ, encode_headers, read_body
 from zephyr.flask._workers import WorkerPool
@@ -80,11 +81,11 @@ class Flask(flask.Flask):
     """
 
     response_class = Response
+    default_config = ImmutableDict({**flask.Flask.default_config, "ZEPHYR_THREADS": 40})
     test_client_class = FlaskClient
 
     def __init__(self, import_name: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(import_name, *args, **kwargs)
-        self.config.setdefault("ZEPHYR_THREADS", 40)
         self._workers: WorkerPool | None = None
 
     def __call__(self, *args: Any) -> Any:

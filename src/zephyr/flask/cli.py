@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,15 +53,58 @@ def build_cli() -> Any:
             )
         uvicorn.run(app, host=host, port=port, root_path=root_path, proxy_headers=proxy_headers, log_level=log_level)
 
+    @click.command("audit", short_help="Report a Flask app's routes, hooks, extensions and what to change.")
+    @click.argument("app")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+    def audit(app: str, as_json: bool) -> None:
+        """Report APP's routes, hooks, error handlers, config keys, extensions, and what to change for zephyr.flask.
+
+        APP is found as --app finds it (module, module:app, module:create_app()).
+        """
+        from zephyr.flask.audit import audit as read
+        from zephyr.flask.audit import format_report
+
+        report = read(ScriptInfo(app_import_path=app, set_debug_flag=False).load_app())
+        click.echo(json.dumps(report, indent=2) if as_json else format_report(report), nl=as_json)
+
+    @click.command("parity", short_help="Replay requests against two apps and report every difference.")
+    @click.option("--old", "old", required=True, help="The app to compare against (e.g. legacy:app).")
+    @click.option("--new", "new", required=True, help="The app being checked (e.g. app:app).")
+    @click.option("--requests", "requests", required=True, type=click.Path(exists=True, dir_okay=False))
+    def parity(old: str, new: str, requests: str) -> None:
+        """Replay a JSON Lines file of requests against both apps and report every difference.
+
+        Requests go to both apps in-process; status, headers and body are compared; any difference exits with 1.
+        """
+        from zephyr.flask.parity import load_requests, replay
+
+        try:
+            recorded = load_requests(requests)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        differences = replay(
+            ScriptInfo(app_import_path=old, set_debug_flag=False).load_app(),
+            ScriptInfo(app_import_path=new, set_debug_flag=False).load_app(),
+            recorded,
+        )
+        for difference in differences:
+            click.echo(str(difference))
+        click.echo(f"{len(recorded)} requests, {len(differences)} differences.")
+        if differences:
+            raise click.exceptions.Exit(1)
+
     group = FlaskGroup(
         name="zephyr flask",
         add_default_commands=False,
-        help="Run a Flask app's commands: 'run' (with uvicorn), 'routes', 'shell' and the app's own.\n\n"
+        help="Run a Flask app's commands: 'run' (with uvicorn), 'routes', 'shell' and the app's own; 'audit' and "
+        "'parity' help a migration.\n\n"
         "Find the app with --app (or FLASK_APP), as 'flask --app' does.",
     )
     group.add_command(run)
     group.add_command(routes_command)
     group.add_command(shell_command)
+    group.add_command(audit)
+    group.add_command(parity)
     return group
 
 
@@ -71,16 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - the test environment has Flask
         raise MissingDependencyError("flask", "flask", "zephyr flask") from None
     try:
-        build_cli().main(args=list(argv or []), prog_name="zephyr flask", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
+        result = build_cli().main(args=list(argv or []), prog_name="zephyr flask", standalone_mode=False)
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except click.exceptions.Abort:  # pragma: no cover - Ctrl-C at a prompt of a command
         click.echo("Aborted!", err=True)
         return 1
-    return 0
+    # Without standalone mode, click returns an Exit's code (or the command's return value, None here).
+    return result if isinstance(result, int) else 0
 
 
 def _handle(args: argparse.Namespace) -> int:
