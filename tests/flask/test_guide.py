@@ -6,7 +6,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from jinja2 import DictLoader
+
+from zephyr.flask.cli import main
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "flask.md"
 
@@ -30,3 +33,36 @@ def test_the_switched_imports_example_runs() -> None:
     assert client.get("/").text == "Welcome, ada|user=ada"
     assert client.get("/api/data").get_json() == {"user": "ada"}
     assert client.get("/login").text == "<form method=post>"
+
+
+def _console(command: str) -> str:
+    text = GUIDE.read_text(encoding="utf-8")
+    block = text.split(f"   $ zephyr flask {command}", 1)[1].split("\n", 1)[1].split("   ```", 1)[0]
+    return "\n".join(line.removeprefix("   ") for line in block.splitlines()) + "\n"
+
+
+def test_the_audit_shown_is_the_audit_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "examples.flask_shop.legacy"]) == 0
+    assert capsys.readouterr().out == _console("audit")
+
+
+def test_the_parity_shown_is_the_parity_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ["--old", "examples.flask_shop.legacy", "--new", "examples.flask_shop.app"]
+    assert main(["parity", *arguments, "--requests", str(GUIDE.parents[1] / "examples/flask_shop/requests.jsonl")]) == 0
+    assert capsys.readouterr().out == _console("parity") == "7 requests, 0 differences.\n"
+
+
+def test_the_example_apps_differ_only_in_the_flask_import() -> None:
+    folder = GUIDE.parents[1] / "examples" / "flask_shop"
+    legacy, new = ((folder / name).read_text(encoding="utf-8").splitlines()[1:] for name in ("legacy.py", "app.py"))
+    flask_import = (
+        "from flask import Flask, abort, flash, g, redirect, render_template_string, request, session, url_for"
+    )
+    assert flask_import in legacy
+    assert [line for line in new if line] == [
+        line.replace("from flask import", "from zephyr.flask import")
+        for line in legacy
+        if line and line != flask_import
+    ][:2] + [flask_import.replace("from flask", "from zephyr.flask")] + [
+        line for line in legacy if line and line != flask_import
+    ][2:]
