@@ -59,10 +59,6 @@ def test_the_example_apps_differ_only_in_the_flask_import() -> None:
         "from flask import Flask, abort, flash, g, redirect, render_template_string, request, session, url_for"
     )
     assert flask_import in legacy
-    assert [line for line in new if line] == [
-        line.replace("from flask import", "from zephyr.flask import")
-        for line in legacy
-        if line and line != flask_import
-    ][:2] + [flask_import.replace("from flask", "from zephyr.flask")] + [
-        line for line in legacy if line and line != flask_import
-    ][2:]
+    kept = [line for line in legacy if line and line != flask_import]
+    expected = [*kept[:2], flask_import.replace("from flask", "from zephyr.flask"), *kept[2:]]
+    assert [line for line in new if line] == expected
