@@ -234,3 +234,82 @@ def test_the_face_names_flasks_api() -> None:
     assert zephyr.flask.MethodView is flask.views.MethodView
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = zephyr.flask.nothing
+
+
+def test_with_client_keeps_the_request_context_after_a_request() -> None:
+    app = _echo_app()
+    app.config["SECRET_KEY"] = "k"
+
+    @app.get("/remember")
+    def remember() -> str:
+        flask.session["seen"] = True
+        flask.g.answer = 42
+        return "ok"
+
+    with app.test_client() as client:
+        client.get("/remember?x=1")
+        assert (flask.request.path, flask.request.args["x"], flask.g.answer) == ("/remember", "1", 42)
+        assert flask.session["seen"] is True
+    assert not flask.has_request_context()
+
+
+def test_a_mounted_path_and_non_ascii_paths_and_repeated_headers() -> None:
+    app = Flask(__name__)
+
+    @app.get("/été/<name>")
+    def where(name: str) -> Any:
+        request = flask.request
+        return {
+            "name": name,
+            "script_root": request.script_root,
+            "path": request.path,
+            "cookies": request.cookies.to_dict(),
+            "accept": request.headers["Accept"],
+        }
+
+    headers = [(b"cookie", b"a=1"), (b"cookie", b"b=2"), (b"accept", b"text/html"), (b"accept", b"*/*")]
+    scope = {**_scope(path="/shop/été/ça", headers=headers), "root_path": "/shop"}
+    sent = asyncio.run(_serve(app, scope, []))
+    assert zephyr.flask.json.loads(_body(sent)) == {
+        "name": "ça",
+        "script_root": "/shop",
+        "path": "/été/ça",
+        "cookies": {"a": "1", "b": "2"},
+        "accept": "text/html,*/*",
+    }
+
+
+def test_a_wsgi_app_that_writes_or_answers_lazily() -> None:
+    app = Flask(__name__)
+
+    def writes(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [])(b"legacy write()")
+        return []
+
+    def lazy(environ: Any, start_response: Any) -> Iterator[bytes]:
+        start_response("299 Whatever", [("X-Lazy", "1")])  # called on the first chunk, as WSGI allows
+        yield b"late"
+
+    app.wsgi_app = writes  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="write\\(\\) callable"):
+        asyncio.run(_serve(app, _scope(), []))
+    app.wsgi_app = lazy  # type: ignore[method-assign]
+    sent = asyncio.run(_serve(app, _scope(), []))
+    assert (sent[0]["status"], sent[0]["headers"], _body(sent)) == (299, [(b"x-lazy", b"1")], b"late")
+    response = app.test_client().get("/")
+    assert (response.status, response.data) == ("299 UNKNOWN", b"late")
+
+
+def test_an_error_in_the_test_client_inside_a_loop_reaches_the_caller() -> None:
+    app = Flask(__name__)
+    app.testing = True
+
+    @app.get("/")
+    def boom() -> Any:
+        raise LookupError("from the thread")
+
+    async def main() -> None:
+        app.test_client().get("/")
+
+    with pytest.raises(LookupError, match="from the thread"):
+        asyncio.run(main())

@@ -119,8 +119,8 @@ __all__ = (
 _OURS = {
     "Flask": "zephyr.flask.app",
     "Response": "zephyr.flask.app",
-    "MethodView": "flask.views",
-    "View": "flask.views",
+    "MethodView": "zephyr.flask.views",
+    "View": "zephyr.flask.views",
 }
 
 
