@@ -16,7 +16,8 @@ from typing import Any
 import flask
 from pydantic import BaseModel
 
-from zephyr.flask import Blueprint, Flask, abort, mount_flask, url_for
+from zephyr.flask import mount_flask
+from zephyr.flask.typed import Blueprint, Flask, abort, url_for
 from zephyr.requests import Request
 from zephyr.responses import Response
 

@@ -3,7 +3,8 @@
 ``zephyr run main`` serves an app on uvicorn, ``zephyr dev`` serves it for development (reload, debug, loopback),
 ``zephyr routes main`` lists its routes and ``zephyr openapi main`` writes its OpenAPI document. ``main`` alone means
 ``main:app``. Each command lives in its own module under ``zephyr._cli``; add one by naming its module in
-``_COMMAND_MODULES`` (it exposes ``register(subparsers)``).
+``_COMMAND_MODULES`` (it exposes ``register(subparsers)``). ``zephyr flask`` runs a Flask app's commands
+(``zephyr.flask.cli``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from zephyr.exceptions import MissingDependencyError
 
 __all__ = ("import_app", "main")
 
-_COMMAND_MODULES = ("zephyr._cli.serve", "zephyr._cli.routes", "zephyr._cli.openapi")
+_COMMAND_MODULES = ("zephyr._cli.serve", "zephyr._cli.routes", "zephyr._cli.openapi", "zephyr.flask.cli")
 
 
 def _version() -> str:

@@ -1,270 +1,315 @@
-"""The Flask-style app: routes with Flask rules, injected and validated parameters, url_for, OpenAPI."""
+"""``zephyr.flask.Flask``: the ASGI entry point, the WSGI one, sessions shared with Flask, the CLI."""
 
 from __future__ import annotations
 
-import uuid
+import asyncio
+import importlib.util
+import threading
+from collections.abc import Iterator
 from typing import Any
 
+import click
+import flask
 import pytest
-from pydantic import BaseModel
+import uvicorn
+from werkzeug.test import Client
 
-from zephyr import Depends
-from zephyr.flask import Flask, redirect, url_for
-from zephyr.requests import Request
-from zephyr.testclient import TestClient
-
-
-class Item(BaseModel):
-    name: str
-    price: float
+import zephyr.flask
+from tests.flask.apps import factory, shop
+from zephyr.flask import Flask
+from zephyr.types import Message
 
 
-def current_user(request: Request) -> str:
-    return str(request.headers.get("x-user", "anonymous"))
+async def _serve(app: Any, scope: dict[str, Any], chunks: list[Message]) -> list[Message]:
+    sent: list[Message] = []
+    incoming = iter(chunks)
+
+    async def receive() -> Message:
+        return next(incoming, {"type": "http.disconnect"})
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
 
 
-def create_app() -> Flask:
-    app = Flask(__name__, title="Shop")
+def _scope(method: str = "GET", path: str = "/", headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": b"",
+        "headers": headers or [],
+        "server": None,
+        "client": None,
+    }
 
-    @app.route("/users/<int:user_id>", methods=["GET", "POST"])
-    def user(user_id: int, request: Request, verbose: bool = False) -> dict[str, object]:
-        return {"id": user_id, "method": request.method, "verbose": verbose}
 
-    @app.route("/files/<path:name>")
-    async def files(name: str) -> str:
-        return f"<pre>{name}</pre>"
+def _body(sent: list[Message]) -> bytes:
+    return b"".join(message.get("body", b"") for message in sent[1:])
 
-    @app.route("/price/<float:amount>")
-    def price(amount: float) -> dict[str, float]:
-        return {"amount": amount}
 
-    @app.route("/things/<uuid:thing_id>")
-    def thing(thing_id: uuid.UUID) -> dict[str, str]:
-        return {"type": type(thing_id).__name__, "id": str(thing_id)}
+def _echo_app() -> Flask:
+    app = Flask(__name__)
 
-    @app.post("/items")
-    def create_item(item: Item, who: str = Depends(current_user)) -> tuple[dict[str, object], int]:
-        return {"item": item.model_dump(), "by": who}, 201
+    @app.post("/echo")
+    def echo() -> Any:
+        return {"data": flask.request.get_data(as_text=True), "host": flask.request.host}
 
-    @app.route("/links")
-    def links() -> dict[str, str]:
-        return {
-            "user": url_for("user", user_id=3, verbose="true"),
-            "external": url_for("files", name="a/b.txt", _external=True),
-            "relative": url_for(".price", amount=2.5),
-        }
+    @app.get("/stream")
+    def stream() -> Any:
+        def chunks() -> Iterator[str]:
+            yield "a"
+            yield ""
+            yield "b"
 
-    @app.route("/old")
-    def old() -> object:
-        return redirect(url_for("links"), 301)
+        return flask.Response(chunks(), mimetype="text/plain")
 
     return app
 
 
-@pytest.fixture
-def client() -> TestClient:
-    return TestClient(create_app())
+def test_a_user_logged_in_on_flask_stays_logged_in_on_zephyr_and_back() -> None:
+    old, new = shop.build(flask), shop.build(zephyr.flask)
+    old_client, new_client = old.test_client(), new.test_client()
+    old_client.post("/login", data={"username": "ada", "password": "pw"})
+    cookie = old_client.get_cookie("session")
+    assert cookie is not None
+    new_client.set_cookie("session", cookie.value)
+    assert new_client.get("/whoami").get_json() == {"user": "ada", "permanent": False, "new": False}
+    new_client.post("/login", data={"username": "bob", "password": "pw", "remember": "on"})
+    back = new_client.get_cookie("session")
+    assert back is not None
+    old_client.set_cookie("session", back.value)
+    assert old_client.get("/whoami").get_json() == {"user": "bob", "permanent": True, "new": False}
 
 
-def test_flask_rules_route_and_parameters_are_injected_and_validated(client: TestClient) -> None:
-    assert client.get("/users/5").json() == {"id": 5, "method": "GET", "verbose": False}
-    assert client.post("/users/5?verbose=yes").json() == {"id": 5, "method": "POST", "verbose": True}
-    assert client.get("/users/abc").status_code == 404
-    invalid = client.get("/users/5?verbose=maybe")
-    assert invalid.status_code == 422
-    assert invalid.json()["detail"][0]["loc"] == ["query", "verbose"]
-    files = client.get("/files/a/b/c.txt")
-    assert (files.text, files.headers["content-type"]) == ("<pre>a/b/c.txt</pre>", "text/html; charset=utf-8")
-    assert client.get("/price/2.5").content == b'{"amount":2.5}\n'
-    thing = "12345678-1234-5678-1234-567812345678"
-    assert client.get(f"/things/{thing}").json() == {"type": "UUID", "id": thing}
+def test_the_app_is_also_a_wsgi_app() -> None:
+    response = Client(_echo_app()).post("/echo", data="hi")
+    assert (response.status_code, response.get_json()) == (200, {"data": "hi", "host": "localhost"})
 
 
-def test_bodies_and_dependencies_work_in_flask_views(client: TestClient) -> None:
-    response = client.post("/items", json={"name": "pen", "price": 1.5}, headers={"X-User": "ann"})
-    assert response.status_code == 201
-    assert response.json() == {"item": {"name": "pen", "price": 1.5}, "by": "ann"}
-    assert client.post("/items", json={"name": "pen"}).status_code == 422
+def test_servers_see_an_asgi3_app() -> None:
+    config = uvicorn.Config(_echo_app())
+    config.load()
+    assert config.interface == "asgi3"
 
 
-def test_a_rule_with_several_methods_answers_405_with_all_of_them(client: TestClient) -> None:
-    response = client.put("/users/1")
-    assert (response.status_code, response.headers["allow"]) == (405, "GET, POST")
-    assert client.head("/users/1").status_code == 200
+def test_an_asgi2_server_is_served_too() -> None:
+    app = _echo_app()
+
+    async def main() -> list[Message]:
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"x"}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await app(_scope("POST", "/echo"))(receive, send)
+        return sent
+
+    sent = asyncio.run(main())
+    assert (sent[0]["status"], _body(sent)) == (200, b'{"data":"x","host":"localhost"}\n')
 
 
-def test_openapi_lists_each_method_once_with_typed_parameters() -> None:
-    schema = create_app().openapi()
-    operations = schema["paths"]["/users/{user_id}"]
-    assert sorted(operations) == ["get", "post"]
-    assert operations["get"]["operationId"] != operations["post"]["operationId"]
-    assert operations["get"]["parameters"][0]["schema"]["type"] == "integer"
-    assert schema["info"]["title"] == "Shop"
+def test_calling_the_app_without_arguments_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match=r"app\(scope, receive, send\)"):
+        _echo_app()()
 
 
-def test_url_for_builds_paths_query_strings_and_external_urls(client: TestClient) -> None:
-    assert client.get("/links").json() == {
-        "user": "/users/3?verbose=true",
-        "external": "http://testserver/files/a/b.txt",
-        "relative": "/price/2.5",
-    }
-    response = client.get("/old", follow_redirects=False)
-    assert (response.status_code, response.headers["location"]) == (301, "/links")
-
-
-def test_url_for_outside_a_view_points_to_app_url_for() -> None:
-    app = create_app()
-    with pytest.raises(RuntimeError, match=r"outside a Flask-style view; call app.url_for"):
-        url_for("user", user_id=1)
-    assert app.url_for("user", user_id=1, verbose=None) == "/users/1"
-    with pytest.raises(RuntimeError, match="_external=True"):
-        app.url_for("user", user_id=1, _external=True)
-
-
-def test_url_for_includes_the_mount_prefix() -> None:
-    from zephyr import FastAPI
-
-    outer = FastAPI()
-    outer.mount("/shop", create_app())
-    response = TestClient(outer).get("/shop/links")
-    assert response.json()["user"] == "/shop/users/3?verbose=true"
-    assert response.json()["external"] == "http://testserver/shop/files/a/b.txt"
-
-
-def test_flask_app_defaults() -> None:
-    app = Flask()
-    assert (app.name, app.title) == ("__main__", "__main__")
-    assert Flask("pkg.app", title="Mine").title == "Mine"
-
-
-def test_importing_zephyr_flask_imports_neither_flask_nor_a2wsgi() -> None:
-    import subprocess
-    import sys
-
-    code = "import sys, zephyr.flask; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    loaded = set(result.stdout.split())
-    assert not loaded & {"flask", "werkzeug", "a2wsgi", "starlette", "fastapi"}
-
-
-def test_route_records_below_the_route_decorator_apply() -> None:
-    from zephyr import Depends
-    from zephyr._hooks import add_route_dependency
-    from zephyr.exceptions import HTTPException
-
-    def require_token(request: Request) -> None:
-        if request.headers.get("x-token") != "t":
-            raise HTTPException(401, "token required")
-
-    def guarded(func: Any) -> Any:
-        add_route_dependency(func, Depends(require_token))
-        return func
-
-    app = Flask(__name__)
-
-    @app.route("/guarded")
-    @guarded
-    def view() -> str:
-        return "in"
-
-    client = TestClient(app)
-    assert client.get("/guarded").status_code == 401
-    assert client.get("/guarded", headers={"X-Token": "t"}).text == "in"
-
-
-def test_fastapi_style_routes_live_on_the_same_app() -> None:
-    from zephyr.routing import APIRouter
-
-    app = Flask(__name__)
-    router = APIRouter(prefix="/api")
-
-    @router.get("/items/{item_id}")
-    def read_item(item_id: int) -> dict[str, int]:
-        return {"item_id": item_id}
-
-    @app.api_route("/ping", methods=["GET"])
-    def ping() -> dict[str, str]:
-        return {"ping": "pong"}
-
-    app.include_router(router)
-    client = TestClient(app)
-    assert client.get("/api/items/3").content == b'{"item_id":3}'
-    assert client.get("/ping").content == b'{"ping":"pong"}'
-
-
-def _declare_views(app: Any) -> None:
-    """Views that run unchanged on Flask and on zephyr.flask (they only use path variables)."""
-
-    def html(name: str) -> str:
-        return f"<p>Hello {name}</p>"
-
-    def data(number: int) -> dict[str, Any]:
-        return {"number": number, "double": number * 2, "tags": ["a", "b"]}
-
-    def listing(amount: float) -> list[float]:
-        return [amount, amount / 2]
-
-    def created(name: str) -> tuple[str, int, dict[str, str]]:
-        return f"made {name}", 201, {"X-Made": name}
-
-    def headers_only(rest: str) -> tuple[str, list[tuple[str, str]]]:
-        return rest, [("X-Path", rest)]
-
-    def status_text(code: int) -> tuple[dict[str, int], str]:
-        return {"code": code}, f"{code} CUSTOM"
-
-    def empty() -> tuple[str, int]:
-        return "", 204
-
-    app.add_url_rule("/html/<name>", view_func=html)
-    app.add_url_rule("/data/<int:number>", view_func=data, methods=["GET", "POST"])
-    app.add_url_rule("/list/<float:amount>", view_func=listing)
-    app.add_url_rule("/created/<string:name>", view_func=created, methods=["PUT"])
-    app.add_url_rule("/path/<path:rest>", view_func=headers_only)
-    app.add_url_rule("/status/<int:code>", view_func=status_text)
-    app.add_url_rule("/empty", view_func=empty, methods=["DELETE"])
-
-
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("GET", "/html/ann"),
-        ("GET", "/data/21"),
-        ("POST", "/data/4"),
-        ("HEAD", "/data/4"),
-        ("GET", "/data/x"),
-        ("GET", "/list/3.5"),
-        ("PUT", "/created/bo"),
-        ("GET", "/path/a/b/c"),
-        ("GET", "/status/299"),
-        ("DELETE", "/empty"),
-    ],
-)
-def test_flask_views_answer_as_on_flask(method: str, path: str) -> None:
-    import flask
-
-    reference = flask.Flask(__name__)
-    _declare_views(reference)
-    ours = Flask(__name__)
-    _declare_views(ours)
-    expected = reference.test_client().open(path, method=method)
-    actual = TestClient(ours).request(method, path)
-    assert actual.status_code == expected.status_code
-    assert actual.content == expected.get_data() or expected.status_code == 404
-    if expected.status_code != 404:
-        theirs = {k.lower(): v for k, v in expected.headers.items()}
-        assert dict(actual.headers) == theirs
-
-
-def test_repeated_methods_make_one_route_each() -> None:
-    app = Flask(__name__)
-
-    @app.route("/x", methods=["get", "GET", "post"])
-    def x() -> str:
-        return "x"
-
-    assert sorted(app.openapi()["paths"]["/x"]) == ["get", "post"]
-    assert [sorted(getattr(r, "methods", ())) for r in app.routes if getattr(r, "path", "") == "/x"] == [
-        ["GET"],
-        ["POST"],
+def test_a_body_in_several_chunks_is_read_whole() -> None:
+    chunks: list[Message] = [
+        {"type": "http.request", "body": b"he", "more_body": True},
+        {"type": "http.request", "body": b"", "more_body": True},
+        {"type": "http.request", "body": b"llo", "more_body": False},
     ]
+    sent = asyncio.run(_serve(_echo_app(), _scope("POST", "/echo", [(b"host", b"h:1")]), chunks))
+    assert _body(sent) == b'{"data":"hello","host":"h:1"}\n'
+
+
+def test_a_body_over_max_content_length_stops_being_read_and_is_answered_413() -> None:
+    app = _echo_app()
+    app.config["MAX_CONTENT_LENGTH"] = 3
+    chunks: list[Message] = [{"type": "http.request", "body": b"ab", "more_body": True}] * 2
+    chunks.append({"type": "http.request", "body": b"never read", "more_body": False})
+    received = iter(chunks)
+
+    async def receive() -> Message:
+        return next(received)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    sent: list[Message] = []
+    asyncio.run(app(_scope("POST", "/echo", [(b"content-length", b"14")]), receive, send))
+    assert (sent[0]["status"], next(received)["body"]) == (413, b"never read")
+
+
+def test_a_client_gone_while_sending_its_body_gets_what_was_read() -> None:
+    chunks: list[Message] = [{"type": "http.request", "body": b"par", "more_body": True}]
+    sent = asyncio.run(_serve(_echo_app(), _scope("POST", "/echo"), chunks))
+    assert _body(sent) == b'{"data":"par","host":"localhost"}\n'
+
+
+def test_a_streamed_response_is_sent_chunk_by_chunk() -> None:
+    sent = asyncio.run(_serve(_echo_app(), _scope(path="/stream"), []))
+    assert [message.get("body") for message in sent[1:]] == [b"a", b"b", b""]
+    assert [message.get("more_body", False) for message in sent[1:]] == [True, True, False]
+
+
+def test_lifespan_completes_and_websockets_are_closed() -> None:
+    app = _echo_app()
+    asyncio.run(_serve(app, _scope(path="/stream"), []))  # starts the worker threads
+    messages: list[Message] = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent = asyncio.run(_serve(app, {"type": "lifespan"}, messages))
+    assert [message["type"] for message in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert asyncio.run(_serve(app, {"type": "websocket", "path": "/"}, [])) == [
+        {"type": "websocket.close", "code": 1000, "reason": ""}
+    ]
+
+
+def test_the_test_client_works_inside_a_running_loop() -> None:
+    app = _echo_app()
+
+    async def main() -> Any:
+        return app.test_client().post("/echo", data="from a loop").get_json()
+
+    assert asyncio.run(main()) == {"data": "from a loop", "host": "localhost"}
+
+
+def test_an_error_under_testing_reaches_the_test_client() -> None:
+    app = Flask(__name__)
+    app.testing = True
+
+    @app.get("/")
+    def boom() -> Any:
+        raise LookupError("propagated")
+
+    with pytest.raises(LookupError, match="propagated"):
+        app.test_client().get("/")
+
+
+def test_async_views_outside_an_asgi_server_run_as_flask_runs_them() -> None:
+    app = Flask(__name__)
+
+    async def view() -> str:
+        return "async"
+
+    assert app.ensure_sync(len) is len
+    if importlib.util.find_spec("asgiref") is None:  # Flask's own answer: it needs its 'async' extra
+        with pytest.raises(RuntimeError, match="'async' extra"):
+            app.ensure_sync(view)
+    else:  # pragma: no cover - depends on the environment
+        assert app.ensure_sync(view)() == "async"
+
+
+def test_async_views_run_on_the_serving_loop() -> None:
+    app = Flask(__name__)
+
+    @app.get("/")
+    async def where() -> Any:
+        await asyncio.sleep(0)
+        return {"thread": threading.get_ident()}
+
+    async def main() -> tuple[int, list[Message]]:
+        return threading.get_ident(), await _serve(app, _scope(), [])
+
+    loop_thread, sent = asyncio.run(main())
+    assert zephyr.flask.json.loads(_body(sent)) == {"thread": loop_thread}
+
+
+def test_cli_commands_run_through_the_test_runner() -> None:
+    app = factory.build(zephyr.flask)
+    result = app.test_cli_runner().invoke(args=["greet", "Ada"])
+    assert (result.exit_code, result.output) == (0, "hello, Ada\n")
+    assert isinstance(app.cli.get_command(click.Context(app.cli), "greet"), click.Command)
+
+
+def test_the_face_names_flasks_api() -> None:
+    assert zephyr.flask.request is flask.request
+    assert zephyr.flask.Flask is not flask.Flask
+    assert issubclass(zephyr.flask.Flask, flask.Flask)
+    assert zephyr.flask.MethodView is flask.views.MethodView
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = zephyr.flask.nothing
+
+
+def test_with_client_keeps_the_request_context_after_a_request() -> None:
+    app = _echo_app()
+    app.config["SECRET_KEY"] = "k"
+
+    @app.get("/remember")
+    def remember() -> str:
+        flask.session["seen"] = True
+        flask.g.answer = 42
+        return "ok"
+
+    with app.test_client() as client:
+        client.get("/remember?x=1")
+        assert (flask.request.path, flask.request.args["x"], flask.g.answer) == ("/remember", "1", 42)
+        assert flask.session["seen"] is True
+    assert not flask.has_request_context()
+
+
+def test_a_mounted_path_and_non_ascii_paths_and_repeated_headers() -> None:
+    app = Flask(__name__)
+
+    @app.get("/été/<name>")
+    def where(name: str) -> Any:
+        request = flask.request
+        return {
+            "name": name,
+            "script_root": request.script_root,
+            "path": request.path,
+            "cookies": request.cookies.to_dict(),
+            "accept": request.headers["Accept"],
+        }
+
+    headers = [(b"cookie", b"a=1"), (b"cookie", b"b=2"), (b"accept", b"text/html"), (b"accept", b"*/*")]
+    scope = {**_scope(path="/shop/été/ça", headers=headers), "root_path": "/shop"}
+    sent = asyncio.run(_serve(app, scope, []))
+    assert zephyr.flask.json.loads(_body(sent)) == {
+        "name": "ça",
+        "script_root": "/shop",
+        "path": "/été/ça",
+        "cookies": {"a": "1", "b": "2"},
+        "accept": "text/html,*/*",
+    }
+
+
+def test_a_wsgi_app_that_writes_or_answers_lazily() -> None:
+    app = Flask(__name__)
+
+    def writes(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [])(b"legacy write()")
+        return []
+
+    def lazy(environ: Any, start_response: Any) -> Iterator[bytes]:
+        start_response("299 Whatever", [("X-Lazy", "1")])  # called on the first chunk, as WSGI allows
+        yield b"late"
+
+    app.wsgi_app = writes  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="write\\(\\) callable"):
+        asyncio.run(_serve(app, _scope(), []))
+    app.wsgi_app = lazy  # type: ignore[method-assign]
+    sent = asyncio.run(_serve(app, _scope(), []))
+    assert (sent[0]["status"], sent[0]["headers"], _body(sent)) == (299, [(b"x-lazy", b"1")], b"late")
+    response = app.test_client().get("/")
+    assert (response.status, response.data) == ("299 UNKNOWN", b"late")
+
+
+def test_an_error_in_the_test_client_inside_a_loop_reaches_the_caller() -> None:
+    app = Flask(__name__)
+    app.testing = True
+
+    @app.get("/")
+    def boom() -> Any:
+        raise LookupError("from the thread")
+
+    async def main() -> None:
+        app.test_client().get("/")
+
+    with pytest.raises(LookupError, match="from the thread"):
+        asyncio.run(main())

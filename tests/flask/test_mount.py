@@ -11,7 +11,8 @@ import pytest
 
 from zephyr import FastAPI
 from zephyr.exceptions import FastAPIError
-from zephyr.flask import Flask, mount_flask
+from zephyr.flask import mount_flask
+from zephyr.flask.typed import Flask
 from zephyr.middleware.wsgi import WSGIMiddleware
 from zephyr.testclient import TestClient
 

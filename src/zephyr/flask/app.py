@@ -1,226 +1,235 @@
-"""``Flask``: a Zephyr app with Flask's decorators, hooks, blueprints and ``url_for``.
+"""``Flask``: Flask's own app class, served natively over ASGI: sync views in worker threads, async ones on the loop.
+
+A ``zephyr.flask.Flask`` *is* a ``flask.Flask``: config, blueprints, sessions, templates, ``url_for``, error pages,
+the CLI and the test client behave as Flask's because they are Flask's. What changes is how it is served:
+
+- called as ``app(scope, receive, send)`` (uvicorn, granian, a Zephyr mount) it reads the body on the event loop,
+  then runs the request's whole Flask pipeline (``app.wsgi_app``: hooks, view, error handlers, session save) in
+  one worker thread with the context copied, and sends the answer from the loop;
+- ``async def`` views, hooks and error handlers run on the server's event loop (not on a loop made per call, as
+  Flask does), while their request's thread waits;
+- called as ``app(environ, start_response)`` it is a WSGI app, exactly Flask's;
+- ``app.wsgi_app = ProxyFix(app.wsgi_app)`` and other WSGI middleware wrap both paths, since the ASGI path calls
+  ``app.wsgi_app`` too.
 
 Example:
     ```python
-    from zephyr.flask import Flask
+    from zephyr.flask import Flask, request
 
     app = Flask(__name__)
 
-    @app.route("/users/<int:user_id>", methods=["GET", "POST"])
-    def user(user_id: int):
-        return {"id": user_id}
-
-    @app.errorhandler(404)
-    def not_found(exc):
-        return "<h1>Not here</h1>", 404
+    @app.post("/echo")
+    def echo():
+        return {"got": request.get_json()}
     ```
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+import contextvars
+import inspect
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any
-from urllib.parse import urlencode
 
-from zephyr.applications import Zephyr
-from zephyr.exceptions import HTTPException
-from zephyr.flask.blueprints import Blueprint, FlaskRule, Scaffold, add_flask_route
-from zephyr.flask.hooks import AsyncHook, Hooks, current_view, serve_routing_error
-from zephyr.flask.responses import make_response
-from zephyr.requests import Request
-from zephyr.responses import Response
+import flask
+from werkzeug.datastructures import ImmutableDict
+
+from zephyr.flask._asgi import build_environ, encode_headers, read_body
+from zephyr.flask._workers import WorkerPool
+from zephyr.flask.testing import FlaskClient
 from zephyr.types import Receive, Scope, Send
 
-__all__ = ("Flask", "build_url", "url_for")
+__all__ = ("Flask", "Response")
+
+_LOOP: contextvars.ContextVar[asyncio.AbstractEventLoop] = contextvars.ContextVar("zephyr.flask.loop")
+"""The event loop serving the current request; async views are sent there from the request's thread."""
+
+_BUFFERED = "zephyr.flask.buffered"
+"""Set in the environ by `Response` when its body is a list of chunks, so it is sent without more thread hops."""
+
+_DONE: Any = object()
 
 
-class Flask(Scaffold, Zephyr):  # type: ignore[misc]
-    """A Zephyr app with Flask's API on top: ``route``, hooks, ``errorhandler``, ``register_blueprint``, ``url_for``.
+class Response(flask.Response):
+    """Flask's response class, which also tells the ASGI path when its body is already in memory."""
 
-    Views declared here are Flask-style (Flask rules, Flask return values, hooks); everything else is Zephyr's:
-    parameters are injected and validated from type hints, ``include_router`` and ``mount`` work, the OpenAPI
-    document lists the views. App-level ``errorhandler`` handlers also answer errors outside Flask-style views
-    (an unknown URL's 404, a FastAPI-style router's exceptions).
+    def __call__(self, environ: Any, start_response: Any) -> Iterable[bytes]:
+        """Answer as a WSGI app, noting in ``environ`` whether the body can be sent in one go."""
+        environ[_BUFFERED] = self.is_sequence
+        return super().__call__(environ, start_response)
+
+
+class Flask(flask.Flask):
+    """A Flask app that is also an ASGI app; import it in place of ``flask.Flask``.
+
+    Everything ``flask.Flask`` takes and does is unchanged. Served over ASGI, each request's Flask pipeline runs in
+    one of ``thread_limit`` worker threads (``app.config["ZEPHYR_THREADS"]``, 40 by default), with the request's
+    context variables copied in; ``async def`` views and hooks run on the server's loop.
 
     Example:
         ```python
         app = Flask(__name__)
 
         @app.route("/hello/<name>")
-        def hello(name: str):
-            return f"<p>Hello {name}</p>"
+        def hello(name):
+            return f"Hello {name}"
+
+        # uvicorn module:app
         ```
-
-    Args:
-        import_name: The app's module (``__name__``), as in Flask.
-        **options: ``FastAPI``/``Zephyr`` constructor options (``title``, ``debug``, ``lifespan``...).
     """
 
-    def __init__(self, import_name: str = "__main__", **options: Any) -> None:
-        self.import_name = import_name
-        self.flask_hooks = Hooks(import_name)
-        self.view_functions: dict[str, Callable[..., Any]] = {}
-        self.blueprints: dict[str, Blueprint] = {}
-        options.setdefault("title", import_name)
-        Zephyr.__init__(self, **options)
-        # Unknown URLs still get the app's hooks and errorhandler(404), as in Flask.
-        self.router.default = _not_found
+    response_class = Response
+    default_config = ImmutableDict({**flask.Flask.default_config, "ZEPHYR_THREADS": 40})
+    test_client_class = FlaskClient
 
-    @property
-    def name(self) -> str:
-        """The app's name (its import name), as in Flask."""
-        return self.import_name
+    def __init__(self, import_name: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(import_name, *args, **kwargs)
+        self._workers: WorkerPool | None = None
 
-    def _register_view(self, rule: FlaskRule) -> None:
-        add_flask_route(self, rule.rule, rule, rule.endpoint, "", ())
-
-    def register_error_handler(self, code_or_exception: int | type[BaseException], func: Callable[..., Any]) -> None:
-        """Register ``func(exc)`` for a code or exception class, for Flask-style views and the rest of the app."""
-        super().register_error_handler(code_or_exception, func)
-        self._export_error_handler(code_or_exception, self.flask_hooks)
-
-    def _export_error_handler(self, key: int | type[BaseException], hooks: Hooks) -> None:
-        # Unknown URLs (404), wrong methods (405) and FastAPI-style routes never reach a Flask view; answering them
-        # takes a Zephyr exception handler. 500/Exception stay with Flask-style views: Zephyr's 500 layer re-raises.
-        if key in (500, Exception, BaseException):
-            return
-        handler: AsyncHook | None
-        handler = hooks.error_codes.get(key) if isinstance(key, int) else hooks.error_classes.get(key)
-        if handler is None:  # pragma: no cover - registered just before
-            return
-        flask_handler = handler
-
-        async def answer(request: Request, exc: Exception) -> Response:
-            return make_response(await flask_handler(exc), "errorhandler")
-
-        self.add_exception_handler(key, answer)  # type: ignore[arg-type]
-
-    def register_blueprint(
-        self, blueprint: Blueprint, *, url_prefix: str | None = None, name: str | None = None
-    ) -> None:
-        """Add a blueprint's views (and nested blueprints') under ``url_prefix``, as Flask does.
-
-        Args:
-            blueprint: The blueprint.
-            url_prefix: Overrides the blueprint's own ``url_prefix``.
-            name: Registers the blueprint under another name (endpoints ``name.view``), to register it twice.
-
-        Raises:
-            ValueError: A blueprint is already registered under that name.
-        """
-        registered = name or blueprint.name
-        if registered in self.blueprints:
-            which = "this" if self.blueprints[registered] is blueprint else "a different"
-            raise ValueError(
-                f"The name {registered!r} is already registered for {which} blueprint. Use 'name=' to provide a "
-                "unique name."
-            )
-        self.blueprints[registered] = blueprint
-        for entry in blueprint.flatten(url_prefix, registered, ()):
-            add_flask_route(self, entry.rule, entry.flask_rule, entry.endpoint, entry.blueprint, entry.chain)
-        for each in _tree(blueprint):
-            app_hooks = each.app_hooks
-            self.flask_hooks.before.extend(app_hooks.before)
-            self.flask_hooks.after.extend(app_hooks.after)
-            self.flask_hooks.teardown.extend(app_hooks.teardown)
-            for code in app_hooks.error_codes:
-                self.flask_hooks.error_codes[code] = app_hooks.error_codes[code]
-                self._export_error_handler(code, self.flask_hooks)
-            for cls in app_hooks.error_classes:
-                self.flask_hooks.error_classes[cls] = app_hooks.error_classes[cls]
-                self._export_error_handler(cls, self.flask_hooks)
-
-    def url_for(self, endpoint: str, /, **values: Any) -> str:
-        """The URL of ``endpoint`` (``"view"`` or ``"blueprint.view"``), as Flask's ``url_for``.
-
-        Values that are not rule variables go to the query string; ``_anchor="x"`` adds ``#x``. Inside a request,
-        prefer the module-level ``url_for``, which also knows the mount prefix, ``_external=True`` and ``.view``.
-
-        Raises:
-            NoMatchFound: No route has that name (the message suggests a near miss).
-        """
-        return build_url(self, endpoint, values)
-
-
-async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": 1000, "reason": ""})
-        return
-    await serve_routing_error(scope, receive, send, HTTPException(status_code=404))
-
-
-def _tree(blueprint: Blueprint) -> Iterator[Blueprint]:
-    yield blueprint
-    for child, _, _ in blueprint.children:
-        yield from _tree(child)
-
-
-def build_url(owner: Any, endpoint: str, values: dict[str, Any], request: Request | None = None) -> str:
-    """Build a URL for a route name the way Flask's ``url_for`` does.
-
-    Args:
-        owner: The app or router whose routes to search.
-        endpoint: The route name.
-        values: Rule variables, query-string values and ``_anchor``/``_external``/``_scheme``/``_method``.
-        request: The current request (for the mount prefix and ``_external``).
-
-    Returns:
-        The path (or absolute URL), with query string and anchor.
-
-    Raises:
-        NoMatchFound: No route has that name and those variables.
-    """
-    values = dict(values)
-    anchor = values.pop("_anchor", None)
-    external = bool(values.pop("_external", False))
-    scheme = values.pop("_scheme", None)
-    values.pop("_method", None)
-    names: set[str] | None = None
-    for route in owner.routes:
-        if getattr(route, "name", None) == endpoint and hasattr(route, "param_convertors"):
-            names = set(route.param_convertors)
-            break
-    if names is None:
-        path_params, query = values, {}
-    else:
-        path_params = {k: v for k, v in values.items() if k in names}
-        query = {k: v for k, v in values.items() if k not in names and v is not None}
-    path = str(owner.url_path_for(endpoint, **path_params))
-    if request is not None:
-        path = request.scope.get("root_path", "") + path
-    if query:
-        path += "?" + urlencode(query, doseq=True)
-    if anchor is not None:
-        path += "#" + str(anchor)
-    if external:
-        if request is None:
-            raise RuntimeError(
-                f"url_for({endpoint!r}, _external=True) needs the current request to know the host; call it inside "
-                "a Flask-style view."
-            )
-        url = request.url
-        path = f"{scheme or url.scheme}://{url.netloc}{path}"
-    return path
-
-
-def url_for(endpoint: str, /, **values: Any) -> str:
-    """The URL of ``endpoint``, from inside a Flask-style view (or one of its hooks), as Flask's ``url_for``.
-
-    ``".view"`` names a view of the current blueprint. Values that are not rule variables go to the query string;
-    ``_external=True`` gives an absolute URL, ``_anchor`` a fragment.
-
-    Raises:
-        RuntimeError: Called outside a Flask-style view; use ``app.url_for(...)`` there.
-        NoMatchFound: No route has that name.
-    """
-    current = current_view()
-    if current is None:
-        raise RuntimeError(
-            f"url_for({endpoint!r}) was called outside a Flask-style view; call app.url_for(...) or "
-            "request.url_for(...) instead."
+    def __call__(self, *args: Any) -> Any:
+        """``app(scope, receive, send)`` serves ASGI; ``app(environ, start_response)`` serves WSGI."""
+        if len(args) == 3:
+            return self.asgi_app(*args)
+        if len(args) == 2:
+            return self.wsgi_app(*args)
+        if len(args) == 1:
+            return partial(self.asgi_app, args[0])  # ASGI 2: app(scope)(receive, send)
+        # A TypeError is what servers (uvicorn) expect from an app that is not an app factory.
+        raise TypeError(
+            "A Flask app is called as app(scope, receive, send) (ASGI) or app(environ, start_response) (WSGI); "
+            f"got {len(args)} arguments."
         )
-    request, spec = current
-    if endpoint.startswith("."):
-        endpoint = f"{spec.blueprint}{endpoint}" if spec.blueprint else endpoint[1:]
-    owner = request.scope.get("app") or request.scope["router"]
-    return build_url(owner, endpoint, values, request)
+
+    async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI application (HTTP and lifespan; WebSocket connections are closed)."""
+        kind = scope["type"]
+        if kind == "http":
+            await self._serve_http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._serve_lifespan(receive, send)
+        else:
+            await send({"type": "websocket.close", "code": 1000, "reason": ""})
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Make ``func`` callable from the request's thread; a coroutine function runs on the serving loop."""
+        if not inspect.iscoroutinefunction(func):
+            return func
+        loop = _LOOP.get(None)
+        if loop is None:  # served as WSGI, or in app.app_context() outside any request: Flask's way
+            return self.async_to_sync(func)
+        return partial(_run_on_loop, loop, func)
+
+    async def _serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        loop = asyncio.get_running_loop()
+        limit = self.config["MAX_CONTENT_LENGTH"]
+        body = await read_body(receive, limit)
+        environ = build_environ(scope, body)
+        _LOOP.set(loop)
+        workers = self._workers or self._start_workers()
+        context = contextvars.copy_context()
+        status, headers, chunks, rest = await workers.run(context, self._respond, environ)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        if rest is None:
+            await send({"type": "http.response.body", "body": chunks})
+            return
+        try:
+            while True:
+                chunk = await workers.run(context, _next_chunk, rest)
+                if chunk is _DONE:
+                    break
+                if chunk:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            close = getattr(rest, "close", None)
+            if close is not None:
+                await workers.run(context, close)
+
+    def _respond(self, environ: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], bytes, Iterator[bytes] | None]:
+        # Runs in a worker thread: the whole Flask pipeline, then the body when it is already in memory.
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+            started[:] = [status, headers]
+            return _no_write
+
+        app_iter = self.wsgi_app(environ, start_response)
+        if environ.get(_BUFFERED):
+            try:
+                body = b"".join(app_iter)
+            finally:
+                close = getattr(app_iter, "close", None)
+                if close is not None:
+                    close()
+            return int(started[0][:3]), encode_headers(started[1]), body, None
+        rest = iter(app_iter)
+        first = next(rest, _DONE)  # a WSGI app may call start_response on its first chunk
+        chained = rest if first is _DONE else _prepend(first, rest, app_iter)
+        return int(started[0][:3]), encode_headers(started[1]), b"", _Closing(chained, app_iter)
+
+    def _start_workers(self) -> WorkerPool:
+        self._workers = WorkerPool(int(self.config["ZEPHYR_THREADS"]), f"flask-{self.name}")
+        return self._workers
+
+    async def _serve_lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._workers is not None:
+                    self._workers.shutdown()
+                    self._workers = None
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+# uvicorn (and other servers) pick ASGI 3 for an instance whose ``__call__`` is a coroutine function; this one is
+# not, so that the same object also serves WSGI. Mark it so servers still call it with three arguments.
+if hasattr(inspect, "markcoroutinefunction"):  # Python 3.12+
+    inspect.markcoroutinefunction(Flask.__call__)
+Flask.__call__._is_coroutine = getattr(asyncio.coroutines, "_is_coroutine", None)  # type: ignore[attr-defined]
+
+
+def _run_on_loop(loop: asyncio.AbstractEventLoop, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    # From the request's thread: the coroutine runs on the serving loop, in a copy of this thread's context (so
+    # ``request``, ``g`` and ``session`` are this request's), while the thread waits for its result.
+    return asyncio.run_coroutine_threadsafe(func(*args, **kwargs), loop).result()
+
+
+def _next_chunk(chunks: Iterator[bytes]) -> Any:
+    return next(chunks, _DONE)  # StopIteration cannot cross into a future
+
+
+def _no_write(data: bytes) -> None:
+    raise RuntimeError(
+        "The write() callable of start_response is not supported by zephyr.flask; return the body as an iterable."
+    )
+
+
+def _prepend(first: bytes, rest: Iterator[bytes], app_iter: Iterable[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
+
+
+class _Closing:
+    """An iterator over the body chunks whose ``close`` closes the WSGI app's iterable, as PEP 3333 asks."""
+
+    __slots__ = ("_app_iter", "_chunks")
+
+    def __init__(self, chunks: Iterator[bytes], app_iter: Iterable[bytes]) -> None:
+        self._chunks = chunks
+        self._app_iter = app_iter
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        close = getattr(self._app_iter, "close", None)
+        if close is not None:
+            close()

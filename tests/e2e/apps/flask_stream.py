@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 import flask
 
-from zephyr.flask import Flask, mount_flask
+from zephyr.flask import mount_flask
+from zephyr.flask.typed import Flask
 
 __all__ = ("app",)
 

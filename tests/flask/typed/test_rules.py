@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zephyr.exceptions import FastAPIError
-from zephyr.flask.rules import convert_rule, join_rule
+from zephyr.flask.typed.rules import convert_rule, join_rule
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zephyr.flask import Flask, g
+from zephyr.flask.typed import Flask, g
 from zephyr.responses import Response
 from zephyr.testclient import TestClient
 

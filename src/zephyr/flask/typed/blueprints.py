@@ -2,7 +2,7 @@
 
 Example:
     ```python
-    from zephyr.flask import Blueprint
+    from zephyr.flask.typed import Blueprint
 
     users = Blueprint("users", __name__, url_prefix="/users")
 
@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 from zephyr.exceptions import FastAPIError
-from zephyr.flask.hooks import FlaskRoute, Hooks, ViewSpec, make_view
-from zephyr.flask.rules import convert_rule, join_rule
+from zephyr.flask.typed.hooks import FlaskRoute, Hooks, ViewSpec, make_view
+from zephyr.flask.typed.rules import convert_rule, join_rule
 from zephyr.routing import APIRouter
 
 __all__ = ("Blueprint", "FlaskRule", "Scaffold")

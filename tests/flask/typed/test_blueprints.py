@@ -10,7 +10,7 @@ import pytest
 
 from zephyr import FastAPI
 from zephyr.exceptions import FastAPIError
-from zephyr.flask import Blueprint, Flask, url_for
+from zephyr.flask.typed import Blueprint, Flask, url_for
 from zephyr.requests import Request
 from zephyr.responses import Response
 from zephyr.routing import NoMatchFound

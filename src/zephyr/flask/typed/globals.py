@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from zephyr.flask.hooks import current_view
+from zephyr.flask.typed.hooks import current_view
 
 __all__ = ("g",)
 

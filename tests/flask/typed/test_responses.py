@@ -10,8 +10,8 @@ import flask
 import pytest
 
 from zephyr.exceptions import HTTPException
-from zephyr.flask import Flask, InternalServerError, abort, jsonify, make_response, redirect
-from zephyr.flask.responses import _AbortResponse
+from zephyr.flask.typed import Flask, InternalServerError, abort, jsonify, make_response, redirect
+from zephyr.flask.typed.responses import _AbortResponse
 from zephyr.responses import JSONResponse, Response, StreamingResponse
 from zephyr.testclient import TestClient
 

@@ -30,7 +30,7 @@ from zephyr._compile import typing_utils as tu
 from zephyr._routing.match import FULL
 from zephyr.concurrency import run_in_threadpool
 from zephyr.exceptions import HTTPException, RequestValidationError
-from zephyr.flask.responses import InternalServerError, _AbortResponse, make_response
+from zephyr.flask.typed.responses import InternalServerError, _AbortResponse, make_response
 from zephyr.requests import Request
 from zephyr.responses import Response
 from zephyr.routing import APIRoute

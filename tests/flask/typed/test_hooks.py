@@ -11,9 +11,9 @@ import pytest
 import werkzeug.exceptions
 
 from zephyr.exceptions import HTTPException
-from zephyr.flask import Blueprint, Flask, InternalServerError, abort
-from zephyr.flask.hooks import Hooks, make_view
-from zephyr.flask.hooks import ViewSpec as Spec
+from zephyr.flask.typed import Blueprint, Flask, InternalServerError, abort
+from zephyr.flask.typed.hooks import Hooks, make_view
+from zephyr.flask.typed.hooks import ViewSpec as Spec
 from zephyr.requests import Request
 from zephyr.responses import Response
 from zephyr.testclient import TestClient
@@ -405,7 +405,7 @@ def test_make_view_keeps_records_of_decorators_below_the_route_but_not_wrapped()
 
 
 def test_flask_route_as_route_class_runs_app_hooks_around_fastapi_style_routes() -> None:
-    from zephyr.flask import FlaskRoute
+    from zephyr.flask.typed import FlaskRoute
     from zephyr.responses import PlainTextResponse
     from zephyr.routing import APIRouter
 
