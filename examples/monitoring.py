@@ -25,7 +25,7 @@ from pydantic_settings import BaseSettings
 
 from examples._logging import configure_logging
 from zephyr import Query
-from zephyr.flask import Flask, g
+from zephyr.flask.typed import Flask, g
 from zephyr.middleware.timing import TimingMiddleware
 from zephyr.requests import Request
 from zephyr.responses import Response

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic_settings import BaseSettings
 
 from zephyr import Query
-from zephyr.flask import Blueprint, Flask, abort, g
+from zephyr.flask.typed import Blueprint, Flask, abort, g
 from zephyr.requests import Request
 
 __all__ = ("USERS", "Settings", "app", "create_app")
