@@ -104,6 +104,11 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("litestar", "Litestar", "benchmarks.apps.litestar_app", "uvicorn"),
     Framework("flask", "Flask (gunicorn sync)", "benchmarks.apps.flask_app", "gunicorn"),
     Framework("raw", "raw ASGI", "benchmarks.apps.raw_app", "uvicorn"),
+    Framework("zephyr-switch", "Zephyr + install_as_fastapi()", "benchmarks.apps.zephyr_switch_app", "uvicorn"),
+    Framework("zephyr-otel", "Zephyr + OpenTelemetry", "benchmarks.apps.zephyr_otel_app", "uvicorn"),
+    Framework("fastapi-otel", "FastAPI + OpenTelemetry", "benchmarks.apps.fastapi_otel_app", "uvicorn"),
+    Framework("zephyr-telemetry", "Zephyr + telemetry=", "benchmarks.apps.zephyr_telemetry_app", "uvicorn"),
+    Framework("fastapi-telemetry", "FastAPI + telemetry=", "benchmarks.apps.fastapi_telemetry_app", "uvicorn"),
 )
 """All contenders, in report order."""
 

@@ -7,6 +7,7 @@ under our own name.
 __version__ = "0.1.0"
 
 from zephyr import status as status
+from zephyr._interop.switch import install_as_fastapi as install_as_fastapi
 from zephyr.applications import FastAPI as FastAPI
 from zephyr.applications import Zephyr as Zephyr
 from zephyr.background import BackgroundTasks as BackgroundTasks
@@ -50,5 +51,6 @@ __all__ = (
     "WebSocketException",
     "Zephyr",
     "__version__",
+    "install_as_fastapi",
     "status",
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from enum import Enum
@@ -33,6 +34,7 @@ from zephyr.exceptions import (
     WebSocketRequestValidationError,
 )
 from zephyr.responses import JSONResponse, Response
+from zephyr.telemetry import TelemetryConfig
 from zephyr.types import ASGIApp, DecoratedCallable, Receive, Scope, Send
 
 __all__ = ("FastAPI", "Zephyr")
@@ -54,12 +56,14 @@ class Zephyr:
             return {"item_id": item_id, "q": q}
         ```
 
-    The arguments are FastAPI's; ``scalar_url`` (default ``"/scalar"``) adds a Scalar API reference page.
+    The arguments are FastAPI's; ``scalar_url`` (default ``"/scalar"``) adds a Scalar API reference page, and
+    ``telemetry`` turns on native OpenTelemetry as FastAPI's does (see :mod:`zephyr.telemetry`).
     """
 
     def __init__(
         self,
         *,
+        telemetry: TelemetryConfig | None = None,
         debug: bool = False,
         routes: list[BaseRoute] | None = None,
         title: str = "FastAPI",
@@ -102,6 +106,7 @@ class Zephyr:
         **extra: Any,
     ) -> None:
         self.debug = debug
+        self.telemetry = telemetry
         self.title = title
         self.summary = summary
         self.description = description
@@ -467,13 +472,22 @@ class Zephyr:
         if not self.user_middleware:
             boundary = ErrorBoundary(app, handlers, error_handler, self.debug)
             self._server_errors = boundary.server_errors
-            return boundary
-        app = ExceptionMiddleware(app, handlers, self.debug)
-        for entry in reversed(self.user_middleware):
-            cls, args, kwargs = entry
-            app = cls(app, *args, **kwargs)
-        self._server_errors = ServerErrorMiddleware(app, error_handler, self.debug)
-        return self._server_errors
+            app = boundary
+        else:
+            app = ExceptionMiddleware(app, handlers, self.debug)
+            for entry in reversed(self.user_middleware):
+                cls, args, kwargs = entry
+                app = cls(app, *args, **kwargs)
+            app = self._server_errors = ServerErrorMiddleware(app, error_handler, self.debug)
+        if "build_middleware_stack" in vars(self):  # an instrumentation wrapped this method (OpenTelemetry does)
+            from zephyr._interop.tracing import instrumented_stack
+
+            return instrumented_stack(self, app, self.debug)
+        if self.telemetry is not None or "opentelemetry.trace" in sys.modules:
+            from zephyr.telemetry import telemetry_layer
+
+            app = telemetry_layer(app, self.telemetry)
+        return app
 
     def _install_handlers(self) -> Callable[..., Any] | None:
         """Split ``exception_handlers`` into the table the exception layer reads and the last-resort 500 handler.
@@ -503,7 +517,12 @@ class Zephyr:
             scope["root_path"] = self.root_path
         stack = self.middleware_stack
         if stack is None:
-            stack = self.middleware_stack = self.build_middleware_stack()
+            stack = self.build_middleware_stack()
+            if "sentry_sdk" in sys.modules:  # Sentry wraps the whole app, as its patch of Starlette's __call__ does
+                from zephyr._interop.tracing import with_sentry
+
+                stack = with_sentry(stack)
+            self.middleware_stack = stack
         await stack(scope, receive, send)
 
 

@@ -11,10 +11,12 @@ from zephyr._cli.apps import DEFAULT_FILES, find_app
 from zephyr._cli.formatting import HelpFormatter
 from zephyr.exceptions import MissingDependencyError
 
-__all__ = ("dev_app", "register")
+__all__ = ("dev_app", "register", "switched_app")
 
 _LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 _DEV_TARGET = "ZEPHYR_DEV_APP"
+_SWITCHED_TARGET = "ZEPHYR_AS_FASTAPI_APP"
+_AS_FASTAPI = "ZEPHYR_AS_FASTAPI"
 
 
 def _uvicorn() -> Any:
@@ -44,10 +46,38 @@ def _serve_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _switch(args: argparse.Namespace) -> None:
+    """``--as-fastapi``: install the switch here, and (through the environment) in every worker and reload child."""
+    if args.as_fastapi:
+        from zephyr import install_as_fastapi
+
+        os.environ[_AS_FASTAPI] = "1"
+        install_as_fastapi()
+
+
+def switched_app() -> Any:
+    """The factory ``zephyr run --as-fastapi`` serves: ``install_as_fastapi()``, then the app it names."""
+    from zephyr import install_as_fastapi
+
+    install_as_fastapi()
+    return find_app(os.environ[_SWITCHED_TARGET])[1]
+
+
 def _run(args: argparse.Namespace) -> int:
     uvicorn = _uvicorn()
+    _switch(args)
     import_string, app = find_app(args.app)  # fail early, with our message, before uvicorn starts
     _banner(f"http://{args.host}:{args.port}", app, import_string, "run")
+    if args.as_fastapi:
+        os.environ[_SWITCHED_TARGET] = import_string
+        uvicorn.run(
+            "zephyr._cli.serve:switched_app",
+            factory=True,
+            reload=args.reload,
+            workers=args.workers,
+            **_serve_options(args),
+        )
+        return 0
     uvicorn.run(import_string, reload=args.reload, workers=args.workers, **_serve_options(args))
     return 0
 
@@ -58,6 +88,10 @@ def dev_app() -> Any:
     A factory (rather than the app itself) is what lets every reload import the app afresh and turn on
     ``debug`` before its first request, without the app's code knowing it runs under ``zephyr dev``.
     """
+    if os.environ.get(_AS_FASTAPI) == "1":
+        from zephyr import install_as_fastapi
+
+        install_as_fastapi()
     _, app = find_app(os.environ[_DEV_TARGET])
     if hasattr(app, "debug"):
         app.debug = True
@@ -66,6 +100,7 @@ def dev_app() -> Any:
 
 def _dev(args: argparse.Namespace) -> int:
     uvicorn = _uvicorn()
+    _switch(args)
     import_string, app = find_app(args.app)
     os.environ[_DEV_TARGET] = import_string  # read by dev_app() in the reloader's child process too
     _banner(f"http://{args.host}:{args.port}", app, import_string, "dev")
@@ -94,6 +129,11 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         help="comma-separated addresses (or *) whose X-Forwarded-* headers are trusted",
     )
     parser.add_argument("--log-level", default="info", choices=_LOG_LEVELS, help="the server's log level")
+    parser.add_argument(
+        "--as-fastapi",
+        action="store_true",
+        help="serve every import of fastapi (the app's and its libraries') from Zephyr: zephyr.install_as_fastapi()",
+    )
 
 
 def register(commands: Any) -> None:

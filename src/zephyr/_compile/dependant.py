@@ -96,6 +96,27 @@ class Dependant:
             return True
         return any(dep.uses_scopes for dep in self.dependencies)
 
+    # FastAPI's per-location views of ``params``, for code that inspects dependants.
+    @property
+    def path_params(self) -> list[ParamField]:
+        return [p for p in self.params if p.location == "path"]
+
+    @property
+    def query_params(self) -> list[ParamField]:
+        return [p for p in self.params if p.location == "query"]
+
+    @property
+    def header_params(self) -> list[ParamField]:
+        return [p for p in self.params if p.location == "header"]
+
+    @property
+    def cookie_params(self) -> list[ParamField]:
+        return [p for p in self.params if p.location == "cookie"]
+
+    @property
+    def body_params(self) -> list[ParamField]:
+        return [p for p in self.params if p.location == BODY]
+
     def walk(self) -> list[Dependant]:
         """This dependant and all below it, depth first, parents first."""
         found = [self]
@@ -132,6 +153,10 @@ def _special_kind(annotation: Any) -> str | None:
     oauth2 = sys.modules.get("zephyr.security.oauth2")  # SecurityScopes can only be used once it was imported
     if oauth2 is not None and tu.lenient_issubclass(annotation, oauth2.SecurityScopes):
         return "security_scopes_param"
+    if "starlette" in sys.modules:  # a library brought Starlette: its Request, Response... are injected too
+        from zephyr._interop.starlette import starlette_special_kind
+
+        return starlette_special_kind(annotation)
     return None
 
 

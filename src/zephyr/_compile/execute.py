@@ -15,6 +15,7 @@ from zephyr._compile.exact import slow_solve
 from zephyr._compile.plan import Plan
 from zephyr._compile.serialize import ResponseModel, dumps, stream_text
 from zephyr._compile.solve import call_steps, fast_values
+from zephyr._interop.starlette import is_asgi_response
 from zephyr.background import BackgroundTasks
 from zephyr.exceptions import ResponseValidationError
 from zephyr.requests import Request
@@ -172,6 +173,9 @@ class HTTPRunner:
         if timings is not None:
             mark = _record(timings, "handler", mark)
         try:
+            if callable(result) and not isinstance(result, Response) and is_asgi_response(result):
+                # A response object of another framework (Starlette's, sse-starlette's): sent as is, as FastAPI does.
+                return await self._send_foreign(result, request, send, background)
             if send is not None and self.fast_json and self.stream is None and not isinstance(result, Response):
                 await self._send_json(result, scope, send, sub_response, background, timings, mark)
                 return None
@@ -186,6 +190,17 @@ class HTTPRunner:
             return response
         # Sent here, inside the exit stacks: yield dependencies exit after the response is sent.
         await response(scope, request.receive, send)
+        return None
+
+    @staticmethod
+    async def _send_foreign(
+        result: Any, request: Request, send: Send | None, background: BackgroundTasks | None
+    ) -> Response | None:
+        if background is not None and getattr(result, "background", None) is None:
+            result.background = background  # Starlette awaits ``background()``: our BackgroundTasks fits
+        if send is None:
+            return result  # type: ignore[no-any-return]
+        await result(request.scope, request.receive, send)
         return None
 
     def _status(self, sub_response: Response | None) -> int | None:

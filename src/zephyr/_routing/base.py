@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from zephyr._routing.match import Match
-from zephyr._routing.paths import CompiledPath
+from zephyr._routing.paths import CompiledPath, route_path
 from zephyr.datastructures import URLPath
 from zephyr.exceptions import ZephyrError
 from zephyr.types import Receive, Scope, Send
 
-__all__ = ("BaseRoute", "NoMatchFound", "OrderedMethods", "name_of")
+__all__ = ("BaseRoute", "NoMatchFound", "OrderedMethods", "is_no_match", "name_of")
 
 
 class NoMatchFound(ZephyrError, LookupError):  # noqa: N818 - Starlette's name, which users catch
@@ -27,6 +27,11 @@ class NoMatchFound(ZephyrError, LookupError):  # noqa: N818 - Starlette's name, 
         if close:
             message += f" Did you mean {close[0]!r}?"
         super().__init__(message)
+
+
+def is_no_match(exc: Exception) -> bool:
+    """Ours or a mounted foreign app's ``NoMatchFound`` (Starlette's, for sqladmin): "no such route here"."""
+    return isinstance(exc, NoMatchFound) or type(exc).__name__ == "NoMatchFound"
 
 
 def name_of(endpoint: Any) -> str:
@@ -65,6 +70,24 @@ class BaseRoute:
             ``FULL``; ``PARTIAL`` when only the method differs (a 405 candidate); ``NONE`` for another scope type.
         """
         raise NotImplementedError
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Starlette's question: how well does this route fit ``scope``, and what would it add to the scope?
+
+        Returns ``(Match.FULL | Match.PARTIAL | Match.NONE, child_scope)``; the child scope holds the ``endpoint``
+        and the merged ``path_params``. Instrumentations (OpenTelemetry, Prometheus) call it to name a request by
+        its route template; Zephyr's own router uses its route table instead.
+        """
+        if scope["type"] not in ("http", "websocket"):
+            return Match.NONE, {}
+        found = self.match_path(route_path(scope))
+        if found is None:
+            return Match.NONE, {}
+        fit = Match(self.accepts(scope))
+        if fit is Match.NONE:
+            return Match.NONE, {}
+        child = {"endpoint": getattr(self, "endpoint", None), "path_params": {**scope.get("path_params", {}), **found}}
+        return fit, child
 
     def prepare(self) -> None:
         """Do now, at start-up, what the first request would otherwise do (compile a plan, build an app)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zephyr._routing.base import BaseRoute, NoMatchFound
+from zephyr._routing.base import BaseRoute, NoMatchFound, is_no_match
 from zephyr._routing.match import FULL, NONE, Match
 from zephyr._routing.paths import compile_path
 from zephyr.datastructures import URLPath
@@ -71,8 +71,10 @@ class Host(BaseRoute):
         for route in self.routes:
             try:
                 url = route.url_path_for(child_name, **rest)
-            except NoMatchFound:
-                continue
+            except Exception as exc:
+                if is_no_match(exc):
+                    continue
+                raise
             host, _ = self._host_pattern.build(host_params)
             return URLPath(path=str(url), protocol=url.protocol, host=host)
         raise NoMatchFound(name, path_params)

@@ -1,13 +1,15 @@
 """How well a route fits a request: the three answers Starlette's ``Match`` gives, with the same values.
 
 Libraries written for Starlette (OpenTelemetry's and Prometheus' instrumentations, Sentry) call
-``route.matches(scope)`` and compare the first item with ``Match.FULL``; the values are Starlette's so that
-their comparisons hold either way.
+``route.matches(scope)`` and compare the first item with their own ``starlette.routing.Match.FULL``. Starlette's
+``Match`` is a plain ``Enum``, which equals only itself; ours compares equal to any enum member of the same value
+(and to the bare int), so ``route.matches(scope)[0] == starlette.routing.Match.FULL`` holds.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import Enum, IntEnum
+from typing import Any
 
 __all__ = ("FULL", "Match", "NONE", "PARTIAL")
 
@@ -21,6 +23,16 @@ class Match(IntEnum):
     """The path fits but the method does not (a 405 candidate)."""
     FULL = 2
     """The route serves this request."""
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, Enum) and not isinstance(other, int):
+            return bool(self.value == other.value)
+        return int.__eq__(self, other) is True
+
+    def __ne__(self, other: Any) -> bool:
+        return not self == other
+
+    __hash__ = IntEnum.__hash__
 
 
 NONE, PARTIAL, FULL = Match.NONE, Match.PARTIAL, Match.FULL

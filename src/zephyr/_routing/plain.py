@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from zephyr._compile import typing_utils as tu
-from zephyr._routing.base import BaseRoute, NoMatchFound, OrderedMethods, name_of
+from zephyr._routing.base import BaseRoute, NoMatchFound, OrderedMethods, is_no_match, name_of
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
 from zephyr._routing.paths import compile_path, route_path
 from zephyr.datastructures import URLPath
@@ -141,6 +141,18 @@ class Mount(BaseRoute):
         if callable(compile_routes):
             compile_routes()
 
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        fit, child = super().matches(scope)
+        if fit is Match.NONE:
+            return fit, child
+        params = child["path_params"]
+        remaining = "/" + str(params.pop("path", ""))
+        prefix = route_path(scope)[: -len(remaining)]
+        child["endpoint"] = self.app
+        child["app_root_path"] = scope.get("app_root_path", scope.get("root_path", ""))
+        child["root_path"] = scope.get("root_path", "") + prefix
+        return fit, child
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         params = dict(scope.get("path_params", {}))
         remaining = "/" + str(params.pop("path", ""))
@@ -163,8 +175,10 @@ class Mount(BaseRoute):
             for route in self.routes:
                 try:
                     url = route.url_path_for(child_name, **rest)
-                except NoMatchFound:
-                    continue
+                except Exception as exc:
+                    if is_no_match(exc):
+                        continue
+                    raise
                 prefix, _ = self._prefix.build(prefix_params)
                 return URLPath(path=prefix.rstrip("/") + str(url), protocol=url.protocol)  # type: ignore[arg-type]
         raise NoMatchFound(name, path_params)

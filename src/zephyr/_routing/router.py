@@ -10,7 +10,7 @@ from typing import Any
 from typing_extensions import Unpack, deprecated
 
 from zephyr import params
-from zephyr._routing.base import BaseRoute, NoMatchFound
+from zephyr._routing.base import BaseRoute, NoMatchFound, is_no_match
 from zephyr._routing.inclusion import Inclusion, check_inclusion, include, route_appended
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
 from zephyr._routing.match import FULL, PARTIAL
@@ -328,8 +328,10 @@ class APIRouter:
         for route in self.routes:
             try:
                 return route.url_path_for(name, **path_params)
-            except NoMatchFound:
-                continue
+            except Exception as exc:
+                if is_no_match(exc):
+                    continue
+                raise
         raise NoMatchFound(name, path_params, [str(r.name) for r in self.routes if r.name])
 
     # -- ASGI dispatch -----------------------------------------------------------------------------------------

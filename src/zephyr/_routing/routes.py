@@ -23,8 +23,8 @@ from zephyr._compile import typing_utils as tu
 from zephyr._compile.dependant import Dependant, build_dependant, sub_dependant, with_route_dependencies
 from zephyr._compile.execute import HTTPRunner, body_allowed
 from zephyr._compile.plan import Plan, build_plan
-from zephyr._compile.serialize import ResponseModel
 from zephyr._routing.base import BaseRoute, OrderedMethods, name_of
+from zephyr._routing.handler import _Unversioned
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
 from zephyr._routing.overrides import OverridesDict
 from zephyr._routing.paths import compile_path
@@ -44,18 +44,20 @@ def generate_unique_id(route: APIRoute) -> str:
     return f"{operation_id}_{next(iter(route.methods)).lower()}"
 
 
-class _Unversioned:
-    """Stands in for overrides that count no changes (a plain dict): every request asks the route for its plan."""
-
-    __slots__ = ()
-
-    @property
-    def version(self) -> object:
-        return object()
-
-
 def _unwrap(value: Any) -> Any:
     return value.value if isinstance(value, DefaultPlaceholder) else value
+
+
+def _is_foreign_response_class(annotation: Any) -> bool:
+    """``-> starlette.responses.Response`` means "no response model", as it does in FastAPI."""
+    if "starlette" not in sys.modules:
+        return False
+    from zephyr._interop.starlette import is_starlette_response_class
+
+    return is_starlette_response_class(annotation)
+
+
+_UNSET: Any = object()
 
 
 class _PlannedRoute(BaseRoute):
@@ -185,6 +187,8 @@ class APIRoute(_PlannedRoute):
         self._plan_name = re.sub(r"\W", "_", self.unique_id)
         self._init_plan()
         self._asgi: ASGIApp | None = None
+        self._body_field: Any = _UNSET
+        self._embed_body_fields = False
 
     # -- registration-time analysis ---------------------------------------------------------------------------
 
@@ -195,7 +199,7 @@ class APIRoute(_PlannedRoute):
             annotation = signature.return_annotation
             if annotation is inspect.Signature.empty or annotation is None or self.is_stream:
                 return None
-            if tu.lenient_issubclass(annotation, Response):
+            if tu.lenient_issubclass(annotation, Response) or _is_foreign_response_class(annotation):
                 return None
             response_model = annotation
         if response_model is not None and self.status_code is not None and not body_allowed(self.status_code):
@@ -234,51 +238,65 @@ class APIRoute(_PlannedRoute):
     # -- compiling ------------------------------------------------------------------------------------------
 
     def _runner(self) -> HTTPRunner:
-        response_class = _unwrap(self.response_class)
-        stream = None
-        if self.is_stream:
-            from zephyr.sse import EventSourceResponse
+        from zephyr._routing.handler import make_runner
 
-            if tu.lenient_issubclass(response_class, EventSourceResponse):
-                stream = "sse"
-            elif isinstance(self.response_class, DefaultPlaceholder):
-                stream = "jsonl"
-            else:
-                stream = "raw"
-        adapter = self.response_field
-        model = None
-        if adapter is not None:
-            model = ResponseModel(
-                adapter,
-                include=self.response_model_include,
-                exclude=self.response_model_exclude,
-                by_alias=self.response_model_by_alias,
-                exclude_unset=self.response_model_exclude_unset,
-                exclude_defaults=self.response_model_exclude_defaults,
-                exclude_none=self.response_model_exclude_none,
-            )
         overrides = self._overrides()
-        return HTTPRunner(
+        return make_runner(
             self.plan(),
             refresh=self.plan if self.dependency_overrides_provider is not None else None,
             watch=overrides if isinstance(overrides, OverridesDict) else _Unversioned(),
+            call=self.endpoint,
             status_code=self.status_code,
-            response_class=response_class,
-            response_class_is_default=isinstance(self.response_class, DefaultPlaceholder),
-            response_model=model,
-            strict_content_type=bool(_unwrap(self.strict_content_type)),
-            stream=stream,
+            response_class=self.response_class,
+            response_field=self.response_field,
+            response_model_include=self.response_model_include,
+            response_model_exclude=self.response_model_exclude,
+            response_model_by_alias=self.response_model_by_alias,
+            response_model_exclude_unset=self.response_model_exclude_unset,
+            response_model_exclude_defaults=self.response_model_exclude_defaults,
+            response_model_exclude_none=self.response_model_exclude_none,
+            strict_content_type=self.strict_content_type,
         )
 
+    @property
+    def body_field(self) -> Any:
+        """FastAPI's ``route.body_field``: the body's field (``None`` when the route reads no body).
+
+        Zephyr reads the body from the dependant's fields; the value is for code that inspects routes.
+        """
+        if self._body_field is _UNSET:
+            from zephyr.dependencies.utils import _get_body_field
+
+            self._body_field = _get_body_field(flat_dependant=self.dependant, name=self.unique_id)
+        return self._body_field
+
+    @body_field.setter
+    def body_field(self, value: Any) -> None:
+        self._body_field = value
+
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
-        """A ``request -> response`` handler for the route; override it in a subclass to wrap every request."""
-        runner = self._runner()
+        """A ``request -> response`` handler for the route; override it in a subclass to wrap every request.
 
-        async def handler(request: Request) -> Response:
-            stack = request.scope.get("zephyr.exit_stack")
-            return await runner.build(request, stack)
+        It calls ``zephyr.routing.get_request_handler`` as FastAPI does, so replacing that function wraps the
+        handler of every route built afterwards.
+        """
+        from zephyr import routing
 
-        return handler
+        return routing.get_request_handler(
+            dependant=self.full_dependant(),
+            body_field=None,
+            status_code=self.status_code,
+            response_class=self.response_class,
+            response_field=self.response_field,
+            response_model_include=self.response_model_include,
+            response_model_exclude=self.response_model_exclude,
+            response_model_by_alias=self.response_model_by_alias,
+            response_model_exclude_unset=self.response_model_exclude_unset,
+            response_model_exclude_defaults=self.response_model_exclude_defaults,
+            response_model_exclude_none=self.response_model_exclude_none,
+            dependency_overrides_provider=self.dependency_overrides_provider,
+            strict_content_type=self.strict_content_type,
+        )
 
     def prepare(self) -> None:
         """Compile the plan and build the ASGI app now (at start-up) rather than on the first request."""
@@ -288,7 +306,12 @@ class APIRoute(_PlannedRoute):
     def app(self) -> ASGIApp:
         """The route's ASGI application, built at start-up or on first use."""
         if self._asgi is None:
-            if type(self).get_route_handler is APIRoute.get_route_handler:
+            from zephyr import routing
+            from zephyr._routing.handler import get_request_handler
+
+            # Nothing replaced FastAPI's handler hooks: run the compiled route directly (no per-request cost).
+            direct = routing.get_request_handler is get_request_handler
+            if direct and type(self).get_route_handler is APIRoute.get_route_handler:
                 app: ASGIApp = self._runner()
             else:
                 app = request_response(self.get_route_handler())
@@ -296,6 +319,11 @@ class APIRoute(_PlannedRoute):
                 app = factory(app)
             self._asgi = app
         return self._asgi
+
+    @app.setter
+    def app(self, value: ASGIApp) -> None:
+        # Libraries that change a route after registration rebuild its app, as on FastAPI (fastapi-pagination).
+        self._asgi = value
 
     def accepts(self, scope: Scope) -> Match:
         if scope["type"] != "http":

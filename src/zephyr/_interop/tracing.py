@@ -1,0 +1,93 @@
+"""Observability libraries written for FastAPI, on Zephyr's middleware stack: OpenTelemetry and Sentry.
+
+- OpenTelemetry's ``FastAPIInstrumentor.instrument_app`` replaces ``app.build_middleware_stack`` and checks that
+  the original returns Starlette's ``ServerErrorMiddleware``; it then re-wraps that layer's ``app``. When an
+  instrumentation has replaced the method on the app, and only then, Zephyr's stack is returned inside Starlette's
+  class (taken from ``sys.modules``, where the instrumentation loaded it), so its check holds and Zephyr's own error
+  handling still answers every error inside.
+- While a request is traced, Zephyr's per-phase timings (routing, validation, handler, serialization; see
+  ``zephyr.middleware.timing``) are written on the server span as ``zephyr.<phase>_ms`` attributes.
+- Sentry's FastAPI integration wraps ``fastapi.routing.get_request_handler`` (Zephyr honours that) and relies on
+  Starlette's patched ``__call__`` to open a transaction and capture exceptions: Zephyr wraps its stack in Sentry's
+  ASGI middleware instead, when the Sentry client has its FastAPI (or Starlette) integration enabled.
+
+All of it is decided once, when the stack is built; an app that uses none of it runs the plain stack.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from zephyr.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ("PhaseAttributesMiddleware", "instrumented_stack", "with_sentry")
+
+_TIMINGS = "zephyr.timings"
+
+
+class PhaseAttributesMiddleware:
+    """Ask the core for per-phase timings and write them on the current OpenTelemetry span, in milliseconds."""
+
+    def __init__(self, app: ASGIApp, get_current_span: Any) -> None:
+        self.app = app
+        self.get_current_span = get_current_span
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _TIMINGS in scope:
+            await self.app(scope, receive, send)
+            return
+        timings: dict[str, float] = {}
+        scope[_TIMINGS] = timings
+        span = self.get_current_span()
+        if not span.is_recording():
+            await self.app(scope, receive, send)
+            return
+
+        async def sender(message: Message) -> None:
+            # The instrumentation ends the span with the last body message: write the phases just before it.
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                for phase, seconds in timings.items():
+                    span.set_attribute(f"zephyr.{phase}_ms", round(seconds * 1000, 3))
+            await send(message)
+
+        await self.app(scope, receive, sender)
+
+
+def instrumented_stack(app: Any, stack: ASGIApp, debug: bool) -> ASGIApp:
+    """``stack`` as an instrumentation that replaced ``app.build_middleware_stack`` expects it; else unchanged."""
+    if "build_middleware_stack" not in vars(app):
+        return stack
+    trace = sys.modules.get("opentelemetry.trace")
+    if trace is not None:
+        stack = PhaseAttributesMiddleware(stack, trace.get_current_span)
+    errors = sys.modules.get("starlette.middleware.errors")
+    if errors is None:
+        return stack
+    # Zephyr's layers inside answer every error; this one only carries the shape the instrumentation checks for.
+    wrapped: ASGIApp = errors.ServerErrorMiddleware(stack, handler=None, debug=debug)
+    return wrapped
+
+
+def with_sentry(stack: ASGIApp) -> ASGIApp:
+    """``stack`` inside Sentry's ASGI middleware when Sentry's FastAPI or Starlette integration is enabled."""
+    sentry_sdk = sys.modules.get("sentry_sdk")
+    if sentry_sdk is None:
+        return stack
+    client = sentry_sdk.get_client()
+    integration = client.get_integration("fastapi") or client.get_integration("starlette")
+    if integration is None:
+        return stack
+    from sentry_sdk.integrations.asgi import SentryAsgiMiddleware
+
+    options: dict[str, Any] = {
+        "mechanism_type": integration.identifier,
+        "transaction_style": integration.transaction_style,
+        "span_origin": getattr(integration, "origin", "manual"),
+        "asgi_version": 3,
+    }
+    methods = getattr(integration, "http_methods_to_capture", None)
+    if methods is not None:
+        options["http_methods_to_capture"] = methods
+    wrapped: ASGIApp = SentryAsgiMiddleware(stack, **options)
+    return wrapped

@@ -1,0 +1,197 @@
+"""FastAPI's ``get_request_handler``: the ``request -> response`` function of a route, built from its dependant.
+
+Zephyr's routes run a compiled ``HTTPRunner`` directly. Libraries written for FastAPI replace
+``fastapi.routing.get_request_handler`` to wrap every route's handler (Sentry does); a route therefore builds its
+ASGI app through ``zephyr.routing.get_request_handler`` whenever that name no longer holds the original function, and
+through the runner directly otherwise: wrapping costs the wrapped apps what the wrapper costs, and nothing otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from zephyr._compile import typing_utils as tu
+from zephyr._compile.dependant import Dependant, build_dependant
+from zephyr._compile.execute import HTTPRunner
+from zephyr._compile.plan import Plan, build_plan
+from zephyr._compile.serialize import ResponseModel
+from zephyr._routing.overrides import OverridesDict
+from zephyr.datastructures import Default, DefaultPlaceholder
+from zephyr.requests import Request
+from zephyr.responses import JSONResponse, Response
+
+__all__ = ("get_request_handler", "make_runner", "with_overrides")
+
+
+def with_overrides(dependant: Dependant, overrides: dict[Any, Any] | None) -> Dependant:
+    """``dependant`` with every sub-dependency found in ``overrides`` re-analysed from its replacement."""
+    if not overrides:
+        return dependant
+    children = []
+    for child in dependant.dependencies:
+        replacement = overrides.get(child.call)
+        if replacement is None:
+            children.append(with_overrides(child, overrides))
+            continue
+        children.append(
+            build_dependant(
+                replacement,
+                path=child.path,
+                name=child.name,
+                security_scopes=child.security_scopes,
+                own_scopes=child.own_scopes,
+                use_cache=child.use_cache,
+                scope=child.scope,
+                is_security=child.is_security,
+                overrides=overrides,
+            )
+        )
+    return dataclasses.replace(dependant, dependencies=children)
+
+
+def make_runner(
+    plan: Plan,
+    *,
+    refresh: Callable[[], Plan] | None = None,
+    watch: Any = None,
+    call: Any,
+    status_code: int | None,
+    response_class: type[Response] | DefaultPlaceholder,
+    response_field: TypeAdapter[Any] | None,
+    response_model_include: Any = None,
+    response_model_exclude: Any = None,
+    response_model_by_alias: bool = True,
+    response_model_exclude_unset: bool = False,
+    response_model_exclude_defaults: bool = False,
+    response_model_exclude_none: bool = False,
+    strict_content_type: bool | DefaultPlaceholder = True,
+) -> HTTPRunner:
+    """The per-request runner of a route whose endpoint is ``call``, with its response settings decided once."""
+    actual_class = response_class.value if isinstance(response_class, DefaultPlaceholder) else response_class
+    stream = None
+    if tu.is_gen_callable(call) or tu.is_async_gen_callable(call):
+        from zephyr.sse import EventSourceResponse
+
+        if tu.lenient_issubclass(actual_class, EventSourceResponse):
+            stream = "sse"
+        elif isinstance(response_class, DefaultPlaceholder):
+            stream = "jsonl"
+        else:
+            stream = "raw"
+    model = None
+    if response_field is not None:
+        model = ResponseModel(
+            response_field,
+            include=response_model_include,
+            exclude=response_model_exclude,
+            by_alias=response_model_by_alias,
+            exclude_unset=response_model_exclude_unset,
+            exclude_defaults=response_model_exclude_defaults,
+            exclude_none=response_model_exclude_none,
+        )
+    strict = strict_content_type.value if isinstance(strict_content_type, DefaultPlaceholder) else strict_content_type
+    return HTTPRunner(
+        plan,
+        refresh=refresh,
+        watch=watch,
+        status_code=status_code,
+        response_class=actual_class,
+        response_class_is_default=isinstance(response_class, DefaultPlaceholder),
+        response_model=model,
+        strict_content_type=bool(strict),
+        stream=stream,
+    )
+
+
+class _Unversioned:
+    """Overrides that count no changes (a plain dict, or none): every request asks for the current plan."""
+
+    __slots__ = ()
+
+    @property
+    def version(self) -> object:
+        return object()
+
+
+class _DependantPlan:
+    """Compile ``dependant`` once, and again whenever the provider's ``dependency_overrides`` change."""
+
+    __slots__ = ("dependant", "plan", "provider", "version")
+
+    def __init__(self, dependant: Dependant, provider: Any) -> None:
+        self.dependant = dependant
+        self.provider = provider
+        self.plan: Plan | None = None
+        self.version: Any = None
+
+    def __call__(self) -> Plan:
+        overrides = getattr(self.provider, "dependency_overrides", None) if self.provider is not None else None
+        version = getattr(overrides, "version", None) if overrides else None
+        if overrides and version is None:
+            version = tuple(overrides.items())
+        if self.plan is None or version != self.version:
+            name = re.sub(r"\W", "_", getattr(self.dependant.call, "__name__", "endpoint"))
+            # Built on first use, from the dependant as it is then: a caller may have replaced ``dependant.call``
+            # with a wrapper of the same signature (Sentry wraps sync endpoints so); the wrapper is what runs.
+            self.plan = build_plan(with_overrides(self.dependant, overrides or None), name)
+            self.version = version
+        return self.plan
+
+
+def get_request_handler(
+    dependant: Dependant,
+    body_field: Any = None,
+    status_code: int | None = None,
+    response_class: type[Response] | DefaultPlaceholder = Default(JSONResponse),
+    response_field: TypeAdapter[Any] | None = None,
+    response_model_include: Any = None,
+    response_model_exclude: Any = None,
+    response_model_by_alias: bool = True,
+    response_model_exclude_unset: bool = False,
+    response_model_exclude_defaults: bool = False,
+    response_model_exclude_none: bool = False,
+    dependency_overrides_provider: Any = None,
+    embed_body_fields: bool = False,
+    strict_content_type: bool | DefaultPlaceholder = Default(True),
+    stream_item_field: Any = None,
+    is_json_stream: bool = False,
+    form_limits: Any = None,
+) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    """Build the ``request -> response`` function that runs ``dependant`` (FastAPI's signature and meaning).
+
+    ``body_field``, ``embed_body_fields``, ``stream_item_field``, ``is_json_stream`` and ``form_limits`` are
+    accepted for FastAPI's callers; Zephyr reads the same facts from the dependant itself.
+
+    Raises:
+        TypeError: ``dependant.call`` is ``None`` (a dependant without a function cannot answer requests).
+    """
+    if dependant.call is None:
+        raise TypeError("get_request_handler() needs a dependant whose call is the endpoint function; got call=None.")
+    plans = _DependantPlan(dependant, dependency_overrides_provider)
+    overrides = getattr(dependency_overrides_provider, "dependency_overrides", None)
+    runner = make_runner(
+        plans(),
+        refresh=plans if dependency_overrides_provider is not None else None,
+        watch=overrides if isinstance(overrides, OverridesDict) else _Unversioned(),
+        call=dependant.call,
+        status_code=status_code,
+        response_class=response_class,
+        response_field=response_field,
+        response_model_include=response_model_include,
+        response_model_exclude=response_model_exclude,
+        response_model_by_alias=response_model_by_alias,
+        response_model_exclude_unset=response_model_exclude_unset,
+        response_model_exclude_defaults=response_model_exclude_defaults,
+        response_model_exclude_none=response_model_exclude_none,
+        strict_content_type=strict_content_type,
+    )
+
+    async def app(request: Request) -> Response:
+        return await runner.build(request, request.scope.get("zephyr.exit_stack"))
+
+    return app

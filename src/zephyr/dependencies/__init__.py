@@ -1,0 +1,3 @@
+"""Dependency analysis at FastAPI's import paths (``fastapi.dependencies.utils``, ``fastapi.dependencies.models``)."""
+
+__all__ = ()

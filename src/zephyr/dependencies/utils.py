@@ -1,0 +1,181 @@
+"""The dependency helpers libraries written for FastAPI import from ``fastapi.dependencies.utils``.
+
+fastapi-pagination adds a dependency to routes after registration (``get_parameterless_sub_dependant``,
+``_get_flat_body_params``, ``_get_body_field``); fastapi-cache2 reads endpoint signatures
+(``get_typed_signature``, ``get_typed_return_annotation``). They run at registration time, over Zephyr's own
+``Dependant`` trees, with FastAPI's signatures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from zephyr import params
+from zephyr._compile import typing_utils as tu
+from zephyr._compile.dependant import BODY, Dependant, ParamField, build_dependant, sub_dependant
+
+__all__ = (
+    "SolvedDependency",
+    "_get_body_field",
+    "_get_flat_body_params",
+    "get_dependant",
+    "get_flat_dependant",
+    "get_parameterless_sub_dependant",
+    "get_typed_return_annotation",
+    "get_typed_signature",
+    "lenient_issubclass",
+    "solve_dependencies",
+)
+
+lenient_issubclass = tu.lenient_issubclass
+
+
+def get_typed_signature(call: Callable[..., Any]) -> inspect.Signature:
+    """``call``'s signature with string and forward-reference annotations resolved."""
+    return tu.typed_signature(call)
+
+
+def get_typed_return_annotation(call: Callable[..., Any]) -> Any:
+    """``call``'s resolved return annotation, or ``None`` when it has none."""
+    annotation = tu.typed_signature(call).return_annotation
+    return None if annotation is inspect.Signature.empty else annotation
+
+
+def get_dependant(
+    *,
+    path: str,
+    call: Callable[..., Any],
+    name: str | None = None,
+    own_oauth_scopes: list[str] | None = None,
+    parent_oauth_scopes: list[str] | None = None,
+    use_cache: bool = True,
+    scope: str | None = None,
+    **_ignored: Any,
+) -> Dependant:
+    """Analyse ``call`` (and its sub-dependencies) for a route whose path is ``path``."""
+    own = tuple(own_oauth_scopes or ())
+    return build_dependant(
+        call,
+        path=path,
+        name=name,
+        security_scopes=(*(parent_oauth_scopes or ()), *own),
+        own_scopes=own,
+        use_cache=use_cache,
+        scope=scope,
+    )
+
+
+def get_parameterless_sub_dependant(*, depends: params.Depends, path: str) -> Dependant:
+    """The dependant of a ``Depends(...)`` given in ``dependencies=[...]`` (its value is not passed to the endpoint).
+
+    Raises:
+        TypeError: ``depends`` has no callable dependency.
+    """
+    if not callable(depends.dependency):
+        raise TypeError(f"A parameter-less dependency must have a callable dependency; got {depends!r}.")
+    return sub_dependant(depends, None, path=path, name=None, scopes=(), overrides=None)
+
+
+def get_flat_dependant(dependant: Dependant, *, skip_repeats: bool = False, **_ignored: Any) -> Dependant:
+    """One ``Dependant`` holding the parameters of ``dependant`` and of all its sub-dependencies."""
+    seen: set[Any] = set()
+    fields: list[ParamField] = []
+    for node in dependant.walk():
+        if skip_repeats and node is not dependant:
+            if node.cache_key in seen:
+                continue
+            seen.add(node.cache_key)
+        fields.extend(node.params)
+    return Dependant(call=dependant.call, name=dependant.name, path=dependant.path, params=fields)
+
+
+def _get_flat_body_params(dependant: Dependant) -> list[ParamField]:
+    """The body fields read by ``dependant`` and its sub-dependencies, parents first."""
+    return [field for field in dependant.all_params() if field.location == BODY]
+
+
+def _get_body_field(
+    *,
+    body_params: list[ParamField] | None = None,
+    flat_dependant: Dependant | None = None,
+    name: str = "",
+    embed_body_fields: bool = False,
+) -> ParamField | None:
+    """The field that stands for a route's body: the single body field, or ``None`` when there is no body.
+
+    Zephyr validates the body from the dependant's own fields; the value is for code that inspects routes (and is
+    what FastAPI's ``route.body_field`` holds when a route has exactly one body parameter).
+    """
+    if body_params is None:
+        body_params = _get_flat_body_params(flat_dependant) if flat_dependant is not None else []
+    return body_params[0] if body_params else None
+
+
+@dataclass
+class SolvedDependency:
+    """What ``solve_dependencies`` found: the endpoint's arguments, or the validation errors that prevent calling it."""
+
+    values: dict[str, Any]
+    errors: list[Any]
+    background_tasks: Any
+    response: Any
+    dependency_cache: dict[Any, Any] = field(default_factory=dict)
+
+
+async def solve_dependencies(
+    *,
+    request: Any,
+    dependant: Dependant,
+    body: Any = None,
+    background_tasks: Any = None,
+    response: Any = None,
+    dependency_overrides_provider: Any = None,
+    dependency_cache: dict[Any, Any] | None = None,
+    async_exit_stack: AsyncExitStack,
+    embed_body_fields: bool = False,
+) -> SolvedDependency:
+    """Read and validate everything ``dependant`` needs from ``request`` and run its dependencies, not its call.
+
+    Returns FastAPI's ``SolvedDependency``: ``values`` are the keyword arguments ``dependant.call`` would receive;
+    ``errors`` are the validation errors (then ``values`` is empty). ``body`` and ``dependency_cache`` are accepted
+    for FastAPI's callers: the body is read from the request (which caches it) and each call keeps its own cache.
+    Generator dependencies are closed when ``async_exit_stack`` closes.
+    """
+    from zephyr._compile.body import read_body
+    from zephyr._compile.exact import slow_solve
+    from zephyr._compile.plan import build_plan
+    from zephyr._compile.solve import call_steps, fast_values
+    from zephyr._routing.handler import with_overrides
+    from zephyr.background import BackgroundTasks
+    from zephyr.exceptions import RequestValidationError
+    from zephyr.responses import Response
+
+    async def arguments(**values: Any) -> dict[str, Any]:
+        return values
+
+    overrides = getattr(dependency_overrides_provider, "dependency_overrides", None)
+    solved = with_overrides(dependant, overrides or None)
+    root = dataclasses.replace(solved, call=arguments, is_coroutine=True, is_gen=False, is_async_gen=False)
+    plan = build_plan(root, "solve_dependencies")
+    if response is None:
+        response = Response()
+        response.status_code = None  # FastAPI's "not set" marker
+    background_tasks = background_tasks if background_tasks is not None else BackgroundTasks()
+    values: dict[str, Any] = dict(plan.constants) if plan.constants else {}
+    values.update(request=request, connection=request, response=response, background_tasks=background_tasks)
+    scope = request.scope
+    try:
+        state = await read_body(plan, request, scope, True) if plan.body is not None else None
+        validated = await fast_values(plan, scope, state)
+        if validated is None:
+            await slow_solve(plan, scope, state, values, async_exit_stack, async_exit_stack)
+        values.update(validated or {})
+        arguments_found: dict[str, Any] = await call_steps(plan, values, async_exit_stack, async_exit_stack)
+    except RequestValidationError as exc:
+        return SolvedDependency({}, list(exc.errors()), background_tasks, response, dependency_cache or {})
+    return SolvedDependency(arguments_found, [], background_tasks, response, dependency_cache or {})

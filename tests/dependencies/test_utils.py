@@ -1,0 +1,165 @@
+"""``zephyr.dependencies.utils``: FastAPI's helpers over Zephyr's dependant trees."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from zephyr import Depends, FastAPI, Security
+from zephyr.dependencies import models
+from zephyr.dependencies.utils import (
+    _get_body_field,
+    _get_flat_body_params,
+    get_dependant,
+    get_flat_dependant,
+    get_parameterless_sub_dependant,
+    get_typed_return_annotation,
+    get_typed_signature,
+)
+from zephyr.requests import Request
+from zephyr.testclient import TestClient
+from zephyr.utils import generate_unique_id, get_value_or_default, is_body_allowed_for_status_code
+
+
+class Item(BaseModel):
+    name: str
+
+
+def common(q: str = "", limit: int = 10) -> dict[str, Any]:
+    return {"q": q, "limit": limit}
+
+
+def endpoint(item_id: int, item: Item, commons: dict[str, Any] = Depends(common)) -> Item:
+    return item
+
+
+def test_typed_signature_and_return_annotation() -> None:
+    signature = get_typed_signature(endpoint)
+    assert list(signature.parameters) == ["item_id", "item", "commons"]
+    assert signature.parameters["item"].annotation is Item
+    assert get_typed_return_annotation(endpoint) is Item
+    assert get_typed_return_annotation(common) == dict[str, Any]
+    assert get_typed_return_annotation(lambda: None) is None
+
+
+def test_get_dependant_flat_and_body_params() -> None:
+    dependant = get_dependant(path="/items/{item_id}", call=endpoint)
+    assert isinstance(dependant, models.Dependant)
+    assert [p.name for p in dependant.path_params] == ["item_id"]
+    assert [p.name for p in dependant.body_params] == ["item"]
+    assert [d.call for d in dependant.dependencies] == [common]
+    flat = get_flat_dependant(dependant)
+    assert sorted(p.name for p in flat.query_params) == ["limit", "q"]
+    assert flat.header_params == []
+    assert flat.cookie_params == []
+    assert [p.name for p in _get_flat_body_params(dependant)] == ["item"]
+    assert _get_body_field(flat_dependant=dependant, name="x").name == "item"  # type: ignore[union-attr]
+    assert _get_body_field(body_params=[], name="x", embed_body_fields=False) is None
+    repeated = get_flat_dependant(
+        get_dependant(path="/", call=lambda a=Depends(common), b=Depends(common): None), skip_repeats=True
+    )
+    assert sorted(p.name for p in repeated.params) == ["limit", "q"]
+
+
+def test_parameterless_sub_dependant() -> None:
+    sub = get_parameterless_sub_dependant(depends=Security(common, scopes=["read"]), path="/")
+    assert sub.call is common
+    assert sub.own_scopes == ("read",)
+    with pytest.raises(TypeError, match="callable dependency"):
+        get_parameterless_sub_dependant(depends=Depends(), path="/")
+
+
+def test_a_dependency_added_after_registration_runs_when_the_app_is_rebuilt() -> None:
+    """fastapi-pagination's way: append to route.dependencies and route.dependant, then rebuild route.app."""
+    from zephyr.routing import request_response
+
+    app = FastAPI()
+    seen: list[str] = []
+
+    @app.get("/x")
+    def x() -> dict[str, bool]:
+        return {"ok": True}
+
+    route = next(r for r in app.routes if getattr(r, "path", "") == "/x")
+    extra = Depends(lambda: seen.append("extra"))
+    route.dependencies.append(extra)  # type: ignore[attr-defined]
+    route.dependant.dependencies.append(get_parameterless_sub_dependant(depends=extra, path="/x"))  # type: ignore[attr-defined]
+    route.body_field = None  # type: ignore[attr-defined]
+    route.app = request_response(route.get_route_handler())  # type: ignore[attr-defined]
+    with TestClient(app) as client:
+        assert client.get("/x").json() == {"ok": True}
+    assert seen == ["extra"]
+    assert route.body_field is None  # type: ignore[attr-defined]
+
+
+def test_utils_helpers() -> None:
+    app = FastAPI()
+
+    @app.post("/things/{thing_id}")
+    def make(thing_id: int) -> None:
+        return None
+
+    route = next(r for r in app.routes if getattr(r, "path", "") == "/things/{thing_id}")
+    assert generate_unique_id(route) == "make_things__thing_id__post"  # type: ignore[arg-type]
+    assert is_body_allowed_for_status_code(None) is True
+    assert is_body_allowed_for_status_code("2XX") is True
+    assert is_body_allowed_for_status_code(204) is False
+    assert is_body_allowed_for_status_code("200") is True
+    from zephyr.datastructures import Default
+
+    placeholder = Default(1)
+    assert get_value_or_default(placeholder, 2) == 2
+    assert get_value_or_default(placeholder, Default(3)) is placeholder
+    assert inspect.isclass(models.ParamField)
+
+
+@pytest.mark.anyio
+async def test_solve_dependencies_returns_values_or_errors() -> None:
+    from contextlib import AsyncExitStack
+
+    from zephyr.dependencies.utils import solve_dependencies
+
+    closed: list[str] = []
+
+    async def session() -> Any:
+        yield "db"
+        closed.append("db")
+
+    def target(item_id: int, request: Request, db: str = Depends(session), limit: int = 5) -> None:
+        raise AssertionError("solve_dependencies never calls the endpoint")
+
+    dependant = get_dependant(path="/items/{item_id}", call=target)
+
+    def request_for(query: bytes, item_id: str) -> Request:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": f"/items/{item_id}",
+            "query_string": query,
+            "headers": [],
+            "path_params": {"item_id": item_id},
+        }
+
+        async def receive() -> Any:
+            return {"type": "http.request", "body": b""}
+
+        return Request(scope, receive)
+
+    async with AsyncExitStack() as stack:
+        request = request_for(b"limit=7", "3")
+        solved = await solve_dependencies(
+            request=request, dependant=dependant, async_exit_stack=stack, embed_body_fields=False
+        )
+        assert solved.errors == []
+        assert solved.values == {"item_id": 3, "request": request, "db": "db", "limit": 7}
+        assert solved.response.status_code is None
+    assert closed == ["db"]
+    async with AsyncExitStack() as stack:
+        failed = await solve_dependencies(
+            request=request_for(b"limit=x", "a"), dependant=dependant, async_exit_stack=stack, embed_body_fields=False
+        )
+    assert failed.values == {}
+    assert sorted(tuple(e["loc"]) for e in failed.errors) == [("path", "item_id"), ("query", "limit")]

@@ -1,0 +1,66 @@
+"""Run one ecosystem scenario on FastAPI and on Zephyr (through ``install_as_fastapi()``), each in a fresh process.
+
+A scenario is a script in ``scenarios/`` that builds an app from ``fastapi`` imports with a library's documented
+set-up, drives it with ``fastapi.testclient.TestClient`` and prints one JSON document of outcomes. The switch must be
+installed before anything imports ``fastapi``, and the real FastAPI is imported by other tests, so each run gets a
+process of its own; both runs go in parallel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+_PRELUDE = {
+    "fastapi": "",
+    "zephyr": "import zephyr; zephyr.install_as_fastapi(); ",
+}
+
+
+ORDER = ("pagination", "cache", "sse", "graphql", "admin", "users", "observability")
+"""Every scenario, run one after the other in one process per framework; Sentry's global set-up comes last."""
+
+_RUNNER = """
+import contextlib, io, json, runpy, sys
+results = {{}}
+for name in {order!r}:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        runpy.run_path({folder!r} + "/" + name + ".py", run_name="__main__")
+    results[name] = json.loads(out.getvalue().strip().splitlines()[-1])
+print(json.dumps(results))
+"""
+
+
+def _command(framework: str) -> list[str]:
+    code = _PRELUDE[framework] + _RUNNER.format(order=ORDER, folder=str(SCENARIOS))
+    return [sys.executable, "-c", code]
+
+
+def run_all(timeout: float = 150) -> dict[str, tuple[Any, Any]]:
+    """Every scenario's outcomes, as ``{scenario: (on FastAPI, on Zephyr)}`` (a failing run raises with its output)."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    procs = {
+        framework: subprocess.Popen(
+            _command(framework), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        for framework in _PRELUDE
+    }
+    results: dict[str, Any] = {}
+    for framework, proc in procs.items():
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise AssertionError(f"the scenarios on {framework} did not finish in {timeout}s") from None
+        if proc.returncode != 0:
+            raise AssertionError(f"the scenarios on {framework} failed ({proc.returncode}):\n{out}\n{err}")
+        results[framework] = json.loads(out.strip().splitlines()[-1])
+    return {name: (results["fastapi"][name], results["zephyr"][name]) for name in ORDER}

@@ -1,0 +1,54 @@
+"""fastapi-cache2: ``FastAPICache.init(InMemoryBackend())`` and ``@cache(expire=60)`` on an endpoint."""
+
+import json
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from fastapi_cache import FastAPICache
+from fastapi_cache.backends.inmemory import InMemoryBackend
+from fastapi_cache.decorator import cache
+
+calls = []
+
+
+@asynccontextmanager
+async def lifespan(app):
+    FastAPICache.init(InMemoryBackend(), prefix="h11a-cache")
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/square/{n}")
+@cache(expire=60)
+async def square(n: int) -> dict:
+    calls.append(n)
+    return {"n": n, "square": n * n}
+
+
+with TestClient(app) as client:
+    miss = client.get("/square/4")
+    hit = client.get("/square/4")
+    etag = hit.headers["etag"]
+    not_modified = client.get("/square/4", headers={"If-None-Match": etag})
+    other = client.get("/square/5")
+
+
+def view(r):
+    return [r.status_code, r.text, r.headers.get("x-fastapi-cache"), r.headers.get("cache-control")]
+
+
+print(
+    json.dumps(
+        {
+            "miss": view(miss),
+            "hit": view(hit),
+            "not_modified": not_modified.status_code,
+            "other": view(other),
+            "calls": calls,
+            "etag_same": miss.headers["etag"] == etag,
+        }
+    )
+)

@@ -1,0 +1,31 @@
+"""sentry-sdk, opentelemetry-instrumentation-fastapi and prometheus-fastapi-instrumentator on FastAPI and on Zephyr."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PHASES = ["zephyr.handler_ms", "zephyr.routing_ms", "zephyr.serialization_ms", "zephyr.validation_ms"]
+
+
+def test_sentry_opentelemetry_and_prometheus_see_the_same_requests(outcomes: dict[str, tuple[Any, Any]]) -> None:
+    reference, zephyr = outcomes["observability"]
+    assert zephyr["responses"] == [200, {"item_id": 7}, {"item_id": 8}, 500]
+    # Sentry: the endpoint's exception, under the route template; one transaction per request.
+    assert zephyr["sentry_errors"] == [["/boom/{n}", "ValueError", "boom 3"]]
+    assert zephyr["sentry_transactions"] == ["/boom/{n}", "/items/{item_id}", "/items/{item_id}", "/metrics"]
+    # OpenTelemetry: one server span per request, named and attributed by route.
+    assert zephyr["spans"] == [
+        ["GET /boom/{n}", "/boom/{n}", 500],
+        ["GET /items/{item_id}", "/items/{item_id}", 200],
+        ["GET /items/{item_id}", "/items/{item_id}", 200],
+        ["GET /metrics", "/metrics", 200],
+    ]
+    # Prometheus: requests counted by handler template.
+    assert zephyr["metrics_status"] == 200
+    assert zephyr["metric_lines"] == ['http_requests_total{handler="/items/{item_id}",method="GET",status="2xx"} 2.0']
+    # Zephyr adds its per-phase timings to the server span; FastAPI has none.
+    assert zephyr["phase_attributes"] == PHASES
+    assert reference["phase_attributes"] == []
+    assert {k: v for k, v in zephyr.items() if k != "phase_attributes"} == {
+        k: v for k, v in reference.items() if k != "phase_attributes"
+    }
