@@ -113,8 +113,9 @@ def test_cli_as_fastapi_option_serves_through_the_factory(monkeypatch: pytest.Mo
     monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
     monkeypatch.delitem(sys.modules, "fastapi", raising=False)
     monkeypatch.setattr(uvicorn, "run", lambda target, **kwargs: calls.append((target, kwargs)))
-    monkeypatch.delenv(serve._AS_FASTAPI, raising=False)
-    monkeypatch.delenv(serve._SWITCHED_TARGET, raising=False)
+    # set, so that the values the command writes are undone after the test
+    monkeypatch.setenv(serve._AS_FASTAPI, "")
+    monkeypatch.setenv(serve._SWITCHED_TARGET, "")
     assert cli.main(["run", "tests.ecosystem.test_switch:_marker_app", "--as-fastapi"]) == 0
     (target, options) = calls[0]
     assert target == "zephyr._cli.serve:switched_app"
