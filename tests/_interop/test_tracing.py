@@ -37,7 +37,7 @@ def test_instrumented_app_exports_server_spans_with_route_and_phases() -> None:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/items/3").json() == {"item_id": 3}
         assert client.get("/fail").status_code == 500

@@ -1,7 +1,9 @@
 """fastapi-cache2: ``FastAPICache.init(InMemoryBackend())`` and ``@cache(expire=60)`` on an endpoint."""
 
 import json
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -9,11 +11,11 @@ from fastapi_cache import FastAPICache
 from fastapi_cache.backends.inmemory import InMemoryBackend
 from fastapi_cache.decorator import cache
 
-calls = []
+calls: list[int] = []
 
 
 @asynccontextmanager
-async def lifespan(app):
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     FastAPICache.init(InMemoryBackend(), prefix="h11a-cache")
     yield
 
@@ -23,7 +25,7 @@ app = FastAPI(lifespan=lifespan)
 
 @app.get("/square/{n}")
 @cache(expire=60)
-async def square(n: int) -> dict:
+async def square(n: int) -> dict[str, int]:
     calls.append(n)
     return {"n": n, "square": n * n}
 
@@ -36,7 +38,7 @@ with TestClient(app) as client:
     other = client.get("/square/5")
 
 
-def view(r):
+def view(r: Any) -> list[Any]:
     return [r.status_code, r.text, r.headers.get("x-fastapi-cache"), r.headers.get("cache-control")]
 
 

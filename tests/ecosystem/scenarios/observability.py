@@ -1,6 +1,7 @@
 """Sentry, OpenTelemetry and prometheus-fastapi-instrumentator, each with its documented set-up on one app."""
 
 import json
+from typing import Any
 
 import sentry_sdk
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -11,11 +12,11 @@ from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 from sentry_sdk.transport import Transport
 
-events = []
+events: list[dict[str, Any]] = []
 
 
 class MemoryTransport(Transport):
-    def capture_envelope(self, envelope):
+    def capture_envelope(self, envelope: Any) -> None:
         for item in envelope.items:
             if item.type in ("event", "transaction"):
                 events.append(item.payload.json)
@@ -30,12 +31,12 @@ app = FastAPI()
 
 
 @app.get("/items/{item_id}")
-async def read_item(item_id: int) -> dict:
+async def read_item(item_id: int) -> dict[str, int]:
     return {"item_id": item_id}
 
 
 @app.get("/boom/{n}")
-def boom(n: int) -> dict:
+def boom(n: int) -> dict[str, int]:
     raise ValueError(f"boom {n}")
 
 
@@ -72,8 +73,8 @@ print(
             "spans": sorted(
                 (
                     s.name,
-                    s.attributes.get("http.route"),
-                    s.attributes.get("http.response.status_code", s.attributes.get("http.status_code")),
+                    (s.attributes or {}).get("http.route"),
+                    (s.attributes or {}).get("http.response.status_code", (s.attributes or {}).get("http.status_code")),
                 )
                 for s in servers
             ),

@@ -19,7 +19,8 @@ ITEMS = [Item(id=i, name=f"item {i}") for i in range(1, 24)]
 
 @app.get("/items")
 def list_items() -> Page[Item]:
-    return paginate(ITEMS)
+    page: Page[Item] = paginate(ITEMS)
+    return page
 
 
 add_pagination(app)

@@ -1,6 +1,7 @@
 """sse-starlette: an endpoint returning ``EventSourceResponse(generator)``."""
 
 import json
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -10,8 +11,8 @@ app = FastAPI()
 
 
 @app.get("/events")
-async def events(count: int = 3):
-    async def generate():
+async def events(count: int = 3) -> EventSourceResponse:
+    async def generate() -> AsyncIterator[dict[str, str]]:
         for i in range(count):
             yield {"event": "tick", "id": str(i), "data": json.dumps({"i": i})}
 

@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -27,7 +28,7 @@ engine = create_async_engine("sqlite+aiosqlite://")
 sessions = async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def get_user_db():
+async def get_user_db() -> AsyncIterator[SQLAlchemyUserDatabase[User, uuid.UUID]]:
     async with sessions() as session:
         yield SQLAlchemyUserDatabase(session, User)
 
@@ -37,7 +38,9 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     verification_token_secret = SECRET
 
 
-async def get_user_manager(user_db=Depends(get_user_db)):
+async def get_user_manager(
+    user_db: SQLAlchemyUserDatabase[User, uuid.UUID] = Depends(get_user_db),
+) -> AsyncIterator[UserManager]:
     yield UserManager(user_db)
 
 
@@ -49,16 +52,20 @@ class UserCreate(schemas.BaseUserCreate):
     pass
 
 
-backend = AuthenticationBackend(
+def get_jwt_strategy() -> JWTStrategy[User, uuid.UUID]:
+    return JWTStrategy(secret=SECRET, lifetime_seconds=3600)
+
+
+backend: AuthenticationBackend[User, uuid.UUID] = AuthenticationBackend(
     name="jwt",
     transport=BearerTransport(tokenUrl="auth/jwt/login"),
-    get_strategy=lambda: JWTStrategy(secret=SECRET, lifetime_seconds=3600),
+    get_strategy=get_jwt_strategy,
 )
 users = FastAPIUsers[User, uuid.UUID](get_user_manager, [backend])
 
 
 @asynccontextmanager
-async def lifespan(app):
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
     yield
