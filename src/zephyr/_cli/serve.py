@@ -1,4 +1,4 @@
-"""``zephyr run`` (production-style serving) and ``zephyr dev`` (reload, debug, loopback) on uvicorn."""
+"""``zephyr run`` (production-style serving) and ``zephyr dev`` (reload, debug, loopback) on uvicorn or Granian."""
 
 from __future__ import annotations
 
@@ -45,9 +45,13 @@ def _serve_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    uvicorn = _uvicorn()
-    import_string, app = find_app(args.app)  # fail early, with our message, before uvicorn starts
+    uvicorn: Any = _uvicorn() if args.server == "uvicorn" else None  # a missing server is said before anything
+    import_string, app = find_app(args.app)  # fail early, with our message, before the server starts
     _banner(f"http://{args.host}:{args.port}", app, import_string, "run")
+    if args.server == "granian":
+        from zephyr._cli import granian
+
+        return granian.serve(args, import_string)
     uvicorn.run(import_string, reload=args.reload, workers=args.workers, **_serve_options(args))
     return 0
 
@@ -65,10 +69,14 @@ def dev_app() -> Any:
 
 
 def _dev(args: argparse.Namespace) -> int:
-    uvicorn = _uvicorn()
+    uvicorn: Any = _uvicorn() if args.server == "uvicorn" else None
     import_string, app = find_app(args.app)
     os.environ[_DEV_TARGET] = import_string  # read by dev_app() in the reloader's child process too
     _banner(f"http://{args.host}:{args.port}", app, import_string, "dev")
+    if args.server == "granian":
+        from zephyr._cli import granian
+
+        return granian.serve(args, "zephyr._cli.serve:dev_app", factory=True, reload_paths=[os.getcwd()])
     uvicorn.run(
         "zephyr._cli.serve:dev_app",
         factory=True,
@@ -94,6 +102,12 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         help="comma-separated addresses (or *) whose X-Forwarded-* headers are trusted",
     )
     parser.add_argument("--log-level", default="info", choices=_LOG_LEVELS, help="the server's log level")
+    parser.add_argument(
+        "--server",
+        choices=("uvicorn", "granian"),
+        default="uvicorn",
+        help="the server: uvicorn, or granian (pip install 'zephyr[granian]')",
+    )
 
 
 def register(commands: Any) -> None:
