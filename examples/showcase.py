@@ -37,7 +37,11 @@ app = FastAPI(
     description="FastAPI's API on Zephyr's own ASGI core: validation, dependencies, docs, rate limits, caching.",
 )
 # Jobs wait in Redis until a worker runs them; nothing connects before the first job is sent.
-jobs_queue = JobQueue(os.environ.get("SHOWCASE_JOBS_URL", "redis://127.0.0.1:6379/0"), app=app, namespace="showcase")
+jobs_queue = JobQueue(
+    os.environ.get("SHOWCASE_JOBS_URL", "redis://127.0.0.1:6379/0"),
+    app=app,
+    namespace=os.environ.get("SHOWCASE_JOBS_NAMESPACE", "showcase"),
+)
 app.add_middleware(CORSMiddleware, allow_origins=["http://localhost:3000"], allow_methods=["*"], allow_headers=["*"])
 
 codec = JWTCodec(os.environ.get("SHOWCASE_SECRET", "change-me-in-production-" + "0" * 16), issuer="showcase")

@@ -32,7 +32,7 @@ def test_predict_answers_and_a_worker_logs_the_prediction(redis_url: str, caplog
         [key] = list(db.scan_iter(f"{namespace}:job:*"))
         job_id = key.rsplit(":", 1)[1]
         assert queue.status(job_id).state == "queued"  # type: ignore[union-attr]
-        caplog.set_level(logging.INFO, logger="showcase")
+        caplog.set_level(logging.INFO, logger="examples.showcase")
         worker = Worker(queue.broker, worker_threads=1)
         worker.start()
         deadline = time.monotonic() + 30
