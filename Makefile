@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-pythons check lint types bench bench-smoke system-deps clean
+.PHONY: run test test-pythons check lint types bench bench-smoke bench-servers system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench: $(STAMP) system-deps
 
 bench-smoke: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks.run --smoke
+
+# The server axis, side by side: Zephyr and the ceiling app (prepared bytes) on uvicorn and Granian, S1-S4.
+bench-servers: $(STAMP) system-deps
+	$(BIN)/python -m benchmarks.run --frameworks zephyr fastapi raw ceiling zephyr-granian ceiling-granian zephyr-rsgi ceiling-rsgi \
+		--scenarios S1 S2 S3 S4 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-3.* .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

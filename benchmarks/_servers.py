@@ -52,7 +52,12 @@ class Framework:
     module: str
     """The app module (``app`` is the attribute served)."""
     server: str
-    """``"uvicorn"`` (ASGI) or ``"gunicorn"`` (WSGI, one sync worker)."""
+    """``"uvicorn"`` (ASGI), ``"granian"`` (Granian's ASGI), ``"granian-rsgi"`` (Granian's RSGI) or ``"gunicorn"``
+    (WSGI, one sync worker)."""
+    attribute: str = "app"
+    """The attribute of ``module`` that is served."""
+    default: bool = True
+    """Part of a run that names no frameworks; the server axis is run by name (``make bench-servers``)."""
 
     def command(self, port: int) -> list[str]:
         """Return the command that serves the app on ``127.0.0.1:port``.
@@ -63,7 +68,27 @@ class Framework:
         Returns:
             The argument vector (without any CPU pinning prefix).
         """
-        target = f"{self.module}:app"
+        target = f"{self.module}:{self.attribute}"
+        if self.server in ("granian", "granian-rsgi"):
+            interface = "rsgi" if self.server == "granian-rsgi" else "asgi"
+            return [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                interface,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--loop",
+                "uvloop",
+                "--log-level",
+                "warning",
+                target,
+            ]
         if self.server == "gunicorn":
             return [
                 sys.executable,
@@ -109,12 +134,23 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("fastapi-otel", "FastAPI + OpenTelemetry", "benchmarks.apps.fastapi_otel_app", "uvicorn"),
     Framework("zephyr-telemetry", "Zephyr + telemetry=", "benchmarks.apps.zephyr_telemetry_app", "uvicorn"),
     Framework("fastapi-telemetry", "FastAPI + telemetry=", "benchmarks.apps.fastapi_telemetry_app", "uvicorn"),
+    # The server axis: the ceiling (prepared bytes, no work) and Zephyr on each server, side by side.
+    # The ceiling answers S1-S4 with prepared bytes (others through raw_app; the RSGI one answers S1-S4 only).
+    Framework("ceiling", "ceiling ASGI (uvicorn)", "benchmarks.apps.ceiling_app", "uvicorn", default=False),
+    Framework("zephyr-granian", "Zephyr (Granian ASGI)", "benchmarks.apps.zephyr_app", "granian", default=False),
+    Framework("ceiling-granian", "ceiling ASGI (Granian)", "benchmarks.apps.ceiling_app", "granian", default=False),
+    Framework(
+        "zephyr-rsgi", "Zephyr (Granian RSGI bridge)", "benchmarks.apps.zephyr_rsgi_app", "granian-rsgi", default=False
+    ),
+    Framework(
+        "ceiling-rsgi", "ceiling RSGI (Granian)", "benchmarks.apps.ceiling_app", "granian-rsgi", "rsgi_app", False
+    ),
 )
 """All contenders, in report order."""
 
 
 def select_frameworks(names: list[str] | None) -> list[Framework]:
-    """Return the frameworks named (case-insensitive), in report order; all of them for ``None``.
+    """Return the frameworks named (case-insensitive), in report order; the default set for ``None``.
 
     Args:
         names: Framework names such as ``["fastapi", "raw"]``, or ``None``.
@@ -126,7 +162,7 @@ def select_frameworks(names: list[str] | None) -> list[Framework]:
         ValueError: When a name is not a known framework.
     """
     if not names:
-        return list(FRAMEWORKS)
+        return [framework for framework in FRAMEWORKS if framework.default]
     known = {framework.name for framework in FRAMEWORKS}
     unknown = [name for name in names if name.lower() not in known]
     if unknown:

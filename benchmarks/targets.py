@@ -93,7 +93,28 @@ def check_targets(results: dict[str, Any]) -> list[Target]:
         targets.append(Target("S7 as fast as a route at the top", "0.95 or more", measured, met))
     if "S3" in scenarios:
         targets.extend(_ratio_target(summary, ["S3"], "flask", 5.0, "Flask (gunicorn sync)"))
+    targets.extend(_best_server_targets(summary, [s for s in ("S1", "S2", "S3") if s in scenarios]))
     return targets
+
+
+_ZEPHYR_ON_SERVERS = {"zephyr": "uvicorn", "zephyr-granian": "Granian"}
+
+
+def _best_server_targets(summary: dict[str, Any], scenarios: list[str]) -> Iterator[Target]:
+    """Zephyr on its best server against the ceiling app (prepared bytes) on uvicorn, scenario by scenario."""
+    if "ceiling" not in summary:
+        return
+    for scenario in scenarios:
+        ceiling = _metric(summary, "ceiling", scenario, "rps")
+        runs = {name: _metric(summary, name, scenario, "rps") for name in _ZEPHYR_ON_SERVERS}
+        measured = {name: rps for name, rps in runs.items() if rps is not None}
+        label = f"{scenario}: Zephyr on its best server vs the ceiling on uvicorn"
+        if ceiling is None or not measured:
+            yield Target(label, f"1.0{_TIMES}", "not measured", None)
+            continue
+        best = max(measured, key=measured.__getitem__)
+        ratio = measured[best] / ceiling
+        yield Target(label, f"1.0{_TIMES}", f"{ratio:.2f}{_TIMES} (on {_ZEPHYR_ON_SERVERS[best]})", ratio >= 1.0)
 
 
 def _import_target(summary: dict[str, Any]) -> Target:

@@ -4,7 +4,8 @@ It is written exactly as a FastAPI app would be, importing from ``zephyr``:
 
 - ``POST /users`` validates a user (name, email, age >= 18) and answers 201 with its id;
 - ``GET /users/{user_id}`` answers the user or 404;
-- ``POST /predict`` answers at once and logs the prediction in a background task;
+- ``POST /predict`` answers at once and logs the prediction in a durable job (``zephyr worker examples.showcase:app``
+  runs it; it survives a crash or deploy of the web process, unlike a ``BackgroundTasks`` task);
 - ``POST /token`` issues a JWT for a known user; ``GET /me`` is protected by a bearer-token dependency chain;
 - ``GET /limited`` is rate limited (5 per minute per client) and ``GET /cached`` is cached for 30 seconds;
 - ``/ws`` echoes WebSocket messages.
@@ -19,8 +20,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from examples._logging import configure_logging
-from zephyr import BackgroundTasks, Depends, FastAPI, HTTPException, WebSocket, WebSocketDisconnect, status
+from zephyr import Depends, FastAPI, HTTPException, WebSocket, WebSocketDisconnect, status
 from zephyr.caching import cache
+from zephyr.jobs import JobQueue, Jobs
 from zephyr.middleware.cors import CORSMiddleware
 from zephyr.ratelimit import limit
 from zephyr.security import OAuth2PasswordRequestForm
@@ -33,6 +35,12 @@ app = FastAPI(
     title="Zephyr showcase",
     version="1.0.0",
     description="FastAPI's API on Zephyr's own ASGI core: validation, dependencies, docs, rate limits, caching.",
+)
+# Jobs wait in Redis until a worker runs them; nothing connects before the first job is sent.
+jobs_queue = JobQueue(
+    os.environ.get("SHOWCASE_JOBS_URL", "redis://127.0.0.1:6379/0"),
+    app=app,
+    namespace=os.environ.get("SHOWCASE_JOBS_NAMESPACE", "showcase"),
 )
 app.add_middleware(CORSMiddleware, allow_origins=["http://localhost:3000"], allow_methods=["*"], allow_headers=["*"])
 
@@ -90,17 +98,18 @@ async def read_user(user_id: int) -> UserOut:
     return USERS[user_id]
 
 
+@jobs_queue.job(retries=5, backoff=2.0, timeout=30)
 def log_prediction(features: Features, prediction: Prediction) -> None:
-    """Runs after the response is sent."""
+    """Runs in a worker; the arguments arrive as the same models, validated again."""
     logger.info("predicted %s for %d values", prediction.label, len(features.values))
 
 
 @app.post("/predict", tags=["model"])
-async def predict(features: Features, background_tasks: BackgroundTasks) -> Prediction:
-    """Score the features; the prediction is logged in a background task after the response."""
+async def predict(features: Features, jobs: Jobs) -> Prediction:
+    """Score the features; the prediction is logged by a durable job (it is in Redis before this answers)."""
     score = sum(features.values) / len(features.values)
     prediction = Prediction(score=score, label="high" if score >= 0.5 else "low")
-    background_tasks.add_task(log_prediction, features, prediction)
+    jobs.enqueue(log_prediction, features, prediction)
     return prediction
 
 

@@ -159,3 +159,63 @@ def test_dev_serves_a_debug_factory_with_reload(monkeypatch: pytest.MonkeyPatch)
     served = dev_app()
     assert served.title == "Zephyr showcase" and served.debug is True
     served.debug = False  # the showcase module is shared with other tests
+
+
+class _FakeGranian:
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def __init__(self, target: str, **options: Any) -> None:
+        self.calls.append((target, options))
+
+    def serve(self) -> None:
+        pass
+
+
+def test_run_on_granian_passes_the_app_and_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    import granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    _FakeGranian.calls = []
+    monkeypatch.setattr(granian, "Granian", _FakeGranian)
+    arguments = ["run", "examples.showcase", "--server", "granian", "--workers", "2", "--port", "9"]
+    assert main([*arguments, "--root-path", "/api", "--log-level", "trace"]) == 0
+    [(target, options)] = _FakeGranian.calls
+    assert target == "examples.showcase:app"
+    assert options == {
+        "address": "127.0.0.1",
+        "port": 9,
+        "interface": Interfaces.ASGI,
+        "workers": 2,
+        "reload": False,
+        "reload_paths": None,
+        "factory": False,
+        "url_path_prefix": "/api",
+        "log_level": LogLevels.debug,
+        "websockets": True,
+    }
+
+
+def test_dev_on_granian_serves_the_debug_factory_with_reload(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import granian
+
+    _FakeGranian.calls = []
+    monkeypatch.setattr(granian, "Granian", _FakeGranian)
+    monkeypatch.delenv("ZEPHYR_DEV_APP", raising=False)
+    assert main(["dev", "examples.showcase", "--server", "granian"]) == 0
+    [(target, options)] = _FakeGranian.calls
+    assert target == "zephyr._cli.serve:dev_app"
+    assert (options["factory"], options["reload"], options["workers"]) == (True, True, 1)
+    assert [str(path) for path in options["reload_paths"]] == [os.getcwd()]
+
+
+def test_granian_refuses_proxy_headers_and_says_what_to_use(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit, match=r"--proxy-headers is a uvicorn option; on Granian add the middleware"):
+        main(["run", "examples.showcase", "--server", "granian", "--proxy-headers"])
+
+
+def test_worker_without_a_job_queue_says_how_to_make_one() -> None:
+    with pytest.raises(SystemExit, match=r"'examples.showcase:codec' has no job queue"):
+        main(["worker", "examples.showcase:codec"])

@@ -15,7 +15,7 @@ the route has served requests is not seen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from zephyr.types import ASGIApp
@@ -62,11 +62,29 @@ def route_dependencies(func: Callable[..., Any]) -> tuple[Any, ...]:
     return tuple(getattr(func, _DEPS, ()))
 
 
-def route_middleware(func: Callable[..., Any]) -> tuple[Callable[[ASGIApp], ASGIApp], ...]:
-    """Return the middleware factories recorded on ``func``, innermost first."""
-    return tuple(getattr(func, _MIDDLEWARE, ()))
+def _callables(func: Callable[..., Any], dependencies: Sequence[Any]) -> list[Any]:
+    return [func, *(getattr(dep, "dependency", None) for dep in dependencies)]
 
 
-def route_responses(func: Callable[..., Any]) -> dict[int | str, dict[str, Any]]:
-    """Return the extra OpenAPI responses recorded on ``func``."""
-    return dict(getattr(func, _RESPONSES, {}))
+def route_middleware(
+    func: Callable[..., Any], dependencies: Sequence[Any] = ()
+) -> tuple[Callable[[ASGIApp], ASGIApp], ...]:
+    """Return the middleware factories recorded on ``func`` and on the route's ``dependencies``, innermost first.
+
+    A dependency (e.g. an ``Idempotency`` instance in a router's ``dependencies=[...]``) records middleware on itself,
+    so opting in on an app or router wraps every route it reaches.
+    """
+    found: list[Callable[[ASGIApp], ASGIApp]] = []
+    for call in _callables(func, dependencies):
+        for factory in getattr(call, _MIDDLEWARE, ()):
+            if factory not in found:
+                found.append(factory)
+    return tuple(found)
+
+
+def route_responses(func: Callable[..., Any], dependencies: Sequence[Any] = ()) -> dict[int | str, dict[str, Any]]:
+    """Return the extra OpenAPI responses recorded on ``func`` and on the route's ``dependencies``."""
+    merged: dict[int | str, dict[str, Any]] = {}
+    for call in reversed(_callables(func, dependencies)):
+        merged.update(getattr(call, _RESPONSES, {}))
+    return merged

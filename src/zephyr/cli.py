@@ -20,7 +20,13 @@ from zephyr.exceptions import MissingDependencyError
 
 __all__ = ("import_app", "main")
 
-_COMMAND_MODULES = ("zephyr._cli.serve", "zephyr._cli.routes", "zephyr._cli.openapi", "zephyr.flask.cli")
+_COMMAND_MODULES = (
+    "zephyr._cli.serve",
+    "zephyr._cli.routes",
+    "zephyr._cli.openapi",
+    "zephyr._cli.worker",
+    "zephyr.flask.cli",
+)
 
 
 def _version() -> str:

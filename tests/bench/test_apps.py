@@ -22,7 +22,7 @@ def _import_app(name: str) -> Any:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("name", ["zephyr", "fastapi", "litestar", "raw"])
+@pytest.mark.parametrize("name", ["zephyr", "fastapi", "litestar", "raw", "ceiling"])
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
 async def test_asgi_app_answers_scenario(name: str, scenario: Scenario) -> None:
     app = _import_app(name)
@@ -44,7 +44,7 @@ def test_flask_app_answers_scenario(scenario: Scenario) -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("name", ["zephyr", "fastapi", "litestar", "raw"])
+@pytest.mark.parametrize("name", ["zephyr", "fastapi", "litestar", "raw", "ceiling"])
 async def test_asgi_app_rejects_a_missing_token_with_401(name: str) -> None:
     app = _import_app(name)
     transport = httpx.ASGITransport(app=app)
@@ -99,3 +99,73 @@ async def test_zephyr_app_answers_exactly_as_fastapi(
             headers_seen = dict(response.headers)
         answers.append((response.status_code, headers_seen, payload))
     assert answers[0] == answers[1]
+
+
+class _RSGIHeaders(dict[str, str]):
+    pass
+
+
+class _RSGIScope:
+    def __init__(self, method: str, path: str, query_string: str, headers: dict[str, str] | None = None) -> None:
+        self.method, self.path, self.query_string = method, path, query_string
+        self.proto, self.http_version, self.scheme = "http", "1.1", "http"
+        self.client, self.server = "127.0.0.1:50000", "127.0.0.1:8000"
+        self.headers = _RSGIHeaders(headers or {})
+
+
+class _RSGIProtocol:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.read = False
+        self.answer: tuple[int, list[tuple[str, str]], bytes] | None = None
+
+    async def __call__(self) -> bytes:
+        self.read = True
+        return self.body
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.answer = (status, headers, body)
+
+    async def client_disconnect(self) -> None:
+        pass
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("scenario", SCENARIOS[:4], ids=[s.id for s in SCENARIOS[:4]])
+async def test_rsgi_ceiling_answers_s1_to_s4(scenario: Scenario) -> None:
+    from benchmarks.apps.ceiling_app import rsgi_app
+
+    path, _, query = scenario.path.partition("?")
+    protocol = _RSGIProtocol(scenario.body or b"")
+    await rsgi_app.__rsgi__(_RSGIScope(scenario.method, path, query), protocol)
+    assert protocol.answer is not None
+    status, headers, body = protocol.answer
+    assert scenario.verify(status, body) is None
+    assert headers == [("content-type", "application/json"), ("content-length", str(len(body)))]
+    assert protocol.read == (scenario.method == "POST")
+
+
+@pytest.mark.anyio
+async def test_rsgi_ceiling_answers_404_outside_s1_to_s4() -> None:
+    from benchmarks.apps.ceiling_app import rsgi_app
+
+    protocol = _RSGIProtocol(b"")
+    await rsgi_app.__rsgi__(_RSGIScope("GET", "/nope", ""), protocol)
+    assert protocol.answer == (404, [("content-type", "application/json")], b'{"detail":"Not Found"}')
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
+async def test_zephyr_rsgi_bridge_answers_scenario(scenario: Scenario) -> None:
+    _import_app("zephyr")
+    from benchmarks.apps.zephyr_rsgi_app import app
+
+    path, _, query = scenario.path.partition("?")
+    headers = {name.lower(): value for name, value in scenario.request_headers().items()}
+    if scenario.body is not None:
+        headers["content-length"] = str(len(scenario.body))
+    protocol = _RSGIProtocol(scenario.body or b"")
+    await app.__rsgi__(_RSGIScope(scenario.method, path, query, headers), protocol)
+    assert protocol.answer is not None
+    status, _, body = protocol.answer
+    assert scenario.verify(status, body) is None

@@ -20,7 +20,9 @@ RAW = next(framework for framework in FRAMEWORKS if framework.name == "raw")
 
 def test_select_frameworks_keeps_report_order() -> None:
     assert [f.name for f in select_frameworks(["raw", "FastAPI"])] == ["fastapi", "raw"]
-    assert select_frameworks(None) == list(FRAMEWORKS)
+    assert select_frameworks(None) == [framework for framework in FRAMEWORKS if framework.default]
+    assert [f.name for f in select_frameworks(None)] == ["zephyr", "fastapi", "litestar", "flask", "raw"]
+    assert [f.name for f in select_frameworks(["ceiling-rsgi", "zephyr"])] == ["zephyr", "ceiling-rsgi"]
 
 
 def test_select_frameworks_rejects_unknown_names() -> None:
@@ -35,6 +37,17 @@ def test_uvicorn_command_uses_uvloop_httptools_and_no_access_log() -> None:
         "--host", "127.0.0.1", "--port", "8123", "--loop", "uvloop", "--http", "httptools", "--no-access-log",
         "--log-level", "warning",
     ]  # fmt: skip
+
+
+def test_granian_commands_choose_the_interface_and_the_attribute() -> None:
+    asgi = next(framework for framework in FRAMEWORKS if framework.name == "zephyr-granian")
+    rsgi = next(framework for framework in FRAMEWORKS if framework.name == "ceiling-rsgi")
+    assert asgi.command(8123)[1:] == [
+        "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", "8123", "--workers", "1",
+        "--loop", "uvloop", "--log-level", "warning", "benchmarks.apps.zephyr_app:app",
+    ]  # fmt: skip
+    assert rsgi.command(8123)[4] == "rsgi"
+    assert rsgi.command(8123)[-1] == "benchmarks.apps.ceiling_app:rsgi_app"
 
 
 def test_gunicorn_command_uses_one_sync_worker() -> None:

@@ -108,3 +108,23 @@ def test_a_failed_scenario_is_not_measured() -> None:
 
 def test_no_zephyr_no_targets_section() -> None:
     assert "## Targets" not in render_markdown(_results(fastapi=_entry(10_000)))
+
+
+def test_zephyr_on_its_best_server_against_the_uvicorn_ceiling() -> None:
+    results = _results(
+        zephyr=_entry(30_000),
+        fastapi=_entry(10_000),
+        ceiling=_entry(33_000),
+        **{"zephyr-granian": _entry(36_000)},
+    )
+    targets = _by_name(check_targets(results))
+    s1 = targets["S1: Zephyr on its best server vs the ceiling on uvicorn"]
+    assert (s1.measured, s1.met) == ("1.09\N{MULTIPLICATION SIGN} (on Granian)", True)
+    assert "S4: Zephyr on its best server vs the ceiling on uvicorn" not in targets
+    slower = _by_name(check_targets(_results(zephyr=_entry(30_000), ceiling=_entry(33_000))))
+    s2 = slower["S2: Zephyr on its best server vs the ceiling on uvicorn"]
+    assert (s2.measured, s2.met) == ("0.91\N{MULTIPLICATION SIGN} (on uvicorn)", False)
+    missing = _results(zephyr=_entry(30_000), ceiling=_entry(33_000))
+    del missing["summary"]["ceiling"]["scenarios"]["S3"]
+    s3 = _by_name(check_targets(missing))["S3: Zephyr on its best server vs the ceiling on uvicorn"]
+    assert (s3.measured, s3.met) == ("not measured", None)

@@ -51,3 +51,43 @@ def test_zephyr_run_serves_the_showcase_and_stops_on_sigterm() -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         # uvicorn shuts down gracefully, then re-raises the signal it caught, as a process should.
         assert proc.wait(timeout=15) in (0, -signal.SIGTERM)
+
+
+def test_zephyr_run_serves_the_showcase_on_granian_with_two_workers() -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "zephyr.cli",
+            "run",
+            "examples.showcase:app",
+            "--server",
+            "granian",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open("127.0.0.1", port, timeout=0.2):
+            assert proc.poll() is None, "zephyr run --server granian exited before serving"
+            assert time.monotonic() < deadline, "zephyr run --server granian did not serve within 30 s"
+            time.sleep(0.05)
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/users", json={"name": "Ada", "email": "ada@example.com", "age": 36}, timeout=5
+        )
+        assert response.status_code == 201
+        assert response.json()["name"] == "Ada"
+        assert httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/users/999", timeout=5).status_code == 404
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=20) in (0, -signal.SIGTERM)

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.server import Server, run_server
+from tests.support.server import SERVERS, Server, run_server
 
 pytestmark = pytest.mark.e2e
 
@@ -24,9 +24,10 @@ def markers(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("markers")
 
 
-@pytest.fixture(scope="module")
-def server(markers: Path) -> Iterator[Server]:
-    with run_server(APP, env={"MARKER_DIR": str(markers), "SSE_PING_INTERVAL": "0.2"}) as server:
+@pytest.fixture(scope="module", params=SERVERS)
+def server(markers: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+    env = {"MARKER_DIR": str(markers), "SSE_PING_INTERVAL": "0.2"}
+    with run_server(APP, env=env, server=request.param) as server:
         yield server
 
 

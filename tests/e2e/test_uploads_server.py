@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.server import Server, run_server
+from tests.support.server import SERVERS, Server, run_server
 
 pytestmark = pytest.mark.e2e
 
@@ -70,9 +70,10 @@ def upload_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("uploads")
 
 
-@pytest.fixture(scope="module")
-def server(upload_dir: Path) -> Iterator[Server]:
-    with run_server("tests.e2e.apps.uploads:app", env={"UPLOAD_DIR": str(upload_dir)}) as server:
+@pytest.fixture(scope="module", params=SERVERS)
+def server(upload_dir: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+    env = {"UPLOAD_DIR": str(upload_dir)}
+    with run_server("tests.e2e.apps.uploads:app", env=env, server=request.param) as server:
         # Warm up (imports, first-request set-up) so the baseline sample is not taken before them.
         for path in ("/upload", "/raw"):
             files = {"file": ("warm.bin", b"x")} if path == "/upload" else None

@@ -13,7 +13,10 @@ from pathlib import Path
 
 from tests.support.services import free_port, port_open
 
-__all__ = ("ROOT", "Server", "run_server")
+__all__ = ("ROOT", "SERVERS", "Server", "run_server")
+
+SERVERS = ("uvicorn", "granian")
+"""The servers end-to-end tests run on (``run_server(server=...)``)."""
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 class Server:
     """A running server: its base URL, port and process."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], port: int) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], port: int, name: str = "uvicorn") -> None:
+        self.name = name
+        """Which server runs the app: ``uvicorn`` or ``granian``."""
         self.proc = proc
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -48,6 +53,7 @@ def run_server(
     args: Sequence[str] = (),
     env: dict[str, str] | None = None,
     timeout: float = 20.0,
+    server: str = "uvicorn",
 ) -> Iterator[Server]:
     """Start ``uvicorn app`` on a free port, wait until it accepts connections, and stop it afterwards.
 
@@ -56,23 +62,27 @@ def run_server(
         args: Extra uvicorn command-line arguments (``--workers 2``...).
         env: Extra environment variables for the server.
         timeout: How long to wait for the server to accept connections.
+        server: ``uvicorn`` or ``granian`` (its ASGI interface); ``args`` are passed to it as they are.
     """
     port = free_port()
     full_env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", **(env or {})}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            app,
+    if server == "granian":
+        command = [
+            "granian",
+            "--interface",
+            "asgi",
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
             "--log-level",
             "warning",
-            *args,
-        ],
+        ]
+        command = [*command, *args, app]
+    else:
+        command = ["uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *command],
         cwd=ROOT,
         env=full_env,
         start_new_session=True,
@@ -81,11 +91,11 @@ def run_server(
         deadline = time.monotonic() + timeout
         while not port_open("127.0.0.1", port, timeout=0.2):
             if proc.poll() is not None:
-                raise RuntimeError(f"uvicorn {app} exited with {proc.returncode} before accepting connections")
+                raise RuntimeError(f"{server} {app} exited with {proc.returncode} before accepting connections")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn {app} did not accept connections within {timeout} s")
+                raise RuntimeError(f"{server} {app} did not accept connections within {timeout} s")
             time.sleep(0.05)
-        yield Server(proc, port)
+        yield Server(proc, port, server)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)

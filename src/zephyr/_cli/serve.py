@@ -1,4 +1,4 @@
-"""``zephyr run`` (production-style serving) and ``zephyr dev`` (reload, debug, loopback) on uvicorn."""
+"""``zephyr run`` (production-style serving) and ``zephyr dev`` (reload, debug, loopback) on uvicorn or Granian."""
 
 from __future__ import annotations
 
@@ -64,21 +64,20 @@ def switched_app() -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
-    uvicorn = _uvicorn()
+    uvicorn: Any = _uvicorn() if args.server == "uvicorn" else None  # a missing server is said before anything
     _switch(args)
-    import_string, app = find_app(args.app)  # fail early, with our message, before uvicorn starts
+    import_string, app = find_app(args.app)  # fail early, with our message, before the server starts
     _banner(f"http://{args.host}:{args.port}", app, import_string, "run")
+    target, factory = import_string, False
     if args.as_fastapi:
         os.environ[_SWITCHED_TARGET] = import_string
-        uvicorn.run(
-            "zephyr._cli.serve:switched_app",
-            factory=True,
-            reload=args.reload,
-            workers=args.workers,
-            **_serve_options(args),
-        )
-        return 0
-    uvicorn.run(import_string, reload=args.reload, workers=args.workers, **_serve_options(args))
+        target, factory = "zephyr._cli.serve:switched_app", True
+    if args.server == "granian":
+        from zephyr._cli import granian
+
+        return granian.serve(args, target, factory=factory)
+    as_factory: dict[str, Any] = {"factory": True} if factory else {}
+    uvicorn.run(target, reload=args.reload, workers=args.workers, **as_factory, **_serve_options(args))
     return 0
 
 
@@ -99,11 +98,15 @@ def dev_app() -> Any:
 
 
 def _dev(args: argparse.Namespace) -> int:
-    uvicorn = _uvicorn()
+    uvicorn: Any = _uvicorn() if args.server == "uvicorn" else None
     _switch(args)
     import_string, app = find_app(args.app)
     os.environ[_DEV_TARGET] = import_string  # read by dev_app() in the reloader's child process too
     _banner(f"http://{args.host}:{args.port}", app, import_string, "dev")
+    if args.server == "granian":
+        from zephyr._cli import granian
+
+        return granian.serve(args, "zephyr._cli.serve:dev_app", factory=True, reload_paths=[os.getcwd()])
     uvicorn.run(
         "zephyr._cli.serve:dev_app",
         factory=True,
@@ -133,6 +136,12 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         "--as-fastapi",
         action="store_true",
         help="serve every import of fastapi (the app's and its libraries') from Zephyr: zephyr.install_as_fastapi()",
+    )
+    parser.add_argument(
+        "--server",
+        choices=("uvicorn", "granian"),
+        default="uvicorn",
+        help="the server: uvicorn, or granian (pip install 'zephyr[granian]')",
     )
 
 

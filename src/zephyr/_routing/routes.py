@@ -315,7 +315,7 @@ class APIRoute(_PlannedRoute):
                 app: ASGIApp = self._runner()
             else:
                 app = request_response(self.get_route_handler())
-            for factory in _hooks.route_middleware(self.endpoint):
+            for factory in _hooks.route_middleware(self.endpoint, self.dependencies):
                 app = factory(app)
             self._asgi = app
         return self._asgi

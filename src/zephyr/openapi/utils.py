@@ -116,7 +116,10 @@ class _RouteDocs:
         from zephyr import _hooks
 
         # Responses recorded by decorators such as ``@limit`` (429) come first; the route's own override them.
-        self.responses: dict[Any, Any] = {**_hooks.route_responses(route.endpoint), **(route.responses or {})}
+        self.responses: dict[Any, Any] = {
+            **_hooks.route_responses(route.endpoint, getattr(route, "dependencies", ())),
+            **(route.responses or {}),
+        }
         self.extra_responses: dict[Any, DocField] = {}
         self.callbacks = {
             id(callback): _RouteDocs(callback)
