@@ -93,7 +93,10 @@ def test_server_side_sessions_under_a_burst(deployment: Deployment) -> None:
     os.environ.get("ZEPHYR_LARGE_BURST") != "1", reason="the W=8, N=2,000 burst runs with ZEPHYR_LARGE_BURST=1"
 )
 def test_a_large_burst_on_eight_workers_admits_exactly_the_limit(tmp_path: Path) -> None:
-    with deploy(tmp_path, workers=8, limit=500, MAX_CONNECTIONS="10") as large:
+    with deploy(tmp_path, workers=8, limit=500, MAX_CONNECTIONS="10", COMPUTE_DELAY="0.3") as large:
         for algorithm in ALGORITHMS:
             check_exact_limit(large, algorithm, 2000)
+        replies = run_burst(large.server.port, ["/cached"] * 2000)
+        assert statuses(replies) == {200: 2000}
+        assert large.compute_log.read_text().count("\n") == 1
         assert store_log(large) == []
