@@ -32,10 +32,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from functools import partial
 from typing import Any, Literal, TypeVar
 
-from zephyr.stores.base import StoreBusyError, StoreUnavailableError
+from zephyr.stores.base import StoreBusyError, StoreError, StoreUnavailableError
 
 __all__ = ("CircuitBreaker",)
 
@@ -47,23 +46,28 @@ _DONE, _TIMED_OUT, _SLOW, _RELEASED = "done", "timed out", "slow", "released"
 _CONSEQUENCES = "rate limits and sessions apply their on_store_error policy, response caches serve uncached"
 
 
-def _wake(waiter: asyncio.Future[str], why: str) -> None:
-    if not waiter.done():
-        waiter.set_result(why)
+_timeout: Any = getattr(asyncio, "timeout", None)
+"""``asyncio.timeout`` (Python 3.11+): an operation runs in its caller's task, cancelled in place when it must stop."""
 
 
 class _Call:
-    """One operation in flight: what its caller waits on, its timer, and how long it has waited so far.
+    """One operation in flight: how to stop it, its timer, and how long it has waited so far.
 
     Time is counted in steps of a quarter of the timeout, each counted as a step however late its timer fires: a
     stalled event loop (a burst on an overloaded worker) delays the processing of answers, and must not be taken
     for a silent store.
     """
 
-    __slots__ = ("answers", "quiet", "timer", "waited", "waiter")
+    __slots__ = ("answers", "loop", "quiet", "scope", "timer", "waited", "waiter", "why")
 
-    def __init__(self, waiter: asyncio.Future[str], answers: int) -> None:
-        self.waiter = waiter
+    def __init__(self, loop: asyncio.AbstractEventLoop, answers: int) -> None:
+        self.loop = loop
+        self.why: str | None = None
+        """Why the operation was stopped (timed out, slow, released), ``None`` while it may run."""
+        self.scope: Any = None
+        """The ``asyncio.timeout`` scope the operation runs in (Python 3.11+)."""
+        self.waiter: asyncio.Future[str] | None = None
+        """What the caller awaits while the operation runs in a task of its own (Python 3.10)."""
         self.timer: asyncio.TimerHandle | None = None
         self.waited = 0.0
         """Seconds of this operation's wait, counted in steps."""
@@ -71,6 +75,16 @@ class _Call:
         """Seconds, counted the same way, since the store last answered any operation."""
         self.answers = answers
         """The store's answer count when this operation last looked."""
+
+    def stop(self, why: str) -> None:
+        """Stop the operation, for ``why``: its caller gets control back at once."""
+        if self.why is not None:
+            return
+        self.why = why
+        if self.scope is not None:
+            self.scope.reschedule(self.loop.time())  # cancels the operation in its caller's task, at once
+        elif self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(why)
 
 
 def _reason(exc: BaseException) -> str:
@@ -153,7 +167,7 @@ class CircuitBreaker:
         self._probing = False
         self._failed_at = 0.0
         self._skipped = 0
-        self._inflight: set[asyncio.Future[str]] = set()
+        self._inflight: set[_Call] = set()
         self._answers = 0
         """How many operations the store has answered: a store that answers is alive."""
         self._step = timeout / 4
@@ -199,48 +213,80 @@ class CircuitBreaker:
         if self._retry_at is not None:
             self.check()
             probe = self._probing = True
-        loop = asyncio.get_running_loop()
-        task = loop.create_task(operation())
-        call = _Call(loop.create_future(), self._answers)
-        task.add_done_callback(partial(self._answered, call))
-        call.timer = loop.call_later(self._step, self._tick, call)
-        self._inflight.add(call.waiter)
+        call = _Call(asyncio.get_running_loop(), self._answers)
+        if _timeout is None:  # pragma: no cover - Python 3.10 (coverage is measured on a newer one)
+            return await self._call_in_task(operation, call, probe)
         try:
-            why = await call.waiter
+            async with _timeout(None) as call.scope:
+                call.timer = call.loop.call_later(self._step, self._tick, call)
+                self._inflight.add(call)
+                try:
+                    result = await operation()
+                finally:
+                    call.timer.cancel()
+                    self._inflight.discard(call)
+                    if probe:
+                        self._probing = False
+        except TimeoutError as exc:
+            if call.why is None or not call.scope.expired():
+                raise self._failed(exc, probe) from exc  # the operation's own TimeoutError
+            error = self._stopped(call.why, probe)
+            raise error from error.__cause__
+        except Exception as exc:
+            if not isinstance(exc, self._ignore):
+                raise self._failed(exc, probe) from exc
+            self._answered(probe)
+            raise
+        self._answered(probe)
+        return result
+
+    async def _call_in_task(self, operation: Callable[[], Coroutine[Any, Any, T]], call: _Call, probe: bool) -> T:
+        """:meth:`call` without ``asyncio.timeout``: the operation runs in a task, abandoned when it must stop."""
+        task = call.loop.create_task(operation())
+        waiter = call.waiter = call.loop.create_future()
+        task.add_done_callback(lambda _: call.stop(_DONE))
+        call.timer = call.loop.call_later(self._step, self._tick, call)
+        self._inflight.add(call)
+        try:
+            await waiter
         finally:
-            if call.timer is not None:
-                call.timer.cancel()
-            self._inflight.discard(call.waiter)
+            call.timer.cancel()
+            self._inflight.discard(call)
             if probe:
                 self._probing = False
-            if not task.done():  # timed out, released, or this caller was cancelled: abandon the operation
+            if not task.done():  # stopped, or this caller was cancelled: abandon the operation
                 task.add_done_callback(_retrieve)
                 task.cancel()
-        if task.done() and not task.cancelled():
-            exc = task.exception()
-            if exc is None or isinstance(exc, self._ignore):
-                if probe:
-                    self._recover()
-                return task.result()
-            self._trip(exc, probe)
-            raise StoreUnavailableError(f"{self.name} failed ({_reason(exc)})") from exc
+        if not task.done() or task.cancelled():
+            error = self._stopped(call.why or _TIMED_OUT, probe)
+            raise error from error.__cause__
+        exc = task.exception()
+        if exc is not None and not isinstance(exc, self._ignore):
+            raise self._failed(exc, probe) from exc
+        self._answered(probe)
+        return task.result()
+
+    def _answered(self, probe: bool) -> None:
+        self._answers += 1
+        if probe:
+            self._recover()
+
+    def _failed(self, exc: BaseException, probe: bool) -> StoreUnavailableError:
+        self._trip(exc, probe)
+        return StoreUnavailableError(f"{self.name} failed ({_reason(exc)})")
+
+    def _stopped(self, why: str, probe: bool) -> StoreError:
         if why == _RELEASED:
-            raise self._unavailable()
+            return self._unavailable()
         if why == _SLOW:
-            raise StoreBusyError(
+            return StoreBusyError(
                 f"{self.name} gave no answer within {self.timeout + self.patience:g} s while answering other "
                 "operations: it, or this process, is overloaded"
             )
         timeout = TimeoutError(f"no answer within {self.timeout:g} s")
-        self._trip(timeout, probe)
-        raise StoreUnavailableError(f"{self.name} failed ({_reason(timeout)})") from timeout
-
-    def _answered(self, call: _Call, task: asyncio.Task[Any]) -> None:
-        if not task.cancelled():
-            exc = task.exception()
-            if exc is None or isinstance(exc, self._ignore):
-                self._answers += 1
-        _wake(call.waiter, _DONE)
+        error = self._failed(timeout, probe)
+        error.__cause__ = timeout
+        return error
 
     def _tick(self, call: _Call) -> None:
         """Another step of waiting: fail once the store was silent for ``timeout``, give up after ``patience`` more.
@@ -256,11 +302,11 @@ class CircuitBreaker:
         else:
             call.quiet += step
         if call.quiet >= self.timeout - 1e-9:
-            _wake(call.waiter, _TIMED_OUT)
+            call.stop(_TIMED_OUT)
         elif call.waited >= self.timeout + self.patience - 1e-9:
-            _wake(call.waiter, _SLOW)
+            call.stop(_SLOW)
         else:
-            call.timer = call.waiter.get_loop().call_later(step, self._tick, call)
+            call.timer = call.loop.call_later(step, self._tick, call)
 
     def _unavailable(self) -> StoreUnavailableError:
         retry_at = self._retry_at
@@ -296,12 +342,11 @@ class CircuitBreaker:
             return  # an operation started before the breaker opened: already counted and logged
         self._retry_at = now + self._interval
         running = asyncio.get_running_loop()
-        for waiter in list(self._inflight):
-            loop = waiter.get_loop()
-            if loop is running:
-                _wake(waiter, _RELEASED)
+        for call in list(self._inflight):
+            if call.loop is running:
+                call.stop(_RELEASED)
             else:  # pragma: no cover - a store shared by two event loops at once (threads)
-                loop.call_soon_threadsafe(_wake, waiter, _RELEASED)
+                call.loop.call_soon_threadsafe(call.stop, _RELEASED)
 
     def _recover(self) -> None:
         logger.warning(
