@@ -129,11 +129,19 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("litestar", "Litestar", "benchmarks.apps.litestar_app", "uvicorn"),
     Framework("flask", "Flask (gunicorn sync)", "benchmarks.apps.flask_app", "gunicorn"),
     Framework("raw", "raw ASGI", "benchmarks.apps.raw_app", "uvicorn"),
-    Framework("zephyr-switch", "Zephyr + install_as_fastapi()", "benchmarks.apps.zephyr_switch_app", "uvicorn"),
-    Framework("zephyr-otel", "Zephyr + OpenTelemetry", "benchmarks.apps.zephyr_otel_app", "uvicorn"),
-    Framework("fastapi-otel", "FastAPI + OpenTelemetry", "benchmarks.apps.fastapi_otel_app", "uvicorn"),
-    Framework("zephyr-telemetry", "Zephyr + telemetry=", "benchmarks.apps.zephyr_telemetry_app", "uvicorn"),
-    Framework("fastapi-telemetry", "FastAPI + telemetry=", "benchmarks.apps.fastapi_telemetry_app", "uvicorn"),
+    # Observability (opt-in): the import switch alone, OpenTelemetry's FastAPIInstrumentor (apps/_otel.py) and
+    # native telemetry= on both frameworks, with the same providers.
+    Framework(
+        "zephyr-switch", "Zephyr + install_as_fastapi()", "benchmarks.apps.zephyr_switch_app", "uvicorn", default=False
+    ),
+    Framework("zephyr-otel", "Zephyr + OpenTelemetry", "benchmarks.apps.zephyr_otel_app", "uvicorn", default=False),
+    Framework("fastapi-otel", "FastAPI + OpenTelemetry", "benchmarks.apps.fastapi_otel_app", "uvicorn", default=False),
+    Framework(
+        "zephyr-telemetry", "Zephyr + telemetry=", "benchmarks.apps.zephyr_telemetry_app", "uvicorn", default=False
+    ),
+    Framework(
+        "fastapi-telemetry", "FastAPI + telemetry=", "benchmarks.apps.fastapi_telemetry_app", "uvicorn", default=False
+    ),
     # The server axis: the ceiling (prepared bytes, no work) and Zephyr on each server, side by side.
     # The ceiling answers S1-S4 with prepared bytes (others through raw_app; the RSGI one answers S1-S4 only).
     Framework("ceiling", "ceiling ASGI (uvicorn)", "benchmarks.apps.ceiling_app", "uvicorn", default=False),

@@ -141,3 +141,25 @@ def test_wrapped_handlers_honour_overrides_and_streams(monkeypatch: pytest.Monke
         assert client.get("/who").json() == {"name": "FAKE"}
         assert client.get("/lines").text == '{"n": 1}\n'
         assert client.get("/events").text == 'data: {"n": 1}\n\n'
+
+
+def test_an_assigned_lifespan_context_replaces_the_whole_lifespan() -> None:
+    """fastapi-pagination's way: wrap ``router.lifespan_context`` and assign the wrapper back."""
+    from contextlib import asynccontextmanager
+
+    events: list[str] = []
+    app = FastAPI(on_startup=[lambda: events.append("startup")])
+    original = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def wrapper(app_: Any) -> Any:
+        events.append("wrapper in")
+        async with original(app_) as state:
+            yield state
+        events.append("wrapper out")
+
+    app.router.lifespan_context = wrapper
+    assert app.router.lifespan_context is wrapper
+    with TestClient(app):
+        pass
+    assert events == ["wrapper in", "startup", "wrapper out"]

@@ -117,3 +117,12 @@ def test_prime_imports_the_app_or_says_why_not() -> None:
     problem = prime(broken)
     assert problem is not None
     assert problem.startswith("importing benchmarks.apps.no_such_module failed:")
+
+
+def test_instrumented_contenders_are_opt_in() -> None:
+    names = ["zephyr-switch", "zephyr-otel", "fastapi-otel", "zephyr-telemetry", "fastapi-telemetry"]
+    instrumented = [framework for framework in FRAMEWORKS if framework.name in names]
+    assert [f.name for f in instrumented] == names
+    assert all(framework not in select_frameworks(None) for framework in instrumented)
+    chosen = select_frameworks(["fastapi-otel", "zephyr", "zephyr-otel"])
+    assert [f.name for f in chosen] == ["zephyr", "zephyr-otel", "fastapi-otel"]

@@ -88,6 +88,7 @@ class APIRouter:
         self.generate_unique_id_function = generate_unique_id_function
         self.strict_content_type = strict_content_type
         self._lifespan: Lifespan | None = wrap_generator_lifespan(lifespan) if lifespan is not None else None
+        self._assigned_lifespan: Lifespan | None = None
         self._table: RouteTable[BaseRoute] | None = None
         self._inclusions: list[Inclusion] = []  # where this router is included (its routes are copied there)
         self._included: list[Inclusion] = []  # the routers included here
@@ -97,13 +98,19 @@ class APIRouter:
 
     @property
     def lifespan_context(self) -> Lifespan:
-        """The router's lifespan: its ``lifespan=`` wrapped around its start-up/shut-down handlers."""
+        """The router's lifespan: its ``lifespan=`` wrapped around its start-up/shut-down handlers.
+
+        A lifespan assigned here replaces that whole: libraries wrap the current value and set the wrapper back
+        (fastapi-pagination does), so the handlers inside it must not run a second time.
+        """
+        if self._assigned_lifespan is not None:
+            return self._assigned_lifespan
         handlers = handlers_lifespan(self.on_startup, self.on_shutdown)
         return merge_lifespans(self._lifespan, handlers) if self._lifespan is not None else handlers
 
     @lifespan_context.setter
     def lifespan_context(self, value: Lifespan) -> None:
-        self._lifespan = value
+        self._assigned_lifespan = value
 
     def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
         """Run ``func`` at ``"startup"`` or ``"shutdown"``."""
