@@ -88,7 +88,14 @@ class Dependant:
     def cache_key(self) -> tuple[Any, tuple[str, ...], str]:
         """What makes two uses of a dependency share one result per request (as FastAPI keys its cache)."""
         scopes = tuple(sorted(set(self.security_scopes))) if self.uses_scopes else ()
-        return (self.call, scopes, self.scope or "")
+        return (self.call, scopes, self.computed_scope or "")
+
+    @property
+    def computed_scope(self) -> str | None:
+        """The scope as FastAPI computes it: the declared one, else ``"request"`` for a ``yield`` dependency."""
+        if self.scope:
+            return self.scope
+        return "request" if self.is_gen or self.is_async_gen else None
 
     @property
     def uses_scopes(self) -> bool:
@@ -179,6 +186,7 @@ def _split_annotation(call: Any, name: str, annotation: Any) -> tuple[Any, Any, 
     """Return (full annotation, bare type, our marker from Annotated)."""
     if annotation is inspect.Signature.empty:
         return Any, Any, None
+    annotation = tu.unalias(annotation)
     if get_origin(annotation) is not Annotated:
         return annotation, annotation, None
     args = get_args(annotation)
@@ -334,6 +342,8 @@ def build_dependant(
         kind, full, bare, marker = _classify(call, param, path_names)
         if kind == "depends":
             assert isinstance(marker, params.Depends)  # noqa: S101 - narrowing for mypy, guaranteed by _classify
+            if marker.scope == "function" and dependant.computed_scope == "request":
+                _refuse_function_scope_below_request_scope(call, param.name)
             dependant.dependencies.append(
                 sub_dependant(marker, bare, path=path, name=param.name, scopes=security_scopes, overrides=overrides)
             )
@@ -343,6 +353,18 @@ def build_dependant(
         else:
             setattr(dependant, kind, param.name)
     return dependant
+
+
+def _refuse_function_scope_below_request_scope(call: Any, name: str) -> None:
+    from zephyr.exceptions import DependencyScopeError
+
+    call_name = getattr(call, "__name__", "<unnamed_callable>")
+    # FastAPI's sentence first (its tests match it), then the fix.
+    raise DependencyScopeError(
+        f'The dependency "{call_name}" has a scope of "request", it cannot depend on dependencies with scope '
+        f'"function". Its parameter {name!r} would be closed before it is. Declare "{call_name}" with '
+        'Depends(..., scope="function") too, or drop scope="function" from the dependency it uses.'
+    )
 
 
 def sub_dependant(

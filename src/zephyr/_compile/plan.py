@@ -322,7 +322,17 @@ def members(param: ParamField, *, convert_underscores: bool = False) -> tuple[tu
     convert = convert_underscores and getattr(param.field_info, "convert_underscores", False)
     found = []
     for name, info in model.model_fields.items():
-        input_key = info.alias or name
-        external = info.alias or (name.replace("_", "-") if convert else name)
+        external, input_key = member_names(name, info, convert_underscores=convert)
         found.append((external, input_key, is_sequence(info.annotation)))
     return tuple(found)
+
+
+def member_names(name: str, info: FieldInfo, *, convert_underscores: bool) -> tuple[str, str]:
+    """A parameter model field's (request key, validation key), as FastAPI reads them.
+
+    The validation key is the field's string ``validation_alias``, else its alias, else its name; the request key is
+    the same, with underscores turned into hyphens for a header model's field that has no alias.
+    """
+    input_key = info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
+    external = input_key.replace("_", "-") if convert_underscores and input_key == name else input_key
+    return external, input_key

@@ -1,0 +1,151 @@
+"""Parameter models with aliases, discriminated unions, ``Json[...]`` form fields, empty form models, path-only
+validation errors and duplicate sub-dependencies answer as on FastAPI."""
+
+from __future__ import annotations
+
+from tests.compat.harness import assert_same, get, post
+
+PARAM_MODELS_APP = """
+from typing import Annotated
+from pydantic import BaseModel, Field
+from fastapi import Cookie, FastAPI, Header, Query
+
+app = FastAPI()
+
+class QueryModel(BaseModel):
+    page_size: int = Field(10, validation_alias="pageSize")
+    order: str = Field("asc", alias="sortOrder")
+
+class HeaderModel(BaseModel):
+    x_trace_id: str = Field(validation_alias="X-Trace")
+    user_agent: str = "none"
+    accept_language: str | None = None
+
+class CookieModel(BaseModel):
+    session_id: str = Field(validation_alias="sid")
+
+@app.get("/query")
+def read_query(q: Annotated[QueryModel, Query()]):
+    return q
+
+@app.get("/headers")
+def read_headers(h: Annotated[HeaderModel, Header()]):
+    return h
+
+@app.get("/headers-raw")
+def read_headers_raw(h: Annotated[HeaderModel, Header(convert_underscores=False)]):
+    return h
+
+@app.get("/cookies")
+def read_cookies(c: Annotated[CookieModel, Cookie()]):
+    return c
+"""
+
+
+def test_parameter_models_with_validation_aliases() -> None:
+    assert_same(
+        PARAM_MODELS_APP,
+        [
+            get("/query?pageSize=5&sortOrder=desc"),
+            get("/query?page_size=5&order=desc"),
+            get("/query?pageSize=x"),
+            get("/headers", headers={"x-trace": "t1", "user-agent": "ua", "accept-language": "fr"}),
+            get("/headers", headers={"x-trace-id": "t1"}),
+            get("/headers"),
+            get("/headers-raw", headers={"x-trace": "t1", "user_agent": "ua", "accept_language": "fr"}),
+            get("/headers-raw", headers={"x-trace": "t1", "user-agent": "ua"}),
+            get("/cookies", headers={"cookie": "sid=s"}),
+            get("/cookies", headers={"cookie": "session_id=s"}),
+        ],
+    )
+
+
+UNIONS_FORMS_APP = """
+from typing import Annotated, Literal, Union
+from pydantic import BaseModel, Field, Json
+from fastapi import Depends, FastAPI, Form, Path
+
+app = FastAPI()
+
+class Cat(BaseModel):
+    pet_type: Literal["cat"]
+    meows: int
+
+class Dog(BaseModel):
+    pet_type: Literal["dog"]
+    barks: float
+
+Pet = Annotated[Union[Cat, Dog], Field(discriminator="pet_type")]
+
+@app.post("/pets")
+def create_pet(pet: Pet):
+    return pet
+
+class Owner(BaseModel):
+    name: str
+    pet: Pet
+
+@app.post("/owners")
+def create_owner(owner: Owner):
+    return owner
+
+@app.post("/json-form")
+def json_form(data: Annotated[Json[dict[str, int]], Form()], raw: Annotated[Json, Form()] = None):
+    return {"data": data, "raw": raw}
+
+class Filters(BaseModel):
+    q: str | None = None
+    tags: list[str] = []
+
+@app.post("/empty-form")
+def empty_form(filters: Annotated[Filters, Form()]):
+    return filters
+
+@app.get("/items/{item_id}")
+def read_item(item_id: Annotated[int, Path(ge=1)]):
+    return {"item_id": item_id}
+
+calls = []
+
+def shared(q: str = "s"):
+    calls.append(q)
+    return q
+
+def first(a: Annotated[str, Depends(shared)]):
+    return a
+
+def second(b: Annotated[str, Depends(shared)], c: Annotated[str, Depends(shared, use_cache=False)]):
+    return b + c
+
+@app.get("/dups")
+def dups(x: Annotated[str, Depends(first)], y: Annotated[str, Depends(second)], z: Annotated[str, Depends(shared)]):
+    found = list(calls)
+    calls.clear()
+    return {"values": [x, y, z], "calls": found}
+"""
+
+
+def test_discriminated_unions_json_forms_empty_forms_path_errors_and_duplicates() -> None:
+    assert_same(
+        UNIONS_FORMS_APP,
+        [
+            post("/pets", json={"pet_type": "cat", "meows": 3}),
+            post("/pets", json={"pet_type": "dog", "barks": 1.5}),
+            post("/pets", json={"pet_type": "cow"}),
+            post("/pets", json={"pet_type": "dog", "meows": 3}),
+            post("/pets", json={}),
+            post("/owners", json={"name": "n", "pet": {"pet_type": "cat", "meows": 1}}),
+            post("/owners", json={"name": "n", "pet": {"pet_type": "bird"}}),
+            post("/json-form", data={"data": '{"a": 1}', "raw": "[1, 2]"}),
+            post("/json-form", data={"data": '{"a": "x"}'}),
+            post("/json-form", data={"data": "not json"}),
+            post("/json-form"),
+            post("/empty-form"),
+            post("/empty-form", data={}),
+            post("/empty-form", data={"q": "x", "tags": ["a", "b"]}),
+            get("/items/0"),
+            get("/items/abc"),
+            get("/items/3"),
+            get("/dups?q=v"),
+        ],
+    )
