@@ -157,6 +157,7 @@ class Zephyr:
             generate_unique_id_function=generate_unique_id_function,
             strict_content_type=strict_content_type,
         )
+        self.router._checks_paths = True  # the routes it serves are complete: their path parameters are checked
         self.webhooks = webhooks or APIRouter()
         self.middleware_stack: ASGIApp | None = None
         self._handler_table: dict[Any, Callable[..., Any]] = {}

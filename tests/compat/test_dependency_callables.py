@@ -1,4 +1,3 @@
-
 """Dependencies given as partials, callable instances, ``functools.wraps`` wrappers and PEP 695 aliases, and
 ``Depends(scope=...)``, answer as on FastAPI."""
 

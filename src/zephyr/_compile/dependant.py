@@ -20,6 +20,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from zephyr import params
+from zephyr._compile import checks
 from zephyr._compile import typing_utils as tu
 from zephyr._compile.forms import form_union_models, with_form_normalizers
 from zephyr.exceptions import FastAPIError
@@ -252,7 +253,10 @@ def _classify(  # noqa: C901 - FastAPI's rules for reading one parameter, in one
     return "field", full, bare, marker
 
 
-def _make_field(call: Any, name: str, full: Any, bare: Any, info: FieldInfo, path_names: set[str]) -> ParamField:
+def _make_field(
+    call: Any, name: str, full: Any, bare: Any, info: FieldInfo, path_names: set[str], written: Any = None
+) -> ParamField:
+    checks.ensure_field_type(full, written if written is not None else full, _where(call, name))
     is_path = name in path_names
     if is_path and not isinstance(info, params.Path):
         raise FastAPIError(f"Cannot use `{type(info).__name__}` for path param {name!r} ({_where(call, name)}).")
@@ -349,7 +353,7 @@ def build_dependant(
             )
         elif kind == "field":
             assert isinstance(marker, FieldInfo)  # noqa: S101 - narrowing for mypy
-            dependant.params.append(_make_field(call, param.name, full, bare, marker, path_names))
+            dependant.params.append(_make_field(call, param.name, full, bare, marker, path_names, param.annotation))
         else:
             setattr(dependant, kind, param.name)
     return dependant

@@ -18,11 +18,20 @@ from zephyr.exceptions import FastAPIError
 UnionType = getattr(types, "UnionType", Union)
 _SEQUENCE_TYPES = (list, tuple, set, frozenset, deque, Sequence)
 _LAZY_ANNOTATION = (str, ForwardRef)
-if sys.version_info >= (3, 13):
-    _iscoroutinefunction = inspect.iscoroutinefunction
-else:  # pragma: no cover - per-version branch
-    # asyncio's check also honours the legacy ``_is_coroutine`` marker, as FastAPI does before 3.13.
-    from asyncio import iscoroutinefunction as _iscoroutinefunction
+
+
+def _iscoroutinefunction(func: Any) -> bool:
+    """``inspect.iscoroutinefunction``, also honouring asyncio's legacy ``_is_coroutine`` marker as FastAPI does.
+
+    asyncio is not imported for it: a marker can only exist once ``asyncio.coroutines`` was.
+    """
+    if inspect.iscoroutinefunction(func):
+        return True
+    coroutines = sys.modules.get("asyncio.coroutines")
+    marker = getattr(coroutines, "_is_coroutine", None)
+    return marker is not None and getattr(func, "_is_coroutine", None) is marker
+
+
 """Annotations that ``typed_signature`` evaluates; any other annotation is kept as it is."""
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from typing_extensions import Unpack, deprecated
 
 from zephyr import params
+from zephyr._compile.checks import check_path_parameters, warn_unreadable_query
+from zephyr._compile.dependant import with_route_dependencies
 from zephyr._routing.base import BaseRoute, NoMatchFound, is_no_match
 from zephyr._routing.inclusion import Inclusion, check_inclusion, include, route_appended
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
@@ -92,6 +94,9 @@ class APIRouter:
         self._inclusions: list[Inclusion] = []  # where this router is included (its routes are copied there)
         self._included: list[Inclusion] = []  # the routers included here
         self._quiet = 0  # > 0 while inclusion bookkeeping changes the routes: no propagation
+        # Only the application's own router checks path parameters: a router's routes may still get a prefix that
+        # declares the segment (include_router(router, prefix="/users/{user_id}")).
+        self._checks_paths = False
 
     # -- the lifespan ---------------------------------------------------------------------------------------------
 
@@ -157,6 +162,8 @@ class APIRouter:
             dependency_overrides_provider=self.dependency_overrides_provider,
         )
         route = route_class(self.prefix + path, endpoint=endpoint, methods=methods, **kwargs)
+        if self._checks_paths:
+            _check_served_route(route)
         self.routes.append(route)
 
     def api_route(
@@ -211,15 +218,16 @@ class APIRouter:
         dependencies: Sequence[params.Depends] | None = None,
     ) -> None:
         """Add a WebSocket endpoint whose parameters are injected like an HTTP endpoint's."""
-        self.routes.append(
-            APIWebSocketRoute(
-                self.prefix + path,
-                endpoint,
-                name=name,
-                dependencies=[*self.dependencies, *(dependencies or [])],
-                dependency_overrides_provider=self.dependency_overrides_provider,
-            )
+        route = APIWebSocketRoute(
+            self.prefix + path,
+            endpoint,
+            name=name,
+            dependencies=[*self.dependencies, *(dependencies or [])],
+            dependency_overrides_provider=self.dependency_overrides_provider,
         )
+        if self._checks_paths:
+            _check_served_route(route)
+        self.routes.append(route)
 
     def websocket(
         self, path: str, name: str | None = None, *, dependencies: Sequence[params.Depends] | None = None
@@ -468,3 +476,14 @@ class _WatchedRoutes(list[BaseRoute]):
         super().__iadd__(items)
         self._changed()
         return self
+
+
+def _check_served_route(route: APIRoute | APIWebSocketRoute) -> None:
+    """The checks of a route the application serves (see ``zephyr._compile.checks``)."""
+    kind = "WebSocket route" if isinstance(route, APIWebSocketRoute) else "route"
+    where = f"the {kind} {route.path} ({getattr(route.endpoint, '__qualname__', route.name)})"
+    dependant = route.dependant
+    if isinstance(route, APIWebSocketRoute):
+        dependant = with_route_dependencies(dependant, route.dependencies, path=route.path, overrides=None)
+    check_path_parameters(dependant, route.path, where)
+    warn_unreadable_query(dependant, where)
