@@ -84,6 +84,7 @@ class Dependant:
     is_coroutine: bool = False
     is_gen: bool = False
     is_async_gen: bool = False
+    concurrency: Any = None  # the call limit of Depends(max_concurrency=...), see zephyr._compile.limits
 
     @property
     def cache_key(self) -> tuple[Any, tuple[str, ...], str]:
@@ -319,6 +320,7 @@ def build_dependant(
     is_security: bool = False,
     overrides: dict[Any, Any] | None = None,
     signature: inspect.Signature | None = None,
+    concurrency: Any = None,
 ) -> Dependant:
     """Analyse ``call`` (and, recursively, its dependencies) for a route whose path is ``path``.
 
@@ -336,6 +338,7 @@ def build_dependant(
         use_cache=use_cache,
         scope=scope,
         is_security=is_security,
+        concurrency=concurrency,
         is_coroutine=tu.is_coroutine_callable(call),
         is_gen=tu.is_gen_callable(call),
         is_async_gen=tu.is_async_gen_callable(call),
@@ -401,6 +404,7 @@ def sub_dependant(
         scope=marker.scope,
         is_security=is_security,
         overrides=overrides,
+        concurrency=marker._concurrency,
     )
 
 

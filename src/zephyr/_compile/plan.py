@@ -24,6 +24,7 @@ from typing_extensions import is_typeddict
 
 from zephyr import params
 from zephyr._compile.dependant import BODY, Dependant, ParamField
+from zephyr._compile.limits import limited
 from zephyr._compile.typing_utils import is_sequence, strip_annotated
 
 _CONFIG = ConfigDict(arbitrary_types_allowed=True)
@@ -171,15 +172,25 @@ def _order_steps(root: Dependant) -> list[Step]:
         if dependant.security_scopes_param is not None:
             kwargs.append((dependant.security_scopes_param, f"scopes:{key}"))
         assert dependant.call is not None  # noqa: S101 - every dependant here has a call
+        call, is_coroutine = dependant.call, dependant.is_coroutine
+        is_gen, is_async_gen = (
+            dependant.is_gen and dependant is not root,
+            dependant.is_async_gen and dependant is not root,
+        )
+        if dependant.concurrency is not None and dependant is not root:
+            call, is_coroutine, is_async_gen = limited(
+                call, dependant.concurrency, is_coroutine=is_coroutine, is_gen=is_gen, is_async_gen=is_async_gen
+            )
+            is_gen = False
         steps.append(
             Step(
                 dependant=dependant,
-                call=dependant.call,
+                call=call,
                 key=key,
                 kwargs=tuple(kwargs),
-                is_coroutine=dependant.is_coroutine,
-                is_gen=dependant.is_gen and dependant is not root,
-                is_async_gen=dependant.is_async_gen and dependant is not root,
+                is_coroutine=is_coroutine,
+                is_gen=is_gen,
+                is_async_gen=is_async_gen,
                 exit_early=dependant.scope == "function",
                 direct=dependant is root and (dependant.is_gen or dependant.is_async_gen),
             )
