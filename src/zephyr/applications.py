@@ -364,9 +364,7 @@ class Zephyr:
 
     def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
         """Serve ``app`` for requests whose ``Host`` matches ``host`` (``{subdomain}.example.com`` patterns allowed)."""
-        from zephyr._routing.host import Host
-
-        self.router.routes.append(Host(host, app, name=name))
+        self.router.host(host, app, name=name)
 
     def frontend(
         self,

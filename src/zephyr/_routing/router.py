@@ -11,7 +11,6 @@ from typing_extensions import Unpack, deprecated
 
 from zephyr import params
 from zephyr._compile.checks import check_path_parameters, warn_unreadable_query
-from zephyr._compile.dependant import with_route_dependencies
 from zephyr._routing.base import BaseRoute, NoMatchFound, is_no_match
 from zephyr._routing.inclusion import Inclusion, check_inclusion, include, route_appended
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
@@ -281,6 +280,12 @@ class APIRouter:
         """Serve another ASGI app (static files, a sub-application, a WSGI app...) under ``path``."""
         self.routes.append(Mount(self.prefix + path, app, name=name))
 
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve ``app`` for requests whose ``Host`` matches ``host`` (``{subdomain}.example.com`` patterns allowed)."""
+        from zephyr._routing.host import Host
+
+        self.routes.append(Host(host, app, name=name))
+
     def include_router(
         self,
         router: APIRouter,
@@ -482,8 +487,5 @@ def _check_served_route(route: APIRoute | APIWebSocketRoute) -> None:
     """The checks of a route the application serves (see ``zephyr._compile.checks``)."""
     kind = "WebSocket route" if isinstance(route, APIWebSocketRoute) else "route"
     where = f"the {kind} {route.path} ({getattr(route.endpoint, '__qualname__', route.name)})"
-    dependant = route.dependant
-    if isinstance(route, APIWebSocketRoute):
-        dependant = with_route_dependencies(dependant, route.dependencies, path=route.path, overrides=None)
-    check_path_parameters(dependant, route.path, where)
-    warn_unreadable_query(dependant, where)
+    check_path_parameters(route.dependant, route.path, where)
+    warn_unreadable_query(route.dependant, where)
