@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import pytest
 from pydantic_core import core_schema
 
-from zephyr import APIRouter, Depends, FastAPI, Path, Query
+from zephyr import APIRouter, Depends, FastAPI, Path, Query, Request
 from zephyr.exceptions import FastAPIError, RouteDefinitionWarning
 from zephyr.testclient import TestClient
 
@@ -125,6 +125,18 @@ def test_path_variable_taken_by_a_dependency_does_not_warn() -> None:
         @app.get("/items/{version}", dependencies=[Depends(version)])
         def read() -> str:
             return "ok"
+
+
+def test_path_variable_read_through_the_request_does_not_warn() -> None:
+    app = FastAPI()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+
+        @app.get("/items/{item_id}")
+        def read(request: Request) -> object:
+            return request.path_params["item_id"]
+
+    assert TestClient(app).get("/items/5").json() == "5"
 
 
 def test_instance_only_query_parameter_warns_with_the_fix() -> None:

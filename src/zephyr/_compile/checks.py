@@ -137,7 +137,8 @@ def check_path_parameters(dependant: Dependant, path: str, where: str) -> None:
     """A ``Path()`` parameter must name a path segment; a path segment should be taken by some parameter.
 
     FastAPI accepts both silently: the first then answers 422 to every request, the second drops the value. The
-    first raises here, the second warns (:class:`~zephyr.exceptions.RouteDefinitionWarning`).
+    first raises here, the second warns (:class:`~zephyr.exceptions.RouteDefinitionWarning`) unless the request or
+    connection itself is injected somewhere (then ``request.path_params`` may be read by hand).
     """
     from zephyr._compile.dependant import path_param_names
 
@@ -150,6 +151,8 @@ def check_path_parameters(dependant: Dependant, path: str, where: str) -> None:
                 f"of {where}, so every request would be answered 422. Add '{{{field.alias}}}' to the path, or "
                 "declare the parameter with Query() instead of Path()."
             )
+    if any(node.request_param or node.websocket_param or node.http_connection_param for node in dependant.walk()):
+        return  # the connection is injected: its path_params may be read by hand
     taken = {field.alias for field in fields}
     for name in sorted(names - taken):
         warnings.warn(

@@ -223,7 +223,7 @@ class APIRoute(_PlannedRoute):
             ) from exc
 
     def _where(self) -> str:
-        return f"the route {' '.join(sorted(self.methods))} {self.path} ({_name_of(self.endpoint)})"
+        return f"the route {' '.join(sorted(self.methods))} {self.path} ({name_of(self.endpoint)})"
 
     def _stream_item_type(self) -> Any:
         if not self.is_stream:
