@@ -149,3 +149,61 @@ def test_discriminated_unions_json_forms_empty_forms_path_errors_and_duplicates(
             get("/dups?q=v"),
         ],
     )
+
+
+ALIAS_CHOICES_APP = """
+from typing import Annotated
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from fastapi import Cookie, FastAPI, Header, Query
+
+app = FastAPI()
+
+class Choices(BaseModel):
+    size: int = Field(1, validation_alias=AliasChoices("size", "pageSize"))
+
+class ByName(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    page_size: int = Field(10, alias="pageSize")
+
+class HeaderByName(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    trace_id: str = Field("none", alias="X-Trace")
+
+@app.get("/choices")
+def choices(q: Annotated[Choices, Query()]):
+    return q
+
+@app.get("/by-name")
+def by_name(q: Annotated[ByName, Query()]):
+    return q
+
+@app.get("/header-by-name")
+def header_by_name(h: Annotated[HeaderByName, Header()]):
+    return h
+
+@app.get("/plain-alias")
+def plain_alias(
+    q: Annotated[int, Query(validation_alias="pageSize")] = 1,
+    token: Annotated[str | None, Header(validation_alias="X-Token")] = None,
+    sid: Annotated[str | None, Cookie(validation_alias="session-id")] = None,
+):
+    return {"q": q, "token": token, "sid": sid}
+"""
+
+
+def test_alias_choices_populate_by_name_and_plain_validation_aliases() -> None:
+    assert_same(
+        ALIAS_CHOICES_APP,
+        [
+            get("/choices?pageSize=3"),
+            get("/choices?size=4"),
+            get("/choices?size=x"),
+            get("/by-name?pageSize=2"),
+            get("/by-name?page_size=5"),
+            get("/header-by-name", headers={"x-trace": "t"}),
+            get("/header-by-name", headers={"trace-id": "t2"}),
+            get("/plain-alias?pageSize=7", headers={"x-token": "tok", "cookie": "session-id=s"}),
+            get("/plain-alias?q=7"),
+            get("/plain-alias?pageSize=x"),
+        ],
+    )
