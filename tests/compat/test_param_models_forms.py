@@ -3,7 +3,13 @@ validation errors and duplicate sub-dependencies answer as on FastAPI."""
 
 from __future__ import annotations
 
-from tests.compat.harness import assert_same, get, post
+import json
+from pathlib import Path
+
+import fastapi.testclient
+
+import zephyr.testclient
+from tests.compat.harness import assert_same, build_pair_from_files, get, post
 
 PARAM_MODELS_APP = """
 from typing import Annotated
@@ -207,3 +213,40 @@ def test_alias_choices_populate_by_name_and_plain_validation_aliases() -> None:
             get("/plain-alias?pageSize=x"),
         ],
     )
+
+
+PATH_ONLY_ERRORS_APP = """
+from typing import Annotated
+from fastapi import Depends, FastAPI, Path
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+app = FastAPI()
+
+@app.exception_handler(RequestValidationError)
+async def report(request, exc):
+    return JSONResponse({"str": str(exc), "ctx": exc.endpoint_ctx, "errors": exc.errors()}, status_code=422)
+
+@app.get("/items/{item_id}")
+def read(item_id: Annotated[int, Path(ge=1)]):
+    return item_id
+
+def owner(user_id: int):
+    return user_id
+
+@app.get("/users/{user_id}")
+def user(u: Annotated[int, Depends(owner)]):
+    return u
+"""
+
+
+def test_path_only_validation_errors_carry_fastapis_endpoint_context(tmp_path: Path) -> None:
+    theirs, ours = build_pair_from_files(PATH_ONLY_ERRORS_APP, tmp_path)
+    for url in ("/items/0", "/items/x", "/users/x"):
+        answers = []
+        for module, client_class in ((theirs, fastapi.testclient.TestClient), (ours, zephyr.testclient.TestClient)):
+            body = client_class(module.app).get(url).json()
+            answers.append(json.loads(json.dumps(body).replace(Path(module.__file__).name, "<app>")))
+        assert answers[1] == answers[0]
+        assert answers[0]["ctx"]["file"].endswith("<app>")
+        assert answers[0]["ctx"]["function"] in ("read", "user")
