@@ -10,7 +10,7 @@ import enum
 import sys
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic.errors import PydanticSchemaGenerationError
@@ -37,8 +37,6 @@ INVALID_FIELD = (
     "response_model=None. Read more: https://fastapi.tiangolo.com/tutorial/response-model/"
 )
 """FastAPI's sentence for a type Pydantic cannot validate, wherever the type is used (parameter or response)."""
-
-_KNOWN_SCALARS: frozenset[Any] = frozenset({str, int, float, bool, bytes, Any, type(None)})
 
 
 def _is_pydantic_v1_model(annotation: Any) -> bool:
@@ -68,11 +66,48 @@ def ensure_pydantic_v2(annotation: Any, where: str) -> None:
         )
 
 
-def _needs_schema_check(bare: Any) -> bool:
-    """False for the types every Pydantic version validates (checking them would only cost start-up time)."""
-    if bare in _KNOWN_SCALARS:
+_TRUSTED_MODULES = frozenset(
+    {
+        "builtins",
+        "collections",
+        "datetime",
+        "decimal",
+        "enum",
+        "fractions",
+        "ipaddress",
+        "pathlib",
+        "re",
+        "typing",
+        "typing_extensions",
+        "uuid",
+        "annotated_types",
+        "pydantic",
+        "pydantic_core",
+        "pydantic_extra_types",
+        "zephyr",
+    }
+)
+"""Packages whose classes Pydantic validates (or that provide their own schema): no need to build a validator to know."""
+
+
+def _unknown_class(cls: type) -> bool:
+    if issubclass(cls, (BaseModel, enum.Enum)):
         return False
-    return not tu.lenient_issubclass(bare, (BaseModel, enum.Enum))
+    return cls.__module__.split(".")[0] not in _TRUSTED_MODULES
+
+
+def _needs_schema_check(annotation: Any) -> bool:
+    """Whether ``annotation`` mentions a class Pydantic may not know (only then is a validator built to find out).
+
+    Building one costs up to a millisecond per parameter at start-up; the common types are known without it.
+    """
+    annotation = tu.strip_annotated(annotation)
+    origin = get_origin(annotation)
+    if origin is not None:
+        if isinstance(origin, type) and _unknown_class(origin):
+            return True
+        return any(_needs_schema_check(arg) for arg in get_args(annotation))
+    return isinstance(annotation, type) and _unknown_class(annotation)
 
 
 def ensure_field_type(annotation: Any, shown: Any, where: str) -> None:
@@ -84,7 +119,7 @@ def ensure_field_type(annotation: Any, shown: Any, where: str) -> None:
         where: The parameter and its function, for our part of the message.
     """
     ensure_pydantic_v2(annotation, where)
-    if not _needs_schema_check(tu.strip_annotated(annotation)):
+    if not _needs_schema_check(annotation):
         return
     try:
         TypeAdapter(annotation)
@@ -178,7 +213,7 @@ def warn_unreadable_query(dependant: Dependant, where: str) -> None:
             if field.location != "query" or field.model is not None:
                 continue
             bare = tu.strip_annotated(field.annotation)
-            if not isinstance(bare, type) or not _needs_schema_check(bare) or bare.__module__ == "builtins":
+            if not isinstance(bare, type) or not _unknown_class(bare):
                 continue
             try:
                 schema_type = TypeAdapter(field.annotation).core_schema.get("type")
