@@ -87,7 +87,7 @@ _TRUSTED_MODULES = frozenset(
         "zephyr",
     }
 )
-"""Packages whose classes Pydantic validates (or that provide their own schema): no need to build a validator to know."""
+"""Packages whose classes Pydantic validates (or that give their own schema): no validator is built to check them."""
 
 
 def _unknown_class(cls: type) -> bool:
