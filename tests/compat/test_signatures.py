@@ -18,6 +18,7 @@ from typing_extensions import Unpack
 
 import zephyr
 import zephyr.routing
+from tests.compat.harness import assert_same, get
 from zephyr.testclient import TestClient
 
 # owned by the h12b branch: the integrator removes this exclusion at merge
@@ -80,3 +81,84 @@ def test_router_host_serves_an_app_for_matching_hosts() -> None:
     client = TestClient(app)
     assert client.get("/", headers={"host": "api.example.com"}).json() == "api"
     assert client.get("/", headers={"host": "www.example.com"}).status_code == 404
+
+
+ROUTER_KEYWORDS_APP = """
+from typing import Annotated
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import PlainTextResponse
+from fastapi.routing import APIRoute
+
+events = []
+
+def custom_id(route: APIRoute) -> str:
+    return f"custom-{route.name}"
+
+def token():
+    return "real"
+
+class Overrides:
+    dependency_overrides = {token: lambda: "overridden"}
+
+class TaggedRoute(APIRoute):
+    pass
+
+async def fallback(scope, receive, send):
+    await PlainTextResponse("router default", status_code=418)(scope, receive, send)
+
+inner = APIRouter(
+    prefix="/inner",
+    tags=["inner"],
+    default_response_class=PlainTextResponse,
+    responses={418: {"description": "Teapot"}},
+    on_startup=[lambda: events.append("inner startup")],
+    on_shutdown=[lambda: events.append("inner shutdown")],
+    route_class=TaggedRoute,
+    generate_unique_id_function=custom_id,
+    deprecated=True,
+)
+
+@inner.get("/text")
+def text():
+    return "plain"
+
+@inner.get("/kind")
+def kind(request: Request):
+    return type(request.scope["route"]).__name__
+
+hidden = APIRouter(include_in_schema=False)
+
+@hidden.get("/hidden")
+def hidden_route():
+    return "hidden"
+
+standalone = APIRouter(dependency_overrides_provider=Overrides(), default=fallback)
+
+@standalone.get("/token")
+def read_token(t: Annotated[str, Depends(token)]):
+    return t
+
+app = FastAPI()
+app.include_router(inner, prefix="/v1", tags=["v1"], responses={404: {"description": "Gone"}})
+app.include_router(hidden)
+
+@app.get("/events")
+def read_events():
+    return events
+"""
+
+
+def test_router_keywords_mean_what_they_mean_on_fastapi() -> None:
+    theirs, ours = assert_same(
+        ROUTER_KEYWORDS_APP, [get("/v1/inner/text"), get("/v1/inner/kind"), get("/hidden")], lifespan=True
+    )
+    # A deliberate difference: FastAPI 0.165 runs an included router's on_startup/on_shutdown handlers twice (copied
+    # onto the app and run again by the router's merged default lifespan); Zephyr runs each once.
+    assert theirs.events == ["inner startup", "inner startup", "inner shutdown", "inner shutdown"]
+    assert ours.events == ["inner startup", "inner shutdown"]
+    # A router served on its own (FastAPI's needs an application around it to answer at all): its overrides
+    # provider and its default app apply.
+    client = TestClient(ours.standalone)
+    assert client.get("/token").json() == "overridden"
+    missing = client.get("/nowhere")
+    assert (missing.status_code, missing.text) == (418, "router default")
