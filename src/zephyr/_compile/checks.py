@@ -107,7 +107,7 @@ def _needs_schema_check(annotation: Any) -> bool:
         if isinstance(origin, type) and _unknown_class(origin):
             return True
         return any(_needs_schema_check(arg) for arg in get_args(annotation))
-    return isinstance(annotation, type) and _unknown_class(annotation)
+    return tu.lenient_issubclass(annotation, object) and _unknown_class(annotation)
 
 
 def ensure_field_type(annotation: Any, shown: Any, where: str) -> None:
@@ -213,7 +213,7 @@ def warn_unreadable_query(dependant: Dependant, where: str) -> None:
             if field.location != "query" or field.model is not None:
                 continue
             bare = tu.strip_annotated(field.annotation)
-            if not isinstance(bare, type) or not _unknown_class(bare):
+            if not tu.lenient_issubclass(bare, object) or not _unknown_class(bare):
                 continue
             try:
                 schema_type = TypeAdapter(field.annotation).core_schema.get("type")

@@ -36,7 +36,8 @@ def _iscoroutinefunction(func: Any) -> bool:
 
 
 def lenient_issubclass(cls: Any, class_or_tuple: Any) -> bool:
-    return isinstance(cls, type) and issubclass(cls, class_or_tuple)
+    # ``list[int]`` passes ``isinstance(..., type)`` on Python 3.10 but is no class to ``issubclass``.
+    return isinstance(cls, type) and not isinstance(cls, types.GenericAlias) and issubclass(cls, class_or_tuple)
 
 
 def is_union(annotation: Any) -> bool:
