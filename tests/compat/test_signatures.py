@@ -8,6 +8,7 @@ differential tests of its feature.
 from __future__ import annotations
 
 import inspect
+import pathlib
 from collections.abc import Callable
 from typing import Any, get_args, get_origin
 
@@ -25,7 +26,15 @@ from zephyr.testclient import TestClient
 NOT_YET = frozenset({"max_body_size", "form_limits"})
 
 _ROUTE_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_SHARED_METHODS = ("include_router", "add_api_route", "api_route", "websocket", "add_api_websocket_route", "host")
+_SHARED_METHODS = (
+    "include_router",
+    "add_api_route",
+    "api_route",
+    "websocket",
+    "add_api_websocket_route",
+    "host",
+    "frontend",
+)
 
 
 def _pairs() -> list[tuple[str, Callable[..., Any], Any]]:
@@ -162,3 +171,36 @@ def test_router_keywords_mean_what_they_mean_on_fastapi() -> None:
     assert client.get("/token").json() == "overridden"
     missing = client.get("/nowhere")
     assert (missing.status_code, missing.text) == (418, "router default")
+
+
+ROUTER_FRONTEND_APP = """
+from fastapi import APIRouter, FastAPI
+
+app = FastAPI()
+
+@app.get("/api/ping")
+def ping():
+    return "pong"
+
+router = APIRouter()
+router.frontend("/", directory=DIST)
+app.include_router(router)
+"""
+
+
+def test_router_frontend_is_served_after_every_route_as_on_fastapi(tmp_path: pathlib.Path) -> None:
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<html>index</html>")
+    (dist / "assets" / "app.js").write_text("console.log(1)")
+    source = f"DIST = {str(dist)!r}\n" + ROUTER_FRONTEND_APP
+    assert_same(
+        source,
+        [
+            get("/api/ping"),
+            get("/"),
+            get("/assets/app.js"),
+            get("/some/page", headers={"accept": "text/html"}),
+            get("/assets/missing.js"),
+        ],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from enum import Enum
 from time import perf_counter
@@ -279,6 +280,28 @@ class APIRouter:
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         """Serve another ASGI app (static files, a sub-application, a WSGI app...) under ``path``."""
         self.routes.append(Mount(self.prefix + path, app, name=name))
+
+    def frontend(
+        self,
+        path: str = "/",
+        *,
+        directory: str | os.PathLike[str],
+        fallback: str | None = "auto",
+        check_dir: bool | str = "auto",
+        index: str = "index.html",
+        name: str | None = None,
+    ) -> None:
+        """Serve a built frontend from ``directory`` under ``path``, after every other route (FastAPI's signature).
+
+        Existing files are served; other page loads fall back to ``index.html`` (or ``404.html``) as
+        :class:`~zephyr.staticfiles.SinglePageApp` documents. On a router, the build moves with the router when it is
+        included (under the inclusion's prefix too).
+        """
+        from zephyr._routing.frontend import FrontendMount
+        from zephyr.staticfiles import SinglePageApp
+
+        spa = SinglePageApp(directory=directory, index=index, fallback=fallback, check_dir=check_dir)  # type: ignore[arg-type]
+        self.routes.append(FrontendMount(self.prefix + path, spa, name=name))
 
     def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
         """Serve ``app`` for requests whose ``Host`` matches ``host`` (``{subdomain}.example.com`` patterns allowed)."""
