@@ -85,6 +85,9 @@ _TRUSTED_MODULES = frozenset(
         "pydantic_core",
         "pydantic_extra_types",
         "zephyr",
+        # Libraries that bring Starlette's or FastAPI's own types (UploadFile...) get them mapped, not validated.
+        "starlette",
+        "fastapi",
     }
 )
 """Packages whose classes Pydantic validates (or that give their own schema): no validator is built to check them."""
