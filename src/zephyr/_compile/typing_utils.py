@@ -36,8 +36,12 @@ def _iscoroutinefunction(func: Any) -> bool:
 
 
 def lenient_issubclass(cls: Any, class_or_tuple: Any) -> bool:
-    # ``list[int]`` passes ``isinstance(..., type)`` on Python 3.10 but is no class to ``issubclass``.
-    return isinstance(cls, type) and not isinstance(cls, types.GenericAlias) and issubclass(cls, class_or_tuple)
+    if not isinstance(cls, type):
+        return False
+    try:
+        return issubclass(cls, class_or_tuple)
+    except TypeError:  # pragma: no cover - Python 3.10: ``list[int]`` passes isinstance(..., type), not issubclass
+        return False
 
 
 def is_union(annotation: Any) -> bool:
