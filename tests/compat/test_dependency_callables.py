@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import fastapi.testclient
 import pytest
@@ -254,7 +253,3 @@ def read_user(user: UserDep):
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 `type` statements need Python 3.12+")
 def test_pep695_type_alias_of_annotated_depends() -> None:
     assert_same(PEP695_APP, [get("/user"), get("/user?q=bob")])
-
-
-def _unused(_: Any) -> None:  # keeps `Any` imported for the type checkers of older Pythons
-    return None

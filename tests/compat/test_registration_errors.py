@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.compat.harness import translate
@@ -215,7 +213,3 @@ def test_responses_message_shows_the_entry_and_the_fix() -> None:
         "An additional response must be a dict; the route GET / (read) has responses={404: 'Not found'}: write "
         '{404: {"description": "...", "model": SomeModel}}.'
     )
-
-
-def _unused(_: Any) -> None:  # keeps `Any` imported for older type checkers
-    return None
