@@ -204,10 +204,3 @@ def test_router_frontend_is_served_after_every_route_as_on_fastapi(tmp_path: pat
             get("/assets/missing.js"),
         ],
     )
-
-
-def test_telemetry_auto_configured_from_the_environment_warns(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FASTAPI_OTEL_AUTO_CONFIGURE", "true")
-    with pytest.warns(zephyr.exceptions.UnsupportedFeatureWarning, match=r"OpenTelemetry \(auto_configure\)"):
-        app = zephyr.FastAPI(telemetry={"logs": False})
-    assert app.telemetry["auto_configure"] is True
