@@ -14,7 +14,6 @@ from typing_extensions import Unpack, deprecated
 from zephyr import params
 from zephyr._errors import ErrorBoundary, ExceptionMiddleware, ServerErrorMiddleware, websocket_exception_handler
 from zephyr._routing.base import BaseRoute
-from zephyr._routing.match import Match
 from zephyr._routing.options import RouteOptions
 from zephyr._routing.overrides import OverridesDict
 from zephyr._routing.router import APIRouter
@@ -157,6 +156,7 @@ class Zephyr:
             generate_unique_id_function=generate_unique_id_function,
             strict_content_type=strict_content_type,
         )
+        self.router._checks_paths = True  # the routes it serves are complete: their path parameters are checked
         self.webhooks = webhooks or APIRouter()
         self.middleware_stack: ASGIApp | None = None
         self._handler_table: dict[Any, Callable[..., Any]] = {}
@@ -363,9 +363,7 @@ class Zephyr:
 
     def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
         """Serve ``app`` for requests whose ``Host`` matches ``host`` (``{subdomain}.example.com`` patterns allowed)."""
-        from zephyr._routing.host import Host
-
-        self.router.routes.append(Host(host, app, name=name))
+        self.router.host(host, app, name=name)
 
     def frontend(
         self,
@@ -382,10 +380,7 @@ class Zephyr:
         Existing files are served; other page loads fall back to ``index.html`` (or ``404.html``) as
         :class:`~zephyr.staticfiles.SinglePageApp` documents.
         """
-        from zephyr.staticfiles import SinglePageApp
-
-        spa = SinglePageApp(directory=directory, index=index, fallback=fallback, check_dir=check_dir)  # type: ignore[arg-type]
-        self.router.routes.append(_FrontendMount(path, spa, name=name))
+        self.router.frontend(path, directory=directory, fallback=fallback, check_dir=check_dir, index=index, name=name)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         """The path of the route called ``name`` (raises ``NoMatchFound`` with a near-miss suggestion)."""
@@ -524,26 +519,6 @@ class Zephyr:
                 stack = with_sentry(stack)
             self.middleware_stack = stack
         await stack(scope, receive, send)
-
-
-class _FrontendMount(BaseRoute):
-    """A catch-all mount that always sorts after every other route (for ``app.frontend``)."""
-
-    def __init__(self, path: str, app: ASGIApp, name: str | None) -> None:
-        from zephyr._routing.plain import Mount
-
-        self._mount = Mount(path.rstrip("/"), app, name=name)
-        self.compiled = self._mount.compiled
-        self.path = self._mount.path
-        self.name = name
-        self.include_in_schema = False
-        self.is_fallback = True
-
-    def accepts(self, scope: Scope) -> Match:
-        return self._mount.accepts(scope)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._mount.handle(scope, receive, send)
 
 
 FastAPI = Zephyr

@@ -16,7 +16,8 @@ The tree::
         └── ResponseValidationError      the endpoint returned data its response model refuses (500)
 
     UserWarning
-    └── FastAPIDeprecationWarning        shown by default, as FastAPI's
+    ├── FastAPIDeprecationWarning        shown by default, as FastAPI's
+    └── RouteDefinitionWarning           a route FastAPI accepts but that cannot work as written; says the fix
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = (
     "PydanticV1NotSupportedError",
     "RequestValidationError",
     "ResponseValidationError",
+    "RouteDefinitionWarning",
     "ValidationException",
     "WebSocketException",
     "WebSocketRequestValidationError",
@@ -98,6 +100,15 @@ class FastAPIDeprecationWarning(UserWarning):
 
 
 ZephyrDeprecationWarning = FastAPIDeprecationWarning
+
+
+class RouteDefinitionWarning(UserWarning):
+    """A route FastAPI accepts silently but that cannot work as written; the message says how to fix it.
+
+    Shown once, when the route is added to the application: a path variable no parameter takes (its value is
+    matched, then dropped), or a query parameter whose type no query string can give (it answers 422 to every
+    request). Silence it with ``warnings.filterwarnings("ignore", category=RouteDefinitionWarning)``.
+    """
 
 
 class HTTPException(Exception):  # noqa: N818 - FastAPI's name, kept for drop-in compatibility

@@ -73,6 +73,7 @@ def Depends(  # noqa: N802 - FastAPI's public name
     *,
     use_cache: bool = True,
     scope: Literal["function", "request"] | None = None,
+    max_concurrency: int | None = None,
 ) -> Any:
     """Declare a dependency: its result is passed as the parameter's value.
 
@@ -81,8 +82,11 @@ def Depends(  # noqa: N802 - FastAPI's public name
         use_cache: Reuse one result per request when the same dependency appears several times.
         scope: For ``yield`` dependencies, when their exit code runs: ``"request"`` (default, after the response is
             sent) or ``"function"`` (right after the endpoint returns).
+        max_concurrency: At most this many calls of this declaration run at once; the next waits (without a worker
+            thread). A ``yield`` dependency counts until its exit code has run. Reuse the same ``Depends()`` object
+            (an ``Annotated`` alias) to share the limit; each event loop has its own. ``None``: no limit.
     """
-    return params.Depends(dependency=dependency, use_cache=use_cache, scope=scope)
+    return params.Depends(dependency=dependency, use_cache=use_cache, scope=scope, max_concurrency=max_concurrency)
 
 
 def Security(  # noqa: N802 - FastAPI's public name

@@ -124,7 +124,7 @@ class Param(FieldInfo):  # type: ignore[misc]  # FieldInfo is final in typing; s
         super().__init__(**_field_kwargs(default, kwargs))
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self.default!r})"
+        return f"{self.__class__.__name__}({self.default})"  # FastAPI's spelling: Header(x), Query(PydanticUndefined)
 
 
 class Path(Param):  # type: ignore[misc]  # see Param
@@ -188,7 +188,7 @@ class Body(FieldInfo):  # type: ignore[misc]  # see Param
         super().__init__(**_field_kwargs(default, kwargs))
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self.default!r})"
+        return f"{self.__class__.__name__}({self.default})"  # FastAPI's spelling: Header(x), Query(PydanticUndefined)
 
 
 class Form(Body):  # type: ignore[misc]  # see Param
@@ -205,22 +205,60 @@ class File(Form):  # type: ignore[misc]  # see Param
     default_media_type = "multipart/form-data"
 
 
+class _DependencyConcurrency:
+    """The call limit of one ``Depends(..., max_concurrency=n)`` declaration: one semaphore per event loop."""
+
+    __slots__ = ("_semaphore", "max_concurrency")
+
+    def __init__(self, max_concurrency: int) -> None:
+        self.max_concurrency = max_concurrency
+        self._semaphore: Any = None
+
+    def semaphore(self) -> Any:
+        """This declaration's ``anyio.Semaphore`` in the running event loop (each loop has its own limit)."""
+        if self._semaphore is None:
+            from anyio.lowlevel import RunVar
+
+            self._semaphore = RunVar(f"zephyr_dependency_concurrency_{id(self)}")
+        found = self._semaphore.get(None)
+        if found is None:
+            import anyio
+
+            found = anyio.Semaphore(self.max_concurrency)
+            self._semaphore.set(found)
+        return found
+
+
 @dataclass(frozen=True)
 class Depends:
     """Declares a dependency: call ``dependency`` (with its own parameters injected) and pass the result.
 
     Attributes are as FastAPI's: ``use_cache`` reuses one result per request; ``scope`` decides when the exit code of
-    a ``yield`` dependency runs (``"request"``: after the response is sent; ``"function"``: right after the endpoint).
+    a ``yield`` dependency runs (``"request"``: after the response is sent; ``"function"``: right after the endpoint);
+    ``max_concurrency`` caps how many calls of this declaration run at once (a ``yield`` dependency counts until its
+    exit code has run).
     """
 
     dependency: Callable[..., Any] | None = None
     use_cache: bool = True
     scope: Literal["function", "request"] | None = None
+    max_concurrency: int | None = field(default=None, kw_only=True)
+    # Each declaration with a limit has its own counter, so two equal-looking declarations are not equal (Annotated
+    # would otherwise merge them).
+    _concurrency: _DependencyConcurrency | None = field(default=None, repr=False, kw_only=True)
 
-    def __repr__(self) -> str:
-        name = getattr(self.dependency, "__name__", type(self.dependency).__name__)
-        cache = "" if self.use_cache else ", use_cache=False"
-        return f"{self.__class__.__name__}({name}{cache})"
+    def __post_init__(self) -> None:
+        limit = self.max_concurrency
+        if limit is None:
+            object.__setattr__(self, "_concurrency", None)
+            return
+        if type(limit) is not int or limit < 1:
+            raise ValueError(
+                f"max_concurrency must be a positive integer or None; got {limit!r}. Pass max_concurrency=1 or more, "
+                "or leave it out for no limit."
+            )
+        if self._concurrency is None or self._concurrency.max_concurrency != limit:
+            object.__setattr__(self, "_concurrency", _DependencyConcurrency(limit))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ def _name(gen: Any) -> str:
     return str(getattr(code, "co_name", gen))
 
 
-class _AsyncGenContext:
+class AsyncGenContext:
     """Enter an async generator dependency; on exit, resume it or throw the error into it (never swallowing it)."""
 
     __slots__ = ("gen",)
@@ -90,7 +90,7 @@ def _throw(gen: Generator[Any, None, None], exc: BaseException) -> None:
     raise RuntimeError(f"The dependency {_name(gen)!r} did not stop after an exception was thrown in.")
 
 
-class _SyncGenContext:
+class SyncGenContext:
     """Enter a sync generator dependency in a worker thread, and exit it there too."""
 
     __slots__ = ("gen",)
@@ -127,12 +127,12 @@ async def call_step(
     if step.is_async_gen:
         target = early if step.exit_early and early is not None else stack
         assert target is not None  # noqa: S101 - the plan creates a stack whenever a generator dependency exists
-        return await target.enter_async_context(_AsyncGenContext(call(**kwargs)))
+        return await target.enter_async_context(AsyncGenContext(call(**kwargs)))
     if step.is_gen:
         target = early if step.exit_early and early is not None else stack
         assert target is not None  # noqa: S101 - as above
         gen = call(**kwargs)  # creating a generator runs none of its code
-        return await target.enter_async_context(_SyncGenContext(gen))
+        return await target.enter_async_context(SyncGenContext(gen))
     if step.is_coroutine:
         return await call(**kwargs)
     return await run_sync(call, kwargs)

@@ -20,6 +20,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from zephyr import params
+from zephyr._compile import checks
 from zephyr._compile import typing_utils as tu
 from zephyr._compile.forms import form_union_models, with_form_normalizers
 from zephyr.exceptions import FastAPIError
@@ -83,12 +84,20 @@ class Dependant:
     is_coroutine: bool = False
     is_gen: bool = False
     is_async_gen: bool = False
+    concurrency: Any = None  # the call limit of Depends(max_concurrency=...), see zephyr._compile.limits
 
     @property
     def cache_key(self) -> tuple[Any, tuple[str, ...], str]:
         """What makes two uses of a dependency share one result per request (as FastAPI keys its cache)."""
         scopes = tuple(sorted(set(self.security_scopes))) if self.uses_scopes else ()
-        return (self.call, scopes, self.scope or "")
+        return (self.call, scopes, self.computed_scope or "")
+
+    @property
+    def computed_scope(self) -> str | None:
+        """The scope as FastAPI computes it: the declared one, else ``"request"`` for a ``yield`` dependency."""
+        if self.scope:
+            return self.scope
+        return "request" if self.is_gen or self.is_async_gen else None
 
     @property
     def uses_scopes(self) -> bool:
@@ -179,6 +188,7 @@ def _split_annotation(call: Any, name: str, annotation: Any) -> tuple[Any, Any, 
     """Return (full annotation, bare type, our marker from Annotated)."""
     if annotation is inspect.Signature.empty:
         return Any, Any, None
+    annotation = tu.unalias(annotation)
     if get_origin(annotation) is not Annotated:
         return annotation, annotation, None
     args = get_args(annotation)
@@ -244,7 +254,10 @@ def _classify(  # noqa: C901 - FastAPI's rules for reading one parameter, in one
     return "field", full, bare, marker
 
 
-def _make_field(call: Any, name: str, full: Any, bare: Any, info: FieldInfo, path_names: set[str]) -> ParamField:
+def _make_field(
+    call: Any, name: str, full: Any, bare: Any, info: FieldInfo, path_names: set[str], written: Any = None
+) -> ParamField:
+    checks.ensure_field_type(full, written if written is not None else full, _where(call, name))
     is_path = name in path_names
     if is_path and not isinstance(info, params.Path):
         raise FastAPIError(f"Cannot use `{type(info).__name__}` for path param {name!r} ({_where(call, name)}).")
@@ -307,6 +320,7 @@ def build_dependant(
     is_security: bool = False,
     overrides: dict[Any, Any] | None = None,
     signature: inspect.Signature | None = None,
+    concurrency: Any = None,
 ) -> Dependant:
     """Analyse ``call`` (and, recursively, its dependencies) for a route whose path is ``path``.
 
@@ -324,6 +338,7 @@ def build_dependant(
         use_cache=use_cache,
         scope=scope,
         is_security=is_security,
+        concurrency=concurrency,
         is_coroutine=tu.is_coroutine_callable(call),
         is_gen=tu.is_gen_callable(call),
         is_async_gen=tu.is_async_gen_callable(call),
@@ -334,15 +349,29 @@ def build_dependant(
         kind, full, bare, marker = _classify(call, param, path_names)
         if kind == "depends":
             assert isinstance(marker, params.Depends)  # noqa: S101 - narrowing for mypy, guaranteed by _classify
+            if marker.scope == "function" and dependant.computed_scope == "request":
+                _refuse_function_scope_below_request_scope(call, param.name)
             dependant.dependencies.append(
                 sub_dependant(marker, bare, path=path, name=param.name, scopes=security_scopes, overrides=overrides)
             )
         elif kind == "field":
             assert isinstance(marker, FieldInfo)  # noqa: S101 - narrowing for mypy
-            dependant.params.append(_make_field(call, param.name, full, bare, marker, path_names))
+            dependant.params.append(_make_field(call, param.name, full, bare, marker, path_names, param.annotation))
         else:
             setattr(dependant, kind, param.name)
     return dependant
+
+
+def _refuse_function_scope_below_request_scope(call: Any, name: str) -> None:
+    from zephyr.exceptions import DependencyScopeError
+
+    call_name = getattr(call, "__name__", "<unnamed_callable>")
+    # FastAPI's sentence first (its tests match it), then the fix.
+    raise DependencyScopeError(
+        f'The dependency "{call_name}" has a scope of "request", it cannot depend on dependencies with scope '
+        f'"function". Its parameter {name!r} would be closed before it is. Declare "{call_name}" with '
+        'Depends(..., scope="function") too, or drop scope="function" from the dependency it uses.'
+    )
 
 
 def sub_dependant(
@@ -375,6 +404,7 @@ def sub_dependant(
         scope=marker.scope,
         is_security=is_security,
         overrides=overrides,
+        concurrency=marker._concurrency,
     )
 
 

@@ -55,7 +55,10 @@ def _header_model_locs(field: ParamField, errors: list[Any]) -> list[Any]:
 
     if not field.model.model_config.get("loc_by_alias", True):
         return errors
-    renamed = {key: external for external, key, _ in members(field, convert_underscores=True) or () if key != external}
+    renamed: dict[str, str] = {}
+    for external, key, _ in members(field, convert_underscores=True) or ():
+        renamed.setdefault(key, external)  # a field's first name is the one its errors report
+    renamed = {key: external for key, external in renamed.items() if key != external}
     for error in errors:
         loc = error["loc"]
         if len(loc) > 1 and loc[1] in renamed:

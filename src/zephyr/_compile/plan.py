@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, create_model
+from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from typing_extensions import is_typeddict
 
 from zephyr import params
 from zephyr._compile.dependant import BODY, Dependant, ParamField
+from zephyr._compile.limits import limited
 from zephyr._compile.typing_utils import is_sequence, strip_annotated
 
 _CONFIG = ConfigDict(arbitrary_types_allowed=True)
@@ -171,15 +172,25 @@ def _order_steps(root: Dependant) -> list[Step]:
         if dependant.security_scopes_param is not None:
             kwargs.append((dependant.security_scopes_param, f"scopes:{key}"))
         assert dependant.call is not None  # noqa: S101 - every dependant here has a call
+        call, is_coroutine = dependant.call, dependant.is_coroutine
+        is_gen, is_async_gen = (
+            dependant.is_gen and dependant is not root,
+            dependant.is_async_gen and dependant is not root,
+        )
+        if dependant.concurrency is not None and dependant is not root:
+            call, is_coroutine, is_async_gen = limited(
+                call, dependant.concurrency, is_coroutine=is_coroutine, is_gen=is_gen, is_async_gen=is_async_gen
+            )
+            is_gen = False
         steps.append(
             Step(
                 dependant=dependant,
-                call=dependant.call,
+                call=call,
                 key=key,
                 kwargs=tuple(kwargs),
-                is_coroutine=dependant.is_coroutine,
-                is_gen=dependant.is_gen and dependant is not root,
-                is_async_gen=dependant.is_async_gen and dependant is not root,
+                is_coroutine=is_coroutine,
+                is_gen=is_gen,
+                is_async_gen=is_async_gen,
                 exit_early=dependant.scope == "function",
                 direct=dependant is root and (dependant.is_gen or dependant.is_async_gen),
             )
@@ -315,14 +326,55 @@ def _header_names(fields: list[ParamField]) -> list[bytes]:
 
 
 def members(param: ParamField, *, convert_underscores: bool = False) -> tuple[tuple[str, str, bool], ...] | None:
-    """For a parameter model (query/header/cookie/form group): (external name, input key, is sequence) per field."""
+    """For a parameter model (query/header/cookie/form group): (external name, input key, is sequence) entries.
+
+    A field has one entry per name it may be sent under (see :func:`member_pairs`), in FastAPI's order of preference.
+    """
     model = param.model
     if model is None:
         return None
     convert = convert_underscores and getattr(param.field_info, "convert_underscores", False)
     found = []
     for name, info in model.model_fields.items():
-        input_key = info.alias or name
-        external = info.alias or (name.replace("_", "-") if convert else name)
-        found.append((external, input_key, is_sequence(info.annotation)))
+        sequence = is_sequence(info.annotation)
+        for input_key, external in member_pairs(name, info, model.model_config, convert_underscores=convert):
+            found.append((external, input_key, sequence))
     return tuple(found)
+
+
+def member_names(name: str, info: FieldInfo, *, convert_underscores: bool) -> tuple[str, str]:
+    """A parameter model field's documented (request key, validation key), as FastAPI names it.
+
+    The validation key is the field's string ``validation_alias``, else its alias, else its name; the request key is
+    the same, with underscores turned into hyphens for a header model's field that has no alias.
+    """
+    input_key = info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
+    external = input_key.replace("_", "-") if convert_underscores and input_key == name else input_key
+    return external, input_key
+
+
+def member_pairs(
+    name: str, info: FieldInfo, config: Mapping[str, Any], *, convert_underscores: bool
+) -> list[tuple[str, str]]:
+    """Every (validation key, request key) a model field is read under, in FastAPI's order of preference.
+
+    The documented name first; ``AliasChoices`` replaces it with each choice (taken literally, underscores and all);
+    ``populate_by_name``/``validate_by_name`` add the field's own name, and ``validate_by_alias=False`` keeps only it.
+    """
+    external, alias = member_names(name, info, convert_underscores=convert_underscores)
+    validation_alias = info.validation_alias
+    if isinstance(validation_alias, AliasPath):
+        return [(alias, external)]
+    pairs = [(alias, external)]
+    if isinstance(validation_alias, AliasChoices):
+        if any(isinstance(choice, AliasPath) for choice in validation_alias.choices):
+            return pairs
+        pairs = [(str(choice), str(choice)) for choice in validation_alias.choices]
+    by_alias = config.get("validate_by_alias")
+    if by_alias is False or config.get("validate_by_name", config.get("populate_by_name", False)):
+        request_name = name.replace("_", "-") if convert_underscores else name
+        if by_alias is False:
+            return [(name, request_name)]
+        if name not in [key for key, _ in pairs]:
+            pairs.append((name, request_name))
+    return pairs

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import sys
 import types
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, ForwardRef, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -17,11 +18,30 @@ from zephyr.exceptions import FastAPIError
 UnionType = getattr(types, "UnionType", Union)
 _SEQUENCE_TYPES = (list, tuple, set, frozenset, deque, Sequence)
 _LAZY_ANNOTATION = (str, ForwardRef)
+
+
+def _iscoroutinefunction(func: Any) -> bool:
+    """``inspect.iscoroutinefunction``, also honouring asyncio's legacy ``_is_coroutine`` marker as FastAPI does.
+
+    asyncio is not imported for it: a marker can only exist once ``asyncio.coroutines`` was.
+    """
+    if inspect.iscoroutinefunction(func):
+        return True
+    coroutines = sys.modules.get("asyncio.coroutines")
+    marker = getattr(coroutines, "_is_coroutine", None)
+    return marker is not None and getattr(func, "_is_coroutine", None) is marker
+
+
 """Annotations that ``typed_signature`` evaluates; any other annotation is kept as it is."""
 
 
 def lenient_issubclass(cls: Any, class_or_tuple: Any) -> bool:
-    return isinstance(cls, type) and issubclass(cls, class_or_tuple)
+    if not isinstance(cls, type):
+        return False
+    try:
+        return issubclass(cls, class_or_tuple)
+    except TypeError:  # pragma: no cover - Python 3.10: ``list[int]`` passes isinstance(..., type), not issubclass
+        return False
 
 
 def is_union(annotation: Any) -> bool:
@@ -39,6 +59,13 @@ def annotated(annotation: Any, *metadata: Any) -> Any:
         return annotation
     arguments = (annotation, *metadata)
     return Annotated[arguments]
+
+
+def unalias(annotation: Any) -> Any:
+    """The value of a PEP 695 ``type X = ...`` alias (or ``typing_extensions.TypeAliasType``), else ``annotation``."""
+    while type(annotation).__name__ == "TypeAliasType" and hasattr(annotation, "__value__"):
+        annotation = annotation.__value__
+    return annotation
 
 
 def strip_annotated(annotation: Any) -> Any:
@@ -117,11 +144,11 @@ def model_type(annotation: Any) -> type[BaseModel] | None:
 
 
 def _globals_of(call: Callable[..., Any]) -> dict[str, Any]:
-    target: Any = call
-    if inspect.isclass(call):
-        target = call.__init__
-    elif not (inspect.isfunction(call) or inspect.ismethod(call)) and hasattr(call, "__call__"):  # noqa: B004
-        target = call.__call__
+    target: Any = _impartial(call)
+    if inspect.isclass(target):
+        target = target.__init__
+    elif not (inspect.isfunction(target) or inspect.ismethod(target)) and hasattr(target, "__call__"):  # noqa: B004
+        target = target.__call__
     target = inspect.unwrap(target)
     module = sys.modules.get(getattr(target, "__module__", "") or "")
     namespace = dict(vars(module)) if module else {}
@@ -166,30 +193,47 @@ def typed_signature(call: Callable[..., Any]) -> inspect.Signature:
     return inspect.Signature(parameters, return_annotation=return_annotation)
 
 
+def _impartial(call: Any) -> Any:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return call
+
+
+def _unwrapped(call: Any) -> Any:
+    return inspect.unwrap(_impartial(call))
+
+
+def _callables_to_test(call: Any) -> Iterator[tuple[Any, bool]]:
+    """What FastAPI inspects to tell how a dependency runs, in its order: ``(candidate, is_the_call_itself)``.
+
+    The call seen through ``functools.partial`` and ``functools.wraps`` layers; unless that is a class, its
+    ``__call__`` (seen through the same layers), and the ``__call__`` of the unwrapped call.
+    """
+    yield _impartial(call), True
+    unwrapped = _unwrapped(call)
+    yield unwrapped, True
+    if inspect.isclass(unwrapped):
+        return
+    for owner in (_impartial(call), unwrapped):
+        dunder_call = getattr(owner, "__call__", None)  # noqa: B004 - the attribute itself is what is inspected
+        if dunder_call is not None:
+            yield _impartial(dunder_call), False
+            yield _unwrapped(dunder_call), False
+
+
 def is_coroutine_callable(call: Callable[..., Any]) -> bool:
-    if inspect.isroutine(call):
-        return inspect.iscoroutinefunction(inspect.unwrap(call)) or inspect.iscoroutinefunction(call)
-    if inspect.isclass(call):
-        return False
-    dunder_call = getattr(call, "__call__", None)  # noqa: B004
-    return inspect.iscoroutinefunction(dunder_call)
+    """Whether calling ``call`` gives an awaitable to await (else it runs in a worker thread)."""
+    return any(
+        _iscoroutinefunction(candidate) and (not direct or inspect.isroutine(candidate))
+        for candidate, direct in _callables_to_test(call)
+    )
 
 
 def is_async_gen_callable(call: Callable[..., Any]) -> bool:
-    if inspect.isasyncgenfunction(call):
-        return True
-    unwrapped = inspect.unwrap(call)
-    if unwrapped is not call and inspect.isasyncgenfunction(unwrapped):
-        return True
-    dunder_call = getattr(call, "__call__", None)  # noqa: B004
-    return inspect.isasyncgenfunction(dunder_call)
+    """Whether ``call`` is an async generator dependency (seen through partials, wrappers and ``__call__``)."""
+    return any(inspect.isasyncgenfunction(candidate) for candidate, _ in _callables_to_test(call))
 
 
 def is_gen_callable(call: Callable[..., Any]) -> bool:
-    if inspect.isgeneratorfunction(call):
-        return True
-    unwrapped = inspect.unwrap(call)
-    if unwrapped is not call and inspect.isgeneratorfunction(unwrapped):
-        return True
-    dunder_call = getattr(call, "__call__", None)  # noqa: B004
-    return inspect.isgeneratorfunction(dunder_call)
+    """Whether ``call`` is a generator dependency (seen through partials, wrappers and ``__call__``)."""
+    return any(inspect.isgeneratorfunction(candidate) for candidate, _ in _callables_to_test(call))

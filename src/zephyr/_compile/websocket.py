@@ -30,15 +30,25 @@ async def run_websocket(plan: Plan, scope: Scope, receive: Receive, send: Send) 
         values["background_tasks"] = BackgroundTasks()
     try:
         async with AsyncExitStack() as stack:
-            validated = await fast_values(plan, scope, None)
-            if validated is None:
-                try:
-                    await slow_solve(plan, scope, None, values, stack, None)
-                except RequestValidationError as exc:
-                    error = WebSocketRequestValidationError(exc.errors())
-                    attach_endpoint_context(error, endpoint_context(plan, scope))
-                    raise error from exc
-            values.update(validated or {})
-            await call_steps(plan, values, stack, None)
+            if plan.needs_early_exit_stack:  # scope="function" dependencies exit when the endpoint returns
+                async with AsyncExitStack() as early:
+                    await _session(plan, scope, values, stack, early)
+            else:
+                await _session(plan, scope, values, stack, None)
     except ResponseNotAwaitedError:
         return  # a yield dependency swallowed the error: a WebSocket session simply ends, as in FastAPI
+
+
+async def _session(
+    plan: Plan, scope: Scope, values: dict[str, Any], stack: AsyncExitStack, early: AsyncExitStack | None
+) -> None:
+    validated = await fast_values(plan, scope, None)
+    if validated is None:
+        try:
+            await slow_solve(plan, scope, None, values, stack, early)
+        except RequestValidationError as exc:
+            error = WebSocketRequestValidationError(exc.errors())
+            attach_endpoint_context(error, endpoint_context(plan, scope))
+            raise error from exc
+    values.update(validated or {})
+    await call_steps(plan, values, stack, early)

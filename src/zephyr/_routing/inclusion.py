@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from zephyr._routing.base import BaseRoute
+from zephyr._routing.frontend import FrontendMount
 from zephyr._routing.options import pick
 from zephyr._routing.plain import Mount, Route, WebSocketRoute
 from zephyr._routing.routes import APIRoute, APIWebSocketRoute
@@ -182,7 +183,7 @@ def check_inclusion(parent: APIRouter, router: APIRouter, prefix: str) -> None:
         for route in router.routes:
             path = getattr(route, "path", None)
             name = getattr(route, "name", None)
-            if not path and not isinstance(route, Mount):
+            if not path and not isinstance(route, (Mount, FrontendMount)):
                 raise FastAPIError(
                     f"Prefix and path cannot be both empty (path operation: {name}). "
                     "Give the router a prefix or the route a path."
@@ -256,5 +257,7 @@ def copy_route(parent: APIRouter, route: BaseRoute, inclusion: Inclusion) -> Non
         parent.add_websocket_route(prefix + route.path, route.endpoint, name=route.name)
     elif isinstance(route, Mount):
         parent.routes.append(Mount(parent.prefix + prefix + route.path, route.app, name=route.name))
+    elif isinstance(route, FrontendMount):
+        parent.routes.append(FrontendMount(parent.prefix + prefix + route.path, route.app, name=route.name))
     else:
         parent.routes.append(route)

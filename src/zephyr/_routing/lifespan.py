@@ -33,13 +33,18 @@ def handlers_lifespan(on_startup: Sequence[Callable[[], Any]], on_shutdown: Sequ
 
 
 def merge_lifespans(first: Lifespan, second: Lifespan) -> Lifespan:
-    """Run ``first`` around ``second``; their states are merged."""
+    """Run ``first`` (the including router's) around ``second`` (the included one's); their states are merged.
+
+    As in FastAPI, the including router's keys win over the included router's, and no state at all stays ``None``.
+    """
 
     @contextlib.asynccontextmanager
     async def merged(app: Any) -> AsyncIterator[Mapping[str, Any] | None]:
         async with first(app) as state_a, second(app) as state_b:
-            state = {**(state_a or {}), **(state_b or {})}
-            yield state or None
+            if state_a is None and state_b is None:
+                yield None
+            else:
+                yield {**(state_b or {}), **(state_a or {})}
 
     return merged
 

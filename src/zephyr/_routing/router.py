@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from enum import Enum
 from time import perf_counter
@@ -10,6 +11,7 @@ from typing import Any
 from typing_extensions import Unpack, deprecated
 
 from zephyr import params
+from zephyr._compile.checks import check_path_parameters, warn_unreadable_query
 from zephyr._routing.base import BaseRoute, NoMatchFound, is_no_match
 from zephyr._routing.inclusion import Inclusion, check_inclusion, include, route_appended
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
@@ -93,6 +95,9 @@ class APIRouter:
         self._inclusions: list[Inclusion] = []  # where this router is included (its routes are copied there)
         self._included: list[Inclusion] = []  # the routers included here
         self._quiet = 0  # > 0 while inclusion bookkeeping changes the routes: no propagation
+        # Only the application's own router checks path parameters: a router's routes may still get a prefix that
+        # declares the segment (include_router(router, prefix="/users/{user_id}")).
+        self._checks_paths = False
 
     # -- the lifespan ---------------------------------------------------------------------------------------------
 
@@ -164,6 +169,8 @@ class APIRouter:
             dependency_overrides_provider=self.dependency_overrides_provider,
         )
         route = route_class(self.prefix + path, endpoint=endpoint, methods=methods, **kwargs)
+        if self._checks_paths:
+            _check_served_route(route)
         self.routes.append(route)
 
     def api_route(
@@ -218,15 +225,16 @@ class APIRouter:
         dependencies: Sequence[params.Depends] | None = None,
     ) -> None:
         """Add a WebSocket endpoint whose parameters are injected like an HTTP endpoint's."""
-        self.routes.append(
-            APIWebSocketRoute(
-                self.prefix + path,
-                endpoint,
-                name=name,
-                dependencies=[*self.dependencies, *(dependencies or [])],
-                dependency_overrides_provider=self.dependency_overrides_provider,
-            )
+        route = APIWebSocketRoute(
+            self.prefix + path,
+            endpoint,
+            name=name,
+            dependencies=[*self.dependencies, *(dependencies or [])],
+            dependency_overrides_provider=self.dependency_overrides_provider,
         )
+        if self._checks_paths:
+            _check_served_route(route)
+        self.routes.append(route)
 
     def websocket(
         self, path: str, name: str | None = None, *, dependencies: Sequence[params.Depends] | None = None
@@ -279,6 +287,34 @@ class APIRouter:
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         """Serve another ASGI app (static files, a sub-application, a WSGI app...) under ``path``."""
         self.routes.append(Mount(self.prefix + path, app, name=name))
+
+    def frontend(
+        self,
+        path: str = "/",
+        *,
+        directory: str | os.PathLike[str],
+        fallback: str | None = "auto",
+        check_dir: bool | str = "auto",
+        index: str = "index.html",
+        name: str | None = None,
+    ) -> None:
+        """Serve a built frontend from ``directory`` under ``path``, after every other route (FastAPI's signature).
+
+        Existing files are served; other page loads fall back to ``index.html`` (or ``404.html``) as
+        :class:`~zephyr.staticfiles.SinglePageApp` documents. On a router, the build moves with the router when it is
+        included (under the inclusion's prefix too).
+        """
+        from zephyr._routing.frontend import FrontendMount
+        from zephyr.staticfiles import SinglePageApp
+
+        spa = SinglePageApp(directory=directory, index=index, fallback=fallback, check_dir=check_dir)  # type: ignore[arg-type]
+        self.routes.append(FrontendMount(self.prefix + path, spa, name=name))
+
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve ``app`` for requests whose ``Host`` matches ``host`` (``{subdomain}.example.com`` patterns allowed)."""
+        from zephyr._routing.host import Host
+
+        self.routes.append(Host(host, app, name=name))
 
     def include_router(
         self,
@@ -475,3 +511,11 @@ class _WatchedRoutes(list[BaseRoute]):
         super().__iadd__(items)
         self._changed()
         return self
+
+
+def _check_served_route(route: APIRoute | APIWebSocketRoute) -> None:
+    """The checks of a route the application serves (see ``zephyr._compile.checks``)."""
+    kind = "WebSocket route" if isinstance(route, APIWebSocketRoute) else "route"
+    where = f"the {kind} {route.path} ({getattr(route.endpoint, '__qualname__', route.name)})"
+    check_path_parameters(route.dependant, route.path, where)
+    warn_unreadable_query(route.dependant, where)

@@ -20,6 +20,7 @@ from pydantic import TypeAdapter
 
 from zephyr import _hooks, params
 from zephyr._compile import typing_utils as tu
+from zephyr._compile.checks import INVALID_FIELD, check_responses, ensure_pydantic_v2
 from zephyr._compile.dependant import Dependant, build_dependant, sub_dependant, with_route_dependencies
 from zephyr._compile.execute import HTTPRunner, body_allowed
 from zephyr._compile.plan import Plan, build_plan
@@ -181,6 +182,7 @@ class APIRoute(_PlannedRoute):
         self.response_model = self._resolve_response_model(response_model, signature)
         self.unique_id = self.operation_id or _unwrap(generate_unique_id_function)(self)
         self.response_field = self._response_adapter()
+        check_responses(self.responses, self._where())
         self.dependant = with_route_dependencies(
             build_dependant(endpoint, path=path, signature=signature), self.dependencies, path=path, overrides=None
         )
@@ -212,16 +214,16 @@ class APIRoute(_PlannedRoute):
             model = self._stream_item_type()
             if model is None:
                 return None
+        ensure_pydantic_v2(model, f"the response model of {self._where()}")
         try:
             return TypeAdapter(model)
         except Exception as exc:
             raise FastAPIError(
-                f"Invalid args for response field! Hint: check that {model} is a valid Pydantic field type. "
-                "If you are using a return type annotation that is not a valid Pydantic field (e.g. "
-                "Union[Response, dict, None]) you can disable generating the response model from the type "
-                "annotation with the path operation decorator parameter response_model=None. Read more: "
-                "https://fastapi.tiangolo.com/tutorial/response-model/"
+                INVALID_FIELD.format(type_=model) + f" Here it is the response model of {self._where()}."
             ) from exc
+
+    def _where(self) -> str:
+        return f"the route {' '.join(sorted(self.methods))} {self.path} ({name_of(self.endpoint)})"
 
     def _stream_item_type(self) -> Any:
         if not self.is_stream:

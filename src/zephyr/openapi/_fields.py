@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 
 from zephyr import params
 from zephyr._compile.dependant import BODY, Dependant, ParamField
+from zephyr._compile.plan import member_names
 from zephyr._compile.typing_utils import annotated, lenient_issubclass, strip_annotated
 
 Mode = Literal["validation", "serialization"]
@@ -116,8 +117,7 @@ def flat_param_fields(param: ParamField) -> list[tuple[DocField, str]]:
     convert = param.location == "header" and getattr(param.field_info, "convert_underscores", True)
     found = []
     for name, info in param.model.model_fields.items():
-        alias = info.alias or name
-        external = info.alias or (name.replace("_", "-") if convert else name)
+        external, alias = member_names(name, info, convert_underscores=convert)
         clone = _field_info(info.annotation, info)
         clone.alias = alias
         found.append((DocField(name=name, field_info=clone, mode="validation"), external))
@@ -140,7 +140,10 @@ def body_field(dependant: Dependant, unique_id: str) -> DocField | None:
         return _form_group_body(fields, unique_id, embed)
     if not embed:
         return from_param(fields[0])
-    definitions = {f.name: (f.annotation, _field_info(f.annotation, f.field_info, alias=f.alias)) for f in fields}
+    infos = {f.name: _field_info(f.annotation, f.field_info, alias=f.alias) for f in fields}
+    # The merged info already carries the annotation's metadata (``Json``, constraints): pass its bare type with it,
+    # or Pydantic applies that metadata twice (``Json[X]`` documented as JSON inside JSON).
+    definitions = {name: (info.annotation, info) for name, info in infos.items()}
     model: type[BaseModel] = create_model(f"Body_{unique_id}", **definitions)  # type: ignore[call-overload]
     kwargs: dict[str, Any] = {"alias": "body"}
     if not any(f.required for f in fields):
