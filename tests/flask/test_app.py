@@ -313,3 +313,25 @@ def test_an_error_in_the_test_client_inside_a_loop_reaches_the_caller() -> None:
 
     with pytest.raises(LookupError, match="from the thread"):
         asyncio.run(main())
+
+
+def test_blocking_views_get_more_threads_up_to_the_limit() -> None:
+    app = Flask(__name__)
+    app.config["ZEPHYR_THREADS"] = 3
+    release = threading.Event()
+
+    @app.get("/block")
+    def block() -> str:
+        release.wait(timeout=10)
+        return threading.current_thread().name
+
+    async def main() -> list[list[Message]]:
+        calls = [asyncio.ensure_future(_serve(app, _scope(path="/block"), [])) for _ in range(5)]
+        await asyncio.sleep(0.05)
+        release.set()
+        return await asyncio.gather(*calls)
+
+    names = {_body(sent).decode() for sent in asyncio.run(main())}
+    assert names <= {f"flask-{__name__}-{index}" for index in range(3)}
+    assert app._workers is not None
+    assert len(app._workers._threads) == 3

@@ -28,7 +28,7 @@ class WorkerPool:
         name: The threads' name prefix.
     """
 
-    __slots__ = ("_idle", "_jobs", "_name", "_size", "_threads")
+    __slots__ = ("_idle", "_idle_lock", "_jobs", "_name", "_size", "_threads")
 
     def __init__(self, size: int, name: str) -> None:
         self._size = size
@@ -36,6 +36,7 @@ class WorkerPool:
         self._jobs: SimpleQueue[tuple[Any, ...] | None] = SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._idle = 0
+        self._idle_lock = threading.Lock()  # ``+=`` from several threads could lose counts, and the pool stop growing
 
     def run(self, context: contextvars.Context, func: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
         """Run ``func(*args)`` in a worker thread, in ``context``; await the returned future.
@@ -45,7 +46,8 @@ class WorkerPool:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[_T] = loop.create_future()
-        if self._idle == 0 and len(self._threads) < self._size:
+        # A new thread when the idle ones are all spoken for by jobs already queued.
+        if self._idle <= self._jobs.qsize() and len(self._threads) < self._size:
             thread = threading.Thread(target=self._work, name=f"{self._name}-{len(self._threads)}", daemon=True)
             self._threads.append(thread)
             thread.start()
@@ -59,11 +61,13 @@ class WorkerPool:
         self._threads.clear()
 
     def _work(self) -> None:
-        jobs = self._jobs
+        jobs, lock = self._jobs, self._idle_lock
         while True:
-            self._idle += 1
+            with lock:
+                self._idle += 1
             job = jobs.get()
-            self._idle -= 1
+            with lock:
+                self._idle -= 1
             if job is None:
                 return
             loop, future, context, func, args = job

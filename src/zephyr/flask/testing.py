@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterable
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient as _FlaskClient
 from werkzeug.datastructures import Headers
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.test import run_wsgi_app
 from werkzeug.wsgi import get_current_url
 
@@ -76,10 +76,8 @@ class ASGIBridge:
 
 
 def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase.upper()
-    except ValueError:
-        return "UNKNOWN"
+    # Werkzeug's phrases, as Flask's own status lines have them ("413 REQUEST ENTITY TOO LARGE" on every Python).
+    return HTTP_STATUS_CODES.get(status, "unknown").upper()
 
 
 def _scope(environ: dict[str, Any]) -> dict[str, Any]:
