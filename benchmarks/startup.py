@@ -121,7 +121,9 @@ async def main():
     static = await call(app, http(f"/api/v1/r{last}"), [{"type": "http.request", "body": b""}])
     stop.set()
     await task
-    bodies = [b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body") for sent in (dynamic, static)]
+    bodies = [
+        b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body") for sent in (dynamic, static)
+    ]
     expected = [
         json.dumps({"route": last, "item_id": 7, "q": "x"}, separators=(",", ":")).encode(),
         json.dumps({"route": last}, separators=(",", ":")).encode(),
@@ -180,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Measure every (framework, route count), print a table, and return the exit status."""
     args = parse_args(argv)
     rows: list[dict[str, Any]] = []
-    print(f"| framework | routes | register (ms) | start-up (ms) | first request (ms) | ready (ms) | answers |")
+    print("| framework | routes | register (ms) | start-up (ms) | first request (ms) | ready (ms) | answers |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for routes in args.routes:
         for framework in args.frameworks:

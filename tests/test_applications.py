@@ -181,7 +181,7 @@ def test_an_exception_handler_added_after_start_up_keeps_the_middleware_and_its_
         async def __call__(self, scope: object, receive: object, send: object) -> None:
             await self.app(scope, receive, send)  # type: ignore[operator]
 
-    class Teapot(Exception):
+    class TeapotError(Exception):
         pass
 
     app = FastAPI()
@@ -190,15 +190,15 @@ def test_an_exception_handler_added_after_start_up_keeps_the_middleware_and_its_
 
     @app.get("/tea")
     async def tea() -> None:
-        raise Teapot
+        raise TeapotError
 
     client = TestClient(app, raise_server_exceptions=False)
     assert client.get("/tea").status_code == 500
 
-    async def teapot(request: Request, exc: Teapot) -> PlainTextResponse:
+    async def teapot(request: Request, exc: TeapotError) -> PlainTextResponse:
         return PlainTextResponse("short and stout", status_code=418)
 
-    app.add_exception_handler(Teapot, teapot)
+    app.add_exception_handler(TeapotError, teapot)
     second = client.get("/tea")
     assert (second.status_code, second.text) == (418, "short and stout")
     assert len(built) == 1  # the stack was not built again

@@ -29,6 +29,7 @@ def settings(redis_url: str, unique: str) -> Iterator[Settings]:
 
 
 def test_the_second_request_is_served_from_redis(settings: Settings, redis_url: str) -> None:
+    settings = settings.model_copy(update={"compute_seconds": 1.0})  # a hit is far faster, even on a loaded machine
     with TestClient(create_app(settings)) as client:
         started = time.perf_counter()
         first = client.get("/expensive-computation/42")
@@ -39,7 +40,7 @@ def test_the_second_request_is_served_from_redis(settings: Settings, redis_url: 
         assert (first.status_code, first.headers["x-cache"], second.headers["x-cache"]) == (200, "MISS", "HIT")
         assert second.json() == first.json()
         assert first.json()["result"] == expensive("42")
-        assert miss >= 0.3 > hit
+        assert miss >= 1.0 > hit
         assert client.app.state.computations == 1  # type: ignore[attr-defined]
         revalidated = client.get("/expensive-computation/42", headers={"If-None-Match": first.headers["etag"]})
         assert (revalidated.status_code, revalidated.content) == (304, b"")

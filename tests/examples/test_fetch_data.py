@@ -67,9 +67,9 @@ def test_three_slow_upstreams_take_as_long_as_the_slowest(upstreams: list[str]) 
     body = response.json()
     assert body["data"] == {name: {"path": "/json"} for name in delays}
     assert body["errors"] == {}
-    # concurrent: at least the slowest (0.8 s), well under the sum (2.1 s) even on a loaded machine
-    assert 0.8 <= elapsed < 1.6, elapsed
-    assert 800 <= body["elapsed_ms"] < 1600
+    # concurrent: at least the slowest (0.8 s) and, with room for a loaded machine, under the sum (2.1 s)
+    assert 0.8 <= elapsed < 1.9, elapsed
+    assert 800 <= body["elapsed_ms"] < 1900
 
 
 def test_failed_upstreams_are_reported_and_the_others_answered(upstreams: list[str]) -> None:
