@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m benchmarks.run                      # 3 rounds x 5 s per scenario, all frameworks
+    python -m benchmarks.run                      # 3 rounds x 5 s per scenario, the default frameworks
     python -m benchmarks.run --smoke              # 1 round x 1 s, no warm-up: proves everything runs
     python -m benchmarks.run --frameworks fastapi,raw --scenarios S1 S4 --rounds 5 --duration 10
 
@@ -87,7 +87,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=5, help="seconds of load per scenario and round (default 5)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of discarded load first (default 2; 0 = none)")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
-    parser.add_argument("--frameworks", nargs="+", help="subset, e.g. --frameworks fastapi,raw (default: all)")
+    parser.add_argument(
+        "--frameworks",
+        nargs="+",
+        help="subset, e.g. --frameworks fastapi,raw (default: all but the server axis: see make bench-servers)",
+    )
     parser.add_argument("--scenarios", nargs="+", help="subset, e.g. --scenarios S1 S7a (default: all)")
     parser.add_argument(
         "--output", type=Path, default=DEFAULT_OUTPUT, help=f"report directory (default {DEFAULT_OUTPUT})"

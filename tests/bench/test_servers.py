@@ -21,7 +21,7 @@ RAW = next(framework for framework in FRAMEWORKS if framework.name == "raw")
 def test_select_frameworks_keeps_report_order() -> None:
     assert [f.name for f in select_frameworks(["raw", "FastAPI"])] == ["fastapi", "raw"]
     assert select_frameworks(None) == [framework for framework in FRAMEWORKS if framework.default]
-    assert [f.name for f in select_frameworks(None)] == ["zephyr", "fastapi", "litestar", "flask", "raw"]
+    assert "ceiling" not in [f.name for f in select_frameworks(None)]  # the server axis runs by name
     assert [f.name for f in select_frameworks(["ceiling-rsgi", "zephyr"])] == ["zephyr", "ceiling-rsgi"]
 
 

@@ -32,6 +32,18 @@ pytestmark = pytest.mark.e2e
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _jobs_in_memory() -> Any:
+    """``POST /predict`` enqueues a durable job: keep those in memory, not in the shared Redis, for this test."""
+    from examples import showcase
+    from zephyr.jobs import JobQueue
+
+    queue = JobQueue("stub://", app=app)
+    queue.job(name="examples.showcase.log_prediction")(showcase.log_prediction)
+    yield
+    showcase.jobs_queue.init_app(app)
+
+
 def documented_status(ctx: object, response: Response, case: Case[Any]) -> bool | None:
     """Every status must be documented, except FastAPI's 400 for a body that cannot even be parsed."""
     if case.method.upper() != case.operation.method.upper():
