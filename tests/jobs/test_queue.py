@@ -182,3 +182,42 @@ def test_worker_finds_the_queue_of_an_app_or_the_queue_itself(monkeypatch: pytes
     assert find_queue("tests.e2e.apps.jobs_app:queue") is find_queue("tests.e2e.apps.jobs_app:app")
     with pytest.raises(SystemExit, match="has no job queue"):
         find_queue("tests.e2e.apps.jobs_app:Event")
+
+
+def test_dependencies_async_generators_overrides_and_no_cache() -> None:
+    app, queue, calls = make()
+    events: list[str] = []
+    counter = iter(range(100))
+
+    def fresh() -> int:
+        return next(counter)
+
+    async def resource() -> AsyncIterator[str]:
+        events.append("open")
+        yield "real"
+        events.append("close")
+
+    async def fake_resource() -> AsyncIterator[str]:
+        yield "fake"
+
+    async def needs_app(the_app: FastAPI, value: int = Depends(fresh, use_cache=False)) -> str:
+        return f"{the_app.state.db}-{value}"
+
+    @queue.job(retries=0)
+    async def job(
+        a: int = Depends(fresh, use_cache=False),
+        b: int = Depends(fresh, use_cache=False),
+        res: str = Depends(resource),
+        db: str = Depends(needs_app),
+        optional: int = 5,
+    ) -> None:
+        calls.append((a, b, res, db, optional))
+
+    queue.enqueue(job)
+    app.dependency_overrides[resource] = fake_resource
+    queue.run_pending()
+    app.dependency_overrides.clear()
+    queue.enqueue(job, optional=6)
+    queue.run_pending()
+    assert calls == [(0, 1, "fake", "pool-2", 5), (3, 4, "real", "pool-5", 6)]
+    assert events == ["open", "close"]
