@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import fastapi
+
+import zephyr.testclient
 from tests.compat.harness import Call, assert_same, get, post
 
 MATCH_APP = """
@@ -96,16 +99,21 @@ def test_static_files(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "index.html").write_text("<p>index</p>")
     source = STATIC_APP.replace("DIRECTORY", repr(str(tmp_path)))
-    assert_same(
+    # The Starlette that FastAPI 0.165 brings answers a POST with ``Allow: GET, HEAD``, as Zephyr does; on Python 3.10
+    # the newest FastAPI is 0.162.5, whose Starlette leaves Allow out, so the row is compared only against the former.
+    current_reference = tuple(int(part) for part in fastapi.__version__.split(".")[:2]) >= (0, 165)
+    _, ours = assert_same(
         source,
         [
             get("/static/hello.txt"),
             get("/static/page.html"),
             get("/static/missing.txt"),
             get("/static/../secret"),
-            post("/static/hello.txt"),
+            *([post("/static/hello.txt")] if current_reference else []),
             get("/static/sub/"),
             get("/static/hello.txt", headers={"range": "bytes=0-4"}),
             Call("HEAD", "/static/hello.txt"),
         ],
     )
+    refused = zephyr.testclient.TestClient(ours.app).post("/static/hello.txt")
+    assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")
