@@ -5,10 +5,22 @@ from typing import Any
 
 import pytest
 
+import zephyr.stores.breaker as breaker_module
 from tests.stores.support import FakeClock
 from zephyr.stores import CircuitBreaker, StoreBusyError, StoreUnavailableError
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=["asyncio.timeout", "task"], autouse=True)
+def implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every test on both ways of running an operation: in the caller's task (3.11+) and in a task of its own."""
+    if request.param == "task":
+        monkeypatch.setattr(breaker_module, "_timeout", None)
+    elif breaker_module._timeout is None:
+        pytest.skip("asyncio.timeout is new in Python 3.11; the task variant runs here")
+    return str(request.param)
+
 
 NAME = "RedisStore('redis://127.0.0.1:1/0', prefix='t:')"
 
@@ -292,3 +304,15 @@ async def test_an_operation_that_fails_after_the_breaker_opened_is_not_logged_tw
 def test_options_are_checked(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         CircuitBreaker(NAME, **options)
+
+
+async def test_a_timeout_error_of_the_operation_itself_is_a_failure() -> None:
+    breaker = CircuitBreaker(NAME, timeout=30.0)
+
+    async def times_out() -> str:
+        raise TimeoutError("the driver's own timeout")
+
+    with pytest.raises(StoreUnavailableError, match=r"failed \(TimeoutError: the driver's own timeout\)") as info:
+        await breaker.call(times_out)
+    assert isinstance(info.value.__cause__, TimeoutError)
+    assert breaker.state == "open"

@@ -214,7 +214,7 @@ class CircuitBreaker:
             self.check()
             probe = self._probing = True
         call = _Call(asyncio.get_running_loop(), self._answers)
-        if _timeout is None:  # pragma: no cover - Python 3.10 (coverage is measured on a newer one)
+        if _timeout is None:  # Python 3.10
             return await self._call_in_task(operation, call, probe)
         try:
             async with _timeout(None) as call.scope:
