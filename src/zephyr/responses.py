@@ -172,12 +172,10 @@ class Response:
         if headers is None:
             raw: list[tuple[bytes, bytes]] = []
         else:
-            try:
-                raw = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
-                safe = "".join(headers.values()).isprintable()  # one scan for every value: no control character
-            except UnicodeEncodeError:
-                safe = False
-            if not safe:  # the exact check, which refuses (or RFC 8187-encodes) what cannot be sent
+            values = "".join(headers.values())
+            if values.isascii() and values.isprintable():  # two scans for all values: nothing to check further
+                raw = [(key.lower().encode("latin-1"), value.encode("ascii")) for key, value in headers.items()]
+            else:  # the exact check, which refuses (or RFC 8187-encodes) what cannot be sent
                 raw = [
                     (key.lower().encode("latin-1"), encode_header_value(key, value)) for key, value in headers.items()
                 ]
