@@ -14,7 +14,7 @@ from typing_extensions import Unpack, deprecated
 from zephyr import params
 from zephyr._bodylimit import BodyLimit, validate_max_body_size
 from zephyr._errors import ErrorBoundary, ExceptionMiddleware, ServerErrorMiddleware, websocket_exception_handler
-from zephyr._limits import MAX_HEADER_BYTES, MAX_HEADERS, check_head, send_json_error
+from zephyr._limits import BODY_DEADLINE, MAX_HEADER_BYTES, MAX_HEADERS, check_head, send_json_error
 from zephyr._routing.base import BaseRoute
 from zephyr._routing.options import RouteOptions
 from zephyr._routing.overrides import OverridesDict
@@ -65,7 +65,11 @@ class Zephyr:
         ```
 
     The arguments are FastAPI's; ``scalar_url`` (default ``"/scalar"``) adds a Scalar API reference page, and
-    ``telemetry`` turns on native OpenTelemetry as FastAPI's does (see :mod:`zephyr.telemetry`).
+    ``telemetry`` turns on native OpenTelemetry as FastAPI's does (see :mod:`zephyr.telemetry`). Zephyr's own safe
+    defaults against hostile clients (see :mod:`zephyr._limits` and ``docs/limits.md``) are set with
+    ``max_headers`` (100 header lines, 431), ``max_header_bytes`` (16 KiB of header names and values, 431) and
+    ``body_deadline`` (60 s for a body read whole into memory, 408); ``None`` turns one off. FastAPI's
+    ``max_body_size`` and ``form_limits`` replace the defaults for bodies and forms where they are set.
     """
 
     def __init__(
@@ -115,6 +119,7 @@ class Zephyr:
         form_limits: Mapping[str, int] | None = None,
         max_headers: int | None = MAX_HEADERS,
         max_header_bytes: int | None = MAX_HEADER_BYTES,
+        body_deadline: float | None = BODY_DEADLINE,
         **extra: Any,
     ) -> None:
         self.debug = debug
@@ -143,6 +148,11 @@ class Zephyr:
         self.max_body_size = validate_max_body_size(max_body_size)
         self.max_headers = _head_limit("max_headers", max_headers)
         self.max_header_bytes = _head_limit("max_header_bytes", max_header_bytes)
+        if body_deadline is not None and (
+            isinstance(body_deadline, bool) or not isinstance(body_deadline, (int, float)) or not body_deadline > 0
+        ):
+            raise FastAPIError(f"body_deadline={body_deadline!r} must be a positive number of seconds, or None.")
+        self.body_deadline = body_deadline
         self.openapi_version = "3.1.0"
         self.openapi_schema: dict[str, Any] | None = None
         self._openapi_routes_version: int | None = None

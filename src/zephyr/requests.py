@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import AsyncGenerator, Coroutine, Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, cast
@@ -470,7 +471,8 @@ class Request(HTTPConnection[StateT]):
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 raise BodyTooLargeError  # refused before the rest is read
         total = 0
-        with anyio.move_on_after(BODY_DEADLINE):
+        deadline: float | None = getattr(self.scope.get("app"), "body_deadline", BODY_DEADLINE)
+        with anyio.move_on_after(math.inf if deadline is None else deadline):
             while True:
                 message_type = message["type"]
                 if message_type == "http.request":
@@ -489,7 +491,7 @@ class Request(HTTPConnection[StateT]):
                 message = await self._receive()
         raise HTTPException(
             408,
-            f"Request body timeout: the body did not arrive within {BODY_DEADLINE:g} seconds.",
+            f"Request body timeout: the body did not arrive within {deadline:g} seconds.",
             headers=dict(CLOSE_HEADERS),
         )
 
