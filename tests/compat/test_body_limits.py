@@ -1,4 +1,3 @@
-
 """FastAPI 0.16x's ``max_body_size`` and ``form_limits`` answer as on FastAPI (the installed release defines them).
 
 The one deliberate difference: Zephyr's 413 carries ``Connection: close`` (the rest of the body is never read, so the
