@@ -1,5 +1,4 @@
-"""uvicorn's HTTP protocols with the two guards only a server can give: a request-head deadline and, under httptools,
-a bound on the head's size before it is buffered.
+"""uvicorn's HTTP protocols with the guards only a server can give: a request-head deadline and a bounded head.
 
 ``zephyr run`` serves with these classes (``--http h11`` / ``httptools``; ``auto`` picks httptools when installed, as
 uvicorn does). What they add to uvicorn:
