@@ -432,3 +432,53 @@ async def test_body_timeout_does_not_apply_once_the_body_is_complete() -> None:
 def test_body_timeout_must_be_a_positive_number(value: Any) -> None:
     with pytest.raises(FastAPIError, match=r"body_timeout=.* must be a positive number of seconds, or None"):
         RequestLimitsMiddleware(read_body_app, body_timeout=value)
+
+
+@pytest.mark.anyio
+async def test_reads_after_a_refusal_pass_through_without_raising_again() -> None:
+    """A disconnect watcher reading after the 400 must not raise (and log a traceback) a second time."""
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"[[[[", "more_body": True},
+        {"type": "http.request", "body": b"[[[[", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    seen: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        with pytest.raises(RequestLimitError):
+            await receive()
+        seen.append(await receive())  # what a watcher gets now: the raw message
+        seen.append(await receive())
+        await send({"type": "http.response.start", "status": 400, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = make_scope("POST", headers=[("content-type", "application/json")])
+    await RequestLimitsMiddleware(app, max_json_depth=2)(scope, receive, send)
+    assert [m["type"] for m in seen] == ["http.request", "http.disconnect"]
+    assert sent[0]["status"] == 400
+
+
+def test_deep_json_is_answered_400_without_a_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    app = FastAPI()
+    app.add_middleware(RequestLimitsMiddleware)
+
+    @app.post("/items")
+    async def items(body: dict[str, Any]) -> dict[str, Any]:
+        return body
+
+    deep = b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with caplog.at_level("DEBUG"), TestClient(app) as client:
+        response = client.post("/items", content=deep, headers={"content-type": "application/json"})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"detail": "JSON body nested too deeply: more than 64 levels, the limit."},
+    )
+    assert [r for r in caplog.records if r.levelno >= 30] == []
