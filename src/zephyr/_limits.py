@@ -180,6 +180,9 @@ def check_head(
 ) -> tuple[int, str] | None:
     """Check a request head the server accepted; return ``(status, detail)`` to refuse it, ``None`` to serve it.
 
+    The usual head (no repeated name) costs a dict built in C, two lookups and two C-level sums; repeated names,
+    which most clients never send, take the exact path.
+
     Args:
         headers: The ASGI scope's ``headers``.
         max_headers: The most header lines (431), or ``None``.
@@ -191,6 +194,23 @@ def check_head(
     count = len(headers)
     if max_headers is not None and count > max_headers:
         return 431, f"Too many request headers: {count}, the limit is {max_headers}."
+    unique = dict(headers)
+    if len(unique) != count:
+        return _check_repeated(headers, max_bytes)
+    if max_bytes is not None:
+        size = sum(map(len, unique)) + sum(map(len, unique.values()))
+        if size > max_bytes:
+            return 431, f"Request headers too large: {size} bytes, the limit is {max_bytes}."
+    if b"transfer-encoding" in unique and b"content-length" in unique:
+        return 400, _AMBIGUOUS
+    return None
+
+
+_AMBIGUOUS: Final = "Both Content-Length and Transfer-Encoding were sent: the body's length is ambiguous."
+
+
+def _check_repeated(headers: list[tuple[bytes, bytes]], max_bytes: int | None) -> tuple[int, str] | None:
+    """The exact check of a head in which some name repeats."""
     names = [name for name, _ in headers]
     if max_bytes is not None:
         size = sum(map(len, names)) + sum(len(value) for _, value in headers)
@@ -200,7 +220,7 @@ def check_head(
         return 400, "Duplicate Host header: a request names one host."
     lengths = names.count(b"content-length")
     if lengths and b"transfer-encoding" in names:
-        return 400, "Both Content-Length and Transfer-Encoding were sent: the body's length is ambiguous."
+        return 400, _AMBIGUOUS
     if lengths > 1 and len({value.strip() for name, value in headers if name == b"content-length"}) > 1:
         return 400, "Conflicting Content-Length headers."
     return None
