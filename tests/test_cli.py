@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
-import os
 import sys
 from pathlib import Path
 from typing import Any
