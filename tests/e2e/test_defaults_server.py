@@ -352,3 +352,21 @@ def test_deeply_nested_json_is_a_4xx_without_traceback(running: Running) -> None
     assert json.loads(replies[0].body) == {"detail": "There was an error parsing the body"}
     time.sleep(0.3)
     assert running.output() == before
+
+
+@pytest.mark.parametrize("parser", ["h11", "httptools"])
+def test_deep_json_refused_by_the_limits_middleware_logs_nothing(parser: str, tmp_path: Path) -> None:
+    """Issue 12's log noise: the depth refusal was raised again when a disconnect watcher read after the answer."""
+    log = tmp_path / "server.log"
+    env = {"DEFAULTS_DEPTH_LIMIT": "64"}
+    with run_server("tests.e2e.apps.defaults:app", args=["--http", parser], env=env, log=log) as server:
+        body = b'{"name": "a", "tags": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        for path in (b"/json", b"/raw", b"/stream"):
+            replies, _ = exchange(server.port, post(path, body, b"Content-Type: application/json"), expect=1)
+            assert [r.status for r in replies] == [400], path
+            assert json.loads(replies[0].body) == {
+                "detail": "JSON body nested too deeply: more than 64 levels, the limit."
+            }
+        with httpx.Client(base_url=server.url, timeout=TIMEOUT) as client:
+            assert client.get("/health").status_code == 200
+    assert log.read_text("utf-8", "replace") == ""

@@ -468,6 +468,11 @@ async def test_reads_after_a_refusal_pass_through_without_raising_again() -> Non
 
 def test_deep_json_is_answered_400_without_a_log_line(caplog: pytest.LogCaptureFixture) -> None:
     app = FastAPI()
+
+    @app.middleware("http")
+    async def passthrough(request: Request, call_next: Any) -> Any:
+        return await call_next(request)  # streams the answer while watching receive() for the disconnect
+
     app.add_middleware(RequestLimitsMiddleware)
 
     @app.post("/items")

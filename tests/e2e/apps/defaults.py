@@ -25,6 +25,12 @@ app = FastAPI(body_deadline=float(_deadline)) if _deadline else FastAPI()
 if os.environ.get("DEFAULTS_DEPTH_LIMIT"):
     from zephyr.middleware.limits import RequestLimitsMiddleware
 
+    @app.middleware("http")
+    async def passthrough(request: Request, call_next: Any) -> Response:
+        """A function middleware: it streams the response while watching ``receive`` for the disconnect."""
+        response: Response = await call_next(request)
+        return response
+
     app.add_middleware(RequestLimitsMiddleware, max_json_depth=int(os.environ["DEFAULTS_DEPTH_LIMIT"]))
 
 
