@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from zephyr import FastAPI, Request
 from zephyr._bodylimit import BodyLimit, BodyTooLargeError, first_limit, validate_form_limits
+from zephyr.middleware.limits import RequestLimitsMiddleware
+from zephyr.testclient import TestClient
 from zephyr.types import Message, Receive, Scope, Send
 
 pytestmark = pytest.mark.anyio
@@ -87,3 +90,22 @@ def test_helpers() -> None:
     assert (first_limit(None, 3, 4), first_limit(None, None)) == (3, None)
     assert validate_form_limits(None) == {}
     assert validate_form_limits({"max_files": 0}) == {"max_files": 0}
+
+
+def test_route_limit_holds_inside_the_limits_middleware() -> None:
+    app = FastAPI()
+    app.add_middleware(RequestLimitsMiddleware)
+
+    @app.post("/small", max_body_size=5)
+    async def small(request: Request) -> dict[str, int]:
+        return {"n": len(await request.body())}
+
+    @app.post("/streamed", max_body_size=5)
+    async def streamed(request: Request) -> dict[str, int]:
+        return {"n": sum([len(chunk) async for chunk in request.stream()])}
+
+    with TestClient(app) as client:
+        assert client.post("/small", content=b"12345").json() == {"n": 5}
+        refused = client.post("/small", content=b"123456")
+        assert (refused.status_code, refused.text) == (413, "Content Too Large")
+        assert client.post("/streamed", content=iter([b"123", b"456"])).json() == {"detail": "Content Too Large"}

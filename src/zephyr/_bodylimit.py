@@ -98,12 +98,12 @@ def _content_length(scope: Scope) -> int | None:
 
 
 class _Limiter:
-    """Counts the bytes of one request's body against the limit in ``scope`` (routes inside may change it)."""
+    """Counts the bytes of one request's body against the innermost ``max_body_size`` (routes inside change it)."""
 
-    __slots__ = ("content_length", "receive", "scope", "send", "started", "total")
+    __slots__ = ("content_length", "limit", "receive", "send", "started", "total")
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.scope = scope
+    def __init__(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        self.limit = limit
         self.receive = receive
         self.send = send
         self.content_length = _content_length(scope)
@@ -111,8 +111,7 @@ class _Limiter:
         self.started = False
 
     def _over(self, size: int | None) -> bool:
-        limit = self.scope[MAX_BODY_SIZE_SCOPE_KEY]
-        return size is not None and limit is not None and size > limit
+        return size is not None and size > self.limit
 
     async def limited_receive(self) -> Message:
         if self._over(self.content_length):
@@ -163,11 +162,12 @@ class BodyLimit:
         scope[MAX_BODY_SIZE_SCOPE_KEY] = self.max_body_size
         active: _Limiter | None = scope.get(_LIMITER_SCOPE_KEY)
         if active is not None:
+            active.limit = self.max_body_size
             if active._over(active.total):
                 raise BodyTooLargeError
             await self.app(scope, receive, send)
             return
-        limiter = scope[_LIMITER_SCOPE_KEY] = _Limiter(scope, receive, send)
+        limiter = scope[_LIMITER_SCOPE_KEY] = _Limiter(scope, receive, send, self.max_body_size)
         try:
             await self.app(scope, limiter.limited_receive, limiter.limited_send)
         except _ReplacedError:

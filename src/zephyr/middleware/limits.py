@@ -235,7 +235,8 @@ class _LimitedReceive:
                 _CLOSE,
             )
         self._limit = limit
-        self._scope[MAX_BODY_SIZE_SCOPE_KEY] = limit  # bodies read whole follow this limit, not the default
+        # Bodies read whole follow this limit, not the default, unless FastAPI's max_body_size set one for the route.
+        self._scope.setdefault(MAX_BODY_SIZE_SCOPE_KEY, limit)
         if depth is not None and is_json_media_type(media_type_of(self._scope["headers"])):
             self._depth = JSONDepthScanner(depth)
 
