@@ -131,7 +131,11 @@ else:
 
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
+            waiting = self._head_timer is not None and self.cycle is self._waiting_for
             self._after_data()
+            if waiting and self._head_timer is not None and not self._refused:
+                # Still no complete head: llhttp buffers a header line until it ends, so bound the bytes here.
+                self._count(len(data))
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
@@ -141,21 +145,9 @@ else:
             self._head_size += size
             if self._head_size > MAX_HEAD_BYTES and not self._refused:
                 self._refused = True
+                self._disarm()
                 self.transport.write(_431)
                 self.transport.close()
-                raise ValueError("request head too large")  # stops the parser; uvicorn then skips its 400
-
-        def on_url(self, url: bytes) -> None:
-            self._count(len(url))
-            super().on_url(url)
-
-        def on_header(self, name: bytes, value: bytes) -> None:
-            self._count(len(name) + len(value) + 4)
-            super().on_header(name, value)
-
-        def send_400_response(self, msg: str) -> None:
-            if not self._refused:  # after our 431 the connection is already closing
-                super().send_400_response(msg)
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
