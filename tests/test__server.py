@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
 
+import pytest
+import uvicorn
+
+from tests.support.services import free_port, port_open
+from zephyr import FastAPI, _server
 from zephyr._server import GuardedH11Protocol, GuardedHttpToolsProtocol, protocol_for
 
 
@@ -18,20 +27,6 @@ def test_protocol_for_each_choice() -> None:
 
 
 # ------------------------------------------------------------- the protocols in-process (coverage sees them here)
-
-import contextlib  # noqa: E402 - the section's own imports
-import socket  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-
-import uvicorn  # noqa: E402
-
-from tests.support.services import free_port, port_open  # noqa: E402
-from zephyr import (
-    FastAPI,
-    _server,
-)
 
 _app = FastAPI()
 
