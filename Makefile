@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-pythons check lint types bench bench-smoke bench-servers system-deps clean
+.PHONY: run test test-pythons check lint types bench bench-smoke bench-servers soak system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench-smoke: $(STAMP) system-deps
 bench-servers: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks.run --frameworks zephyr fastapi raw ceiling zephyr-granian ceiling-granian zephyr-rsgi ceiling-rsgi \
 		--scenarios S1 S2 S3 S4 $(BENCH_ARGS)
+
+# 10 minutes of mixed traffic on one worker: RSS slope and file descriptors (SOAK_ARGS="--duration 60" for less)
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak.run $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-3.* .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

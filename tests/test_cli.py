@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -121,8 +122,11 @@ def test_run_passes_the_resolved_app_and_every_option_to_uvicorn(monkeypatch: py
 
     calls: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    monkeypatch.setenv("ZEPHYR_HEAD_TIMEOUT", "10")
     arguments = ["run", "examples.showcase", "--port", "9", "--proxy-headers", "--forwarded-allow-ips", "10.0.0.1"]
+    arguments += ["--http", "h11", "--timeout-keep-alive", "3", "--head-timeout", "2.5"]
     assert main(arguments) == 0
+    assert os.environ["ZEPHYR_HEAD_TIMEOUT"] == "2.5"  # read by zephyr._server in every worker
     assert calls == [
         (
             "examples.showcase:app",
@@ -135,6 +139,9 @@ def test_run_passes_the_resolved_app_and_every_option_to_uvicorn(monkeypatch: py
                 "proxy_headers": True,
                 "forwarded_allow_ips": "10.0.0.1",
                 "log_level": "info",
+                "http": "zephyr._server:GuardedH11Protocol",
+                "timeout_keep_alive": 3,
+                "h11_max_incomplete_event_size": 64 * 1024,
             },
         )
     ]

@@ -433,3 +433,121 @@ async def test_is_disconnected_true_when_disconnect_is_ready() -> None:
 
 def test_session_without_mark_accessed() -> None:
     assert Request(http_scope(session={"a": 1})).session == {"a": 1}
+
+
+# -------------------------------------------------------------------------------- safe defaults for bodies read whole
+
+MIB = 1024 * 1024
+
+
+def counting(*messages: Message) -> tuple[Receive, list[int]]:
+    """A receive over ``messages`` that counts its calls."""
+    calls = [0]
+    queue = list(messages)
+
+    async def receive() -> Message:
+        calls[0] += 1
+        return queue.pop(0)
+
+    return receive, calls
+
+
+def chunk(body: bytes, more: bool = True) -> Message:
+    return {"type": "http.request", "body": body, "more_body": more}
+
+
+async def test_body_over_the_default_limit_in_one_message_is_413() -> None:
+    request = Request(http_scope(method="POST"), receive_from(chunk(b"x" * (10 * MIB + 1), more=False)))
+    with pytest.raises(HTTPException) as caught:
+        await request.body()
+    assert (caught.value.status_code, caught.value.detail, caught.value.headers) == (
+        413,
+        "Content Too Large",
+        {"Connection": "close"},
+    )
+
+
+async def test_declared_length_over_the_limit_is_refused_before_the_rest_is_read() -> None:
+    receive, calls = counting(chunk(b"x" * 1000), chunk(b"x" * 1000), chunk(b"", more=False))
+    scope = http_scope(method="POST", headers=[(b"content-length", b"%d" % (11 * MIB))])
+    with pytest.raises(HTTPException) as caught:
+        await Request(scope, receive).body()
+    assert (caught.value.status_code, calls[0]) == (413, 1)
+
+
+async def test_chunked_body_over_the_limit_is_413_and_under_it_is_read() -> None:
+    over = [chunk(b"x" * MIB) for _ in range(11)]
+    with pytest.raises(HTTPException) as caught:
+        await Request(http_scope(method="POST"), receive_from(*over, chunk(b"", more=False))).body()
+    assert caught.value.status_code == 413
+    under = [chunk(b"x" * MIB) for _ in range(10)]
+    body = await Request(http_scope(method="POST"), receive_from(*under, chunk(b"", more=False))).body()
+    assert len(body) == 10 * MIB
+
+
+async def test_streamed_body_is_not_capped() -> None:
+    request = Request(
+        http_scope(method="POST"), receive_from(*[chunk(b"x" * MIB) for _ in range(12)], chunk(b"", False))
+    )
+    total = 0
+    async for part in request.stream():
+        total += len(part)
+    assert total == 12 * MIB
+
+
+async def test_app_limit_in_scope_replaces_the_default() -> None:
+    lifted = http_scope(method="POST", **{"zephyr.max_body_size": None})
+    body = await Request(lifted, receive_from(chunk(b"x" * (11 * MIB), more=False))).body()
+    assert len(body) == 11 * MIB
+    small = http_scope(method="POST", **{"zephyr.max_body_size": 3})
+    with pytest.raises(HTTPException):
+        await Request(small, receive_from(chunk(b"ab"), chunk(b"cd", more=False))).body()
+
+
+async def test_url_encoded_form_is_within_the_body_limit() -> None:
+    scope = http_scope(
+        method="POST",
+        headers=[(b"content-type", b"application/x-www-form-urlencoded")],
+        **{"zephyr.max_body_size": 10},
+    )
+    with pytest.raises(HTTPException) as caught:
+        await Request(scope, receive_from(chunk(b"a=1&b=2&c=3", more=False))).form()
+    assert caught.value.status_code == 413
+    scope["zephyr.max_body_size"] = 100
+    form = await Request(scope, receive_from(chunk(b"a=1&"), chunk(b"b=2", more=False))).form()
+    assert form.multi_items() == [("a", "1"), ("b", "2")]
+
+
+async def test_disconnect_while_reading_the_rest_raises_client_disconnect() -> None:
+    request = Request(http_scope(method="POST"), receive_from(chunk(b"ab"), {"type": "http.disconnect"}))
+    with pytest.raises(ClientDisconnect):
+        await request.body()
+
+
+async def test_slow_body_hits_the_whole_body_deadline() -> None:
+    import anyio
+
+    class App:
+        body_deadline = 0.3
+
+    async def slow() -> Message:
+        await anyio.sleep(0.05)
+        return chunk(b"x")
+
+    request = Request(http_scope(method="POST", app=App()), slow)
+    with anyio.fail_after(10):
+        with pytest.raises(HTTPException) as caught:
+            await request.body()
+    assert (caught.value.status_code, caught.value.detail, caught.value.headers) == (
+        408,
+        "Request body timeout: the body did not arrive within 0.3 seconds.",
+        {"Connection": "close"},
+    )
+
+
+async def test_body_deadline_can_be_lifted() -> None:
+    class App:
+        body_deadline = None
+
+    request = Request(http_scope(method="POST", app=App()), receive_from(chunk(b"a"), chunk(b"b", more=False)))
+    assert await request.body() == b"ab"

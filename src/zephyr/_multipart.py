@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any, BinaryIO, cast
 from urllib.parse import unquote_plus
 
+from zephyr._limits import MAX_FORM_FIELDS, MAX_FORM_FILES, MAX_PART_SIZE
 from zephyr.datastructures import FormData, Headers, UploadFile
 from zephyr.exceptions import HTTPException, MissingDependencyError
 
@@ -161,7 +162,10 @@ _URLENCODED_BUFFER = 64 * 1024
 
 
 async def parse_urlencoded(
-    stream: AsyncGenerator[bytes, None], *, max_fields: int | float = 1000, max_part_size: int = 1024 * 1024
+    stream: AsyncGenerator[bytes, None],
+    *,
+    max_fields: int | float = MAX_FORM_FIELDS,
+    max_part_size: int = MAX_PART_SIZE,
 ) -> FormData:
     """Parse an ``application/x-www-form-urlencoded`` body.
 
@@ -354,9 +358,9 @@ async def parse_multipart(
     content_type: str,
     stream: AsyncGenerator[bytes, None],
     *,
-    max_files: int | float = 1000,
-    max_fields: int | float = 1000,
-    max_part_size: int = 1024 * 1024,
+    max_files: int | float = MAX_FORM_FILES,
+    max_fields: int | float = MAX_FORM_FIELDS,
+    max_part_size: int = MAX_PART_SIZE,
 ) -> FormData:
     """Parse a ``multipart/form-data`` body; file parts become ``UploadFile`` objects, rewound to the start.
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
 from typing_extensions import Unpack, deprecated
 
 from zephyr import params
+from zephyr._bodylimit import BodyLimit, validate_max_body_size
 from zephyr._errors import ErrorBoundary, ExceptionMiddleware, ServerErrorMiddleware, websocket_exception_handler
+from zephyr._limits import BODY_DEADLINE, MAX_HEADER_BYTES, MAX_HEADERS, check_head, send_json_error
 from zephyr._routing.base import BaseRoute
 from zephyr._routing.options import RouteOptions
 from zephyr._routing.overrides import OverridesDict
@@ -39,6 +41,13 @@ from zephyr.types import ASGIApp, DecoratedCallable, Receive, Scope, Send
 __all__ = ("FastAPI", "Zephyr")
 
 _DOCS_STATIC = "/_zephyr/docs-static"
+_CLOSE = ((b"connection", b"close"),)
+
+
+def _head_limit(name: str, value: Any) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise FastAPIError(f"{name}={value!r} must be a positive int, or None for no limit.")
+    return value
 
 
 class Zephyr:
@@ -56,7 +65,11 @@ class Zephyr:
         ```
 
     The arguments are FastAPI's; ``scalar_url`` (default ``"/scalar"``) adds a Scalar API reference page, and
-    ``telemetry`` turns on native OpenTelemetry as FastAPI's does (see :mod:`zephyr.telemetry`).
+    ``telemetry`` turns on native OpenTelemetry as FastAPI's does (see :mod:`zephyr.telemetry`). Zephyr's own safe
+    defaults against hostile clients (see :mod:`zephyr._limits` and ``docs/limits.md``) are set with
+    ``max_headers`` (100 header lines, 431), ``max_header_bytes`` (16 KiB of header names and values, 431) and
+    ``body_deadline`` (60 s for a body read whole into memory, 408); ``None`` turns one off. FastAPI's
+    ``max_body_size`` and ``form_limits`` replace the defaults for bodies and forms where they are set.
     """
 
     def __init__(
@@ -102,6 +115,11 @@ class Zephyr:
         openapi_external_docs: dict[str, Any] | None = None,
         strict_content_type: bool = Default(True),
         docs_assets_url: str | None = _DOCS_STATIC,
+        max_body_size: int | None = None,
+        form_limits: Mapping[str, int] | None = None,
+        max_headers: int | None = MAX_HEADERS,
+        max_header_bytes: int | None = MAX_HEADER_BYTES,
+        body_deadline: float | None = BODY_DEADLINE,
         **extra: Any,
     ) -> None:
         self.debug = debug
@@ -127,6 +145,14 @@ class Zephyr:
         self.openapi_external_docs = openapi_external_docs
         self.docs_assets_url = docs_assets_url
         self.extra = extra
+        self.max_body_size = validate_max_body_size(max_body_size)
+        self.max_headers = _head_limit("max_headers", max_headers)
+        self.max_header_bytes = _head_limit("max_header_bytes", max_header_bytes)
+        if body_deadline is not None and (
+            isinstance(body_deadline, bool) or not isinstance(body_deadline, (int, float)) or not body_deadline > 0
+        ):
+            raise FastAPIError(f"body_deadline={body_deadline!r} must be a positive number of seconds, or None.")
+        self.body_deadline = body_deadline
         self.openapi_version = "3.1.0"
         self.openapi_schema: dict[str, Any] | None = None
         self._openapi_routes_version: int | None = None
@@ -155,6 +181,8 @@ class Zephyr:
             responses=responses,
             generate_unique_id_function=generate_unique_id_function,
             strict_content_type=strict_content_type,
+            max_body_size=max_body_size,
+            form_limits=form_limits,
         )
         self.router._checks_paths = True  # the routes it serves are complete: their path parameters are checked
         self.webhooks = webhooks or APIRouter()
@@ -341,6 +369,8 @@ class Zephyr:
         callbacks: list[BaseRoute] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
         strict_content_type: bool = Default(True),
+        max_body_size: int | None = None,
+        form_limits: Mapping[str, int] | None = None,
     ) -> None:
         """Add every route of ``router`` under ``prefix`` (see ``APIRouter.include_router``)."""
         self.router.include_router(
@@ -355,6 +385,8 @@ class Zephyr:
             callbacks=callbacks,
             generate_unique_id_function=generate_unique_id_function,
             strict_content_type=strict_content_type,
+            max_body_size=max_body_size,
+            form_limits=form_limits,
         )
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
@@ -464,6 +496,8 @@ class Zephyr:
         error_handler = self._install_handlers()
         handlers = self._handler_table
         app: ASGIApp = self.router
+        if self.max_body_size is not None:
+            app = BodyLimit(app, self.max_body_size)  # inside the exception layers, as FastAPI places it
         if not self.user_middleware:
             boundary = ErrorBoundary(app, handlers, error_handler, self.debug)
             self._server_errors = boundary.server_errors
@@ -508,6 +542,11 @@ class Zephyr:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection (HTTP, WebSocket or lifespan)."""
         scope["app"] = self
+        if scope["type"] == "http":
+            refusal = check_head(scope["headers"], self.max_headers, self.max_header_bytes)
+            if refusal is not None:
+                await send_json_error(send, *refusal, headers=_CLOSE)
+                return
         if self.root_path:
             scope["root_path"] = self.root_path
         stack = self.middleware_stack

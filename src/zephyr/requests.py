@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import AsyncGenerator, Coroutine, Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, cast
@@ -22,8 +23,18 @@ from typing import TYPE_CHECKING, Any, Generic, NoReturn, cast
 import anyio
 from typing_extensions import TypeVar
 
+from zephyr._bodylimit import BodyTooLargeError
+from zephyr._limits import (
+    BODY_DEADLINE,
+    CLOSE_HEADERS,
+    MAX_BODY_SIZE,
+    MAX_BODY_SIZE_SCOPE_KEY,
+    MAX_FORM_FIELDS,
+    MAX_FORM_FILES,
+    MAX_PART_SIZE,
+)
 from zephyr.datastructures import URL, Address, FormData, Headers, QueryParams, State
-from zephyr.exceptions import ZephyrError
+from zephyr.exceptions import HTTPException, ZephyrError
 from zephyr.types import Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -438,20 +449,51 @@ class Request(HTTPConnection[StateT]):
     async def _receive_body(self, chunks: list[bytes]) -> None:
         if self._stream_consumed:
             raise RuntimeError("Stream consumed: the request body can be read only once; use await request.body().")
-        receive = self._receive
-        while True:
-            message = await receive()
-            message_type = message["type"]
-            if message_type == "http.request":
-                chunk = message.get("body", b"")
+        message = await self._receive()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            if not message.get("more_body", False):
+                # The common case: the whole body in one message, already in memory.
+                self._stream_consumed = True
+                limit = self.scope.get(MAX_BODY_SIZE_SCOPE_KEY, MAX_BODY_SIZE)
+                if limit is not None and len(chunk) > limit:
+                    raise BodyTooLargeError
                 if chunk:
                     chunks.append(chunk)
-                if not message.get("more_body", False):
-                    self._stream_consumed = True
-                    return
-            elif message_type == "http.disconnect":
-                self._is_disconnected = True
-                raise ClientDisconnect
+                return
+        await self._receive_rest(message, chunks)
+
+    async def _receive_rest(self, message: Message, chunks: list[bytes]) -> None:
+        """Read a body that comes in several messages, within the size limit and the whole-body deadline."""
+        limit = self.scope.get(MAX_BODY_SIZE_SCOPE_KEY, MAX_BODY_SIZE)
+        if limit is not None:
+            declared = self.headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                raise BodyTooLargeError  # refused before the rest is read
+        total = 0
+        deadline: float | None = getattr(self.scope.get("app"), "body_deadline", BODY_DEADLINE)
+        with anyio.move_on_after(math.inf if deadline is None else deadline):
+            while True:
+                message_type = message["type"]
+                if message_type == "http.request":
+                    chunk = message.get("body", b"")
+                    if chunk:
+                        total += len(chunk)
+                        if limit is not None and total > limit:
+                            raise BodyTooLargeError
+                        chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        self._stream_consumed = True
+                        return
+                elif message_type == "http.disconnect":
+                    self._is_disconnected = True
+                    raise ClientDisconnect
+                message = await self._receive()
+        raise HTTPException(
+            408,
+            f"Request body timeout: the body did not arrive within {deadline:g} seconds.",
+            headers=dict(CLOSE_HEADERS),
+        )
 
     async def json(self) -> Any:
         """Parse the body as JSON (once; cached).
@@ -480,12 +522,16 @@ class Request(HTTPConnection[StateT]):
                     max_part_size=max_part_size,
                 )
             elif media_type == "application/x-www-form-urlencoded":
+                # Read whole, so within the body size limit and deadline: every field is held in memory anyway.
                 self._form = await _multipart.parse_urlencoded(
-                    self.stream(), max_fields=max_fields, max_part_size=max_part_size
+                    self._whole_body(), max_fields=max_fields, max_part_size=max_part_size
                 )
             else:
                 self._form = FormData()
         return self._form
+
+    async def _whole_body(self) -> AsyncGenerator[bytes, None]:
+        yield await self.body()
 
     def form(
         self,
@@ -500,13 +546,15 @@ class Request(HTTPConnection[StateT]):
         closes the uploaded files at the end. Another content type gives an empty form.
 
         Args:
-            max_files: The most file parts accepted (default 1000).
-            max_fields: The most non-file fields accepted (default 1000).
+            max_files: The most file parts accepted (default 100).
+            max_fields: The most non-file fields accepted (default 100).
             max_part_size: The largest non-file field, in bytes (default 1 MiB; files spill to disk and are not
                 limited).
 
         Limits not given here come from ``RequestLimitsMiddleware`` (``scope["zephyr.form_limits"]``) when it is
-        installed, then from the defaults.
+        installed, then from the defaults (:mod:`zephyr._limits`). A url-encoded body is read whole, so it is also
+        within the body size limit (10 MiB by default, 413); a multipart body is streamed and its files spill to
+        disk, so only its counts and non-file parts are limited.
 
         Returns:
             An awaitable async context manager giving the ``FormData``.
@@ -518,9 +566,11 @@ class Request(HTTPConnection[StateT]):
         configured = self.scope.get("zephyr.form_limits") or {}
         return _FormResult(
             self._get_form(
-                max_files=max_files if max_files is not None else configured.get("max_files", 1000),
-                max_fields=max_fields if max_fields is not None else configured.get("max_fields", 1000),
-                max_part_size=max_part_size if max_part_size is not None else configured.get("max_part_size", 1 << 20),
+                max_files=max_files if max_files is not None else configured.get("max_files", MAX_FORM_FILES),
+                max_fields=max_fields if max_fields is not None else configured.get("max_fields", MAX_FORM_FIELDS),
+                max_part_size=max_part_size
+                if max_part_size is not None
+                else configured.get("max_part_size", MAX_PART_SIZE),
             )
         )
 

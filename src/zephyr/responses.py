@@ -37,6 +37,7 @@ from typing_extensions import deprecated
 
 from zephyr import _fileresponse as _file
 from zephyr import _streaming
+from zephyr._header_values import encode_header_value
 from zephyr.background import BackgroundTask
 from zephyr.exceptions import FastAPIDeprecationWarning, MissingDependencyError
 from zephyr.types import Receive, Scope, Send
@@ -171,7 +172,13 @@ class Response:
         if headers is None:
             raw: list[tuple[bytes, bytes]] = []
         else:
-            raw = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
+            values = "".join(headers.values())
+            if values.isascii() and values.isprintable():  # two scans for all values: nothing to check further
+                raw = [(key.lower().encode("latin-1"), value.encode("ascii")) for key, value in headers.items()]
+            else:  # the exact check, which refuses (or RFC 8187-encodes) what cannot be sent
+                raw = [
+                    (key.lower().encode("latin-1"), encode_header_value(key, value)) for key, value in headers.items()
+                ]
             for key, _ in raw:
                 if key == b"content-length":
                     need_length = False

@@ -253,7 +253,7 @@ async def test_form_limits_mapping_in_scope() -> None:
     await drive(RequestLimitsMiddleware(app, max_form_fields=7), [b""])
     assert {k: seen[k] for k in ("max_fields", "max_files", "max_part_size")} == {
         "max_fields": 7,
-        "max_files": 1000,
+        "max_files": 100,
         "max_part_size": 1024 * 1024,
     }
     assert seen["after_routing"] == {"max_fields": 7, "max_files": 1, "max_part_size": sys.maxsize}
@@ -432,3 +432,58 @@ async def test_body_timeout_does_not_apply_once_the_body_is_complete() -> None:
 def test_body_timeout_must_be_a_positive_number(value: Any) -> None:
     with pytest.raises(FastAPIError, match=r"body_timeout=.* must be a positive number of seconds, or None"):
         RequestLimitsMiddleware(read_body_app, body_timeout=value)
+
+
+@pytest.mark.anyio
+async def test_reads_after_a_refusal_pass_through_without_raising_again() -> None:
+    """A disconnect watcher reading after the 400 must not raise (and log a traceback) a second time."""
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"[[[[", "more_body": True},
+        {"type": "http.request", "body": b"[[[[", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    seen: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        with pytest.raises(RequestLimitError):
+            await receive()
+        seen.append(await receive())  # what a watcher gets now: the raw message
+        seen.append(await receive())
+        await send({"type": "http.response.start", "status": 400, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = make_scope("POST", headers=[("content-type", "application/json")])
+    await RequestLimitsMiddleware(app, max_json_depth=2)(scope, receive, send)
+    assert [m["type"] for m in seen] == ["http.request", "http.disconnect"]
+    assert sent[0]["status"] == 400
+
+
+def test_deep_json_is_answered_400_without_a_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    app = FastAPI()
+
+    @app.middleware("http")
+    async def passthrough(request: Request, call_next: Any) -> Any:
+        return await call_next(request)  # streams the answer while watching receive() for the disconnect
+
+    app.add_middleware(RequestLimitsMiddleware)
+
+    @app.post("/items")
+    async def items(body: dict[str, Any]) -> dict[str, Any]:
+        return body
+
+    deep = b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with caplog.at_level("DEBUG"), TestClient(app) as client:
+        response = client.post("/items", content=deep, headers={"content-type": "application/json"})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"detail": "JSON body nested too deeply: more than 64 levels, the limit."},
+    )
+    assert [r for r in caplog.records if r.levelno >= 30] == []

@@ -54,6 +54,7 @@ def run_server(
     env: dict[str, str] | None = None,
     timeout: float = 20.0,
     server: str = "uvicorn",
+    log: Path | None = None,
 ) -> Iterator[Server]:
     """Start ``uvicorn app`` on a free port, wait until it accepts connections, and stop it afterwards.
 
@@ -63,6 +64,7 @@ def run_server(
         env: Extra environment variables for the server.
         timeout: How long to wait for the server to accept connections.
         server: ``uvicorn`` or ``granian`` (its ASGI interface); ``args`` are passed to it as they are.
+        log: A file that receives the server's standard output and error (inherited when ``None``).
     """
     port = free_port()
     full_env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", **(env or {})}
@@ -81,11 +83,14 @@ def run_server(
         command = [*command, *args, app]
     else:
         command = ["uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
+    output = log.open("ab") if log is not None else None
     proc = subprocess.Popen(
         [sys.executable, "-m", *command],
         cwd=ROOT,
         env=full_env,
         start_new_session=True,
+        stdout=output,
+        stderr=output,
     )
     try:
         deadline = time.monotonic() + timeout
@@ -104,3 +109,5 @@ def run_server(
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
+        if output is not None:
+            output.close()

@@ -1,4 +1,11 @@
-"""``zephyr run`` (production-style serving) and ``zephyr dev`` (reload, debug, loopback) on uvicorn or Granian."""
+"""``zephyr run`` (production-style serving) and ``zephyr dev`` (reload, debug, loopback) on uvicorn or Granian.
+
+On uvicorn both serve with settings against hostile clients that a bare ``uvicorn`` command lacks (see
+:mod:`zephyr._server`): a connection idle between requests is closed after ``--timeout-keep-alive`` seconds (5); one
+that has not delivered a complete request head ``--head-timeout`` seconds (10) after opening or after its previous
+response is answered 408 and closed (slow-loris, idle fresh connections); a request head over 64 KiB is refused while
+it streams in (431 under httptools, 400 under h11) instead of being buffered whole.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +43,10 @@ def _banner(url: str, app: Any, import_string: str, mode: str) -> None:
 
 
 def _serve_options(args: argparse.Namespace) -> dict[str, Any]:
+    # Read by zephyr._server when it is imported, here and in every worker or reloaded process.
+    os.environ["ZEPHYR_HEAD_TIMEOUT"] = str(args.head_timeout)
+    from zephyr._server import MAX_HEAD_BYTES, protocol_for
+
     return {
         "host": args.host,
         "port": args.port,
@@ -43,6 +54,9 @@ def _serve_options(args: argparse.Namespace) -> dict[str, Any]:
         "proxy_headers": args.proxy_headers,
         "forwarded_allow_ips": args.forwarded_allow_ips,
         "log_level": args.log_level,
+        "http": protocol_for(args.http),
+        "timeout_keep_alive": args.timeout_keep_alive,
+        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
     }
 
 
@@ -132,6 +146,24 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         help="comma-separated addresses (or *) whose X-Forwarded-* headers are trusted",
     )
     parser.add_argument("--log-level", default="info", choices=_LOG_LEVELS, help="the server's log level")
+    parser.add_argument(
+        "--http", choices=("auto", "h11", "httptools"), default="auto", help="uvicorn's HTTP/1.1 parser"
+    )
+    parser.add_argument(
+        "--timeout-keep-alive",
+        type=int,
+        default=5,
+        metavar="SECONDS",
+        help="close a connection idle this long between requests (uvicorn)",
+    )
+    parser.add_argument(
+        "--head-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="answer 408 and close a connection that has not sent a complete request head this long after opening "
+        "or after its previous response: slow-loris, idle fresh connections (uvicorn)",
+    )
     parser.add_argument(
         "--as-fastapi",
         action="store_true",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -78,14 +79,25 @@ def _json_error(exc: json.JSONDecodeError) -> RequestValidationError:
     )
 
 
-async def read_body(plan: Plan, request: Any, scope: Scope, strict_content_type: bool) -> BodyState:
-    """Read (and for JSON, check) the body as FastAPI does before solving dependencies."""
+async def read_body(
+    plan: Plan,
+    request: Any,
+    scope: Scope,
+    strict_content_type: bool,
+    form_limits: Mapping[str, int] | None = None,
+) -> BodyState:
+    """Read (and for JSON, check) the body as FastAPI does before solving dependencies.
+
+    ``form_limits`` are the route's ``form_limits`` (FastAPI's setting), over ``RequestLimitsMiddleware``'s.
+    """
     state = BodyState()
     body = plan.body
     assert body is not None  # noqa: S101 - only called for plans with a body
     try:
         if body.kind == "form":
             limits = scope.get("zephyr.form_limits") or {}
+            if form_limits:
+                limits = {**limits, **form_limits}
             state.form = await request.form(**limits)
             return state
         raw = await request.body()

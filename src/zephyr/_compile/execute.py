@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack
 from time import perf_counter
 from typing import Any
@@ -48,11 +48,13 @@ class HTTPRunner:
         response_model: The response model's serializer, if any.
         strict_content_type: Whether a body without a JSON content type is refused as JSON.
         stream: ``"sse"``, ``"jsonl"`` or ``"raw"`` for a generator endpoint, else None.
+        form_limits: The route's ``form_limits`` (FastAPI's), over the defaults and ``RequestLimitsMiddleware``'s.
     """
 
     __slots__ = (
         "encode_json",
         "fast_json",
+        "form_limits",
         "plan",
         "refresh",
         "response_class",
@@ -76,8 +78,10 @@ class HTTPRunner:
         response_model: ResponseModel | None,
         strict_content_type: bool,
         stream: str | None,
+        form_limits: Mapping[str, int] | None = None,
     ) -> None:
         self.plan = plan
+        self.form_limits = form_limits or None
         self.refresh = refresh
         self.watch: Any = watch if refresh is not None else None
         self.version = getattr(watch, "version", None)
@@ -129,7 +133,7 @@ class HTTPRunner:
             background = values["background_tasks"] = BackgroundTasks()
         state: BodyState | None = None
         if plan.body is not None:
-            state = await read_body(plan, request, scope, self.strict_content_type)
+            state = await read_body(plan, request, scope, self.strict_content_type, self.form_limits)
         try:
             if plan.needs_exit_stack and outer_stack is None:
                 async with AsyncExitStack() as stack:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -70,6 +70,7 @@ def make_runner(
     response_model_exclude_defaults: bool = False,
     response_model_exclude_none: bool = False,
     strict_content_type: bool | DefaultPlaceholder = True,
+    form_limits: Mapping[str, int] | None = None,
 ) -> HTTPRunner:
     """The per-request runner of a route whose endpoint is ``call``, with its response settings decided once."""
     actual_class = response_class.value if isinstance(response_class, DefaultPlaceholder) else response_class
@@ -105,6 +106,7 @@ def make_runner(
         response_model=model,
         strict_content_type=bool(strict),
         stream=stream,
+        form_limits=form_limits,
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from zephyr._bodylimit import first_limit
 from zephyr._routing.base import BaseRoute
 from zephyr._routing.frontend import FrontendMount
 from zephyr._routing.options import pick
@@ -205,6 +206,10 @@ def copy_route(parent: APIRouter, route: BaseRoute, inclusion: Inclusion) -> Non
     generate_unique_id_function = options["generate_unique_id_function"]
     strict_content_type = options["strict_content_type"]
     if isinstance(route, APIRoute):
+        # The route's limits already hold its router's (folded in by add_api_route); then this inclusion's, then
+        # the parent router's: FastAPI's order.
+        max_body_size = first_limit(route.max_body_size, options.get("max_body_size"), parent.max_body_size)
+        form_limits = {**parent.form_limits, **(options.get("form_limits") or {}), **route.form_limits}
         parent.add_api_route(
             prefix + route.path,
             route.endpoint,
@@ -237,6 +242,8 @@ def copy_route(parent: APIRouter, route: BaseRoute, inclusion: Inclusion) -> Non
                 generate_unique_id_function,
             ),
             strict_content_type=pick(route.strict_content_type, router.strict_content_type, strict_content_type),
+            max_body_size=max_body_size,
+            form_limits=form_limits,
         )
     elif isinstance(route, APIWebSocketRoute):
         parent.add_api_websocket_route(

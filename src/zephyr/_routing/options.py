@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict
 
 from zephyr.datastructures import DefaultPlaceholder
@@ -37,6 +37,8 @@ class RouteOptions(TypedDict, total=False):
     openapi_extra: dict[str, Any] | None
     generate_unique_id_function: Callable[[Any], str] | Any
     strict_content_type: bool | Any
+    max_body_size: int | None
+    form_limits: Mapping[str, int] | None
 
 
 def pick(first: Any, *others: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from time import perf_counter
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from typing_extensions import Unpack, deprecated
 
 from zephyr import params
+from zephyr._bodylimit import first_limit, validate_form_limits, validate_max_body_size
 from zephyr._compile.checks import check_path_parameters, warn_unreadable_query
 from zephyr._routing.base import BaseRoute, NoMatchFound, is_no_match
 from zephyr._routing.inclusion import Inclusion, check_inclusion, include, route_appended
@@ -65,6 +66,8 @@ class APIRouter:
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
         strict_content_type: bool = Default(True),
+        max_body_size: int | None = None,
+        form_limits: Mapping[str, int] | None = None,
     ) -> None:
         if prefix:
             if not prefix.startswith("/"):
@@ -89,6 +92,8 @@ class APIRouter:
         self.include_in_schema = include_in_schema
         self.generate_unique_id_function = generate_unique_id_function
         self.strict_content_type = strict_content_type
+        self.max_body_size = validate_max_body_size(max_body_size)
+        self.form_limits = validate_form_limits(form_limits)
         self._lifespan: Lifespan | None = wrap_generator_lifespan(lifespan) if lifespan is not None else None
         self._assigned_lifespan: Lifespan | None = None
         self._table: RouteTable[BaseRoute] | None = None
@@ -164,6 +169,9 @@ class APIRouter:
                 kwargs.pop("generate_unique_id_function", Default(generate_unique_id)), self.generate_unique_id_function
             ),
             strict_content_type=pick(kwargs.pop("strict_content_type", Default(True)), self.strict_content_type),
+            # A route's limits replace its router's, key by key for form limits (as FastAPI resolves them).
+            max_body_size=first_limit(kwargs.pop("max_body_size", None), self.max_body_size),
+            form_limits={**self.form_limits, **validate_form_limits(kwargs.pop("form_limits", None))},
             deprecated=kwargs.pop("deprecated", None) or self.deprecated,
             include_in_schema=kwargs.pop("include_in_schema", True) and self.include_in_schema,
             dependency_overrides_provider=self.dependency_overrides_provider,
@@ -330,8 +338,13 @@ class APIRouter:
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
         strict_content_type: bool = Default(True),
+        max_body_size: int | None = None,
+        form_limits: Mapping[str, int] | None = None,
     ) -> None:
-        """Add every route of ``router`` under ``prefix``, with extra tags, dependencies and responses."""
+        """Add every route of ``router`` under ``prefix``, with extra tags, dependencies and responses.
+
+        ``max_body_size`` and ``form_limits`` apply to the included routes that (and whose router) set none.
+        """
         if not isinstance(router, APIRouter):
             raise FastAPIError(f"include_router() needs an APIRouter, got {type(router).__name__}.")
         check_inclusion(self, router, prefix)
@@ -349,6 +362,8 @@ class APIRouter:
                 "include_in_schema": include_in_schema,
                 "generate_unique_id_function": generate_unique_id_function,
                 "strict_content_type": strict_content_type,
+                "max_body_size": validate_max_body_size(max_body_size),
+                "form_limits": validate_form_limits(form_limits),
             },
         )
         for handler in router.on_startup:

@@ -12,13 +12,14 @@ import dataclasses
 import inspect
 import re
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
 from pydantic import TypeAdapter
 
 from zephyr import _hooks, params
+from zephyr._bodylimit import BodyLimit, validate_form_limits, validate_max_body_size
 from zephyr._compile import typing_utils as tu
 from zephyr._compile.checks import INVALID_FIELD, check_responses, ensure_pydantic_v2
 from zephyr._compile.dependant import Dependant, build_dependant, sub_dependant, with_route_dependencies
@@ -148,9 +149,13 @@ class APIRoute(_PlannedRoute):
         openapi_extra: dict[str, Any] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | DefaultPlaceholder = Default(generate_unique_id),
         strict_content_type: bool | DefaultPlaceholder = Default(True),
+        max_body_size: int | None = None,
+        form_limits: Mapping[str, int] | None = None,
     ) -> None:
         self.path = path
         self.endpoint = endpoint
+        self.max_body_size = validate_max_body_size(max_body_size)
+        self.form_limits = validate_form_limits(form_limits)
         self.compiled = compile_path(path)
         self.name = name_of(endpoint) if name is None else name
         self.methods: set[str] = OrderedMethods(m.upper() for m in (methods or ["GET"]))
@@ -258,6 +263,7 @@ class APIRoute(_PlannedRoute):
             response_model_exclude_defaults=self.response_model_exclude_defaults,
             response_model_exclude_none=self.response_model_exclude_none,
             strict_content_type=self.strict_content_type,
+            form_limits=self.form_limits,
         )
 
     @property
@@ -319,6 +325,8 @@ class APIRoute(_PlannedRoute):
                 app = request_response(self.get_route_handler())
             for factory in _hooks.route_middleware(self.endpoint, self.dependencies):
                 app = factory(app)
+            if self.max_body_size is not None:
+                app = BodyLimit(app, self.max_body_size)
             self._asgi = app
         return self._asgi
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
+from zephyr._header_values import encode_header_value
+
 __all__ = ("Headers", "MutableHeaders")
 
 
@@ -117,6 +119,13 @@ class Headers(Mapping[str, str]):
         return f"{self.__class__.__name__}(raw={self.raw!r})"
 
 
+def _encode(key: str, value: str) -> bytes:
+    """Encode a header value set by the app; the exact check runs only for values with an unusual character."""
+    if value.isascii() and value.isprintable():
+        return value.encode("ascii")
+    return encode_header_value(key, value)
+
+
 class MutableHeaders(Headers):
     """Headers that can be edited; edits change the underlying raw list in place.
 
@@ -127,7 +136,7 @@ class MutableHeaders(Headers):
 
     def __setitem__(self, key: str, value: str) -> None:
         name = key.lower().encode("latin-1")
-        encoded = value.encode("latin-1")
+        encoded = _encode(key, value)
         items = self._list
         first = -1
         index = 0
@@ -172,7 +181,7 @@ class MutableHeaders(Headers):
         for item_name, item_value in self._list:
             if item_name == name:
                 return item_value.decode("latin-1")
-        self._list.append((name, value.encode("latin-1")))
+        self._list.append((name, _encode(key, value)))
         return value
 
     def update(self, other: Mapping[str, str]) -> None:
@@ -182,7 +191,7 @@ class MutableHeaders(Headers):
 
     def append(self, key: str, value: str) -> None:
         """Add a header, keeping existing ones of the same name."""
-        self._list.append((key.lower().encode("latin-1"), value.encode("latin-1")))
+        self._list.append((key.lower().encode("latin-1"), _encode(key, value)))
 
     def add_vary_header(self, vary: str) -> None:
         """Add ``vary`` to the ``Vary`` header, merging existing values into one header."""

@@ -15,8 +15,8 @@ limit                     default      answer when exceeded
 ``max_query_params``      1000         **414** URI Too Long (RFC 9110 §15.5.15): the target URI carries more than
                                        the server will interpret; the client can move the data into a body.
 ``max_headers``           100          **431** Request Header Fields Too Large (RFC 6585 §5).
-``max_form_fields``       1000         400, by the form parser (see below).
-``max_files``             1000         400, by the form parser.
+``max_form_fields``       100          400, by the form parser (see below).
+``max_files``             100          400, by the form parser.
 ``max_part_size``         1 MiB        400, by the form parser (non-file parts; files spill to disk).
 ``body_timeout``          off          **408** Request Timeout, when the client sends no body byte for that many
                                        seconds while the app waits for the body (a slow-loris upload). Off by
@@ -60,7 +60,18 @@ from typing import Any, Final, TypeVar
 
 import anyio
 
-from zephyr._limits import JSONDepthScanner, is_json_media_type, media_type_of, send_json_error
+from zephyr._limits import (
+    MAX_BODY_SIZE,
+    MAX_BODY_SIZE_SCOPE_KEY,
+    MAX_FORM_FIELDS,
+    MAX_FORM_FILES,
+    MAX_HEADERS,
+    MAX_PART_SIZE,
+    JSONDepthScanner,
+    is_json_media_type,
+    media_type_of,
+    send_json_error,
+)
 from zephyr.exceptions import FastAPIError, HTTPException
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -77,13 +88,13 @@ FORM_LIMITS_SCOPE_KEY: Final = "zephyr.form_limits"
 """The scope key of the form-parser limits mapping."""
 
 DEFAULT_LIMITS: Final[Mapping[str, int | None]] = {
-    "max_body_size": 10 * 1024 * 1024,
+    "max_body_size": MAX_BODY_SIZE,
     "max_json_depth": 64,
     "max_query_params": 1000,
-    "max_headers": 100,
-    "max_form_fields": 1000,
-    "max_files": 1000,
-    "max_part_size": 1024 * 1024,
+    "max_headers": MAX_HEADERS,
+    "max_form_fields": MAX_FORM_FIELDS,
+    "max_files": MAX_FORM_FILES,
+    "max_part_size": MAX_PART_SIZE,
 }
 """The default value of every limit."""
 
@@ -183,6 +194,7 @@ class _LimitedReceive:
         "_content_length",
         "_depth",
         "_done",
+        "_failed",
         "_json",
         "_limit",
         "_middleware",
@@ -200,6 +212,7 @@ class _LimitedReceive:
         self._json = False
         self._total = 0
         self._done = False  # the last body chunk arrived: later calls wait for the disconnect, untimed
+        self._failed = False  # a limit was refused: later reads (a disconnect watcher's) pass through unchecked
         self._content_length = -1  # -1: the first call has not happened yet
 
     def _start(self) -> None:
@@ -222,6 +235,8 @@ class _LimitedReceive:
                 _CLOSE,
             )
         self._limit = limit
+        # Bodies read whole follow this limit, not the default, unless FastAPI's max_body_size set one for the route.
+        self._scope.setdefault(MAX_BODY_SIZE_SCOPE_KEY, limit)
         if depth is not None and is_json_media_type(media_type_of(self._scope["headers"])):
             self._depth = JSONDepthScanner(depth)
 
@@ -235,6 +250,17 @@ class _LimitedReceive:
         )
 
     async def __call__(self) -> Message:
+        if self._failed:
+            # The request was refused; the answer is on its way. Whoever reads now (a disconnect watcher) gets
+            # the raw messages: raising again would log a traceback for what the client already got a 4xx for.
+            return await self._receive()
+        try:
+            return await self._checked()
+        except RequestLimitError:
+            self._failed = True
+            raise
+
+    async def _checked(self) -> Message:
         if self._content_length == -1:
             self._start()
         timeout = self._middleware.body_timeout

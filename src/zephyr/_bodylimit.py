@@ -1,0 +1,182 @@
+"""FastAPI 0.16x's ``max_body_size`` and ``form_limits`` settings: validation and the ASGI body limit.
+
+``max_body_size`` (on ``FastAPI``, ``APIRouter``, ``include_router`` and each route) caps every read of the body,
+streamed or not, and is answered as FastAPI answers it:
+
+- a ``Content-Length`` over the limit replaces whatever the app answers (a 404 included) with a plain-text
+  ``413 Content Too Large``, before any body byte is read;
+- a body without ``Content-Length`` (chunked) that grows past the limit raises ``HTTPException(413, "Content Too
+  Large")`` from ``receive()``, which the app's exception handlers answer (``{"detail": "Content Too Large"}``).
+
+The innermost setting wins: a route's limit replaces its router's, which replaces the app's, even when larger. Only
+routes (and apps) that set a limit pay for it: the limit is decided when the route is registered.
+
+``form_limits`` is a mapping with any of ``max_fields``, ``max_files`` and ``max_part_size``; each key set replaces
+Zephyr's default for the routes below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from zephyr._limits import MAX_BODY_SIZE_SCOPE_KEY
+from zephyr.exceptions import FastAPIError, HTTPException
+from zephyr.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ("BodyLimit", "BodyTooLargeError", "first_limit", "validate_form_limits", "validate_max_body_size")
+
+FORM_LIMIT_KEYS: Final = ("max_fields", "max_files", "max_part_size")
+_LIMITER_SCOPE_KEY: Final = "zephyr._body_limiter"
+_PLAIN_413: Final = b"Content Too Large"
+
+
+class BodyTooLargeError(HTTPException):
+    """The body passed its limit: FastAPI's ``413 Content Too Large``.
+
+    It carries ``Connection: close``: the rest of the body is never read, so the connection cannot serve another
+    request (FastAPI leaves that header out and lets the server drain the body).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="Content Too Large", headers={"Connection": "close"})
+
+
+class _ReplacedError(Exception):
+    """The app's response was replaced by the 413: stop the app."""
+
+
+def validate_max_body_size(value: Any) -> int | None:
+    """Check a ``max_body_size`` as FastAPI does (same ``ValueError`` message).
+
+    Raises:
+        ValueError: Not a non-negative int or ``None``.
+    """
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError("max_body_size must be a non-negative integer or None")
+    return value
+
+
+def validate_form_limits(limits: Mapping[str, Any] | None) -> dict[str, int]:
+    """Check a ``form_limits`` mapping and return it as a plain dict (empty for ``None``).
+
+    Raises:
+        FastAPIError: An unknown key or a value that is not a non-negative int; the message names both.
+    """
+    if limits is None:
+        return {}
+    if not isinstance(limits, Mapping):
+        raise FastAPIError(
+            f'form_limits={limits!r} must be a dict with any of {", ".join(FORM_LIMIT_KEYS)}, e.g. {{"max_files": 10}}.'
+        )
+    checked: dict[str, int] = {}
+    for key, value in limits.items():
+        if key not in FORM_LIMIT_KEYS:
+            raise FastAPIError(f"form_limits got an unknown key {key!r}; the keys are {', '.join(FORM_LIMIT_KEYS)}.")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise FastAPIError(f"form_limits[{key!r}]={value!r} must be a non-negative int.")
+        checked[key] = value
+    return checked
+
+
+def first_limit(*limits: int | None) -> int | None:
+    """The first limit that is set (``None`` when none is)."""
+    for limit in limits:
+        if limit is not None:
+            return limit
+    return None
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+class _Limiter:
+    """Counts the bytes of one request's body against the innermost ``max_body_size`` (routes inside change it)."""
+
+    __slots__ = ("content_length", "limit", "receive", "send", "started", "total")
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        self.limit = limit
+        self.receive = receive
+        self.send = send
+        self.content_length = _content_length(scope)
+        self.total = 0
+        self.started = False
+
+    def _over(self, size: int | None) -> bool:
+        return size is not None and size > self.limit
+
+    async def limited_receive(self) -> Message:
+        if self._over(self.content_length):
+            raise BodyTooLargeError
+        message = await self.receive()
+        if message["type"] == "http.request":
+            self.total += len(message.get("body", b""))
+            if self._over(self.total):
+                raise BodyTooLargeError
+        return message
+
+    async def limited_send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+            if self._over(self.content_length):
+                await self.send_413()
+                raise _ReplacedError
+        await self.send(message)
+
+    async def send_413(self) -> None:
+        await self.send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-length", str(len(_PLAIN_413)).encode("latin-1")),
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await self.send({"type": "http.response.body", "body": _PLAIN_413})
+
+
+class BodyLimit:
+    """Run an ASGI app with ``max_body_size`` in force (a nested one only changes the limit)."""
+
+    __slots__ = ("app", "max_body_size")
+
+    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+        self.app = app
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope[MAX_BODY_SIZE_SCOPE_KEY] = self.max_body_size
+        active: _Limiter | None = scope.get(_LIMITER_SCOPE_KEY)
+        if active is not None:
+            active.limit = self.max_body_size
+            if active._over(active.total):
+                raise BodyTooLargeError
+            await self.app(scope, receive, send)
+            return
+        limiter = scope[_LIMITER_SCOPE_KEY] = _Limiter(scope, receive, send, self.max_body_size)
+        try:
+            await self.app(scope, limiter.limited_receive, limiter.limited_send)
+        except _ReplacedError:
+            pass
+        except Exception:
+            # An error the app's handlers answer outside this layer (the 413 from receive(), a 404): with a
+            # Content-Length over the limit, FastAPI's answer is the plain 413 whatever the error was.
+            if limiter.started or not limiter._over(limiter.content_length):
+                raise
+            await limiter.send_413()
+        finally:
+            scope.pop(_LIMITER_SCOPE_KEY, None)

@@ -1,0 +1,190 @@
+"""FastAPI 0.16x's ``max_body_size`` and ``form_limits`` answer as on FastAPI (the installed release defines them).
+
+The one deliberate difference: Zephyr's 413 carries ``Connection: close`` (the rest of the body is never read, so the
+connection cannot carry another request); the harness compares the headers that matter, which leave it out.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+
+import fastapi
+import pytest
+
+import zephyr
+from tests.compat.harness import Call, assert_same, post
+
+LIMITS_APP = """
+from typing import Annotated
+from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
+from pydantic import BaseModel
+
+app = FastAPI(max_body_size=40, form_limits={"max_fields": 3})
+
+class Item(BaseModel):
+    name: str
+
+@app.post("/json")
+def json_body(item: Item):
+    return item
+
+@app.post("/noread")
+def noread():
+    return {"ok": True}
+
+@app.post("/stream")
+async def stream(request: Request):
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+    return {"total": total}
+
+@app.post("/roomy", max_body_size=400)
+def roomy(item: Item):
+    return item
+
+@app.post("/form")
+def form(a: Annotated[str, Form()], b: Annotated[str, Form()] = ""):
+    return {"a": a, "b": b}
+
+@app.post("/one-field", form_limits={"max_fields": 1}, max_body_size=1000)
+def one_field(a: Annotated[str, Form()]):
+    return {"a": a}
+
+@app.post("/part", form_limits={"max_part_size": 4}, max_body_size=1000)
+def part(a: Annotated[str, Form()]):
+    return {"a": a}
+
+@app.post("/files", form_limits={"max_files": 1}, max_body_size=10_000)
+def files(files: Annotated[list[UploadFile], File()]):
+    return {"n": len(files)}
+
+inner = APIRouter(max_body_size=60, form_limits={"max_fields": 2})
+
+@inner.post("/r")
+def inner_json(item: Item):
+    return item
+
+@inner.post("/f")
+def inner_form(a: Annotated[str, Form()], b: Annotated[str, Form()] = ""):
+    return {"a": a, "b": b}
+
+@inner.post("/own", max_body_size=20)
+def inner_own(item: Item):
+    return item
+
+app.include_router(inner, prefix="/inner", max_body_size=500, form_limits={"max_fields": 9})
+
+plain = APIRouter()
+
+@plain.post("/p")
+def plain_json(item: Item):
+    return item
+
+app.include_router(plain, prefix="/plain", max_body_size=100)
+"""
+
+
+class _Chunks:
+    """A body sent in chunks without Content-Length, which each client can iterate afresh."""
+
+    def __init__(self, *parts: bytes) -> None:
+        self.parts = parts
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.parts)
+
+
+def test_max_body_size_and_form_limits_answer_as_on_fastapi() -> None:
+    name = {"name": "x" * 50}  # 63 bytes of JSON
+    small = {"name": "x"}
+    assert_same(
+        LIMITS_APP,
+        [
+            post("/json", json=small),
+            post("/json", json=name),  # Content-Length over the app's 40: plain-text 413
+            post("/noread", content=b"x" * 41),  # even when the endpoint never reads the body
+            post("/noread", content=b"x" * 40),
+            post("/nowhere", content=b"x" * 41),  # and on a 404
+            post("/nowhere", content=b"x" * 10),
+            post("/roomy", json=name),  # the route's larger limit replaces the app's
+            post("/roomy", json={"name": "x" * 500}),
+            post("/form", data={"a": "1", "b": "2"}),
+            post("/form", data={"a": "1", "b": "2", "c": "3", "d": "4"}),  # the app's max_fields=3
+            post("/one-field", data={"a": "1", "b": "2"}),
+            post("/part", data={"a": "12345"}),
+            post("/part", data={"a": "1234"}),
+            post("/files", files=[("files", ("a.txt", b"a")), ("files", ("b.txt", b"b"))]),
+            post("/files", files=[("files", ("a.txt", b"a"))]),
+            post("/inner/r", json=name),  # the included router's own 60 wins over include_router's 500
+            post("/inner/r", json={"name": "x" * 40}),
+            post("/inner/own", json={"name": "x" * 12}),  # the route's 20
+            post("/inner/f", data={"a": "1", "b": "2", "c": "3"}),  # the router's own max_fields=2
+            post("/plain/p", json=name),  # include_router's 100 when the router sets none
+            post("/plain/p", json={"name": "x" * 100}),
+        ],
+        openapi=True,
+    )
+
+
+def test_streamed_body_over_the_limit_is_a_json_413_as_on_fastapi() -> None:
+    assert_same(
+        LIMITS_APP,
+        [
+            Call("POST", "/stream", {"content": _Chunks(b"x" * 30, b"y" * 30)}),
+            Call("POST", "/stream", {"content": _Chunks(b"x" * 10, b"y" * 10)}),
+        ],
+        openapi=False,
+    )
+
+
+def test_zephyr_413_closes_the_connection() -> None:
+    app = zephyr.FastAPI(max_body_size=4)
+
+    @app.post("/")
+    async def endpoint(request: zephyr.Request) -> dict[str, int]:
+        return {"n": len(await request.body())}
+
+    with zephyr.testclient.TestClient(app) as client:
+        response = client.post("/", content=b"12345")
+    assert (response.status_code, response.text, response.headers["connection"]) == (413, "Content Too Large", "close")
+
+
+@pytest.mark.parametrize(
+    ("owner", "fastapi_obj", "zephyr_obj"),
+    [
+        ("FastAPI", fastapi.FastAPI.__init__, zephyr.FastAPI.__init__),
+        ("APIRouter", fastapi.APIRouter.__init__, zephyr.APIRouter.__init__),
+        ("include_router", fastapi.APIRouter.include_router, zephyr.APIRouter.include_router),
+        ("app.include_router", fastapi.FastAPI.include_router, zephyr.FastAPI.include_router),
+        ("add_api_route", fastapi.APIRouter.add_api_route, zephyr.APIRouter.add_api_route),
+    ],
+)
+def test_both_keywords_exist_where_fastapi_has_them(owner: str, fastapi_obj: object, zephyr_obj: object) -> None:
+    fastapi_params = inspect.signature(fastapi_obj).parameters  # type: ignore[arg-type]
+    assert {"max_body_size", "form_limits"} <= set(fastapi_params), f"the installed FastAPI lacks them on {owner}"
+    source = inspect.getsource(zephyr_obj)  # type: ignore[arg-type]
+    zephyr_params = inspect.signature(zephyr_obj).parameters  # type: ignore[arg-type]
+    for keyword in ("max_body_size", "form_limits"):
+        assert keyword in zephyr_params or keyword in source, f"{owner} lacks {keyword}"
+
+
+def test_settings_are_not_dropped_into_extra() -> None:
+    app = zephyr.FastAPI(max_body_size=10, form_limits={"max_files": 2})
+    assert app.extra == {}
+    assert (app.max_body_size, app.router.max_body_size, app.router.form_limits) == (10, 10, {"max_files": 2})
+
+
+def test_invalid_settings_raise_as_fastapi_does() -> None:
+    for build in (fastapi.FastAPI, zephyr.FastAPI, fastapi.APIRouter, zephyr.APIRouter):
+        with pytest.raises(ValueError, match=r"^max_body_size must be a non-negative integer or None$"):
+            build(max_body_size=-1)
+    with pytest.raises(ValueError, match="max_body_size must be a non-negative integer or None"):
+        zephyr.FastAPI().post("/", max_body_size=True)(lambda: None)
+    with pytest.raises(zephyr.exceptions.FastAPIError, match=r"form_limits got an unknown key 'max_fieldz'"):
+        zephyr.FastAPI(form_limits={"max_fieldz": 1})
+    with pytest.raises(zephyr.exceptions.FastAPIError, match=r"form_limits\['max_files'\]=-1 must be a non-negative"):
+        zephyr.APIRouter(form_limits={"max_files": -1})
+    with pytest.raises(zephyr.exceptions.FastAPIError, match=r"form_limits=3 must be a dict"):
+        zephyr.FastAPI().include_router(zephyr.APIRouter(), form_limits=3)  # type: ignore[arg-type]

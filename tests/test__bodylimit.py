@@ -1,0 +1,111 @@
+"""``BodyLimit`` (FastAPI's ``max_body_size``) on raw ASGI; compared with FastAPI in ``compat/test_body_limits``."""
+
+from __future__ import annotations
+
+import pytest
+
+from zephyr import FastAPI, Request
+from zephyr._bodylimit import BodyLimit, BodyTooLargeError, first_limit, validate_form_limits
+from zephyr.middleware.limits import RequestLimitsMiddleware
+from zephyr.testclient import TestClient
+from zephyr.types import Message, Receive, Scope, Send
+
+pytestmark = pytest.mark.anyio
+
+
+def scope_for(*headers: tuple[bytes, bytes], kind: str = "http") -> Scope:
+    return {"type": kind, "method": "POST", "path": "/", "headers": list(headers)}
+
+
+def channel(*messages: Message) -> tuple[Receive, Send, list[Message]]:
+    queue = list(messages)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return queue.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    return receive, send, sent
+
+
+async def reader(scope: Scope, receive: Receive, send: Send) -> None:
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"read"})
+
+
+async def test_nested_limit_replaces_the_outer_one() -> None:
+    receive, send, sent = channel({"type": "http.request", "body": b"x" * 8, "more_body": False})
+    await BodyLimit(BodyLimit(reader, 10), 4)(scope_for(), receive, send)
+    assert [m.get("status") for m in sent] == [200, None]
+
+
+async def test_nested_limit_refuses_what_the_outer_already_counted() -> None:
+    async def reads_then_enters(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await BodyLimit(reader, 2)(scope, receive, send)
+
+    receive, send, _ = channel({"type": "http.request", "body": b"xyz", "more_body": True})
+    with pytest.raises(BodyTooLargeError):
+        await BodyLimit(reads_then_enters, 10)(scope_for(), receive, send)
+
+
+async def test_error_after_the_response_started_is_not_replaced() -> None:
+    async def starts_then_reads(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await receive()
+
+    receive, send, sent = channel({"type": "http.request", "body": b"xyz", "more_body": False})
+    with pytest.raises(BodyTooLargeError):
+        await BodyLimit(starts_then_reads, 2)(scope_for(), receive, send)
+    assert [m["status"] for m in sent] == [200]
+
+
+async def test_other_errors_pass_when_the_declared_length_is_within_the_limit() -> None:
+    async def fails(scope: Scope, receive: Receive, send: Send) -> None:
+        raise LookupError("boom")
+
+    receive, send, _ = channel()
+    with pytest.raises(LookupError):
+        await BodyLimit(fails, 10)(scope_for((b"content-length", b"5")), receive, send)
+    with pytest.raises(LookupError):
+        await BodyLimit(fails, 10)(scope_for((b"content-length", b"many")), receive, send)
+
+
+async def test_websockets_pass_through() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["type"])
+
+    receive, send, _ = channel()
+    await BodyLimit(app, 1)(scope_for(kind="websocket"), receive, send)
+    assert seen == ["websocket"]
+
+
+def test_helpers() -> None:
+    assert (first_limit(None, 3, 4), first_limit(None, None)) == (3, None)
+    assert validate_form_limits(None) == {}
+    assert validate_form_limits({"max_files": 0}) == {"max_files": 0}
+
+
+def test_route_limit_holds_inside_the_limits_middleware() -> None:
+    app = FastAPI()
+    app.add_middleware(RequestLimitsMiddleware)
+
+    @app.post("/small", max_body_size=5)
+    async def small(request: Request) -> dict[str, int]:
+        return {"n": len(await request.body())}
+
+    @app.post("/streamed", max_body_size=5)
+    async def streamed(request: Request) -> dict[str, int]:
+        return {"n": sum([len(chunk) async for chunk in request.stream()])}
+
+    with TestClient(app) as client:
+        assert client.post("/small", content=b"12345").json() == {"n": 5}
+        refused = client.post("/small", content=b"123456")
+        assert (refused.status_code, refused.text) == (413, "Content Too Large")
+        assert client.post("/streamed", content=iter([b"123", b"456"])).json() == {"detail": "Content Too Large"}
