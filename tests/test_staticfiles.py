@@ -187,6 +187,7 @@ DIFF_REQUESTS: list[tuple[str, str, dict[str, str]]] = [
 
 @pytest.mark.parametrize("html", [False, True])
 @pytest.mark.parametrize(("method", "url", "headers"), DIFF_REQUESTS)
+@pytest.mark.current_reference
 def test_static_files_match_starlette(tree: Path, html: bool, method: str, url: str, headers: dict[str, str]) -> None:
     (tree / "public" / "404.html").write_text("<h1>missing</h1>")
     answers = []

@@ -224,6 +224,7 @@ def test_streamed_response_is_joined(make_client: ClientFactory) -> None:
     assert response.text == "one two three"
 
 
+@pytest.mark.current_reference
 def test_streamed_response_is_read_chunk_by_chunk(make_client: ClientFactory) -> None:
     with make_client(streaming_app).stream("GET", "/") as response:
         assert response.status_code == 200
@@ -297,6 +298,7 @@ async def half_response_app(scope: Scope, receive: Receive, send: Send) -> None:
     raise ValueError("late")
 
 
+@pytest.mark.current_reference
 def test_exception_after_response_started(make_client: ClientFactory) -> None:
     with pytest.raises(ValueError, match="late"):
         make_client(half_response_app).get("/")

@@ -65,6 +65,7 @@ ENCODINGS: list[str | None] = [None, "gzip", "gzip, deflate, br", "br", "GZIP", 
 @pytest.mark.anyio
 @pytest.mark.parametrize("name", list(APPS))
 @pytest.mark.parametrize("options", [{}, {"minimum_size": 0, "compresslevel": 1}, {"compresslevel": 6}])
+@pytest.mark.current_reference
 async def test_matches_starlette_byte_for_byte(name: str, options: dict[str, Any]) -> None:
     app = APPS[name]
     if name == "no body key" and options.get("minimum_size") == 0:
@@ -188,6 +189,7 @@ async def debug_then_trailers_app(scope: Scope, receive: Receive, send: Send) ->
 
 
 @pytest.mark.anyio
+@pytest.mark.current_reference
 async def test_debug_and_trailer_messages_match_starlette() -> None:
     scope_headers = [("accept-encoding", "gzip")]
     ours = await run_asgi(GZipMiddleware(debug_then_trailers_app), make_scope(headers=scope_headers))

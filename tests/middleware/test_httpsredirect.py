@@ -46,6 +46,7 @@ REQUESTS: list[dict[str, Any]] = [
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("request_kw", REQUESTS)
+@pytest.mark.current_reference
 async def test_matches_starlette(request_kw: dict[str, Any]) -> None:
     theirs, ours = StarletteHTTPSRedirectMiddleware(app), HTTPSRedirectMiddleware(app)
     if request_kw.get("scope_type") == "websocket" and request_kw["scheme"] == "wss":

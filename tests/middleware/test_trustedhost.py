@@ -60,6 +60,7 @@ HOSTS: list[str | None] = [
 @pytest.mark.anyio
 @pytest.mark.parametrize("config", CONFIGS)
 @pytest.mark.parametrize("scheme", ["http", "https"])
+@pytest.mark.current_reference
 async def test_matches_starlette(config: dict[str, Any], scheme: str) -> None:
     theirs, ours = StarletteTrustedHostMiddleware(app, **config), TrustedHostMiddleware(app, **config)
     for host in HOSTS:
@@ -70,6 +71,7 @@ async def test_matches_starlette(config: dict[str, Any], scheme: str) -> None:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("config", CONFIGS[:6])
+@pytest.mark.current_reference
 async def test_websocket_matches_starlette(config: dict[str, Any]) -> None:
     theirs, ours = StarletteTrustedHostMiddleware(app, **config), TrustedHostMiddleware(app, **config)
     for host in ["example.com", "evil.com", "www.example.com"]:

@@ -159,6 +159,7 @@ def form_signature(cls: Any) -> list[tuple[str, Any, Any, Any, Any]]:
     return rows
 
 
+@pytest.mark.current_reference
 @pytest.mark.parametrize("name", ["OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"])
 def test_password_request_forms_declare_fastapis_form_fields(name: str) -> None:
     import zephyr.security

@@ -118,8 +118,13 @@ class JobCall:
 
 
 def _is_app_type(hint: Any) -> bool:
+    """``FastAPI``, or ``FastAPI | None`` (Python 3.10's ``get_type_hints`` makes ``x: FastAPI = None`` optional)."""
+    from zephyr._compile.typing_utils import is_union
     from zephyr.applications import Zephyr
 
+    if is_union(hint):
+        choices = [arg for arg in get_args(hint) if arg is not type(None)]
+        return len(choices) == 1 and _is_app_type(choices[0])
     return isinstance(hint, type) and issubclass(hint, Zephyr)
 
 
