@@ -123,7 +123,57 @@ def _keyed(info: FieldInfo, key: str) -> FieldInfo:
     return clone
 
 
-def _model(name: str, fields: list[ParamField], *, by_alias: bool = False) -> type[BaseModel]:
+ModelCache = dict[Any, type[BaseModel]]
+"""Validator models built during one start-up, by shape: routes whose values validate alike share one."""
+
+_DOC_ONLY = frozenset(
+    {"description", "title", "examples", "openapi_examples", "json_schema_extra", "deprecated", "include_in_schema"}
+)
+
+
+def _shape(fields: list[ParamField], by_alias: bool) -> Any:
+    """What a model of ``fields`` validates, as a hashable key; None when some part cannot be hashed.
+
+    Two field lists of equal shape build models that validate alike, so an app of thousands of similar routes
+    builds a handful of validators at start-up instead of one per route. The key holds the objects themselves
+    (annotations, defaults, validators in the metadata), never their ids, so it cannot match a different object.
+    """
+    parts = []
+    for param in fields:
+        info = param.field_info
+        attributes = getattr(info, "_attributes_set", {})
+        settings = tuple(sorted((k, v) for k, v in attributes.items() if k not in _DOC_ONLY))
+        default = info.default
+        parts.append(
+            (
+                param.key,
+                param.alias,
+                param.annotation,
+                type(info),
+                type(default),
+                default,
+                info.default_factory,
+                tuple(info.metadata),
+                settings,
+            )
+        )
+    key = (by_alias, tuple(parts))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _model(
+    name: str, fields: list[ParamField], *, by_alias: bool = False, cache: ModelCache | None = None
+) -> type[BaseModel]:
+    key = _shape(fields, by_alias) if cache is not None else None
+    if key is not None:
+        assert cache is not None  # noqa: S101 - a key is only made for a cache
+        found = cache.get(key)
+        if found is not None:
+            return found
     definitions: dict[str, Any] = {}
     for param in fields:
         info = copy.copy(param.field_info) if by_alias else _keyed(param.field_info, param.key)
@@ -133,6 +183,9 @@ def _model(name: str, fields: list[ParamField], *, by_alias: bool = False) -> ty
             info.alias_priority = 2
         definitions[param.key] = (param.annotation, info)
     model: type[BaseModel] = create_model(name, __config__=_CONFIG, **definitions)
+    if key is not None:
+        assert cache is not None  # noqa: S101 - a key is only made for a cache
+        cache[key] = model
     return model
 
 
@@ -222,7 +275,7 @@ def _embed_body(fields: list[ParamField]) -> bool:
     return isinstance(first.field_info, params.Form) and first.model is None and not first.form_union
 
 
-def _body_plan(fields: list[ParamField], route_name: str) -> BodyPlan | None:
+def _body_plan(fields: list[ParamField], route_name: str, cache: ModelCache | None) -> BodyPlan | None:
     if not fields:
         return None
     embed = _embed_body(fields)
@@ -238,11 +291,11 @@ def _body_plan(fields: list[ParamField], route_name: str) -> BodyPlan | None:
             return BodyPlan(
                 "form", fields, False, fields[0].model.__pydantic_validator__, fields[0].key, fields[0].model
             )
-        validator = _model(f"{route_name}_Form", fields).__pydantic_validator__
+        validator = _model(f"{route_name}_Form", fields, cache=cache).__pydantic_validator__
         return BodyPlan("form", fields, True, validator, None)
     has_float = any(mentions_float(f.annotation) for f in fields)
     if embed:
-        validator = _model(f"{route_name}_Body", fields, by_alias=True).__pydantic_validator__
+        validator = _model(f"{route_name}_Body", fields, by_alias=True, cache=cache).__pydantic_validator__
         return BodyPlan("json", fields, True, validator, None, has_float=has_float)
     only = fields[0]
     adapter: TypeAdapter[Any] = TypeAdapter(
@@ -267,8 +320,8 @@ def mentions_float(annotation: Any, seen: set[int] | None = None) -> bool:
     return any(mentions_float(arg, seen) for arg in get_args(annotation))
 
 
-def build_plan(root: Dependant, route_name: str) -> Plan:
-    """Compile a dependant tree into a plan."""
+def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None) -> Plan:
+    """Compile a dependant tree into a plan (sharing validators with the plans compiled with the same ``cache``)."""
     steps = _order_steps(root)
     fields = [param for step in steps for param in step.dependant.params]
     plain = [f for f in fields if f.location != BODY]
@@ -296,8 +349,8 @@ def build_plan(root: Dependant, route_name: str) -> Plan:
             if f.location == "header"
         ),
         cookie_fields=tuple((f.key, f.alias, members(f)) for f in plain if f.location == "cookie"),
-        param_validator=_model(f"{route_name}_Params", plain).__pydantic_validator__ if plain else None,
-        body=_body_plan(body_fields, route_name),
+        param_validator=_model(f"{route_name}_Params", plain, cache=cache).__pydantic_validator__ if plain else None,
+        body=_body_plan(body_fields, route_name, cache),
         constants=constants,
         needs_request=needs["request_param"] or needs["http_connection_param"],
         needs_response=needs["response_param"],

@@ -49,7 +49,7 @@ class Host(BaseRoute):
             return NONE
         return FULL if self._host_pattern.match(_host_of(scope)) is not None else NONE
 
-    def prepare(self) -> None:
+    def prepare(self, cache: dict[Any, Any] | None = None) -> None:
         """Compile the routes of the served router (or app) now, at the including app's start-up."""
         router = getattr(self.app, "router", self.app)
         compile_routes = getattr(router, "compile_routes", None)

@@ -134,7 +134,7 @@ class Mount(BaseRoute):
     def accepts(self, scope: Scope) -> Match:
         return FULL if scope["type"] in ("http", "websocket") else NONE
 
-    def prepare(self) -> None:
+    def prepare(self, cache: dict[Any, Any] | None = None) -> None:
         """Compile the routes of a mounted router (or app) now, at the including app's start-up."""
         router = getattr(self.app, "router", self.app)
         compile_routes = getattr(router, "compile_routes", None)

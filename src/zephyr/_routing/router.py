@@ -390,8 +390,9 @@ class APIRouter:
         Configuration errors found while compiling surface here, before the first request; and the first request is
         then as fast as the thousandth.
         """
+        cache: dict[Any, Any] = {}  # validators shared by routes whose values validate alike
         for route in self._route_table().routes:
-            route.prepare()
+            route.prepare(cache)
 
     def _route_table(self) -> RouteTable[BaseRoute]:
         table = self._table
