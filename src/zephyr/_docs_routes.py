@@ -15,6 +15,8 @@ from zephyr.responses import HTMLResponse, JSONResponse, Response
 if TYPE_CHECKING:
     from zephyr.applications import Zephyr
 
+__all__ = ("add_docs_routes",)
+
 
 def _root(request: Request) -> str:
     return str(request.scope.get("root_path", "")).rstrip("/")

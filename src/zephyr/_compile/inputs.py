@@ -8,6 +8,8 @@ from urllib.parse import unquote_plus
 from zephyr._compile.plan import Plan
 from zephyr.types import Scope
 
+__all__ = ("extract", "parse_query", "read_cookies", "read_headers")
+
 
 def parse_query(query_string: bytes) -> dict[str, list[str]]:
     """Parse a query string as Starlette's ``QueryParams`` does (blank values kept, ``+`` is a space)."""

@@ -27,6 +27,8 @@ from zephyr._compile.dependant import BODY, Dependant, ParamField
 from zephyr._compile.limits import limited
 from zephyr._compile.typing_utils import is_sequence, strip_annotated
 
+__all__ = ("BodyPlan", "Members", "ModelCache", "Plan", "Step", "build_plan", "members", "mentions_float")
+
 _CONFIG = ConfigDict(arbitrary_types_allowed=True)
 Members = tuple[tuple[str, str, bool], ...] | None
 

@@ -10,6 +10,8 @@ from zephyr._routing.paths import compile_path
 from zephyr.datastructures import URLPath
 from zephyr.types import ASGIApp, Receive, Scope, Send
 
+__all__ = ("Host",)
+
 
 def _host_of(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):

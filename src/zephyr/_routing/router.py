@@ -26,6 +26,8 @@ from zephyr.exceptions import FastAPIError, HTTPException
 from zephyr.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from zephyr.types import ASGIApp, DecoratedCallable, Receive, Scope, Send
 
+__all__ = ("APIRouter",)
+
 _VERBS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
 
 
