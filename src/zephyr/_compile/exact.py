@@ -19,7 +19,7 @@ from zephyr._compile.calls import call_step
 from zephyr._compile.context import attach_endpoint_context, endpoint_context
 from zephyr._compile.dependant import BODY, Dependant, ParamField
 from zephyr._compile.form_input import form_input, is_form_group
-from zephyr._compile.plan import Plan
+from zephyr._compile.plan import SPECIAL_PARAMS, Plan
 from zephyr.exceptions import RequestValidationError
 from zephyr.types import Scope
 
@@ -145,15 +145,6 @@ def _validation_error(errors: list[Any], body: Any, plan: Plan, scope: Scope) ->
     return error
 
 
-_SPECIAL_PARAMS = (
-    ("request_param", "request"),
-    ("websocket_param", "websocket"),
-    ("http_connection_param", "connection"),
-    ("response_param", "response"),
-    ("background_tasks_param", "background_tasks"),
-)
-
-
 class _SlowSolver:
     """One request's FastAPI-order solve: dependencies depth first, every error collected.
 
@@ -206,7 +197,7 @@ class _SlowSolver:
             return True, self.cache[key]
         for field in dependant.params:
             kwargs[field.name] = own[field.key]
-        for attribute, special in _SPECIAL_PARAMS:
+        for attribute, special in SPECIAL_PARAMS:
             name = getattr(dependant, attribute)
             if name is not None:
                 kwargs[name] = self.specials.get(special)

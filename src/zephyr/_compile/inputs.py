@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote_plus
 
 from zephyr._compile.plan import Plan
+from zephyr.datastructures.multidicts import parse_query_pairs
 from zephyr.types import Scope
 
 __all__ = ("extract", "parse_query", "read_cookies", "read_headers")
 
 
 def parse_query(query_string: bytes) -> dict[str, list[str]]:
-    """Parse a query string as Starlette's ``QueryParams`` does (blank values kept, ``+`` is a space)."""
+    """A query string's values by name, parsed as Starlette's ``QueryParams`` parses it."""
     parsed: dict[str, list[str]] = {}
     if not query_string:
         return parsed
-    text = query_string.decode("latin-1")
-    escaped = b"%" in query_string or b"+" in query_string
-    for part in text.split("&"):
-        if not part:
-            continue
-        name, _, value = part.partition("=")
-        if escaped:
-            name = unquote_plus(name, encoding="utf-8", errors="replace")
-            value = unquote_plus(value, encoding="utf-8", errors="replace")
+    for name, value in parse_query_pairs(query_string.decode("latin-1")):
         values = parsed.get(name)
         if values is None:
             parsed[name] = [value]

@@ -27,7 +27,17 @@ from zephyr._compile.dependant import BODY, Dependant, ParamField
 from zephyr._compile.limits import limited
 from zephyr._compile.typing_utils import is_sequence, strip_annotated
 
-__all__ = ("BodyPlan", "Members", "ModelCache", "Plan", "Step", "build_plan", "members", "mentions_float")
+__all__ = (
+    "BodyPlan",
+    "Members",
+    "ModelCache",
+    "Plan",
+    "SPECIAL_PARAMS",
+    "Step",
+    "build_plan",
+    "members",
+    "mentions_float",
+)
 
 _CONFIG = ConfigDict(arbitrary_types_allowed=True)
 Members = tuple[tuple[str, str, bool], ...] | None
@@ -191,6 +201,16 @@ def _model(
     return model
 
 
+SPECIAL_PARAMS = (
+    ("request_param", "request"),
+    ("websocket_param", "websocket"),
+    ("http_connection_param", "connection"),
+    ("response_param", "response"),
+    ("background_tasks_param", "background_tasks"),
+)
+"""The ``Dependant`` attributes naming a parameter FastAPI fills itself, with the request value each receives."""
+
+
 def _order_steps(root: Dependant) -> list[Step]:
     """Dependencies in FastAPI's call order (sub-dependencies first), sharing results FastAPI would cache."""
     steps: list[Step] = []
@@ -213,13 +233,7 @@ def _order_steps(root: Dependant) -> list[Step]:
             param.key = f"p{len(fields)}"
             fields.append(param)
             kwargs.append((param.name, param.key))
-        for attribute, value_key in (
-            ("request_param", "request"),
-            ("websocket_param", "websocket"),
-            ("http_connection_param", "connection"),
-            ("response_param", "response"),
-            ("background_tasks_param", "background_tasks"),
-        ):
+        for attribute, value_key in SPECIAL_PARAMS:
             name = getattr(dependant, attribute)
             if name is not None:
                 kwargs.append((name, value_key))
