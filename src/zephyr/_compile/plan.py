@@ -24,17 +24,20 @@ from typing_extensions import is_typeddict
 
 from zephyr import params
 from zephyr._compile.dependant import BODY, Dependant, ParamField
+from zephyr._compile.forms import form_union_models
 from zephyr._compile.limits import limited
-from zephyr._compile.typing_utils import is_sequence, strip_annotated
+from zephyr._compile.typing_utils import is_sequence, is_union, lenient_issubclass, strip_annotated
 
 __all__ = (
     "BodyPlan",
+    "FormRead",
     "Members",
     "ModelCache",
     "Plan",
     "SPECIAL_PARAMS",
     "Step",
     "build_plan",
+    "form_read",
     "members",
     "mentions_float",
 )
@@ -58,6 +61,61 @@ class Step:
     direct: bool = False  # a generator endpoint: calling it only creates the generator
 
 
+@dataclass(frozen=True, eq=False)
+class FormRead:
+    """How one form parameter reads the form, decided when the plan is compiled (nothing of it per request)."""
+
+    field: ParamField
+    group: bool  # reads the whole form: a form model, or a union of them
+    models: tuple[type[BaseModel], ...]  # the group's model(s)
+    members: Members  # a form model's fields: (external name, input key, is sequence)
+    optional: bool  # a group declared ``| None``: absent when the form holds none of its names
+    names: frozenset[str]  # the names that show an optional group was supplied
+    open_extra: bool  # an optional group's model allows or forbids extras: any value counts as supplied
+    reads_bytes: bool  # a ``bytes`` file field: it receives the file's content
+
+
+def _wants_bytes(annotation: Any, is_sequence_: bool) -> bool:
+    """``bytes``, ``list[bytes]``, and either of them ``| None``."""
+    options = [arg for arg in get_args(annotation) if arg is not type(None)] if is_union(annotation) else [annotation]
+    for option in options:
+        if lenient_issubclass(option, bytes):
+            return True
+        if is_sequence_ and any(lenient_issubclass(arg, bytes) for arg in get_args(option)):
+            return True
+    return False
+
+
+def form_read(param: ParamField) -> FormRead:
+    """Decide how ``param`` reads a form (see ``FormRead``)."""
+    bare = strip_annotated(param.annotation)
+    group = (
+        isinstance(param.field_info, params.Form)
+        and not getattr(param.field_info, "embed", False)
+        and (param.model is not None or param.form_union)
+    )
+    models: tuple[type[BaseModel], ...] = ()
+    if param.form_union:
+        models = form_union_models(bare)
+    elif param.model is not None:
+        models = (param.model,)
+    names = frozenset(
+        info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
+        for model in models
+        for name, info in model.model_fields.items()
+    )
+    return FormRead(
+        field=param,
+        group=group,
+        models=models,
+        members=members(param),
+        optional=type(None) in get_args(bare),
+        names=names,
+        open_extra=any(model.model_config.get("extra") in ("allow", "forbid") for model in models),
+        reads_bytes=param.is_file and _wants_bytes(bare, param.is_sequence),
+    )
+
+
 @dataclass(eq=False)
 class BodyPlan:
     kind: str  # "json" | "form"
@@ -68,6 +126,7 @@ class BodyPlan:
     form_model: type[BaseModel] | None = None  # a single Form model parameter
     form_union: bool = False  # a single Form parameter declared as a union of models
     has_float: bool = False  # a float somewhere in the JSON body's type (see body.validate_json_body)
+    form_reads: tuple[FormRead, ...] = ()  # for a form body: how each field reads the form, in order
 
 
 @dataclass(eq=False)
@@ -93,6 +152,7 @@ class Plan:
     needs_query: bool
     header_names: frozenset[bytes] | None  # None: a header model reads every header
     field_adapters: dict[str, TypeAdapter[Any]] = field(default_factory=dict)
+    source_context: dict[str, Any] | None = None  # where the endpoint is defined, read on the first error
 
     def adapter(self, param: ParamField) -> TypeAdapter[Any]:
         """A per-field validator for the slow path that reproduces FastAPI's error lists exactly."""
@@ -297,18 +357,27 @@ def _body_plan(fields: list[ParamField], route_name: str, cache: ModelCache | No
     embed = _embed_body(fields)
     is_form = any(isinstance(f.field_info, params.Form) for f in fields)
     if is_form:
+        reads = tuple(form_read(f) for f in fields)
         if not embed and fields[0].form_union:
             union = fields[0]
             union_adapter: TypeAdapter[Any] = TypeAdapter(
                 Annotated[union.annotation, _without_default(union.field_info)]  # type: ignore[arg-type]
             )
-            return BodyPlan("form", fields, False, union_adapter.validator, union.key, form_union=True)
+            return BodyPlan(
+                "form", fields, False, union_adapter.validator, union.key, form_union=True, form_reads=reads
+            )
         if not embed and fields[0].model is not None:
             return BodyPlan(
-                "form", fields, False, fields[0].model.__pydantic_validator__, fields[0].key, fields[0].model
+                "form",
+                fields,
+                False,
+                fields[0].model.__pydantic_validator__,
+                fields[0].key,
+                fields[0].model,
+                form_reads=reads,
             )
         validator = _model(f"{route_name}_Form", fields, cache=cache).__pydantic_validator__
-        return BodyPlan("form", fields, True, validator, None)
+        return BodyPlan("form", fields, True, validator, None, form_reads=reads)
     has_float = any(mentions_float(f.annotation) for f in fields)
     if embed:
         validator = _model(f"{route_name}_Body", fields, by_alias=True, cache=cache).__pydantic_validator__
