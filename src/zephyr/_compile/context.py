@@ -9,6 +9,7 @@ from zephyr.types import Scope
 
 __all__ = ("attach_endpoint_context", "endpoint_context")
 
+
 def _source_context(call: Any) -> dict[str, Any]:
     """Where an endpoint is defined (``file``, ``line``, ``function``), as FastAPI reports it.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zephyr._compile.plan import Plan
+from zephyr._compile.plan import HeaderMembers, Plan
 from zephyr.datastructures.multidicts import parse_query_pairs
 from zephyr.types import Scope
 
@@ -63,14 +63,13 @@ def _multi(source: dict[str, list[str]], members: tuple[tuple[str, str, bool], .
     return group
 
 
-def _multi_headers(source: dict[bytes, list[str]], members: tuple[tuple[str, str, bool], ...]) -> dict[str, Any]:
+def _multi_headers(source: dict[bytes, list[str]], members: HeaderMembers) -> dict[str, Any]:
     """A header parameter model's input: its fields, then every other header (the model's extra policy rules)."""
     group: dict[str, Any] = {}
     processed: set[bytes] = set()
-    for external, input_key, is_sequence in members:
-        name = external.lower().encode("latin-1")
+    for name, key_name, input_key, is_sequence in members or ():
         processed.add(name)
-        processed.add(input_key.lower().encode("latin-1"))
+        processed.add(key_name)
         values = source.get(name)
         if values:
             group[input_key] = values if is_sequence else values[0]
@@ -99,9 +98,9 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
                 inputs[key] = values if is_sequence else values[-1]
     if plan.header_fields:
         headers = read_headers(scope, plan.header_names)
-        for key, name, is_sequence, members in plan.header_fields:
-            if members is not None:
-                inputs[key] = _multi_headers(headers, members)
+        for key, name, is_sequence, header_members in plan.header_fields:
+            if header_members is not None:
+                inputs[key] = _multi_headers(headers, header_members)
                 continue
             header_values = headers.get(name)
             if header_values:

@@ -31,6 +31,7 @@ from zephyr._compile.typing_utils import is_sequence, is_union, lenient_issubcla
 __all__ = (
     "BodyPlan",
     "FormRead",
+    "HeaderMembers",
     "Members",
     "ModelCache",
     "Plan",
@@ -44,6 +45,8 @@ __all__ = (
 
 _CONFIG = ConfigDict(arbitrary_types_allowed=True)
 Members = tuple[tuple[str, str, bool], ...] | None
+HeaderMembers = tuple[tuple[bytes, bytes, str, bool], ...] | None
+"""A header model's fields: (header name, input key as a header name, input key, is sequence)."""
 
 
 @dataclass(eq=False)
@@ -138,7 +141,7 @@ class Plan:
     fields: list[ParamField]
     path_fields: tuple[tuple[str, str], ...]
     query_fields: tuple[tuple[str, str, bool, Members], ...]
-    header_fields: tuple[tuple[str, bytes, bool, Members], ...]
+    header_fields: tuple[tuple[str, bytes, bool, HeaderMembers], ...]
     cookie_fields: tuple[tuple[str, str, Members], ...]
     param_validator: Any
     body: BodyPlan | None
@@ -429,7 +432,7 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
         path_fields=tuple((f.key, f.alias) for f in plain if f.location == "path"),
         query_fields=tuple((f.key, f.alias, f.is_sequence, members(f)) for f in plain if f.location == "query"),
         header_fields=tuple(
-            (f.key, f.alias.lower().encode("latin-1"), f.is_sequence, members(f, convert_underscores=True))
+            (f.key, f.alias.lower().encode("latin-1"), f.is_sequence, _header_members(f))
             for f in plain
             if f.location == "header"
         ),
@@ -461,6 +464,16 @@ def _header_names(fields: list[ParamField]) -> list[bytes]:
         else:
             names.append(f.alias.lower().encode("latin-1"))
     return names
+
+
+def _header_members(param: ParamField) -> HeaderMembers:
+    found = members(param, convert_underscores=True)
+    if found is None:
+        return None
+    return tuple(
+        (external.lower().encode("latin-1"), key.lower().encode("latin-1"), key, is_sequence_)
+        for external, key, is_sequence_ in found
+    )
 
 
 def members(param: ParamField, *, convert_underscores: bool = False) -> tuple[tuple[str, str, bool], ...] | None:
