@@ -12,6 +12,7 @@ from typing import Any
 from typing_extensions import Unpack, deprecated
 
 from zephyr import params
+from zephyr._docs_routes import add_docs_routes
 from zephyr._errors import ErrorBoundary, ExceptionMiddleware, ServerErrorMiddleware, websocket_exception_handler
 from zephyr._routing.base import BaseRoute
 from zephyr._routing.options import RouteOptions
@@ -230,8 +231,6 @@ class Zephyr:
         """Add the ``/openapi.json`` route and the docs pages (unless their URLs are ``None``)."""
         if not self.openapi_url:
             return
-        from zephyr._docs_routes import add_docs_routes
-
         add_docs_routes(self)
 
     # -- routes -------------------------------------------------------------------------------------------------
