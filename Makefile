@@ -48,5 +48,8 @@ bench-servers: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks.run --frameworks zephyr fastapi raw ceiling zephyr-granian ceiling-granian zephyr-rsgi ceiling-rsgi \
 		--scenarios S1 S2 S3 S4 $(BENCH_ARGS)
 
+bench-startup: $(STAMP)
+	$(BIN)/python -m benchmarks.startup $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .venv-3.* .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
