@@ -117,3 +117,23 @@ def test_a_plan_that_cannot_compile_fails_the_start_up(monkeypatch: pytest.Monke
     with pytest.raises(TypeError, match="cannot compile"), TestClient(app):
         pass
     assert plan_module.build_plan is not broken
+
+
+def test_a_provider_with_a_plain_overrides_dict_is_read_on_every_request() -> None:
+    def real() -> str:
+        return "real"
+
+    class Provider:
+        dependency_overrides: dict[Any, Any] = {}
+
+    provider = Provider()
+    router = APIRouter(dependency_overrides_provider=provider)
+
+    @router.get("/who")
+    async def who(name: str = Depends(real)) -> str:
+        return name
+
+    client = TestClient(router)
+    assert client.get("/who").json() == "real"
+    provider.dependency_overrides = {real: lambda: "fake"}  # a plain dict counts no changes: it is compared
+    assert client.get("/who").json() == "fake"
