@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-pythons check lint types bench bench-smoke bench-servers soak system-deps clean
+.PHONY: run test test-pythons check lint types bench bench-smoke bench-servers bench-startup soak system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ bench-servers: $(STAMP) system-deps
 # 10 minutes of mixed traffic on one worker: RSS slope and file descriptors (SOAK_ARGS="--duration 60" for less)
 soak: $(STAMP)
 	$(BIN)/python -m benchmarks.soak.run $(SOAK_ARGS)
+
+bench-startup: $(STAMP)
+	$(BIN)/python -m benchmarks.startup $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-3.* .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

@@ -17,6 +17,7 @@ _MODULES = sorted(
     for info in pkgutil.walk_packages(zephyr.__path__, prefix="zephyr.")
     if not any(part.startswith("_") for part in info.name.split(".")[1:])
 )
+_ALL_MODULES = sorted(info.name for info in pkgutil.walk_packages(zephyr.__path__, prefix="zephyr."))
 
 
 def test_top_level_all_lists_exactly_the_public_names() -> None:
@@ -33,8 +34,13 @@ def test_fastapi_and_zephyr_are_the_same_class() -> None:
     assert zephyr.FastAPI is zephyr.Zephyr
 
 
-@pytest.mark.parametrize("name", _MODULES)
-def test_every_public_module_declares_a_sorted_all_tuple(name: str) -> None:
+def test_the_module_walk_sees_private_modules_too() -> None:
+    assert {"zephyr._routing.table", "zephyr._compile.plan", "zephyr.datastructures.headers"} <= set(_ALL_MODULES)
+    assert set(_MODULES) < set(_ALL_MODULES)
+
+
+@pytest.mark.parametrize("name", _ALL_MODULES)
+def test_every_module_declares_a_sorted_all_tuple(name: str) -> None:
     module = importlib.import_module(name)
     exported = getattr(module, "__all__", None)
     assert isinstance(exported, tuple), f"{name} must declare __all__ as a tuple"

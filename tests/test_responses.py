@@ -1195,7 +1195,8 @@ def test_event_source_response_is_reexported_like_fastapi() -> None:
     from zephyr.sse import EventSourceResponse
 
     assert responses.EventSourceResponse is EventSourceResponse  # type: ignore[attr-defined]
-    assert fastapi.responses.EventSourceResponse is not None
+    assert issubclass(EventSourceResponse, responses.StreamingResponse)
+    assert EventSourceResponse.media_type == fastapi.responses.EventSourceResponse.media_type == "text/event-stream"
 
 
 def test_json_response_escapes_lone_surrogates_instead_of_failing() -> None:

@@ -290,7 +290,27 @@ def test_websocket_clients_see_each_other_leave(fw: SimpleNamespace) -> None:
 @pytest.mark.parametrize("attempt", range(5))
 def test_overlapping_sessions_share_one_event_loop_outside_the_block(attempt: int) -> None:
     # Starlette's TestClient runs each session in its own event loop here, and the broadcast then hangs at times.
-    chat(FRAMEWORKS["zephyr"].TestClient(build(FRAMEWORKS["zephyr"])))
+    import asyncio
+
+    fw = FRAMEWORKS["zephyr"]
+    WebSocket = fw.WebSocket
+    app = build(fw)
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    @app.websocket("/loop")
+    async def loop_of_session(websocket: WebSocket) -> None:
+        await websocket.accept()
+        loops.append(asyncio.get_running_loop())
+        await websocket.send_text("ok")
+        await websocket.receive_text()
+
+    client = fw.TestClient(app)
+    with client.websocket_connect("/loop") as first, client.websocket_connect("/loop") as second:
+        assert (first.receive_text(), second.receive_text()) == ("ok", "ok")
+        assert len(loops) == 2 and loops[0] is loops[1]  # both sessions run on one event loop
+        first.send_text("bye")
+        second.send_text("bye")
+    chat(client)
 
 
 @pytest.mark.anyio

@@ -7,20 +7,49 @@ With ``docs_assets_url=None``, or without that package for Swagger UI, they load
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from zephyr.requests import Request
 from zephyr.responses import HTMLResponse, JSONResponse, Response
+from zephyr.types import ASGIApp
 
-if TYPE_CHECKING:
-    from zephyr.applications import Zephyr
+__all__ = ("DocsApp", "add_docs_routes")
+
+
+class DocsApp(Protocol):
+    """What the docs routes read from the app (``Zephyr`` has it all; this module need not import it)."""
+
+    title: str
+    openapi_url: str | None
+    docs_url: str | None
+    redoc_url: str | None
+    scalar_url: str | None
+    docs_assets_url: str | None
+    root_path_in_servers: bool
+    swagger_ui_oauth2_redirect_url: str | None
+    swagger_ui_init_oauth: dict[str, Any] | None
+    swagger_ui_parameters: dict[str, Any] | None
+
+    def openapi(self) -> dict[str, Any]: ...
+
+    def add_route(
+        self,
+        path: str,
+        route: Callable[..., Any],
+        methods: list[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None: ...
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None: ...
 
 
 def _root(request: Request) -> str:
     return str(request.scope.get("root_path", "")).rstrip("/")
 
 
-def _asset_urls(app: Zephyr, root: str) -> dict[str, str]:
+def _asset_urls(app: DocsApp, root: str) -> dict[str, str]:
     from zephyr.openapi._assets import default_asset_urls
 
     if app.docs_assets_url is None:
@@ -28,7 +57,7 @@ def _asset_urls(app: Zephyr, root: str) -> dict[str, str]:
     return default_asset_urls(root + app.docs_assets_url)
 
 
-def _redoc_image_policy(app: Zephyr) -> str:
+def _redoc_image_policy(app: DocsApp) -> str:
     """Where the offline ReDoc page may load images and fonts from: the app itself, and the document's logo.
 
     ReDoc's bundle always shows a "Powered by" logo from Redocly's CDN; this policy keeps that request from ever
@@ -46,7 +75,7 @@ def _redoc_image_policy(app: Zephyr) -> str:
     return f"img-src {joined}; font-src 'self' data:"
 
 
-def add_docs_routes(app: Zephyr) -> None:  # noqa: C901 - one block per optional page
+def add_docs_routes(app: DocsApp) -> None:  # noqa: C901 - one block per optional page
     """Register the document and docs routes on ``app`` (not in the schema)."""
     openapi_url = app.openapi_url
     assert openapi_url is not None  # noqa: S101 - only called when the document is enabled

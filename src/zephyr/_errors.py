@@ -12,6 +12,16 @@ from zephyr.requests import ClientDisconnect, Request
 from zephyr.responses import HTMLResponse, PlainTextResponse, Response
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
+__all__ = (
+    "ErrorBoundary",
+    "ExceptionMiddleware",
+    "Handler",
+    "ServerErrorMiddleware",
+    "handle",
+    "lookup",
+    "websocket_exception_handler",
+)
+
 Handler = Callable[[Any, Exception], Any]
 
 

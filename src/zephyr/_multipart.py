@@ -406,6 +406,11 @@ async def parse_multipart(
                 await collector.flush()
             parser.finalize()
             await collector.flush()
+            # A file part the body never closed is dropped from the form: its spool is closed here, not leaked.
+            kept = {id(value.file) for _, value in collector.items if isinstance(value, UploadFile)}
+            for spool in collector.opened:
+                if id(spool) not in kept:
+                    spool.close()
         except BaseException as exc:
             for spool in collector.opened:
                 spool.close()

@@ -13,6 +13,7 @@ from typing_extensions import Unpack, deprecated
 
 from zephyr import params
 from zephyr._bodylimit import BodyLimit, validate_max_body_size
+from zephyr._docs_routes import add_docs_routes
 from zephyr._errors import ErrorBoundary, ExceptionMiddleware, ServerErrorMiddleware, websocket_exception_handler
 from zephyr._limits import BODY_DEADLINE, MAX_HEADER_BYTES, MAX_HEADERS, check_head, send_json_error
 from zephyr._routing.base import BaseRoute
@@ -258,8 +259,6 @@ class Zephyr:
         """Add the ``/openapi.json`` route and the docs pages (unless their URLs are ``None``)."""
         if not self.openapi_url:
             return
-        from zephyr._docs_routes import add_docs_routes
-
         add_docs_routes(self)
 
     # -- routes -------------------------------------------------------------------------------------------------

@@ -50,17 +50,6 @@ KEEPALIVE_COMMENT = b": ping\n\n"
 _PING_INTERVAL: float = 15.0
 """Seconds of generator idleness before a keep-alive comment is sent; read per stream, so tests may patch it."""
 
-_SSE_EVENT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "data": {"type": "string"},
-        "event": {"type": "string"},
-        "id": {"type": "string"},
-        "retry": {"type": "integer", "minimum": 0},
-    },
-}
-"""The OpenAPI schema of one event (OpenAPI 3.2, "Special Considerations for Server-Sent Events")."""
-
 
 class EventSourceResponse(StreamingResponse):
     """A streaming ``text/event-stream`` response.

@@ -8,7 +8,7 @@ import fastapi.testclient
 import pytest
 
 import zephyr.testclient
-from tests.compat.harness import take_unchecked_pairs
+from tests.compat.harness import forget_modules, take_unchecked_pairs
 
 
 def _document(client_class: Any, app: Any) -> tuple[int, Any] | None:
@@ -32,7 +32,14 @@ def every_document_renders() -> Iterator[None]:
     must render one too; where FastAPI's fails, Zephyr's may fail as well.
     """
     take_unchecked_pairs()
-    yield
+    try:
+        yield
+        _check_documents()
+    finally:
+        forget_modules()
+
+
+def _check_documents() -> None:
     for theirs, ours in take_unchecked_pairs():
         ours_app, theirs_app = getattr(ours, "app", None), getattr(theirs, "app", None)
         if ours_app is None or theirs_app is None or not getattr(theirs_app, "openapi_url", None):

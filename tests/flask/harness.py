@@ -70,6 +70,7 @@ def assert_same(build: Build, calls: Sequence[Call]) -> list[Any]:
         got = getattr(our_client, call.method)(call.url, **our_options)
         ours_seen = (got.status, got.data, _headers(got))
         flask_seen = (expected.status, expected.data, _headers(expected))
+        expected.close()  # Flask's file responses hold the file open until closed
         if ours_seen != flask_seen:
             raise AssertionError(f"{call}:\n zephyr.flask {ours_seen}\n flask        {flask_seen}")
         answers.append(got)

@@ -15,7 +15,10 @@ def test_package_exports_fastapis_names() -> None:
     assert set(zephyr.security.__all__) == theirs
     assert list(zephyr.security.__all__) == sorted(zephyr.security.__all__)
     for name in zephyr.security.__all__:
-        assert getattr(zephyr.security, name) is not None
+        ours, their = getattr(zephyr.security, name), getattr(fastapi.security, name)
+        assert isinstance(ours, type) and ours.__name__ == name  # the class itself, not an alias of another
+        assert ours.__module__.startswith("zephyr.security")
+        assert {n for n in dir(their) if not n.startswith("_")} <= set(dir(ours)), name
 
 
 @pytest.mark.parametrize("module", SUBMODULES)

@@ -49,10 +49,23 @@ async def test_async_variants_run_in_thread() -> None:
     await hasher.adummy_verify()
 
 
-def test_dummy_verify_runs() -> None:
+def test_dummy_verify_does_a_real_verification_against_a_hash_made_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What it is for: a login for an unknown user costs the same as a wrong password, so timing reveals nothing.
     hasher = PasswordHasher(argon2=FAST)
+    checked: list[tuple[str, str]] = []
+    original = PasswordHasher.verify
+
+    def recording(self: PasswordHasher, password: str, hashed: str) -> bool:
+        checked.append((password, hashed))
+        return original(self, password, hashed)
+
+    monkeypatch.setattr(PasswordHasher, "verify", recording)
     hasher.dummy_verify()
-    hasher.dummy_verify()  # the dummy hash is made once
+    hasher.dummy_verify()
+    assert len(checked) == 2 and checked[0] == checked[1]  # the same dummy hash both times: made once
+    password, dummy_hash = checked[0]
+    assert dummy_hash.startswith("$argon2")  # a hash of the hasher's own scheme, so the check costs the same
+    assert original(hasher, password, dummy_hash) is False
 
 
 def test_configuration_errors() -> None:

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from tests.support.services import free_port, port_open
 
@@ -66,48 +67,66 @@ def run_server(
         server: ``uvicorn`` or ``granian`` (its ASGI interface); ``args`` are passed to it as they are.
         log: A file that receives the server's standard output and error (inherited when ``None``).
     """
-    port = free_port()
-    full_env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", **(env or {})}
-    if server == "granian":
-        command = [
-            "granian",
-            "--interface",
-            "asgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
-        command = [*command, *args, app]
-    else:
-        command = ["uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
     output = log.open("ab") if log is not None else None
-    proc = subprocess.Popen(
-        [sys.executable, "-m", *command],
-        cwd=ROOT,
-        env=full_env,
-        start_new_session=True,
-        stdout=output,
-        stderr=output,
-    )
     try:
-        deadline = time.monotonic() + timeout
-        while not port_open("127.0.0.1", port, timeout=0.2):
-            if proc.poll() is not None:
-                raise RuntimeError(f"{server} {app} exited with {proc.returncode} before accepting connections")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{server} {app} did not accept connections within {timeout} s")
-            time.sleep(0.05)
-        yield Server(proc, port, server)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        proc, port = _start(app, args, env, timeout, server, output)
+    except BaseException:
         if output is not None:
             output.close()
+        raise
+    try:
+        yield Server(proc, port, server)
+    finally:
+        _stop(proc)
+        if output is not None:
+            output.close()
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server's process group: SIGTERM, then SIGKILL if it lingers."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+def _command(server: str, app: str, port: int, args: Sequence[str]) -> list[str]:
+    if server == "granian":
+        base = ["granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        return [*base, *args, app]
+    return ["uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
+
+
+def _start(
+    app: str, args: Sequence[str], env: dict[str, str] | None, timeout: float, server: str, output: Any = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start the server on a free port, retrying on another port when it exits before accepting (port taken)."""
+    full_env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", **(env or {})}
+    for attempt in range(3):  # another process may take the free port first: then try another
+        port = free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *_command(server, app, port, args)],
+            cwd=ROOT,
+            env=full_env,
+            start_new_session=True,
+            stdout=output,
+            stderr=output,
+        )
+        deadline = time.monotonic() + timeout
+        while not port_open("127.0.0.1", port, timeout=0.2):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        else:
+            return proc, port
+        exited = proc.poll()
+        _stop(proc)
+        if exited is None:
+            raise RuntimeError(f"{server} {app} did not accept connections within {timeout} s")
+        if attempt == 2:
+            raise RuntimeError(f"{server} {app} exited with {exited} before accepting connections, 3 times")
+    raise AssertionError("unreachable: the last attempt returns or raises")

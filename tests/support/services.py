@@ -18,7 +18,7 @@ from typing import NoReturn
 
 import pytest
 
-__all__ = ("free_port", "missing_service", "port_open", "postgres_url", "redis_server_url")
+__all__ = ("free_port", "missing_service", "port_open", "postgres_url", "redis_server_url", "stop_process")
 
 
 def missing_service(message: str) -> NoReturn:
@@ -28,11 +28,34 @@ def missing_service(message: str) -> NoReturn:
     pytest.skip(message)
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """Return a TCP port on 127.0.0.1 that is free right now and was not returned before in this process.
+
+    Another process may still take it before the caller binds it: whoever starts a server on it retries on another
+    port when the server cannot bind (see ``redis_server_url`` and ``tests/support/server.py``).
+    """
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """Stop a process this test run started: terminate, then kill if it does not exit within ``timeout``."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -72,24 +95,41 @@ def redis_server_url() -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
         missing_service("No Redis: set REDIS_URL, run Redis on 127.0.0.1:6379, or install redis-server")
-    port = free_port()
     with tempfile.TemporaryDirectory() as workdir:
-        proc = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            url = f"redis://127.0.0.1:{port}/0"
-            deadline = time.monotonic() + 10
-            while not _redis_answers(url):
-                if time.monotonic() > deadline:
-                    missing_service(f"redis-server started on port {port} did not answer within 10 s")
-                time.sleep(0.05)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        for _ in range(5):  # another process may take the free port first: then try another
+            port = free_port()
+            proc = subprocess.Popen(
+                [
+                    binary,
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    workdir,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                url = f"redis://127.0.0.1:{port}/0"
+                deadline = time.monotonic() + 10
+                while not _redis_answers(url):
+                    if proc.poll() is not None:
+                        break  # it could not bind the port
+                    if time.monotonic() > deadline:
+                        missing_service(f"redis-server started on port {port} did not answer within 10 s")
+                    time.sleep(0.05)
+                else:
+                    yield url
+                    return
+            finally:
+                stop_process(proc)  # also when the test failed or was skipped
+        missing_service("redis-server could not bind a free port in 5 attempts")
 
 
 def postgres_url() -> str:

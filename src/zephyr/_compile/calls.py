@@ -14,6 +14,8 @@ from zephyr._compile.plan import Step
 from zephyr.concurrency import run_in_threadpool
 from zephyr.exceptions import FastAPIError
 
+__all__ = ("ResponseNotAwaitedError", "call_step", "run_sync")
+
 
 def _name(gen: Any) -> str:
     code = getattr(gen, "ag_code", None) or getattr(gen, "gi_code", None)

@@ -25,6 +25,17 @@ from zephyr._compile import typing_utils as tu
 from zephyr._compile.forms import form_union_models, with_form_normalizers
 from zephyr.exceptions import FastAPIError
 
+__all__ = (
+    "BODY",
+    "Dependant",
+    "ParamField",
+    "build_dependant",
+    "path_param_names",
+    "set_default",
+    "sub_dependant",
+    "with_route_dependencies",
+)
+
 _PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
 
 BODY = "body"

@@ -18,8 +18,8 @@ from zephyr._compile.body import BodyState, json_value
 from zephyr._compile.calls import call_step
 from zephyr._compile.context import attach_endpoint_context, endpoint_context
 from zephyr._compile.dependant import BODY, Dependant, ParamField
-from zephyr._compile.form_input import form_input, is_form_group
-from zephyr._compile.plan import Plan
+from zephyr._compile.form_input import form_input
+from zephyr._compile.plan import SPECIAL_PARAMS, Plan
 from zephyr.exceptions import RequestValidationError
 from zephyr.types import Scope
 
@@ -94,7 +94,9 @@ async def _own_values(
                 else:
                     found = await form_input(plan, form) if form is not None else {}
                     value = found.get(field.key, _MISSING)
-                    loc = ("body",) if is_form_group(field) else ("body", field.alias)
+                    # A cached twin's field shares its original's key, so the key finds its read.
+                    group = any(read.group for read in body.form_reads if read.field.key == field.key)
+                    loc = ("body",) if group else ("body", field.alias)
             elif body.embed:
                 loc = ("body", field.alias)
                 if body_value is _MISSING or body_value is None or isinstance(body_value, (bytes, bytearray)):
@@ -143,15 +145,6 @@ def _validation_error(errors: list[Any], body: Any, plan: Plan, scope: Scope) ->
     error = RequestValidationError(errors, body=body)
     attach_endpoint_context(error, endpoint_context(plan, scope))
     return error
-
-
-_SPECIAL_PARAMS = (
-    ("request_param", "request"),
-    ("websocket_param", "websocket"),
-    ("http_connection_param", "connection"),
-    ("response_param", "response"),
-    ("background_tasks_param", "background_tasks"),
-)
 
 
 class _SlowSolver:
@@ -206,7 +199,7 @@ class _SlowSolver:
             return True, self.cache[key]
         for field in dependant.params:
             kwargs[field.name] = own[field.key]
-        for attribute, special in _SPECIAL_PARAMS:
+        for attribute, special in SPECIAL_PARAMS:
             name = getattr(dependant, attribute)
             if name is not None:
                 kwargs[name] = self.specials.get(special)

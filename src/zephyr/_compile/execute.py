@@ -22,6 +22,8 @@ from zephyr.requests import Request
 from zephyr.responses import JSONResponse, Response, StreamingResponse
 from zephyr.types import Receive, Scope, Send
 
+__all__ = ("HTTPRunner", "body_allowed", "stream_item")
+
 _JSON = b"application/json"
 
 

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote_plus
 
-from zephyr._compile.plan import Plan
+from zephyr._compile.plan import HeaderMembers, Plan
+from zephyr.datastructures.multidicts import parse_query_pairs
 from zephyr.types import Scope
+
+__all__ = ("extract", "parse_query", "read_cookies", "read_headers")
 
 
 def parse_query(query_string: bytes) -> dict[str, list[str]]:
-    """Parse a query string as Starlette's ``QueryParams`` does (blank values kept, ``+`` is a space)."""
+    """A query string's values by name, parsed as Starlette's ``QueryParams`` parses it."""
     parsed: dict[str, list[str]] = {}
     if not query_string:
         return parsed
-    text = query_string.decode("latin-1")
-    escaped = b"%" in query_string or b"+" in query_string
-    for part in text.split("&"):
-        if not part:
-            continue
-        name, _, value = part.partition("=")
-        if escaped:
-            name = unquote_plus(name, encoding="utf-8", errors="replace")
-            value = unquote_plus(value, encoding="utf-8", errors="replace")
+    for name, value in parse_query_pairs(query_string.decode("latin-1")):
         values = parsed.get(name)
         if values is None:
             parsed[name] = [value]
@@ -69,14 +63,13 @@ def _multi(source: dict[str, list[str]], members: tuple[tuple[str, str, bool], .
     return group
 
 
-def _multi_headers(source: dict[bytes, list[str]], members: tuple[tuple[str, str, bool], ...]) -> dict[str, Any]:
+def _multi_headers(source: dict[bytes, list[str]], members: HeaderMembers) -> dict[str, Any]:
     """A header parameter model's input: its fields, then every other header (the model's extra policy rules)."""
     group: dict[str, Any] = {}
     processed: set[bytes] = set()
-    for external, input_key, is_sequence in members:
-        name = external.lower().encode("latin-1")
+    for name, key_name, input_key, is_sequence in members or ():
         processed.add(name)
-        processed.add(input_key.lower().encode("latin-1"))
+        processed.add(key_name)
         values = source.get(name)
         if values:
             group[input_key] = values if is_sequence else values[0]
@@ -105,9 +98,9 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
                 inputs[key] = values if is_sequence else values[-1]
     if plan.header_fields:
         headers = read_headers(scope, plan.header_names)
-        for key, name, is_sequence, members in plan.header_fields:
-            if members is not None:
-                inputs[key] = _multi_headers(headers, members)
+        for key, name, is_sequence, header_members in plan.header_fields:
+            if header_members is not None:
+                inputs[key] = _multi_headers(headers, header_members)
                 continue
             header_values = headers.get(name)
             if header_values:

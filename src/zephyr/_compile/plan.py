@@ -24,11 +24,29 @@ from typing_extensions import is_typeddict
 
 from zephyr import params
 from zephyr._compile.dependant import BODY, Dependant, ParamField
+from zephyr._compile.forms import form_union_models
 from zephyr._compile.limits import limited
-from zephyr._compile.typing_utils import is_sequence, strip_annotated
+from zephyr._compile.typing_utils import is_sequence, is_union, lenient_issubclass, strip_annotated
+
+__all__ = (
+    "BodyPlan",
+    "FormRead",
+    "HeaderMembers",
+    "Members",
+    "ModelCache",
+    "Plan",
+    "SPECIAL_PARAMS",
+    "Step",
+    "build_plan",
+    "form_read",
+    "members",
+    "mentions_float",
+)
 
 _CONFIG = ConfigDict(arbitrary_types_allowed=True)
 Members = tuple[tuple[str, str, bool], ...] | None
+HeaderMembers = tuple[tuple[bytes, bytes, str, bool], ...] | None
+"""A header model's fields: (header name, input key as a header name, input key, is sequence)."""
 
 
 @dataclass(eq=False)
@@ -46,6 +64,61 @@ class Step:
     direct: bool = False  # a generator endpoint: calling it only creates the generator
 
 
+@dataclass(frozen=True, eq=False)
+class FormRead:
+    """How one form parameter reads the form, decided when the plan is compiled (nothing of it per request)."""
+
+    field: ParamField
+    group: bool  # reads the whole form: a form model, or a union of them
+    models: tuple[type[BaseModel], ...]  # the group's model(s)
+    members: Members  # a form model's fields: (external name, input key, is sequence)
+    optional: bool  # a group declared ``| None``: absent when the form holds none of its names
+    names: frozenset[str]  # the names that show an optional group was supplied
+    open_extra: bool  # an optional group's model allows or forbids extras: any value counts as supplied
+    reads_bytes: bool  # a ``bytes`` file field: it receives the file's content
+
+
+def _wants_bytes(annotation: Any, is_sequence_: bool) -> bool:
+    """``bytes``, ``list[bytes]``, and either of them ``| None``."""
+    options = [arg for arg in get_args(annotation) if arg is not type(None)] if is_union(annotation) else [annotation]
+    for option in options:
+        if lenient_issubclass(option, bytes):
+            return True
+        if is_sequence_ and any(lenient_issubclass(arg, bytes) for arg in get_args(option)):
+            return True
+    return False
+
+
+def form_read(param: ParamField) -> FormRead:
+    """Decide how ``param`` reads a form (see ``FormRead``)."""
+    bare = strip_annotated(param.annotation)
+    group = (
+        isinstance(param.field_info, params.Form)
+        and not getattr(param.field_info, "embed", False)
+        and (param.model is not None or param.form_union)
+    )
+    models: tuple[type[BaseModel], ...] = ()
+    if param.form_union:
+        models = form_union_models(bare)
+    elif param.model is not None:
+        models = (param.model,)
+    names = frozenset(
+        info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
+        for model in models
+        for name, info in model.model_fields.items()
+    )
+    return FormRead(
+        field=param,
+        group=group,
+        models=models,
+        members=members(param),
+        optional=type(None) in get_args(bare),
+        names=names,
+        open_extra=any(model.model_config.get("extra") in ("allow", "forbid") for model in models),
+        reads_bytes=param.is_file and _wants_bytes(bare, param.is_sequence),
+    )
+
+
 @dataclass(eq=False)
 class BodyPlan:
     kind: str  # "json" | "form"
@@ -56,6 +129,7 @@ class BodyPlan:
     form_model: type[BaseModel] | None = None  # a single Form model parameter
     form_union: bool = False  # a single Form parameter declared as a union of models
     has_float: bool = False  # a float somewhere in the JSON body's type (see body.validate_json_body)
+    form_reads: tuple[FormRead, ...] = ()  # for a form body: how each field reads the form, in order
 
 
 @dataclass(eq=False)
@@ -67,7 +141,7 @@ class Plan:
     fields: list[ParamField]
     path_fields: tuple[tuple[str, str], ...]
     query_fields: tuple[tuple[str, str, bool, Members], ...]
-    header_fields: tuple[tuple[str, bytes, bool, Members], ...]
+    header_fields: tuple[tuple[str, bytes, bool, HeaderMembers], ...]
     cookie_fields: tuple[tuple[str, str, Members], ...]
     param_validator: Any
     body: BodyPlan | None
@@ -81,6 +155,7 @@ class Plan:
     needs_query: bool
     header_names: frozenset[bytes] | None  # None: a header model reads every header
     field_adapters: dict[str, TypeAdapter[Any]] = field(default_factory=dict)
+    source_context: dict[str, Any] | None = None  # where the endpoint is defined, read on the first error
 
     def adapter(self, param: ParamField) -> TypeAdapter[Any]:
         """A per-field validator for the slow path that reproduces FastAPI's error lists exactly."""
@@ -123,7 +198,57 @@ def _keyed(info: FieldInfo, key: str) -> FieldInfo:
     return clone
 
 
-def _model(name: str, fields: list[ParamField], *, by_alias: bool = False) -> type[BaseModel]:
+ModelCache = dict[Any, type[BaseModel]]
+"""Validator models built during one start-up, by shape: routes whose values validate alike share one."""
+
+_DOC_ONLY = frozenset(
+    {"description", "title", "examples", "openapi_examples", "json_schema_extra", "deprecated", "include_in_schema"}
+)
+
+
+def _shape(fields: list[ParamField], by_alias: bool) -> Any:
+    """What a model of ``fields`` validates, as a hashable key; None when some part cannot be hashed.
+
+    Two field lists of equal shape build models that validate alike, so an app of thousands of similar routes
+    builds a handful of validators at start-up instead of one per route. The key holds the objects themselves
+    (annotations, defaults, validators in the metadata), never their ids, so it cannot match a different object.
+    """
+    parts = []
+    for param in fields:
+        info = param.field_info
+        attributes = getattr(info, "_attributes_set", {})
+        settings = tuple(sorted((k, v) for k, v in attributes.items() if k not in _DOC_ONLY))
+        default = info.default
+        parts.append(
+            (
+                param.key,
+                param.alias,
+                param.annotation,
+                type(info),
+                type(default),
+                default,
+                info.default_factory,
+                tuple(info.metadata),
+                settings,
+            )
+        )
+    key = (by_alias, tuple(parts))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _model(
+    name: str, fields: list[ParamField], *, by_alias: bool = False, cache: ModelCache | None = None
+) -> type[BaseModel]:
+    key = _shape(fields, by_alias) if cache is not None else None
+    if key is not None:
+        assert cache is not None  # noqa: S101 - a key is only made for a cache
+        found = cache.get(key)
+        if found is not None:
+            return found
     definitions: dict[str, Any] = {}
     for param in fields:
         info = copy.copy(param.field_info) if by_alias else _keyed(param.field_info, param.key)
@@ -133,7 +258,20 @@ def _model(name: str, fields: list[ParamField], *, by_alias: bool = False) -> ty
             info.alias_priority = 2
         definitions[param.key] = (param.annotation, info)
     model: type[BaseModel] = create_model(name, __config__=_CONFIG, **definitions)
+    if key is not None:
+        assert cache is not None  # noqa: S101 - a key is only made for a cache
+        cache[key] = model
     return model
+
+
+SPECIAL_PARAMS = (
+    ("request_param", "request"),
+    ("websocket_param", "websocket"),
+    ("http_connection_param", "connection"),
+    ("response_param", "response"),
+    ("background_tasks_param", "background_tasks"),
+)
+"""The ``Dependant`` attributes naming a parameter FastAPI fills itself, with the request value each receives."""
 
 
 def _order_steps(root: Dependant) -> list[Step]:
@@ -158,13 +296,7 @@ def _order_steps(root: Dependant) -> list[Step]:
             param.key = f"p{len(fields)}"
             fields.append(param)
             kwargs.append((param.name, param.key))
-        for attribute, value_key in (
-            ("request_param", "request"),
-            ("websocket_param", "websocket"),
-            ("http_connection_param", "connection"),
-            ("response_param", "response"),
-            ("background_tasks_param", "background_tasks"),
-        ):
+        for attribute, value_key in SPECIAL_PARAMS:
             name = getattr(dependant, attribute)
             if name is not None:
                 kwargs.append((name, value_key))
@@ -222,27 +354,36 @@ def _embed_body(fields: list[ParamField]) -> bool:
     return isinstance(first.field_info, params.Form) and first.model is None and not first.form_union
 
 
-def _body_plan(fields: list[ParamField], route_name: str) -> BodyPlan | None:
+def _body_plan(fields: list[ParamField], route_name: str, cache: ModelCache | None) -> BodyPlan | None:
     if not fields:
         return None
     embed = _embed_body(fields)
     is_form = any(isinstance(f.field_info, params.Form) for f in fields)
     if is_form:
+        reads = tuple(form_read(f) for f in fields)
         if not embed and fields[0].form_union:
             union = fields[0]
             union_adapter: TypeAdapter[Any] = TypeAdapter(
                 Annotated[union.annotation, _without_default(union.field_info)]  # type: ignore[arg-type]
             )
-            return BodyPlan("form", fields, False, union_adapter.validator, union.key, form_union=True)
+            return BodyPlan(
+                "form", fields, False, union_adapter.validator, union.key, form_union=True, form_reads=reads
+            )
         if not embed and fields[0].model is not None:
             return BodyPlan(
-                "form", fields, False, fields[0].model.__pydantic_validator__, fields[0].key, fields[0].model
+                "form",
+                fields,
+                False,
+                fields[0].model.__pydantic_validator__,
+                fields[0].key,
+                fields[0].model,
+                form_reads=reads,
             )
-        validator = _model(f"{route_name}_Form", fields).__pydantic_validator__
-        return BodyPlan("form", fields, True, validator, None)
+        validator = _model(f"{route_name}_Form", fields, cache=cache).__pydantic_validator__
+        return BodyPlan("form", fields, True, validator, None, form_reads=reads)
     has_float = any(mentions_float(f.annotation) for f in fields)
     if embed:
-        validator = _model(f"{route_name}_Body", fields, by_alias=True).__pydantic_validator__
+        validator = _model(f"{route_name}_Body", fields, by_alias=True, cache=cache).__pydantic_validator__
         return BodyPlan("json", fields, True, validator, None, has_float=has_float)
     only = fields[0]
     adapter: TypeAdapter[Any] = TypeAdapter(
@@ -267,8 +408,8 @@ def mentions_float(annotation: Any, seen: set[int] | None = None) -> bool:
     return any(mentions_float(arg, seen) for arg in get_args(annotation))
 
 
-def build_plan(root: Dependant, route_name: str) -> Plan:
-    """Compile a dependant tree into a plan."""
+def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None) -> Plan:
+    """Compile a dependant tree into a plan (sharing validators with the plans compiled with the same ``cache``)."""
     steps = _order_steps(root)
     fields = [param for step in steps for param in step.dependant.params]
     plain = [f for f in fields if f.location != BODY]
@@ -291,13 +432,13 @@ def build_plan(root: Dependant, route_name: str) -> Plan:
         path_fields=tuple((f.key, f.alias) for f in plain if f.location == "path"),
         query_fields=tuple((f.key, f.alias, f.is_sequence, members(f)) for f in plain if f.location == "query"),
         header_fields=tuple(
-            (f.key, f.alias.lower().encode("latin-1"), f.is_sequence, members(f, convert_underscores=True))
+            (f.key, f.alias.lower().encode("latin-1"), f.is_sequence, _header_members(f))
             for f in plain
             if f.location == "header"
         ),
         cookie_fields=tuple((f.key, f.alias, members(f)) for f in plain if f.location == "cookie"),
-        param_validator=_model(f"{route_name}_Params", plain).__pydantic_validator__ if plain else None,
-        body=_body_plan(body_fields, route_name),
+        param_validator=_model(f"{route_name}_Params", plain, cache=cache).__pydantic_validator__ if plain else None,
+        body=_body_plan(body_fields, route_name, cache),
         constants=constants,
         needs_request=needs["request_param"] or needs["http_connection_param"],
         needs_response=needs["response_param"],
@@ -323,6 +464,16 @@ def _header_names(fields: list[ParamField]) -> list[bytes]:
         else:
             names.append(f.alias.lower().encode("latin-1"))
     return names
+
+
+def _header_members(param: ParamField) -> HeaderMembers:
+    found = members(param, convert_underscores=True)
+    if found is None:
+        return None
+    return tuple(
+        (external.lower().encode("latin-1"), key.lower().encode("latin-1"), key, is_sequence_)
+        for external, key, is_sequence_ in found
+    )
 
 
 def members(param: ParamField, *, convert_underscores: bool = False) -> tuple[tuple[str, str, bool], ...] | None:

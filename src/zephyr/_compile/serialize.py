@@ -15,6 +15,8 @@ from zephyr._compile.plain_models import json_native, plain_schema
 from zephyr.encoders import jsonable_encoder
 from zephyr.exceptions import ResponseValidationError
 
+__all__ = ("ResponseModel", "dumps", "stream_text")
+
 
 class _NotPlain(Exception):  # noqa: N818 - internal signal, never escapes this module
     pass

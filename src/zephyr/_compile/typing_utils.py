@@ -15,6 +15,23 @@ from pydantic import BaseModel
 
 from zephyr.exceptions import FastAPIError
 
+__all__ = (
+    "UnionType",
+    "annotated",
+    "is_async_gen_callable",
+    "is_coroutine_callable",
+    "is_gen_callable",
+    "is_scalar",
+    "is_scalar_sequence",
+    "is_sequence",
+    "is_union",
+    "is_upload_file_annotation",
+    "lenient_issubclass",
+    "model_type",
+    "strip_annotated",
+    "typed_signature",
+)
+
 UnionType = getattr(types, "UnionType", Union)
 _SEQUENCE_TYPES = (list, tuple, set, frozenset, deque, Sequence)
 _LAZY_ANNOTATION = (str, ForwardRef)

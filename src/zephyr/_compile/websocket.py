@@ -13,6 +13,8 @@ from zephyr._compile.solve import call_steps, fast_values
 from zephyr.exceptions import RequestValidationError, WebSocketRequestValidationError
 from zephyr.types import Receive, Scope, Send
 
+__all__ = ("run_websocket",)
+
 
 async def run_websocket(plan: Plan, scope: Scope, receive: Receive, send: Send) -> None:
     from zephyr.websockets import WebSocket

@@ -1,1 +1,3 @@
 """The route table: path compilation and matching, kept free of I/O."""
+
+__all__ = ()

@@ -89,7 +89,7 @@ class BaseRoute:
         child = {"endpoint": getattr(self, "endpoint", None), "path_params": {**scope.get("path_params", {}), **found}}
         return fit, child
 
-    def prepare(self) -> None:
+    def prepare(self, cache: dict[Any, Any] | None = None) -> None:
         """Do now, at start-up, what the first request would otherwise do (compile a plan, build an app)."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -10,6 +10,8 @@ from zephyr._routing.paths import compile_path
 from zephyr.datastructures import URLPath
 from zephyr.types import ASGIApp, Receive, Scope, Send
 
+__all__ = ("Host",)
+
 
 def _host_of(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
@@ -49,7 +51,7 @@ class Host(BaseRoute):
             return NONE
         return FULL if self._host_pattern.match(_host_of(scope)) is not None else NONE
 
-    def prepare(self) -> None:
+    def prepare(self, cache: dict[Any, Any] | None = None) -> None:
         """Compile the routes of the served router (or app) now, at the including app's start-up."""
         router = getattr(self.app, "router", self.app)
         compile_routes = getattr(router, "compile_routes", None)

@@ -12,21 +12,64 @@ Either way the change then travels up to the routers that include the including 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+from typing_extensions import Unpack
 
 from zephyr._bodylimit import first_limit
 from zephyr._routing.base import BaseRoute
 from zephyr._routing.frontend import FrontendMount
-from zephyr._routing.options import pick
+from zephyr._routing.options import RouteOptions, pick
 from zephyr._routing.plain import Mount, Route, WebSocketRoute
 from zephyr._routing.routes import APIRoute, APIWebSocketRoute
 from zephyr.exceptions import FastAPIError
 
-if TYPE_CHECKING:
-    from zephyr._routing.router import APIRouter
+__all__ = ("Includer", "Inclusion", "check_inclusion", "copy_route", "include", "rebuild", "route_appended")
 
-__all__ = ("Inclusion", "check_inclusion", "copy_route", "include", "rebuild", "route_appended")
+
+class Includer(Protocol):
+    """What inclusion needs of a router: ``APIRouter`` has it all (and this module need not import it)."""
+
+    prefix: str
+    deprecated: bool | None
+    routes: list[BaseRoute]
+    default_response_class: Any
+    generate_unique_id_function: Any
+    strict_content_type: Any
+    max_body_size: int | None
+    form_limits: dict[str, Any]
+    _included: list[Inclusion]
+    _inclusions: list[Inclusion]
+    _quiet: int
+
+    def mark_dirty(self) -> None: ...
+
+    def add_api_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: set[str] | list[str] | None = None,
+        route_class_override: type[APIRoute] | None = None,
+        **options: Unpack[RouteOptions],
+    ) -> None: ...
+
+    def add_api_websocket_route(
+        self, path: str, endpoint: Callable[..., Any], name: str | None = None, *, dependencies: Any = None
+    ) -> None: ...
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        methods: Sequence[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None: ...
+
+    def add_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None) -> None: ...
 
 
 @dataclass(eq=False)
@@ -42,14 +85,14 @@ class Inclusion:
         copies: The routes copied into ``parent.routes``, in order.
     """
 
-    parent: APIRouter
-    router: APIRouter
+    parent: Includer
+    router: Includer
     options: dict[str, Any]
     anchor: BaseRoute | Inclusion | None = None
     copies: list[BaseRoute] = field(default_factory=list)
 
 
-def include(parent: APIRouter, router: APIRouter, options: dict[str, Any]) -> None:
+def include(parent: Includer, router: Includer, options: dict[str, Any]) -> None:
     """Copy ``router``'s routes at the end of ``parent.routes`` and keep them in step from now on."""
     inclusion = Inclusion(parent, router, options, anchor=_anchor_at_end(parent))
     parent._included.append(inclusion)
@@ -61,7 +104,7 @@ def include(parent: APIRouter, router: APIRouter, options: dict[str, Any]) -> No
         _propagate(parent, at_end=True, added=inclusion.copies)
 
 
-def route_appended(router: APIRouter, route: BaseRoute) -> None:
+def route_appended(router: Includer, route: BaseRoute) -> None:
     """``route`` was appended to ``router.routes``: add its copy to every router that includes ``router``."""
     for inclusion in list(router._inclusions):
         _append_copy(inclusion, route)
@@ -89,7 +132,7 @@ def rebuild(inclusion: Inclusion) -> None:
     _propagate(parent, at_end=False, added=new)
 
 
-def _propagate(router: APIRouter, *, at_end: bool, added: list[BaseRoute]) -> None:
+def _propagate(router: Includer, *, at_end: bool, added: list[BaseRoute]) -> None:
     for inclusion in list(router._inclusions):
         if at_end:
             for route in added:
@@ -114,7 +157,7 @@ def _append_copy(inclusion: Inclusion, route: BaseRoute) -> None:
     _propagate(parent, at_end=index + len(new) == len(parent.routes), added=new)
 
 
-def _copy(parent: APIRouter, route: BaseRoute, inclusion: Inclusion) -> list[BaseRoute]:
+def _copy(parent: Includer, route: BaseRoute, inclusion: Inclusion) -> list[BaseRoute]:
     """Add the copy of ``route`` at the end of ``parent.routes`` (quietly) and return what was added."""
     routes = parent.routes
     start = len(routes)
@@ -122,7 +165,7 @@ def _copy(parent: APIRouter, route: BaseRoute, inclusion: Inclusion) -> list[Bas
     return list(list.__getitem__(routes, slice(start, None)))
 
 
-def _anchor_at_end(parent: APIRouter) -> BaseRoute | Inclusion | None:
+def _anchor_at_end(parent: Includer) -> BaseRoute | Inclusion | None:
     routes = parent.routes
     if not routes:
         return None
@@ -133,7 +176,7 @@ def _anchor_at_end(parent: APIRouter) -> BaseRoute | Inclusion | None:
     return last
 
 
-def _end_index(parent: APIRouter, inclusion: Inclusion) -> int:
+def _end_index(parent: Includer, inclusion: Inclusion) -> int:
     """Where the next copy of ``inclusion`` goes in ``parent.routes``."""
     routes = parent.routes
     anchor: BaseRoute | Inclusion | None = inclusion.copies[-1] if inclusion.copies else inclusion.anchor
@@ -157,7 +200,7 @@ class _quiet:  # noqa: N801 - used as a context manager, reads as a phrase
 
     __slots__ = ("router",)
 
-    def __init__(self, router: APIRouter) -> None:
+    def __init__(self, router: Includer) -> None:
         self.router = router
 
     def __enter__(self) -> None:
@@ -167,7 +210,7 @@ class _quiet:  # noqa: N801 - used as a context manager, reads as a phrase
         self.router._quiet -= 1
 
 
-def check_inclusion(parent: APIRouter, router: APIRouter, prefix: str) -> None:
+def check_inclusion(parent: Includer, router: Includer, prefix: str) -> None:
     """Refuse an ``include_router`` call FastAPI refuses, saying why.
 
     Raises:
@@ -191,7 +234,7 @@ def check_inclusion(parent: APIRouter, router: APIRouter, prefix: str) -> None:
                 )
 
 
-def copy_route(parent: APIRouter, route: BaseRoute, inclusion: Inclusion) -> None:
+def copy_route(parent: Includer, route: BaseRoute, inclusion: Inclusion) -> None:
     """Add the copy of one route of an included router, as ``include_router`` would have."""
     router = inclusion.router
     options = inclusion.options

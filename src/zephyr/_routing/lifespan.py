@@ -9,6 +9,8 @@ from typing import Any
 
 from zephyr.types import Receive, Scope, Send
 
+__all__ = ("Lifespan", "handlers_lifespan", "merge_lifespans", "run_lifespan", "wrap_generator_lifespan")
+
 Lifespan = Callable[[Any], contextlib.AbstractAsyncContextManager[Mapping[str, Any] | None]]
 
 

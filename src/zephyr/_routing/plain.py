@@ -9,6 +9,7 @@ from typing import Any
 
 from zephyr._compile import typing_utils as tu
 from zephyr._routing.base import BaseRoute, NoMatchFound, OrderedMethods, is_no_match, name_of
+from zephyr._routing.dispatch import Router
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
 from zephyr._routing.paths import compile_path, route_path
 from zephyr.datastructures import URLPath
@@ -115,9 +116,7 @@ class Mount(BaseRoute):
         if path != "" and not path.startswith("/"):
             raise FastAPIError(f"Routed paths must start with '/'; got {path!r}.")
         if app is None and routes is not None:
-            from zephyr._routing.router import APIRouter
-
-            app = APIRouter(routes=routes)
+            app = Router(routes=routes)
         if app is None:
             raise FastAPIError("Mount needs an ASGI app (or routes=[...]).")
         self.path = path.rstrip("/")
@@ -134,7 +133,7 @@ class Mount(BaseRoute):
     def accepts(self, scope: Scope) -> Match:
         return FULL if scope["type"] in ("http", "websocket") else NONE
 
-    def prepare(self) -> None:
+    def prepare(self, cache: dict[Any, Any] | None = None) -> None:
         """Compile the routes of a mounted router (or app) now, at the including app's start-up."""
         router = getattr(self.app, "router", self.app)
         compile_routes = getattr(router, "compile_routes", None)

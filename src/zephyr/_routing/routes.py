@@ -24,7 +24,7 @@ from zephyr._compile import typing_utils as tu
 from zephyr._compile.checks import INVALID_FIELD, check_responses, ensure_pydantic_v2
 from zephyr._compile.dependant import Dependant, build_dependant, sub_dependant, with_route_dependencies
 from zephyr._compile.execute import HTTPRunner, body_allowed
-from zephyr._compile.plan import Plan, build_plan
+from zephyr._compile.plan import ModelCache, Plan, build_plan
 from zephyr._routing.base import BaseRoute, OrderedMethods, name_of
 from zephyr._routing.handler import _Unversioned
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
@@ -104,14 +104,18 @@ class _PlannedRoute(BaseRoute):
             self._full, self._full_hooks = full, hooks
         return self._full
 
-    def plan(self) -> Plan:
-        """The compiled request plan (recompiled when ``dependency_overrides`` changed)."""
+    def plan(self, cache: ModelCache | None = None) -> Plan:
+        """The compiled request plan (recompiled when ``dependency_overrides`` changed).
+
+        Args:
+            cache: Validators already built at this start-up, by shape, to reuse (see ``build_plan``).
+        """
         overrides = self._overrides()
         version = getattr(overrides, "version", None) if overrides else None
         if overrides and version is None:
             version = tuple(overrides.items())
         if self._plan is None or version != self._plan_version:
-            self._plan = build_plan(self.full_dependant(overrides or None), self._plan_name)
+            self._plan = build_plan(self.full_dependant(overrides or None), self._plan_name, cache)
             self._plan_version = version
         return self._plan
 
@@ -306,8 +310,9 @@ class APIRoute(_PlannedRoute):
             strict_content_type=self.strict_content_type,
         )
 
-    def prepare(self) -> None:
+    def prepare(self, cache: ModelCache | None = None) -> None:
         """Compile the plan and build the ASGI app now (at start-up) rather than on the first request."""
+        self.plan(cache)
         _ = self.app
 
     @property
@@ -379,9 +384,9 @@ class APIWebSocketRoute(_PlannedRoute):
         self._init_plan()
         self.include_in_schema = False
 
-    def prepare(self) -> None:
+    def prepare(self, cache: ModelCache | None = None) -> None:
         """Compile the plan now (at start-up) rather than on the first connection."""
-        self.plan()
+        self.plan(cache)
 
     def accepts(self, scope: Scope) -> Match:
         return FULL if scope["type"] == "websocket" else NONE

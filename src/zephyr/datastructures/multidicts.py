@@ -6,14 +6,19 @@ from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Va
 from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode
 
-__all__ = ("ImmutableMultiDict", "MultiDict", "QueryParams")
+__all__ = ("ImmutableMultiDict", "MultiDict", "QueryParams", "parse_query_pairs")
 
 _KeyType = TypeVar("_KeyType")
 _CovariantValueType = TypeVar("_CovariantValueType", covariant=True)
 
 
-def _parse_query(query: str) -> list[tuple[str, str]]:
-    # Same result as parse_qsl(query, keep_blank_values=True); without "%" or "+" nothing needs unquoting.
+def parse_query_pairs(query: str) -> list[tuple[str, str]]:
+    """A query string's ``(name, value)`` pairs, as Starlette reads them: blank values kept, ``+`` is a space.
+
+    The same result as ``parse_qsl(query, keep_blank_values=True)``; without ``%`` or ``+`` nothing needs
+    unquoting, and a plain split is several times faster. The one query-string parser: ``QueryParams`` and the
+    compiled routes' parameter reader both use it.
+    """
     if "%" in query or "+" in query:
         return parse_qsl(query, keep_blank_values=True)
     pairs = []
@@ -204,7 +209,7 @@ class QueryParams(ImmutableMultiDict[str, str]):
         if isinstance(value, bytes):
             value = value.decode("latin-1")
         if isinstance(value, str):
-            super().__init__(_parse_query(value), **kwargs)
+            super().__init__(parse_query_pairs(value), **kwargs)
             if not kwargs:
                 return  # parse_qsl already gave strings
         else:

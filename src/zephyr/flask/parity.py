@@ -124,9 +124,12 @@ def replay(old_app: Any, new_app: Any, requests: Iterable[dict[str, Any]]) -> li
     old_client, new_client = old_app.test_client(), new_app.test_client()
     differences: list[Difference] = []
     for request in requests:
-        differences.extend(
-            compare(request.get("_line", 0), request, _send(old_client, request), _send(new_client, request))
-        )
+        old_response, new_response = _send(old_client, request), _send(new_client, request)
+        try:
+            differences.extend(compare(request.get("_line", 0), request, old_response, new_response))
+        finally:  # a file response holds its file open until closed
+            old_response.close()
+            new_response.close()
     return differences
 
 

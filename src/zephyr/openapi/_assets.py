@@ -29,12 +29,12 @@ import anyio
 from zephyr.types import Receive, Scope, Send
 
 __all__ = (
+    "DocsStaticApp",
     "FAVICON_CDN_URL",
     "REDOC_JS_CDN_URL",
     "SCALAR_JS_CDN_URL",
     "SWAGGER_CSS_CDN_URL",
     "SWAGGER_JS_CDN_URL",
-    "DocsStaticApp",
     "default_asset_urls",
     "docs_static_app",
     "local_assets",

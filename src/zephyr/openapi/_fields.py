@@ -22,6 +22,8 @@ from zephyr._compile.dependant import BODY, Dependant, ParamField
 from zephyr._compile.plan import member_names
 from zephyr._compile.typing_utils import annotated, lenient_issubclass, strip_annotated
 
+__all__ = ("DocField", "Mode", "body_field", "flat_models", "flat_param_fields", "from_param", "response_field")
+
 Mode = Literal["validation", "serialization"]
 
 # The FieldInfo attributes that are not type metadata (Pydantic's ``FieldInfo.asdict()["attributes"]``).

@@ -15,7 +15,7 @@ from zephyr.ratelimit.rates import Rate, parse_rate
 from zephyr.stores.base import REPORTED_ERRORS, BaseStore, RateLimitResult
 from zephyr.stores.memory import MemoryStore
 
-__all__ = ("STORE_FAILED", "Engine", "OnStoreError", "denied_detail", "limit_headers", "retry_after")
+__all__ = ("Engine", "OnStoreError", "STORE_FAILED", "denied_detail", "limit_headers", "retry_after")
 
 logger = logging.getLogger("zephyr.ratelimit")
 

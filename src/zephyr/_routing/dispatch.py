@@ -1,0 +1,248 @@
+"""``Router``: an ordered list of routes served over ASGI, with a lifespan (what Starlette's ``Router`` is).
+
+``APIRouter`` adds the path-operation decorators and ``include_router`` on top; ``Mount(routes=[...])`` serves a
+plain ``Router``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from time import perf_counter
+from typing import Any
+
+from typing_extensions import deprecated
+
+from zephyr._routing.base import BaseRoute, NoMatchFound, is_no_match
+from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
+from zephyr._routing.match import FULL, PARTIAL
+from zephyr._routing.paths import route_path
+from zephyr._routing.table import RouteTable
+from zephyr.datastructures import URL, URLPath
+from zephyr.exceptions import FastAPIError, HTTPException
+from zephyr.responses import PlainTextResponse, RedirectResponse
+from zephyr.types import ASGIApp, DecoratedCallable, Receive, Scope, Send
+
+__all__ = ("Router",)
+
+
+class Router:
+    """Routes matched in order, a route table rebuilt when they change, and the app's lifespan.
+
+    Args:
+        routes: The routes.
+        redirect_slashes: Redirect ``/a/`` to ``/a`` (and back) when only the other one is routed.
+        default: The ASGI app answering what no route matches (default: 404).
+        on_startup: Start-up handlers.
+        on_shutdown: Shut-down handlers.
+        lifespan: A lifespan context manager factory (or async generator function).
+    """
+
+    def __init__(
+        self,
+        routes: Sequence[BaseRoute] | None = None,
+        redirect_slashes: bool = True,
+        default: ASGIApp | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self.routes_version = 0
+        self._table: RouteTable[BaseRoute] | None = None
+        self.routes: list[BaseRoute] = _WatchedRoutes(self, routes or [])
+        self.redirect_slashes = redirect_slashes
+        self.default = default
+        self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
+        self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
+        self._lifespan: Lifespan | None = wrap_generator_lifespan(lifespan) if lifespan is not None else None
+        self._assigned_lifespan: Lifespan | None = None
+
+    def _routes_appended(self, routes: list[BaseRoute]) -> None:
+        """Routes were appended to ``routes``: a hook for subclasses (``APIRouter`` forwards them to includers)."""
+
+    # -- the lifespan ---------------------------------------------------------------------------------------------
+
+    @property
+    def lifespan_context(self) -> Lifespan:
+        """The router's lifespan: its ``lifespan=`` wrapped around its start-up/shut-down handlers.
+
+        A lifespan assigned here replaces that whole: libraries wrap the current value and set the wrapper back
+        (fastapi-pagination does), so the handlers inside it must not run a second time.
+        """
+        if self._assigned_lifespan is not None:
+            return self._assigned_lifespan
+        handlers = handlers_lifespan(self.on_startup, self.on_shutdown)
+        return merge_lifespans(self._lifespan, handlers) if self._lifespan is not None else handlers
+
+    @lifespan_context.setter
+    def lifespan_context(self, value: Lifespan) -> None:
+        self._assigned_lifespan = value
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        """Run ``func`` at ``"startup"`` or ``"shutdown"``."""
+        if event_type == "startup":
+            self.on_startup.append(func)
+        elif event_type == "shutdown":
+            self.on_shutdown.append(func)
+        else:
+            raise FastAPIError(f"Unknown event type {event_type!r}; use 'startup' or 'shutdown'.")
+
+    @deprecated(
+        "on_event is deprecated, use lifespan event handlers instead. "
+        "Read more in FastAPI's docs for Lifespan Events: https://fastapi.tiangolo.com/advanced/events/"
+    )
+    def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator form of ``add_event_handler`` (deprecated in FastAPI in favour of ``lifespan``)."""
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_event_handler(event_type, func)
+            return func
+
+        return decorator
+
+    # -- URLs ---------------------------------------------------------------------------------------------------
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of the route called ``name``, with ``path_params`` filled in.
+
+        Raises:
+            NoMatchFound: No route has that name and those parameters; the message suggests a near miss.
+        """
+        for route in self.routes:
+            try:
+                return route.url_path_for(name, **path_params)
+            except Exception as exc:
+                if is_no_match(exc):
+                    continue
+                raise
+        raise NoMatchFound(name, path_params, [str(r.name) for r in self.routes if r.name])
+
+    # -- ASGI dispatch -----------------------------------------------------------------------------------------
+
+    def mark_dirty(self) -> None:
+        """Routes changed: rebuild the table on the next request (and the OpenAPI document on the next call)."""
+        self._table = None
+        self.routes_version += 1
+
+    def compile_routes(self) -> None:
+        """Build the route table and compile every route's plan now, as the lifespan start-up does.
+
+        Configuration errors found while compiling surface here, before the first request; and the first request is
+        then as fast as the thousandth.
+        """
+        cache: dict[Any, Any] = {}  # validators shared by routes whose values validate alike
+        for route in self._route_table().routes:
+            route.prepare(cache)
+
+    def _route_table(self) -> RouteTable[BaseRoute]:
+        table = self._table
+        if table is None:
+            # Fallback routes (``app.frontend``) answer only what no other route matches, whenever they were added.
+            ordered = [r for r in self.routes if not getattr(r, "is_fallback", False)]
+            ordered += [r for r in self.routes if getattr(r, "is_fallback", False)]
+            table = self._table = RouteTable(ordered)
+        return table
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope_type = scope["type"]
+        if scope_type == "lifespan":
+            await run_lifespan(self.lifespan_context, scope.get("app"), scope, receive, send, self.compile_routes)
+            return
+        if "router" not in scope:
+            scope["router"] = self
+        timings: dict[str, float] | None = scope.get("zephyr.timings")
+        started = perf_counter() if timings is not None else 0.0
+        path = route_path(scope)
+        partial: BaseRoute | None = None
+        partial_params: dict[str, Any] = {}
+        for route, found in self._route_table().matches(path):
+            accepted = route.accepts(scope)
+            if accepted is FULL:
+                # A new dict per request: the table's are shared, and an endpoint may write to its path_params.
+                current = scope.get("path_params")
+                scope["path_params"] = {**current, **found} if current else {**found}
+                scope["route"] = route
+                scope["endpoint"] = getattr(route, "endpoint", None)
+                if timings is not None:
+                    timings["routing"] = timings.get("routing", 0.0) + (perf_counter() - started)
+                await route.handle(scope, receive, send)
+                return
+            if accepted is PARTIAL and partial is None:
+                partial, partial_params = route, found
+        if partial is not None:
+            scope["path_params"] = {**scope.get("path_params", {}), **partial_params}
+            scope["route"] = partial
+            await partial.handle(scope, receive, send)
+            return
+        if scope_type == "http" and self.redirect_slashes and path != "/":
+            other = path[:-1] if path.endswith("/") else path + "/"
+            if any(route.accepts(scope) for route, _ in self._route_table().matches(other)):
+                redirect_scope = dict(scope)
+                full = scope["path"]
+                redirect_scope["path"] = full[:-1] if full.endswith("/") else full + "/"
+                await RedirectResponse(url=str(URL(scope=redirect_scope)))(scope, receive, send)
+                return
+        await self.not_found(scope, receive, send)
+
+    async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer a request no route matched (or hand it to ``default``)."""
+        if self.default is not None:
+            await self.default(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1000, "reason": ""})
+            return
+        if "app" in scope:
+            raise HTTPException(status_code=404)
+        await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+
+
+class _WatchedRoutes(list[BaseRoute]):
+    """The router's route list: any change marks the route table for a rebuild on the next request."""
+
+    def __init__(self, router: Router, routes: Sequence[BaseRoute]) -> None:
+        super().__init__(routes)
+        self._router = router
+
+    def _changed(self) -> None:
+        self._router.mark_dirty()
+
+    def append(self, item: BaseRoute) -> None:
+        super().append(item)
+        self._changed()
+        self._router._routes_appended([item])
+
+    def extend(self, items: Any) -> None:
+        items = list(items)
+        super().extend(items)
+        self._changed()
+        self._router._routes_appended(items)
+
+    def insert(self, index: Any, item: BaseRoute) -> None:
+        super().insert(index, item)
+        self._changed()
+
+    def remove(self, item: BaseRoute) -> None:
+        super().remove(item)
+        self._changed()
+
+    def pop(self, index: Any = -1) -> BaseRoute:
+        item = super().pop(index)
+        self._changed()
+        return item
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, value)
+        self._changed()
+
+    def __delitem__(self, index: Any) -> None:
+        super().__delitem__(index)
+        self._changed()
+
+    def __iadd__(self, items: Any) -> _WatchedRoutes:  # type: ignore[override,misc]
+        super().__iadd__(items)
+        self._changed()
+        return self

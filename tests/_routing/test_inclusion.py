@@ -1,0 +1,87 @@
+"""``include_router``: copies with the inclusion's options applied, kept in step with the included router."""
+
+from __future__ import annotations
+
+import pytest
+
+from zephyr import APIRouter, Depends
+from zephyr._routing.inclusion import check_inclusion
+from zephyr._routing.options import pick
+from zephyr._routing.plain import Mount, Route
+from zephyr._routing.routes import APIRoute
+from zephyr.datastructures import Default
+from zephyr.exceptions import FastAPIError
+from zephyr.responses import HTMLResponse, PlainTextResponse, Response
+
+
+def dep() -> None:
+    return None
+
+
+def _api_routes(router: APIRouter) -> list[APIRoute]:
+    return [route for route in router.routes if isinstance(route, APIRoute)]
+
+
+def test_an_included_route_gets_the_inclusions_prefix_tags_dependencies_and_responses() -> None:
+    inner = APIRouter(prefix="/items", tags=["items"], default_response_class=HTMLResponse)
+
+    @inner.get("/{item_id}", tags=["one"], responses={404: {"description": "gone"}})
+    async def read(item_id: int) -> str:
+        return ""
+
+    outer = APIRouter()
+    outer.include_router(
+        inner, prefix="/v1", tags=["v1"], dependencies=[Depends(dep)], responses={500: {"description": "oops"}}
+    )
+    (route,) = _api_routes(outer)
+    assert route.path == "/v1/items/{item_id}"
+    assert route.tags == ["v1", "items", "one"]
+    assert [d.dependency for d in route.dependencies] == [dep]
+    assert route.responses == {500: {"description": "oops"}, 404: {"description": "gone"}}
+    assert route.response_class is HTMLResponse  # the included router's default, not the includer's
+
+
+def test_routes_added_after_the_inclusion_are_copied_in_place() -> None:
+    inner = APIRouter()
+    outer = APIRouter()
+    outer.add_route("/before", lambda request: Response())
+    outer.include_router(inner, prefix="/in")
+    outer.add_route("/after", lambda request: Response())
+    inner.add_api_route("/late", lambda: None)
+    assert [route.path for route in outer.routes] == ["/before", "/in/late", "/after"]
+    grand = APIRouter()
+    grand.include_router(outer, prefix="/g")
+    inner.add_api_route("/later", lambda: None)
+    assert [route.path for route in grand.routes] == ["/g/before", "/g/in/late", "/g/in/later", "/g/after"]
+
+
+def test_plain_routes_and_mounts_are_copied_with_the_prefix() -> None:
+    inner = APIRouter()
+    inner.add_route("/page", lambda request: PlainTextResponse("p"), methods=["GET"])
+    inner.mount("/static", PlainTextResponse("s"))
+    outer = APIRouter(prefix="/o")
+    outer.include_router(inner, prefix="/p")
+    page, mount = outer.routes
+    assert isinstance(page, Route) and page.path == "/o/p/page" and page.methods == {"GET", "HEAD"}
+    assert isinstance(mount, Mount) and mount.path == "/o/p/static"
+
+
+def test_inclusions_that_fastapi_refuses_are_refused_with_the_fix() -> None:
+    router = APIRouter()
+    router.add_api_route("", lambda: None)
+    with pytest.raises(FastAPIError, match="cannot include itself"):
+        check_inclusion(router, router, "")
+    with pytest.raises(FastAPIError, match="must start with '/'"):
+        check_inclusion(APIRouter(), router, "v1")
+    with pytest.raises(FastAPIError, match="Remove the trailing slash"):
+        check_inclusion(APIRouter(), router, "/v1/")
+    with pytest.raises(FastAPIError, match="Prefix and path cannot be both empty"):
+        check_inclusion(APIRouter(), router, "")
+    with pytest.raises(FastAPIError, match="needs an APIRouter"):
+        APIRouter().include_router(object())  # type: ignore[arg-type]
+
+
+def test_pick_takes_the_first_value_the_user_set() -> None:
+    assert pick(Default(1), 2, 3) == 2
+    assert pick(Default(1), Default(2)) == Default(1)
+    assert pick(None, 2) is None  # None is a value the user set
