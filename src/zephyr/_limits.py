@@ -40,6 +40,7 @@ from zephyr.types import Send
 __all__ = (
     "BODY_DEADLINE",
     "CLOSE_HEADERS",
+    "JSONDepthScanner",
     "MAX_BODY_SIZE",
     "MAX_BODY_SIZE_SCOPE_KEY",
     "MAX_FORM_FIELDS",
@@ -47,7 +48,6 @@ __all__ = (
     "MAX_HEADERS",
     "MAX_HEADER_BYTES",
     "MAX_PART_SIZE",
-    "JSONDepthScanner",
     "check_head",
     "is_json_media_type",
     "media_type_of",

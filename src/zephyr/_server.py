@@ -26,7 +26,13 @@ from typing import Any, Final
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ("HEAD_TIMEOUT", "MAX_HEAD_BYTES", "GuardedH11Protocol", "GuardedHttpToolsProtocol", "protocol_for")
+__all__ = (
+    "GuardedH11Protocol",
+    "GuardedHttpToolsProtocol",
+    "HEAD_TIMEOUT",
+    "MAX_HEAD_BYTES",
+    "protocol_for",
+)
 
 HEAD_TIMEOUT: Final = float(os.environ.get("ZEPHYR_HEAD_TIMEOUT", "10"))
 """Seconds a connection has to deliver a complete request head (from its opening or its previous response).
