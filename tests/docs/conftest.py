@@ -4,10 +4,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.services import collect_closed_loop_connections
+from tests.support.services import collect_leftover_connections
 
 
 @pytest.fixture(autouse=True)
-def _closed_loop_connections() -> Iterator[None]:
+def _leftover_connections() -> Iterator[None]:
     yield
-    collect_closed_loop_connections()
+    collect_leftover_connections()

@@ -19,7 +19,7 @@ from typing import NoReturn
 import pytest
 
 __all__ = (
-    "collect_closed_loop_connections",
+    "collect_leftover_connections",
     "free_port",
     "missing_service",
     "port_open",
@@ -155,13 +155,16 @@ def postgres_url() -> str:
     return url
 
 
-def collect_closed_loop_connections() -> None:
-    """Collect the Redis connections left behind by event loops that have closed, without their ResourceWarnings.
+def collect_leftover_connections() -> None:
+    """Collect the connections a test's apps left open, right after that test, without their ResourceWarnings.
 
-    A ``RedisStore`` used by several TestClients (each with its own event loop) opens connections on each loop; the
-    connections of a loop that has closed can no longer be awaited closed and would warn whenever the collector
-    happens to free them, in whichever later test that is. Collecting right after the test that made them keeps the
-    warning where it belongs and says nothing: a server process runs one loop and never leaves connections behind.
+    - A ``RedisStore`` used by several TestClients (each with its own event loop) opens connections on each loop; the
+      connections of a loop that has closed can no longer be awaited closed (a server process runs one loop and
+      never leaves them behind).
+    - Flask-SQLAlchemy's in-memory SQLite engines keep their connections until collected; Python 3.13 warns about
+      unclosed SQLite connections.
+
+    Left alone, they warn whenever the collector happens to free them, in whichever later test that is.
     """
     import gc
     import warnings
