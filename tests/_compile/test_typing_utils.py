@@ -117,3 +117,45 @@ def test_a_route_with_annotated_metadata_registers_and_documents() -> None:
     document = client.get("/openapi.json").json()
     size = document["paths"]["/items/{item_id}"]["get"]["parameters"][1]
     assert size["schema"] == {"type": "integer", "exclusiveMinimum": 0, "default": 1, "title": "Size"}
+
+
+def test_plain_functions_answer_as_the_full_walk_does() -> None:
+    """The plain-function shortcut gives what walking every candidate (partials, wrappers, ``__call__``) gives."""
+
+    def plain() -> int:
+        return 1
+
+    async def coro() -> int:
+        return 1
+
+    def gen() -> Iterator[int]:
+        yield 1
+
+    async def agen() -> AsyncIterator[int]:
+        yield 1
+
+    for call in (plain, coro, gen, agen):
+        assert tu._is_plain_function(call)
+        walked = functools.partial(call)  # not plain: takes the general walk
+        assert not tu._is_plain_function(walked)
+        assert tu.is_coroutine_callable(call) is tu.is_coroutine_callable(walked) is (call is coro)
+        assert tu.is_gen_callable(call) is tu.is_gen_callable(walked) is (call is gen)
+        assert tu.is_async_gen_callable(call) is tu.is_async_gen_callable(walked) is (call is agen)
+
+
+def test_a_wrapped_function_is_not_plain() -> None:
+    async def inner() -> int:
+        return 1
+
+    @functools.wraps(inner)
+    def outer() -> Any:
+        return inner()
+
+    assert not tu._is_plain_function(outer)
+    assert tu.is_coroutine_callable(outer)  # seen through the wrapper, as FastAPI does
+
+
+def test_plain_scalars_are_neither_complex_nor_sequences() -> None:
+    for annotation in tu.PLAIN_SCALARS:
+        assert tu.is_scalar(annotation) and not tu.is_sequence(annotation)
+    assert not tu.is_scalar(list[int]) and tu.is_sequence(list[int])

@@ -137,3 +137,26 @@ def test_a_provider_with_a_plain_overrides_dict_is_read_on_every_request() -> No
     assert client.get("/who").json() == "real"
     provider.dependency_overrides = {real: lambda: "fake"}  # a plain dict counts no changes: it is compared
     assert client.get("/who").json() == "fake"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_compiling_pauses_the_collector_and_restores_it(enabled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plans are compiled with the cyclic collector paused; afterwards it is as the app found it."""
+    import gc
+
+    seen: list[bool] = []
+    original = routes_module.APIRoute.prepare
+
+    def prepare(self: Any, cache: Any) -> Any:
+        seen.append(gc.isenabled())
+        return original(self, cache)
+
+    monkeypatch.setattr(routes_module.APIRoute, "prepare", prepare)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with TestClient(_app()):
+            assert seen and not any(seen)
+            assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -155,6 +155,8 @@ def _is_security_scheme(call: Any) -> bool:
 
 
 def _special_kind(annotation: Any) -> str | None:
+    if type(annotation) is type and annotation in tu.PLAIN_SCALARS:
+        return None
     from zephyr.background import BackgroundTasks
     from zephyr.requests import HTTPConnection, Request
     from zephyr.responses import Response
