@@ -16,6 +16,7 @@ All of it is decided once, when the stack is built; an app that uses none of it 
 
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any
 
@@ -82,10 +83,16 @@ def with_sentry(stack: ASGIApp) -> ASGIApp:
 
     options: dict[str, Any] = {
         "mechanism_type": integration.identifier,
-        "transaction_style": integration.transaction_style,
         "span_origin": getattr(integration, "origin", "manual"),
         "asgi_version": 3,
     }
+    accepted = inspect.signature(SentryAsgiMiddleware).parameters
+    if "transaction_style" in accepted:  # sentry-sdk 2; version 3 names the transaction from the route itself
+        options["transaction_style"] = integration.transaction_style
+    if "root_path_in_path" in accepted:  # sentry-sdk 3: a path holds its root_path, as on Starlette >= 0.33
+        from sentry_sdk.integrations._asgi_common import _RootPathInPath
+
+        options["root_path_in_path"] = _RootPathInPath.EITHER
     methods = getattr(integration, "http_methods_to_capture", None)
     if methods is not None:
         options["http_methods_to_capture"] = methods

@@ -13,13 +13,16 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from sentry_sdk.transport import Transport
 
 events: list[dict[str, Any]] = []
+segments: list[str] = []
 
 
 class MemoryTransport(Transport):
     def capture_envelope(self, envelope: Any) -> None:
         for item in envelope.items:
-            if item.type in ("event", "transaction"):
+            if item.type in ("event", "transaction"):  # sentry-sdk 2 sends a transaction event per request
                 events.append(item.payload.json)
+            elif item.type == "span":  # sentry-sdk 3 streams spans; the request's is its segment
+                segments.extend(span["name"] for span in item.payload.json["items"] if span.get("is_segment"))
 
 
 sentry_sdk.init(dsn="http://key@127.0.0.1:9/1", transport=MemoryTransport, traces_sample_rate=1.0)
@@ -69,7 +72,9 @@ print(
                 (e["transaction"], e["exception"]["values"][-1]["type"], e["exception"]["values"][-1]["value"])
                 for e in errors
             ],
-            "sentry_transactions": sorted(e["transaction"] for e in events if e.get("type") == "transaction"),
+            "sentry_transactions": sorted(
+                [e["transaction"] for e in events if e.get("type") == "transaction"] + segments
+            ),
             "spans": sorted(
                 (
                     s.name,
