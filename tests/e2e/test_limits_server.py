@@ -76,9 +76,13 @@ def _content_length(data: bytes) -> int:
     return 0
 
 
-@pytest.mark.parametrize("target", ["app", "zephyr_app"])
-def test_oversized_chunked_upload_gets_413_before_body_ends_and_server_keeps_serving(target: str) -> None:
-    with run_server(f"tests.e2e.test_limits_server:{target}") as server:
+@pytest.mark.parametrize(
+    ("target", "server_name"), [("app", "uvicorn"), ("zephyr_app", "uvicorn"), ("zephyr_app", "granian-rsgi")]
+)
+def test_oversized_chunked_upload_gets_413_before_body_ends_and_server_keeps_serving(
+    target: str, server_name: str
+) -> None:
+    with run_server(f"tests.e2e.test_limits_server:{target}", server=server_name) as server:
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
             sock.sendall(
                 b"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
@@ -107,9 +111,10 @@ def test_oversized_chunked_upload_gets_413_before_body_ends_and_server_keeps_ser
             assert client.post("/upload", content=b"fine").json() == {"received": 4}
 
 
-def test_zephyr_app_route_override_on_real_server() -> None:
+@pytest.mark.parametrize("server_name", ["uvicorn", "granian-rsgi"])
+def test_zephyr_app_route_override_on_real_server(server_name: str) -> None:
     with (
-        run_server("tests.e2e.test_limits_server:zephyr_app") as server,
+        run_server("tests.e2e.test_limits_server:zephyr_app", server=server_name) as server,
         httpx.Client(base_url=server.url, timeout=5) as client,
     ):
         chunks = iter([b"b" * 30_000, b"b" * 30_000])
