@@ -45,8 +45,8 @@ ROOT_PATH_ENV: Final = "ZEPHYR_ROOT_PATH"
 """The environment variable holding the ``root_path`` of RSGI requests (set by ``zephyr run --root-path``)."""
 
 _ASGI: Final = {"version": "3.0", "spec_version": "2.4"}
-_EXTENSIONS: Final = {"http.response.pathsend": {}}
-_WEBSOCKET_EXTENSIONS: Final = {"websocket.http.response": {}}
+_EXTENSIONS: Final[dict[str, dict[str, Any]]] = {"http.response.pathsend": {}}
+_WEBSOCKET_EXTENSIONS: Final[dict[str, dict[str, Any]]] = {"websocket.http.response": {}}
 _EMPTY: Final = {"type": "http.request", "body": b"", "more_body": False}
 _MORE: Final = {"type": "http.request", "body": b"", "more_body": True}
 _DISCONNECT: Final = {"type": "http.disconnect"}
@@ -81,7 +81,7 @@ def _raw_path(path: str) -> bytes:
 class _HTTPCycle:
     """One HTTP request: the ``receive`` and ``send`` the ASGI app is given, over the RSGI protocol."""
 
-    __slots__ = ("app", "chunks", "pending", "protocol", "request_headers", "scope", "status", "stream", "headers")
+    __slots__ = ("app", "chunks", "headers", "pending", "protocol", "request_headers", "scope", "status", "stream")
 
     def __init__(self, protocol: Any, request_headers: Any, scope: dict[str, Any], app: Any) -> None:
         self.protocol = protocol
@@ -281,6 +281,8 @@ class _Lifespan:
     async def _run(self, app: ASGIApp, scope: dict[str, Any]) -> None:
         try:
             await app(scope, self.events.get, self.answers.put)
+        except Exception:  # noqa: S110 - a failure is reported with its traceback in lifespan.*.failed (step raises)
+            pass
         finally:
             self.answers.put_nowait(None)  # the app returned (or raised): no answer is coming
 

@@ -562,7 +562,6 @@ class Zephyr:
             self.middleware_stack = stack
         await stack(scope, receive, send)
 
-
     # -- Granian's RSGI interface (zephyr._rsgi), beside ASGI: nothing of it runs for ASGI requests --------------
 
     def __rsgi_init__(self, loop: Any) -> None:

@@ -98,7 +98,17 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def _command(server: str, app: str, port: int, args: Sequence[str]) -> list[str]:
     if server in ("granian", "granian-rsgi"):
         interface = "rsgi" if server == "granian-rsgi" else "asgi"
-        base = ["granian", "--interface", interface, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        base = [
+            "granian",
+            "--interface",
+            interface,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
         return [*base, *args, app]
     return ["uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
 

@@ -40,7 +40,7 @@ def serve(
     reload_paths: Sequence[str] = (),
     rsgi: bool = False,
 ) -> int:
-    """Serve ``import_string`` on Granian's ASGI (or, with ``rsgi``, RSGI) interface with ``run``'s or ``dev``'s options.
+    """Serve ``import_string`` on Granian's ASGI (or, with ``rsgi``, RSGI) interface with the command's options.
 
     Raises:
         SystemExit: ``--proxy-headers`` was given: Granian does not read ``X-Forwarded-*``; the message says what
