@@ -67,7 +67,8 @@ class _HTTPProtocol:
 
     async def __call__(self) -> bytes:
         self.calls += 1
-        await asyncio.sleep(self.delay)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return self.body
 
     async def _iterate(self) -> AsyncIterator[bytes]:
