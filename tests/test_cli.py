@@ -209,6 +209,7 @@ def test_dev_on_granian_serves_the_debug_factory_with_reload(monkeypatch: pytest
     import os
 
     import granian
+    from granian.constants import Interfaces
 
     _FakeGranian.calls = []
     monkeypatch.setattr(granian, "Granian", _FakeGranian)
@@ -217,6 +218,7 @@ def test_dev_on_granian_serves_the_debug_factory_with_reload(monkeypatch: pytest
     [(target, options)] = _FakeGranian.calls
     assert target == "zephyr._cli.serve:dev_app"
     assert (options["factory"], options["reload"], options["workers"]) == (True, True, 1)
+    assert options["interface"] == Interfaces.RSGI  # the debug factory returns a Zephyr app: RSGI
     assert [str(path) for path in options["reload_paths"]] == [os.getcwd()]
 
 
