@@ -36,7 +36,7 @@ from zephyr._limits import BODY_DEADLINE, CLOSE_HEADERS, MAX_BODY_SIZE, MAX_BODY
 from zephyr.exceptions import HTTPException
 from zephyr.types import ASGIApp, Message
 
-__all__ = ("ROOT_PATH_ENV", "WHOLE_BODY", "RSGIAdapter")
+__all__ = ("ROOT_PATH_ENV", "RSGIAdapter", "WHOLE_BODY")
 
 WHOLE_BODY: Final = 1024 * 1024
 """The largest body (by its ``Content-Length``) read with one ``await protocol()``; longer ones are streamed."""
