@@ -315,3 +315,17 @@ def test_websockets_map_onto_the_rsgi_transport() -> None:
     assert protocol.closed == []  # the client closed first: nothing left to close
     assert left.closed == [1000]  # the endpoint returned without closing: the adapter closes
     assert (refused.accepted, refused.closed) == (False, [403])
+
+
+def test_addresses_raw_paths_and_headers_convert_as_asgi_has_them() -> None:
+    from zephyr._rsgi import _address, _raw_path, _request_headers, _response_headers
+
+    assert _address("127.0.0.1:5000") == ("127.0.0.1", 5000)
+    assert _address("[::1]:8000") == ("::1", 8000)
+    assert _address("unix-socket") is None
+    assert _raw_path("/items/a b") == b"/items/a%20b"
+    assert _raw_path("/caf\u00e9") == b"/caf%C3%A9"
+    assert _raw_path("/plain/path") == b"/plain/path"
+    assert _request_headers(_Headers([("x-a", "1"), ("x-a", "2")])) == [(b"x-a", b"1"), (b"x-a", b"2")]
+    assert _request_headers(_Headers([("x-name", "\u20ac")])) == [(b"x-name", "\u20ac".encode())]
+    assert _response_headers([(b"x-b", b"\xe9"), [b"x-c", b"2"]]) == [("x-b", "\u00e9"), ("x-c", "2")]
