@@ -196,7 +196,10 @@ def register(commands: Any) -> None:
     """Add ``run`` and ``dev`` to the ``zephyr`` parser's subcommands."""
     formatter = HelpFormatter
     run = commands.add_parser(
-        "run", help="serve an app on uvicorn or Granian", description="Serve an app on uvicorn or Granian.", formatter_class=formatter
+        "run",
+        help="serve an app on uvicorn or Granian",
+        description="Serve an app on uvicorn or Granian.",
+        formatter_class=formatter,
     )
     run.add_argument("app", help="the app: module (means module:app), module:attribute, or path/to/file.py")
     _add_server_options(run)
