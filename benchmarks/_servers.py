@@ -147,9 +147,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("ceiling", "ceiling ASGI (uvicorn)", "benchmarks.apps.ceiling_app", "uvicorn", default=False),
     Framework("zephyr-granian", "Zephyr (Granian ASGI)", "benchmarks.apps.zephyr_app", "granian", default=False),
     Framework("ceiling-granian", "ceiling ASGI (Granian)", "benchmarks.apps.ceiling_app", "granian", default=False),
-    Framework(
-        "zephyr-rsgi", "Zephyr (Granian RSGI bridge)", "benchmarks.apps.zephyr_rsgi_app", "granian-rsgi", default=False
-    ),
+    Framework("zephyr-rsgi", "Zephyr (Granian RSGI)", "benchmarks.apps.zephyr_app", "granian-rsgi", default=False),
     Framework(
         "ceiling-rsgi", "ceiling RSGI (Granian)", "benchmarks.apps.ceiling_app", "granian-rsgi", "rsgi_app", False
     ),

@@ -4,7 +4,9 @@
 model from its pool, runs it in the thread pool (off the event loop) and gives it back. When every instance of the
 model is busy the request waits for one, up to ``WAIT_TIMEOUT`` seconds, then gets 503 with ``Retry-After``: a model
 never runs more copies at once than its limit, whatever the load, and a slow model does not hold up the others.
-After each response a background task logs the model's usage; ``GET /metrics`` answers the same counters.
+Each response's usage (the model's counters at that moment) is logged by a durable job (``zephyr.jobs``, see
+``docs/jobs.md``): it is in the broker before the response is sent and a worker process writes it, so a crash or a
+deploy does not lose it. ``GET /metrics`` answers the same counters, live.
 
 The models are trained at start-up on scikit-learn's bundled iris data set (nothing is downloaded); each instance
 is its own copy (``copy.deepcopy``), as each would be a separately loaded model in a real hub.
@@ -15,9 +17,12 @@ Settings from the environment (pydantic-settings):
   (the names available are ``iris-logreg`` and ``iris-tree``);
 - ``WAIT_TIMEOUT``: seconds a request may wait for a free instance (default 5);
 - ``SIMULATED_LATENCY``: seconds added to every inference, to watch requests queue (default 0);
-- ``LOG_LEVEL`` (default ``INFO``).
+- ``LOG_LEVEL`` (default ``INFO``);
+- ``JOBS_URL``: the jobs' broker (default ``redis://127.0.0.1:6379/0``; ``stub://`` keeps them in memory, for
+  tests) and ``JOBS_NAMESPACE``, the prefix of its Redis keys (default ``inference``).
 
-Run it: ``SIMULATED_LATENCY=1 zephyr run examples.inference:app``, then send a few at once:
+Run it: ``SIMULATED_LATENCY=1 zephyr run examples.inference:app`` and ``zephyr worker examples.inference:app``
+(which writes the usage lines), then send a few at once:
 ``for i in 1 2 3; do curl -s -X POST localhost:8000/inference -H 'content-type: application/json'
 -d '{"model": "iris-tree", "inputs": [[5.1, 3.5, 1.4, 0.2]]}' & done; wait`` (about 1, 2 and 3 seconds).
 """
@@ -36,8 +41,9 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
 
 from examples._logging import configure_logging
-from zephyr import BackgroundTasks, Depends, FastAPI, HTTPException, Request
+from zephyr import Depends, FastAPI, HTTPException, Request
 from zephyr.concurrency import run_in_threadpool
+from zephyr.jobs import JobQueue, Jobs
 
 __all__ = (
     "Hub",
@@ -63,6 +69,8 @@ class Settings(BaseSettings):
     wait_timeout: float = 5.0
     simulated_latency: float = 0.0
     log_level: str = "INFO"
+    jobs_url: str = "redis://127.0.0.1:6379/0"
+    jobs_namespace: str = "inference"
 
 
 def _trainers() -> dict[str, Callable[[], Any]]:
@@ -189,21 +197,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
 
     app = FastAPI(title="AI Model Hub", lifespan=lifespan)
+    # Nothing connects to the broker before the first job is sent.
+    queue = JobQueue(settings.jobs_url, app=app, namespace=settings.jobs_namespace)
 
     def infer(model: Any, inputs: list[list[float]]) -> list[str]:
         if settings.simulated_latency:
             time.sleep(settings.simulated_latency)  # a bigger model's work, in the worker thread
         return [SPECIES[int(label)] for label in model.predict(inputs)]
 
-    def log_usage(pool: ModelPool, response: InferenceResponse) -> None:
+    @queue.job(retries=5, backoff=2.0, timeout=30, name="examples.inference.log_usage")
+    def log_usage(response: InferenceResponse, metrics: dict[str, Any]) -> None:
+        """Runs in a worker (``zephyr worker examples.inference:app``), retried if it fails."""
         logger.info(
             "%s: instance %d, %d row(s), waited %.1f ms, ran %.1f ms; %s",
-            pool.name,
+            response.model,
             response.instance,
             len(response.predictions),
             response.waited_ms,
             response.processing_time_ms,
-            pool.metrics(),
+            metrics,
         )
 
     @app.post(
@@ -213,7 +225,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def inference(
         body: InferenceRequest,
         hub: Hub,
-        background_tasks: BackgroundTasks,
+        jobs: Jobs,
     ) -> InferenceResponse:
         """Run a model on the rows, waiting for a free instance of it."""
         pool = hub.get(body.model)
@@ -234,7 +246,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             waited_ms=round((started - asked) * 1000, 1),
             processing_time_ms=round((finished - started) * 1000, 1),
         )
-        background_tasks.add_task(log_usage, pool, response)
+        # The counters as they are now: the worker is another process, with pools of its own.
+        jobs.enqueue(log_usage, response, pool.metrics())
         return response
 
     @app.get("/metrics")

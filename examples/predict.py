@@ -1,19 +1,24 @@
-"""The article's "AI Model API": ``POST /predict`` with a real scikit-learn model, timed, logged in the background.
+"""The article's "AI Model API": ``POST /predict`` with a real scikit-learn model, timed, logged by a durable job.
 
 At start-up (in the lifespan) the app trains a logistic regression on the iris data set that scikit-learn ships
 (nothing is downloaded): 150 flowers, four measurements each, three species. ``POST /predict`` takes the four
 measurements (``PredictionRequest``) and answers the species, the model's probability for it and
-``processing_time_ms`` (``PredictionResponse``); after the response is sent, a background task logs the prediction::
+``processing_time_ms`` (``PredictionResponse``). The prediction is logged by a durable job (``zephyr.jobs``, see
+``docs/jobs.md``): it is in Redis before the response is sent, so a crash or a deploy right after answering does
+not lose it, and a worker process writes it::
 
     INFO      examples.predict: predicted setosa (p=0.979) in 0.41 ms for [5.1, 3.5, 1.4, 0.2]
 
-That line shows in the server's output because the module configures logging (``examples/_logging.py``): uvicorn
-configures only its own loggers, and without a handler an app's INFO lines go nowhere.
+That line shows in the worker's output because the module configures logging (``examples/_logging.py``): servers
+configure only their own loggers, and without a handler an app's INFO lines go nowhere.
 
-Settings from the environment (pydantic-settings): ``LOG_LEVEL`` (default ``INFO``).
+Settings from the environment (pydantic-settings): ``LOG_LEVEL`` (default ``INFO``), ``JOBS_URL`` (the broker,
+default ``redis://127.0.0.1:6379/0``; ``stub://`` keeps jobs in memory, for tests), ``JOBS_NAMESPACE`` (the prefix
+of its Redis keys, default ``predict``).
 
-Run it: ``zephyr run examples.predict:app``, then ``curl -X POST localhost:8000/predict -H 'content-type:
-application/json' -d '{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}'``.
+Run it: ``zephyr run examples.predict:app`` and ``zephyr worker examples.predict:app``, then ``curl -X POST
+localhost:8000/predict -H 'content-type: application/json' -d '{"sepal_length": 5.1, "sepal_width": 3.5,
+"petal_length": 1.4, "petal_width": 0.2}'``.
 """
 
 from __future__ import annotations
@@ -28,9 +33,18 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
 
 from examples._logging import configure_logging
-from zephyr import BackgroundTasks, Depends, FastAPI, Request
+from zephyr import Depends, FastAPI, Request
+from zephyr.jobs import JobQueue, Jobs
 
-__all__ = ("IrisModel", "PredictionRequest", "PredictionResponse", "Settings", "app", "log_prediction")
+__all__ = (
+    "IrisModel",
+    "PredictionRequest",
+    "PredictionResponse",
+    "Settings",
+    "app",
+    "jobs_queue",
+    "log_prediction",
+)
 
 logger = logging.getLogger("examples.predict")
 
@@ -39,6 +53,8 @@ class Settings(BaseSettings):
     """Read from environment variables of the same names (case-insensitive)."""
 
     log_level: str = "INFO"
+    jobs_url: str = "redis://127.0.0.1:6379/0"
+    jobs_namespace: str = "predict"
 
 
 class PredictionRequest(BaseModel):
@@ -96,6 +112,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(title="AI Model API", lifespan=lifespan)
+# Nothing connects to the broker before the first job is sent.
+jobs_queue = JobQueue(settings.jobs_url, app=app, namespace=settings.jobs_namespace)
 
 
 def get_model(request: Request) -> IrisModel:
@@ -104,8 +122,9 @@ def get_model(request: Request) -> IrisModel:
     return model
 
 
+@jobs_queue.job(retries=5, backoff=2.0, timeout=30)
 def log_prediction(features: list[float], response: PredictionResponse) -> None:
-    """Runs after the response has been sent."""
+    """Runs in a worker (``zephyr worker examples.predict:app``), retried if it fails."""
     logger.info(
         "predicted %s (p=%.3f) in %.2f ms for %s",
         response.species,
@@ -117,7 +136,7 @@ def log_prediction(features: list[float], response: PredictionResponse) -> None:
 
 @app.post("/predict", tags=["model"])
 def predict(
-    request: PredictionRequest, model: Annotated[IrisModel, Depends(get_model)], background_tasks: BackgroundTasks
+    request: PredictionRequest, model: Annotated[IrisModel, Depends(get_model)], jobs: Jobs
 ) -> PredictionResponse:
     """Predict the species; a plain ``def``, so the CPU work runs in the thread pool, off the event loop."""
     started = time.perf_counter()
@@ -128,7 +147,7 @@ def predict(
         processing_time_ms=round((time.perf_counter() - started) * 1000, 3),
         model_version=model.version,
     )
-    background_tasks.add_task(log_prediction, request.features(), response)
+    jobs.enqueue(log_prediction, request.features(), response)  # in the broker before the response is sent
     return response
 
 

@@ -186,13 +186,15 @@ def test_run_on_granian_passes_the_app_and_options(monkeypatch: pytest.MonkeyPat
     _FakeGranian.calls = []
     monkeypatch.setattr(granian, "Granian", _FakeGranian)
     arguments = ["run", "examples.showcase", "--server", "granian", "--workers", "2", "--port", "9"]
+    monkeypatch.setenv("ZEPHYR_ROOT_PATH", "")  # restored (unset) after the test
     assert main([*arguments, "--root-path", "/api", "--log-level", "trace"]) == 0
     [(target, options)] = _FakeGranian.calls
     assert target == "examples.showcase:app"
+    assert os.environ["ZEPHYR_ROOT_PATH"] == "/api"  # RSGI apps read the root path from here, in every worker
     assert options == {
         "address": "127.0.0.1",
         "port": 9,
-        "interface": Interfaces.ASGI,
+        "interface": Interfaces.RSGI,  # a Zephyr app implements RSGI: --interface auto picks it
         "workers": 2,
         "reload": False,
         "reload_paths": None,
@@ -207,6 +209,7 @@ def test_dev_on_granian_serves_the_debug_factory_with_reload(monkeypatch: pytest
     import os
 
     import granian
+    from granian.constants import Interfaces
 
     _FakeGranian.calls = []
     monkeypatch.setattr(granian, "Granian", _FakeGranian)
@@ -215,7 +218,40 @@ def test_dev_on_granian_serves_the_debug_factory_with_reload(monkeypatch: pytest
     [(target, options)] = _FakeGranian.calls
     assert target == "zephyr._cli.serve:dev_app"
     assert (options["factory"], options["reload"], options["workers"]) == (True, True, 1)
+    assert options["interface"] == Interfaces.RSGI  # the debug factory returns a Zephyr app: RSGI
     assert [str(path) for path in options["reload_paths"]] == [os.getcwd()]
+
+
+def test_granian_interface_asgi_is_chosen_with_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    import granian
+    from granian.constants import Interfaces
+
+    _FakeGranian.calls = []
+    monkeypatch.setattr(granian, "Granian", _FakeGranian)
+    assert main(["run", "examples.showcase", "--server", "granian", "--interface", "asgi"]) == 0
+    assert main(["dev", "examples.showcase", "--server", "granian", "--interface", "asgi"]) == 0
+    assert [options["interface"] for _, options in _FakeGranian.calls] == [Interfaces.ASGI, Interfaces.ASGI]
+
+
+def test_granian_interface_auto_serves_a_plain_asgi_app_on_asgi(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import granian
+    from granian.constants import Interfaces
+
+    (tmp_path / "plain_asgi.py").write_text("async def app(scope, receive, send):\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _FakeGranian.calls = []
+    monkeypatch.setattr(granian, "Granian", _FakeGranian)
+    assert main(["run", "plain_asgi:app", "--server", "granian"]) == 0
+    assert _FakeGranian.calls[0][1]["interface"] == Interfaces.ASGI
+    with pytest.raises(SystemExit, match=r"does not implement Granian's RSGI interface .* --interface asgi"):
+        main(["run", "plain_asgi:app", "--server", "granian", "--interface", "rsgi"])
+
+
+def test_interface_rsgi_on_uvicorn_says_to_choose_granian() -> None:
+    with pytest.raises(SystemExit, match=r"--interface rsgi is Granian's interface: add --server granian"):
+        main(["run", "examples.showcase", "--interface", "rsgi"])
 
 
 def test_granian_refuses_proxy_headers_and_says_what_to_use(capsys: pytest.CaptureFixture[str]) -> None:

@@ -182,6 +182,27 @@ async def test_body_joins_many_chunks() -> None:
     assert await request.body() == b"ab"
 
 
+async def test_a_whole_declared_body_marked_more_body_is_read_without_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Granian's ASGI sends the whole body with more_body=True, then an empty last message.
+    def no_deadline(delay: float) -> Any:
+        raise AssertionError("the whole-body deadline was armed for a body that had fully arrived")
+
+    monkeypatch.setattr("zephyr.requests.anyio.move_on_after", no_deadline)
+    scope = http_scope(method="POST", headers=[(b"content-length", b"2")])
+    whole = {"type": "http.request", "body": b"ab", "more_body": True}
+    request = Request(scope, receive_from(whole, {"type": "http.request", "body": b"", "more_body": False}))
+    assert await request.body() == b"ab"
+    monkeypatch.undo()
+    # Anything else after such a message is read as the rest of the body, with the deadline.
+    extra = Request(scope, receive_from(whole, {"type": "http.request", "body": b"c", "more_body": False}))
+    assert await extra.body() == b"abc"
+    gone = Request(scope, receive_from(whole, {"type": "http.disconnect"}))
+    with pytest.raises(ClientDisconnect):
+        await gone.body()
+
+
 async def test_body_raises_client_disconnect() -> None:
     request = Request(
         http_scope(),

@@ -7,7 +7,7 @@ import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Unpack, deprecated
 
@@ -38,6 +38,9 @@ from zephyr.exceptions import (
 from zephyr.responses import JSONResponse, Response
 from zephyr.telemetry import TelemetryConfig
 from zephyr.types import ASGIApp, DecoratedCallable, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from zephyr._rsgi import RSGIAdapter
 
 __all__ = ("FastAPI", "Zephyr")
 
@@ -199,6 +202,7 @@ class Zephyr:
         for key, handler in (exception_handlers or {}).items():
             self.add_exception_handler(key, handler)
         self.user_middleware: list[Any] = list(middleware or [])
+        self._rsgi: RSGIAdapter | None = None  # built by __rsgi_init__ when Granian serves the app on RSGI
         self.setup()
 
     # -- properties FastAPI apps use ----------------------------------------------------------------------------
@@ -557,6 +561,29 @@ class Zephyr:
                 stack = with_sentry(stack)
             self.middleware_stack = stack
         await stack(scope, receive, send)
+
+    # -- Granian's RSGI interface (zephyr._rsgi), beside ASGI: nothing of it runs for ASGI requests --------------
+
+    def __rsgi_init__(self, loop: Any) -> None:
+        """Run the start-up (lifespan) before Granian serves this app on RSGI, in the worker's event ``loop``."""
+        from zephyr._rsgi import RSGIAdapter
+
+        self._rsgi = RSGIAdapter(self)
+        self._rsgi.startup(loop)
+
+    def __rsgi__(self, scope: Any, protocol: Any) -> Any:
+        """Serve one RSGI request or WebSocket (see :mod:`zephyr._rsgi`)."""
+        adapter = self._rsgi
+        if adapter is None:  # served without __rsgi_init__ (no lifespan ran)
+            from zephyr._rsgi import RSGIAdapter
+
+            adapter = self._rsgi = RSGIAdapter(self)
+        return adapter(scope, protocol)
+
+    def __rsgi_del__(self, loop: Any) -> None:
+        """Run the shut-down (lifespan) after Granian stopped serving this app."""
+        if self._rsgi is not None:
+            self._rsgi.shutdown(loop)
 
 
 FastAPI = Zephyr

@@ -156,9 +156,8 @@ async def test_rsgi_ceiling_answers_404_outside_s1_to_s4() -> None:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
-async def test_zephyr_rsgi_bridge_answers_scenario(scenario: Scenario) -> None:
-    _import_app("zephyr")
-    from benchmarks.apps.zephyr_rsgi_app import app
+async def test_zephyr_answers_scenario_over_its_native_rsgi(scenario: Scenario) -> None:
+    app = _import_app("zephyr")
 
     path, _, query = scenario.path.partition("?")
     headers = {name.lower(): value for name, value in scenario.request_headers().items()}

@@ -115,11 +115,14 @@ def test_zephyr_on_its_best_server_against_the_uvicorn_ceiling() -> None:
         zephyr=_entry(30_000),
         fastapi=_entry(10_000),
         ceiling=_entry(33_000),
-        **{"zephyr-granian": _entry(36_000)},
+        **{"zephyr-granian": _entry(36_000), "zephyr-rsgi": _entry(34_000)},
     )
     targets = _by_name(check_targets(results))
     s1 = targets["S1: Zephyr on its best server vs the ceiling on uvicorn"]
-    assert (s1.measured, s1.met) == ("1.09\N{MULTIPLICATION SIGN} (on Granian)", True)
+    assert (s1.measured, s1.met) == ("1.09\N{MULTIPLICATION SIGN} (on Granian ASGI)", True)
+    on_rsgi = _results(zephyr=_entry(30_000), ceiling=_entry(33_000), **{"zephyr-rsgi": _entry(40_000)})
+    s1 = _by_name(check_targets(on_rsgi))["S1: Zephyr on its best server vs the ceiling on uvicorn"]
+    assert (s1.measured, s1.met) == ("1.21\N{MULTIPLICATION SIGN} (on Granian RSGI)", True)
     assert "S4: Zephyr on its best server vs the ceiling on uvicorn" not in targets
     slower = _by_name(check_targets(_results(zephyr=_entry(30_000), ceiling=_entry(33_000))))
     s2 = slower["S2: Zephyr on its best server vs the ceiling on uvicorn"]

@@ -53,7 +53,8 @@ def test_zephyr_run_serves_the_showcase_and_stops_on_sigterm() -> None:
         assert proc.wait(timeout=15) in (0, -signal.SIGTERM)
 
 
-def test_zephyr_run_serves_the_showcase_on_granian_with_two_workers() -> None:
+@pytest.mark.parametrize("interface", ["auto", "asgi"])  # auto: RSGI, which Zephyr apps implement
+def test_zephyr_run_serves_the_showcase_on_granian_with_two_workers(interface: str) -> None:
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -64,6 +65,8 @@ def test_zephyr_run_serves_the_showcase_on_granian_with_two_workers() -> None:
             "examples.showcase:app",
             "--server",
             "granian",
+            "--interface",
+            interface,
             "--workers",
             "2",
             "--port",

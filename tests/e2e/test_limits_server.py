@@ -76,9 +76,13 @@ def _content_length(data: bytes) -> int:
     return 0
 
 
-@pytest.mark.parametrize("target", ["app", "zephyr_app"])
-def test_oversized_chunked_upload_gets_413_before_body_ends_and_server_keeps_serving(target: str) -> None:
-    with run_server(f"tests.e2e.test_limits_server:{target}") as server:
+@pytest.mark.parametrize(
+    ("target", "server_name"), [("app", "uvicorn"), ("zephyr_app", "uvicorn"), ("zephyr_app", "granian-rsgi")]
+)
+def test_oversized_chunked_upload_gets_413_before_body_ends_and_server_keeps_serving(
+    target: str, server_name: str
+) -> None:
+    with run_server(f"tests.e2e.test_limits_server:{target}", server=server_name) as server:
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
             sock.sendall(
                 b"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
@@ -107,9 +111,10 @@ def test_oversized_chunked_upload_gets_413_before_body_ends_and_server_keeps_ser
             assert client.post("/upload", content=b"fine").json() == {"received": 4}
 
 
-def test_zephyr_app_route_override_on_real_server() -> None:
+@pytest.mark.parametrize("server_name", ["uvicorn", "granian-rsgi"])
+def test_zephyr_app_route_override_on_real_server(server_name: str) -> None:
     with (
-        run_server("tests.e2e.test_limits_server:zephyr_app") as server,
+        run_server("tests.e2e.test_limits_server:zephyr_app", server=server_name) as server,
         httpx.Client(base_url=server.url, timeout=5) as client,
     ):
         chunks = iter([b"b" * 30_000, b"b" * 30_000])
@@ -117,3 +122,29 @@ def test_zephyr_app_route_override_on_real_server() -> None:
         assert client.post("/big", content=b"b" * 100_001).status_code == 413
         assert client.post("/upload", content=b"u" * 10_001).status_code == 413
         assert client.get("/").json() == {"ok": True}
+
+
+deadline_app = FastAPI(body_deadline=1.0)
+
+
+@deadline_app.post("/echo")
+async def deadline_echo(request: Request) -> dict[str, int]:
+    return {"received": len(await request.body())}
+
+
+@pytest.mark.parametrize("server_name", ["uvicorn", "granian-rsgi"])
+def test_a_body_that_stalls_gets_408_after_the_body_deadline(server_name: str) -> None:
+    with run_server("tests.e2e.test_limits_server:deadline_app", server=server_name) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            started = time.monotonic()
+            sock.sendall(
+                b"POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 100\r\n\r\n{"a"'
+            )
+            response = _read_response(sock, time.monotonic() + 8)
+            elapsed = time.monotonic() - started
+        assert response.startswith(b"HTTP/1.1 408 "), response[:200]
+        assert b"did not arrive within 1 seconds" in response
+        assert 0.9 <= elapsed < 4
+        with httpx.Client(base_url=server.url, timeout=5) as client:
+            assert client.post("/echo", content=b"{}").json() == {"received": 2}

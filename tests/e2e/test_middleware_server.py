@@ -1,4 +1,4 @@
-"""The middleware package on a real uvicorn server: gzip flushes each streamed chunk, CORS and function middleware."""
+"""Middleware on a real server (uvicorn, Granian RSGI): gzip flushes streamed chunks, CORS, function middleware."""
 
 from __future__ import annotations
 
@@ -54,8 +54,12 @@ async def echo(request: Request) -> dict[str, str]:
     return {"body": (await request.body()).decode()}
 
 
-def test_gzip_flushes_each_streamed_chunk_through_a_real_server() -> None:
-    with run_server("tests.e2e.test_middleware_server:app") as server, httpx.Client(timeout=10) as client:
+@pytest.mark.parametrize("server_name", ["uvicorn", "granian-rsgi"])  # the user's ASGI middleware runs on RSGI too
+def test_gzip_flushes_each_streamed_chunk_through_a_real_server(server_name: str) -> None:
+    with (
+        run_server("tests.e2e.test_middleware_server:app", server=server_name) as server,
+        httpx.Client(timeout=10) as client,
+    ):
         headers = {"accept-encoding": "gzip", "origin": "https://a.example"}
         with client.stream("GET", f"{server.url}/stream", headers=headers) as response:
             assert response.status_code == 200
@@ -76,8 +80,12 @@ def test_gzip_flushes_each_streamed_chunk_through_a_real_server() -> None:
             assert decompressor.eof
 
 
-def test_body_read_by_function_middleware_reaches_endpoint_on_a_real_server() -> None:
-    with run_server("tests.e2e.test_middleware_server:app") as server, httpx.Client(timeout=10) as client:
+@pytest.mark.parametrize("server_name", ["uvicorn", "granian-rsgi"])  # the user's ASGI middleware runs on RSGI too
+def test_body_read_by_function_middleware_reaches_endpoint_on_a_real_server(server_name: str) -> None:
+    with (
+        run_server("tests.e2e.test_middleware_server:app", server=server_name) as server,
+        httpx.Client(timeout=10) as client,
+    ):
         response = client.post(f"{server.url}/echo", content=b"x" * 100_000)
         assert response.status_code == 200
         assert response.headers["x-body-length"] == "100000"

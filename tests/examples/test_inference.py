@@ -1,4 +1,7 @@
-"""The model hub: a pool of instances per model, requests waiting for a free one, limits per model."""
+"""The model hub: a pool of instances per model, requests waiting for a free one, limits per model.
+
+The usage log is a durable job: here on an in-memory (``stub://``) queue, run with ``run_pending()``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from typing import Any
 import pytest
 from examples.inference import Settings, create_app
 
+from zephyr import FastAPI
+from zephyr.jobs import JobQueue
 from zephyr.testclient import TestClient
 
 SETOSA = [5.1, 3.5, 1.4, 0.2]
@@ -18,7 +23,13 @@ VIRGINICA = [7.7, 3.0, 6.1, 2.3]
 
 
 def _client(**settings: object) -> TestClient:
-    return TestClient(create_app(Settings(**settings)))  # type: ignore[arg-type]
+    return TestClient(create_app(Settings(jobs_url="stub://", **settings)))  # type: ignore[arg-type]
+
+
+def _queue(app: object) -> JobQueue:
+    assert isinstance(app, FastAPI)
+    queue: JobQueue = app.state.job_queue
+    return queue
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +70,7 @@ def test_requests_wait_for_a_free_instance_and_the_limit_holds(caplog: pytest.Lo
     with _client(model_limits={"iris-tree": 1, "iris-logreg": 2}, simulated_latency=0.3) as client:
         with caplog.at_level(logging.INFO, logger="examples.inference"):
             results = _post_at_once(client, "iris-tree", 3)
+            assert not [r for r in caplog.records if r.getMessage().startswith("iris-")]  # queued, not run yet
         assert [status for status, _, _ in results] == [200, 200, 200]
         # one instance: the three ran one after the other, so someone waited about two runs
         assert max(body["waited_ms"] for _, body, _ in results) >= 500
@@ -66,6 +78,8 @@ def test_requests_wait_for_a_free_instance_and_the_limit_holds(caplog: pytest.Lo
         two = _post_at_once(client, "iris-logreg", 2)
         assert sorted(body["instance"] for _, body, _ in two) == [0, 1]
         metrics = client.get("/metrics").json()
+        with caplog.at_level(logging.INFO, logger="examples.inference"):
+            _queue(client.app).run_pending()  # what a worker does
     assert metrics["iris-tree"] == {
         "limit": 1,
         "in_use": 0,

@@ -16,8 +16,8 @@ from tests.support.services import free_port, port_open
 
 __all__ = ("ROOT", "SERVERS", "Server", "run_server")
 
-SERVERS = ("uvicorn", "granian")
-"""The servers end-to-end tests run on (``run_server(server=...)``)."""
+SERVERS = ("uvicorn", "granian", "granian-rsgi")
+"""The servers end-to-end tests run on (``run_server(server=...)``): uvicorn, Granian's ASGI and its RSGI interface."""
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,7 @@ class Server:
 
     def __init__(self, proc: subprocess.Popen[bytes], port: int, name: str = "uvicorn") -> None:
         self.name = name
-        """Which server runs the app: ``uvicorn`` or ``granian``."""
+        """Which server runs the app: ``uvicorn``, ``granian`` (ASGI) or ``granian-rsgi``."""
         self.proc = proc
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -64,7 +64,8 @@ def run_server(
         args: Extra uvicorn command-line arguments (``--workers 2``...).
         env: Extra environment variables for the server.
         timeout: How long to wait for the server to accept connections.
-        server: ``uvicorn`` or ``granian`` (its ASGI interface); ``args`` are passed to it as they are.
+        server: ``uvicorn``, ``granian`` (its ASGI interface) or ``granian-rsgi`` (its RSGI interface, which Zephyr
+            apps implement natively); ``args`` are passed to it as they are.
         log: A file that receives the server's standard output and error (inherited when ``None``).
     """
     output = log.open("ab") if log is not None else None
@@ -95,8 +96,19 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _command(server: str, app: str, port: int, args: Sequence[str]) -> list[str]:
-    if server == "granian":
-        base = ["granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    if server in ("granian", "granian-rsgi"):
+        interface = "rsgi" if server == "granian-rsgi" else "asgi"
+        base = [
+            "granian",
+            "--interface",
+            interface,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
         return [*base, *args, app]
     return ["uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
 

@@ -1,20 +1,46 @@
-"""``zephyr run --server granian`` (and ``zephyr dev --server granian``): serve an app on Granian's ASGI interface."""
+"""``zephyr run --server granian`` (and ``zephyr dev --server granian``): serve an app on Granian.
+
+Zephyr apps implement Granian's RSGI interface beside ASGI (:mod:`zephyr._rsgi`): ``--interface auto`` (the
+default) serves them on RSGI, other apps (a FastAPI app under ``--as-fastapi`` is a Zephyr app) on ASGI.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from zephyr.exceptions import MissingDependencyError
 
-__all__ = ("serve",)
+__all__ = ("serve", "use_rsgi")
+
+
+def use_rsgi(args: argparse.Namespace, app: Any) -> bool:
+    """Whether to serve ``app`` on RSGI: ``--interface rsgi``, or ``auto`` and the app implements it.
+
+    Raises:
+        SystemExit: ``--interface rsgi`` for an app without ``__rsgi__``; the message says what to use.
+    """
+    supported = callable(getattr(app, "__rsgi__", None))
+    if args.interface == "rsgi" and not supported:
+        raise SystemExit(
+            f"zephyr: {type(app).__name__} does not implement Granian's RSGI interface (no __rsgi__ method); "
+            "serve it with --interface asgi."
+        )
+    return args.interface == "rsgi" or (args.interface == "auto" and supported)
 
 
 def serve(
-    args: argparse.Namespace, import_string: str, *, factory: bool = False, reload_paths: Sequence[str] = ()
+    args: argparse.Namespace,
+    import_string: str,
+    *,
+    factory: bool = False,
+    reload_paths: Sequence[str] = (),
+    rsgi: bool = False,
 ) -> int:
-    """Serve ``import_string`` on Granian's ASGI interface with ``run``'s (or ``dev``'s) options.
+    """Serve ``import_string`` on Granian's ASGI (or, with ``rsgi``, RSGI) interface with the command's options.
 
     Raises:
         SystemExit: ``--proxy-headers`` was given: Granian does not read ``X-Forwarded-*``; the message says what
@@ -31,12 +57,17 @@ def serve(
         from granian.log import LogLevels
     except ImportError:
         raise MissingDependencyError("granian", "granian", "zephyr run --server granian") from None
+    if rsgi and args.root_path:
+        # Granian gives its --url-path-prefix to ASGI apps only; the RSGI adapter reads it here (workers inherit it).
+        from zephyr._rsgi import ROOT_PATH_ENV
+
+        os.environ[ROOT_PATH_ENV] = args.root_path
     level = "debug" if args.log_level == "trace" else args.log_level
     server = Granian(
         import_string,
         address=args.host,
         port=args.port,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.RSGI if rsgi else Interfaces.ASGI,
         workers=getattr(args, "workers", None) or 1,
         reload=args.reload,
         reload_paths=[Path(path) for path in reload_paths] or None,

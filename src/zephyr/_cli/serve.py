@@ -77,6 +77,11 @@ def switched_app() -> Any:
     return find_app(os.environ[_SWITCHED_TARGET])[1]
 
 
+def _refuse_interface(args: argparse.Namespace) -> None:
+    if args.interface == "rsgi":
+        raise SystemExit("zephyr: --interface rsgi is Granian's interface: add --server granian (uvicorn speaks ASGI).")
+
+
 def _run(args: argparse.Namespace) -> int:
     uvicorn: Any = _uvicorn() if args.server == "uvicorn" else None  # a missing server is said before anything
     _switch(args)
@@ -89,7 +94,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.server == "granian":
         from zephyr._cli import granian
 
-        return granian.serve(args, target, factory=factory)
+        return granian.serve(args, target, factory=factory, rsgi=granian.use_rsgi(args, app))
+    _refuse_interface(args)
     as_factory: dict[str, Any] = {"factory": True} if factory else {}
     uvicorn.run(target, reload=args.reload, workers=args.workers, **as_factory, **_serve_options(args))
     return 0
@@ -120,7 +126,9 @@ def _dev(args: argparse.Namespace) -> int:
     if args.server == "granian":
         from zephyr._cli import granian
 
-        return granian.serve(args, "zephyr._cli.serve:dev_app", factory=True, reload_paths=[os.getcwd()])
+        rsgi = granian.use_rsgi(args, app)
+        return granian.serve(args, "zephyr._cli.serve:dev_app", factory=True, reload_paths=[os.getcwd()], rsgi=rsgi)
+    _refuse_interface(args)
     uvicorn.run(
         "zephyr._cli.serve:dev_app",
         factory=True,
@@ -175,13 +183,23 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         default="uvicorn",
         help="the server: uvicorn, or granian (pip install 'zephyr[granian]')",
     )
+    parser.add_argument(
+        "--interface",
+        choices=("auto", "asgi", "rsgi"),
+        default="auto",
+        help="Granian's interface: rsgi (faster; auto picks it when the app implements it, as Zephyr apps do) or "
+        "asgi (for WebSocket sub-protocols and close codes, which Granian's RSGI lacks)",
+    )
 
 
 def register(commands: Any) -> None:
     """Add ``run`` and ``dev`` to the ``zephyr`` parser's subcommands."""
     formatter = HelpFormatter
     run = commands.add_parser(
-        "run", help="serve an app on uvicorn", description="Serve an app on uvicorn.", formatter_class=formatter
+        "run",
+        help="serve an app on uvicorn or Granian",
+        description="Serve an app on uvicorn or Granian.",
+        formatter_class=formatter,
     )
     run.add_argument("app", help="the app: module (means module:app), module:attribute, or path/to/file.py")
     _add_server_options(run)
