@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import zephyr
 from zephyr.cli import import_app, main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,11 +191,11 @@ def test_run_on_granian_passes_the_app_and_options(monkeypatch: pytest.MonkeyPat
     assert main([*arguments, "--root-path", "/api", "--log-level", "trace"]) == 0
     [(target, options)] = _FakeGranian.calls
     assert target == "examples.showcase:app"
-    assert os.environ["ZEPHYR_ROOT_PATH"] == "/api"  # RSGI apps read the root path from here, in every worker
+    assert os.environ["ZEPHYR_ROOT_PATH"] == ""  # on ASGI, Granian passes the root path itself (url_path_prefix)
     assert options == {
         "address": "127.0.0.1",
         "port": 9,
-        "interface": Interfaces.RSGI,  # a Zephyr app implements RSGI: --interface auto picks it
+        "interface": Interfaces.ASGI,  # the showcase has a WebSocket route: auto keeps ASGI for its close codes
         "workers": 2,
         "reload": False,
         "reload_paths": None,
@@ -218,7 +219,7 @@ def test_dev_on_granian_serves_the_debug_factory_with_reload(monkeypatch: pytest
     [(target, options)] = _FakeGranian.calls
     assert target == "zephyr._cli.serve:dev_app"
     assert (options["factory"], options["reload"], options["workers"]) == (True, True, 1)
-    assert options["interface"] == Interfaces.RSGI  # the debug factory returns a Zephyr app: RSGI
+    assert options["interface"] == Interfaces.ASGI  # the debug factory returns the showcase, WebSockets and all
     assert [str(path) for path in options["reload_paths"]] == [os.getcwd()]
 
 
@@ -262,3 +263,45 @@ def test_granian_refuses_proxy_headers_and_says_what_to_use(capsys: pytest.Captu
 def test_worker_without_a_job_queue_says_how_to_make_one() -> None:
     with pytest.raises(SystemExit, match=r"'examples.showcase:codec' has no job queue"):
         main(["worker", "examples.showcase:codec"])
+
+
+def test_granian_interface_auto_serves_a_zephyr_app_without_websockets_on_rsgi(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import granian
+    from granian.constants import Interfaces
+
+    (tmp_path / "http_only.py").write_text(
+        "from zephyr import APIRouter, FastAPI\n"
+        "app = FastAPI()\n"
+        "router = APIRouter()\n"
+        "@router.get('/hello')\n"
+        "async def hello():\n"
+        "    return {'message': 'hello'}\n"
+        "app.include_router(router, prefix='/api')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _FakeGranian.calls = []
+    monkeypatch.setattr(granian, "Granian", _FakeGranian)
+    monkeypatch.setenv("ZEPHYR_ROOT_PATH", "")  # restored (unset) after the test
+    assert main(["run", "http_only:app", "--server", "granian", "--root-path", "/api"]) == 0
+    assert os.environ["ZEPHYR_ROOT_PATH"] == "/api"  # RSGI apps read the root path from here, in every worker
+    assert main(["dev", "http_only:app", "--server", "granian"]) == 0
+    assert [options["interface"] for _, options in _FakeGranian.calls] == [Interfaces.RSGI, Interfaces.RSGI]
+
+
+def test_websocket_routes_are_found_through_routers_and_mounts() -> None:
+    from zephyr import APIRouter, FastAPI
+    from zephyr._cli.granian import declares_websockets
+    from zephyr.routing import Mount, WebSocketRoute
+
+    async def socket(websocket: zephyr.WebSocket) -> None:
+        await websocket.close()
+
+    inner = APIRouter()
+    inner.add_api_websocket_route("/ws", socket)
+    included = FastAPI()
+    included.include_router(inner, prefix="/v1")
+    mounted = FastAPI(routes=[Mount("/sub", routes=[WebSocketRoute("/ws", socket)])])
+    assert declares_websockets(included.routes) and declares_websockets(mounted.routes)
+    assert not declares_websockets(FastAPI().routes)

@@ -1,7 +1,8 @@
 """``zephyr run --server granian`` (and ``zephyr dev --server granian``): serve an app on Granian.
 
 Zephyr apps implement Granian's RSGI interface beside ASGI (:mod:`zephyr._rsgi`): ``--interface auto`` (the
-default) serves them on RSGI, other apps (a FastAPI app under ``--as-fastapi`` is a Zephyr app) on ASGI.
+default) serves them on RSGI unless they declare WebSocket routes (RSGI cannot carry sub-protocols or close codes),
+and other apps (a FastAPI app under ``--as-fastapi`` is a Zephyr app) on ASGI.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from typing import Any
 
 from zephyr.exceptions import MissingDependencyError
 
-__all__ = ("serve", "use_rsgi")
+__all__ = ("declares_websockets", "serve", "use_rsgi")
 
 
 def use_rsgi(args: argparse.Namespace, app: Any) -> bool:
-    """Whether to serve ``app`` on RSGI: ``--interface rsgi``, or ``auto`` and the app implements it.
+    """Whether to serve ``app`` on RSGI: ``--interface rsgi``, or ``auto``, the app implements it and has no WebSockets.
+
+    Granian's RSGI carries no WebSocket sub-protocol and no close code (docs/guides/deployment.md): an app that
+    declares WebSocket routes is served on ASGI unless ``--interface rsgi`` asks otherwise, so that ``auto`` never
+    changes what its clients see.
 
     Raises:
         SystemExit: ``--interface rsgi`` for an app without ``__rsgi__``; the message says what to use.
@@ -29,7 +34,28 @@ def use_rsgi(args: argparse.Namespace, app: Any) -> bool:
             f"zephyr: {type(app).__name__} does not implement Granian's RSGI interface (no __rsgi__ method); "
             "serve it with --interface asgi."
         )
-    return args.interface == "rsgi" or (args.interface == "auto" and supported)
+    if args.interface != "auto":
+        return bool(args.interface == "rsgi")
+    return supported and not declares_websockets(getattr(app, "routes", ()))
+
+
+def declares_websockets(routes: Any, depth: int = 0) -> bool:
+    """Whether ``routes`` (an app's route list) hold a WebSocket route, through mounts, hosts and included routers.
+
+    Routes are recognised by class name (Zephyr's, Starlette's and FastAPI's all say ``WebSocket``); an opaque mounted
+    app (no ``routes``) counts as HTTP only.
+    """
+    if depth > 32:  # a mount cycle: give up looking deeper
+        return False
+    for route in routes or ():
+        if "WebSocket" in type(route).__name__:
+            return True
+        inner = getattr(route, "routes", None)
+        if inner is None:
+            inner = getattr(getattr(route, "original_router", None), "routes", None)  # an included router's node
+        if inner is not None and inner is not routes and declares_websockets(inner, depth + 1):
+            return True
+    return False
 
 
 def serve(

@@ -187,8 +187,8 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         "--interface",
         choices=("auto", "asgi", "rsgi"),
         default="auto",
-        help="Granian's interface: rsgi (faster; auto picks it when the app implements it, as Zephyr apps do) or "
-        "asgi (for WebSocket sub-protocols and close codes, which Granian's RSGI lacks)",
+        help="Granian's interface: rsgi (faster; auto picks it for a Zephyr app without WebSocket routes) or "
+        "asgi (WebSocket sub-protocols and close codes, which Granian's RSGI lacks)",
     )
 
 
