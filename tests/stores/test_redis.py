@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import re
+import threading
+import time
 import uuid
+import warnings
 
 import pytest
 
@@ -254,3 +258,92 @@ def test_a_store_created_once_works_on_successive_event_loops(redis_url: str) ->
 
     assert asyncio.run(use()) == b"v"
     assert asyncio.run(use()) == b"v"
+
+
+def _client_count(url: str, name: str) -> int:
+    """How many connections named ``name`` the Redis server at ``url`` has right now."""
+    import redis
+
+    admin = redis.Redis.from_url(url)
+    try:
+        return sum(1 for client in admin.client_list() if client.get("name") == name)
+    finally:
+        admin.close()
+
+
+def _wait_for_client_count(url: str, name: str, expected: int, timeout: float = 5.0) -> int:
+    deadline = time.monotonic() + timeout
+    while (count := _client_count(url, name)) != expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return count
+
+
+def test_the_connections_are_closed_when_their_event_loop_ends(redis_url: str) -> None:
+    # a TestClient per test: each runs the app on its own event loop, ended when the client closes; the store is
+    # left open, as an app's module-level store is, and the app may never be used again
+    name = f"zephyr-test-{uuid.uuid4().hex[:12]}"
+    store = RedisStore(f"{redis_url}?client_name={name}", prefix=f"zephyr-test:{name}:", max_connections=3)
+
+    async def use() -> None:
+        await asyncio.gather(*(store.set(f"k{i}", b"v", expires_in=5) for i in range(3)))
+        assert _client_count(redis_url, name) == 3
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(use())  # asyncio.run, asyncio.Runner and anyio end a loop with loop.shutdown_asyncgens()
+        assert _wait_for_client_count(redis_url, name, 0) == 0
+        asyncio.run(use())  # the store works on the next loop
+        assert _wait_for_client_count(redis_url, name, 0) == 0
+        del store
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_a_new_event_loop_closes_the_connections_of_a_closed_one(redis_url: str) -> None:
+    # a loop closed without loop.shutdown_asyncgens(): its connections are closed when the store meets a new loop
+    name = f"zephyr-test-{uuid.uuid4().hex[:12]}"
+    store = RedisStore(f"{redis_url}?client_name={name}", prefix=f"zephyr-test:{name}:", max_connections=3)
+
+    async def use() -> None:
+        await asyncio.gather(*(store.set(f"k{i}", b"v", expires_in=5) for i in range(3)))
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            loop = asyncio.new_event_loop()
+            loop.run_until_complete(use())
+            loop.close()
+            assert _wait_for_client_count(redis_url, name, 3) == 3  # the closed loop's: nothing closed them yet
+        # binding the second loop closed the first one's, without that loop; closing the store closes the second's
+        asyncio.run(store.close())
+        assert _wait_for_client_count(redis_url, name, 0) == 0
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_a_new_event_loop_closes_the_connections_of_one_still_running(redis_url: str) -> None:
+    # two TestClients open at once, each with its event loop in its own thread
+    name = f"zephyr-test-{uuid.uuid4().hex[:12]}"
+    store = RedisStore(f"{redis_url}?client_name={name}", prefix=f"zephyr-test:{name}:", max_connections=2)
+    other = asyncio.new_event_loop()
+    thread = threading.Thread(target=other.run_forever, daemon=True)
+    thread.start()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            asyncio.run_coroutine_threadsafe(store.set("k", b"v", expires_in=5), other).result(timeout=10)
+            assert _client_count(redis_url, name) == 1
+
+            async def use_here() -> None:
+                await store.set("k", b"v", expires_in=5)
+                # the other loop's connection is closed on its own loop, which still runs
+                assert await asyncio.to_thread(_wait_for_client_count, redis_url, name, 1) == 1
+                await store.close()
+
+            asyncio.run(use_here())
+            gc.collect()
+        assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+    finally:
+        other.call_soon_threadsafe(other.stop)
+        thread.join(timeout=10)
+        other.close()

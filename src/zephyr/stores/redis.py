@@ -23,10 +23,11 @@ The store owns, per event loop, a bounded pool of connections and, per store, a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import AsyncGenerator, Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from zephyr.exceptions import MissingDependencyError
@@ -50,6 +51,59 @@ def _import_redis() -> Any:
     except ImportError as exc:  # pragma: no cover - redis is installed in the test environment
         raise MissingDependencyError("redis", "redis", "RedisStore") from exc
     return redis_asyncio
+
+
+async def _disconnect_at_loop_end(pool: Any) -> AsyncGenerator[None, None]:
+    """Wait, suspended, for the end of the event loop, then close ``pool``'s connections on it.
+
+    asyncio closes every async generator still open on a loop before it closes the loop
+    (``loop.shutdown_asyncgens()``, run by ``asyncio.run``, ``asyncio.Runner``, anyio, uvicorn and so every
+    TestClient): this one is the store's hook for the end of its loop, when it can still await.
+    """
+    try:
+        yield
+    finally:
+        await pool.disconnect()
+
+
+def _watch_loop_end(pool: Any) -> AsyncGenerator[None, None]:
+    """Start :func:`_disconnect_at_loop_end` on the running loop (its first step only yields, so it runs here)."""
+    guard = _disconnect_at_loop_end(pool)
+    with contextlib.suppress(StopIteration):
+        guard.asend(None).send(None)
+    return guard
+
+
+def _release_pool(pool: Any, loop: asyncio.AbstractEventLoop) -> None:
+    """Close the connections ``pool`` opened on ``loop``, from outside that loop.
+
+    A loop still running (another thread's) closes them itself. A closed loop (a TestClient's, once the client is
+    closed) runs nothing any more, so their sockets are closed here, at once; left to the garbage collector, each
+    would warn (``ResourceWarning``) wherever it happens to be freed. A loop stopped but not closed gets its
+    transports aborted: it closes the sockets if it runs again.
+    """
+    if loop.is_running():
+        with contextlib.suppress(RuntimeError):  # it closed in the meantime: close them here instead
+            asyncio.run_coroutine_threadsafe(pool.disconnect(), loop)
+            return
+    closed = loop.is_closed()
+    for connection in [*pool._available_connections, *pool._in_use_connections]:
+        writer = connection._writer
+        connection._reader = connection._writer = None
+        if writer is not None:
+            _abort(writer.transport, closed)
+
+
+def _abort(transport: Any, loop_closed: bool) -> None:
+    """Drop ``transport``'s connection now; on a closed loop, close its socket without the loop."""
+    with contextlib.suppress(RuntimeError):  # a closed loop refuses the callback that would close the socket
+        transport.abort()
+    # asyncio's socket transports close their socket in that callback; a closed loop will never run it, so run it
+    # here (other transports, uvloop's or TLS ones, are left to their own finalizers)
+    finish = getattr(transport, "_call_connection_lost", None)
+    if loop_closed and finish is not None and getattr(transport, "_sock", None) is not None:
+        with contextlib.suppress(Exception):
+            finish(None)
 
 
 def _ms(seconds: float | None) -> int | None:
@@ -94,6 +148,7 @@ class RedisStore(BaseStore):
         "_busy",
         "_client",
         "_gate",
+        "_guard",
         "_last_busy_warning",
         "_loop",
         "_owns_client",
@@ -143,6 +198,7 @@ class RedisStore(BaseStore):
         self._owns_client = client is None
         self._client: Any = client
         self._pool: Any = None
+        self._guard: AsyncGenerator[None, None] | None = None
         self._gate: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scripts: dict[str, Any] = {}
@@ -163,12 +219,15 @@ class RedisStore(BaseStore):
         loop = asyncio.get_running_loop()
         if self._loop is not loop or self._gate is None:
             # a client's connections and a semaphore's waiters belong to the loop that made them; a new loop (a
-            # new TestClient, a new worker) needs its own
+            # new TestClient, a new worker) needs its own, and the old loop's connections are closed
+            if self._owns_client and self._pool is not None and self._loop is not None and self._loop is not loop:
+                _release_pool(self._pool, self._loop)
             self._gate = asyncio.Semaphore(self.max_connections)
             self._loop = loop
             self._scripts = {}
             if self._owns_client:
                 self._client, self._pool = self._connect()
+                self._guard = _watch_loop_end(self._pool)  # keeps it open until the loop ends or the store closes
         return self._gate
 
     def _connect(self) -> tuple[Any, Any]:
@@ -282,6 +341,12 @@ class RedisStore(BaseStore):
     async def close(self) -> None:
         """Close the connection pool, if the store created it."""
         if self._owns_client and self._client is not None:
-            client, pool, self._client, self._pool, self._gate = self._client, self._pool, None, None, None
-            await client.aclose()
-            await pool.disconnect()
+            client, pool, loop, guard = self._client, self._pool, self._loop, self._guard
+            self._client, self._pool, self._gate, self._loop, self._guard = None, None, None, None, None
+            if loop is asyncio.get_running_loop():
+                await client.aclose()
+                if guard is not None:
+                    await guard.aclose()  # disconnects the pool
+                await pool.disconnect()
+            elif loop is not None:  # the pool belongs to another event loop, maybe closed: close it there
+                _release_pool(pool, loop)
