@@ -79,7 +79,10 @@ def check_failure_modes(replies: list[Reply], *, fail_open: bool) -> None:
 
 
 def test_killed_redis_fails_open_at_once_and_is_used_again_after_a_restart(tmp_path: Path) -> None:
-    settings = {"ON_STORE_ERROR": "allow", "SESSION_ON_STORE_ERROR": "empty", "TIMEOUT": "1.0"}
+    # the timeout is what no request may wait for; it is far above what a loaded machine adds to a request (a
+    # 1.0 s timeout, bounding elapsed times at 1.0 s too, failed at 1.03 s on a busy machine with nobody waiting)
+    timeout = 3.0
+    settings = {"ON_STORE_ERROR": "allow", "SESSION_ON_STORE_ERROR": "empty", "TIMEOUT": str(timeout)}
     settings |= {"RETRY_INTERVAL": "0.5", "MAX_RETRY_INTERVAL": "0.5"}
     with deploy(tmp_path, workers=2, limit=10_000, **settings) as deployment:
         cookie = login(deployment)
@@ -91,7 +94,7 @@ def test_killed_redis_fails_open_at_once_and_is_used_again_after_a_restart(tmp_p
         assert len(outage) >= 50
         check_failure_modes(outage, fail_open=True)
         # a refused connection costs nothing, and a skipped store no I/O at all: nobody waits for a timeout
-        assert max(reply.elapsed for reply in outage) < 1.0, sorted(r.elapsed for r in outage)[-5:]
+        assert max(reply.elapsed for reply in outage) < timeout, sorted(r.elapsed for r in outage)[-5:]
 
         deployment.redis.start()
         wait_for_recovery(deployment, cookie)
