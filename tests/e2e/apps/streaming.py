@@ -27,7 +27,10 @@ app = FastAPI()
 
 
 def mark(name: str, ident: str, state: str) -> None:
-    (MARKERS / f"{name}-{ident}").write_text(state)
+    """Write marker ``<name>-<id>`` in one step: the test, polling, never sees it existing but still empty."""
+    partial = MARKERS / f".{name}-{ident}.partial"
+    partial.write_text(state)
+    os.replace(partial, MARKERS / f"{name}-{ident}")
 
 
 async def wait_for_go(ident: str) -> None:
