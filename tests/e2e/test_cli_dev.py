@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.server import ROOT
-from tests.support.services import free_port, port_open
+from tests.support.processes import started
 
 pytestmark = pytest.mark.e2e
 
@@ -44,31 +39,12 @@ def boom() -> dict:
 @contextlib.contextmanager
 def zephyr(project: Path, *arguments: str) -> Iterator[str]:
     """Run ``zephyr ARGUMENTS --port P`` in ``project``; yield its base URL; stop its whole process group."""
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "zephyr.cli", *arguments, "--port", str(port), "--log-level", "warning"],
-        cwd=project,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not port_open("127.0.0.1", port, timeout=0.2):
-            assert proc.poll() is None, f"zephyr {' '.join(arguments)} exited before serving"
-            assert time.monotonic() < deadline, "the server did not start within 30 s"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+
+    def command(port: int) -> list[str]:
+        return ["-m", "zephyr.cli", *arguments, "--port", str(port), "--log-level", "warning"]
+
+    with started(command, name=f"zephyr {' '.join(arguments)}", cwd=project, timeout=30) as server:
+        yield server.url
 
 
 def test_dev_finds_main_py_shows_tracebacks_and_reloads(tmp_path: Path) -> None:

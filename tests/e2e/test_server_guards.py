@@ -7,18 +7,13 @@ connection idle after its response are each closed in bounded time; ordinary and
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support.server import ROOT
-from tests.support.services import free_port, port_open
+from tests.support.processes import started
 
 pytestmark = pytest.mark.e2e
 
@@ -29,28 +24,15 @@ REQUEST = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 @pytest.fixture(scope="module", params=["h11", "httptools"])
 def port(request: pytest.FixtureRequest) -> Iterator[int]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "zephyr.cli", "run", "tests.e2e.apps.defaults:app", "--port", str(port),
-        "--http", request.param, "--head-timeout", str(HEAD_TIMEOUT), "--timeout-keep-alive", str(KEEP_ALIVE),
-        "--log-level", "warning",
-    ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 20
-        while not port_open("127.0.0.1", port, timeout=0.2):
-            assert proc.poll() is None and time.monotonic() < deadline, "zephyr run did not start"
-            time.sleep(0.05)
-        yield port
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+    def command(port: int) -> list[str]:
+        return [
+            "-m", "zephyr.cli", "run", "tests.e2e.apps.defaults:app", "--port", str(port),
+            "--http", request.param, "--head-timeout", str(HEAD_TIMEOUT), "--timeout-keep-alive", str(KEEP_ALIVE),
+            "--log-level", "warning",
+        ]  # fmt: skip
+
+    with started(command, name=f"zephyr run --http {request.param}", timeout=20) as server:
+        yield server.port
 
 
 def read_until_closed(sock: socket.socket, limit: float) -> tuple[bytes, float]:

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
+import functools
 import subprocess
-import sys
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
-from tests.support.services import free_port, port_open
+from tests.support.processes import ROOT, started
 
 __all__ = ("ROOT", "SERVERS", "Server", "run_server")
 
 SERVERS = ("uvicorn", "granian", "granian-rsgi")
 """The servers end-to-end tests run on (``run_server(server=...)``): uvicorn, Granian's ASGI and its RSGI interface."""
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class Server:
@@ -66,33 +60,12 @@ def run_server(
         timeout: How long to wait for the server to accept connections.
         server: ``uvicorn``, ``granian`` (its ASGI interface) or ``granian-rsgi`` (its RSGI interface, which Zephyr
             apps implement natively); ``args`` are passed to it as they are.
-        log: A file that receives the server's standard output and error (inherited when ``None``).
+        log: A file that receives the server's standard output and error (a temporary one when ``None``; its end
+            is in every failure message either way).
     """
-    output = log.open("ab") if log is not None else None
-    try:
-        proc, port = _start(app, args, env, timeout, server, output)
-    except BaseException:
-        if output is not None:
-            output.close()
-        raise
-    try:
-        yield Server(proc, port, server)
-    finally:
-        _stop(proc)
-        if output is not None:
-            output.close()
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the server's process group: SIGTERM, then SIGKILL if it lingers."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+    command = functools.partial(_command, server, app, args=args)
+    with started(command, name=f"{server} {app}", env=env, timeout=timeout, log=log) as process:
+        yield Server(process.proc, process.port, server)
 
 
 def _command(server: str, app: str, port: int, args: Sequence[str]) -> list[str]:
@@ -109,36 +82,5 @@ def _command(server: str, app: str, port: int, args: Sequence[str]) -> list[str]
             "--log-level",
             "warning",
         ]
-        return [*base, *args, app]
-    return ["uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
-
-
-def _start(
-    app: str, args: Sequence[str], env: dict[str, str] | None, timeout: float, server: str, output: Any = None
-) -> tuple[subprocess.Popen[bytes], int]:
-    """Start the server on a free port, retrying on another port when it exits before accepting (port taken)."""
-    full_env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", **(env or {})}
-    for attempt in range(3):  # another process may take the free port first: then try another
-        port = free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", *_command(server, app, port, args)],
-            cwd=ROOT,
-            env=full_env,
-            start_new_session=True,
-            stdout=output,
-            stderr=output,
-        )
-        deadline = time.monotonic() + timeout
-        while not port_open("127.0.0.1", port, timeout=0.2):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        else:
-            return proc, port
-        exited = proc.poll()
-        _stop(proc)
-        if exited is None:
-            raise RuntimeError(f"{server} {app} did not accept connections within {timeout} s")
-        if attempt == 2:
-            raise RuntimeError(f"{server} {app} exited with {exited} before accepting connections, 3 times")
-    raise AssertionError("unreachable: the last attempt returns or raises")
+        return ["-m", *base, *args, app]
+    return ["-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,6 +16,8 @@ from collections.abc import Iterator
 from typing import NoReturn
 
 import pytest
+
+from tests.support.processes import free_port, port_open
 
 __all__ = (
     "collect_leftover_connections",
@@ -36,24 +37,6 @@ def missing_service(message: str) -> NoReturn:
     pytest.skip(message)
 
 
-_handed_out: set[int] = set()
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now and was not returned before in this process.
-
-    Another process may still take it before the caller binds it: whoever starts a server on it retries on another
-    port when the server cannot bind (see ``redis_server_url`` and ``tests/support/server.py``).
-    """
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        if port not in _handed_out:
-            _handed_out.add(port)
-            return port
-
-
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     """Stop a process this test run started: terminate, then kill if it does not exit within ``timeout``."""
     if proc.poll() is not None:
@@ -64,13 +47,6 @@ def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=timeout)
-
-
-def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
-    """Tell whether something accepts TCP connections on ``host:port``."""
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
-        return True
-    return False
 
 
 def _redis_answers(url: str) -> bool:
