@@ -8,8 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,7 +17,8 @@ import httpx
 import pytest
 import redis
 
-from tests.support.server import ROOT, run_server
+from tests.support.processes import Process, at_once, started
+from tests.support.server import run_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
@@ -45,24 +44,14 @@ def env(redis_url: str, namespace: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def worker(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+def worker(env: dict[str, str]) -> Iterator[Process]:
     """Run ``zephyr worker`` for the jobs app; stop it (SIGTERM, then SIGKILL) by its process group."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "zephyr.cli", "worker", APP, "--threads", "2", "--log-level", "warning"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-        start_new_session=True,
-    )
-    try:
-        yield proc
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+
+    def command(port: int) -> list[str]:
+        return ["-m", "zephyr.cli", "worker", APP, "--threads", "2", "--log-level", "warning"]
+
+    with started(command, name="zephyr worker", env=env, ready=at_once, stop_timeout=20) as process:
+        yield process
 
 
 def wait_for(predicate: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
@@ -119,8 +108,7 @@ def test_job_killed_with_its_worker_runs_again_to_completion(
         job_id = queue.enqueue(jobs_app.slow, "report")
         wait_for(lambda: db.get(f"{namespace}:starts:report") == "1", "the first attempt to start")
         assert queue.status(job_id).state == "running"
-        os.killpg(first.pid, signal.SIGKILL)  # in the middle of the job: no ack, no retry bookkeeping
-        first.wait(timeout=10)
+        first.stop(signal.SIGKILL)  # in the middle of the job: no ack, no retry bookkeeping
     assert db.lrange(f"{namespace}:done", 0, -1) == []
     with worker(env):
         wait_for(lambda: db.llen(f"{namespace}:done") >= 1, "the job to run again on another worker", timeout=45)

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ("ROOT", "Process", "ProcessError", "free_port", "port_open", "started")
+__all__ = ("ROOT", "Process", "ProcessError", "at_once", "free_port", "port_open", "started")
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository root: the default working directory, and put on ``PYTHONPATH`` of every process started."""
@@ -101,6 +101,11 @@ def _accepts(process: Process) -> bool:
     return port_open("127.0.0.1", process.port, timeout=0.2)
 
 
+def at_once(process: Process) -> bool:
+    """A ``ready`` for a process that serves no port (a queue worker): ready once started."""
+    return True
+
+
 @contextlib.contextmanager
 def started(
     command: Callable[[int], Sequence[str]],
@@ -112,6 +117,7 @@ def started(
     cwd: Path = ROOT,
     log: Path | None = None,
     python: bool = True,
+    stop_timeout: float = 15.0,
 ) -> Iterator[Process]:
     """Start ``command(port)``, wait until ``ready``, yield it, and kill its process group however the block ends.
 
@@ -125,6 +131,7 @@ def started(
         cwd: The working directory.
         log: Where its output goes (appended to); a temporary file, deleted afterwards, when ``None``.
         python: Run ``command`` with this interpreter (``python -m ...`` when it starts with ``-m``).
+        stop_timeout: Seconds the group has to exit after SIGTERM, at the end, before SIGKILL.
 
     Raises:
         ProcessError: It did not become ready in time, or exited first three times; the message has its log.
@@ -161,7 +168,7 @@ def started(
                         raise
                     return
             finally:
-                process.stop()
+                process.stop(timeout=stop_timeout)
             if attempt == 2:
                 raise process.failure(f"exited with {proc.returncode} before it was ready, 3 times")
     raise AssertionError("unreachable: the last attempt returns or raises")
