@@ -16,13 +16,8 @@ status is 1 when an answer was wrong, 0 otherwise; the judgement of the slope is
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -30,9 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ("SoakResult", "main", "soak")
+from tests.support.processes import started  # the repository's one way to start and stop a process
 
-ROOT = Path(__file__).resolve().parents[2]
+__all__ = ("SoakResult", "main", "soak")
 
 
 @dataclass
@@ -75,13 +70,6 @@ class SoakResult:
             "fds_max": max(s[2] for s in self.samples),
             "samples": len(self.samples),
         }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _rss_and_fds(pid: int) -> tuple[int, int]:
@@ -151,32 +139,15 @@ def soak(
         The measurements.
 
     Raises:
-        RuntimeError: The server did not start.
+        ProcessError: The server did not start (the message ends with its output).
     """
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--port",
-        str(port),
-        "--host",
-        "127.0.0.1",
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     result = SoakResult(duration)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn {app} did not start (exit status {proc.poll()})")
-            time.sleep(0.05)
+
+    def command(port: int) -> list[str]:
+        return ["-m", "uvicorn", app, "--port", str(port), "--host", "127.0.0.1", "--log-level", "warning"]
+
+    with started(command, name=f"uvicorn {app}", timeout=30) as server:
+        port, proc = server.port, server.proc
         start = time.monotonic()
         stop = start + duration
         lock = threading.Lock()
@@ -196,14 +167,6 @@ def soak(
             worker.join(timeout=30)
         time.sleep(0.5)  # let the server close the last connections before the final sample
         result.samples.append((time.monotonic() - start, *_rss_and_fds(proc.pid)))
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
     return result
 
 
