@@ -20,7 +20,6 @@ import pytest
 from tests.support.processes import free_port, port_open
 
 __all__ = (
-    "collect_leftover_connections",
     "free_port",
     "missing_service",
     "port_open",
@@ -129,22 +128,3 @@ def postgres_url() -> str:
     except Exception as exc:
         missing_service(f"PostgreSQL at {url} is not reachable ({exc}); set DATABASE_URL")
     return url
-
-
-def collect_leftover_connections() -> None:
-    """Collect the connections a test's apps left open, right after that test, without their ResourceWarnings.
-
-    - A ``RedisStore`` used by several TestClients (each with its own event loop) opens connections on each loop; the
-      connections of a loop that has closed can no longer be awaited closed (a server process runs one loop and
-      never leaves them behind).
-    - Flask-SQLAlchemy's in-memory SQLite engines keep their connections until collected; Python 3.13 warns about
-      unclosed SQLite connections.
-
-    Left alone, they warn whenever the collector happens to free them, in whichever later test that is.
-    """
-    import gc
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
