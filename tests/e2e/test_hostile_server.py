@@ -591,7 +591,9 @@ def test_unique_long_urls_do_not_pile_up(parser: str, tmp_path: Path) -> None:
     def traced(port: int) -> int:
         reply = one(port, _get(b"/__traced__"))
         assert reply is not None and reply.status == 200
-        return int(reply.json()["traced"])
+        payload = reply.json()
+        assert isinstance(payload, dict)
+        return int(payload["traced"])
 
     with run_server("tests.e2e.apps.hostile_traced:app", args=["--http", parser], env=env) as server:
         exchange(server.port, _get(b"/items/warm-up" + b"a" * size))
