@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,73 +9,40 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support.server import ROOT
-from tests.support.services import free_port, port_open
+from tests.support.processes import Process, accepting, at_once, started
 
 pytestmark = pytest.mark.e2e
 
 
 class _Served:
-    """A ``zephyr run`` process whose output (stdout and stderr) is collected line by line."""
+    """A ``zephyr run`` or ``zephyr worker`` process whose output (stdout and stderr) is read back line by line."""
 
-    def __init__(self, app: str, command: str = "run", env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.lines: list[str] = []
-        arguments = ["--port", str(self.port)] if command == "run" else []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "zephyr.cli", command, app, *arguments],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **(env or {})},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,  # uvicorn's access log goes to stdout, the rest to stderr
-            text=True,
-            start_new_session=True,
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+    def __init__(self, process: Process) -> None:
+        self.process = process
+        self.url = process.url
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while not port_open("127.0.0.1", self.port, timeout=0.2):
-            assert self.proc.poll() is None, "zephyr run exited:\n" + "\n".join(self.lines)
-            assert time.monotonic() < deadline, "zephyr run did not serve in time:\n" + "\n".join(self.lines)
-            time.sleep(0.05)
+    @property
+    def lines(self) -> list[str]:
+        return self.process.output().splitlines()
 
     def wait_line(self, fragment: str, timeout: float = 15) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = [line for line in list(self.lines) if fragment in line]
+            found = [line for line in self.lines if fragment in line]
             if found:
                 return found[0]
             time.sleep(0.05)
         raise AssertionError(f"no line with {fragment!r} in the server's output:\n" + "\n".join(self.lines))
 
-    def stop(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=5)
-        self._reader.join(timeout=5)
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
-
 
 def _serve(app: str, command: str = "run", env: dict[str, str] | None = None) -> Iterator[_Served]:
-    served = _Served(app, command, env)
-    try:
-        if command == "run":
-            served.wait_ready()
-        yield served
-    finally:
-        served.stop()
+    def argv(port: int) -> list[str]:
+        return ["-m", "zephyr.cli", command, app, *(["--port", str(port)] if command == "run" else [])]
+
+    env = {"PYTHONUNBUFFERED": "1", **(env or {})}  # uvicorn's access log goes to stdout, the rest to stderr
+    ready = accepting if command == "run" else at_once
+    with started(argv, name=f"zephyr {command} {app}", env=env, ready=ready, timeout=30) as process:
+        yield _Served(process)
 
 
 @pytest.fixture

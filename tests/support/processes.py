@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ("ROOT", "Process", "ProcessError", "at_once", "free_port", "port_open", "started")
+__all__ = ("ROOT", "Process", "ProcessError", "accepting", "at_once", "free_port", "port_open", "started")
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository root: the default working directory, and put on ``PYTHONPATH`` of every process started."""
@@ -70,6 +70,12 @@ class Process:
         """The process group leader's pid (the group's id too)."""
         return self.proc.pid
 
+    def output(self) -> str:
+        """Everything the process wrote so far (standard output and error)."""
+        with contextlib.suppress(OSError):
+            return self.log.read_bytes().decode("utf-8", "replace")
+        return ""
+
     def log_tail(self, chars: int = 3000) -> str:
         """The end of the process's output so far."""
         with contextlib.suppress(OSError):
@@ -97,7 +103,8 @@ class Process:
         return self.proc.wait(timeout=10)
 
 
-def _accepts(process: Process) -> bool:
+def accepting(process: Process) -> bool:
+    """The default ``ready``: the process accepts connections on its port."""
     return port_open("127.0.0.1", process.port, timeout=0.2)
 
 
@@ -111,7 +118,7 @@ def started(
     command: Callable[[int], Sequence[str]],
     *,
     name: str,
-    ready: Callable[[Process], bool] = _accepts,
+    ready: Callable[[Process], bool] = accepting,
     timeout: float = 20.0,
     env: Mapping[str, str] | None = None,
     cwd: Path = ROOT,
