@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.e2e.apps.hostile import BODY_TIMEOUT
@@ -630,6 +630,9 @@ VALID_REQUESTS = [
     position=st.integers(min_value=0, max_value=400),
     data=st.binary(min_size=1, max_size=16),
 )
+# Content-Length and Connection: close deleted: the upload's body becomes a second request; h11 answers both (422,
+# then 400 and close), httptools refuses the whole buffer once
+@example(request_index=4, operation="delete", position=100, data=b"\x00" * 8)
 def test_mutated_requests_never_get_a_5xx(
     hostile: Hostile, request_index: int, operation: str, position: int, data: bytes
 ) -> None:
@@ -644,8 +647,9 @@ def test_mutated_requests_never_get_a_5xx(
     else:
         request = request[:position]
     start = hostile.log_size()
-    # half-closed after sending: a request left incomplete by the mutation ends instead of waiting for more
-    replies, closed = exchange(hostile.port, request, responses=2, shutdown=True)
+    # half-closed after sending: a request left incomplete by the mutation ends instead of waiting for more. Read
+    # until the server closes: a mutation can make one request several (with two answers read, the close was not)
+    replies, closed = exchange(hostile.port, request, responses=8, shutdown=True)
     assert closed
     assert all(reply.status < 500 for reply in replies), [(reply.status, reply.body[:200]) for reply in replies]
     assert hostile.unexpected_log(start) == []
