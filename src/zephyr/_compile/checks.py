@@ -7,6 +7,7 @@ parameter or route and the fix. Everything here runs once per route, when it is 
 from __future__ import annotations
 
 import enum
+import re
 import sys
 import warnings
 from collections.abc import Iterable, Mapping
@@ -27,8 +28,17 @@ __all__ = (
     "check_responses",
     "ensure_field_type",
     "ensure_pydantic_v2",
+    "path_param_names",
     "warn_unreadable_query",
 )
+
+_PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
+
+
+def path_param_names(path: str) -> set[str]:
+    """The parameter names a path template declares (``{user_id}``, ``{rest:path}``...)."""
+    return set(_PATH_PARAM.findall(path))
+
 
 INVALID_FIELD = (
     "Invalid args for response field! Hint: check that {type_} is a valid Pydantic field type. If you are using a "
@@ -179,8 +189,6 @@ def check_path_parameters(dependant: Dependant, path: str, where: str) -> None:
     first raises here, the second warns (:class:`~zephyr.exceptions.RouteDefinitionWarning`) unless the request or
     connection itself is injected somewhere (then ``request.path_params`` may be read by hand).
     """
-    from zephyr._compile.dependant import path_param_names
-
     names = path_param_names(path)
     fields = _path_fields(dependant.walk())
     for field in fields:

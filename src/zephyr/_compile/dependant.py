@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,19 +29,12 @@ __all__ = (
     "Dependant",
     "ParamField",
     "build_dependant",
-    "path_param_names",
     "set_default",
     "sub_dependant",
     "with_route_dependencies",
 )
 
-_PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
-
 BODY = "body"
-
-
-def path_param_names(path: str) -> set[str]:
-    return set(_PATH_PARAM.findall(path))
 
 
 @dataclass(eq=False)
@@ -339,7 +331,7 @@ def build_dependant(
 
     ``signature`` is ``typed_signature(call)`` when the caller has already worked it out.
     """
-    path_names = path_param_names(path)
+    path_names = checks.path_param_names(path)
     if signature is None:
         signature = tu.typed_signature(call)
     dependant = Dependant(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from zephyr._compile.generators import AsyncGenContext, SyncGenContext
 from zephyr.concurrency import run_in_threadpool
 
 __all__ = ("Limited", "limited")
@@ -25,8 +26,6 @@ def limited(
     Waiting for the semaphore happens on the event loop: a sync dependency takes a worker thread only once admitted.
     """
     if is_gen or is_async_gen:
-        from zephyr._compile.calls import AsyncGenContext, SyncGenContext
-
         context = AsyncGenContext if is_async_gen else SyncGenContext
 
         async def limited_generator(**kwargs: Any) -> AsyncIterator[Any]:

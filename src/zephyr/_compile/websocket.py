@@ -5,9 +5,9 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import Any
 
-from zephyr._compile.calls import ResponseNotAwaitedError
 from zephyr._compile.context import attach_endpoint_context, endpoint_context
 from zephyr._compile.exact import slow_solve
+from zephyr._compile.generators import ResponseNotAwaitedError
 from zephyr._compile.plan import Plan
 from zephyr._compile.solve import call_steps, fast_values
 from zephyr.exceptions import RequestValidationError, WebSocketRequestValidationError

@@ -21,9 +21,11 @@ Example:
 
 from __future__ import annotations
 
+from zephyr.caching._response import KeyBuilder, TagsArg
 from zephyr.caching.cache import Cache, CacheEntry
-from zephyr.caching.decorator import KeyBuilder, RouteCacheMiddleware, TagsArg, cache, default_key
+from zephyr.caching.decorator import cache
 from zephyr.caching.etag import etag_matches, make_etag
+from zephyr.caching.middleware import RouteCacheMiddleware, default_key
 
 __all__ = (
     "Cache",

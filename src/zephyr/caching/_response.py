@@ -5,19 +5,24 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Union
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Union
 
-from zephyr.caching.cache import Cache, CacheEntry
 from zephyr.caching.etag import etag_matches, make_etag
 from zephyr.stores.base import BaseStore
 from zephyr.stores.memory import MemoryStore
 from zephyr.types import Message, Send
 
 if TYPE_CHECKING:
-    from zephyr.caching.decorator import KeyBuilder, TagsArg
+    from zephyr.caching.cache import Cache, CacheEntry
 
-__all__ = ("Capture", "RouteConfig", "directives", "marked", "serve")
+__all__ = ("Capture", "KeyBuilder", "RouteConfig", "TagsArg", "directives", "marked", "serve")
+
+KeyBuilder = Callable[[Any], Union[str, Awaitable[str]]]
+"""A cache-key function: the ``Request`` in, the key out (possibly awaitable)."""
+
+TagsArg = Union[Sequence[str], Callable[[Any], Iterable[str]]]
+"""Tags: strings (``{name}`` fields are filled from the path parameters) or a function of the ``Request``."""
 
 _NOT_MODIFIED_HEADERS = frozenset({b"cache-control", b"content-location", b"date", b"etag", b"expires", b"vary"})
 _DROP_ON_STORE = frozenset({b"age", b"x-cache", b"date"})

@@ -18,11 +18,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, TypeVar
 
+from zephyr._hooks import add_route_middleware
+from zephyr.caching._response import KeyBuilder, RouteConfig, TagsArg
+from zephyr.caching.middleware import RouteCacheMiddleware, check_tag_fields
 from zephyr.stores.base import REPORTED_ERRORS, BaseStore, Store
 from zephyr.stores.memory import MemoryStore
 
 if TYPE_CHECKING:
-    from zephyr.caching.decorator import KeyBuilder, TagsArg
     from zephyr.stores.breaker import CircuitBreaker
 
 __all__ = ("Cache", "CacheEntry")
@@ -296,20 +298,25 @@ class Cache:
         lock_timeout: float = 10.0,
     ) -> Callable[[F], F]:
         """Return a route decorator caching responses in this cache (see :func:`zephyr.caching.cache`)."""
-        from zephyr.caching.decorator import cache
-
-        return cache(
-            expire,
+        config = RouteConfig(
+            self,
+            expire=expire,
             key=key,
             vary=vary,
             tags=tags,
-            store=self,
             allow_authorized=allow_authorized,
             status_codes=status_codes,
             etag=etag,
             max_body_size=max_body_size,
             lock_timeout=lock_timeout,
         )
+
+        def decorator(func: F) -> F:
+            check_tag_fields(tags, func)
+            add_route_middleware(func, lambda app: RouteCacheMiddleware(app, config))
+            return func
+
+        return decorator
 
     @property
     def available(self) -> bool:
