@@ -219,7 +219,7 @@ class Zephyr:
 
     @property
     def routes(self) -> list[BaseRoute]:
-        """All routes, in order (included routers' routes are flattened in)."""
+        """All routes, in order; an included router is one ``_IncludedRouter`` entry (as in FastAPI 0.165)."""
         return self.router.routes
 
     @property

@@ -1,11 +1,12 @@
-"""``include_router``: copies with the inclusion's options applied, kept in step with the included router."""
+"""``include_router``: the included router kept as a node, flattened with the inclusion's options applied."""
 
 from __future__ import annotations
 
 import pytest
 
 from zephyr import APIRouter, Depends
-from zephyr._routing.inclusion import check_inclusion
+from zephyr._routing.base import BaseRoute, expand_routes
+from zephyr._routing.inclusion import _IncludedRouter, check_inclusion
 from zephyr._routing.options import pick
 from zephyr._routing.plain import Mount, Route
 from zephyr._routing.routes import APIRoute
@@ -19,7 +20,11 @@ def dep() -> None:
 
 
 def _api_routes(router: APIRouter) -> list[APIRoute]:
-    return [route for route in router.routes if isinstance(route, APIRoute)]
+    return [route for route in expand_routes(router.routes) if isinstance(route, APIRoute)]
+
+
+def _paths(routes: list[BaseRoute]) -> list[str]:
+    return [route.path for route in expand_routes(routes)]
 
 
 def test_an_included_route_gets_the_inclusions_prefix_tags_dependencies_and_responses() -> None:
@@ -41,27 +46,28 @@ def test_an_included_route_gets_the_inclusions_prefix_tags_dependencies_and_resp
     assert route.response_class is HTMLResponse  # the included router's default, not the includer's
 
 
-def test_routes_added_after_the_inclusion_are_copied_in_place() -> None:
+def test_routes_added_after_the_inclusion_are_served_in_place() -> None:
     inner = APIRouter()
     outer = APIRouter()
     outer.add_route("/before", lambda request: Response())
     outer.include_router(inner, prefix="/in")
     outer.add_route("/after", lambda request: Response())
     inner.add_api_route("/late", lambda: None)
-    assert [route.path for route in outer.routes] == ["/before", "/in/late", "/after"]
+    assert _paths(outer.routes) == ["/before", "/in/late", "/after"]
+    assert isinstance(outer.routes[1], _IncludedRouter) and outer.routes[1].original_router is inner
     grand = APIRouter()
     grand.include_router(outer, prefix="/g")
     inner.add_api_route("/later", lambda: None)
-    assert [route.path for route in grand.routes] == ["/g/before", "/g/in/late", "/g/in/later", "/g/after"]
+    assert _paths(grand.routes) == ["/g/before", "/g/in/late", "/g/in/later", "/g/after"]
 
 
-def test_plain_routes_and_mounts_are_copied_with_the_prefix() -> None:
+def test_plain_routes_and_mounts_are_served_with_the_prefix() -> None:
     inner = APIRouter()
     inner.add_route("/page", lambda request: PlainTextResponse("p"), methods=["GET"])
     inner.mount("/static", PlainTextResponse("s"))
     outer = APIRouter(prefix="/o")
     outer.include_router(inner, prefix="/p")
-    page, mount = outer.routes
+    page, mount = expand_routes(outer.routes)
     assert isinstance(page, Route) and page.path == "/o/p/page" and page.methods == {"GET", "HEAD"}
     assert isinstance(mount, Mount) and mount.path == "/o/p/static"
 

@@ -61,7 +61,9 @@ def route_rows(routes: Any, prefix: str = "") -> Iterator[RouteRow]:
             yield RouteRow("HOST", str(route.host), name, _qualified(type(route.app)))
         elif hasattr(route, "app"):
             yield RouteRow("MOUNT", path or "/", name, _qualified(type(route.app)))
-        elif hasattr(route, "routes"):  # a node holding routes of its own (an included router)
+        elif hasattr(route, "effective_routes"):  # an included router: its routes, with their full paths
+            yield from route_rows(route.effective_routes(), prefix)
+        elif hasattr(route, "routes"):  # a node holding routes of its own
             yield from route_rows(route.routes, prefix)
 
 

@@ -12,7 +12,7 @@ from zephyr.datastructures import URLPath
 from zephyr.exceptions import ZephyrError
 from zephyr.types import Receive, Scope, Send
 
-__all__ = ("BaseRoute", "NoMatchFound", "OrderedMethods", "is_no_match", "name_of")
+__all__ = ("BaseRoute", "NoMatchFound", "OrderedMethods", "RouteGroup", "expand_routes", "is_no_match", "name_of")
 
 
 class NoMatchFound(ZephyrError, LookupError):  # noqa: N818 - Starlette's name, which users catch
@@ -100,6 +100,29 @@ class BaseRoute:
             raise NoMatchFound(name, path_params)
         path, _ = self.compiled.build(path_params)
         return URLPath(path=path, protocol=self.url_protocol)
+
+
+class RouteGroup(BaseRoute):
+    """A node of a route list that stands for other routes (an included router): flattened wherever routes are used.
+
+    It has no path of its own; :func:`expand_routes` replaces it by :meth:`effective_routes`, the routes it serves
+    with their full paths, wherever routes are matched (the route table), documented or named.
+    """
+
+    def effective_routes(self) -> list[BaseRoute]:
+        """The routes this node serves, flattened and with their full paths, in matching order."""
+        raise NotImplementedError
+
+
+def expand_routes(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
+    """``routes`` with every :class:`RouteGroup` replaced by the routes it serves (the flat list requests meet)."""
+    flat: list[BaseRoute] = []
+    for route in routes:
+        if isinstance(route, RouteGroup):
+            flat.extend(route.effective_routes())
+        else:
+            flat.append(route)
+    return flat
 
 
 class OrderedMethods(set[str]):

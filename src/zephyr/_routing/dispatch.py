@@ -7,13 +7,14 @@ plain ``Router``.
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Callable, Sequence
 from time import perf_counter
 from typing import Any
 
 from typing_extensions import deprecated
 
-from zephyr._routing.base import BaseRoute, NoMatchFound, is_no_match
+from zephyr._routing.base import BaseRoute, NoMatchFound, expand_routes, is_no_match
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
 from zephyr._routing.match import FULL, PARTIAL
 from zephyr._routing.paths import route_path
@@ -49,6 +50,8 @@ class Router:
     ) -> None:
         self.routes_version = 0
         self._table: RouteTable[BaseRoute] | None = None
+        # The routers that include this one (``include_router``): a change here changes what they serve too.
+        self._includers: weakref.WeakSet[Router] = weakref.WeakSet()
         self.routes: list[BaseRoute] = _WatchedRoutes(self, routes or [])
         self.redirect_slashes = redirect_slashes
         self.default = default
@@ -56,9 +59,6 @@ class Router:
         self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
         self._lifespan: Lifespan | None = wrap_generator_lifespan(lifespan) if lifespan is not None else None
         self._assigned_lifespan: Lifespan | None = None
-
-    def _routes_appended(self, routes: list[BaseRoute]) -> None:
-        """Routes were appended to ``routes``: a hook for subclasses (``APIRouter`` forwards them to includers)."""
 
     # -- the lifespan ---------------------------------------------------------------------------------------------
 
@@ -115,14 +115,20 @@ class Router:
                 if is_no_match(exc):
                     continue
                 raise
-        raise NoMatchFound(name, path_params, [str(r.name) for r in self.routes if r.name])
+        raise NoMatchFound(name, path_params, [str(r.name) for r in expand_routes(self.routes) if r.name])
 
     # -- ASGI dispatch -----------------------------------------------------------------------------------------
 
     def mark_dirty(self) -> None:
-        """Routes changed: rebuild the table on the next request (and the OpenAPI document on the next call)."""
+        """Routes changed: rebuild the table on the next request (and the OpenAPI document on the next call).
+
+        The routers including this one are marked too: the change reaches every app serving these routes, at the
+        cost of one flag per including router now and nothing per request.
+        """
         self._table = None
         self.routes_version += 1
+        for includer in list(self._includers):
+            includer.mark_dirty()
 
     def compile_routes(self) -> None:
         """Build the route table and compile every route's plan now, as the lifespan start-up does.
@@ -145,9 +151,11 @@ class Router:
     def _route_table(self) -> RouteTable[BaseRoute]:
         table = self._table
         if table is None:
-            # Fallback routes (``app.frontend``) answer only what no other route matches, whenever they were added.
-            ordered = [r for r in self.routes if not getattr(r, "is_fallback", False)]
-            ordered += [r for r in self.routes if getattr(r, "is_fallback", False)]
+            # Included routers are flattened here, once per change: requests meet one flat table. Fallback routes
+            # (``app.frontend``) answer only what no other route matches, whenever they were added.
+            flat = expand_routes(self.routes)
+            ordered = [r for r in flat if not getattr(r, "is_fallback", False)]
+            ordered += [r for r in flat if getattr(r, "is_fallback", False)]
             table = self._table = RouteTable(ordered)
         return table
 
@@ -218,13 +226,10 @@ class _WatchedRoutes(list[BaseRoute]):
     def append(self, item: BaseRoute) -> None:
         super().append(item)
         self._changed()
-        self._router._routes_appended([item])
 
     def extend(self, items: Any) -> None:
-        items = list(items)
         super().extend(items)
         self._changed()
-        self._router._routes_appended(items)
 
     def insert(self, index: Any, item: BaseRoute) -> None:
         super().insert(index, item)

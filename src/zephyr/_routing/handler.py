@@ -25,7 +25,7 @@ from zephyr.datastructures import Default, DefaultPlaceholder
 from zephyr.requests import Request
 from zephyr.responses import JSONResponse, Response
 
-__all__ = ("get_request_handler", "make_runner", "with_overrides")
+__all__ = ("REQUEST_HANDLER", "RequestHandlerHook", "get_request_handler", "make_runner", "with_overrides")
 
 
 def with_overrides(dependant: Dependant, overrides: dict[Any, Any] | None) -> Dependant:
@@ -197,3 +197,25 @@ def get_request_handler(
         return await runner.build(request, request.scope.get("zephyr.exit_stack"))
 
     return app
+
+
+class RequestHandlerHook:
+    """Which ``get_request_handler`` routes build their handlers with.
+
+    ``zephyr.routing`` writes here when a library replaces its ``get_request_handler`` (Sentry does), so routes read
+    it without importing the public module.
+    """
+
+    __slots__ = ("factory",)
+
+    def __init__(self) -> None:
+        self.factory: Callable[..., Any] = get_request_handler
+
+    @property
+    def replaced(self) -> bool:
+        """Whether something other than Zephyr's own function builds the handlers."""
+        return self.factory is not get_request_handler
+
+
+REQUEST_HANDLER = RequestHandlerHook()
+"""The one hook, set through ``zephyr.routing.get_request_handler = ...``."""

@@ -1,313 +1,342 @@
-"""Live ``include_router``: routes added to a router after it was included are served by the includer too.
+"""``include_router`` keeps the tree: an included router is one ``_IncludedRouter`` node of the including router.
 
-FastAPI 0.165 keeps an included router by reference, so a route added to it later is served, in the place of the
-``include_router`` call. Zephyr copies routes into the including router (one flat table to match against); this
-module keeps those copies in step. Each :class:`Inclusion` records its copies and what comes before them:
+As in FastAPI 0.165, ``app.routes`` holds an ``_IncludedRouter`` for each inclusion: the original router and the
+inclusion's settings (``_RouterIncludeContext``: prefix, tags, dependencies, responses...). Routes added to, inserted
+in or removed from the included router at any time are served by the including app, since nothing is copied when
+the router is included: the including router's route table flattens the tree when it is rebuilt, after any change
+(each router marks the routers including it). Requests meet one flat table, as before.
 
-- a route appended to an included router gets its copy right after the inclusion's last copy (cheap, the usual case);
-- any other change (a copy inserted in the middle by a nested inclusion) rebuilds the inclusion's copies in place.
-
-Either way the change then travels up to the routers that include the including router.
+Flattening makes, once per route and inclusion, the route the app serves (``APIRoute.with_changes``): the original
+with the inclusion's prefix, tags, dependencies... applied, and every other option kept. It is made again only when
+the original's dependencies change (a library adding one, as fastapi-pagination does) or the route is replaced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from enum import Enum
+from typing import Any
 
-from typing_extensions import Unpack
-
-from zephyr._bodylimit import first_limit
-from zephyr._routing.base import BaseRoute
+from zephyr import params
+from zephyr._bodylimit import first_limit, validate_form_limits, validate_max_body_size
+from zephyr._routing.base import BaseRoute, NoMatchFound, RouteGroup, is_no_match
 from zephyr._routing.frontend import FrontendMount
-from zephyr._routing.options import RouteOptions, pick
+from zephyr._routing.host import Host
+from zephyr._routing.match import FULL, NONE, PARTIAL, Match
+from zephyr._routing.options import pick
+from zephyr._routing.paths import route_path
 from zephyr._routing.plain import Mount, Route, WebSocketRoute
-from zephyr._routing.routes import APIRoute, APIWebSocketRoute
-from zephyr.exceptions import FastAPIError
+from zephyr._routing.routes import APIRoute, APIWebSocketRoute, check_served_route, generate_unique_id
+from zephyr.datastructures import Default, URLPath
+from zephyr.exceptions import FastAPIError, HTTPException
+from zephyr.responses import JSONResponse, PlainTextResponse
+from zephyr.types import Receive, Scope, Send
 
-__all__ = ("Includer", "Inclusion", "check_inclusion", "copy_route", "include", "rebuild", "route_appended")
+__all__ = ("_IncludedRouter", "_RouterIncludeContext", "check_inclusion", "includes")
 
 
-class Includer(Protocol):
-    """What inclusion needs of a router: ``APIRouter`` has it all (and this module need not import it)."""
+@dataclass
+class _RouterIncludeContext:
+    """The settings of one ``include_router`` call, merged with the including router's (FastAPI's fields)."""
 
-    prefix: str
-    deprecated: bool | None
-    routes: list[BaseRoute]
-    default_response_class: Any
-    generate_unique_id_function: Any
-    strict_content_type: Any
-    max_body_size: int | None
-    form_limits: dict[str, Any]
-    _included: list[Inclusion]
-    _inclusions: list[Inclusion]
-    _quiet: int
+    included_router: Any
+    prefix: str = ""
+    tags: list[str | Enum] = field(default_factory=list)
+    dependencies: list[params.Depends] = field(default_factory=list)
+    default_response_class: Any = field(default_factory=lambda: Default(JSONResponse))
+    responses: dict[int | str, dict[str, Any]] = field(default_factory=dict)
+    callbacks: list[BaseRoute] = field(default_factory=list)
+    deprecated: bool | None = None
+    include_in_schema: bool = True
+    generate_unique_id_function: Any = field(default_factory=lambda: Default(generate_unique_id))
+    strict_content_type: Any = field(default_factory=lambda: Default(True))
+    dependency_overrides_provider: Any = None
+    max_body_size: int | None = None
+    form_limits: dict[str, int] = field(default_factory=dict)
 
-    def mark_dirty(self) -> None: ...
-
-    def add_api_route(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
+    @classmethod
+    def for_include(
+        cls,
+        parent: Any,
+        router: Any,
         *,
-        methods: set[str] | list[str] | None = None,
-        route_class_override: type[APIRoute] | None = None,
-        **options: Unpack[RouteOptions],
-    ) -> None: ...
+        prefix: str,
+        tags: list[str | Enum] | None,
+        dependencies: Any,
+        default_response_class: Any,
+        responses: dict[int | str, dict[str, Any]] | None,
+        callbacks: list[BaseRoute] | None,
+        deprecated: bool | None,
+        include_in_schema: bool,
+        generate_unique_id_function: Any,
+        strict_content_type: Any,
+        max_body_size: int | None,
+        form_limits: Any,
+    ) -> _RouterIncludeContext:
+        """The context of ``parent.include_router(router, ...)``: the arguments over the parent's own settings."""
+        return cls(
+            included_router=router,
+            prefix=parent.prefix + prefix,
+            tags=[*parent.tags, *(tags or [])],
+            dependencies=[*parent.dependencies, *(dependencies or [])],
+            default_response_class=pick(default_response_class, parent.default_response_class),
+            responses={**parent.responses, **(responses or {})},
+            callbacks=[*parent.callbacks, *(callbacks or [])],
+            deprecated=deprecated or parent.deprecated,
+            include_in_schema=parent.include_in_schema and include_in_schema,
+            generate_unique_id_function=pick(generate_unique_id_function, parent.generate_unique_id_function),
+            strict_content_type=pick(strict_content_type, parent.strict_content_type),
+            dependency_overrides_provider=parent.dependency_overrides_provider,
+            # The included router's limits, then the call's, then the parent's: FastAPI's order.
+            max_body_size=first_limit(
+                router.max_body_size, validate_max_body_size(max_body_size), parent.max_body_size
+            ),
+            form_limits={**validate_form_limits(form_limits), **router.form_limits},
+        )
 
-    def add_api_websocket_route(
-        self, path: str, endpoint: Callable[..., Any], name: str | None = None, *, dependencies: Any = None
-    ) -> None: ...
-
-    def add_route(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        methods: Sequence[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None: ...
-
-    def add_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None) -> None: ...
+    def combine(self, child: _RouterIncludeContext) -> _RouterIncludeContext:
+        """The context of a router included (as ``child``) in the router this context includes."""
+        return _RouterIncludeContext(
+            included_router=child.included_router,
+            prefix=self.prefix + child.prefix,
+            tags=[*self.tags, *child.tags],
+            dependencies=[*self.dependencies, *child.dependencies],
+            default_response_class=pick(child.default_response_class, self.default_response_class),
+            responses={**self.responses, **child.responses},
+            callbacks=[*self.callbacks, *child.callbacks],
+            deprecated=self.deprecated or child.deprecated,
+            include_in_schema=self.include_in_schema and child.include_in_schema,
+            generate_unique_id_function=pick(child.generate_unique_id_function, self.generate_unique_id_function),
+            strict_content_type=pick(child.strict_content_type, self.strict_content_type),
+            dependency_overrides_provider=self.dependency_overrides_provider,
+            max_body_size=first_limit(child.max_body_size, self.max_body_size),
+            form_limits={**self.form_limits, **child.form_limits},
+        )
 
 
 @dataclass(eq=False)
-class Inclusion:
-    """One ``include_router`` call.
+class _IncludedRouter(RouteGroup):
+    """One ``include_router`` call, as an entry of the including router's routes (FastAPI's fields).
 
     Attributes:
-        parent: The including router.
-        router: The included router.
-        options: The ``include_router`` keyword arguments.
-        anchor: What precedes the copies in ``parent.routes``: a route, an earlier inclusion (its copies), or None
-            (the copies start the list).
-        copies: The routes copied into ``parent.routes``, in order.
+        original_router: The included router, by reference: what it holds now is what is served.
+        include_context: The inclusion's settings.
     """
 
-    parent: Includer
-    router: Includer
-    options: dict[str, Any]
-    anchor: BaseRoute | Inclusion | None = None
-    copies: list[BaseRoute] = field(default_factory=list)
+    original_router: Any
+    include_context: _RouterIncludeContext
+    _effective_candidates: list[BaseRoute] = field(default_factory=list)
+    """What the router's routes became at the last flattening (nested inclusions as ``_IncludedRouter`` nodes)."""
+    _effective_candidates_version: int | None = None
+    """The included router's ``routes_version`` at that flattening."""
+    _effective_low_priority_routes: list[BaseRoute] = field(default_factory=list)
+    """The fallback routes (``frontend()``) among them, which every app tries after its other routes."""
+    _effective_low_priority_routes_version: int | None = None
+    _made: dict[int, tuple[BaseRoute, BaseRoute, tuple[int, ...]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """By the original route's id: the original, what was made of it, and the ids of the dependencies it was made
+    with (made again when they change)."""
+    _checks_paths: bool = field(default=False, repr=False, compare=False)
+    """Whether the made routes are checked as served routes (the inclusion is, directly or not, in an app)."""
+    _parent_form_limits: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    """The including router's form limits, under the inclusion's and the route's own."""
 
+    # -- flattening ----------------------------------------------------------------------------------------------
 
-def include(parent: Includer, router: Includer, options: dict[str, Any]) -> None:
-    """Copy ``router``'s routes at the end of ``parent.routes`` and keep them in step from now on."""
-    inclusion = Inclusion(parent, router, options, anchor=_anchor_at_end(parent))
-    parent._included.append(inclusion)
-    with _quiet(parent):
+    def effective_routes(self) -> list[BaseRoute]:
+        """The routes this inclusion serves, with their full paths and merged settings (nested inclusions flattened)."""
+        return list(self._flatten())
+
+    def _flatten(self) -> Iterator[BaseRoute]:
+        for candidate in self._candidates():
+            if isinstance(candidate, _IncludedRouter):
+                yield from candidate._flatten()
+            else:
+                yield candidate
+
+    def _candidates(self) -> list[BaseRoute]:
+        """The router's routes as served here, made or reused (an O(routes) walk, run when a table is rebuilt)."""
+        router = self.original_router
+        made: dict[int, tuple[BaseRoute, BaseRoute, tuple[int, ...]]] = {}
+        candidates: list[BaseRoute] = []
         for route in router.routes:
-            inclusion.copies.extend(_copy(parent, route, inclusion))
-    router._inclusions.append(inclusion)
-    if inclusion.copies:
-        _propagate(parent, at_end=True, added=inclusion.copies)
+            dependencies = tuple(id(dep) for dep in getattr(route, "dependencies", None) or ())
+            known = self._made.get(id(route))
+            if known is not None and known[0] is route and known[2] == dependencies:
+                served = known[1]
+            else:
+                served = self._make(route)
+            made[id(route)] = (route, served, dependencies)
+            candidates.append(served)
+        self._made = made
+        version = router.routes_version
+        self._effective_candidates = candidates
+        self._effective_candidates_version = version
+        self._effective_low_priority_routes = [r for r in candidates if getattr(r, "is_fallback", False)]
+        self._effective_low_priority_routes_version = version
+        return candidates
 
+    def _make(self, route: BaseRoute) -> BaseRoute:
+        """What the including app serves for ``route`` of the included router."""
+        context = self.include_context
+        prefix = context.prefix
+        if isinstance(route, _IncludedRouter):
+            return _IncludedRouter(
+                original_router=route.original_router,
+                include_context=context.combine(route.include_context),
+                _checks_paths=self._checks_paths,
+                _parent_form_limits={**self._parent_form_limits, **route._parent_form_limits},
+            )
+        if isinstance(route, APIRoute):
+            served: BaseRoute = route.with_changes(
+                path=prefix + route.path,
+                tags=[*context.tags, *route.tags],
+                dependencies=[*context.dependencies, *route.dependencies],
+                responses={**context.responses, **route.responses},
+                deprecated=route.deprecated or context.deprecated,
+                include_in_schema=route.include_in_schema and context.include_in_schema,
+                response_class=pick(route.response_class, context.default_response_class),
+                callbacks=[*context.callbacks, *(route.callbacks or [])],
+                generate_unique_id_function=pick(
+                    route.generate_unique_id_function, context.generate_unique_id_function
+                ),
+                strict_content_type=pick(route.strict_content_type, context.strict_content_type),
+                max_body_size=first_limit(route.max_body_size, context.max_body_size),
+                form_limits={**self._parent_form_limits, **context.form_limits, **route.form_limits},
+                dependency_overrides_provider=context.dependency_overrides_provider,
+            )
+        elif isinstance(route, APIWebSocketRoute):
+            served = route.with_changes(
+                path=prefix + route.path,
+                dependencies=[*context.dependencies, *route.dependencies],
+                dependency_overrides_provider=context.dependency_overrides_provider,
+            )
+        elif isinstance(route, Route):
+            methods = list(route.methods or []) or None
+            served = Route(
+                prefix + route.path,
+                route.endpoint,
+                methods=methods,
+                name=route.name,
+                include_in_schema=route.include_in_schema,
+            )
+        elif isinstance(route, WebSocketRoute):
+            served = WebSocketRoute(prefix + route.path, route.endpoint, name=route.name)
+        elif isinstance(route, Mount):
+            served = Mount(prefix + route.path, route.app, name=route.name)
+        elif isinstance(route, FrontendMount):
+            served = FrontendMount(prefix + route.path, route.app, name=route.name)
+        else:  # a Host, or a route type of its own: served as it is
+            return route
+        if self._checks_paths and isinstance(served, (APIRoute, APIWebSocketRoute)):
+            check_served_route(served)
+        return served
 
-def route_appended(router: Includer, route: BaseRoute) -> None:
-    """``route`` was appended to ``router.routes``: add its copy to every router that includes ``router``."""
-    for inclusion in list(router._inclusions):
-        _append_copy(inclusion, route)
+    # -- the route interface (for code walking ``app.routes``; Zephyr's router matches the flat table) -------------
 
+    def effective_route_contexts(self) -> list[BaseRoute]:
+        """FastAPI's name for the flattened routes (instrumentations call it to name a request by its route)."""
+        return self.effective_routes()
 
-def rebuild(inclusion: Inclusion) -> None:
-    """Make the inclusion's copies again from the included router's routes, in the same place."""
-    parent = inclusion.parent
-    routes = parent.routes
-    old = {id(route) for route in inclusion.copies}
-    with _quiet(parent):
-        kept = [route for route in routes if id(route) not in old]
-        list.clear(routes)
-        list.extend(routes, kept)
-        inclusion.copies = []
-        start = len(routes)
-        for route in inclusion.router.routes:
-            _copy(parent, route, inclusion)
-        new = list.__getitem__(routes, slice(start, None))
-        list.__delitem__(routes, slice(start, None))
-        index = _end_index(parent, inclusion)
-        list.__setitem__(routes, slice(index, index), new)
-        inclusion.copies = new
-    parent.mark_dirty()
-    _propagate(parent, at_end=False, added=new)
+    def _served(self) -> list[BaseRoute]:
+        flat = self.effective_routes()
+        return [r for r in flat if not getattr(r, "is_fallback", False)] + [
+            r for r in flat if getattr(r, "is_fallback", False)
+        ]
 
-
-def _propagate(router: Includer, *, at_end: bool, added: list[BaseRoute]) -> None:
-    for inclusion in list(router._inclusions):
-        if at_end:
-            for route in added:
-                _append_copy(inclusion, route)
-        else:
-            rebuild(inclusion)
-
-
-def _append_copy(inclusion: Inclusion, route: BaseRoute) -> None:
-    """Copy a route appended to the included router right after the inclusion's copies so far."""
-    parent = inclusion.parent
-    with _quiet(parent):
-        new = _copy(parent, route, inclusion)
-        if not new:
-            return
-        routes = parent.routes
-        list.__delitem__(routes, slice(len(routes) - len(new), None))
-        index = _end_index(parent, inclusion)
-        list.__setitem__(routes, slice(index, index), new)
-        inclusion.copies.extend(new)
-    parent.mark_dirty()
-    _propagate(parent, at_end=index + len(new) == len(parent.routes), added=new)
-
-
-def _copy(parent: Includer, route: BaseRoute, inclusion: Inclusion) -> list[BaseRoute]:
-    """Add the copy of ``route`` at the end of ``parent.routes`` (quietly) and return what was added."""
-    routes = parent.routes
-    start = len(routes)
-    copy_route(parent, route, inclusion)
-    return list(list.__getitem__(routes, slice(start, None)))
-
-
-def _anchor_at_end(parent: Includer) -> BaseRoute | Inclusion | None:
-    routes = parent.routes
-    if not routes:
-        return None
-    last = routes[-1]
-    for inclusion in reversed(parent._included):
-        if inclusion.copies and inclusion.copies[-1] is last:
-            return inclusion
-    return last
-
-
-def _end_index(parent: Includer, inclusion: Inclusion) -> int:
-    """Where the next copy of ``inclusion`` goes in ``parent.routes``."""
-    routes = parent.routes
-    anchor: BaseRoute | Inclusion | None = inclusion.copies[-1] if inclusion.copies else inclusion.anchor
-    while True:
-        if anchor is None:
-            return 0
-        if isinstance(anchor, Inclusion):
-            if anchor.copies:
-                anchor = anchor.copies[-1]
+    def _find(self, scope: Scope) -> tuple[Match, BaseRoute | None, dict[str, Any]]:
+        partial: tuple[BaseRoute, dict[str, Any]] | None = None
+        if scope["type"] not in ("http", "websocket"):
+            return NONE, None, {}
+        path = route_path(scope)
+        for route in self._served():
+            found = route.match_path(path)
+            if found is None:
                 continue
-            anchor = anchor.anchor
+            fit = route.accepts(scope)
+            if fit is FULL:
+                return FULL, route, found
+            if fit is PARTIAL and partial is None:
+                partial = (route, found)
+        if partial is not None:
+            return PARTIAL, partial[0], partial[1]
+        return NONE, None, {}
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """How well one of the included routes fits ``scope`` (as FastAPI, with an empty child scope)."""
+        fit, _, _ = self._find(scope)
+        return fit, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve ``scope`` with the included route that fits it best (a 404 when none does)."""
+        _, route, found = self._find(scope)
+        if route is None:
+            if "app" in scope:
+                raise HTTPException(status_code=404)
+            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+            return
+        scope["path_params"] = {**scope.get("path_params", {}), **found}
+        scope["route"] = route
+        scope["endpoint"] = getattr(route, "endpoint", None)
+        await route.handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        for route in self.effective_routes():
+            try:
+                return route.url_path_for(name, **path_params)
+            except Exception as exc:
+                if is_no_match(exc):
+                    continue
+                raise
+        raise NoMatchFound(name, path_params)
+
+
+def includes(router: Any, other: Any) -> bool:
+    """Whether ``router`` includes ``other``, directly or through routers it includes."""
+    seen: set[int] = set()
+    stack = [router]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
             continue
-        for index in range(len(routes) - 1, -1, -1):
-            if routes[index] is anchor:
-                return index + 1
-        return len(routes)
+        seen.add(id(current))
+        for route in current.routes:
+            if isinstance(route, _IncludedRouter):
+                if route.original_router is other:
+                    return True
+                stack.append(route.original_router)
+    return False
 
 
-class _quiet:  # noqa: N801 - used as a context manager, reads as a phrase
-    """Within: route list changes of ``router`` do not propagate (the caller propagates once at the end)."""
-
-    __slots__ = ("router",)
-
-    def __init__(self, router: Includer) -> None:
-        self.router = router
-
-    def __enter__(self) -> None:
-        self.router._quiet += 1
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.router._quiet -= 1
-
-
-def check_inclusion(parent: Includer, router: Includer, prefix: str) -> None:
+def check_inclusion(parent: Any, router: Any, prefix: str) -> None:
     """Refuse an ``include_router`` call FastAPI refuses, saying why.
 
     Raises:
-        FastAPIError: ``router`` is ``parent`` itself, or ``prefix`` (or, without one, a route's path) is malformed.
+        FastAPIError: ``router`` is ``parent`` itself or includes it, or ``prefix`` (or, without one, a route's path)
+            is malformed.
     """
     if router is parent:
         raise FastAPIError("A router cannot include itself.")
+    if includes(router, parent):
+        raise FastAPIError(
+            "Cannot include an APIRouter instance that already includes this router: the routes would include "
+            "themselves. Include a different router."
+        )
     if prefix:
         if not prefix.startswith("/"):
             raise FastAPIError(f"A path prefix must start with '/'; got {prefix!r}.")
         if prefix.endswith("/"):
             raise FastAPIError(f"A path prefix must not end with '/'; got {prefix!r}. Remove the trailing slash.")
-    else:
-        for route in router.routes:
-            path = getattr(route, "path", None)
-            name = getattr(route, "name", None)
-            if not path and not isinstance(route, (Mount, FrontendMount)):
-                raise FastAPIError(
-                    f"Prefix and path cannot be both empty (path operation: {name}). "
-                    "Give the router a prefix or the route a path."
-                )
-
-
-def copy_route(parent: Includer, route: BaseRoute, inclusion: Inclusion) -> None:
-    """Add the copy of one route of an included router, as ``include_router`` would have."""
-    router = inclusion.router
-    options = inclusion.options
-    prefix: str = options["prefix"]
-    tags = options["tags"]
-    dependencies = options["dependencies"]
-    default_response_class = options["default_response_class"]
-    responses = options["responses"]
-    callbacks = options["callbacks"]
-    deprecated = options["deprecated"]
-    include_in_schema = options["include_in_schema"]
-    generate_unique_id_function = options["generate_unique_id_function"]
-    strict_content_type = options["strict_content_type"]
-    if isinstance(route, APIRoute):
-        # The route's limits already hold its router's (folded in by add_api_route); then this inclusion's, then
-        # the parent router's: FastAPI's order.
-        max_body_size = first_limit(route.max_body_size, options.get("max_body_size"), parent.max_body_size)
-        form_limits = {**parent.form_limits, **(options.get("form_limits") or {}), **route.form_limits}
-        parent.add_api_route(
-            prefix + route.path,
-            route.endpoint,
-            methods=list(route.methods),
-            route_class_override=type(route),
-            response_model=route.response_model if route.response_model is not None else None,
-            status_code=route.status_code,
-            tags=[*(tags or []), *route.tags],
-            dependencies=[*(dependencies or []), *route.dependencies],
-            summary=route.summary,
-            description=route.description,
-            response_description=route.response_description,
-            responses={**(responses or {}), **route.responses},
-            deprecated=route.deprecated or deprecated or parent.deprecated,
-            operation_id=route.operation_id,
-            response_model_include=route.response_model_include,
-            response_model_exclude=route.response_model_exclude,
-            response_model_by_alias=route.response_model_by_alias,
-            response_model_exclude_unset=route.response_model_exclude_unset,
-            response_model_exclude_defaults=route.response_model_exclude_defaults,
-            response_model_exclude_none=route.response_model_exclude_none,
-            include_in_schema=route.include_in_schema and include_in_schema,
-            response_class=pick(route.response_class, router.default_response_class, default_response_class),
-            name=route.name,
-            callbacks=[*(callbacks or []), *(route.callbacks or [])],
-            openapi_extra=route.openapi_extra,
-            generate_unique_id_function=pick(
-                route.generate_unique_id_function,
-                router.generate_unique_id_function,
-                generate_unique_id_function,
-            ),
-            strict_content_type=pick(route.strict_content_type, router.strict_content_type, strict_content_type),
-            max_body_size=max_body_size,
-            form_limits=form_limits,
-        )
-    elif isinstance(route, APIWebSocketRoute):
-        parent.add_api_websocket_route(
-            prefix + route.path,
-            route.endpoint,
-            name=route.name,
-            dependencies=[*(dependencies or []), *route.dependencies],
-        )
-    elif isinstance(route, Route):
-        parent.add_route(
-            prefix + route.path,
-            route.endpoint,
-            methods=list(route.methods or []) or None,
-            name=route.name,
-            include_in_schema=route.include_in_schema,
-        )
-    elif isinstance(route, WebSocketRoute):
-        parent.add_websocket_route(prefix + route.path, route.endpoint, name=route.name)
-    elif isinstance(route, Mount):
-        parent.routes.append(Mount(parent.prefix + prefix + route.path, route.app, name=route.name))
-    elif isinstance(route, FrontendMount):
-        parent.routes.append(FrontendMount(parent.prefix + prefix + route.path, route.app, name=route.name))
-    else:
-        parent.routes.append(route)
+        return
+    for route in router.routes:
+        if isinstance(route, _IncludedRouter):
+            continue  # its routes sit under its own inclusion's prefix or path, checked when it was included
+        path = getattr(route, "path", None)
+        name = getattr(route, "name", None)
+        if not path and not isinstance(route, (Mount, FrontendMount, Host)):
+            raise FastAPIError(
+                f"Prefix and path cannot be both empty (path operation: {name}). "
+                "Give the router a prefix or the route a path."
+            )

@@ -11,14 +11,13 @@ from typing_extensions import Unpack
 
 from zephyr import params
 from zephyr._bodylimit import first_limit, validate_form_limits, validate_max_body_size
-from zephyr._compile.checks import check_path_parameters, warn_unreadable_query
 from zephyr._routing.base import BaseRoute
 from zephyr._routing.dispatch import Router
-from zephyr._routing.inclusion import Inclusion, check_inclusion, include, route_appended
+from zephyr._routing.inclusion import _IncludedRouter, _RouterIncludeContext, check_inclusion
 from zephyr._routing.lifespan import merge_lifespans
 from zephyr._routing.options import RouteOptions, pick
 from zephyr._routing.plain import Mount, Route, WebSocketRoute
-from zephyr._routing.routes import APIRoute, APIWebSocketRoute, generate_unique_id
+from zephyr._routing.routes import APIRoute, APIWebSocketRoute, check_served_route, generate_unique_id
 from zephyr.datastructures import Default
 from zephyr.exceptions import FastAPIError
 from zephyr.responses import JSONResponse, Response
@@ -88,9 +87,6 @@ class APIRouter(Router):
         self.strict_content_type = strict_content_type
         self.max_body_size = validate_max_body_size(max_body_size)
         self.form_limits = validate_form_limits(form_limits)
-        self._inclusions: list[Inclusion] = []  # where this router is included (its routes are copied there)
-        self._included: list[Inclusion] = []  # the routers included here
-        self._quiet = 0  # > 0 while inclusion bookkeeping changes the routes: no propagation
         # Only the application's own router checks path parameters: a router's routes may still get a prefix that
         # declares the segment (include_router(router, prefix="/users/{user_id}")).
         self._checks_paths = False
@@ -129,7 +125,7 @@ class APIRouter(Router):
         )
         route = route_class(self.prefix + path, endpoint=endpoint, methods=methods, **kwargs)
         if self._checks_paths:
-            _check_served_route(route)
+            check_served_route(route)
         self.routes.append(route)
 
     def api_route(
@@ -192,7 +188,7 @@ class APIRouter(Router):
             dependency_overrides_provider=self.dependency_overrides_provider,
         )
         if self._checks_paths:
-            _check_served_route(route)
+            check_served_route(route)
         self.routes.append(route)
 
     def websocket(
@@ -292,31 +288,41 @@ class APIRouter(Router):
         max_body_size: int | None = None,
         form_limits: Mapping[str, int] | None = None,
     ) -> None:
-        """Add every route of ``router`` under ``prefix``, with extra tags, dependencies and responses.
+        """Serve every route of ``router`` under ``prefix``, with extra tags, dependencies and responses.
 
-        ``max_body_size`` and ``form_limits`` apply to the included routes that (and whose router) set none.
+        The router is kept by reference, as one ``_IncludedRouter`` entry of ``routes`` (as in FastAPI): routes added
+        to it later are served too. ``max_body_size`` and ``form_limits`` apply to the included routes that (and
+        whose router) set none.
         """
         if not isinstance(router, APIRouter):
             raise FastAPIError(f"include_router() needs an APIRouter, got {type(router).__name__}.")
         check_inclusion(self, router, prefix)
-        include(
+        context = _RouterIncludeContext.for_include(
             self,
             router,
-            {
-                "prefix": prefix,
-                "tags": tags,
-                "dependencies": dependencies,
-                "default_response_class": default_response_class,
-                "responses": responses,
-                "callbacks": callbacks,
-                "deprecated": deprecated,
-                "include_in_schema": include_in_schema,
-                "generate_unique_id_function": generate_unique_id_function,
-                "strict_content_type": strict_content_type,
-                "max_body_size": validate_max_body_size(max_body_size),
-                "form_limits": validate_form_limits(form_limits),
-            },
+            prefix=prefix,
+            tags=tags,
+            dependencies=dependencies,
+            default_response_class=default_response_class,
+            responses=responses,
+            callbacks=callbacks,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            generate_unique_id_function=generate_unique_id_function,
+            strict_content_type=strict_content_type,
+            max_body_size=max_body_size,
+            form_limits=form_limits,
         )
+        entry = _IncludedRouter(
+            original_router=router,
+            include_context=context,
+            _checks_paths=self._checks_paths,
+            _parent_form_limits=dict(self.form_limits),
+        )
+        # Made now, so that a route the app cannot serve fails at this line rather than at the first request.
+        entry.effective_routes()
+        router._includers.add(self)
+        self.routes.append(entry)
         for handler in router.on_startup:
             self.add_event_handler("startup", handler)
         for handler in router.on_shutdown:
@@ -325,16 +331,3 @@ class APIRouter(Router):
             self._lifespan = (
                 merge_lifespans(self._lifespan, router._lifespan) if self._lifespan is not None else router._lifespan
             )
-
-    def _routes_appended(self, routes: list[BaseRoute]) -> None:
-        if self._inclusions and not self._quiet:
-            for route in routes:
-                route_appended(self, route)
-
-
-def _check_served_route(route: APIRoute | APIWebSocketRoute) -> None:
-    """The checks of a route the application serves (see ``zephyr._compile.checks``)."""
-    kind = "WebSocket route" if isinstance(route, APIWebSocketRoute) else "route"
-    where = f"the {kind} {route.path} ({getattr(route.endpoint, '__qualname__', route.name)})"
-    check_path_parameters(route.dependant, route.path, where)
-    warn_unreadable_query(route.dependant, where)

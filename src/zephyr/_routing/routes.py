@@ -8,6 +8,7 @@ again, from a fresh analysis, only when ``app.dependency_overrides`` changes.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import re
@@ -17,16 +18,23 @@ from enum import Enum
 from typing import Any
 
 from pydantic import TypeAdapter
+from typing_extensions import Self
 
 from zephyr import _hooks, params
 from zephyr._bodylimit import BodyLimit, validate_form_limits, validate_max_body_size
 from zephyr._compile import typing_utils as tu
-from zephyr._compile.checks import INVALID_FIELD, check_responses, ensure_pydantic_v2
+from zephyr._compile.checks import (
+    INVALID_FIELD,
+    check_path_parameters,
+    check_responses,
+    ensure_pydantic_v2,
+    warn_unreadable_query,
+)
 from zephyr._compile.dependant import Dependant, build_dependant, sub_dependant, with_route_dependencies
 from zephyr._compile.execute import HTTPRunner, body_allowed
 from zephyr._compile.plan import ModelCache, Plan, build_plan
 from zephyr._routing.base import BaseRoute, OrderedMethods, name_of
-from zephyr._routing.handler import _Unversioned
+from zephyr._routing.handler import REQUEST_HANDLER, _Unversioned, make_runner
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
 from zephyr._routing.overrides import OverridesDict
 from zephyr._routing.paths import compile_path
@@ -37,7 +45,7 @@ from zephyr.requests import Request
 from zephyr.responses import JSONResponse, Response
 from zephyr.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ("APIRoute", "APIWebSocketRoute", "generate_unique_id")
+__all__ = ("APIRoute", "APIWebSocketRoute", "check_served_route", "generate_unique_id")
 
 
 def generate_unique_id(route: APIRoute) -> str:
@@ -76,6 +84,26 @@ class _PlannedRoute(BaseRoute):
         self._plan_version: Any = None
         self._full: Dependant | None = None
         self._full_hooks: tuple[Any, ...] = ()
+
+    def with_changes(self, **changes: Any) -> Self:
+        """A copy of the route with ``changes`` made to its attributes, and what derives from them worked out again.
+
+        It is what an including router serves for a route of an included one (``include_router``): the path under
+        the inclusion's prefix, its tags and dependencies added... Every other attribute, every option the route was
+        created with (including those of a subclass), is the original's.
+        """
+        route = copy.copy(self)
+        vars(route).update(changes)
+        route._derive()
+        return route
+
+    def _derive(self) -> None:
+        """Work out again what the path and the dependencies decide: the compiled path, the analysis, the plan."""
+        self.compiled = compile_path(self.path)
+        self.dependant = with_route_dependencies(
+            build_dependant(self.endpoint, path=self.path), self.dependencies, path=self.path, overrides=None
+        )
+        self._init_plan()
 
     def _overrides(self) -> Any:
         provider = self.dependency_overrides_provider
@@ -201,6 +229,15 @@ class APIRoute(_PlannedRoute):
         self._body_field: Any = _UNSET
         self._embed_body_fields = False
 
+    def _derive(self) -> None:
+        self.compiled = compile_path(self.path)
+        self.unique_id = self.operation_id or _unwrap(self.generate_unique_id_function)(self)
+        self._plan_name = re.sub(r"\W", "_", self.unique_id)
+        check_responses(self.responses, self._where())
+        super()._derive()
+        self._asgi = None
+        self._body_field = _UNSET
+
     # -- registration-time analysis ---------------------------------------------------------------------------
 
     def _resolve_response_model(self, response_model: Any, signature: inspect.Signature | None = None) -> Any:
@@ -249,8 +286,6 @@ class APIRoute(_PlannedRoute):
     # -- compiling ------------------------------------------------------------------------------------------
 
     def _runner(self) -> HTTPRunner:
-        from zephyr._routing.handler import make_runner
-
         overrides = self._overrides()
         return make_runner(
             self.plan(),
@@ -292,9 +327,7 @@ class APIRoute(_PlannedRoute):
         It calls ``zephyr.routing.get_request_handler`` as FastAPI does, so replacing that function wraps the
         handler of every route built afterwards.
         """
-        from zephyr import routing
-
-        return routing.get_request_handler(
+        return REQUEST_HANDLER.factory(
             dependant=self.full_dependant(),
             body_field=None,
             status_code=self.status_code,
@@ -319,11 +352,8 @@ class APIRoute(_PlannedRoute):
     def app(self) -> ASGIApp:
         """The route's ASGI application, built at start-up or on first use."""
         if self._asgi is None:
-            from zephyr import routing
-            from zephyr._routing.handler import get_request_handler
-
             # Nothing replaced FastAPI's handler hooks: run the compiled route directly (no per-request cost).
-            direct = routing.get_request_handler is get_request_handler
+            direct = not REQUEST_HANDLER.replaced
             if direct and type(self).get_route_handler is APIRoute.get_route_handler:
                 app: ASGIApp = self._runner()
             else:
@@ -384,6 +414,10 @@ class APIWebSocketRoute(_PlannedRoute):
         self._init_plan()
         self.include_in_schema = False
 
+    def _derive(self) -> None:
+        self._plan_name = "websocket_" + re.sub(r"\W", "_", self.path)
+        super()._derive()
+
     def prepare(self, cache: ModelCache | None = None) -> None:
         """Compile the plan now (at start-up) rather than on the first connection."""
         self.plan(cache)
@@ -395,3 +429,11 @@ class APIWebSocketRoute(_PlannedRoute):
         from zephyr._compile.websocket import run_websocket
 
         await run_websocket(self.plan(), scope, receive, send)
+
+
+def check_served_route(route: APIRoute | APIWebSocketRoute) -> None:
+    """The checks of a route the application serves (see ``zephyr._compile.checks``)."""
+    kind = "WebSocket route" if isinstance(route, APIWebSocketRoute) else "route"
+    where = f"the {kind} {route.path} ({getattr(route.endpoint, '__qualname__', route.name)})"
+    check_path_parameters(route.dependant, route.path, where)
+    warn_unreadable_query(route.dependant, where)

@@ -20,6 +20,7 @@ from pydantic_core import CoreSchema
 
 from zephyr._compile.dependant import Dependant
 from zephyr._compile.typing_utils import lenient_issubclass
+from zephyr._routing.base import expand_routes
 from zephyr.encoders import jsonable_encoder
 from zephyr.openapi import _fields
 from zephyr.openapi._fields import DocField
@@ -432,7 +433,7 @@ def get_openapi_path(  # noqa: C901 - one operation's sections, in FastAPI's ord
 
 
 def _api_routes(routes: Sequence[Any]) -> list[Any]:
-    return [route for route in routes if hasattr(route, "full_dependant") and hasattr(route, "methods")]
+    return [route for route in expand_routes(routes) if hasattr(route, "full_dependant") and hasattr(route, "methods")]
 
 
 def get_openapi(  # noqa: C901 - assembles the document's sections in FastAPI's order

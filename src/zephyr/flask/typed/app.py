@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+from zephyr._routing.base import expand_routes
 from zephyr.applications import Zephyr
 from zephyr.exceptions import HTTPException
 from zephyr.flask.typed.blueprints import Blueprint, FlaskRule, Scaffold, add_flask_route
@@ -176,7 +177,7 @@ def build_url(owner: Any, endpoint: str, values: dict[str, Any], request: Reques
     scheme = values.pop("_scheme", None)
     values.pop("_method", None)
     names: set[str] | None = None
-    for route in owner.routes:
+    for route in expand_routes(owner.routes):
         if getattr(route, "name", None) == endpoint and hasattr(route, "param_convertors"):
             names = set(route.param_convertors)
             break
