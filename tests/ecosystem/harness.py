@@ -23,7 +23,7 @@ _PRELUDE = {
 }
 
 
-ORDER = ("pagination", "cache", "sse", "graphql", "admin", "users", "observability")
+ORDER = ("pagination", "cache", "sse", "graphql", "admin", "users", "routers", "observability")
 """Every scenario, run one after the other in one process per framework; Sentry's global set-up comes last."""
 
 _RUNNER = """

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 PHASES = ["zephyr.handler_ms", "zephyr.routing_ms", "zephyr.serialization_ms", "zephyr.validation_ms"]
 
 
@@ -29,3 +31,22 @@ def test_sentry_opentelemetry_and_prometheus_see_the_same_requests(outcomes: dic
     assert {k: v for k, v in zephyr.items() if k != "phase_attributes"} == {
         k: v for k, v in reference.items() if k != "phase_attributes"
     }
+
+
+@pytest.mark.current_reference  # FastAPI 0.162.5 (the newest on Python 3.10) flattens app.routes
+def test_instrumentations_and_pagination_reach_the_routes_of_included_routers(
+    outcomes: dict[str, tuple[Any, Any]],
+) -> None:
+    reference, zephyr = outcomes["routers"]
+    assert zephyr["answers"] == [
+        {"item_id": 7},
+        {"late": 3},
+        {"items": [3, 4, 5], "total": 10, "page": 2, "size": 3, "pages": 4},
+    ]
+    assert zephyr["routes"] == ["_IncludedRouter", "APIRoute"]  # the inclusion, then Prometheus' /metrics
+    assert ["GET /api/v1/items/late/{n}", "/api/v1/items/late/{n}"] in zephyr["spans"]
+    assert (
+        'http_requests_total{handler="/api/v1/items/{item_id}",method="GET",status="2xx"} 1.0' in zephyr["metric_lines"]
+    )
+    assert zephyr["page_parameters"] == ["page", "size"]
+    assert zephyr == reference
