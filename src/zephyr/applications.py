@@ -117,7 +117,7 @@ class Zephyr:
         generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
         separate_input_output_schemas: bool = True,
         openapi_external_docs: dict[str, Any] | None = None,
-        strict_content_type: bool = Default(True),
+        strict_content_type: bool = True,
         docs_assets_url: str | None = _DOCS_STATIC,
         max_body_size: int | None = None,
         form_limits: Mapping[str, int] | None = None,

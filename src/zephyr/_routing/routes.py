@@ -105,6 +105,13 @@ class _PlannedRoute(BaseRoute):
         )
         self._init_plan()
 
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Starlette's question, answered as FastAPI does: a fitting route also puts itself in the child scope."""
+        fit, child = super().matches(scope)
+        if fit is not NONE:
+            child["route"] = self
+        return fit, child
+
     def _overrides(self) -> Any:
         provider = self.dependency_overrides_provider
         return getattr(provider, "dependency_overrides", None) if provider is not None else None
