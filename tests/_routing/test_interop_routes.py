@@ -40,7 +40,7 @@ def test_matches_full_partial_none_and_mount_child_scope() -> None:
     route = next(r for r in app.routes if getattr(r, "path", "") == "/items/{item_id}")
     fit, child = route.matches(_scope("/items/3"))
     assert fit == Match.FULL
-    assert child == {"endpoint": read, "path_params": {"item_id": "3"}}
+    assert child == {"endpoint": read, "path_params": {"item_id": "3"}, "route": route}  # FastAPI adds the route
     assert route.matches(_scope("/items/3", "POST"))[0] == Match.PARTIAL
     assert route.matches(_scope("/other")) == (Match.NONE, {})
     assert route.matches({"type": "lifespan"}) == (Match.NONE, {})
