@@ -7,8 +7,8 @@ import pytest
 from zephyr import APIRouter, Depends, FastAPI
 from zephyr._routing.base import BaseRoute, expand_routes
 from zephyr._routing.inclusion import _IncludedRouter, check_inclusion
-from zephyr._routing.options import pick
 from zephyr._routing.match import Match
+from zephyr._routing.options import pick
 from zephyr._routing.plain import Mount, Route
 from zephyr._routing.routes import APIRoute
 from zephyr.datastructures import Default
@@ -134,7 +134,9 @@ def test_a_served_route_is_made_once_and_again_when_the_original_gains_a_depende
     (entry,) = [route for route in app.routes if isinstance(route, _IncludedRouter)]
     first = entry.effective_routes()
     assert entry.effective_routes() == first  # the same objects: nothing made twice
-    inner.routes[0].dependencies.append(Depends(extra))  # as fastapi-pagination does, before the first request
+    original = inner.routes[0]
+    assert isinstance(original, APIRoute)
+    original.dependencies.append(Depends(extra))  # as fastapi-pagination does, before the first request
     assert TestClient(app).get("/p/x").json() == "x"
     assert calls == ["extra"]
     assert entry.effective_routes()[0] is not first[0]
@@ -157,7 +159,7 @@ def test_the_entry_matches_and_serves_like_the_routes_behind_it() -> None:
     assert entry.matches(scope) == (Match.FULL, {})
     assert entry.matches({**scope, "method": "GET"}) == (Match.PARTIAL, {})
     assert entry.matches({**scope, "path": "/p/y"}) == (Match.NONE, {})
-    assert str(entry.url_path_for(inner.routes[0].name, n=3)) == "/p/x/3"
+    assert str(entry.url_path_for(str(inner.routes[0].name), n=3)) == "/p/x/3"
     assert [type(route).__name__ for route in entry.effective_route_contexts()] == ["APIRoute"]
     assert repr(entry).startswith("_IncludedRouter(original_router=<zephyr._routing.router.APIRouter object at ")
     assert "include_context=_RouterIncludeContext(included_router=" in repr(entry)

@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - app sources are kept as a user writes them
 """Included routers are nodes of ``app.routes``, as in FastAPI 0.165: what the list holds, how its entries match,
 and routes added to, inserted in or removed from an included router after the inclusion."""
 
@@ -151,9 +150,10 @@ def test_the_entry_reads_as_fastapis() -> None:
         f.name for f in dataclasses.fields(theirs.include_context)
     ]
     assert _normalized(repr(ours.include_context)) == _normalized(repr(theirs.include_context))
-    assert _normalized(repr(ours)).split(", _effective_candidates=")[0] == _normalized(repr(theirs)).split(
-        ", _effective_candidates="
-    )[0]
+    assert (
+        _normalized(repr(ours)).split(", _effective_candidates=")[0]
+        == _normalized(repr(theirs)).split(", _effective_candidates=")[0]
+    )
     assert repr(ours).startswith("_IncludedRouter(original_router=<zephyr.")
 
 

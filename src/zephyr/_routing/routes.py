@@ -334,7 +334,7 @@ class APIRoute(_PlannedRoute):
         It calls ``zephyr.routing.get_request_handler`` as FastAPI does, so replacing that function wraps the
         handler of every route built afterwards.
         """
-        return REQUEST_HANDLER.factory(
+        handler: Callable[[Request], Awaitable[Response]] = REQUEST_HANDLER.factory(
             dependant=self.full_dependant(),
             body_field=None,
             status_code=self.status_code,
@@ -349,6 +349,7 @@ class APIRoute(_PlannedRoute):
             dependency_overrides_provider=self.dependency_overrides_provider,
             strict_content_type=self.strict_content_type,
         )
+        return handler
 
     def prepare(self, cache: ModelCache | None = None) -> None:
         """Compile the plan and build the ASGI app now (at start-up) rather than on the first request."""

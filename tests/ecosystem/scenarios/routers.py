@@ -31,7 +31,8 @@ async def read_item(item_id: int) -> dict[str, int]:
 def list_items() -> Page[int]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # fastapi-pagination suggests its sqlmodel extension when sqlmodel is installed
-        return paginate(list(range(10)))
+        page: Page[int] = paginate(list(range(10)))
+        return page
 
 
 outer.include_router(inner)
