@@ -610,3 +610,35 @@ def test_subclass_can_add_attributes() -> None:
 def test_exported_surface() -> None:
     assert websockets.__all__ == ("WebSocket", "WebSocketClose", "WebSocketDisconnect", "WebSocketState")
     assert [state.name for state in WebSocketState] == ["CONNECTING", "CONNECTED", "DISCONNECTED", "RESPONSE"]
+
+
+@pytest.mark.parametrize("included", [False, True])
+def test_a_hook_dependency_recorded_above_the_route_decorator_runs_for_websocket_routes(included: bool) -> None:
+    from zephyr import APIRouter, Depends, FastAPI
+    from zephyr._hooks import add_route_dependency
+
+    calls: list[str] = []
+
+    def hook(websocket: WebSocket) -> None:
+        calls.append(f"hook {websocket.url.path}")
+
+    def hooked(func: Callable[..., Any]) -> Callable[..., Any]:  # what ``@limit`` does, placed above the route
+        add_route_dependency(func, Depends(hook))
+        return func
+
+    app = FastAPI()
+    router = APIRouter() if included else app.router
+
+    @hooked
+    @router.websocket("/ws")
+    async def chat(websocket: WebSocket) -> None:
+        calls.append("endpoint")
+        await websocket.accept()
+        await websocket.close()
+
+    if included:
+        app.include_router(router, prefix="/in")
+    path = "/in/ws" if included else "/ws"
+    with TestClient(app).websocket_connect(path):
+        pass
+    assert calls == [f"hook {path}", "endpoint"]
