@@ -109,17 +109,21 @@ class RouteGroup(BaseRoute):
     with their full paths, wherever routes are matched (the route table), documented or named.
     """
 
-    def effective_routes(self) -> list[BaseRoute]:
-        """The routes this node serves, flattened and with their full paths, in matching order."""
+    def effective_routes(self, refresh: bool = False) -> list[BaseRoute]:
+        """The routes this node serves, flattened and with their full paths, in matching order (do not change it).
+
+        Args:
+            refresh: Look again at what may have changed in place since the last call (a route table rebuild does).
+        """
         raise NotImplementedError
 
 
-def expand_routes(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
+def expand_routes(routes: Sequence[BaseRoute], refresh: bool = False) -> list[BaseRoute]:
     """``routes`` with every :class:`RouteGroup` replaced by the routes it serves (the flat list requests meet)."""
     flat: list[BaseRoute] = []
     for route in routes:
         if isinstance(route, RouteGroup):
-            flat.extend(route.effective_routes())
+            flat.extend(route.effective_routes(refresh))
         else:
             flat.append(route)
     return flat

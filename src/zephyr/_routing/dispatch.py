@@ -153,7 +153,7 @@ class Router:
         if table is None:
             # Included routers are flattened here, once per change: requests meet one flat table. Fallback routes
             # (``app.frontend``) answer only what no other route matches, whenever they were added.
-            flat = expand_routes(self.routes)
+            flat = expand_routes(self.routes, refresh=True)
             ordered = [r for r in flat if not getattr(r, "is_fallback", False)]
             ordered += [r for r in flat if getattr(r, "is_fallback", False)]
             table = self._table = RouteTable(ordered)

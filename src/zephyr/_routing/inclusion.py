@@ -13,7 +13,6 @@ the original's dependencies change (a library adding one, as fastapi-pagination 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -142,19 +141,27 @@ class _IncludedRouter(RouteGroup):
     """Whether the made routes are checked as served routes (the inclusion is, directly or not, in an app)."""
     _parent_form_limits: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     """The including router's form limits, under the inclusion's and the route's own."""
+    _flat: list[BaseRoute] | None = field(default=None, repr=False, compare=False)
+    _flat_version: int | None = field(default=None, repr=False, compare=False)
 
     # -- flattening ----------------------------------------------------------------------------------------------
 
-    def effective_routes(self) -> list[BaseRoute]:
-        """The routes this inclusion serves, with their full paths and merged settings (nested inclusions flattened)."""
-        return list(self._flatten())
+    def effective_routes(self, refresh: bool = False) -> list[BaseRoute]:
+        """The routes this inclusion serves, with their full paths and merged settings (nested inclusions flattened).
 
-    def _flatten(self) -> Iterator[BaseRoute]:
-        for candidate in self._candidates():
-            if isinstance(candidate, _IncludedRouter):
-                yield from candidate._flatten()
-            else:
-                yield candidate
+        Args:
+            refresh: Look at every original route again, even if no route was added or removed since the last call,
+                to make again those whose dependencies changed in place (the route table does, when rebuilt).
+        """
+        if refresh or self._flat is None or self._flat_version != self.original_router.routes_version:
+            flat: list[BaseRoute] = []
+            for candidate in self._candidates():
+                if isinstance(candidate, _IncludedRouter):
+                    flat.extend(candidate.effective_routes(refresh))
+                else:
+                    flat.append(candidate)
+            self._flat, self._flat_version = flat, self.original_router.routes_version
+        return self._flat
 
     def _candidates(self) -> list[BaseRoute]:
         """The router's routes as served here, made or reused (an O(routes) walk, run when a table is rebuilt)."""
@@ -238,7 +245,7 @@ class _IncludedRouter(RouteGroup):
 
     def effective_route_contexts(self) -> list[BaseRoute]:
         """FastAPI's name for the flattened routes (instrumentations call it to name a request by its route)."""
-        return self.effective_routes()
+        return list(self.effective_routes())
 
     def _served(self) -> list[BaseRoute]:
         flat = self.effective_routes()
