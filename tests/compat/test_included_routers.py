@@ -65,6 +65,7 @@ inner.routes.remove(removed)
 """
 
 
+@pytest.mark.current_reference  # FastAPI 0.162.5 copies routes at inclusion: later changes never reach the app
 def test_an_included_tree_serves_and_documents_as_on_fastapi() -> None:
     assert_same(
         TREE_APP,
