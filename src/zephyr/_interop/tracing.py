@@ -27,6 +27,17 @@ __all__ = ("PhaseAttributesMiddleware", "instrumented_stack", "with_sentry")
 _TIMINGS = "zephyr.timings"
 
 
+class _AttributeNames(dict[str, str]):
+    """``zephyr.<phase>_ms`` for each phase, built once per phase name."""
+
+    def __missing__(self, phase: str) -> str:
+        name = self[phase] = f"zephyr.{phase}_ms"
+        return name
+
+
+_NAMES = _AttributeNames()
+
+
 class PhaseAttributesMiddleware:
     """Ask the core for per-phase timings and write them on the current OpenTelemetry span, in milliseconds."""
 
@@ -48,8 +59,8 @@ class PhaseAttributesMiddleware:
         async def sender(message: Message) -> None:
             # The instrumentation ends the span with the last body message: write the phases just before it.
             if message["type"] == "http.response.body" and not message.get("more_body", False):
-                for phase, seconds in timings.items():
-                    span.set_attribute(f"zephyr.{phase}_ms", round(seconds * 1000, 3))
+                # One call: the SDK takes its attribute lock once, not once per phase.
+                span.set_attributes({_NAMES[phase]: round(seconds * 1000, 3) for phase, seconds in timings.items()})
             await send(message)
 
         await self.app(scope, receive, sender)

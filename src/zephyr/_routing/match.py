@@ -25,9 +25,13 @@ class Match(IntEnum):
     """The route serves this request."""
 
     def __eq__(self, other: Any) -> bool:
-        if isinstance(other, Enum) and not isinstance(other, int):
-            return bool(self.value == other.value)
-        return int.__eq__(self, other) is True
+        # Instrumentations compare every route's answer with Starlette's member: read its value straight from the
+        # member (``_value_``), without the enum machinery's ``isinstance`` checks and ``value`` descriptor.
+        if other.__class__ is int or isinstance(other, int):
+            return int.__eq__(self, other) is True
+        if isinstance(other, Enum):
+            return self._value_ == other._value_  # type: ignore[no-any-return]
+        return False
 
     def __ne__(self, other: Any) -> bool:
         return not self == other
