@@ -13,6 +13,7 @@ from zephyr.responses import HTMLResponse, PlainTextResponse, Response
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = (
+    "OBSERVERS",
     "ErrorBoundary",
     "ExceptionMiddleware",
     "Handler",
@@ -23,6 +24,15 @@ __all__ = (
 )
 
 Handler = Callable[[Any, Exception], Any]
+
+OBSERVERS: list[Callable[[Scope, Exception, bool], None]] = []
+"""Called as ``observer(scope, exc, handled)`` for each exception a handler answers (``handled``) or that is answered
+with a 500; only on those paths. Telemetry records error types and logs here, Sentry captures 5xx ``HTTPException``s."""
+
+
+def _observe(scope: Scope, exc: Exception, handled: bool) -> None:
+    for observer in OBSERVERS:
+        observer(scope, exc, handled)
 
 
 def _starlette_http_exception(exc: Exception) -> bool:
@@ -62,6 +72,8 @@ async def handle(
     handler = lookup(handlers, exc)
     if handler is None:
         raise exc
+    if OBSERVERS:
+        _observe(scope, exc, True)
     if started:
         raise RuntimeError("Caught handled exception, but response already started.") from exc
     if scope["type"] == "websocket":
@@ -157,6 +169,8 @@ class ServerErrorMiddleware:
             raise
 
     async def _answer(self, exc: Exception, scope: Scope, receive: Receive, send: Send, started: bool) -> None:
+        if OBSERVERS:
+            _observe(scope, exc, False)
         request = Request(scope, receive, send)
         if self.debug:
             response: Any = _debug_response(request, exc)

@@ -15,9 +15,16 @@ Example:
     app = FastAPI(telemetry={"tracer_provider": TracerProvider(), "metrics": False})
     ```
 
+WebSocket sessions get a server span too (``WS /ws``, with ``network.protocol.name`` and the ``fastapi.dependencies``
+and ``fastapi.endpoint`` children, the endpoint's starting at its first message), and with a logger provider the
+log records FastAPI emits: ``fastapi.validation.failed`` (a warning with the error count) and
+``http.server.request.exception`` / ``fastapi.websocket.exception`` for unhandled exceptions. The instrumentation
+scope is named ``fastapi``, as FastAPI's, so dashboards and filters written for it keep working.
+
 Whether telemetry runs is decided once, when the middleware stack is built (the first request): set up the
 providers before serving. An app instrumented with ``FastAPIInstrumentor`` keeps that instrumentation instead, as in
-FastAPI. Not provided: FastAPI's OpenTelemetry logs of validation failures and ``get_telemetry_data``.
+FastAPI. Not provided: ``get_telemetry_data``, ``fastapi.background_task`` spans, and automatic exporter set-up
+from the environment (``auto_configure``).
 """
 
 from __future__ import annotations
@@ -25,17 +32,39 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, MutableMapping
 from time import perf_counter, time_ns
-from typing import Any
+from typing import Any, cast
 
 from typing_extensions import TypedDict
 
+from zephyr import _errors
+from zephyr._telemetry_parts import (
+    HEADERS,
+    SCHEMA_URL,
+    exception_type,
+    expected_error,
+    function_name,
+    log_exception,
+    log_validation_failure,
+    normal_websocket_close,
+    query,
+    server_attributes,
+)
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ("TelemetryConfig", "TelemetryMiddleware", "telemetry_layer")
 
 _KNOWN_METHODS = frozenset({"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE"})
 _DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
-_UNCONFIGURED = frozenset({"ProxyTracerProvider", "NoOpTracerProvider", "_ProxyMeterProvider", "NoOpMeterProvider"})
+_UNCONFIGURED = frozenset(
+    {
+        "ProxyTracerProvider",
+        "NoOpTracerProvider",
+        "_ProxyMeterProvider",
+        "NoOpMeterProvider",
+        "ProxyLoggerProvider",
+        "NoOpLoggerProvider",
+    }
+)
 # Zephyr's phases, and the operation span FastAPI names the same stretch of work.
 _OPERATIONS = (
     ("validation", "fastapi.dependencies"),
@@ -52,13 +81,13 @@ class TelemetryConfig(TypedDict, total=False):
     meter_provider: Any
     """Use this meter provider instead of the global one."""
     logger_provider: Any
-    """Accepted for FastAPI's signature; Zephyr sends no OpenTelemetry logs."""
+    """Use this logger provider instead of the global one."""
     tracing: bool
     """Server spans (default ``True``)."""
     metrics: bool
     """Request duration and active request metrics (default ``True``)."""
     logs: bool
-    """Accepted for FastAPI's signature; Zephyr sends no OpenTelemetry logs."""
+    """Log records of validation failures and unhandled exceptions (default ``True``)."""
     operation_spans: bool
     """Child spans for validation, the endpoint and serialization (default ``True``)."""
     auto_configure: bool
@@ -92,50 +121,47 @@ def telemetry_layer(app: ASGIApp, config: TelemetryConfig | None) -> ASGIApp:
     ``telemetry=`` names a provider.
     """
     settings = {**DEFAULTS, **(config or {})}
-    named = settings["tracer_provider"] is not None or settings["meter_provider"] is not None
+    named = any(settings[key] is not None for key in ("tracer_provider", "meter_provider", "logger_provider"))
     if not named and "opentelemetry.trace" not in sys.modules:
         return app
     try:
-        from opentelemetry import metrics, trace
+        from opentelemetry import _logs, metrics, trace
     except ImportError:  # pragma: no cover - a provider was named, so OpenTelemetry is installed
         return app
-    tracer = meter = None
+    from zephyr import __version__
+
+    tracer = meter = logger = None
     if settings["tracing"]:
         provider = _configured(settings["tracer_provider"], trace.get_tracer_provider())
-        tracer = provider.get_tracer("zephyr") if provider is not None else None
+        tracer = provider.get_tracer("fastapi", __version__, schema_url=SCHEMA_URL) if provider is not None else None
     if settings["metrics"]:
         provider = _configured(settings["meter_provider"], metrics.get_meter_provider())
-        meter = provider.get_meter("zephyr") if provider is not None else None
-    if tracer is None and meter is None:
+        meter = provider.get_meter("fastapi", __version__, schema_url=SCHEMA_URL) if provider is not None else None
+    if settings["logs"]:
+        provider = _configured(settings["logger_provider"], _logs.get_logger_provider())
+        if provider is not None:
+            logger = _logs.get_logger("fastapi", __version__, provider, schema_url=SCHEMA_URL)
+    if tracer is None and meter is None and logger is None:
         return app
     exclude: Any = settings["exclude"]
     return TelemetryMiddleware(
-        app, tracer=tracer, meter=meter, operation_spans=bool(settings["operation_spans"]), exclude=exclude
+        app,
+        tracer=tracer,
+        meter=meter,
+        logger=logger,
+        operation_spans=bool(settings["operation_spans"]),
+        exclude=exclude,
     )
 
 
-def _server_attributes(scope: Scope) -> dict[str, Any]:
-    attributes: dict[str, Any] = {
-        "url.scheme": scope.get("scheme", "http"),
-        "url.path": scope["path"],
-        "network.protocol.version": scope.get("http_version", "1.1"),
-    }
-    server = scope.get("server")
-    if server:
-        attributes["server.address"] = server[0]
-        if server[1] is not None:
-            attributes["server.port"] = server[1]
-    if scope.get("query_string"):
-        attributes["url.query"] = scope["query_string"].decode("latin-1")
-    return attributes
+def _observe(scope: Scope, exc: Exception, handled: bool) -> None:
+    """The error layers' report of an exception they handled or answered with a 500 (see ``_errors.OBSERVERS``)."""
+    request = scope.get(_KEY)
+    if request is not None:
+        request.observe(exc, handled)
 
 
-def _route_of(scope: Scope) -> str | None:
-    route = scope.get("route")
-    if route is None or getattr(route, "endpoint", None) is None:
-        return None
-    path = getattr(route, "path", None)
-    return str(path) if path is not None else None
+_KEY = "zephyr.telemetry"
 
 
 class TelemetryMiddleware:
@@ -147,6 +173,7 @@ class TelemetryMiddleware:
         *,
         tracer: Any,
         meter: Any,
+        logger: Any = None,
         operation_spans: bool = True,
         exclude: Callable[[MutableMapping[str, Any]], bool] | None = None,
     ) -> None:
@@ -154,6 +181,7 @@ class TelemetryMiddleware:
 
         self.app = app
         self.tracer = tracer
+        self.logger = logger
         self.operation_spans = operation_spans and tracer is not None
         self.exclude = exclude
         self._context = context
@@ -173,50 +201,158 @@ class TelemetryMiddleware:
             self.active = meter.create_up_down_counter(
                 "http.server.active_requests", unit="{request}", description="Number of active HTTP server requests."
             )
+        if _observe not in _errors.OBSERVERS:
+            _errors.OBSERVERS.append(_observe)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Trace and measure one HTTP request (other scopes, and excluded requests, pass through)."""
-        if scope["type"] != "http" or (self.exclude is not None and self.exclude(scope)):
+        """Trace and measure one HTTP request or WebSocket session (other scopes, and excluded ones, pass through)."""
+        kind = scope["type"]
+        if (kind != "http" and kind != "websocket") or (self.exclude is not None and self.exclude(scope)):
             await self.app(scope, receive, send)
             return
-        request = _Traced(self, scope)
+        if kind == "websocket":
+            await self._websocket(scope, receive, send)
+            return
+        request = _Traced(self, scope, False)
+        disconnected = False
 
         async def traced_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            kind = message["type"]
+            if kind == "http.response.start":
                 request.status = message["status"]
+                request.trailers = bool(message.get("trailers", False))
             await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body", False):
+            if kind == "http.response.body":
+                if not message.get("more_body", False) and not request.trailers:
+                    request.finish(None)
+            elif (kind == "http.response.trailers" and not message.get("more_trailers", False)) or (
+                kind == "http.response.pathsend"
+            ):
                 request.finish(None)
 
+        async def traced_receive() -> Message:
+            nonlocal disconnected
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                disconnected = True
+            return message
+
         try:
-            await self.app(scope, receive, traced_send)
+            await self.app(scope, traced_receive, traced_send)
         except BaseException as exc:
+            request.unhandled(exc)
             request.finish(exc)
             raise
         finally:
-            request.finish(RuntimeError("Incomplete ASGI response"))
+            if not request.finished:
+                gone = ConnectionError("Client disconnected") if disconnected else None
+                request.finish(gone or RuntimeError("Incomplete ASGI response"))
             request.detach()
 
-    def _operations(self, span: Any, started_ns: int, timings: dict[str, float]) -> None:
-        """FastAPI's operation spans, placed end to end after routing from the phases Zephyr measured."""
-        at = started_ns + int(timings.get("routing", 0.0) * 1e9)
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = _Traced(self, scope, True)
+
+        def first_message() -> None:
+            # The endpoint's first message ends the dependencies (an error answer, sent later, does not count).
+            if request.endpoint_ns == 0 and request.failure is None:
+                request.endpoint_ns = time_ns()
+
+        async def traced_receive() -> Message:
+            first_message()
+            return await receive()
+
+        async def traced_send(message: Message) -> None:
+            first_message()
+            await send(message)
+
+        try:
+            await self.app(scope, traced_receive, traced_send)
+        except BaseException as exc:
+            request.unhandled(exc)
+            request.finish(None if normal_websocket_close(exc) else exc)
+            raise
+        finally:
+            request.finish(None)
+            request.detach()
+
+    def _operations(self, request: _Traced, span: Any, timings: dict[str, float]) -> None:
+        """FastAPI's operation spans, end to end after routing, from the phases Zephyr measured.
+
+        A phase that raised has no timing: its span runs until now and carries the error, as FastAPI's does.
+        """
+        if "routing" not in timings:
+            return  # no route ran: no operations
+        at = request.started_ns + int(timings["routing"] * 1e9)
         parent = self._set_span(span)
-        for phase, name in _OPERATIONS:
-            seconds = timings.get(phase)
-            if seconds is None:
-                continue
-            child = self.tracer.start_span(name, context=parent, start_time=at)
-            at += int(seconds * 1e9)
-            child.end(end_time=at)
+        attributes = {"code.function.name": function_name(getattr(request.scope.get("route"), "endpoint", None))}
+        spans: list[tuple[str, int, BaseException | None]] = []
+        failure = request.failure
+        if request.websocket:
+            if request.endpoint_ns:
+                spans.append(("fastapi.dependencies", request.endpoint_ns, None))
+                spans.append(("fastapi.endpoint", time_ns(), failure))
+            elif failure is not None:
+                spans.append(("fastapi.dependencies", time_ns(), failure))
+        else:
+            cursor = at
+            for phase, name in _OPERATIONS:
+                seconds = timings.get(phase)
+                if seconds is not None:
+                    cursor += int(seconds * 1e9)
+                    spans.append((name, cursor, None))
+                    continue
+                if failure is None or _before_dependencies(failure):
+                    break
+                if phase == "handler" and not _raised_in(failure, request.scope.get("endpoint")):
+                    # Zephyr times dependencies with the endpoint; FastAPI's dependencies span holds their errors.
+                    spans[-1] = (spans[-1][0], time_ns(), failure)
+                else:
+                    spans.append((name, time_ns(), failure))
+                break
+        for name, end, error in spans:
+            child = self.tracer.start_span(name, context=parent, attributes=attributes, start_time=at)
+            if error is not None and not expected_error(error):
+                child.set_attribute("error.type", exception_type(error))
+                child.set_status(self._error)
+            child.end(end_time=max(end, at))
+            at = max(end, at)
+
+
+def _raised_in(exc: BaseException, function: Any) -> bool:
+    """Whether ``function``'s own code is on ``exc``'s traceback (the endpoint raised, not one of its dependencies)."""
+    code = getattr(getattr(function, "__wrapped__", function), "__code__", None)
+    if code is None:
+        return True
+    tb = exc.__traceback__
+    for _ in range(1000):  # bounded: tracebacks are finite, but never walk an absurd one
+        if tb is None:
+            return False
+        if tb.tb_frame.f_code is code:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _before_dependencies(exc: BaseException) -> bool:
+    """An error FastAPI raises while reading the body, before any operation span opens (malformed JSON or form)."""
+    errors = getattr(exc, "errors", None)
+    if type(exc).__name__ == "RequestValidationError" and callable(errors):
+        found = errors()
+        return bool(found) and found[0].get("type") == "json_invalid"
+    return getattr(exc, "status_code", None) in (400, 413) and exc.__cause__ is not None
 
 
 class _Traced:
-    """One request's span, start time and status, until ``finish`` records them (once)."""
+    """One request's span, start time, status and failure, until ``finish`` records them (once)."""
 
     __slots__ = (
+        "attributes",
         "base",
+        "endpoint_ns",
+        "failure",
         "finished",
         "layer",
+        "logged",
         "scope",
         "span",
         "span_method",
@@ -224,28 +360,53 @@ class _Traced:
         "started_ns",
         "status",
         "token",
+        "trailers",
+        "websocket",
     )
 
-    def __init__(self, layer: TelemetryMiddleware, scope: Scope) -> None:
+    def __init__(self, layer: TelemetryMiddleware, scope: Scope, websocket: bool) -> None:
         self.layer = layer
         self.scope = scope
-        method = scope["method"] if scope["method"] in _KNOWN_METHODS else "_OTHER"
-        self.span_method = "HTTP" if method == "_OTHER" else method
-        self.base = {"http.request.method": method, "url.scheme": scope.get("scheme", "http")}
+        self.websocket = websocket
         self.status: int | None = None
+        self.trailers = False
         self.finished = False
-        if layer.active is not None:
-            layer.active.add(1, self.base)
+        self.failure: BaseException | None = None
+        self.logged: BaseException | None = None
+        self.endpoint_ns = 0
+        if websocket:
+            method = ""
+            self.span_method = "WS"
+            self.attributes: dict[str, Any] = {
+                "url.scheme": scope.get("scheme", "ws"),
+                "network.protocol.name": "websocket",
+            }
+            self.base = self.attributes
+        else:
+            original = scope["method"]
+            method = original if original in _KNOWN_METHODS else "_OTHER"
+            self.span_method = "HTTP" if method == "_OTHER" else method
+            self.attributes = {"url.scheme": scope.get("scheme", "http"), "http.request.method": method}
+            self.base = dict(self.attributes)  # the active-requests counter's: without the protocol version
+            version = scope.get("http_version")
+            if version:
+                self.attributes["network.protocol.version"] = version
+            if layer.active is not None:
+                layer.active.add(1, self.base)
         self.started, self.started_ns = perf_counter(), time_ns()
         scope.setdefault("zephyr.timings", {})
+        scope[_KEY] = self
         self.span = self.token = None
         if layer.tracer is not None:
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
-            parent = layer._extract(headers)
-            attributes = _server_attributes(scope)
-            attributes["http.request.method"] = method
-            if method != scope["method"]:
-                attributes["http.request.method_original"] = scope["method"]
+            headers = scope.get("headers") or []
+            parent = layer._extract(headers, getter=cast("Any", HEADERS))
+            attributes = {**self.attributes, **server_attributes(scope, headers)}
+            if not websocket:
+                attributes["url.path"] = scope["path"]
+                if scope.get("query_string"):
+                    attributes["url.query"] = query(scope["query_string"])
+                if method != scope["method"]:
+                    attributes["http.request.method_original"] = scope["method"]
             self.span = layer.tracer.start_span(
                 self.span_method,
                 context=parent,
@@ -255,38 +416,85 @@ class _Traced:
             )
             self.token = layer._context.attach(layer._set_span(self.span, parent))
 
+    def observe(self, exc: BaseException, handled: bool) -> None:
+        """An error layer handled ``exc`` (or answers it with a 500): remember it, log what FastAPI logs."""
+        self.failure = exc
+        if not handled:
+            self.unhandled(exc)
+            return
+        logger = self.layer.logger
+        if logger is not None and type(exc).__name__ in ("RequestValidationError", "WebSocketRequestValidationError"):
+            log_validation_failure(logger, exc, _route_of(self.scope))
+
+    def unhandled(self, exc: BaseException) -> None:
+        """``exc`` left the app's handlers: it is the request's error type, logged once."""
+        if self.websocket and normal_websocket_close(exc):
+            return
+        self.failure = exc
+        logger = self.layer.logger
+        if logger is not None and self.logged is not exc and isinstance(exc, Exception):
+            self.logged = exc
+            log_exception(logger, exc, _route_of(self.scope), self.websocket)
+
     def finish(self, error: BaseException | None) -> None:
         if self.finished:
             return
         self.finished = True
-        layer, span = self.layer, self.span
-        attributes: dict[str, Any] = dict(self.base)
+        layer = self.layer
+        attributes = self.attributes
         route = _route_of(self.scope)
         if route is not None:
             attributes["http.route"] = route
-        if self.status is not None:
-            attributes["http.response.status_code"] = self.status
-        failed = error is not None or self.status is None or self.status >= 500
+        status = self.status
+        if status is not None:
+            attributes["http.response.status_code"] = status
+        failed = error is not None or (not self.websocket and (status is None or status >= 500))
         if failed:
-            attributes["error.type"] = type(error).__qualname__ if error is not None else str(self.status)
-        if layer.duration is not None:
-            layer.duration.record(perf_counter() - self.started, attributes)
-        if layer.active is not None:
-            layer.active.add(-1, self.base)
-        if span is None:
-            return
+            failure = error or (self.failure if self.failure is not None and not expected_error(self.failure) else None)
+            attributes["error.type"] = exception_type(failure) if failure else str(status or "incomplete_response")
+        if self.span is not None:
+            self._describe(route, attributes, failed)
+        if not self.websocket:
+            if layer.duration is not None:  # recorded while the span is current, for exemplars
+                layer.duration.record(max(0.0, perf_counter() - self.started), attributes)
+            if layer.active is not None:
+                layer.active.add(-1, self.base)
+        if self.span is not None:
+            self.span.end()
+
+    def _describe(self, route: str | None, attributes: dict[str, Any], failed: bool) -> None:
+        """Name the span by its route; write the attributes, Zephyr's phase timings, the status, the operations."""
+        span: Any = self.span
+        layer = self.layer
         if route is not None:
             span.update_name(f"{self.span_method} {route}")
         timings: dict[str, float] = self.scope["zephyr.timings"]
-        for phase, seconds in timings.items():
-            attributes[f"zephyr.{phase}_ms"] = round(seconds * 1000, 3)
-        span.set_attributes(attributes)
+        span.set_attributes({**attributes, **{_PHASE_NAMES[phase]: round(s * 1000, 3) for phase, s in timings.items()}})
         if failed:
             span.set_status(layer._error)
         if layer.operation_spans:
-            layer._operations(span, self.started_ns, timings)
-        span.end()
+            layer._operations(self, span, timings)
 
     def detach(self) -> None:
+        self.scope.pop(_KEY, None)
         if self.token is not None:
             self.layer._context.detach(self.token)
+
+
+class _PhaseNames(dict[str, str]):
+    """``zephyr.<phase>_ms`` for each phase, built once per phase name."""
+
+    def __missing__(self, phase: str) -> str:
+        name = self[phase] = f"zephyr.{phase}_ms"
+        return name
+
+
+_PHASE_NAMES = _PhaseNames()
+
+
+def _route_of(scope: Scope) -> str | None:
+    route = scope.get("route")
+    if route is None or getattr(route, "endpoint", None) is None:
+        return None
+    path = getattr(route, "path", None)
+    return str(path) if path is not None else None
