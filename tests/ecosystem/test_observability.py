@@ -11,16 +11,28 @@ PHASES = ["zephyr.handler_ms", "zephyr.routing_ms", "zephyr.serialization_ms", "
 
 def test_sentry_opentelemetry_and_prometheus_see_the_same_requests(outcomes: dict[str, tuple[Any, Any]]) -> None:
     reference, zephyr = outcomes["observability"]
-    assert zephyr["responses"] == [200, {"item_id": 7}, {"item_id": 8}, 500]
-    # Sentry: the endpoint's exception, under the route template; one transaction per request.
-    assert zephyr["sentry_errors"] == [["/boom/{n}", "ValueError", "boom 3"]]
-    assert zephyr["sentry_transactions"] == ["/boom/{n}", "/items/{item_id}", "/items/{item_id}", "/metrics"]
+    assert zephyr["responses"] == [200, {"item_id": 7}, {"item_id": 8}, 500, [503, 404, 599, 418]]
+    # Sentry: the endpoint's exception, under the route template, and the handled 5xx HTTP errors
+    # (failed_request_status_codes); one transaction per request.
+    assert zephyr["sentry_errors"] == [
+        ["/boom/{n}", "ValueError", "boom 3"],
+        ["/status/{code}", "HTTPException", "failed with 503"],
+        ["/status/{code}", "HTTPException", "failed with 599"],
+    ]
+    assert (
+        zephyr["sentry_transactions"]
+        == ["/boom/{n}", "/items/{item_id}", "/items/{item_id}", "/metrics"] + ["/status/{code}"] * 4
+    )
     # OpenTelemetry: one server span per request, named and attributed by route.
     assert zephyr["spans"] == [
         ["GET /boom/{n}", "/boom/{n}", 500],
         ["GET /items/{item_id}", "/items/{item_id}", 200],
         ["GET /items/{item_id}", "/items/{item_id}", 200],
         ["GET /metrics", "/metrics", 200],
+        ["GET /status/{code}", "/status/{code}", 404],
+        ["GET /status/{code}", "/status/{code}", 418],
+        ["GET /status/{code}", "/status/{code}", 503],
+        ["GET /status/{code}", "/status/{code}", 599],
     ]
     # Prometheus: requests counted by handler template.
     assert zephyr["metrics_status"] == 200

@@ -9,7 +9,9 @@
   ``zephyr.middleware.timing``) are written on the server span as ``zephyr.<phase>_ms`` attributes.
 - Sentry's FastAPI integration wraps ``fastapi.routing.get_request_handler`` (Zephyr honours that) and relies on
   Starlette's patched ``__call__`` to open a transaction and capture exceptions: Zephyr wraps its stack in Sentry's
-  ASGI middleware instead, when the Sentry client has its FastAPI (or Starlette) integration enabled.
+  ASGI middleware instead, when the Sentry client has its FastAPI (or Starlette) integration enabled. Sentry also
+  patches Starlette's exception middleware to capture handled HTTP errors whose status is in the integration's
+  ``failed_request_status_codes`` (500-599 by default); Zephyr's error layers report those to the same capture.
 
 All of it is decided once, when the stack is built; an app that uses none of it runs the plain stack.
 """
@@ -22,7 +24,7 @@ from typing import Any
 
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ("PhaseAttributesMiddleware", "instrumented_stack", "with_sentry")
+__all__ = ("PhaseAttributesMiddleware", "capture_failed_requests", "instrumented_stack", "with_sentry")
 
 _TIMINGS = "zephyr.timings"
 
@@ -108,4 +110,30 @@ def with_sentry(stack: ASGIApp) -> ASGIApp:
     if methods is not None:
         options["http_methods_to_capture"] = methods
     wrapped: ASGIApp = SentryAsgiMiddleware(stack, **options)
+    from zephyr import _errors
+
+    if capture_failed_requests not in _errors.OBSERVERS:
+        _errors.OBSERVERS.append(capture_failed_requests)
     return wrapped
+
+
+def capture_failed_requests(scope: Scope, exc: Exception, handled: bool) -> None:
+    """Capture a handled HTTP error whose status the Sentry integration counts as failed, as its Starlette patch does.
+
+    Unhandled exceptions are left to Sentry's ASGI middleware, which captures what reaches it.
+    """
+    status = getattr(exc, "status_code", None)
+    sentry_sdk = sys.modules.get("sentry_sdk")
+    if not handled or not isinstance(status, int) or sentry_sdk is None:
+        return
+    client = sentry_sdk.get_client()
+    integration = client.get_integration("starlette") or client.get_integration("fastapi")
+    codes = getattr(integration, "failed_request_status_codes", None)
+    if codes is None or status not in codes:
+        return
+    from sentry_sdk.utils import event_from_exception
+
+    event, hint = event_from_exception(
+        exc, client_options=client.options, mechanism={"type": "starlette", "handled": True}
+    )
+    sentry_sdk.capture_event(event, hint=hint)

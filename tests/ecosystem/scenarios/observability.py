@@ -27,7 +27,7 @@ class MemoryTransport(Transport):
 
 sentry_sdk.init(dsn="http://key@127.0.0.1:9/1", transport=MemoryTransport, traces_sample_rate=1.0)
 
-from fastapi import FastAPI  # noqa: E402
+from fastapi import FastAPI, HTTPException  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 app = FastAPI()
@@ -43,6 +43,12 @@ def boom(n: int) -> dict[str, int]:
     raise ValueError(f"boom {n}")
 
 
+@app.get("/status/{code}")
+def fail_with(code: int) -> None:
+    # A handled HTTP error: Sentry captures it when the code is in failed_request_status_codes (500-599 by default).
+    raise HTTPException(status_code=code, detail=f"failed with {code}")
+
+
 exporter = InMemorySpanExporter()
 provider = TracerProvider()
 provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -54,6 +60,7 @@ with TestClient(app, raise_server_exceptions=False) as client:
     first = client.get("/items/7")
     second = client.get("/items/8")
     failed = client.get("/boom/3")
+    handled = [client.get(f"/status/{code}").status_code for code in (503, 404, 599, 418)]
     metrics = client.get("/metrics")
 
 sentry_sdk.flush()
@@ -67,7 +74,7 @@ lines = [
 print(
     json.dumps(
         {
-            "responses": [first.status_code, first.json(), second.json(), failed.status_code],
+            "responses": [first.status_code, first.json(), second.json(), failed.status_code, handled],
             "sentry_errors": [
                 (e["transaction"], e["exception"]["values"][-1]["type"], e["exception"]["values"][-1]["value"])
                 for e in errors
