@@ -163,3 +163,67 @@ async def test_solve_dependencies_returns_values_or_errors() -> None:
         )
     assert failed.values == {}
     assert sorted(tuple(e["loc"]) for e in failed.errors) == [("path", "item_id"), ("query", "limit")]
+
+
+def _body_field_of(framework: Any, kind: str) -> tuple[Any, bool]:
+    """``_get_body_field`` for a route as fastapi-pagination calls it, on ``framework`` (FastAPI or Zephyr)."""
+    from importlib import import_module
+
+    utils = import_module(f"{framework.__name__}.dependencies.utils")
+    app = framework.FastAPI()
+    if kind == "json":
+
+        @app.post("/items")
+        def create(item: Item, importance: int = framework.Body(gt=0), note: str | None = framework.Body(None)) -> None:
+            return None
+
+    elif kind == "form":
+
+        @app.post("/items")
+        def create(name: str = framework.Form(), size: int = framework.Form(3)) -> None:
+            return None
+
+    else:
+
+        @app.post("/items")
+        def create(upload: bytes = framework.File(), name: str = framework.Form()) -> None:
+            return None
+
+    route = next(r for r in app.routes if getattr(r, "path", "") == "/items")
+    embed = route._embed_body_fields
+    field = utils._get_body_field(
+        body_params=utils._get_flat_body_params(route.dependant), name=route.unique_id, embed_body_fields=embed
+    )
+    return field, embed
+
+
+@pytest.mark.parametrize("kind", ["json", "form", "file"])
+def test_several_body_parameters_make_one_embedded_body_field_as_in_fastapi(kind: str) -> None:
+    import fastapi
+
+    import zephyr
+
+    ours, our_embed = _body_field_of(zephyr, kind)
+    theirs, their_embed = _body_field_of(fastapi, kind)
+    assert our_embed is their_embed is True
+    assert (ours.name, ours.alias) == (theirs.name, theirs.alias) == ("body", "body")
+    assert (
+        type(ours.field_info).__name__ == type(theirs.field_info).__name__ == {"json": "Body"}.get(kind, kind.title())
+    )
+    assert ours.field_info.is_required() == theirs.field_info.is_required()
+    assert getattr(ours.field_info, "media_type", None) == getattr(theirs.field_info, "media_type", None)
+    model, reference = ours.field_info.annotation, theirs.field_info.annotation
+    assert model.__name__ == reference.__name__ == "Body_create_items_post"
+    assert model.model_json_schema() == reference.model_json_schema()
+
+
+def test_one_body_parameter_is_its_own_field() -> None:
+    app = FastAPI()
+
+    @app.post("/items")
+    def create(item: Item) -> None:
+        return None
+
+    route = next(r for r in app.routes if getattr(r, "path", "") == "/items")
+    assert route._embed_body_fields is False  # type: ignore[attr-defined]
+    assert route.body_field.name == "item"  # type: ignore[attr-defined]

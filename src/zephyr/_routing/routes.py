@@ -234,7 +234,7 @@ class APIRoute(_PlannedRoute):
         self._init_plan()
         self._asgi: ASGIApp | None = None
         self._body_field: Any = _UNSET
-        self._embed_body_fields = False
+        self._embed_body: bool | None = None
 
     def _derive(self) -> None:
         self.compiled = compile_path(self.path)
@@ -327,6 +327,19 @@ class APIRoute(_PlannedRoute):
     @body_field.setter
     def body_field(self, value: Any) -> None:
         self._body_field = value
+
+    @property
+    def _embed_body_fields(self) -> bool:
+        """FastAPI's flag: the body is an object keyed by parameter name (several body parameters, ``embed=True``)."""
+        if self._embed_body is None:
+            from zephyr.dependencies.utils import _get_flat_body_params, _should_embed_body_fields
+
+            return _should_embed_body_fields(_get_flat_body_params(self.dependant))
+        return self._embed_body
+
+    @_embed_body_fields.setter
+    def _embed_body_fields(self, value: bool) -> None:
+        self._embed_body = value
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         """A ``request -> response`` handler for the route; override it in a subclass to wrap every request.

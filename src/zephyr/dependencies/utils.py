@@ -23,6 +23,7 @@ __all__ = (
     "SolvedDependency",
     "_get_body_field",
     "_get_flat_body_params",
+    "_should_embed_body_fields",
     "get_dependant",
     "get_flat_dependant",
     "get_parameterless_sub_dependant",
@@ -99,21 +100,61 @@ def _get_flat_body_params(dependant: Dependant) -> list[ParamField]:
     return [field for field in dependant.all_params() if field.location == BODY]
 
 
+def _should_embed_body_fields(fields: list[ParamField]) -> bool:
+    """Whether the body is an object keyed by parameter name (FastAPI's rule, which Zephyr's body plan follows).
+
+    It is for several body parameters, ``embed=True``, or a form field that is not a model.
+    """
+    from zephyr._compile.plan import _embed_body
+
+    return _embed_body(fields)
+
+
 def _get_body_field(
     *,
     body_params: list[ParamField] | None = None,
     flat_dependant: Dependant | None = None,
     name: str = "",
-    embed_body_fields: bool = False,
+    embed_body_fields: bool | None = None,
 ) -> ParamField | None:
-    """The field that stands for a route's body: the single body field, or ``None`` when there is no body.
+    """The field that stands for a route's body, as FastAPI's ``route.body_field``; ``None`` when there is no body.
 
-    Zephyr validates the body from the dependant's own fields; the value is for code that inspects routes (and is
-    what FastAPI's ``route.body_field`` holds when a route has exactly one body parameter).
+    One top-level body parameter is its own field. An embedded body (several parameters, or ``embed=True``) is one
+    field named ``body`` whose type is a model ``Body_<name>`` with a field per parameter, declared as ``Body``,
+    ``Form`` or ``File`` as the parameters are, and optional when none of them is required. Zephyr validates the
+    body from the parameters themselves; this is for code that inspects routes (OpenAPI generators, pagination).
     """
     if body_params is None:
         body_params = _get_flat_body_params(flat_dependant) if flat_dependant is not None else []
-    return body_params[0] if body_params else None
+    if not body_params:
+        return None
+    if embed_body_fields is None:
+        embed_body_fields = _should_embed_body_fields(body_params)
+    if not embed_body_fields:
+        return body_params[0]
+    from pydantic import create_model
+
+    fields: dict[str, Any] = {}
+    for param in body_params:
+        fields.setdefault(param.name, (param.annotation, param.field_info))
+    model = create_model("Body_" + name, **fields)
+    kind: type[params.Body] = params.Body
+    if any(isinstance(p.field_info, params.File) for p in body_params):
+        kind = params.File
+    elif any(isinstance(p.field_info, params.Form) for p in body_params):
+        kind = params.Form
+    options: dict[str, Any] = {"annotation": model, "alias": "body"}
+    if not any(p.required for p in body_params):
+        options["default"] = None
+    if kind is not params.File:
+        media_types = [p.field_info.media_type for p in body_params if isinstance(p.field_info, kind)]
+        if kind is params.Form and "multipart/form-data" in media_types:
+            options["media_type"] = "multipart/form-data"
+        elif len(set(media_types)) == 1:
+            options["media_type"] = media_types[0]
+    info = kind(**options)
+    info.annotation = model
+    return ParamField(name="body", alias="body", location=BODY, annotation=model, field_info=info)
 
 
 @dataclass
