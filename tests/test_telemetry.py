@@ -246,3 +246,33 @@ async def test_an_app_that_never_answers_is_recorded_as_incomplete() -> None:
     assert span.name == "HTTP"
     assert (span.attributes or {})["error.type"] == "RuntimeError"
     assert (span.attributes or {})["http.request.method_original"] == "BREW"
+
+
+@pytest.mark.parametrize(
+    "raw", [b"a=1&b=2", b"a&b=", b"q=a%20b+c", b"sig=x&X-Amz-Signature=y&ok=1", b"x=%ZZ", b"k=v;w", b"=v"]
+)
+def test_url_query_is_parsed_redacted_and_encoded_again(raw: bytes) -> None:
+    from urllib.parse import parse_qsl, urlencode
+
+    from zephyr._telemetry_parts import query
+
+    secret = {"sig", "X-Amz-Signature"}
+    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+    assert query(raw) == urlencode([(k, "REDACTED" if k in secret else v) for k, v in pairs])
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        (b"example.com", {"server.address": "example.com", "server.port": 443}),
+        (b"[::1]:8080", {"server.address": "::1", "server.port": 8080}),
+        (b"user@example.com", {}),
+        (b"example.com:99999", {}),
+    ],
+)
+def test_server_address_comes_from_the_host_header(host: bytes, expected: dict[str, Any]) -> None:
+    from zephyr._telemetry_parts import server_attributes
+
+    scope = {"scheme": "https", "server": ("10.0.0.1", 8000)}
+    assert server_attributes(scope, [(b"host", host)]) == expected
+    assert server_attributes(scope, []) == {"server.address": "10.0.0.1", "server.port": 8000}

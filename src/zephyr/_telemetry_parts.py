@@ -52,24 +52,42 @@ def query(raw: bytes) -> str:
 
 
 def server_attributes(scope: Scope, headers: Iterable[tuple[bytes, bytes]]) -> dict[str, Any]:
-    """``server.address`` and ``server.port``: from the ``Host`` header, else the server the ASGI server reports."""
-    host = None
+    """``server.address`` and ``server.port``: from the ``Host`` header, else the server the ASGI server reports.
+
+    An app answers few distinct hosts: their parsed attributes are remembered (a bounded number of them), and the
+    dict returned is shared: merge it, never change it.
+    """
     for name, value in headers:
         if name == b"host":
-            host = value.decode("latin-1")
-            break
-    if host is not None:
-        try:
-            url = urlsplit("//" + host)
-            address, port = url.hostname, url.port
-        except ValueError:
-            return {}
-        if url.username is not None or url.path or url.query or url.fragment:
-            return {}
-        if port is None:
-            port = _DEFAULT_PORTS.get(scope.get("scheme", "http"))
-    else:
-        address, port = scope.get("server") or (None, None)
+            key = (value, scope.get("scheme", "http"))
+            found = _HOSTS.get(key)
+            if found is None:
+                found = _from_host(value.decode("latin-1"), key[1])
+                if len(_HOSTS) < 256:
+                    _HOSTS[key] = found
+            return found
+    address, port = scope.get("server") or (None, None)
+    if address is None:
+        return {}
+    attributes: dict[str, Any] = {"server.address": address}
+    if port is not None:
+        attributes["server.port"] = port
+    return attributes
+
+
+_HOSTS: dict[tuple[bytes, str], dict[str, Any]] = {}
+
+
+def _from_host(host: str, scheme: str) -> dict[str, Any]:
+    try:
+        url = urlsplit("//" + host)
+        address, port = url.hostname, url.port
+    except ValueError:  # a malformed Host never fails the request: no server attributes
+        return {}
+    if url.username is not None or url.path or url.query or url.fragment:
+        return {}
+    if port is None:
+        port = _DEFAULT_PORTS.get(scheme)
     if address is None:
         return {}
     attributes: dict[str, Any] = {"server.address": address}
