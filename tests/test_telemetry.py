@@ -276,3 +276,13 @@ def test_server_address_comes_from_the_host_header(host: bytes, expected: dict[s
     scope = {"scheme": "https", "server": ("10.0.0.1", 8000)}
     assert server_attributes(scope, [(b"host", host)]) == expected
     assert server_attributes(scope, []) == {"server.address": "10.0.0.1", "server.port": 8000}
+
+
+def test_logs_alone_match_fastapis() -> None:
+    our_answers, ours = _run(zephyr, TestClient, tracing=False, metrics=False)
+    their_answers, theirs = _run(fastapi, FastAPIClient, tracing=False, metrics=False)
+    assert our_answers == their_answers
+    assert ours.spans.get_finished_spans() == theirs.spans.get_finished_spans() == ()
+    assert _metrics(ours.metrics) == _metrics(theirs.metrics) == []
+    assert _logs(ours.logs) == _logs(theirs.logs)
+    assert len(_logs(ours.logs)) == 5
