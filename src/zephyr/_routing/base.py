@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from zephyr._routing.match import Match
+from zephyr._routing.match import NONE, Match
 from zephyr._routing.paths import CompiledPath, route_path
 from zephyr.datastructures import URLPath
 from zephyr.exceptions import ZephyrError
@@ -78,11 +78,14 @@ class BaseRoute:
         and the merged ``path_params``. Instrumentations (OpenTelemetry, Prometheus) call it to name a request by
         its route template; Zephyr's own router uses its route table instead.
         """
-        if scope["type"] not in ("http", "websocket"):
-            return Match.NONE, {}
-        found = self.match_path(route_path(scope))
+        # Instrumentations call this for every route, per request: the common case (no root path) reads the path
+        # directly, and a miss returns before anything else is looked at.
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":
+            return NONE, {}
+        found = self.match_path(scope["path"] if not scope.get("root_path") else route_path(scope))
         if found is None:
-            return Match.NONE, {}
+            return NONE, {}
         fit = Match(self.accepts(scope))
         if fit is Match.NONE:
             return Match.NONE, {}
