@@ -47,6 +47,10 @@ class Exporters:
         }
 
 
+def remember(thing: dict[str, int]) -> None:
+    """A background task: FastAPI traces it as ``fastapi.background_task``."""
+
+
 def _build(framework: Any, exporters: Exporters, **extra: Any) -> Any:
     app = framework.FastAPI(telemetry=exporters.config(**extra))
 
@@ -60,7 +64,10 @@ def _build(framework: Any, exporters: Exporters, **extra: Any) -> Any:
         return {"item_id": item_id, "q": q}
 
     @app.post("/things")
-    def create(thing: dict[str, int], user: Annotated[str, framework.Depends(caller)]) -> dict[str, int]:
+    def create(
+        thing: dict[str, int], user: Annotated[str, framework.Depends(caller)], tasks: framework.BackgroundTasks
+    ) -> dict[str, int]:
+        tasks.add_task(remember, thing)
         return thing
 
     @app.get("/boom")

@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, ParamSpec
 
 from zephyr.concurrency import is_async_callable, run_in_threadpool
@@ -37,6 +38,10 @@ from zephyr.concurrency import is_async_callable, run_in_threadpool
 __all__ = ("BackgroundTask", "BackgroundTasks")
 
 _P = ParamSpec("_P")
+
+_operation: Callable[[Callable[..., Any]], AbstractContextManager[Any]] | None = None
+"""Set by ``zephyr.telemetry`` when it traces operations: each task of a ``BackgroundTasks`` runs inside the context
+manager it returns for the task's function (FastAPI's ``fastapi.background_task`` span). ``None``: nothing to do."""
 
 
 class BackgroundTask:
@@ -105,8 +110,13 @@ class BackgroundTasks(BackgroundTask):
 
     async def __call__(self) -> None:
         """Run the tasks one after another; an exception stops the rest and propagates."""
+        operation = _operation
         for task in self.tasks:
-            await task()
+            if operation is None:
+                await task()
+            else:
+                with operation(task.func):
+                    await task()
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.tasks!r})"

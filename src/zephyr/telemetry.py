@@ -23,14 +23,16 @@ scope is named ``fastapi``, as FastAPI's, so dashboards and filters written for 
 
 Whether telemetry runs is decided once, when the middleware stack is built (the first request): set up the
 providers before serving. An app instrumented with ``FastAPIInstrumentor`` keeps that instrumentation instead, as in
-FastAPI. Not provided: ``get_telemetry_data``, ``fastapi.background_task`` spans, and automatic exporter set-up
-from the environment (``auto_configure``).
+FastAPI. Tasks of ``BackgroundTasks`` run in ``fastapi.background_task`` spans, as in FastAPI. Not provided:
+``get_telemetry_data`` and automatic exporter set-up from the environment (``auto_configure``).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from time import perf_counter, time_ns
 from typing import Any, cast
 
@@ -162,6 +164,16 @@ def _observe(scope: Scope, exc: Exception, handled: bool) -> None:
 
 
 _KEY = "zephyr.telemetry"
+_CURRENT: ContextVar[TelemetryMiddleware | None] = ContextVar("zephyr.telemetry.layer", default=None)
+_NO_OPERATION = nullcontext()
+
+
+def _background_task(function: Callable[..., Any]) -> AbstractContextManager[Any]:
+    """FastAPI's ``fastapi.background_task`` span around one background task of a traced request."""
+    layer = _CURRENT.get()
+    if layer is None or not layer.operation_spans:
+        return _NO_OPERATION
+    return layer._task_span(function)
 
 
 class TelemetryMiddleware:
@@ -203,6 +215,10 @@ class TelemetryMiddleware:
             )
         if _observe not in _errors.OBSERVERS:
             _errors.OBSERVERS.append(_observe)
+        if self.operation_spans:
+            from zephyr import background
+
+            background._operation = _background_task
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Trace and measure one HTTP request or WebSocket session (other scopes, and excluded ones, pass through)."""
@@ -237,6 +253,7 @@ class TelemetryMiddleware:
                 disconnected = True
             return message
 
+        current = _CURRENT.set(self)
         try:
             await self.app(scope, traced_receive, traced_send)
         except BaseException as exc:
@@ -244,6 +261,7 @@ class TelemetryMiddleware:
             request.finish(exc)
             raise
         finally:
+            _CURRENT.reset(current)
             if not request.finished:
                 gone = ConnectionError("Client disconnected") if disconnected else None
                 request.finish(gone or RuntimeError("Incomplete ASGI response"))
@@ -274,6 +292,19 @@ class TelemetryMiddleware:
         finally:
             request.finish(None)
             request.detach()
+
+    @contextmanager
+    def _task_span(self, function: Callable[..., Any]) -> Iterator[None]:
+        attributes = {"code.function.name": function_name(function)}
+        with self.tracer.start_as_current_span(
+            "fastapi.background_task", attributes=attributes, record_exception=False, set_status_on_exception=False
+        ) as span:
+            try:
+                yield
+            except Exception as exc:
+                span.set_attribute("error.type", exception_type(exc))
+                span.set_status(self._error)
+                raise
 
     def _operations(self, request: _Traced, span: Any, timings: dict[str, float]) -> None:
         """FastAPI's operation spans, end to end after routing, from the phases Zephyr measured.
