@@ -47,6 +47,12 @@ class Exporters:
         }
 
 
+async def raw_asgi(scope: Any, receive: Any, send: Any) -> None:
+    """A mounted app of no framework: FastAPI names its requests ``/raw/{path}``."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"raw"})
+
+
 def remember(thing: dict[str, int]) -> None:
     """A background task: FastAPI traces it as ``fastapi.background_task``."""
 
@@ -78,6 +84,22 @@ def _build(framework: Any, exporters: Exporters, **extra: Any) -> Any:
     def unavailable() -> None:
         raise framework.HTTPException(status_code=503, detail="later")
 
+    router = framework.APIRouter(prefix="/v1")
+
+    @router.get("/ping/{n}")
+    async def ping(n: int) -> dict[str, int]:
+        return {"pong": n}
+
+    app.include_router(router, prefix="/api")
+    sub = framework.FastAPI()
+
+    @sub.get("/hi/{who}")
+    async def hi(who: str) -> dict[str, str]:
+        return {"hi": who}
+
+    app.mount("/sub", sub)
+    app.mount("/raw", raw_asgi)
+
     @app.websocket("/ws/{room}")
     async def chat(websocket: framework.WebSocket, room: int) -> None:
         await websocket.accept()
@@ -101,6 +123,9 @@ def _exercise(client: Any) -> list[Any]:
         client.get("/boom").status_code,
         client.get("/unavailable").status_code,
         client.get("/items/4", headers={"traceparent": TRACEPARENT, "host": "api.example.com:8443"}).status_code,
+        client.get("/api/v1/ping/5").status_code,
+        client.get("/sub/hi/ann").status_code,
+        client.get("/raw/a/b").status_code,
     ]
     with client.websocket_connect("/ws/7") as ws:
         ws.send_text("hi")
@@ -191,7 +216,7 @@ def _run(framework: Any, client_class: Any, **extra: Any) -> tuple[list[Any], Ex
 def test_spans_metrics_and_logs_match_fastapis() -> None:
     our_answers, ours = _run(zephyr, TestClient)
     their_answers, theirs = _run(fastapi, FastAPIClient)
-    assert our_answers == their_answers == [200, 422, 404, 200, 401, 422, 500, 503, 200, "7:hi"]
+    assert our_answers == their_answers == [200, 422, 404, 200, 401, 422, 500, 503, 200, 200, 200, 200, "7:hi"]
     our_spans, their_spans = _spans(ours.spans), _spans(theirs.spans)
     assert our_spans == their_spans
     assert _metrics(ours.metrics) == _metrics(theirs.metrics)

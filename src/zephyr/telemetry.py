@@ -223,7 +223,11 @@ class TelemetryMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Trace and measure one HTTP request or WebSocket session (other scopes, and excluded ones, pass through)."""
         kind = scope["type"]
-        if (kind != "http" and kind != "websocket") or (self.exclude is not None and self.exclude(scope)):
+        if (
+            (kind != "http" and kind != "websocket")
+            or _KEY in scope  # a mounted app: the including app's layer traces this request
+            or (self.exclude is not None and self.exclude(scope))
+        ):
             await self.app(scope, receive, send)
             return
         if kind == "websocket":
@@ -315,7 +319,8 @@ class TelemetryMiddleware:
             return  # no route ran: no operations
         at = request.started_ns + int(timings["routing"] * 1e9)
         parent = self._set_span(span)
-        attributes = {"code.function.name": function_name(getattr(request.scope.get("route"), "endpoint", None))}
+        inner = request.mounts[-1] if request.mounts else request.scope
+        attributes = {"code.function.name": function_name(getattr(inner.get("route"), "endpoint", None))}
         spans: list[tuple[str, int, BaseException | None]] = []
         failure = request.failure
         if request.websocket:
@@ -334,7 +339,7 @@ class TelemetryMiddleware:
                     continue
                 if failure is None or _before_dependencies(failure):
                     break
-                if phase == "handler" and not _raised_in(failure, request.scope.get("endpoint")):
+                if phase == "handler" and not _raised_in(failure, inner.get("endpoint")):
                     # Zephyr times dependencies with the endpoint; FastAPI's dependencies span holds their errors.
                     spans[-1] = (spans[-1][0], time_ns(), failure)
                 else:
@@ -384,6 +389,8 @@ class _Traced:
         "finished",
         "layer",
         "logged",
+        "mounts",
+        "prefix",
         "scope",
         "span",
         "span_method",
@@ -405,6 +412,8 @@ class _Traced:
         self.failure: BaseException | None = None
         self.logged: BaseException | None = None
         self.endpoint_ns = 0
+        self.mounts: list[Scope] = []
+        self.prefix = str(scope.get("app_root_path", scope.get("root_path", ""))).rstrip("/")
         if websocket:
             method = ""
             self.span_method = "WS"
@@ -447,6 +456,25 @@ class _Traced:
             )
             self.token = layer._context.attach(layer._set_span(self.span, parent))
 
+    def mounted(self, child: Scope) -> None:
+        """A ``Mount`` hands the request to its app with ``child``: its route names the request."""
+        self.mounts.append(child)
+
+    def route(self) -> str | None:
+        """``http.route`` as FastAPI writes it: the app's root path, the mount prefixes, then the route's template.
+
+        A mounted app of another framework has no route Zephyr knows: its requests are ``<prefix>/{path}``.
+        """
+        scope, prefix = self.scope, self.prefix
+        for child in self.mounts:
+            mount = scope.get("route")
+            prefix += getattr(mount, "path", "")
+            scope = child
+        found = _route_of(scope)
+        if found is None:
+            return prefix + "/{path}" if self.mounts else None
+        return prefix + found
+
     def observe(self, exc: BaseException, handled: bool) -> None:
         """An error layer handled ``exc`` (or answers it with a 500): remember it, log what FastAPI logs."""
         self.failure = exc
@@ -455,7 +483,7 @@ class _Traced:
             return
         logger = self.layer.logger
         if logger is not None and type(exc).__name__ in ("RequestValidationError", "WebSocketRequestValidationError"):
-            log_validation_failure(logger, exc, _route_of(self.scope))
+            log_validation_failure(logger, exc, self.route())
 
     def unhandled(self, exc: BaseException) -> None:
         """``exc`` left the app's handlers: it is the request's error type, logged once."""
@@ -465,7 +493,7 @@ class _Traced:
         logger = self.layer.logger
         if logger is not None and self.logged is not exc and isinstance(exc, Exception):
             self.logged = exc
-            log_exception(logger, exc, _route_of(self.scope), self.websocket)
+            log_exception(logger, exc, self.route(), self.websocket)
 
     def finish(self, error: BaseException | None) -> None:
         if self.finished:
@@ -473,7 +501,7 @@ class _Traced:
         self.finished = True
         layer = self.layer
         attributes = self.attributes
-        route = _route_of(self.scope)
+        route = self.route()
         if route is not None:
             attributes["http.route"] = route
         status = self.status

@@ -161,6 +161,9 @@ class Mount(BaseRoute):
         child["path_params"] = params
         child["app_root_path"] = scope.get("app_root_path", scope.get("root_path", ""))
         child["root_path"] = scope.get("root_path", "") + prefix
+        traced = scope.get("zephyr.telemetry")
+        if traced is not None:  # native telemetry names the request by the mounted app's route too
+            traced.mounted(child)
         await self.app(child, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
