@@ -13,10 +13,10 @@ from zephyr.responses import HTMLResponse, PlainTextResponse, Response
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = (
-    "OBSERVERS",
     "ErrorBoundary",
     "ExceptionMiddleware",
     "Handler",
+    "OBSERVERS",
     "ServerErrorMiddleware",
     "handle",
     "lookup",

@@ -17,8 +17,8 @@ from zephyr.types import Scope
 
 __all__ = (
     "HEADERS",
-    "SCHEMA_URL",
     "HeaderGetter",
+    "SCHEMA_URL",
     "exception_type",
     "expected_error",
     "function_name",
