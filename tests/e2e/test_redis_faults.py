@@ -125,6 +125,14 @@ def test_paused_redis_costs_one_timeout_then_one_probe_per_window_and_recovers(t
         check_failure_modes(wave, fail_open=False)
         assert max(reply.elapsed for reply in wave) < 1.9 * timeout, sorted(r.elapsed for r in wave)[-5:]
 
+        # Each worker times out once on its own clock: one whose first wave request came late (a loaded machine) is
+        # still waiting when the wave's answers are in, and whatever reaches it meanwhile waits with it. The sustained
+        # phase below measures the open breakers, so it starts once every worker has logged its failure.
+        deadline = time.monotonic() + 10 * timeout
+        while len(events(deployment)) < deployment.workers and time.monotonic() < deadline:
+            run_burst(port, ["/limited/fixed"] * 4)
+        assert len(events(deployment)) == deployment.workers, events(deployment)
+
         # then, under sustained load, only the probe (one per worker per window) waits for the hung server
         duration, window = 3.0, 1.0
         sustained = run_load(port, mix(cookie), duration=duration, concurrency=10)
