@@ -190,7 +190,7 @@ class HTTPRunner:
             # Name the endpoint in the error, as FastAPI's message does.
             attach_endpoint_context(exc, endpoint_context(plan, scope))
             raise
-        if timings is not None:
+        if timings is not None and response is not result:  # a returned Response is not serialized (FastAPI: no span)
             _record(timings, "serialization", mark)
         if send is None:
             return response
