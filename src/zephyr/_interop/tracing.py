@@ -133,7 +133,8 @@ def capture_failed_requests(scope: Scope, exc: Exception, handled: bool) -> None
         return
     from sentry_sdk.utils import event_from_exception
 
-    event, hint = event_from_exception(
-        exc, client_options=client.options, mechanism={"type": "starlette", "handled": True}
-    )
+    options: dict[str, Any] = {"mechanism": {"type": "starlette", "handled": True}}
+    if "client_options" in inspect.signature(event_from_exception).parameters:  # sentry-sdk 2 (3 reads the client)
+        options["client_options"] = client.options
+    event, hint = event_from_exception(exc, **options)
     sentry_sdk.capture_event(event, hint=hint)
