@@ -24,6 +24,7 @@ import anyio
 from typing_extensions import TypeVar
 
 from zephyr._bodylimit import BodyTooLargeError
+from zephyr._interop.starlette import starlette_twin
 from zephyr._limits import (
     BODY_DEADLINE,
     CLOSE_HEADERS,
@@ -140,6 +141,11 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
     # Two connections are equal only when they are the same object, not when their scopes are equal.
     __eq__ = object.__eq__
     __hash__ = object.__hash__
+
+    # Libraries' ``isinstance(obj, starlette....)`` checks fall back to ``__class__``: see ``starlette_twin``.
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return starlette_twin(type(self))
 
     @property
     def app(self) -> Any:

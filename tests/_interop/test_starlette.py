@@ -131,3 +131,46 @@ def test_starlette_websocket_parameter_is_the_connection() -> None:
 
     with TestClient(app) as client, client.websocket_connect("/ws") as connection:
         assert connection.receive_json() == {"path": "/ws"}
+
+
+def test_zephyr_objects_pass_isinstance_checks_against_starlettes_classes() -> None:
+    # slowapi checks requests and responses against Starlette's classes, fastapi-utils' cbv checks routes.
+    import starlette.routing
+
+    from zephyr import APIRouter, Request, Response
+    from zephyr.responses import JSONResponse
+    from zephyr.routing import APIRoute, Route
+
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""})
+    assert isinstance(request, StarletteRequest) and isinstance(request, StarletteHTTPConnection)
+    assert isinstance(request, Request) and type(request) is Request
+    assert not isinstance(request, StarletteWebSocket) and not isinstance(request, StarletteResponse)
+    assert isinstance(JSONResponse({}), StarletteJSONResponse) and isinstance(Response(), StarletteResponse)
+    assert not isinstance(Response(), StarletteJSONResponse)
+    router = APIRouter()
+
+    @router.get("/x")
+    def x() -> None: ...
+
+    route = router.routes[0]
+    assert isinstance(route, APIRoute) and isinstance(route, starlette.routing.Route)
+    assert not isinstance(route, Route) and not isinstance(route, starlette.routing.Mount)
+    assert isinstance(router, starlette.routing.Router)
+    # The reported class derives from Zephyr's first: code that dispatches on it finds Zephyr's methods.
+    assert request.__class__.__mro__[1] is Request and request.__class__.__name__ == "Request"
+
+
+def test_the_twin_class_waits_for_starlette_to_be_imported(monkeypatch: Any) -> None:
+    import sys
+
+    from zephyr import Request
+    from zephyr._interop.starlette import starlette_twin
+
+    class MyRequest(Request): ...
+
+    monkeypatch.delitem(sys.modules, "starlette")
+    assert starlette_twin(MyRequest) is MyRequest
+    monkeypatch.undo()
+    assert issubclass(starlette_twin(MyRequest), StarletteRequest)
+    assert issubclass(starlette_twin(MyRequest), MyRequest)
+    assert starlette_twin(int) is int

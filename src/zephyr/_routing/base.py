@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from zephyr._interop.starlette import starlette_twin
 from zephyr._routing.match import NONE, Match
 from zephyr._routing.paths import CompiledPath, route_path
 from zephyr.datastructures import URLPath
@@ -47,6 +48,11 @@ class BaseRoute:
     include_in_schema: bool = True
     url_protocol: Literal["http", "websocket"] = "http"
     """The protocol of the paths ``url_path_for`` builds."""
+
+    # Libraries' ``isinstance(obj, starlette....)`` checks fall back to ``__class__``: see ``starlette_twin``.
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return starlette_twin(type(self))
 
     def match_path(self, path: str) -> dict[str, Any] | None:
         return self.compiled.match(path)
