@@ -23,7 +23,21 @@ _PRELUDE = {
 }
 
 
-ORDER = ("pagination", "cache", "sse", "graphql", "admin", "users", "routers", "observability")
+ORDER = (
+    "pagination",
+    "cache",
+    "sse",
+    "graphql",
+    "admin",
+    "users",
+    "routers",
+    "ratelimit",
+    "correlation",
+    "exporter",
+    "restful",
+    "versioning",
+    "observability",
+)
 """Every scenario, run one after the other in one process per framework; Sentry's global set-up comes last."""
 
 _RUNNER = """

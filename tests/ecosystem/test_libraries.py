@@ -71,3 +71,65 @@ def test_fastapi_users_register_login_and_me(outcomes: Outcomes) -> None:
     assert outcome["wrong"] == [400, {"detail": "LOGIN_BAD_CREDENTIALS"}]
     assert outcome["me"] == [200, "ada@example.com"]
     assert outcome["anonymous"] == [401, {"detail": "Unauthorized"}]
+
+
+def test_slowapi_limits_routes_and_answers_429(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "ratelimit")
+    home = outcome["home"]
+    assert [r[0] for r in home] == [200, 200, 429]
+    assert home[0][2] == {"x-ratelimit-limit": "2", "x-ratelimit-remaining": "1"}
+    assert home[2][1] == '{"error":"Rate limit exceeded: 2 per 1 minute"}'
+    assert home[2][3] is True  # Retry-After
+    assert [r[0] for r in outcome["text"]] == [200, 429]
+    assert outcome["text"][0][1] == "plain"
+    # SlowAPIMiddleware applies the default limit to undecorated routes.
+    assert [r[0] for r in outcome["open"]] == [200, 200, 200, 429]
+
+
+def test_asgi_correlation_id_and_starlette_context_follow_the_request(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "correlation")
+    given = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+    status, correlation, request_id, body = outcome["echoed"]
+    assert (status, correlation, request_id) == (200, given, "0f0e0d0c0b0a09080706050403020100")
+    assert body["correlation_id"] == given
+    assert body["context"] == {"X-Request-ID": request_id, "User-Agent": "t", "X-Forwarded-For": "10.0.0.1"}
+    assert outcome["fresh"] == [200, 32, True, 32]
+    assert outcome["invalid_replaced"] == 32
+    assert outcome["records"] == [f"[{given}] reading order 3", "[<generated>] reading order 4"]
+    assert outcome["failed"] == [500, "Internal Server Error"]
+
+
+def test_starlette_exporter_counts_requests_by_route_template(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "exporter")
+    assert outcome["answers"] == [200, 200, 404, 200, 404]
+    assert outcome["status"] == 200
+    labels = 'app_name="h11e_shop",method="GET",path="/shop/items/{item_id}"'
+    assert outcome["lines"] == [
+        f'h11e_requests_total{{{labels},status_code="200"}} 2.0',
+        f'h11e_requests_total{{{labels},status_code="404"}} 1.0',
+        'h11e_requests_total{app_name="h11e_shop",method="POST",path="/shop/items",status_code="200"} 1.0',
+    ]
+    assert outcome["histogram"] is True
+
+
+def test_fastapi_utils_cbv_and_repeat_every_and_restful_resources(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "restful")
+    assert outcome["listed"] == [200, {"user": "ada", "notes": {"1": "first"}}]
+    assert outcome["added"] == [201, {"user": "ada", "id": 2}]
+    assert outcome["one"] == [200, {"user": "grace", "text": "second"}]
+    assert outcome["anonymous"] == [422, ["header", "x-user"]]
+    assert outcome["pet"] == [200, {"message": "hello, rex"}]
+    assert outcome["params"]["/notes/{note_id}"] == ["note_id", "x-user"]
+    assert outcome["ticks"] == [0, 1, 2]
+
+
+def test_fastapi_versioning_mounts_one_app_per_version_and_scalar_serves_its_page(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "versioning")
+    assert outcome["v1"] == [200, {"message": "hello ada"}]
+    assert outcome["v2"] == [200, {"message": "HI ADA"}]
+    assert outcome["latest"] == [200, {"message": "hi ada"}]
+    assert outcome["health"] == [200, 200, 200]
+    assert outcome["missing"] == 404
+    assert outcome["schema_v1"] == ["1", ["name"], ["/greet", "/health"]]
+    assert outcome["schema_v2"] == ["2", ["name", "shout"], ["/greet", "/health"]]
+    assert outcome["scalar"] == [200, "text/html; charset=utf-8", True, True]
