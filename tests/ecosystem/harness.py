@@ -36,9 +36,14 @@ ORDER = (
     "exporter",
     "restful",
     "versioning",
+    "mcp",
+    "limiter",
+    "filters",
+    "logfire_app",
     "observability",
 )
-"""Every scenario, run one after the other in one process per framework; Sentry's global set-up comes last."""
+"""Every scenario, run one after the other in one process per framework; the global set-ups (logfire's patches of
+``fastapi.routing``, Sentry's) come last."""
 
 _RUNNER = """
 import contextlib, io, json, runpy, sys

@@ -133,3 +133,56 @@ def test_fastapi_versioning_mounts_one_app_per_version_and_scalar_serves_its_pag
     assert outcome["schema_v1"] == ["1", ["name"], ["/greet", "/health"]]
     assert outcome["schema_v2"] == ["2", ["name", "shout"], ["/greet", "/health"]]
     assert outcome["scalar"] == [200, "text/html; charset=utf-8", True, True]
+
+
+def test_fastapi_mcp_lists_tools_from_the_openapi_document_and_calls_them(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "mcp")
+    assert outcome["init"] == [200, "Inventory MCP", True]
+    assert outcome["tools"] == [["get_item", "Get Item", ["item_id"]], ["list_items", "List Items", ["max_price"]]]
+    assert outcome["found"] == [200, False, [{"id": 1, "name": "hammer", "price": 12.5}]]
+    assert outcome["cheap"] == [200, False, [[{"id": 2, "name": "nails", "price": 3.0}]]]
+    status, is_error, (message,) = outcome["missing"]
+    assert (status, is_error) == (200, True)
+    assert "Status code: 404" in message and "Item not found" in message
+
+
+def test_fastapi_limiter_answers_429_in_memory_and_on_redis(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "limiter")
+    hello = [200, {"msg": "Hello World"}]
+    too_many = [429, {"detail": "Too Many Requests"}]
+    assert outcome["index"] == [hello, hello, too_many]
+    assert outcome["shared"] == [[200, {"shared": True}], too_many]
+    assert outcome["stored"] is True
+
+
+def test_fastapi_filter_and_sqlmodel_query_sqlite(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "filters")
+    assert outcome["everyone"] == [200, ["Ada", "Alan", "Grace", "Linus"]]
+    assert outcome["young"] == [200, ["Ada", "Linus"]]
+    assert outcome["like"] == [200, ["Ada", "Alan", "Grace"]]
+    assert outcome["in_paris"] == [200, ["Ada", "Grace"]]
+    assert outcome["cities"] == [200, ["Linus", "Grace", "Alan", "Ada"]]
+    assert outcome["bad_order"] == [422, "Value error, height is not a valid ordering field."]
+    assert "address__city" in outcome["params"] and "order_by" in outcome["params"]
+    assert outcome["created"] == [200, {"id": 1, "name": "Deadpond", "secret_name": "Dive Wilson", "age": None}]
+    assert outcome["hero"] == [200, {"id": 2, "name": "Rusty-Man", "secret_name": "Tommy Sharp", "age": 48}]
+    assert outcome["no_hero"] == [404, {"detail": "Hero not found"}]
+    assert outcome["too_many"] == 422
+
+
+def test_logfire_instrument_fastapi_records_arguments_and_errors(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "logfire_app")
+    assert outcome["answers"] == [200, 6, 422]
+    route = {"http.route": "/items/{item_id}", "http.method": "GET"}
+    assert outcome["spans"] == [
+        ["reading {item_id}", {}, None, None, 3],
+        ["GET /items/{item_id}", {**route, "http.status_code": 200}, {"item_id": 3, "q": "x"}, [], None],
+        [
+            "POST /sum",
+            {"http.route": "/sum", "http.method": "POST", "http.status_code": 200},
+            {"numbers": [1, 2, 3]},
+            [],
+            None,
+        ],
+        ["GET /items/{item_id}", {**route, "http.status_code": 422}, None, ["int_parsing"], None],
+    ]
