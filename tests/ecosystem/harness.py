@@ -39,6 +39,7 @@ ORDER = (
     "mcp",
     "limiter",
     "filters",
+    "auth",
     "logfire_app",
     "observability",
 )

@@ -186,3 +186,16 @@ def test_logfire_instrument_fastapi_records_arguments_and_errors(outcomes: Outco
         ],
         ["GET /items/{item_id}", {**route, "http.status_code": 422}, None, ["int_parsing"], None],
     ]
+
+
+def test_authx_tokens_and_fastapi_csrf_protect_cookies(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "auth")
+    assert outcome["refused_login"] == [401, {"detail": {"message": "Invalid credentials"}}]
+    assert outcome["allowed"] == [200, {"message": "Hello World"}]
+    assert outcome["anonymous"] == [401, {"message": "Token Error", "error_type": "MissingTokenError"}]
+    assert outcome["forged"] == [422, {"message": "Invalid Token", "error_type": "JWTDecodeError"}]
+    assert outcome["me"] == [200, {"sub": "ada", "type": "access", "fresh": True}]
+    assert outcome["issued"] == [200, True, True]
+    assert outcome["created"] == [201, {"created": True}, True]
+    assert outcome["missing_cookie"] == [400, {"detail": "Missing Cookie: `fastapi-csrf-token`."}]
+    assert outcome["missing_header"] == [422, {"detail": 'Bad headers. Expected "X-CSRF-Token" in headers'}]
