@@ -11,6 +11,7 @@ from zephyr._routing.base import NoMatchFound as NoMatchFound
 from zephyr._routing.handler import REQUEST_HANDLER
 from zephyr._routing.handler import get_request_handler as get_request_handler
 from zephyr._routing.handler import run_endpoint_function as run_endpoint_function
+from zephyr._routing.handler import serialize_response as serialize_response
 from zephyr._routing.inclusion import _IncludedRouter as _IncludedRouter
 from zephyr._routing.inclusion import _RouterIncludeContext as _RouterIncludeContext
 from zephyr._routing.match import Match as Match
@@ -38,6 +39,7 @@ __all__ = (
     "get_request_handler",
     "request_response",
     "run_endpoint_function",
+    "serialize_response",
     "solve_dependencies",
 )
 

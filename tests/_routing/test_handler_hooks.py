@@ -72,3 +72,20 @@ def test_untouched_hooks_keep_the_direct_runner() -> None:
         assert client.get("/").json() == 1
     route = next(r for r in app.routes if getattr(r, "path", None) == "/")
     assert type(route.app).__name__ == "HTTPRunner"  # type: ignore[attr-defined]
+
+
+@pytest.mark.anyio
+async def test_serialize_response_validates_and_dumps_as_fastapis() -> None:
+    # ddtrace wraps fastapi.routing.serialize_response: it must exist with FastAPI's keywords.
+    from datetime import date
+
+    from pydantic import TypeAdapter
+
+    from zephyr.exceptions import ResponseValidationError
+
+    field = TypeAdapter(Out)
+    assert await routing.serialize_response(field=field, response_content={"n": 1, "secret": 2}) == {"n": 1}
+    assert await routing.serialize_response(field=field, response_content=Out(n=2), dump_json=True) == b'{"n":2}'
+    assert await routing.serialize_response(response_content={"d": date(2026, 12, 7)}) == {"d": "2026-12-07"}
+    with pytest.raises(ResponseValidationError):
+        await routing.serialize_response(field=field, response_content={"n": "x"})

@@ -42,9 +42,10 @@ ORDER = (
     "auth",
     "logfire_app",
     "observability",
+    "ddtrace_app",
 )
 """Every scenario, run one after the other in one process per framework; the global set-ups (logfire's patches of
-``fastapi.routing``, Sentry's) come last."""
+``fastapi.routing``, Sentry's, ddtrace's) come last."""
 
 _RUNNER = """
 import contextlib, io, json, runpy, sys

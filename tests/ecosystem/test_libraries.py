@@ -199,3 +199,19 @@ def test_authx_tokens_and_fastapi_csrf_protect_cookies(outcomes: Outcomes) -> No
     assert outcome["created"] == [201, {"created": True}, True]
     assert outcome["missing_cookie"] == [400, {"detail": "Missing Cookie: `fastapi-csrf-token`."}]
     assert outcome["missing_header"] == [422, {"detail": 'Bad headers. Expected "X-CSRF-Token" in headers'}]
+
+
+def test_ddtrace_traces_requests_and_background_tasks(outcomes: Outcomes) -> None:
+    reference, zephyr = outcomes["ddtrace_app"]
+    assert zephyr["answers"] == [200, 500, 404] and zephyr["done"] == [5]
+    # ddtrace names the background task span after the module it patched: ``fastapi.__name__`` is "zephyr" here.
+    assert zephyr["traces"] == [
+        [["fastapi.request", "GET /boom", "/boom", "500", 1]],
+        [["fastapi.request", "GET /items/{item_id}", "/items/{item_id}", "200", 0]],
+        [["fastapi.request", "GET /nope", None, "404", 0]],
+        [["zephyr.background_task", "append", None, None, 0]],
+    ]
+    renamed = sorted(
+        [[span[0].replace("zephyr.", "fastapi.", 1), *span[1:]] for span in trace] for trace in zephyr["traces"]
+    )
+    assert {**zephyr, "traces": renamed} == reference

@@ -34,6 +34,7 @@ __all__ = (
     "get_request_handler",
     "make_runner",
     "run_endpoint_function",
+    "serialize_response",
     "with_overrides",
 )
 
@@ -223,6 +224,45 @@ async def run_endpoint_function(*, dependant: Dependant, values: dict[str, Any],
     if is_coroutine:
         return await call(**values)
     return await run_in_threadpool(call, **values)
+
+
+async def serialize_response(
+    *,
+    field: TypeAdapter[Any] | None = None,
+    response_content: Any,
+    include: Any = None,
+    exclude: Any = None,
+    by_alias: bool = True,
+    exclude_unset: bool = False,
+    exclude_defaults: bool = False,
+    exclude_none: bool = False,
+    is_coroutine: bool = True,
+    endpoint_ctx: Any = None,
+    dump_json: bool = False,
+) -> Any:
+    """``response_content`` validated by the route's response field and dumped (FastAPI's function of that name).
+
+    JSON-ready data, or JSON bytes with ``dump_json``; without a field, ``jsonable_encoder(response_content)``.
+    Zephyr's routes serialize through their compiled response model; this is for code that calls or wraps the
+    function (ddtrace wraps it).
+
+    Raises:
+        ResponseValidationError: The content does not fit the field.
+    """
+    if field is None:
+        from zephyr.encoders import jsonable_encoder
+
+        return jsonable_encoder(response_content)
+    model = ResponseModel(
+        field,
+        include=include,
+        exclude=exclude,
+        by_alias=by_alias,
+        exclude_unset=exclude_unset,
+        exclude_defaults=exclude_defaults,
+        exclude_none=exclude_none,
+    )
+    return model.to_json(response_content) if dump_json else model.to_python(response_content)
 
 
 def _through_hooks(dependant: Dependant, provider: Any) -> Dependant:
