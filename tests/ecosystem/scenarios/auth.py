@@ -13,7 +13,7 @@ from fastapi_csrf_protect.exceptions import CsrfProtectError
 from pydantic import BaseModel
 
 config = AuthXConfig(JWT_ALGORITHM="HS256", JWT_SECRET_KEY="h11e-secret", JWT_TOKEN_LOCATION=["headers"])
-auth = AuthX(config=config)
+auth: AuthX[Any] = AuthX(config=config)
 app = FastAPI()
 auth.handle_errors(app)
 
@@ -23,7 +23,7 @@ class CsrfSettings(BaseModel):
     cookie_samesite: str = "lax"
 
 
-@CsrfProtect.load_config
+@CsrfProtect.load_config  # type: ignore[arg-type]
 def get_csrf_config() -> CsrfSettings:
     return CsrfSettings()
 

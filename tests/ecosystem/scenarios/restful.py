@@ -81,7 +81,7 @@ with TestClient(app) as client:
     for _ in range(200):
         if len(ticks) >= 3:
             break
-        client.portal.call(asyncio.sleep, 0.01)  # type: ignore[union-attr]
+        client.portal.call(asyncio.sleep, 0.01)
 params = {
     path: sorted(p["name"] for op in item.values() for p in op.get("parameters", []))
     for path, item in schema["paths"].items()

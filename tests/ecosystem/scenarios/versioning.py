@@ -30,19 +30,19 @@ def health() -> dict[str, bool]:
     return {"ok": True}
 
 
-app = VersionedFastAPI(app, version_format="{major}", prefix_format="/v{major}", enable_latest=True)
+versioned = VersionedFastAPI(app, version_format="{major}", prefix_format="/v{major}", enable_latest=True)
 
 
-@app.get("/reference", include_in_schema=False)
+@versioned.get("/reference", include_in_schema=False)
 async def scalar_html() -> HTMLResponse:
     return get_scalar_api_reference(openapi_url="/v2/openapi.json", title="Greeter")
 
 
-with TestClient(app) as client:
+with TestClient(versioned) as client:
     v1 = client.get("/v1/greet", params={"name": "ada"})
     v2 = client.get("/v2/greet", params={"name": "ada", "shout": True})
     latest = client.get("/latest/greet", params={"name": "ada"})
-    health = [client.get(f"/{v}/health").status_code for v in ("v1", "v2", "latest")]
+    healthy = [client.get(f"/{v}/health").status_code for v in ("v1", "v2", "latest")]
     missing = client.get("/greet", params={"name": "ada"}).status_code
     schema_v1 = client.get("/v1/openapi.json").json()
     schema_v2 = client.get("/v2/openapi.json").json()
@@ -61,7 +61,7 @@ print(
             "v1": [v1.status_code, v1.json()],
             "v2": [v2.status_code, v2.json()],
             "latest": [latest.status_code, latest.json()],
-            "health": health,
+            "health": healthy,
             "missing": missing,
             "schema_v1": described(schema_v1),
             "schema_v2": described(schema_v2),
