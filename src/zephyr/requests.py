@@ -24,7 +24,7 @@ import anyio
 from typing_extensions import TypeVar
 
 from zephyr._bodylimit import BodyTooLargeError
-from zephyr._interop.starlette import starlette_twin
+from zephyr._interop.starlette import StarletteTwin
 from zephyr._limits import (
     BODY_DEADLINE,
     CLOSE_HEADERS,
@@ -100,7 +100,7 @@ def cookie_parser(cookie_string: str) -> dict[str, str]:
     return cookies
 
 
-class HTTPConnection(Mapping[str, Any], Generic[StateT]):
+class HTTPConnection(StarletteTwin, Mapping[str, Any], Generic[StateT]):
     """What HTTP requests and WebSocket connections share; a read-only mapping over the ASGI scope.
 
     Args:
@@ -141,11 +141,6 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
     # Two connections are equal only when they are the same object, not when their scopes are equal.
     __eq__ = object.__eq__
     __hash__ = object.__hash__
-
-    # Libraries' ``isinstance(obj, starlette....)`` checks fall back to ``__class__``: see ``starlette_twin``.
-    @property  # type: ignore[misc]
-    def __class__(self) -> type:
-        return starlette_twin(type(self))
 
     @property
     def app(self) -> Any:

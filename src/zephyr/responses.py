@@ -38,7 +38,7 @@ from typing_extensions import deprecated
 from zephyr import _fileresponse as _file
 from zephyr import _streaming
 from zephyr._header_values import encode_header_value
-from zephyr._interop.starlette import starlette_twin
+from zephyr._interop.starlette import StarletteTwin
 from zephyr.background import BackgroundTask
 from zephyr.exceptions import FastAPIDeprecationWarning, MissingDependencyError
 from zephyr.types import Receive, Scope, Send
@@ -96,7 +96,7 @@ def _content_type(media_type: str, charset: str) -> bytes:
     return media_type.encode("latin-1")
 
 
-class Response:
+class Response(StarletteTwin):
     """A response whose whole body is known up front.
 
     Example:
@@ -121,11 +121,6 @@ class Response:
     charset: str = "utf-8"
     _content_type: tuple[str | None, str, bytes] = (None, "utf-8", b"")
     """``(media_type, charset, header value)`` worked out once per class, used while both attributes are unchanged."""
-
-    # Libraries' ``isinstance(obj, starlette....)`` checks fall back to ``__class__``: see ``starlette_twin``.
-    @property  # type: ignore[misc]
-    def __class__(self) -> type:
-        return starlette_twin(type(self))
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -178,3 +178,19 @@ def test_the_twin_class_waits_for_starlette_to_be_imported(monkeypatch: Any) -> 
     assert issubclass(starlette_twin(MyRequest), StarletteRequest)
     assert issubclass(starlette_twin(MyRequest), MyRequest)
     assert starlette_twin(int) is int
+
+
+def test_pickling_and_copying_keep_zephyrs_own_class() -> None:
+    # With Starlette loaded ``__class__`` is the twin; pickle must still rebuild Zephyr's class (fastapi-cache2's
+    # PickleCoder pickles what endpoints return).
+    import copy
+    import pickle
+
+    from zephyr.responses import JSONResponse
+
+    response = JSONResponse({"a": 1}, status_code=201, headers={"x-a": "1"})
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        again = pickle.loads(pickle.dumps(response, protocol=protocol))  # noqa: S301 - our own bytes
+        assert type(again) is JSONResponse
+        assert (again.status_code, again.body, again.headers["x-a"]) == (201, b'{"a":1}', "1")
+    assert type(copy.copy(response)) is JSONResponse and type(copy.deepcopy(response)) is JSONResponse

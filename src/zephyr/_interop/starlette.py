@@ -12,7 +12,13 @@ import inspect
 import sys
 from typing import Any
 
-__all__ = ("is_asgi_response", "is_starlette_response_class", "starlette_special_kind", "starlette_twin")
+__all__ = (
+    "StarletteTwin",
+    "is_asgi_response",
+    "is_starlette_response_class",
+    "starlette_special_kind",
+    "starlette_twin",
+)
 
 # (module, class name) -> the Dependant attribute that receives the connection object of that kind.
 _SPECIAL_KINDS: dict[tuple[str, str], str] = {
@@ -117,3 +123,27 @@ def starlette_twin(cls: type) -> type:
             twin = cls
     _TWINS[cls] = twin
     return twin
+
+
+def _new(cls: type, *args: Any) -> Any:
+    return cls.__new__(cls, *args)
+
+
+class StarletteTwin:
+    """Base of Zephyr's requests, WebSockets, responses, routes and routers: ``__class__`` is ``starlette_twin``'s.
+
+    Pickling and copying keep ``type(obj)``: the default reduction pairs ``type(obj)`` with ``__new__`` and pickle
+    refuses that pair when ``obj.__class__`` differs, so the reduction names a plain constructor instead.
+    """
+
+    __slots__ = ()
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return starlette_twin(type(self))
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        reduced = super().__reduce_ex__(max(protocol, 2))  # protocols 0-1 would name ``obj.__class__``
+        if isinstance(reduced, tuple) and getattr(reduced[0], "__name__", None) == "__newobj__":
+            return (_new, reduced[1], *reduced[2:])
+        return reduced

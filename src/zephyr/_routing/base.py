@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from zephyr._interop.starlette import starlette_twin
+from zephyr._interop.starlette import StarletteTwin
 from zephyr._routing.match import NONE, Match
 from zephyr._routing.paths import CompiledPath, route_path
 from zephyr.datastructures import URLPath
@@ -39,7 +39,7 @@ def name_of(endpoint: Any) -> str:
     return str(getattr(endpoint, "__name__", type(endpoint).__name__))
 
 
-class BaseRoute:
+class BaseRoute(StarletteTwin):
     """Common base of every route type."""
 
     path: str
@@ -48,11 +48,6 @@ class BaseRoute:
     include_in_schema: bool = True
     url_protocol: Literal["http", "websocket"] = "http"
     """The protocol of the paths ``url_path_for`` builds."""
-
-    # Libraries' ``isinstance(obj, starlette....)`` checks fall back to ``__class__``: see ``starlette_twin``.
-    @property  # type: ignore[misc]
-    def __class__(self) -> type:
-        return starlette_twin(type(self))
 
     def match_path(self, path: str) -> dict[str, Any] | None:
         return self.compiled.match(path)

@@ -14,7 +14,7 @@ from typing import Any
 
 from typing_extensions import deprecated
 
-from zephyr._interop.starlette import starlette_twin
+from zephyr._interop.starlette import StarletteTwin
 from zephyr._routing.base import BaseRoute, NoMatchFound, expand_routes, is_no_match
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
 from zephyr._routing.match import FULL, PARTIAL
@@ -28,7 +28,7 @@ from zephyr.types import ASGIApp, DecoratedCallable, Receive, Scope, Send
 __all__ = ("Router",)
 
 
-class Router:
+class Router(StarletteTwin):
     """Routes matched in order, a route table rebuilt when they change, and the app's lifespan.
 
     Args:
@@ -39,11 +39,6 @@ class Router:
         on_shutdown: Shut-down handlers.
         lifespan: A lifespan context manager factory (or async generator function).
     """
-
-    # Libraries' ``isinstance(obj, starlette....)`` checks fall back to ``__class__``: see ``starlette_twin``.
-    @property  # type: ignore[misc]
-    def __class__(self) -> type:
-        return starlette_twin(type(self))
 
     def __init__(
         self,
