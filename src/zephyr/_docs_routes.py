@@ -158,4 +158,8 @@ def add_docs_routes(app: DocsApp) -> None:  # noqa: C901 - one block per optiona
     if (app.docs_url or app.redoc_url or app.scalar_url) and app.docs_assets_url:
         from zephyr.openapi._assets import DocsStaticApp
 
-        app.mount(app.docs_assets_url, DocsStaticApp())
+        # A route rather than a mount, as FastAPI's docs routes are: libraries that walk ``app.routes`` and read each
+        # route's ``endpoint`` (fastapi-versioning) meet only routes that have one.
+        app.add_route(
+            app.docs_assets_url + "/{asset}", DocsStaticApp(), methods=["GET", "HEAD"], include_in_schema=False
+        )

@@ -24,6 +24,7 @@ import anyio
 from typing_extensions import TypeVar
 
 from zephyr._bodylimit import BodyTooLargeError
+from zephyr._interop.starlette import StarletteTwin
 from zephyr._limits import (
     BODY_DEADLINE,
     CLOSE_HEADERS,
@@ -99,7 +100,7 @@ def cookie_parser(cookie_string: str) -> dict[str, str]:
     return cookies
 
 
-class HTTPConnection(Mapping[str, Any], Generic[StateT]):
+class HTTPConnection(StarletteTwin, Mapping[str, Any], Generic[StateT]):
     """What HTTP requests and WebSocket connections share; a read-only mapping over the ASGI scope.
 
     Args:

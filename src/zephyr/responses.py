@@ -38,6 +38,7 @@ from typing_extensions import deprecated
 from zephyr import _fileresponse as _file
 from zephyr import _streaming
 from zephyr._header_values import encode_header_value
+from zephyr._interop.starlette import StarletteTwin
 from zephyr.background import BackgroundTask
 from zephyr.exceptions import FastAPIDeprecationWarning, MissingDependencyError
 from zephyr.types import Receive, Scope, Send
@@ -95,7 +96,7 @@ def _content_type(media_type: str, charset: str) -> bytes:
     return media_type.encode("latin-1")
 
 
-class Response:
+class Response(StarletteTwin):
     """A response whose whole body is known up front.
 
     Example:

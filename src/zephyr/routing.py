@@ -10,6 +10,8 @@ from zephyr._routing.base import BaseRoute as BaseRoute
 from zephyr._routing.base import NoMatchFound as NoMatchFound
 from zephyr._routing.handler import REQUEST_HANDLER
 from zephyr._routing.handler import get_request_handler as get_request_handler
+from zephyr._routing.handler import run_endpoint_function as run_endpoint_function
+from zephyr._routing.handler import serialize_response as serialize_response
 from zephyr._routing.inclusion import _IncludedRouter as _IncludedRouter
 from zephyr._routing.inclusion import _RouterIncludeContext as _RouterIncludeContext
 from zephyr._routing.match import Match as Match
@@ -21,6 +23,7 @@ from zephyr._routing.router import APIRouter as APIRouter
 from zephyr._routing.routes import APIRoute as APIRoute
 from zephyr._routing.routes import APIWebSocketRoute as APIWebSocketRoute
 from zephyr._routing.routes import generate_unique_id as generate_unique_id
+from zephyr.dependencies.utils import solve_dependencies as solve_dependencies
 
 __all__ = (
     "APIRoute",
@@ -35,6 +38,9 @@ __all__ = (
     "generate_unique_id",
     "get_request_handler",
     "request_response",
+    "run_endpoint_function",
+    "serialize_response",
+    "solve_dependencies",
 )
 
 
@@ -50,6 +56,12 @@ class _RoutingModule(types.ModuleType):
         super().__setattr__(name, value)
         if name == "get_request_handler":
             REQUEST_HANDLER.factory = value
+        elif name == "solve_dependencies":  # logfire replaces these two: routes then run through them
+            REQUEST_HANDLER.solve = None if value is _own_solve_dependencies else value
+        elif name == "run_endpoint_function":
+            REQUEST_HANDLER.run = None if value is _own_run_endpoint_function else value
 
 
+_own_solve_dependencies = solve_dependencies
+_own_run_endpoint_function = run_endpoint_function
 sys.modules[__name__].__class__ = _RoutingModule

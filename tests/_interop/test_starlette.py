@@ -131,3 +131,66 @@ def test_starlette_websocket_parameter_is_the_connection() -> None:
 
     with TestClient(app) as client, client.websocket_connect("/ws") as connection:
         assert connection.receive_json() == {"path": "/ws"}
+
+
+def _is(obj: object, cls: type) -> bool:
+    return isinstance(obj, cls)  # through a function: mypy would narrow the object between checks
+
+
+def test_zephyr_objects_pass_isinstance_checks_against_starlettes_classes() -> None:
+    # slowapi checks requests and responses against Starlette's classes, fastapi-utils' cbv checks routes.
+    import starlette.routing
+
+    from zephyr import APIRouter, Request, Response
+    from zephyr.responses import JSONResponse
+    from zephyr.routing import APIRoute, Route
+
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""})
+    assert _is(request, StarletteRequest) and _is(request, StarletteHTTPConnection)
+    assert _is(request, Request) and type(request) is Request
+    assert not _is(request, StarletteWebSocket) and not _is(request, StarletteResponse)
+    assert _is(JSONResponse({}), StarletteJSONResponse) and _is(Response(), StarletteResponse)
+    assert not _is(Response(), StarletteJSONResponse)
+    router = APIRouter()
+
+    @router.get("/x")
+    def x() -> None: ...
+
+    route = router.routes[0]
+    assert _is(route, APIRoute) and _is(route, starlette.routing.Route)
+    assert not _is(route, Route) and not _is(route, starlette.routing.Mount)
+    assert _is(router, starlette.routing.Router)
+    # The reported class derives from Zephyr's first: code that dispatches on it finds Zephyr's methods.
+    assert request.__class__.__mro__[1] is Request and request.__class__.__name__ == "Request"
+
+
+def test_the_twin_class_waits_for_starlette_to_be_imported(monkeypatch: Any) -> None:
+    import sys
+
+    from zephyr import Request
+    from zephyr._interop.starlette import starlette_twin
+
+    class MyRequest(Request): ...
+
+    monkeypatch.delitem(sys.modules, "starlette")
+    assert starlette_twin(MyRequest) is MyRequest
+    monkeypatch.undo()
+    assert issubclass(starlette_twin(MyRequest), StarletteRequest)
+    assert issubclass(starlette_twin(MyRequest), MyRequest)
+    assert starlette_twin(int) is int
+
+
+def test_pickling_and_copying_keep_zephyrs_own_class() -> None:
+    # With Starlette loaded ``__class__`` is the twin; pickle must still rebuild Zephyr's class (fastapi-cache2's
+    # PickleCoder pickles what endpoints return).
+    import copy
+    import pickle
+
+    from zephyr.responses import JSONResponse
+
+    response = JSONResponse({"a": 1}, status_code=201, headers={"x-a": "1"})
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        again = pickle.loads(pickle.dumps(response, protocol=protocol))  # noqa: S301 - our own bytes
+        assert type(again) is JSONResponse
+        assert (again.status_code, again.body, again.headers["x-a"]) == (201, b'{"a":1}', "1")
+    assert type(copy.copy(response)) is JSONResponse and type(copy.deepcopy(response)) is JSONResponse

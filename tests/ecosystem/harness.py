@@ -23,8 +23,29 @@ _PRELUDE = {
 }
 
 
-ORDER = ("pagination", "cache", "sse", "graphql", "admin", "users", "routers", "observability")
-"""Every scenario, run one after the other in one process per framework; Sentry's global set-up comes last."""
+ORDER = (
+    "pagination",
+    "cache",
+    "sse",
+    "graphql",
+    "admin",
+    "users",
+    "routers",
+    "ratelimit",
+    "correlation",
+    "exporter",
+    "restful",
+    "versioning",
+    "mcp",
+    "limiter",
+    "filters",
+    "auth",
+    "logfire_app",
+    "observability",
+    "ddtrace_app",
+)
+"""Every scenario, run one after the other in one process per framework; the global set-ups (logfire's patches of
+``fastapi.routing``, Sentry's, ddtrace's) come last."""
 
 _RUNNER = """
 import contextlib, io, json, runpy, sys

@@ -71,3 +71,147 @@ def test_fastapi_users_register_login_and_me(outcomes: Outcomes) -> None:
     assert outcome["wrong"] == [400, {"detail": "LOGIN_BAD_CREDENTIALS"}]
     assert outcome["me"] == [200, "ada@example.com"]
     assert outcome["anonymous"] == [401, {"detail": "Unauthorized"}]
+
+
+def test_slowapi_limits_routes_and_answers_429(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "ratelimit")
+    home = outcome["home"]
+    assert [r[0] for r in home] == [200, 200, 429]
+    assert home[0][2] == {"x-ratelimit-limit": "2", "x-ratelimit-remaining": "1"}
+    assert home[2][1] == '{"error":"Rate limit exceeded: 2 per 1 minute"}'
+    assert home[2][3] is True  # Retry-After
+    assert [r[0] for r in outcome["text"]] == [200, 429]
+    assert outcome["text"][0][1] == "plain"
+    # SlowAPIMiddleware applies the default limit to undecorated routes.
+    assert [r[0] for r in outcome["open"]] == [200, 200, 200, 429]
+
+
+def test_asgi_correlation_id_and_starlette_context_follow_the_request(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "correlation")
+    given = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+    status, correlation, request_id, body = outcome["echoed"]
+    assert (status, correlation, request_id) == (200, given, "0f0e0d0c0b0a09080706050403020100")
+    assert body["correlation_id"] == given
+    assert body["context"] == {"X-Request-ID": request_id, "User-Agent": "t", "X-Forwarded-For": "10.0.0.1"}
+    assert outcome["fresh"] == [200, 32, True, 32]
+    assert outcome["invalid_replaced"] == 32
+    assert outcome["records"] == [f"[{given}] reading order 3", "[<generated>] reading order 4"]
+    assert outcome["failed"] == [500, "Internal Server Error"]
+
+
+def test_starlette_exporter_counts_requests_by_route_template(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "exporter")
+    assert outcome["answers"] == [200, 200, 404, 200, 404]
+    assert outcome["status"] == 200
+    labels = 'app_name="h11e_shop",method="GET",path="/shop/items/{item_id}"'
+    assert outcome["lines"] == [
+        f'h11e_requests_total{{{labels},status_code="200"}} 2.0',
+        f'h11e_requests_total{{{labels},status_code="404"}} 1.0',
+        'h11e_requests_total{app_name="h11e_shop",method="POST",path="/shop/items",status_code="200"} 1.0',
+    ]
+    assert outcome["histogram"] is True
+
+
+def test_fastapi_utils_cbv_and_repeat_every_and_restful_resources(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "restful")
+    assert outcome["listed"] == [200, {"user": "ada", "notes": {"1": "first"}}]
+    assert outcome["added"] == [201, {"user": "ada", "id": 2}]
+    assert outcome["one"] == [200, {"user": "grace", "text": "second"}]
+    assert outcome["anonymous"] == [422, ["header", "x-user"]]
+    assert outcome["pet"] == [200, {"message": "hello, rex"}]
+    assert outcome["params"]["/notes/{note_id}"] == ["note_id", "x-user"]
+    assert outcome["ticks"] == [0, 1, 2]
+
+
+def test_fastapi_versioning_mounts_one_app_per_version_and_scalar_serves_its_page(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "versioning")
+    assert outcome["v1"] == [200, {"message": "hello ada"}]
+    assert outcome["v2"] == [200, {"message": "HI ADA"}]
+    assert outcome["latest"] == [200, {"message": "hi ada"}]
+    assert outcome["health"] == [200, 200, 200]
+    assert outcome["missing"] == 404
+    assert outcome["schema_v1"] == ["1", ["name"], ["/greet", "/health"]]
+    assert outcome["schema_v2"] == ["2", ["name", "shout"], ["/greet", "/health"]]
+    assert outcome["scalar"] == [200, "text/html; charset=utf-8", True, True]
+
+
+def test_fastapi_mcp_lists_tools_from_the_openapi_document_and_calls_them(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "mcp")
+    assert outcome["init"] == [200, "Inventory MCP", True]
+    assert outcome["tools"] == [["get_item", "Get Item", ["item_id"]], ["list_items", "List Items", ["max_price"]]]
+    assert outcome["found"] == [200, False, [{"id": 1, "name": "hammer", "price": 12.5}]]
+    assert outcome["cheap"] == [200, False, [[{"id": 2, "name": "nails", "price": 3.0}]]]
+    status, is_error, (message,) = outcome["missing"]
+    assert (status, is_error) == (200, True)
+    assert "Status code: 404" in message and "Item not found" in message
+
+
+def test_fastapi_limiter_answers_429_in_memory_and_on_redis(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "limiter")
+    hello = [200, {"msg": "Hello World"}]
+    too_many = [429, {"detail": "Too Many Requests"}]
+    assert outcome["index"] == [hello, hello, too_many]
+    assert outcome["shared"] == [[200, {"shared": True}], too_many]
+    assert outcome["stored"] is True
+
+
+def test_fastapi_filter_and_sqlmodel_query_sqlite(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "filters")
+    assert outcome["everyone"] == [200, ["Ada", "Alan", "Grace", "Linus"]]
+    assert outcome["young"] == [200, ["Ada", "Linus"]]
+    assert outcome["like"] == [200, ["Ada", "Alan", "Grace"]]
+    assert outcome["in_paris"] == [200, ["Ada", "Grace"]]
+    assert outcome["cities"] == [200, ["Linus", "Grace", "Alan", "Ada"]]
+    assert outcome["bad_order"] == [422, "Value error, height is not a valid ordering field."]
+    assert "address__city" in outcome["params"] and "order_by" in outcome["params"]
+    assert outcome["created"] == [200, {"id": 1, "name": "Deadpond", "secret_name": "Dive Wilson", "age": None}]
+    assert outcome["hero"] == [200, {"id": 2, "name": "Rusty-Man", "secret_name": "Tommy Sharp", "age": 48}]
+    assert outcome["no_hero"] == [404, {"detail": "Hero not found"}]
+    assert outcome["too_many"] == 422
+
+
+def test_logfire_instrument_fastapi_records_arguments_and_errors(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "logfire_app")
+    assert outcome["answers"] == [200, 6, 422]
+    route = {"http.route": "/items/{item_id}", "http.method": "GET"}
+    assert outcome["spans"] == [
+        ["reading {item_id}", {}, None, None, 3],
+        ["GET /items/{item_id}", {**route, "http.status_code": 200}, {"item_id": 3, "q": "x"}, [], None],
+        [
+            "POST /sum",
+            {"http.route": "/sum", "http.method": "POST", "http.status_code": 200},
+            {"numbers": [1, 2, 3]},
+            [],
+            None,
+        ],
+        ["GET /items/{item_id}", {**route, "http.status_code": 422}, None, ["int_parsing"], None],
+    ]
+
+
+def test_authx_tokens_and_fastapi_csrf_protect_cookies(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "auth")
+    assert outcome["refused_login"] == [401, {"detail": {"message": "Invalid credentials"}}]
+    assert outcome["allowed"] == [200, {"message": "Hello World"}]
+    assert outcome["anonymous"] == [401, {"message": "Token Error", "error_type": "MissingTokenError"}]
+    assert outcome["forged"] == [422, {"message": "Invalid Token", "error_type": "JWTDecodeError"}]
+    assert outcome["me"] == [200, {"sub": "ada", "type": "access", "fresh": True}]
+    assert outcome["issued"] == [200, True, True]
+    assert outcome["created"] == [201, {"created": True}, True]
+    assert outcome["missing_cookie"] == [400, {"detail": "Missing Cookie: `fastapi-csrf-token`."}]
+    assert outcome["missing_header"] == [422, {"detail": 'Bad headers. Expected "X-CSRF-Token" in headers'}]
+
+
+def test_ddtrace_traces_requests_and_background_tasks(outcomes: Outcomes) -> None:
+    reference, zephyr = outcomes["ddtrace_app"]
+    assert zephyr["answers"] == [200, 500, 404] and zephyr["done"] == [5]
+    # ddtrace names the background task span after the module it patched: ``fastapi.__name__`` is "zephyr" here.
+    assert zephyr["traces"] == [
+        [["fastapi.request", "GET /boom", "/boom", "500", 1]],
+        [["fastapi.request", "GET /items/{item_id}", "/items/{item_id}", "200", 0]],
+        [["fastapi.request", "GET /nope", None, "404", 0]],
+        [["zephyr.background_task", "append", None, None, 0]],
+    ]
+    renamed = sorted(
+        [[span[0].replace("zephyr.", "fastapi.", 1), *span[1:]] for span in trace] for trace in zephyr["traces"]
+    )
+    assert {**zephyr, "traces": renamed} == reference

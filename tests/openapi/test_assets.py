@@ -321,3 +321,22 @@ def test_importing_the_docs_does_not_import_the_bundle() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_app_serves_its_assets_from_a_route_with_an_endpoint() -> None:
+    # fastapi-versioning reads every route's ``endpoint`` and ``methods``: the app's own routes must have both.
+    from zephyr import FastAPI
+    from zephyr.routing import Mount
+    from zephyr.testclient import TestClient
+
+    app = FastAPI()
+    assert not [route for route in app.routes if isinstance(route, Mount)]
+    routes: list[Any] = list(app.routes)
+    assert all(getattr(route, "endpoint", None) is not None and route.methods for route in routes)
+    (assets,) = [route for route in routes if route.path.startswith("/_zephyr/docs-static")]
+    assert assets.path == "/_zephyr/docs-static/{asset}"
+    with TestClient(app) as client:
+        assert client.get("/_zephyr/docs-static/favicon-32x32.png").status_code == 200
+        assert client.get("/_zephyr/docs-static/nothing.js").status_code == 404
+        refused = client.post("/_zephyr/docs-static/favicon-32x32.png")
+        assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")

@@ -9,9 +9,16 @@ FastAPI does, but never imports Starlette: a class is Starlette's when one class
 from __future__ import annotations
 
 import inspect
+import sys
 from typing import Any
 
-__all__ = ("is_asgi_response", "is_starlette_response_class", "starlette_special_kind")
+__all__ = (
+    "StarletteTwin",
+    "is_asgi_response",
+    "is_starlette_response_class",
+    "starlette_special_kind",
+    "starlette_twin",
+)
 
 # (module, class name) -> the Dependant attribute that receives the connection object of that kind.
 _SPECIAL_KINDS: dict[tuple[str, str], str] = {
@@ -60,3 +67,83 @@ def is_asgi_response(result: Any) -> bool:
     ``__call__(scope, receive, send)``. Classes and functions are data for the serializer, as in FastAPI.
     """
     return callable(result) and not isinstance(result, type) and not inspect.isroutine(result)
+
+
+_TWINS: dict[type, type] = {}
+"""Zephyr class -> the class its instances report as ``__class__`` once Starlette is loaded (itself when none fits)."""
+
+
+# FastAPI's classes that derive from a Starlette class of another name; every other class keeps its name.
+_RENAMED = {"APIRoute": "Route", "APIWebSocketRoute": "WebSocketRoute", "APIRouter": "Router"}
+
+
+def _counterpart(cls: type) -> type | None:
+    """Starlette's class for the nearest Zephyr class in ``cls``'s MRO, if its module is loaded.
+
+    ``zephyr.requests.Request`` -> ``starlette.requests.Request``, ``zephyr._routing.routes.APIRoute`` ->
+    ``starlette.routing.Route`` (as FastAPI's ``APIRoute`` derives from it).
+    """
+    for klass in cls.__mro__:
+        parts = klass.__module__.split(".")
+        if len(parts) < 2 or parts[0] != "zephyr":
+            continue
+        loaded = sys.modules.get("starlette." + parts[1].lstrip("_"))
+        found = getattr(loaded, _RENAMED.get(klass.__name__, klass.__name__), None) if loaded is not None else None
+        if isinstance(found, type):
+            return found
+    return None
+
+
+def starlette_twin(cls: type) -> type:
+    """The class a Zephyr request, WebSocket, response, route or router reports as its ``__class__``.
+
+    Libraries written for FastAPI check ``isinstance(request, starlette.requests.Request)``,
+    ``isinstance(response, starlette.responses.Response)`` (slowapi) or ``isinstance(route, starlette.routing.Route)``
+    (fastapi-utils' ``cbv``) on objects that are Zephyr's under the switch. ``isinstance`` falls back to
+    ``obj.__class__`` when ``type(obj)`` is no subclass, so once the library has imported Starlette, Zephyr's objects
+    report a class derived first from their own class and then from Starlette's twin: checks against Zephyr's classes
+    behave as before, checks against Starlette's pass. Starlette is never imported here; until something else
+    imports it, or for classes without a twin, this is ``cls`` itself.
+    """
+    twin = _TWINS.get(cls)
+    if twin is not None:
+        return twin
+    if "starlette" not in sys.modules:
+        return cls
+    counterpart = _counterpart(cls)
+    if counterpart is None:  # its Starlette module may be imported later: look again then
+        return cls
+    twin = cls
+    if not issubclass(cls, counterpart):
+        namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__slots__": ()}
+        try:
+            metaclass: Any = type(cls)
+            twin = metaclass(cls.__name__, (cls, counterpart), namespace)
+        except TypeError:  # incompatible layouts or metaclasses: keep Zephyr's class, isinstance checks fail as before
+            twin = cls
+    _TWINS[cls] = twin
+    return twin
+
+
+def _new(cls: type, *args: Any) -> Any:
+    return cls.__new__(cls, *args)
+
+
+class StarletteTwin:
+    """Base of Zephyr's requests, WebSockets, responses, routes and routers: ``__class__`` is ``starlette_twin``'s.
+
+    Pickling and copying keep ``type(obj)``: the default reduction pairs ``type(obj)`` with ``__new__`` and pickle
+    refuses that pair when ``obj.__class__`` differs, so the reduction names a plain constructor instead.
+    """
+
+    __slots__ = ()
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return starlette_twin(type(self))
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        reduced = super().__reduce_ex__(max(protocol, 2))  # protocols 0-1 would name ``obj.__class__``
+        if isinstance(reduced, tuple) and getattr(reduced[0], "__name__", None) == "__newobj__":
+            return (_new, reduced[1], *reduced[2:])
+        return reduced

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from zephyr._interop.starlette import StarletteTwin
 from zephyr._routing.match import NONE, Match
 from zephyr._routing.paths import CompiledPath, route_path
 from zephyr.datastructures import URLPath
@@ -38,7 +39,7 @@ def name_of(endpoint: Any) -> str:
     return str(getattr(endpoint, "__name__", type(endpoint).__name__))
 
 
-class BaseRoute:
+class BaseRoute(StarletteTwin):
     """Common base of every route type."""
 
     path: str

@@ -14,6 +14,7 @@ from typing import Any
 
 from typing_extensions import deprecated
 
+from zephyr._interop.starlette import StarletteTwin
 from zephyr._routing.base import BaseRoute, NoMatchFound, expand_routes, is_no_match
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
 from zephyr._routing.match import FULL, PARTIAL
@@ -27,7 +28,7 @@ from zephyr.types import ASGIApp, DecoratedCallable, Receive, Scope, Send
 __all__ = ("Router",)
 
 
-class Router:
+class Router(StarletteTwin):
     """Routes matched in order, a route table rebuilt when they change, and the app's lifespan.
 
     Args:

@@ -21,11 +21,22 @@ from zephyr._compile.execute import HTTPRunner
 from zephyr._compile.plan import Plan, build_plan
 from zephyr._compile.serialize import ResponseModel
 from zephyr._routing.overrides import OverridesDict
+from zephyr.background import BackgroundTasks
+from zephyr.concurrency import run_in_threadpool
 from zephyr.datastructures import Default, DefaultPlaceholder
+from zephyr.param_functions import Depends
 from zephyr.requests import Request
 from zephyr.responses import JSONResponse, Response
 
-__all__ = ("REQUEST_HANDLER", "RequestHandlerHook", "get_request_handler", "make_runner", "with_overrides")
+__all__ = (
+    "REQUEST_HANDLER",
+    "RequestHandlerHook",
+    "get_request_handler",
+    "make_runner",
+    "run_endpoint_function",
+    "serialize_response",
+    "with_overrides",
+)
 
 
 def with_overrides(dependant: Dependant, overrides: dict[Any, Any] | None) -> Dependant:
@@ -174,13 +185,17 @@ def get_request_handler(
     """
     if dependant.call is None:
         raise TypeError("get_request_handler() needs a dependant whose call is the endpoint function; got call=None.")
+    endpoint = dependant
+    if REQUEST_HANDLER.hooked:
+        dependant = _through_hooks(dependant, dependency_overrides_provider)
+        dependency_overrides_provider = None  # the hooks' solve_dependencies applies the overrides
     plans = _DependantPlan(dependant, dependency_overrides_provider)
     overrides = getattr(dependency_overrides_provider, "dependency_overrides", None)
     runner = make_runner(
         plans(),
         refresh=plans if dependency_overrides_provider is not None else None,
         watch=overrides if isinstance(overrides, OverridesDict) else _Unversioned(),
-        call=dependant.call,
+        call=endpoint.call,
         status_code=status_code,
         response_class=response_class,
         response_field=response_field,
@@ -199,23 +214,124 @@ def get_request_handler(
     return app
 
 
-class RequestHandlerHook:
-    """Which ``get_request_handler`` routes build their handlers with.
+async def run_endpoint_function(*, dependant: Dependant, values: dict[str, Any], is_coroutine: bool) -> Any:
+    """Call ``dependant.call`` with ``values``, in a worker thread unless it is a coroutine function (as FastAPI).
 
-    ``zephyr.routing`` writes here when a library replaces its ``get_request_handler`` (Sentry does), so routes read
-    it without importing the public module.
+    Zephyr's routes call it only while a library has replaced it or ``solve_dependencies``.
+    """
+    call = dependant.call
+    assert call is not None  # noqa: S101 - only routes' dependants come here
+    if is_coroutine:
+        return await call(**values)
+    return await run_in_threadpool(call, **values)
+
+
+async def serialize_response(
+    *,
+    field: TypeAdapter[Any] | None = None,
+    response_content: Any,
+    include: Any = None,
+    exclude: Any = None,
+    by_alias: bool = True,
+    exclude_unset: bool = False,
+    exclude_defaults: bool = False,
+    exclude_none: bool = False,
+    is_coroutine: bool = True,
+    endpoint_ctx: Any = None,
+    dump_json: bool = False,
+) -> Any:
+    """``response_content`` validated by the route's response field and dumped (FastAPI's function of that name).
+
+    JSON-ready data, or JSON bytes with ``dump_json``; without a field, ``jsonable_encoder(response_content)``.
+    Zephyr's routes serialize through their compiled response model; this is for code that calls or wraps the
+    function (ddtrace wraps it).
+
+    Raises:
+        ResponseValidationError: The content does not fit the field.
+    """
+    if field is None:
+        from zephyr.encoders import jsonable_encoder
+
+        return jsonable_encoder(response_content)
+    model = ResponseModel(
+        field,
+        include=include,
+        exclude=exclude,
+        by_alias=by_alias,
+        exclude_unset=exclude_unset,
+        exclude_defaults=exclude_defaults,
+        exclude_none=exclude_none,
+    )
+    return model.to_json(response_content) if dump_json else model.to_python(response_content)
+
+
+def _through_hooks(dependant: Dependant, provider: Any) -> Dependant:
+    """A dependant that runs ``dependant`` through ``zephyr.routing``'s hooks, looked up per request as FastAPI does.
+
+    Its call solves ``dependant`` with ``solve_dependencies`` and calls the endpoint with ``run_endpoint_function``.
+    Zephyr's runner still answers: it turns the endpoint's result into the response (response model, status code,
+    the sub-response's headers, background tasks) as for any route.
+    """
+    from contextlib import AsyncExitStack
+
+    from zephyr.dependencies.utils import solve_dependencies
+    from zephyr.exceptions import RequestValidationError
+
+    async def exit_stack() -> Any:
+        async with AsyncExitStack() as stack:
+            yield stack
+
+    stack_dependency = Depends(exit_stack)
+
+    async def endpoint(
+        request: Request, response: Response, background_tasks: BackgroundTasks, stack: Any = stack_dependency
+    ) -> Any:
+        solved = await (REQUEST_HANDLER.solve or solve_dependencies)(
+            request=request,
+            dependant=dependant,
+            background_tasks=background_tasks,
+            response=response,
+            dependency_overrides_provider=provider,
+            async_exit_stack=stack,
+            embed_body_fields=False,
+        )
+        if solved.errors:
+            raise RequestValidationError(solved.errors)
+        return await (REQUEST_HANDLER.run or run_endpoint_function)(
+            dependant=dependant, values=solved.values, is_coroutine=dependant.is_coroutine
+        )
+
+    return build_dependant(endpoint, path=dependant.path, name=dependant.name)
+
+
+class RequestHandlerHook:
+    """Which ``get_request_handler`` routes build their handlers with, and which hooks they run through.
+
+    ``zephyr.routing`` writes here when a library replaces its ``get_request_handler`` (Sentry does),
+    ``solve_dependencies`` or ``run_endpoint_function`` (logfire does), so routes read it without importing the
+    public module.
     """
 
-    __slots__ = ("factory",)
+    __slots__ = ("factory", "run", "solve")
 
     def __init__(self) -> None:
         self.factory: Callable[..., Any] = get_request_handler
+        self.solve: Callable[..., Any] | None = None
+        """A replaced ``solve_dependencies`` (logfire replaces it), or ``None`` for Zephyr's own."""
+        self.run: Callable[..., Any] | None = None
+        """A replaced ``run_endpoint_function``, or ``None`` for Zephyr's own."""
 
     @property
     def replaced(self) -> bool:
         """Whether something other than Zephyr's own function builds the handlers."""
         return self.factory is not get_request_handler
 
+    @property
+    def hooked(self) -> bool:
+        """Whether a library replaced ``solve_dependencies`` or ``run_endpoint_function``."""
+        return self.solve is not None or self.run is not None
+
 
 REQUEST_HANDLER = RequestHandlerHook()
-"""The one hook, set through ``zephyr.routing.get_request_handler = ...``."""
+"""The one hook, set through ``zephyr.routing.get_request_handler = ...`` (or ``solve_dependencies``,
+``run_endpoint_function``)."""

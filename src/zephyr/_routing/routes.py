@@ -374,7 +374,7 @@ class APIRoute(_PlannedRoute):
         """The route's ASGI application, built at start-up or on first use."""
         if self._asgi is None:
             # Nothing replaced FastAPI's handler hooks: run the compiled route directly (no per-request cost).
-            direct = not REQUEST_HANDLER.replaced
+            direct = not REQUEST_HANDLER.replaced and not REQUEST_HANDLER.hooked
             if direct and type(self).get_route_handler is APIRoute.get_route_handler:
                 app: ASGIApp = self._runner()
             else:

@@ -10,8 +10,9 @@
   clients that accept it, and decompressed for the rare one that does not.
 - A small favicon of our own stands in where Swagger UI's is not installed.
 
-The app mounts ``docs_static_app`` (for example at ``/_zephyr/docs-static``) and asks ``default_asset_urls(prefix)``
-for the URLs to put in the pages: local ones for every file it has, the CDN ones (as in FastAPI) otherwise.
+The app serves a ``DocsStaticApp`` (for example at ``/_zephyr/docs-static/{asset}``) and asks
+``default_asset_urls(prefix)`` for the URLs to put in the pages: local ones for every file it has, the CDN ones (as in
+FastAPI) otherwise.
 """
 
 from __future__ import annotations
@@ -231,6 +232,9 @@ class DocsStaticApp:
     Only the names in ``local_assets()`` and ``vendored_assets()`` are served; any other path is a 404. ``GET``
     and ``HEAD`` are allowed, ``If-None-Match`` answers 304. The files are located on the first request, not at import.
 
+    Mounted, it serves the file named by the path below the mount; as the endpoint of a route whose path ends in
+    ``{asset}`` (how the app adds it), the file named by that parameter.
+
     Example:
         ```python
         app.mount("/_zephyr/docs-static", DocsStaticApp())
@@ -259,8 +263,12 @@ class DocsStaticApp:
             # lifespan and websocket scopes have nothing to do here
             return
         files = self._files if self._files is not None else self._load()
-        path = _path_below_mount(scope["path"], scope.get("root_path", ""))
-        file = files.get(path[1:]) if path.startswith("/") and path.count("/") == 1 else None
+        params = scope.get("path_params")
+        name = params.get("asset") if params else None  # served by a route ``.../{asset}``
+        if name is None:  # or mounted
+            path = _path_below_mount(scope["path"], scope.get("root_path", ""))
+            name = path[1:] if path.startswith("/") and path.count("/") == 1 else None
+        file = files.get(name) if name is not None else None
         if file is None:
             await _send_plain(send, 404, b"Not Found")
             return
