@@ -4,10 +4,9 @@
 under our own name.
 """
 
-__version__ = "0.1.0"
-
 from zephyr import status as status
 from zephyr._interop.switch import install_as_fastapi as install_as_fastapi
+from zephyr._version import __version__ as __version__
 from zephyr.applications import FastAPI as FastAPI
 from zephyr.applications import Zephyr as Zephyr
 from zephyr.background import BackgroundTasks as BackgroundTasks

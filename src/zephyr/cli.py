@@ -32,7 +32,7 @@ _COMMAND_MODULES = (
 def _version() -> str:
     import platform
 
-    from zephyr import __version__
+    from zephyr._version import __version__
 
     return f"zephyr {__version__} (Python {platform.python_version()})"
 

@@ -130,7 +130,7 @@ def telemetry_layer(app: ASGIApp, config: TelemetryConfig | None) -> ASGIApp:
         from opentelemetry import _logs, metrics, trace
     except ImportError:  # pragma: no cover - a provider was named, so OpenTelemetry is installed
         return app
-    from zephyr import __version__
+    from zephyr._version import __version__
 
     tracer = meter = logger = None
     if settings["tracing"]:

@@ -31,6 +31,7 @@ __all__ = (
     "build_dependant",
     "set_default",
     "sub_dependant",
+    "with_overrides",
     "with_route_dependencies",
 )
 
@@ -427,3 +428,29 @@ def with_route_dependencies(
         sub_dependant(dep, None, path=path, name=None, scopes=(), overrides=overrides) for dep in route_dependencies
     ]
     return dataclasses.replace(endpoint, dependencies=[*extra, *endpoint.dependencies])
+
+
+def with_overrides(dependant: Dependant, overrides: dict[Any, Any] | None) -> Dependant:
+    """``dependant`` with every sub-dependency found in ``overrides`` re-analysed from its replacement."""
+    if not overrides:
+        return dependant
+    children = []
+    for child in dependant.dependencies:
+        replacement = overrides.get(child.call)
+        if replacement is None:
+            children.append(with_overrides(child, overrides))
+            continue
+        children.append(
+            build_dependant(
+                replacement,
+                path=child.path,
+                name=child.name,
+                security_scopes=child.security_scopes,
+                own_scopes=child.own_scopes,
+                use_cache=child.use_cache,
+                scope=child.scope,
+                is_security=child.is_security,
+                overrides=overrides,
+            )
+        )
+    return dataclasses.replace(dependant, dependencies=children)

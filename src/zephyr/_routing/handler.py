@@ -8,7 +8,6 @@ through the runner directly otherwise: wrapping costs the wrapped apps what the 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from zephyr._compile import typing_utils as tu
-from zephyr._compile.dependant import Dependant, build_dependant
+from zephyr._compile.dependant import Dependant, build_dependant, with_overrides
 from zephyr._compile.execute import HTTPRunner
 from zephyr._compile.plan import Plan, build_plan
 from zephyr._compile.serialize import ResponseModel
@@ -35,34 +34,7 @@ __all__ = (
     "make_runner",
     "run_endpoint_function",
     "serialize_response",
-    "with_overrides",
 )
-
-
-def with_overrides(dependant: Dependant, overrides: dict[Any, Any] | None) -> Dependant:
-    """``dependant`` with every sub-dependency found in ``overrides`` re-analysed from its replacement."""
-    if not overrides:
-        return dependant
-    children = []
-    for child in dependant.dependencies:
-        replacement = overrides.get(child.call)
-        if replacement is None:
-            children.append(with_overrides(child, overrides))
-            continue
-        children.append(
-            build_dependant(
-                replacement,
-                path=child.path,
-                name=child.name,
-                security_scopes=child.security_scopes,
-                own_scopes=child.own_scopes,
-                use_cache=child.use_cache,
-                scope=child.scope,
-                is_security=child.is_security,
-                overrides=overrides,
-            )
-        )
-    return dataclasses.replace(dependant, dependencies=children)
 
 
 def make_runner(

@@ -17,7 +17,7 @@ from typing import Any
 
 from zephyr import params
 from zephyr._compile import typing_utils as tu
-from zephyr._compile.dependant import BODY, Dependant, ParamField, build_dependant, sub_dependant
+from zephyr._compile.dependant import BODY, Dependant, ParamField, build_dependant, sub_dependant, with_overrides
 
 __all__ = (
     "SolvedDependency",
@@ -191,7 +191,6 @@ async def solve_dependencies(
     from zephyr._compile.exact import slow_solve
     from zephyr._compile.plan import build_plan
     from zephyr._compile.solve import call_steps, fast_values
-    from zephyr._routing.handler import with_overrides
     from zephyr.background import BackgroundTasks
     from zephyr.exceptions import RequestValidationError
     from zephyr.responses import Response
