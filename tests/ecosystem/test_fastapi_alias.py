@@ -69,3 +69,21 @@ def test_a_fastapi_test_suite_runs_on_zephyr(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
     assert "fastapi: served by zephyr" in result.stdout
+
+
+def test_a_declarations_limit_is_reachable_under_fastapis_name() -> None:
+    """FastAPI's suite reads ``Depends(..., max_concurrency=n)._concurrency.get_semaphore()``; Zephyr answers it."""
+    import anyio
+
+    import zephyr
+
+    declaration = zephyr.Depends(lambda: None, max_concurrency=2)
+    concurrency = declaration._concurrency
+    assert concurrency is not None
+
+    async def main() -> None:
+        semaphore = concurrency.get_semaphore()
+        assert semaphore is concurrency.semaphore()
+        assert semaphore.value == 2
+
+    anyio.run(main)
