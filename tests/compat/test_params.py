@@ -504,3 +504,40 @@ def test_bare_and_typing_containers_tuples_and_sets() -> None:
             post("/bare-body", json={"data": [], "items": {}}),
         ],
     )
+
+
+PATH_ALIAS_CHOICES_APP = """
+from typing import Annotated
+from fastapi import APIRouter, Depends, FastAPI, Path
+from pydantic import AliasChoices, AliasPath
+
+app = FastAPI()
+router = APIRouter()
+Identifier = Annotated[int, Path(alias="unused", validation_alias=AliasChoices("item_id", "id"), ge=1)]
+
+def get_identifier(value: Identifier):
+    return value
+
+@router.get("/")
+def read(value: Annotated[int, Depends(get_identifier)]):
+    return {"value": value}
+
+app.include_router(router, prefix="/items/{item_id}")
+app.include_router(router, prefix="/legacy/{id}")
+
+@app.get("/mixed/{first}/{value}")
+def mixed(value: Annotated[int, Path(validation_alias=AliasChoices("first", AliasPath("value")))], first: int):
+    return {"value": value, "first": first}
+"""
+
+
+def test_path_alias_choices_read_the_segment_each_route_names() -> None:
+    """One dependency under two prefixes: each route reads the choice its own path declares (and 422s by it)."""
+    calls = [
+        get("/items/3/"),
+        get("/legacy/4/"),
+        get("/items/zero/"),
+        get("/legacy/0/"),
+        get("/mixed/1/2"),
+    ]
+    assert_same(PATH_ALIAS_CHOICES_APP, calls)

@@ -259,6 +259,19 @@ def _classify(  # noqa: C901 - FastAPI's rules for reading one parameter, in one
     return "field", full, bare, marker
 
 
+def _path_choice(info: FieldInfo, alias: str, path_names: set[str]) -> str:
+    """A path parameter with ``validation_alias=AliasChoices(...)`` reads the first choice the route's path names.
+
+    One dependency may serve routes whose paths name the value differently (``/items/{item_id}``,
+    ``/legacy/{id}``): each route's copy of the parameter takes the segment its own path declares, as in FastAPI.
+    """
+    choices = getattr(info.validation_alias, "choices", None)
+    if not choices or not all(isinstance(choice, str) for choice in choices):
+        return alias  # an AliasPath among the choices: the parameter's own name, as in FastAPI
+    named = [choice for choice in choices if choice in path_names]
+    return named[0] if named else alias
+
+
 def _make_field(
     call: Any, name: str, full: Any, bare: Any, info: FieldInfo, path_names: set[str], written: Any = None
 ) -> ParamField:
@@ -275,6 +288,8 @@ def _make_field(
         alias = info.alias or name
     if isinstance(info.validation_alias, str) and info.validation_alias:
         alias = info.validation_alias  # the request key, as FastAPI reads it
+    elif is_path or isinstance(info, params.Path):
+        alias = _path_choice(info, alias, path_names)
     model = None
     if location in ("query", "header", "cookie") or (location == BODY and isinstance(info, params.Form)):
         model = tu.model_type(bare)
