@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from zephyr._compile.plan import HeaderMembers, Plan
@@ -63,6 +64,13 @@ def _multi(source: dict[str, list[str]], members: tuple[tuple[str, str, bool], .
     return group
 
 
+def _selected(
+    source: Mapping[str, Any], members: tuple[tuple[str, str, bool], ...], group: dict[str, Any], extras: bool
+) -> bool:
+    """Whether an optional parameter model is sent: one of its names is present (or any value, when extras count)."""
+    return any(external in source for external, _, _ in members) or (extras and bool(group))
+
+
 def _multi_headers(source: dict[bytes, list[str]], members: HeaderMembers) -> dict[str, Any]:
     """A header parameter model's input: its fields, then every other header (the model's extra policy rules)."""
     group: dict[str, Any] = {}
@@ -91,7 +99,9 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
         query = parse_query(scope.get("query_string", b""))
         for key, alias, is_sequence, members in plan.query_fields:
             if members is not None:
-                inputs[key] = _multi(query, members)
+                group = _multi(query, members)
+                if key not in plan.optional_groups or _selected(query, members, group, plan.optional_groups[key]):
+                    inputs[key] = group
                 continue
             values = query.get(alias)
             if values:
@@ -100,7 +110,11 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
         headers = read_headers(scope, plan.header_names)
         for key, name, is_sequence, header_members in plan.header_fields:
             if header_members is not None:
-                inputs[key] = _multi_headers(headers, header_members)
+                header_group = _multi_headers(headers, header_members)
+                own = {n for member in header_members for n in member[:2]}
+                extras = plan.optional_groups.get(key)
+                if extras is None or not own.isdisjoint(headers) or (extras and bool(header_group)):
+                    inputs[key] = header_group
                 continue
             header_values = headers.get(name)
             if header_values:
@@ -113,7 +127,8 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
                 if len(cookies) > len(group):
                     processed = {ext for ext, _, _ in members}
                     group.update((name, value) for name, value in cookies.items() if name not in processed)
-                inputs[key] = group
+                if key not in plan.optional_groups or _selected(cookies, members, group, plan.optional_groups[key]):
+                    inputs[key] = group
             elif alias in cookies:
                 inputs[key] = cookies[alias]
     return inputs
