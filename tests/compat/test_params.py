@@ -541,3 +541,47 @@ def test_path_alias_choices_read_the_segment_each_route_names() -> None:
         get("/mixed/1/2"),
     ]
     assert_same(PATH_ALIAS_CHOICES_APP, calls)
+
+
+SINGLE_ALIAS_CHOICES_APP = """
+from typing import Annotated
+from fastapi import Cookie, FastAPI, Header, Query
+from pydantic import AliasChoices
+
+app = FastAPI()
+
+@app.get("/query")
+def query(
+    value: Annotated[int, Query(alias="ignored", validation_alias=AliasChoices("first", "second"))],
+    items: Annotated[list[str], Query(validation_alias=AliasChoices("item", "tag"))] = [],
+):
+    return {"value": value, "items": items}
+
+@app.get("/header")
+def header(token: Annotated[int, Header(validation_alias=AliasChoices("x-token", "x-key"))]):
+    return {"token": token}
+
+@app.get("/cookie")
+def cookie(session: Annotated[str | None, Cookie(validation_alias=AliasChoices("sid", "session_id"))] = None):
+    return {"session": session}
+"""
+
+
+def test_single_parameters_read_the_first_alias_choice_sent() -> None:
+    """``AliasChoices`` on a single parameter: the first choice sent is read, and its errors name that choice."""
+    calls = [
+        get("/query?first=1"),
+        get("/query?second=2&tag=a&tag=b"),
+        get("/query?first=1&second=2&item=x&tag=y"),
+        get("/query"),
+        get("/query?second=oops"),
+        get("/query?ignored=1"),
+        get("/header", headers={"x-key": "3"}),
+        get("/header", headers={"X-Token": "4", "x-key": "5"}),
+        get("/header", headers={"x-key": "no"}),
+        get("/header"),
+        get("/cookie", headers={"cookie": "session_id=abc"}),
+        get("/cookie", headers={"cookie": "sid=a; session_id=b"}),
+        get("/cookie"),
+    ]
+    assert_same(SINGLE_ALIAS_CHOICES_APP, calls)

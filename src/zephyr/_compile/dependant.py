@@ -50,6 +50,7 @@ class ParamField:
     model: Any = None  # a BaseModel class when the field is a group of parameters
     form_union: bool = False  # a form body declared as a union of models: the whole form is its input
     key: str = ""  # unique key in the compiled plan
+    choices: tuple[str, ...] = ()  # validation_alias=AliasChoices("a", "b") of a single parameter: names tried in order
 
     @property
     def required(self) -> bool:
@@ -304,16 +305,30 @@ def _make_field(
             form_union = True
             union = with_form_normalizers(bare)
             full = tu.annotated(union, *get_args(full)[1:]) if get_origin(full) is Annotated else union
+    choices = _choices(info) if location in ("query", "header", "cookie") and model is None else ()
     return ParamField(
         name=name,
-        alias=alias,
+        alias=choices[0] if choices else alias,
         location=location,
         annotation=full,
         field_info=info,
         is_sequence=tu.is_sequence(bare),
         model=model,
         form_union=form_union,
+        choices=choices,
     )
+
+
+def _choices(info: FieldInfo) -> tuple[str, ...]:
+    """The names a single query/header/cookie parameter with ``validation_alias=AliasChoices(...)`` is read under.
+
+    The first one sent is read (and named in its errors); when none is, the first choice is the missing one. Choices
+    that are ``AliasPath`` leave the parameter read by its alias, as in FastAPI.
+    """
+    choices = getattr(info.validation_alias, "choices", None)
+    if not choices or not all(isinstance(choice, str) for choice in choices):
+        return ()
+    return tuple(choices)
 
 
 def _ensure_multipart() -> None:

@@ -103,6 +103,8 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
                 if key not in plan.optional_groups or _selected(query, members, group, plan.optional_groups[key]):
                     inputs[key] = group
                 continue
+            if plan.choices and key in plan.choices:
+                alias = next((name for name in plan.choices[key] if name in query), alias)
             values = query.get(alias)
             if values:
                 inputs[key] = values if is_sequence else values[-1]
@@ -116,6 +118,8 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
                 if extras is None or not own.isdisjoint(headers) or (extras and bool(header_group)):
                     inputs[key] = header_group
                 continue
+            if plan.choices and key in plan.choices:
+                name = next((choice for choice in plan.choices[key] if choice in headers), name)
             header_values = headers.get(name)
             if header_values:
                 inputs[key] = header_values if is_sequence else header_values[0]
@@ -129,6 +133,29 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
                     group.update((name, value) for name, value in cookies.items() if name not in processed)
                 if key not in plan.optional_groups or _selected(cookies, members, group, plan.optional_groups[key]):
                     inputs[key] = group
-            elif alias in cookies:
-                inputs[key] = cookies[alias]
+            else:
+                if plan.choices and key in plan.choices:
+                    alias = next((name for name in plan.choices[key] if name in cookies), alias)
+                if alias in cookies:
+                    inputs[key] = cookies[alias]
     return inputs
+
+
+def rename_chosen(plan: Plan, scope: Scope, errors: list[Any]) -> None:
+    """Name the ``AliasChoices`` choice a request sent in the errors of its parameter (they name the first choice)."""
+    query = parse_query(scope.get("query_string", b""))
+    headers = read_headers(scope, None)
+    cookies = read_cookies(scope)
+    sources: dict[str, Any] = {"query": query, "header": headers, "cookie": cookies}
+    for field in plan.fields:
+        if not field.choices:
+            continue
+        names = plan.choices.get(field.key, ())
+        source = sources[field.location]
+        sent = next((index for index, name in enumerate(names) if name in source), None)
+        if not sent:
+            continue  # the first choice (or none) was sent: the errors already name it
+        for error in errors:
+            loc = error.get("loc", ())
+            if len(loc) >= 2 and loc[0] == field.location and loc[1] == field.alias:
+                error["loc"] = (loc[0], field.choices[sent], *loc[2:])

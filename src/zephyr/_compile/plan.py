@@ -158,6 +158,8 @@ class Plan:
     source_context: dict[str, Any] | None = None  # where the endpoint is defined, read on the first error
     #: Parameter models declared optional (``Model | None``): key -> whether extra values alone select the model.
     optional_groups: dict[str, bool] = field(default_factory=dict)
+    #: Single parameters with ``AliasChoices``: key -> the names to try, in order (header names as lowercase bytes).
+    choices: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def adapter(self, param: ParamField) -> TypeAdapter[Any]:
         """A per-field validator for the slow path that reproduces FastAPI's error lists exactly."""
@@ -440,6 +442,11 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
         ),
         cookie_fields=tuple((f.key, f.alias, members(f)) for f in plain if f.location == "cookie"),
         optional_groups=_optional_groups(plain),
+        choices={
+            f.key: tuple(c.lower().encode("latin-1") for c in f.choices) if f.location == "header" else f.choices
+            for f in plain
+            if f.choices
+        },
         param_validator=_model(f"{route_name}_Params", plain, cache=cache).__pydantic_validator__ if plain else None,
         body=_body_plan(body_fields, route_name, cache),
         constants=constants,
@@ -465,7 +472,7 @@ def _header_names(fields: list[ParamField]) -> list[bytes]:
         if group is not None:
             names.extend(external.lower().encode("latin-1") for external, _, _ in group)
         else:
-            names.append(f.alias.lower().encode("latin-1"))
+            names.extend(name.lower().encode("latin-1") for name in (f.choices or (f.alias,)))
     return names
 
 
