@@ -642,3 +642,22 @@ def test_a_hook_dependency_recorded_above_the_route_decorator_runs_for_websocket
     with TestClient(app).websocket_connect(path):
         pass
     assert calls == [f"hook {path}", "endpoint"]
+
+
+def test_a_denial_is_also_starlettes_denial_for_suites_written_against_starlette() -> None:
+    """FastAPI suites catch ``starlette.testclient.WebSocketDenialResponse``; the denial Zephyr raises is one."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send(
+            {"type": "websocket.http.response.start", "status": 401, "headers": [(b"www-authenticate", b"Bearer")]}
+        )
+        await send({"type": "websocket.http.response.body", "body": b'{"detail":"Not authenticated"}'})
+
+    with pytest.raises(starlette.testclient.WebSocketDenialResponse) as info, TestClient(app).websocket_connect("/"):
+        pytest.fail("the connection must not open")  # pragma: no cover - entering raises
+    denial: Any = info.value
+    assert isinstance(denial, WebSocketDenialResponse)
+    assert isinstance(denial, WebSocketDisconnect)
+    assert (denial.status_code, denial.json()) == (401, {"detail": "Not authenticated"})
+    assert denial.headers["WWW-Authenticate"] == "Bearer"

@@ -24,7 +24,14 @@ from zephyr._limits import MAX_BODY_SIZE_SCOPE_KEY
 from zephyr.exceptions import FastAPIError, HTTPException
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ("BodyLimit", "BodyTooLargeError", "first_limit", "validate_form_limits", "validate_max_body_size")
+__all__ = (
+    "BodyLimit",
+    "BodyTooLargeError",
+    "FormLimitsError",
+    "first_limit",
+    "validate_form_limits",
+    "validate_max_body_size",
+)
 
 FORM_LIMIT_KEYS: Final = ("max_fields", "max_files", "max_part_size")
 _LIMITER_SCOPE_KEY: Final = "zephyr._body_limiter"
@@ -57,24 +64,29 @@ def validate_max_body_size(value: Any) -> int | None:
     return value
 
 
+class FormLimitsError(FastAPIError, ValueError):
+    """A ``form_limits=`` mapping is wrong; a ``ValueError`` as well, as FastAPI's (Pydantic's) validation error is."""
+
+
 def validate_form_limits(limits: Mapping[str, Any] | None) -> dict[str, int]:
     """Check a ``form_limits`` mapping and return it as a plain dict (empty for ``None``).
 
     Raises:
-        FastAPIError: An unknown key or a value that is not a non-negative int; the message names both.
+        FormLimitsError: An unknown key or a value that is not a non-negative int; the message names both. It is
+            a ``FastAPIError`` and a ``ValueError`` (what FastAPI raises), so code catching either keeps working.
     """
     if limits is None:
         return {}
     if not isinstance(limits, Mapping):
-        raise FastAPIError(
+        raise FormLimitsError(
             f'form_limits={limits!r} must be a dict with any of {", ".join(FORM_LIMIT_KEYS)}, e.g. {{"max_files": 10}}.'
         )
     checked: dict[str, int] = {}
     for key, value in limits.items():
         if key not in FORM_LIMIT_KEYS:
-            raise FastAPIError(f"form_limits got an unknown key {key!r}; the keys are {', '.join(FORM_LIMIT_KEYS)}.")
+            raise FormLimitsError(f"form_limits got an unknown key {key!r}; the keys are {', '.join(FORM_LIMIT_KEYS)}.")
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise FastAPIError(f"form_limits[{key!r}]={value!r} must be a non-negative int.")
+            raise FormLimitsError(f"form_limits[{key!r}]={value!r} must be a non-negative int.")
         checked[key] = value
     return checked
 

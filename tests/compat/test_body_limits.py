@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Iterator
+from typing import Any
 
 import fastapi
 import pytest
@@ -202,3 +203,16 @@ def test_invalid_settings_raise_as_fastapi_does() -> None:
         zephyr.APIRouter(form_limits={"max_files": -1})
     with pytest.raises(zephyr.exceptions.FastAPIError, match=r"form_limits=3 must be a dict"):
         zephyr.FastAPI().include_router(zephyr.APIRouter(), form_limits=3)  # type: ignore[arg-type]
+
+
+@pytest.mark.current_reference
+@pytest.mark.parametrize("limits", [{"max_parts": 1}, {"max_files": -1}, {"max_fields": False}, {"max_part_size": 1.5}])
+def test_invalid_form_limits_are_a_value_error_as_on_fastapi(limits: dict[str, object]) -> None:
+    """FastAPI validates ``form_limits`` with Pydantic (a ``ValueError``); Zephyr's error is one too."""
+    for build in (fastapi.FastAPI, zephyr.FastAPI):
+        with pytest.raises(ValueError):
+            build(form_limits=limits)  # type: ignore[arg-type]
+    routers: list[Any] = [fastapi.APIRouter(), zephyr.APIRouter()]
+    for router in routers:
+        with pytest.raises(ValueError, match="max_files"):
+            router.include_router(type(router)(), form_limits={"max_files": -1})

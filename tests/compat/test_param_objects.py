@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 import zephyr
-from tests.compat.harness import build_pair
+from tests.compat.harness import assert_same, build_pair, get
 
 
 def _dependency() -> None:
@@ -146,3 +146,63 @@ def test_max_concurrency_limits_calls_as_on_fastapi(path: str, peak: int) -> Non
         found.append((answers, dict(module.active)))
     assert found[1] == found[0]
     assert found[1][1] == {"now": 0, "peak": peak, "calls": 6}
+
+
+OPTIONAL_PARAM_MODELS_APP = """
+from typing import Annotated
+from fastapi import Cookie, FastAPI, Header, Query
+from pydantic import BaseModel, ConfigDict
+
+app = FastAPI()
+
+class Filters(BaseModel):
+    start: int
+    end: int
+    label: str = "default"
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    page: int = 1
+
+class Trace(BaseModel):
+    x_trace: str
+
+class Prefs(BaseModel):
+    theme: str = "light"
+
+@app.get("/filters")
+def filters(filters: Annotated[Filters | None, Query()] = None):
+    return {"filters": filters}
+
+@app.get("/strict")
+def strict(strict: Annotated[Strict | None, Query()] = None):
+    return {"strict": strict}
+
+@app.get("/required-model")
+def required_model(prefs: Annotated[Prefs, Query()]):
+    return {"prefs": prefs}
+
+@app.get("/headers")
+def headers(trace: Annotated[Trace | None, Header()] = None, prefs: Annotated[Prefs | None, Cookie()] = None):
+    return {"trace": trace, "prefs": prefs}
+"""
+
+
+def test_optional_parameter_models_take_their_default_unless_sent() -> None:
+    """``Model | None`` query/header/cookie models are ``None`` when none of their fields is sent, as in FastAPI."""
+    calls = [
+        get("/filters"),
+        get("/filters?other=1"),
+        get("/filters?start=1&end=2"),
+        get("/filters?label=x"),
+        get("/filters?start=&end=2"),
+        get("/strict"),
+        get("/strict?unknown=1"),
+        get("/strict?page=3"),
+        get("/required-model"),
+        get("/headers"),
+        get("/headers", headers={"x-trace": "abc"}),
+        get("/headers", headers={"cookie": "theme=dark"}),
+        get("/headers", headers={"cookie": "other=1"}),
+    ]
+    assert_same(OPTIONAL_PARAM_MODELS_APP, calls)

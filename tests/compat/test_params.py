@@ -504,3 +504,84 @@ def test_bare_and_typing_containers_tuples_and_sets() -> None:
             post("/bare-body", json={"data": [], "items": {}}),
         ],
     )
+
+
+PATH_ALIAS_CHOICES_APP = """
+from typing import Annotated
+from fastapi import APIRouter, Depends, FastAPI, Path
+from pydantic import AliasChoices, AliasPath
+
+app = FastAPI()
+router = APIRouter()
+Identifier = Annotated[int, Path(alias="unused", validation_alias=AliasChoices("item_id", "id"), ge=1)]
+
+def get_identifier(value: Identifier):
+    return value
+
+@router.get("/")
+def read(value: Annotated[int, Depends(get_identifier)]):
+    return {"value": value}
+
+app.include_router(router, prefix="/items/{item_id}")
+app.include_router(router, prefix="/legacy/{id}")
+
+@app.get("/mixed/{first}/{value}")
+def mixed(value: Annotated[int, Path(validation_alias=AliasChoices("first", AliasPath("value")))], first: int):
+    return {"value": value, "first": first}
+"""
+
+
+def test_path_alias_choices_read_the_segment_each_route_names() -> None:
+    """One dependency under two prefixes: each route reads the choice its own path declares (and 422s by it)."""
+    calls = [
+        get("/items/3/"),
+        get("/legacy/4/"),
+        get("/items/zero/"),
+        get("/legacy/0/"),
+        get("/mixed/1/2"),
+    ]
+    assert_same(PATH_ALIAS_CHOICES_APP, calls)
+
+
+SINGLE_ALIAS_CHOICES_APP = """
+from typing import Annotated
+from fastapi import Cookie, FastAPI, Header, Query
+from pydantic import AliasChoices
+
+app = FastAPI()
+
+@app.get("/query")
+def query(
+    value: Annotated[int, Query(alias="ignored", validation_alias=AliasChoices("first", "second"))],
+    items: Annotated[list[str], Query(validation_alias=AliasChoices("item", "tag"))] = [],
+):
+    return {"value": value, "items": items}
+
+@app.get("/header")
+def header(token: Annotated[int, Header(validation_alias=AliasChoices("x-token", "x-key"))]):
+    return {"token": token}
+
+@app.get("/cookie")
+def cookie(session: Annotated[str | None, Cookie(validation_alias=AliasChoices("sid", "session_id"))] = None):
+    return {"session": session}
+"""
+
+
+def test_single_parameters_read_the_first_alias_choice_sent() -> None:
+    """``AliasChoices`` on a single parameter: the first choice sent is read, and its errors name that choice."""
+    calls = [
+        get("/query?first=1"),
+        get("/query?second=2&tag=a&tag=b"),
+        get("/query?first=1&second=2&item=x&tag=y"),
+        get("/query"),
+        get("/query?second=oops"),
+        get("/query?ignored=1"),
+        get("/header", headers={"x-key": "3"}),
+        get("/header", headers={"X-Token": "4", "x-key": "5"}),
+        get("/header", headers={"x-key": "no"}),
+        get("/header"),
+        get("/cookie", headers={"cookie": "session_id=abc"}),
+        get("/cookie", headers={"cookie": "sid=a; session_id=b"}),
+        get("/cookie"),
+    ]
+    assert_same(SINGLE_ALIAS_CHOICES_APP, calls)

@@ -51,6 +51,7 @@ class ParamField:
     model: Any = None  # a BaseModel class when the field is a group of parameters
     form_union: bool = False  # a form body declared as a union of models: the whole form is its input
     key: str = ""  # unique key in the compiled plan
+    choices: tuple[str, ...] = ()  # validation_alias=AliasChoices("a", "b") of a single parameter: names tried in order
 
     @property
     def required(self) -> bool:
@@ -260,6 +261,19 @@ def _classify(  # noqa: C901 - FastAPI's rules for reading one parameter, in one
     return "field", full, bare, marker
 
 
+def _path_choice(info: FieldInfo, alias: str, path_names: set[str]) -> str:
+    """A path parameter with ``validation_alias=AliasChoices(...)`` reads the first choice the route's path names.
+
+    One dependency may serve routes whose paths name the value differently (``/items/{item_id}``,
+    ``/legacy/{id}``): each route's copy of the parameter takes the segment its own path declares, as in FastAPI.
+    """
+    choices = getattr(info.validation_alias, "choices", None)
+    if not choices or not all(isinstance(choice, str) for choice in choices):
+        return alias  # an AliasPath among the choices: the parameter's own name, as in FastAPI
+    named = [choice for choice in choices if choice in path_names]
+    return named[0] if named else alias
+
+
 def _make_field(
     call: Any, name: str, full: Any, bare: Any, info: FieldInfo, path_names: set[str], written: Any = None
 ) -> ParamField:
@@ -276,6 +290,8 @@ def _make_field(
         alias = info.alias or name
     if isinstance(info.validation_alias, str) and info.validation_alias:
         alias = info.validation_alias  # the request key, as FastAPI reads it
+    elif is_path or isinstance(info, params.Path):
+        alias = _path_choice(info, alias, path_names)
     model = None
     if location in ("query", "header", "cookie") or (location == BODY and isinstance(info, params.Form)):
         model = tu.model_type(bare)
@@ -290,16 +306,30 @@ def _make_field(
             form_union = True
             union = with_form_normalizers(bare)
             full = tu.annotated(union, *get_args(full)[1:]) if get_origin(full) is Annotated else union
+    choices = _choices(info) if location in ("query", "header", "cookie") and model is None else ()
     return ParamField(
         name=name,
-        alias=alias,
+        alias=choices[0] if choices else alias,
         location=location,
         annotation=full,
         field_info=info,
         is_sequence=tu.is_sequence(bare),
         model=model,
         form_union=form_union,
+        choices=choices,
     )
+
+
+def _choices(info: FieldInfo) -> tuple[str, ...]:
+    """The names a single query/header/cookie parameter with ``validation_alias=AliasChoices(...)`` is read under.
+
+    The first one sent is read (and named in its errors); when none is, the first choice is the missing one. Choices
+    that are ``AliasPath`` leave the parameter read by its alias, as in FastAPI.
+    """
+    choices = getattr(info.validation_alias, "choices", None)
+    if not choices or not all(isinstance(choice, str) for choice in choices):
+        return ()
+    return tuple(choices)
 
 
 def _ensure_multipart() -> None:

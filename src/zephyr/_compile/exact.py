@@ -133,6 +133,8 @@ async def slow_solve(
     form = state.form if state is not None else None
     solver = _SlowSolver(plan, raw, body_value, form, specials, stack, early)
     await solver.solve(plan.root)
+    if plan.choices:
+        _inputs.rename_chosen(plan, scope, solver.errors)
     body_for_error = None if body_value is _MISSING else body_value
     if form is not None:
         body_for_error = form

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from zephyr._compile.plan import HeaderMembers, Plan
@@ -63,6 +64,13 @@ def _multi(source: dict[str, list[str]], members: tuple[tuple[str, str, bool], .
     return group
 
 
+def _selected(
+    source: Mapping[str, Any], members: tuple[tuple[str, str, bool], ...], group: dict[str, Any], extras: bool
+) -> bool:
+    """Whether an optional parameter model is sent: one of its names is present (or any value, when extras count)."""
+    return any(external in source for external, _, _ in members) or (extras and bool(group))
+
+
 def _multi_headers(source: dict[bytes, list[str]], members: HeaderMembers) -> dict[str, Any]:
     """A header parameter model's input: its fields, then every other header (the model's extra policy rules)."""
     group: dict[str, Any] = {}
@@ -91,8 +99,12 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
         query = parse_query(scope.get("query_string", b""))
         for key, alias, is_sequence, members in plan.query_fields:
             if members is not None:
-                inputs[key] = _multi(query, members)
+                group = _multi(query, members)
+                if key not in plan.optional_groups or _selected(query, members, group, plan.optional_groups[key]):
+                    inputs[key] = group
                 continue
+            if plan.choices and key in plan.choices:
+                alias = next((name for name in plan.choices[key] if name in query), alias)
             values = query.get(alias)
             if values:
                 inputs[key] = values if is_sequence else values[-1]
@@ -100,8 +112,14 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
         headers = read_headers(scope, plan.header_names)
         for key, name, is_sequence, header_members in plan.header_fields:
             if header_members is not None:
-                inputs[key] = _multi_headers(headers, header_members)
+                header_group = _multi_headers(headers, header_members)
+                own = {n for member in header_members for n in member[:2]}
+                extras = plan.optional_groups.get(key)
+                if extras is None or not own.isdisjoint(headers) or (extras and bool(header_group)):
+                    inputs[key] = header_group
                 continue
+            if plan.choices and key in plan.choices:
+                name = next((choice for choice in plan.choices[key] if choice in headers), name)
             header_values = headers.get(name)
             if header_values:
                 inputs[key] = header_values if is_sequence else header_values[0]
@@ -113,7 +131,31 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
                 if len(cookies) > len(group):
                     processed = {ext for ext, _, _ in members}
                     group.update((name, value) for name, value in cookies.items() if name not in processed)
-                inputs[key] = group
-            elif alias in cookies:
-                inputs[key] = cookies[alias]
+                if key not in plan.optional_groups or _selected(cookies, members, group, plan.optional_groups[key]):
+                    inputs[key] = group
+            else:
+                if plan.choices and key in plan.choices:
+                    alias = next((name for name in plan.choices[key] if name in cookies), alias)
+                if alias in cookies:
+                    inputs[key] = cookies[alias]
     return inputs
+
+
+def rename_chosen(plan: Plan, scope: Scope, errors: list[Any]) -> None:
+    """Name the ``AliasChoices`` choice a request sent in the errors of its parameter (they name the first choice)."""
+    query = parse_query(scope.get("query_string", b""))
+    headers = read_headers(scope, None)
+    cookies = read_cookies(scope)
+    sources: dict[str, Any] = {"query": query, "header": headers, "cookie": cookies}
+    for field in plan.fields:
+        if not field.choices:
+            continue
+        names = plan.choices.get(field.key, ())
+        source = sources[field.location]
+        sent = next((index for index, name in enumerate(names) if name in source), None)
+        if not sent:
+            continue  # the first choice (or none) was sent: the errors already name it
+        for error in errors:
+            loc = error.get("loc", ())
+            if len(loc) >= 2 and loc[0] == field.location and loc[1] == field.alias:
+                error["loc"] = (loc[0], field.choices[sent], *loc[2:])

@@ -15,7 +15,7 @@ import copy
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
@@ -156,6 +156,10 @@ class Plan:
     header_names: frozenset[bytes] | None  # None: a header model reads every header
     field_adapters: dict[str, TypeAdapter[Any]] = field(default_factory=dict)
     source_context: dict[str, Any] | None = None  # where the endpoint is defined, read on the first error
+    #: Parameter models declared optional (``Model | None``): key -> whether extra values alone select the model.
+    optional_groups: dict[str, bool] = field(default_factory=dict)
+    #: Single parameters with ``AliasChoices``: key -> the names to try, in order (header names as lowercase bytes).
+    choices: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def adapter(self, param: ParamField) -> TypeAdapter[Any]:
         """A per-field validator for the slow path that reproduces FastAPI's error lists exactly."""
@@ -437,6 +441,12 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
             if f.location == "header"
         ),
         cookie_fields=tuple((f.key, f.alias, members(f)) for f in plain if f.location == "cookie"),
+        optional_groups=_optional_groups(plain),
+        choices={
+            f.key: tuple(c.lower().encode("latin-1") for c in f.choices) if f.location == "header" else f.choices
+            for f in plain
+            if f.choices
+        },
         param_validator=_model(f"{route_name}_Params", plain, cache=cache).__pydantic_validator__ if plain else None,
         body=_body_plan(body_fields, route_name, cache),
         constants=constants,
@@ -462,7 +472,7 @@ def _header_names(fields: list[ParamField]) -> list[bytes]:
         if group is not None:
             names.extend(external.lower().encode("latin-1") for external, _, _ in group)
         else:
-            names.append(f.alias.lower().encode("latin-1"))
+            names.extend(name.lower().encode("latin-1") for name in (f.choices or (f.alias,)))
     return names
 
 
@@ -474,6 +484,22 @@ def _header_members(param: ParamField) -> HeaderMembers:
         (external.lower().encode("latin-1"), key.lower().encode("latin-1"), key, is_sequence_)
         for external, key, is_sequence_ in found
     )
+
+
+def _optional_groups(plain: list[ParamField]) -> dict[str, bool]:
+    """The query/header/cookie models declared as a union (``Model | None``), as :attr:`Plan.optional_groups`.
+
+    Such a model is validated only when the request sends one of its fields (or, for a model that allows or forbids
+    extra values, any value): otherwise the parameter takes its default, as in FastAPI.
+    """
+    found: dict[str, bool] = {}
+    for param in plain:
+        if param.model is None or param.location not in ("query", "header", "cookie"):
+            continue
+        bare = get_args(param.annotation)[0] if get_origin(param.annotation) is Annotated else param.annotation
+        if bare is not param.model:
+            found[param.key] = param.model.model_config.get("extra") in ("allow", "forbid")
+    return found
 
 
 def members(param: ParamField, *, convert_underscores: bool = False) -> tuple[tuple[str, str, bool], ...] | None:

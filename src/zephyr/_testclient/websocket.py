@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import json
 import math
+import sys
 from types import TracebackType
 from typing import Any, Literal, cast
 
@@ -34,6 +36,28 @@ class WebSocketDenialResponse(  # type: ignore[misc]
     It is both the ``httpx.Response`` the app sent (``status_code``, ``headers``, ``content``, ``json()``) and a
     ``WebSocketDisconnect``, raised by ``websocket_connect(...).__enter__``.
     """
+
+
+@functools.cache
+def _denial_class(starlette_class: Any) -> type[WebSocketDenialResponse]:
+    """Zephyr's denial class, made a subclass of Starlette's too when a test imported Starlette's.
+
+    Test suites written for FastAPI catch ``starlette.testclient.WebSocketDenialResponse`` around
+    ``websocket_connect``; the denial this client raises is then also an instance of that class (Starlette is never
+    imported here: only a class already loaded is used).
+    """
+    if starlette_class is None or issubclass(WebSocketDenialResponse, starlette_class):
+        return WebSocketDenialResponse
+    bases = (WebSocketDenialResponse, starlette_class)
+    return cast("type[WebSocketDenialResponse]", type("WebSocketDenialResponse", bases, {"__module__": __name__}))
+
+
+def _denial(status_code: int, headers: list[tuple[bytes, bytes]], content: bytes) -> WebSocketDenialResponse:
+    starlette_testclient = sys.modules.get("starlette.testclient")
+    starlette_class: Any = getattr(starlette_testclient, "WebSocketDenialResponse", None)
+    if not (isinstance(starlette_class, type) and issubclass(starlette_class, BaseException)):
+        starlette_class = None
+    return _denial_class(starlette_class)(status_code=status_code, headers=headers, content=content)
 
 
 class WebSocketTestSession:
@@ -153,7 +177,7 @@ class WebSocketTestSession:
                 body.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     break
-            raise WebSocketDenialResponse(status_code=status_code, headers=headers, content=b"".join(body))
+            raise _denial(status_code, headers, b"".join(body))
 
     def send(self, message: Message) -> None:
         """Send a raw ASGI message to the app (dropped if the app has already finished).
