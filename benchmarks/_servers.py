@@ -21,6 +21,7 @@ from pathlib import Path
 
 __all__ = (
     "FRAMEWORKS",
+    "QUIET_PLUGINS",
     "ROOT",
     "Framework",
     "ServerError",
@@ -180,13 +181,18 @@ def select_frameworks(names: list[str] | None) -> list[Framework]:
 _MEASUREMENT_NOISE = ("COV_CORE_", "COVERAGE_PROCESS_START", "PYTHONDONTWRITEBYTECODE")
 
 
+QUIET_PLUGINS = {"PYDANTIC_DISABLE_PLUGINS": "__all__"}
+"""Pydantic plugins off in every measured process: the development environment has logfire's (for the ecosystem
+tests), whose import (about 300 ms) would otherwise be counted against whichever framework builds a model first."""
+
+
 def server_env() -> dict[str, str]:
     """Return the environment for servers and import timings: ``benchmarks`` and ``src/zephyr`` importable.
 
     Coverage hooks inherited from pytest-cov are dropped: the servers are measured, not tested, and tracing them
     would distort every number. So is ``PYTHONDONTWRITEBYTECODE``: installed packages come with their ``.pyc``
     files, and a framework imported from a source tree (Zephyr here) must get them too, or its start-up would
-    include compiling itself.
+    include compiling itself. Pydantic plugins are disabled (:data:`QUIET_PLUGINS`).
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith(_MEASUREMENT_NOISE)}
     paths = [str(ROOT)]
@@ -195,7 +201,7 @@ def server_env() -> dict[str, str]:
     existing = env.get("PYTHONPATH")
     if existing:
         paths.append(existing)
-    return {**env, "PYTHONPATH": os.pathsep.join(paths)}
+    return {**env, "PYTHONPATH": os.pathsep.join(paths), **QUIET_PLUGINS}
 
 
 def free_port() -> int:

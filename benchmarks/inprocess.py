@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks._servers import FRAMEWORKS
+from benchmarks._servers import FRAMEWORKS, QUIET_PLUGINS
 from benchmarks.scenarios import select_scenarios
 
 __all__ = ("main", "measure")
@@ -76,7 +76,8 @@ def measure(module: str, scenarios: list[Any], *, requests: int = 2000, rounds: 
     ]
     args = [sys.executable, "-c", _CHILD, module, str(rounds), str(requests), json.dumps(shapes)]
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    paths = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": paths, **QUIET_PLUGINS}
     done = subprocess.run(args, capture_output=True, text=True, timeout=600, check=False, cwd=root, env=env)
     if done.returncode != 0:
         return {s.id: {"error": done.stderr.strip().splitlines()[-1:]} for s in scenarios}

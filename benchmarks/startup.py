@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from benchmarks._servers import QUIET_PLUGINS
 
 __all__ = ("main", "measure")
 
@@ -157,6 +160,7 @@ def measure(framework: str, routes: int, timeout: float = 600.0) -> dict[str, An
         timeout=timeout,
         cwd=ROOT,
         check=False,
+        env={**os.environ, **QUIET_PLUGINS},
     )
     if result.returncode != 0:
         raise RuntimeError(f"{framework} with {routes} routes failed:\n{result.stderr[-2000:]}")
