@@ -114,3 +114,40 @@ async def test_dependency_owning_scopes_exits_them_in_order(framework: ModuleTyp
         assert response.json() == "ok"
     assert external.cancelled_caught is cancel
     assert events == ["owner enter", "plain enter", "plain cleanup", "owner cleanup"]
+
+
+@FRAMEWORKS
+@pytest.mark.parametrize("scope", ["function", "request"])
+async def test_cleanup_error_under_cancellation_is_the_one_raised(framework: ModuleType, scope: str) -> None:
+    events: list[str] = []
+    external = anyio.CancelScope()
+    cleanup_error = RuntimeError("cleanup failed")
+    app = framework.FastAPI()
+
+    async def outer() -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await anyio.sleep(0)
+            events.append("outer cleanup")
+
+    async def inner(_: None = framework.Depends(outer, scope=scope)) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await anyio.sleep(0)
+            events.append("inner cleanup")
+            raise cleanup_error
+
+    @app.get("/")
+    async def endpoint(_: None = framework.Depends(inner, scope=scope)) -> None:
+        external.cancel()
+        await anyio.sleep(0)
+
+    with anyio.fail_after(5):
+        async with _client(app) as client:
+            with external, pytest.raises(RuntimeError) as raised:
+                await client.get("/")
+    assert raised.value is cleanup_error
+    assert isinstance(cleanup_error.__context__, anyio.get_cancelled_exc_class())
+    assert events == ["inner cleanup", "outer cleanup"]

@@ -67,8 +67,10 @@ class AsyncGenContext:
             swallowed = await self._exit(exc)
         finally:
             cleanup.shield = was_shielded
-        # A task group the generator owned may have absorbed a cancellation delivered while shielded: deliver it.
-        await checkpoint_if_cancelled()
+        if exc is None:
+            # A task group the generator owned may have absorbed a cancellation delivered while shielded: deliver
+            # it. With an error passing through, that error stays the one raised (its context keeps the cancel).
+            await checkpoint_if_cancelled()
         return swallowed
 
     async def _exit(self, exc: BaseException | None) -> bool:
