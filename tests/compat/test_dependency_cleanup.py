@@ -151,3 +151,50 @@ async def test_cleanup_error_under_cancellation_is_the_one_raised(framework: Mod
     assert raised.value is cleanup_error
     assert isinstance(cleanup_error.__context__, anyio.get_cancelled_exc_class())
     assert events == ["inner cleanup", "outer cleanup"]
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Both backends for this module: trio's ``Cancelled`` is caught by any cancelled scope, asyncio's is not."""
+    if request.param == "trio":
+        pytest.importorskip("trio")
+    return str(request.param)
+
+
+@FRAMEWORKS
+@pytest.mark.parametrize("scope", ["function", "request"])
+async def test_task_group_absorbing_the_cancel_is_no_swallowed_error(framework: ModuleType, scope: str) -> None:
+    events: list[str] = []
+    external = anyio.CancelScope()
+    app = framework.FastAPI()
+
+    async def child() -> None:
+        try:
+            await anyio.sleep_forever()
+        finally:
+            events.append("child stopped")
+
+    async def dependency() -> AsyncIterator[None]:
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(child)
+                try:
+                    yield
+                finally:
+                    group.cancel_scope.cancel()  # on trio this scope then catches the request's Cancelled too
+        finally:
+            await anyio.sleep(0)
+            events.append("cleanup end")
+
+    @app.get("/")
+    async def endpoint(_: None = framework.Depends(dependency, scope=scope)) -> str:
+        external.cancel()
+        await anyio.sleep(0)
+        return "unreachable"  # pragma: no cover
+
+    with anyio.fail_after(5):
+        async with _client(app) as client:
+            with external:
+                await client.get("/")
+    assert external.cancelled_caught  # the cancel is delivered again after the shielded exit, not a 500
+    assert events == ["child stopped", "cleanup end"]

@@ -67,7 +67,7 @@ class AsyncGenContext:
             swallowed = await self._exit(exc)
         finally:
             cleanup.shield = was_shielded
-        if exc is None:
+        if exc is None or swallowed:
             # A task group the generator owned may have absorbed a cancellation delivered while shielded: deliver
             # it. With an error passing through, that error stays the one raised (its context keeps the cancel).
             await checkpoint_if_cancelled()
@@ -83,6 +83,11 @@ class AsyncGenContext:
         try:
             await self.gen.athrow(exc)
         except StopAsyncIteration:
+            if isinstance(exc, anyio.get_cancelled_exc_class()):
+                # A cancel scope or task group the generator owns absorbed the cancellation (trio's Cancelled is
+                # caught by any cancelled scope): not an error of the dependency's; a cancel still pending is
+                # delivered again by the checkpoint after the shielded exit.
+                return True
             raise _swallowed(self.gen, exc) from exc
         except BaseException as raised:
             if raised is exc:
