@@ -198,3 +198,17 @@ async def test_task_group_absorbing_the_cancel_is_no_swallowed_error(framework: 
                 await client.get("/")
     assert external.cancelled_caught  # the cancel is delivered again after the shielded exit, not a 500
     assert events == ["child stopped", "cleanup end"]
+
+
+@FRAMEWORKS
+async def test_dropped_declaration_drops_its_semaphore(framework: ModuleType) -> None:
+    import gc
+    import weakref
+
+    declaration = framework.Depends(max_concurrency=1)
+    semaphore = weakref.ref(declaration._concurrency.get_semaphore())
+    gc.collect()
+    assert semaphore() is declaration._concurrency.get_semaphore()  # one semaphore per declaration and loop
+    del declaration
+    gc.collect()
+    assert semaphore() is None  # the running loop does not keep it alive
