@@ -8,6 +8,7 @@ its location in ``in_``.
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -206,29 +207,45 @@ class File(Form):  # type: ignore[misc]  # see Param
 
 
 class _DependencyConcurrency:
-    """The call limit of one ``Depends(..., max_concurrency=n)`` declaration: one semaphore per event loop."""
+    """The call limit of one ``Depends(..., max_concurrency=n)`` declaration: one semaphore per event loop.
 
-    __slots__ = ("_semaphore", "max_concurrency")
+    The semaphores live in one per-loop map with weak keys (see :func:`_semaphores`): a declaration that is dropped
+    drops its semaphore with it, however long the loop runs.
+    """
+
+    __slots__ = ("__weakref__", "max_concurrency")
 
     def __init__(self, max_concurrency: int) -> None:
         self.max_concurrency = max_concurrency
-        self._semaphore: Any = None
 
     def semaphore(self) -> Any:
         """This declaration's ``anyio.Semaphore`` in the running event loop (each loop has its own limit)."""
-        if self._semaphore is None:
-            from anyio.lowlevel import RunVar
-
-            self._semaphore = RunVar(f"zephyr_dependency_concurrency_{id(self)}")
-        found = self._semaphore.get(None)
+        semaphores = _semaphores()
+        found = semaphores.get(self)
         if found is None:
             import anyio
 
-            found = anyio.Semaphore(self.max_concurrency)
-            self._semaphore.set(found)
+            found = semaphores[self] = anyio.Semaphore(self.max_concurrency)
         return found
 
     get_semaphore = semaphore  # FastAPI's name, for tests that inspect a declaration's limit
+
+
+_SEMAPHORES: Any = None  # anyio.lowlevel.RunVar, created on first use (anyio is not imported at start-up)
+
+
+def _semaphores() -> weakref.WeakKeyDictionary[_DependencyConcurrency, Any]:
+    """The running loop's ``declaration limit -> semaphore`` map."""
+    global _SEMAPHORES  # one lazily created RunVar for the module
+    if _SEMAPHORES is None:
+        from anyio.lowlevel import RunVar
+
+        _SEMAPHORES = RunVar("zephyr_dependency_semaphores")
+    found: weakref.WeakKeyDictionary[_DependencyConcurrency, Any] | None = _SEMAPHORES.get(None)
+    if found is None:
+        found = weakref.WeakKeyDictionary()
+        _SEMAPHORES.set(found)
+    return found
 
 
 @dataclass(frozen=True)

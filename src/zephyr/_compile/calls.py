@@ -6,7 +6,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
-from zephyr._compile.generators import AsyncGenContext, SyncGenContext
+from zephyr._compile.generators import AsyncGenContext, SyncGenContext, cleanup_scope
 from zephyr._compile.plan import Step
 from zephyr.concurrency import run_in_threadpool
 
@@ -23,7 +23,9 @@ async def call_step(
     if step.is_async_gen:
         target = early if step.exit_early and early is not None else stack
         assert target is not None  # noqa: S101 - the plan creates a stack whenever a generator dependency exists
-        return await target.enter_async_context(AsyncGenContext(call(**kwargs)))
+        # The clean-up scope lives on the request's stack, which outlives the function-scoped one.
+        scope = cleanup_scope(stack if stack is not None else target)
+        return await target.enter_async_context(AsyncGenContext(call(**kwargs), scope))
     if step.is_gen:
         target = early if step.exit_early and early is not None else stack
         assert target is not None  # noqa: S101 - as above

@@ -7,15 +7,17 @@ request raised is thrown into the generator, which must not swallow it (see :cla
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
+from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import Any
 
 # ``anyio.to_thread`` is not imported here: anyio loads it on first use (older anyio, with the package itself).
 import anyio
+from anyio.lowlevel import checkpoint_if_cancelled
 
 from zephyr.exceptions import FastAPIError
 
-__all__ = ("AsyncGenContext", "ResponseNotAwaitedError", "SyncGenContext")
+__all__ = ("AsyncGenContext", "ResponseNotAwaitedError", "SyncGenContext", "cleanup_scope")
 
 
 def _name(gen: Any) -> str:
@@ -23,13 +25,32 @@ def _name(gen: Any) -> str:
     return str(getattr(code, "co_name", gen))
 
 
+def cleanup_scope(stack: AsyncExitStack) -> anyio.CancelScope:
+    """The request's clean-up scope: one cancel scope per exit stack, entered before its first async generator.
+
+    Entered on the request's (outer) stack, it encloses every cancel scope or task group an async generator
+    dependency opens, so shielding it while a generator exits keeps those scopes' exits in LIFO order.
+    """
+    scope: anyio.CancelScope | None = stack.__dict__.get("_zephyr_cleanup_scope")
+    if scope is None:
+        scope = stack.enter_context(anyio.CancelScope())
+        stack.__dict__["_zephyr_cleanup_scope"] = scope
+        stack.callback(stack.__dict__.pop, "_zephyr_cleanup_scope", None)
+    return scope
+
+
 class AsyncGenContext:
-    """Enter an async generator dependency; on exit, resume it or throw the error into it (never swallowing it)."""
+    """Enter an async generator dependency; on exit, resume it or throw the error into it (never swallowing it).
 
-    __slots__ = ("gen",)
+    With a clean-up scope (:func:`cleanup_scope`), the exit runs shielded: a cancelled request (client gone, outer
+    timeout) waits for the generator's clean-up to finish, while the generator's own scopes still apply inside it.
+    """
 
-    def __init__(self, gen: AsyncGenerator[Any, None]) -> None:
+    __slots__ = ("cleanup", "gen")
+
+    def __init__(self, gen: AsyncGenerator[Any, None], cleanup: anyio.CancelScope | None = None) -> None:
         self.gen = gen
+        self.cleanup = cleanup
 
     async def __aenter__(self) -> Any:
         return await self.gen.__anext__()
@@ -37,6 +58,22 @@ class AsyncGenContext:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> bool:
+        cleanup = self.cleanup
+        if cleanup is None:
+            return await self._exit(exc)
+        was_shielded = cleanup.shield
+        cleanup.shield = True
+        try:
+            swallowed = await self._exit(exc)
+        finally:
+            cleanup.shield = was_shielded
+        if exc is None or swallowed:
+            # A task group the generator owned may have absorbed a cancellation delivered while shielded: deliver
+            # it. With an error passing through, that error stays the one raised (its context keeps the cancel).
+            await checkpoint_if_cancelled()
+        return swallowed
+
+    async def _exit(self, exc: BaseException | None) -> bool:
         if exc is None:
             try:
                 await self.gen.__anext__()
@@ -46,6 +83,11 @@ class AsyncGenContext:
         try:
             await self.gen.athrow(exc)
         except StopAsyncIteration:
+            if isinstance(exc, anyio.get_cancelled_exc_class()):
+                # A cancel scope or task group the generator owns absorbed the cancellation (trio's Cancelled is
+                # caught by any cancelled scope): not an error of the dependency's; a cancel still pending is
+                # delivered again by the checkpoint after the shielded exit.
+                return True
             raise _swallowed(self.gen, exc) from exc
         except BaseException as raised:
             if raised is exc:
@@ -94,7 +136,7 @@ def _throw(gen: Generator[Any, None, None], exc: BaseException) -> None:
 
 
 class SyncGenContext:
-    """Enter a sync generator dependency in a worker thread, and exit it there too."""
+    """Enter a sync generator dependency in a worker thread, and exit it there too (shielded from cancellation)."""
 
     __slots__ = ("gen",)
 
@@ -107,6 +149,12 @@ class SyncGenContext:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> bool:
+        # Shielded like the async clean-up: a cancelled request waits for the thread to finish the generator.
+        with anyio.CancelScope(shield=True):
+            swallowed = await self._exit(exc)
+        return swallowed  # noqa: RET504 - returned after the scope: mypy counts a CancelScope as able to swallow
+
+    async def _exit(self, exc: BaseException | None) -> bool:
         if exc is None:
             if not await anyio.to_thread.run_sync(_resume, self.gen):
                 raise RuntimeError(f"The dependency {_name(self.gen)!r} yielded more than once.")
