@@ -156,7 +156,8 @@ class Router(StarletteTwin):
             # (``app.frontend``) answer only what no other route matches, whenever they were added.
             flat = expand_routes(self.routes, refresh=True)
             ordered = [r for r in flat if not getattr(r, "is_fallback", False)]
-            ordered += [r for r in flat if getattr(r, "is_fallback", False)]
+            # Among them the longest path is tried first, as FastAPI ranks frontends by their path's length.
+            ordered += sorted((r for r in flat if getattr(r, "is_fallback", False)), key=_fallback_rank)
             table = self._table = RouteTable(ordered)
         return table
 
@@ -261,3 +262,7 @@ class _WatchedRoutes(list[BaseRoute]):
         super().__iadd__(items)
         self._changed()
         return self
+
+
+def _fallback_rank(route: BaseRoute) -> int:
+    return -len(getattr(route, "path", "") or "")

@@ -234,7 +234,13 @@ class _IncludedRouter(RouteGroup):
         elif isinstance(route, Mount):
             served = Mount(prefix + route.path, route.app, name=route.name)
         elif isinstance(route, FrontendMount):
-            served = FrontendMount(prefix + route.path, route.app, name=route.name)
+            served = FrontendMount(
+                prefix + route.path,
+                route.app,
+                name=route.name,
+                dependencies=[*context.dependencies, *route.dependencies],
+                dependency_overrides_provider=context.dependency_overrides_provider,
+            )
         else:  # a Host, or a route type of its own: served as it is
             return route
         if self._checks_paths and isinstance(served, (APIRoute, APIWebSocketRoute)):

@@ -263,7 +263,15 @@ class APIRouter(Router):
         from zephyr.staticfiles import SinglePageApp
 
         spa = SinglePageApp(directory=directory, index=index, fallback=fallback, check_dir=check_dir)  # type: ignore[arg-type]
-        self.routes.append(FrontendMount(self.prefix + path, spa, name=name))
+        self.routes.append(
+            FrontendMount(
+                self.prefix + path,
+                spa,
+                name=name,
+                dependencies=self.dependencies,
+                dependency_overrides_provider=self.dependency_overrides_provider,
+            )
+        )
 
     def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
         """Serve ``app`` for requests whose ``Host`` matches ``host`` (``{subdomain}.example.com`` patterns allowed)."""

@@ -204,6 +204,7 @@ async def solve_dependencies(
     plan = build_plan(root, "solve_dependencies")
     if response is None:
         response = Response()
+        del response.headers["content-length"]  # a sub-response carries only what dependencies set, as in FastAPI
         response.status_code = None  # FastAPI's "not set" marker
     background_tasks = background_tasks if background_tasks is not None else BackgroundTasks()
     values: dict[str, Any] = dict(plan.constants) if plan.constants else {}
