@@ -99,11 +99,14 @@ async def _own_values(
                     loc = ("body",) if group else ("body", field.alias)
             elif body.embed:
                 loc = ("body", field.alias)
-                if body_value is _MISSING or body_value is None or isinstance(body_value, (bytes, bytearray)):
+                if body_value is _MISSING or isinstance(body_value, (bytes, bytearray)):
                     value = _MISSING  # no JSON body: embedded fields are unset (defaults or "missing")
                 elif isinstance(body_value, dict):
-                    value = body_value.get(field.alias, _MISSING)
-                else:
+                    # the first ``AliasChoices`` choice sent is read, and named in its errors
+                    chosen = next((name for name in field.choices if name in body_value), field.alias)
+                    loc = ("body", chosen)
+                    value = body_value.get(chosen, _MISSING)
+                else:  # embedded fields require an object (JSON null, a list or a scalar is none)
                     errors.append(_missing(loc))
                     continue
             else:

@@ -148,7 +148,7 @@ def rename_chosen(plan: Plan, scope: Scope, errors: list[Any]) -> None:
     cookies = read_cookies(scope)
     sources: dict[str, Any] = {"query": query, "header": headers, "cookie": cookies}
     for field in plan.fields:
-        if not field.choices:
+        if not field.choices or field.location not in sources:
             continue
         names = plan.choices.get(field.key, ())
         source = sources[field.location]

@@ -258,7 +258,8 @@ def _model(
         info = copy.copy(param.field_info) if by_alias else _keyed(param.field_info, param.key)
         if by_alias:
             info.alias = param.alias
-            info.validation_alias = param.alias
+            # the first choice sent is read, and named in its errors (the first one when none is)
+            info.validation_alias = AliasChoices(*param.choices) if param.choices else param.alias
             info.alias_priority = 2
         definitions[param.key] = (param.annotation, info)
     model: type[BaseModel] = create_model(name, __config__=_CONFIG, **definitions)

@@ -141,7 +141,11 @@ def body_field(dependant: Dependant, unique_id: str) -> DocField | None:
     if any(_form_group_models(f) for f in fields) and (embed or _has_nullable_form_group(fields)):
         return _form_group_body(fields, unique_id, embed)
     if not embed:
-        return from_param(fields[0])
+        only = fields[0]
+        if only.choices:  # the whole body is the value: ``AliasChoices`` names nothing, the title is the parameter's
+            info = _field_info(only.annotation, only.field_info, alias=only.field_info.alias or only.name)
+            return DocField(name=only.name, field_info=info, mode="validation", source=only.field_info)
+        return from_param(only)
     infos = {f.name: _field_info(f.annotation, f.field_info, alias=f.alias) for f in fields}
     # The merged info already carries the annotation's metadata (``Json``, constraints): pass its bare type with it,
     # or Pydantic applies that metadata twice (``Json[X]`` documented as JSON inside JSON).
