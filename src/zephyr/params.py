@@ -82,6 +82,13 @@ class FieldKwargs(TypedDict, total=False):
 
 
 _OURS = ("openapi_examples", "include_in_schema", "example", "regex", "annotation")
+_CLEARABLE = ("alias", "title", "description", "examples", "deprecated", "json_schema_extra")
+
+
+def _cleared(kwargs: FieldKwargs) -> tuple[str, ...]:
+    """The settings given as an explicit ``None``: they clear what a ``Field()`` beside the marker in ``Annotated``
+    sets (``Annotated[int, Field(alias="n"), Query(alias=None)]`` reads the parameter's name, as in FastAPI)."""
+    return tuple(key for key in _CLEARABLE if key in kwargs and kwargs[key] is None)  # type: ignore[literal-required]
 
 
 def _field_kwargs(default: Any, kwargs: FieldKwargs) -> dict[str, Any]:
@@ -115,10 +122,11 @@ def _field_kwargs(default: Any, kwargs: FieldKwargs) -> dict[str, Any]:
 class Param(FieldInfo):  # type: ignore[misc]  # FieldInfo is final in typing; subclassing is FastAPI's documented API
     """Base class of the path, query, header and cookie markers."""
 
-    __slots__ = ("example", "include_in_schema", "openapi_examples")
+    __slots__ = ("cleared", "example", "include_in_schema", "openapi_examples")
     in_: ParamTypes = ParamTypes.query
 
     def __init__(self, default: Any = PydanticUndefined, **kwargs: Unpack[FieldKwargs]) -> None:
+        self.cleared = _cleared(kwargs)
         self.include_in_schema = kwargs.get("include_in_schema", True)
         self.openapi_examples = kwargs.get("openapi_examples")
         self.example = kwargs.get("example", PydanticUndefined)
@@ -170,7 +178,7 @@ class Cookie(Param):  # type: ignore[misc]  # see Param
 class Body(FieldInfo):  # type: ignore[misc]  # see Param
     """A field of the request body (JSON by default)."""
 
-    __slots__ = ("embed", "example", "include_in_schema", "media_type", "openapi_examples")
+    __slots__ = ("cleared", "embed", "example", "include_in_schema", "media_type", "openapi_examples")
     default_media_type = "application/json"
 
     def __init__(
@@ -182,6 +190,7 @@ class Body(FieldInfo):  # type: ignore[misc]  # see Param
         **kwargs: Unpack[FieldKwargs],
     ) -> None:
         self.embed = embed
+        self.cleared = _cleared(kwargs)
         self.media_type = media_type or self.default_media_type
         self.include_in_schema = kwargs.get("include_in_schema", True)
         self.openapi_examples = kwargs.get("openapi_examples")

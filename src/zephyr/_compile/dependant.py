@@ -246,19 +246,64 @@ def _classify(  # noqa: C901 - FastAPI's rules for reading one parameter, in one
     if isinstance(marker, params.Depends):
         return "depends", full, bare, marker
     if marker is None:
-        special = _special_kind(bare)
-        if special is not None:
-            return special, full, bare, None
-        default = value if value is not inspect.Signature.empty else PydanticUndefined
-        if is_path:
-            marker = params.Path()
-        elif tu.is_upload_file_annotation(bare):
-            marker = params.File(default)
-        elif not tu.is_scalar(bare):
-            marker = params.Body(default)
-        else:
-            marker = params.Query(default)
+        marker = _inferred_marker(bare, value, is_path)
+        if marker is None:
+            return _special_kind(bare) or "field", full, bare, None
+    if get_origin(full) is Annotated and any(isinstance(arg, FieldInfo) for arg in get_args(full)[1:]):
+        marker, full = _with_field_metadata(marker, full)
     return "field", full, bare, marker
+
+
+def _with_field_metadata(marker: FieldInfo, full: Any) -> tuple[FieldInfo, Any]:
+    """Merge the ``Field()`` settings written next to the marker in ``Annotated`` into it, as FastAPI 0.165 does.
+
+    ``Annotated[int, Field(alias="n"), Query()]`` reads ``n``: the settings each ``FieldInfo`` sets explicitly are
+    applied in order, the marker's own last (its explicit values win). Their constraints stay in the annotation.
+    """
+    args = get_args(full)
+    infos = [arg for arg in args[1:] if isinstance(arg, FieldInfo)]
+    rest = [item for arg in args[1:] for item in (arg.metadata if isinstance(arg, FieldInfo) else [arg])]
+    full = tu.annotated(args[0], *rest) if rest else args[0]
+    merged = copy.copy(marker)
+    explicit = dict(getattr(marker, "_attributes_set", {}))
+    for key in getattr(marker, "cleared", ()):
+        explicit[key] = None
+        if key == "alias":
+            explicit["validation_alias"] = None
+    attributes: dict[str, Any] = {}
+    for info in infos:
+        for attribute, value in getattr(info, "_attributes_set", {}).items():
+            if attribute not in ("annotation", "default") and attribute not in FieldInfo.metadata_lookup:
+                attributes[attribute] = value
+    if "default_factory" in attributes and _has_default(marker):
+        attributes.pop("default_factory")  # ``= value`` wins over a factory met in the annotation
+    for attribute, value in attributes.items():
+        if attribute not in explicit:
+            setattr(merged, attribute, value)
+    for attribute, value in explicit.items():
+        if value is None:
+            setattr(merged, attribute, None)
+    merged._attributes_set = {k: v for k, v in {**attributes, **explicit}.items() if v is not None}
+    return merged, full
+
+
+def _has_default(info: FieldInfo) -> bool:
+    """Whether ``info`` has a default of its own (then a ``default_factory`` met elsewhere is not used)."""
+    return info.default is not PydanticUndefined and info.default is not ...
+
+
+def _inferred_marker(bare: Any, value: Any, is_path: bool) -> FieldInfo | None:
+    """The marker FastAPI infers for a parameter declared without one (None for the values it injects)."""
+    if _special_kind(bare) is not None:
+        return None
+    default = value if value is not inspect.Signature.empty else PydanticUndefined
+    if is_path:
+        return params.Path()
+    if tu.is_upload_file_annotation(bare):
+        return params.File(default)
+    if not tu.is_scalar(bare):
+        return params.Body(default)
+    return params.Query(default)
 
 
 def _path_choice(info: FieldInfo, alias: str, path_names: set[str]) -> str:

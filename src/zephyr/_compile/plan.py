@@ -190,6 +190,8 @@ def _without_default(info: FieldInfo) -> FieldInfo:
     clone.alias = None
     clone.validation_alias = None
     clone.serialization_alias = None
+    dropped = ("default", "default_factory", "alias", "validation_alias", "serialization_alias")
+    clone._attributes_set = {k: v for k, v in getattr(info, "_attributes_set", {}).items() if k not in dropped}
     return clone
 
 
