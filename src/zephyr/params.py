@@ -88,7 +88,10 @@ _CLEARABLE = ("alias", "title", "description", "examples", "deprecated", "json_s
 def _cleared(kwargs: FieldKwargs) -> tuple[str, ...]:
     """The settings given as an explicit ``None``: they clear what a ``Field()`` beside the marker in ``Annotated``
     sets (``Annotated[int, Field(alias="n"), Query(alias=None)]`` reads the parameter's name, as in FastAPI)."""
-    return tuple(key for key in _CLEARABLE if key in kwargs and kwargs[key] is None)  # type: ignore[literal-required]
+    cleared = [key for key in _CLEARABLE if key in kwargs and kwargs[key] is None]  # type: ignore[literal-required]
+    if kwargs.get("deprecated") is False:  # documented as not deprecated, whatever the Field() says
+        cleared.append("deprecated")
+    return tuple(cleared)
 
 
 def _field_kwargs(default: Any, kwargs: FieldKwargs) -> dict[str, Any]:

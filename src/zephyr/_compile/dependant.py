@@ -262,7 +262,13 @@ def _with_field_metadata(marker: FieldInfo, full: Any) -> tuple[FieldInfo, Any]:
     """
     args = get_args(full)
     infos = [arg for arg in args[1:] if isinstance(arg, FieldInfo)]
-    rest = [item for arg in args[1:] for item in (arg.metadata if isinstance(arg, FieldInfo) else [arg])]
+    # The marker's own constraints replace those of the same kind (as Pydantic merges field infos, by type).
+    overridden = {type(item) for item in marker.metadata}
+    rest = [
+        item
+        for arg in args[1:]
+        for item in ([m for m in arg.metadata if type(m) not in overridden] if isinstance(arg, FieldInfo) else [arg])
+    ]
     full = tu.annotated(args[0], *rest) if rest else args[0]
     merged = copy.copy(marker)
     explicit = dict(getattr(marker, "_attributes_set", {}))
@@ -275,8 +281,12 @@ def _with_field_metadata(marker: FieldInfo, full: Any) -> tuple[FieldInfo, Any]:
         for attribute, value in getattr(info, "_attributes_set", {}).items():
             if attribute not in ("annotation", "default") and attribute not in FieldInfo.metadata_lookup:
                 attributes[attribute] = value
-    if "default_factory" in attributes and _has_default(marker):
-        attributes.pop("default_factory")  # ``= value`` wins over a factory met in the annotation
+    if "default_factory" in attributes and (_has_default(marker) or isinstance(marker, params.Path)):
+        attributes.pop("default_factory")  # ``= value`` wins over a factory met in the annotation; a path has none
+    extra = attributes.get("json_schema_extra")
+    if isinstance(extra, dict) and isinstance(explicit.get("json_schema_extra"), dict):
+        explicit["json_schema_extra"] = {**extra, **explicit["json_schema_extra"]}  # merged, as Pydantic does
+        merged.json_schema_extra = explicit["json_schema_extra"]
     for attribute, value in attributes.items():
         if attribute not in explicit:
             setattr(merged, attribute, value)
