@@ -201,7 +201,17 @@ def _keyed(info: FieldInfo, key: str) -> FieldInfo:
     clone.validation_alias = key
     clone.serialization_alias = None
     clone.alias_priority = 2
+    _set_aliases(clone, key, key)
     return clone
+
+
+def _set_aliases(info: FieldInfo, alias: str, validation_alias: Any) -> None:
+    """Record the aliases as explicitly set: Pydantic merges ``Annotated`` metadata by ``_attributes_set``, where a
+    ``Field(alias=...)`` merged into the marker would otherwise win over the key the validator model reads."""
+    attributes = dict(getattr(info, "_attributes_set", {}))
+    attributes.pop("serialization_alias", None)
+    attributes.update(alias=alias, validation_alias=validation_alias, alias_priority=2)
+    info._attributes_set = attributes
 
 
 ModelCache = dict[Any, type[BaseModel]]
@@ -263,6 +273,7 @@ def _model(
             # the first choice sent is read, and named in its errors (the first one when none is)
             info.validation_alias = AliasChoices(*param.choices) if param.choices else param.alias
             info.alias_priority = 2
+            _set_aliases(info, param.alias, info.validation_alias)
         definitions[param.key] = (param.annotation, info)
     model: type[BaseModel] = create_model(name, __config__=_CONFIG, **definitions)
     if key is not None:
