@@ -86,8 +86,11 @@ _CLEARABLE = ("alias", "title", "description", "examples", "deprecated", "json_s
 
 
 def _cleared(kwargs: FieldKwargs) -> tuple[str, ...]:
-    """The settings given as an explicit ``None``: they clear what a ``Field()`` beside the marker in ``Annotated``
-    sets (``Annotated[int, Field(alias="n"), Query(alias=None)]`` reads the parameter's name, as in FastAPI)."""
+    """The settings given as an explicit ``None`` (or ``deprecated=False``).
+
+    They clear what a ``Field()`` beside the marker in ``Annotated`` sets: ``Annotated[int, Field(alias="n"),
+    Query(alias=None)]`` reads the parameter's name, as in FastAPI.
+    """
     cleared = [key for key in _CLEARABLE if key in kwargs and kwargs[key] is None]  # type: ignore[literal-required]
     if kwargs.get("deprecated") is False:  # documented as not deprecated, whatever the Field() says
         cleared.append("deprecated")

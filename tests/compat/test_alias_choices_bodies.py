@@ -15,7 +15,9 @@ class Item(BaseModel):
     count: int
 
 @app.post("/embedded")
-def embedded(value: Annotated[int, Body(embed=True, alias="ignored", validation_alias=AliasChoices("first", "second"))]):
+def embedded(
+    value: Annotated[int, Body(embed=True, alias="ignored", validation_alias=AliasChoices("first", "second"))],
+):
     return value
 
 @app.post("/multiple")
@@ -38,7 +40,9 @@ def path(value: Annotated[int, Body(embed=True, validation_alias=AliasPath("nest
     return value
 
 @app.post("/mixed")
-def mixed(value: Annotated[int, Body(embed=True, validation_alias=AliasChoices("first", AliasPath("nested", "value")))]):
+def mixed(
+    value: Annotated[int, Body(embed=True, validation_alias=AliasChoices("first", AliasPath("nested", "value")))],
+):
     return value
 """
 

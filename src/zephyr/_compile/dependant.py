@@ -361,7 +361,9 @@ def _make_field(
             form_union = True
             union = with_form_normalizers(bare)
             full = tu.annotated(union, *get_args(full)[1:]) if get_origin(full) is Annotated else union
-    reads_choices = location in ("query", "header", "cookie") or (location == BODY and not isinstance(info, params.Form))
+    reads_choices = location in ("query", "header", "cookie") or (
+        location == BODY and not isinstance(info, params.Form)
+    )
     choices = _choices(info) if reads_choices and model is None else ()
     return ParamField(
         name=name,

@@ -206,8 +206,11 @@ def _keyed(info: FieldInfo, key: str) -> FieldInfo:
 
 
 def _set_aliases(info: FieldInfo, alias: str, validation_alias: Any) -> None:
-    """Record the aliases as explicitly set: Pydantic merges ``Annotated`` metadata by ``_attributes_set``, where a
-    ``Field(alias=...)`` merged into the marker would otherwise win over the key the validator model reads."""
+    """Record the aliases as explicitly set.
+
+    Pydantic merges ``Annotated`` metadata by ``_attributes_set``, where a ``Field(alias=...)`` merged into the
+    marker would otherwise win over the key the validator model reads.
+    """
     attributes = dict(getattr(info, "_attributes_set", {}))
     attributes.pop("serialization_alias", None)
     attributes.update(alias=alias, validation_alias=validation_alias, alias_priority=2)
