@@ -454,8 +454,10 @@ def test_e2e_under_uvicorn(tmp_path: Path) -> None:
                 received += len(chunk)
                 if received >= 8192:
                     break
+        # The server writes the marker while this polls: wait for its content, not for the file (an empty file
+        # between the server's open and its write read as "" under load).
         deadline = time.monotonic() + 10
-        while not marker.exists() and time.monotonic() < deadline:
+        while (not marker.exists() or not marker.read_text()) and time.monotonic() < deadline:
             time.sleep(0.02)
         assert marker.read_text() == "closed"
 
