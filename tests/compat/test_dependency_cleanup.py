@@ -20,7 +20,13 @@ import zephyr
 
 pytestmark = pytest.mark.anyio
 
-FRAMEWORKS = pytest.mark.parametrize("framework", [fastapi, zephyr], ids=["fastapi", "zephyr"])
+# FastAPI's answers are the 0.165 ones (Depends(max_concurrency=), the shielded clean-up): on Python 3.10, whose newest
+# FastAPI is 0.162.5, only Zephyr's side runs.
+FRAMEWORKS = pytest.mark.parametrize(
+    "framework",
+    [pytest.param(fastapi, marks=pytest.mark.current_reference), zephyr],
+    ids=["fastapi", "zephyr"],
+)
 
 
 def _client(app: Any) -> httpx.AsyncClient:

@@ -13,7 +13,6 @@ from typing import Any
 
 # ``anyio.to_thread`` is not imported here: anyio loads it on first use (older anyio, with the package itself).
 import anyio
-from anyio.lowlevel import checkpoint_if_cancelled
 
 from zephyr.exceptions import FastAPIError
 
@@ -70,6 +69,9 @@ class AsyncGenContext:
         if exc is None or swallowed:
             # A task group the generator owned may have absorbed a cancellation delivered while shielded: deliver
             # it. With an error passing through, that error stays the one raised (its context keeps the cancel).
+            # Imported here: anyio.lowlevel brings the exceptiongroup backport, and with it traceback, on Python 3.10.
+            from anyio.lowlevel import checkpoint_if_cancelled
+
             await checkpoint_if_cancelled()
         return swallowed
 
