@@ -67,12 +67,7 @@ def server_attributes(scope: Scope, headers: Iterable[tuple[bytes, bytes]]) -> d
                     _HOSTS[key] = found
             return found
     address, port = scope.get("server") or (None, None)
-    if address is None:
-        return {}
-    attributes: dict[str, Any] = {"server.address": address}
-    if port is not None:
-        attributes["server.port"] = port
-    return attributes
+    return _server_attributes(address, port)
 
 
 _HOSTS: dict[tuple[bytes, str], dict[str, Any]] = {}
@@ -86,8 +81,10 @@ def _from_host(host: str, scheme: str) -> dict[str, Any]:
         return {}
     if url.username is not None or url.path or url.query or url.fragment:
         return {}
-    if port is None:
-        port = _DEFAULT_PORTS.get(scheme)
+    return _server_attributes(address, _DEFAULT_PORTS.get(scheme) if port is None else port)
+
+
+def _server_attributes(address: str | None, port: int | None) -> dict[str, Any]:
     if address is None:
         return {}
     attributes: dict[str, Any] = {"server.address": address}

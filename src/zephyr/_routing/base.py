@@ -13,7 +13,16 @@ from zephyr.datastructures import URLPath
 from zephyr.exceptions import ZephyrError
 from zephyr.types import Receive, Scope, Send
 
-__all__ = ("BaseRoute", "NoMatchFound", "OrderedMethods", "RouteGroup", "expand_routes", "is_no_match", "name_of")
+__all__ = (
+    "BaseRoute",
+    "NoMatchFound",
+    "OrderedMethods",
+    "RouteGroup",
+    "expand_routes",
+    "first_url_path",
+    "is_no_match",
+    "name_of",
+)
 
 
 class NoMatchFound(ZephyrError, LookupError):  # noqa: N818 - Starlette's name, which users catch
@@ -142,3 +151,20 @@ class OrderedMethods(set[str]):
 
     def __iter__(self) -> Any:
         return iter([m for m in self._order if m in self] + [m for m in set.__iter__(self) if m not in self._order])
+
+
+def first_url_path(routes: Any, name: str, path_params: dict[str, Any]) -> URLPath | None:
+    """The path the first of ``routes`` builds for ``name``, or ``None`` when none of them knows it.
+
+    A route that does not know the name says so with a ``NoMatchFound`` (its own or a foreign framework's); any other
+    error propagates.
+    """
+    for route in routes:
+        try:
+            found: URLPath = route.url_path_for(name, **path_params)
+        except Exception as exc:
+            if is_no_match(exc):
+                continue
+            raise
+        return found
+    return None

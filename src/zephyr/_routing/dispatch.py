@@ -15,7 +15,7 @@ from typing import Any
 from typing_extensions import deprecated
 
 from zephyr._interop.starlette import StarletteTwin
-from zephyr._routing.base import BaseRoute, NoMatchFound, expand_routes, is_no_match
+from zephyr._routing.base import BaseRoute, NoMatchFound, expand_routes, first_url_path
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
 from zephyr._routing.match import FULL, PARTIAL
 from zephyr._routing.paths import route_path
@@ -109,14 +109,10 @@ class Router(StarletteTwin):
         Raises:
             NoMatchFound: No route has that name and those parameters; the message suggests a near miss.
         """
-        for route in self.routes:
-            try:
-                return route.url_path_for(name, **path_params)
-            except Exception as exc:
-                if is_no_match(exc):
-                    continue
-                raise
-        raise NoMatchFound(name, path_params, [str(r.name) for r in expand_routes(self.routes) if r.name])
+        found = first_url_path(self.routes, name, path_params)
+        if found is None:
+            raise NoMatchFound(name, path_params, [str(r.name) for r in expand_routes(self.routes) if r.name])
+        return found
 
     # -- ASGI dispatch -----------------------------------------------------------------------------------------
 

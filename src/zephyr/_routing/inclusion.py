@@ -19,7 +19,7 @@ from typing import Any
 
 from zephyr import params
 from zephyr._bodylimit import first_limit, validate_form_limits, validate_max_body_size
-from zephyr._routing.base import BaseRoute, NoMatchFound, RouteGroup, is_no_match
+from zephyr._routing.base import BaseRoute, NoMatchFound, RouteGroup, first_url_path
 from zephyr._routing.frontend import FrontendMount
 from zephyr._routing.host import Host
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
@@ -296,14 +296,10 @@ class _IncludedRouter(RouteGroup):
         await route.handle(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        for route in self.effective_routes():
-            try:
-                return route.url_path_for(name, **path_params)
-            except Exception as exc:
-                if is_no_match(exc):
-                    continue
-                raise
-        raise NoMatchFound(name, path_params)
+        found = first_url_path(self.effective_routes(), name, path_params)
+        if found is None:
+            raise NoMatchFound(name, path_params)
+        return found
 
 
 def includes(router: Any, other: Any) -> bool:
