@@ -625,3 +625,13 @@ def test_state_without_init_does_not_recurse() -> None:
     bare = object.__new__(State)
     assert not hasattr(bare, "anything")
     assert not hasattr(bare, "__dict__")
+
+
+def test_an_upload_takes_attributes_of_its_own() -> None:
+    # As on Starlette's: a test may replace a method on one upload, or a library tag it.
+    upload: Any = UploadFile(io.BytesIO(b"x"))
+    upload.read = "patched"
+    upload.tag = 1
+    assert (upload.read, upload.tag) == ("patched", 1)
+    other: Any = UploadFile(io.BytesIO())
+    assert other.read != "patched"

@@ -22,6 +22,7 @@ import errno
 import importlib.util
 import os
 import stat
+import sys
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
@@ -309,6 +310,13 @@ class SinglePageApp(StaticFiles):
                     f"absolute directory: '{os.path.realpath(directory)}'. Add it or pick another fallback."
                 )
 
+    def get_path(self, scope: Scope) -> str:
+        """The requested file path: under ``frontend()``, the part of the path after the frontend's prefix."""
+        served: str | None = scope.get("zephyr.frontend_path")
+        if served is None:
+            return super().get_path(scope)
+        return os.path.normpath(os.path.join(*served.split("/")))
+
     def _is_file(self, name: str) -> bool:
         _, stat_result = self.lookup_path(name)
         return stat_result is not None and stat.S_ISREG(stat_result.st_mode)
@@ -366,9 +374,19 @@ def _resolve_check_dir(directory: PathLike) -> bool:
     if not os.path.isdir(directory):
         warnings.warn(
             f"Frontend directory '{directory}' does not exist. Resolved absolute path: '{os.path.realpath(directory)}'",
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
     return False
+
+
+def _user_stacklevel() -> int:
+    """The stack level of the first frame outside Zephyr (the ``frontend()`` or ``SinglePageApp(...)`` line)."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("zephyr."):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 def _navigation(scope: Scope) -> bool:

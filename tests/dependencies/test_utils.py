@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import inspect
+import io
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from zephyr import Depends, FastAPI, Security
+from zephyr import Depends, FastAPI, Security, UploadFile
 from zephyr.dependencies import models
 from zephyr.dependencies.utils import (
     _get_body_field,
     _get_flat_body_params,
+    _read_file_bytes,
     get_dependant,
     get_flat_dependant,
     get_parameterless_sub_dependant,
+    get_typed_annotation,
     get_typed_return_annotation,
     get_typed_signature,
 )
+from zephyr.exceptions import FastAPIError
 from zephyr.requests import Request
 from zephyr.testclient import TestClient
 from zephyr.utils import generate_unique_id, get_value_or_default, is_body_allowed_for_status_code
@@ -227,3 +231,29 @@ def test_one_body_parameter_is_its_own_field() -> None:
     route = next(r for r in app.routes if getattr(r, "path", "") == "/items")
     assert route._embed_body_fields is False  # type: ignore[attr-defined]
     assert route.body_field.name == "item"  # type: ignore[attr-defined]
+
+
+def test_get_typed_annotation_resolves_strings_in_the_namespace_given() -> None:
+    assert get_typed_annotation("None", {}) is None
+    assert get_typed_annotation("Item", {"Item": Item}) is Item
+    assert get_typed_annotation("list[Item]", {"Item": Item}) == list[Item]
+    assert get_typed_annotation(int, {}) is int
+    with pytest.raises(FastAPIError, match="Cannot resolve the annotation 'Nowhere'"):
+        get_typed_annotation("Nowhere", {})
+
+
+@pytest.mark.anyio
+async def test_read_file_bytes_leaves_the_position_where_it_was() -> None:
+    upload = UploadFile(io.BytesIO(b"hello"))
+    await upload.seek(2)
+    assert await _read_file_bytes(upload) == b"llo"
+    assert upload.file.tell() == 2
+
+    async def failing_read(size: int = -1) -> bytes:
+        upload.file.read(1)
+        raise OSError("read failed")
+
+    upload.read = failing_read  # type: ignore[method-assign]
+    with pytest.raises(OSError, match="read failed"):
+        await _read_file_bytes(upload)
+    assert upload.file.tell() == 2

@@ -16,7 +16,7 @@ from zephyr.datastructures import UploadFile
 if TYPE_CHECKING:
     from zephyr._compile.plan import FormRead, Plan
 
-__all__ = ("form_input",)
+__all__ = ("file_bytes", "form_input")
 
 _MISSING: Any = PydanticUndefined
 
@@ -85,13 +85,13 @@ def _form_value(form: Any, name: str, is_sequence: bool) -> Any:
 async def _read_files(value: Any) -> Any:
     """``bytes`` file fields receive the file's content, as FastAPI reads them."""
     if isinstance(value, UploadFile):
-        return await _file_bytes(value)
+        return await file_bytes(value)
     if isinstance(value, list):
-        return [await _file_bytes(item) if isinstance(item, UploadFile) else item for item in value]
+        return [await file_bytes(item) if isinstance(item, UploadFile) else item for item in value]
     return value
 
 
-async def _file_bytes(file: Any) -> bytes:
+async def file_bytes(file: Any) -> bytes:
     """A file's content, leaving its position where it was (another parameter may read the same upload)."""
     position = file.file.tell()
     try:

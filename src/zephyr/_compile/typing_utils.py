@@ -19,6 +19,7 @@ __all__ = (
     "PLAIN_SCALARS",
     "UnionType",
     "annotated",
+    "evaluate_annotation",
     "is_async_gen_callable",
     "is_coroutine_callable",
     "is_gen_callable",
@@ -182,7 +183,8 @@ def _globals_of(call: Callable[..., Any]) -> dict[str, Any]:
     return namespace
 
 
-def _evaluate(annotation: Any, namespace: dict[str, Any], what: str) -> Any:
+def evaluate_annotation(annotation: Any, namespace: dict[str, Any], what: str) -> Any:
+    """``annotation`` evaluated in ``namespace`` when it is a string or forward reference (``what`` names it)."""
     if isinstance(annotation, str):
         annotation = ForwardRef(annotation)
     if isinstance(annotation, ForwardRef):
@@ -207,13 +209,15 @@ def typed_signature(call: Callable[..., Any]) -> inspect.Signature:
     namespace = _globals_of(call)
     name = getattr(call, "__qualname__", repr(call))
     parameters = [
-        param.replace(annotation=_evaluate(param.annotation, namespace, f"parameter {param.name!r} of {name}"))
+        param.replace(
+            annotation=evaluate_annotation(param.annotation, namespace, f"parameter {param.name!r} of {name}")
+        )
         for param in signature.parameters.values()
     ]
     return_annotation = signature.return_annotation
     if return_annotation is not inspect.Signature.empty:
         try:
-            return_annotation = _evaluate(return_annotation, namespace, f"the return annotation of {name}")
+            return_annotation = evaluate_annotation(return_annotation, namespace, f"the return annotation of {name}")
         except FastAPIError:
             return_annotation = inspect.Signature.empty
     return inspect.Signature(parameters, return_annotation=return_annotation)

@@ -16,6 +16,7 @@ from typing_extensions import deprecated
 
 from zephyr._interop.starlette import StarletteTwin
 from zephyr._routing.base import BaseRoute, NoMatchFound, expand_routes, first_url_path
+from zephyr._routing.custom import table_route
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
 from zephyr._routing.match import FULL, PARTIAL
 from zephyr._routing.paths import route_path
@@ -150,7 +151,7 @@ class Router(StarletteTwin):
         if table is None:
             # Included routers are flattened here, once per change: requests meet one flat table. Fallback routes
             # (``app.frontend``) answer only what no other route matches, whenever they were added.
-            flat = expand_routes(self.routes, refresh=True)
+            flat = [table_route(route) for route in expand_routes(self.routes, refresh=True)]
             ordered = [r for r in flat if not getattr(r, "is_fallback", False)]
             # Among them the longest path is tried first, as FastAPI ranks frontends by their path's length.
             ordered += sorted((r for r in flat if getattr(r, "is_fallback", False)), key=_fallback_rank)
@@ -172,6 +173,8 @@ class Router(StarletteTwin):
         for route, found in self._route_table().matches(path):
             accepted = route.accepts(scope)
             if accepted is FULL:
+                if partial is not None and getattr(route, "is_fallback", False):
+                    break  # a route that serves the path with another method answers (405) before a frontend
                 # A new dict per request: the table's are shared, and an endpoint may write to its path_params.
                 current = scope.get("path_params")
                 scope["path_params"] = {**current, **found} if current else {**found}

@@ -14,11 +14,29 @@ from typing import Any
 from zephyr._routing.base import BaseRoute
 from zephyr._routing.match import Match
 from zephyr._routing.plain import Mount
+from zephyr.exceptions import FastAPIError
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ("FrontendMount",)
+__all__ = ("FrontendMount", "check_frontend_options")
 
 _PAGE_METHODS = frozenset({"GET", "HEAD"})
+_FALLBACKS = ("auto", "index.html", "404.html", None)
+#: The scope key holding the path a frontend serves (the part after its prefix), read by ``SinglePageApp``.
+FRONTEND_PATH = "zephyr.frontend_path"
+
+
+def check_frontend_options(path: str, fallback: object) -> None:
+    """Reject a ``frontend()`` path that is empty or relative, and an unknown ``fallback``.
+
+    Raises:
+        FastAPIError: (an ``AssertionError`` too, as FastAPI raises) what is wrong and what to pass instead.
+    """
+    if fallback not in _FALLBACKS:
+        raise FastAPIError(f"frontend() fallback must be 'auto', 'index.html', '404.html' or None; got {fallback!r}.")
+    if not path:
+        raise FastAPIError("A frontend path cannot be empty; pass '/' to serve the build at the root.")
+    if not path.startswith("/"):
+        raise FastAPIError(f"A frontend path must start with '/'; got {path!r}, pass {'/' + path!r}.")
 
 
 def _frontend_dependency_endpoint() -> None:
@@ -64,6 +82,9 @@ class FrontendMount(BaseRoute):
         return self._mount.accepts(scope)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The path under the frontend's prefix, as routing matched it: the build serves it even when the request's
+        # path does not carry its root path (a proxy that strips it), as FastAPI's frontends do.
+        scope = {**scope, FRONTEND_PATH: "/" + str(scope.get("path_params", {}).get("path", ""))}
         if not self.dependencies or scope["type"] != "http" or scope["method"] not in _PAGE_METHODS:
             await self._mount.handle(scope, receive, send)
             return

@@ -259,9 +259,10 @@ class APIRouter(Router):
         :class:`~zephyr.staticfiles.SinglePageApp` documents. On a router, the build moves with the router when it is
         included (under the inclusion's prefix too).
         """
-        from zephyr._routing.frontend import FrontendMount
+        from zephyr._routing.frontend import FrontendMount, check_frontend_options
         from zephyr.staticfiles import SinglePageApp
 
+        check_frontend_options(path, fallback)
         spa = SinglePageApp(directory=directory, index=index, fallback=fallback, check_dir=check_dir)  # type: ignore[arg-type]
         self.routes.append(
             FrontendMount(

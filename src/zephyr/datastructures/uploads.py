@@ -38,7 +38,9 @@ class UploadFile:
         headers: The part's headers.
     """
 
-    __slots__ = ("_max_mem_size", "file", "filename", "headers", "size")
+    # ``__dict__`` too: as on Starlette's, code may set attributes or replace a method on one upload (a test that
+    # patches ``read`` to fail); the dictionary is made only when that happens.
+    __slots__ = ("__dict__", "_max_mem_size", "file", "filename", "headers", "size")
 
     file: BinaryIO
     filename: str | None

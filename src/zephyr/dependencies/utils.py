@@ -18,15 +18,18 @@ from typing import Any
 from zephyr import params
 from zephyr._compile import typing_utils as tu
 from zephyr._compile.dependant import BODY, Dependant, ParamField, build_dependant, sub_dependant, with_overrides
+from zephyr._compile.form_input import file_bytes
 
 __all__ = (
     "SolvedDependency",
     "_get_body_field",
     "_get_flat_body_params",
+    "_read_file_bytes",
     "_should_embed_body_fields",
     "get_dependant",
     "get_flat_dependant",
     "get_parameterless_sub_dependant",
+    "get_typed_annotation",
     "get_typed_return_annotation",
     "get_typed_signature",
     "lenient_issubclass",
@@ -39,6 +42,23 @@ lenient_issubclass = tu.lenient_issubclass
 def get_typed_signature(call: Callable[..., Any]) -> inspect.Signature:
     """``call``'s signature with string and forward-reference annotations resolved."""
     return tu.typed_signature(call)
+
+
+def get_typed_annotation(annotation: Any, globalns: dict[str, Any]) -> Any:
+    """``annotation`` resolved: a string is evaluated in ``globalns`` (``"None"`` gives ``None``); others are kept.
+
+    Raises:
+        FastAPIError: The string names something ``globalns`` does not define.
+    """
+    if not isinstance(annotation, str):
+        return annotation
+    resolved = tu.evaluate_annotation(annotation, globalns, "an annotation")
+    return None if resolved is type(None) else resolved
+
+
+#: An upload's content, its position left where it was (a ``bytes`` ``File()`` parameter and an ``UploadFile`` one may
+#: read the same upload); the position is restored when reading fails too.
+_read_file_bytes = file_bytes
 
 
 def get_typed_return_annotation(call: Callable[..., Any]) -> Any:
