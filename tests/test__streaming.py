@@ -79,6 +79,22 @@ async def test_cancel_on_disconnect_reraises_errors_unwrapped() -> None:
         await _streaming.cancel_on_disconnect(fail, receive)
 
 
+async def test_cancel_on_disconnect_leaves_a_failing_receive_to_the_sender() -> None:
+    # A body over max_body_size makes receive() raise: the sender's answer (the 413) stands, not an ExceptionGroup.
+    async def receive() -> Message:
+        raise LookupError("body too large")
+
+    sent: list[str] = []
+
+    async def sender() -> None:
+        await anyio.sleep(0)
+        sent.append("answered")
+
+    with anyio.fail_after(5):
+        await _streaming.cancel_on_disconnect(sender, receive)
+    assert sent == ["answered"]
+
+
 async def test_websocket_denial_renames_only_response_messages() -> None:
     sent: list[Message] = []
 

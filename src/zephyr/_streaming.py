@@ -59,7 +59,10 @@ def spec_version(scope: Scope) -> tuple[int, ...]:
 
 async def _watch_disconnect(receive: Receive, cancel_scope: anyio.CancelScope) -> None:
     while True:
-        message = await receive()
+        try:
+            message = await receive()
+        except Exception:  # a body over max_body_size, say: the response (a 413) says what went wrong
+            return
         if message["type"] == "http.disconnect":
             cancel_scope.cancel()
             return

@@ -8,10 +8,14 @@ from typing import Any
 
 from zephyr._routing.base import BaseRoute as BaseRoute
 from zephyr._routing.base import NoMatchFound as NoMatchFound
+from zephyr._routing.contexts import RouteContext as RouteContext
+from zephyr._routing.contexts import iter_route_contexts as iter_route_contexts
+from zephyr._routing.dispatch import Router as Router
 from zephyr._routing.handler import REQUEST_HANDLER
 from zephyr._routing.handler import get_request_handler as get_request_handler
 from zephyr._routing.handler import run_endpoint_function as run_endpoint_function
 from zephyr._routing.handler import serialize_response as serialize_response
+from zephyr._routing.host import Host as Host
 from zephyr._routing.inclusion import _IncludedRouter as _IncludedRouter
 from zephyr._routing.inclusion import _RouterIncludeContext as _RouterIncludeContext
 from zephyr._routing.match import Match as Match
@@ -30,13 +34,17 @@ __all__ = (
     "APIRouter",
     "APIWebSocketRoute",
     "BaseRoute",
+    "Host",
     "Match",
     "Mount",
     "NoMatchFound",
     "Route",
+    "RouteContext",
+    "Router",
     "WebSocketRoute",
     "generate_unique_id",
     "get_request_handler",
+    "iter_route_contexts",
     "request_response",
     "run_endpoint_function",
     "serialize_response",

@@ -39,6 +39,7 @@ from typing import Any, cast
 from typing_extensions import TypedDict
 
 from zephyr import _errors
+from zephyr._routing.effective import served_route
 from zephyr._telemetry_parts import (
     HEADERS,
     SCHEMA_URL,
@@ -467,7 +468,7 @@ class _Traced:
         """
         scope, prefix = self.scope, self.prefix
         for child in self.mounts:
-            mount = scope.get("route")
+            mount = served_route(scope)  # an included mount: as served, under its inclusion's prefix
             prefix += getattr(mount, "path", "")
             scope = child
         found = _route_of(scope)
@@ -552,7 +553,7 @@ _PHASE_NAMES = _PhaseNames()
 
 
 def _route_of(scope: Scope) -> str | None:
-    route = scope.get("route")
+    route = served_route(scope)  # an included route's full path, not the path it has in its router
     if route is None or getattr(route, "endpoint", None) is None:
         return None
     path = getattr(route, "path", None)

@@ -18,6 +18,7 @@ __all__ = (
     "NoMatchFound",
     "OrderedMethods",
     "RouteGroup",
+    "RouteView",
     "expand_routes",
     "first_url_path",
     "is_no_match",
@@ -57,6 +58,10 @@ class BaseRoute(StarletteTwin):
     include_in_schema: bool = True
     url_protocol: Literal["http", "websocket"] = "http"
     """The protocol of the paths ``url_path_for`` builds."""
+    _origin: BaseRoute | None = None
+    """For a route an inclusion made (``include_router``), the included router's route it was made from."""
+    _fastapi_scope: dict[str, Any] | None = None
+    """For such a route, what serving it writes in ``scope["fastapi"]`` (see ``_routing.effective``)."""
 
     def match_path(self, path: str) -> dict[str, Any] | None:
         return self.compiled.match(path)
@@ -96,7 +101,7 @@ class BaseRoute(StarletteTwin):
         found = self.match_path(scope["path"] if not scope.get("root_path") else route_path(scope))
         if found is None:
             return NONE, {}
-        fit = Match(self.accepts(scope))
+        fit = Match(type(self).accepts(self, scope))  # the class's: an included copy may route its own through others
         if fit is Match.NONE:
             return Match.NONE, {}
         child = {"endpoint": getattr(self, "endpoint", None), "path_params": {**scope.get("path_params", {}), **found}}
@@ -131,12 +136,25 @@ class RouteGroup(BaseRoute):
         raise NotImplementedError
 
 
-def expand_routes(routes: Sequence[BaseRoute], refresh: bool = False) -> list[BaseRoute]:
-    """``routes`` with every :class:`RouteGroup` replaced by the routes it serves (the flat list requests meet)."""
+class RouteView:
+    """A stand-in for one route in a route list (FastAPI's ``RouteContext``): :func:`expand_routes` reads the route."""
+
+    @property
+    def _effective_route(self) -> Any:
+        raise NotImplementedError
+
+
+def expand_routes(routes: Sequence[Any], refresh: bool = False) -> list[BaseRoute]:
+    """``routes`` with every :class:`RouteGroup` replaced by the routes it serves (the flat list requests meet).
+
+    A :class:`RouteView` (``iter_route_contexts``' items) stands for the route it shows.
+    """
     flat: list[BaseRoute] = []
     for route in routes:
         if isinstance(route, RouteGroup):
             flat.extend(route.effective_routes(refresh))
+        elif isinstance(route, RouteView):
+            flat.append(route._effective_route)
         else:
             flat.append(route)
     return flat

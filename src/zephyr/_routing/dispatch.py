@@ -17,6 +17,7 @@ from typing_extensions import deprecated
 from zephyr._interop.starlette import StarletteTwin
 from zephyr._routing.base import BaseRoute, NoMatchFound, expand_routes, first_url_path
 from zephyr._routing.custom import table_route
+from zephyr._routing.effective import enter_served_route
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
 from zephyr._routing.match import FULL, PARTIAL
 from zephyr._routing.paths import route_path
@@ -128,6 +129,10 @@ class Router(StarletteTwin):
         for includer in list(self._includers):
             includer.mark_dirty()
 
+    def _get_routes_version(self) -> int:
+        """FastAPI's name for ``routes_version``: it changes whenever these routes, or an included router's, change."""
+        return self.routes_version
+
     def compile_routes(self) -> None:
         """Build the route table and compile every route's plan now, as the lifespan start-up does.
 
@@ -178,7 +183,10 @@ class Router(StarletteTwin):
                 # A new dict per request: the table's are shared, and an endpoint may write to its path_params.
                 current = scope.get("path_params")
                 scope["path_params"] = {**current, **found} if current else {**found}
-                scope["route"] = route
+                if route._origin is None:
+                    scope["route"] = route
+                else:  # an included route: FastAPI's original route, and the served one as its effective context
+                    enter_served_route(scope, route)
                 scope["endpoint"] = getattr(route, "endpoint", None)
                 if timings is not None:
                     timings["routing"] = timings.get("routing", 0.0) + (perf_counter() - started)
@@ -188,7 +196,10 @@ class Router(StarletteTwin):
                 partial, partial_params = route, found
         if partial is not None:
             scope["path_params"] = {**scope.get("path_params", {}), **partial_params}
-            scope["route"] = partial
+            if partial._origin is None:
+                scope["route"] = partial
+            else:
+                enter_served_route(scope, partial)
             await partial.handle(scope, receive, send)
             return
         if scope_type == "http" and self.redirect_slashes and path != "/":

@@ -13,13 +13,23 @@ the original's dependencies change (a library adding one, as fastapi-pagination 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from zephyr import params
-from zephyr._bodylimit import first_limit, validate_form_limits, validate_max_body_size
+from zephyr._bodylimit import BodyLimit, first_limit, validate_form_limits, validate_max_body_size
 from zephyr._routing.base import BaseRoute, NoMatchFound, RouteGroup, first_url_path
+from zephyr._routing.dispatch import Router
+from zephyr._routing.effective import (
+    EFFECTIVE_ROUTE_CONTEXT_KEY,
+    FASTAPI_SCOPE_KEY,
+    INCLUDED_ROUTER_KEY,
+    enter_served_route,
+    served_route,
+)
 from zephyr._routing.frontend import FrontendMount
 from zephyr._routing.host import Host
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
@@ -125,6 +135,7 @@ class _IncludedRouter(RouteGroup):
 
     original_router: Any
     include_context: _RouterIncludeContext
+    _effective_routes_lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
     _effective_candidates: list[BaseRoute] = field(default_factory=list)
     """What the router's routes became at the last flattening (nested inclusions as ``_IncludedRouter`` nodes)."""
     _effective_candidates_version: int | None = None
@@ -153,42 +164,77 @@ class _IncludedRouter(RouteGroup):
             refresh: Look at every original route again, even if no route was added or removed since the last call,
                 to make again those whose dependencies changed in place (the route table does, when rebuilt).
         """
-        if refresh or self._flat is None or self._flat_version != self.original_router.routes_version:
+        version = self.original_router._get_routes_version()
+        if refresh or self._flat is None or self._flat_version != version:
             flat: list[BaseRoute] = []
-            for candidate in self._candidates():
+            for candidate in self._candidates() if refresh else self.effective_candidates():
                 if isinstance(candidate, _IncludedRouter):
                     flat.extend(candidate.effective_routes(refresh))
                 else:
                     flat.append(candidate)
-            self._flat, self._flat_version = flat, self.original_router.routes_version
+            self._flat, self._flat_version = flat, version
         return self._flat
+
+    def effective_candidates(self) -> list[BaseRoute]:
+        """What the router's routes are as served here (nested inclusions as ``_IncludedRouter`` nodes; FastAPI's).
+
+        Made again after the included router changed; concurrent callers get the same list.
+        """
+        version = self.original_router._get_routes_version()
+        if version == self._effective_candidates_version:
+            return self._effective_candidates
+        with self._effective_routes_lock:
+            version = self.original_router._get_routes_version()
+            if version != self._effective_candidates_version:
+                self._candidates()
+            return self._effective_candidates
+
+    def effective_low_priority_routes(self) -> list[BaseRoute]:
+        """The fallback routes (``frontend()``) this inclusion serves, nested inclusions' included (FastAPI's)."""
+        version = self.original_router._get_routes_version()
+        if version == self._effective_low_priority_routes_version:
+            return self._effective_low_priority_routes
+        with self._effective_routes_lock:
+            version = self.original_router._get_routes_version()
+            if version != self._effective_low_priority_routes_version:
+                self._candidates()
+            return self._effective_low_priority_routes
 
     def _candidates(self) -> list[BaseRoute]:
         """The router's routes as served here, made or reused (an O(routes) walk, run when a table is rebuilt)."""
         router = self.original_router
+        version = router._get_routes_version()
         made: dict[int, tuple[BaseRoute, BaseRoute, tuple[int, ...]]] = {}
         candidates: list[BaseRoute] = []
         for route in router.routes:
             dependencies = tuple(id(dep) for dep in getattr(route, "dependencies", None) or ())
             known = self._made.get(id(route))
             if known is not None and known[0] is route and known[2] == dependencies:
-                served = known[1]
+                served: BaseRoute | None = known[1]
             else:
                 served = self._make(route)
+            if served is None:
+                continue  # a route type inclusions do not know (FastAPI ignores it too)
             made[id(route)] = (route, served, dependencies)
             candidates.append(served)
         self._made = made
-        version = router.routes_version
+        low: list[BaseRoute] = []
+        for candidate in candidates:
+            if isinstance(candidate, _IncludedRouter):
+                low.extend(candidate.effective_low_priority_routes())
+            elif getattr(candidate, "is_fallback", False):
+                low.append(candidate)
         self._effective_candidates = candidates
         self._effective_candidates_version = version
-        self._effective_low_priority_routes = [r for r in candidates if getattr(r, "is_fallback", False)]
+        self._effective_low_priority_routes = low
         self._effective_low_priority_routes_version = version
         return candidates
 
-    def _make(self, route: BaseRoute) -> BaseRoute:
-        """What the including app serves for ``route`` of the included router."""
+    def _make(self, original: BaseRoute) -> BaseRoute | None:
+        """What the including app serves for ``original`` of the included router (``None``: a type it cannot serve)."""
         context = self.include_context
         prefix = context.prefix
+        route = _adopt(original)
         if isinstance(route, _IncludedRouter):
             return _IncludedRouter(
                 original_router=route.original_router,
@@ -196,6 +242,7 @@ class _IncludedRouter(RouteGroup):
                 _checks_paths=self._checks_paths,
                 _parent_form_limits={**self._parent_form_limits, **route._parent_form_limits},
             )
+        limit = context.max_body_size
         if isinstance(route, APIRoute):
             served: BaseRoute = route.with_changes(
                 path=prefix + route.path,
@@ -210,7 +257,7 @@ class _IncludedRouter(RouteGroup):
                     route.generate_unique_id_function, context.generate_unique_id_function
                 ),
                 strict_content_type=pick(route.strict_content_type, context.strict_content_type),
-                max_body_size=first_limit(route.max_body_size, context.max_body_size),
+                max_body_size=first_limit(route.max_body_size, limit),
                 form_limits={**self._parent_form_limits, **context.form_limits, **route.form_limits},
                 dependency_overrides_provider=context.dependency_overrides_provider,
             )
@@ -222,36 +269,57 @@ class _IncludedRouter(RouteGroup):
             )
         elif isinstance(route, Route):
             methods = list(route.methods or []) or None
-            served = Route(
+            plain = Route(
                 prefix + route.path,
                 route.endpoint,
                 methods=methods,
                 name=route.name,
                 include_in_schema=route.include_in_schema,
             )
+            if limit is not None:  # plain routes take the inclusion's limit, as on FastAPI
+                plain.app = BodyLimit(plain.app, limit)
+            served = plain
         elif isinstance(route, WebSocketRoute):
             served = WebSocketRoute(prefix + route.path, route.endpoint, name=route.name)
         elif isinstance(route, Mount):
-            served = Mount(prefix + route.path, route.app, name=route.name)
+            mount = Mount(prefix + route.path, route.app, name=route.name)
+            mount.max_body_size = limit  # mounted apps too
+            served = mount
         elif isinstance(route, FrontendMount):
-            served = FrontendMount(
+            frontend = FrontendMount(
                 prefix + route.path,
                 route.app,
                 name=route.name,
                 dependencies=[*context.dependencies, *route.dependencies],
                 dependency_overrides_provider=context.dependency_overrides_provider,
             )
-        else:  # a Host, or a route type of its own: served as it is
-            return route
+            frontend._mount.max_body_size = limit  # each inclusion's own limit, as on FastAPI
+            served = frontend
+        elif isinstance(route, Host):
+            # The host's app answers the paths under the prefix, without it (FastAPI mounts it at the prefix).
+            app = Router(routes=[Mount(prefix, route.app)]) if prefix else route.app
+            served = Host(route.host, app, name=route.name)
+        else:
+            return None
         if self._checks_paths and isinstance(served, (APIRoute, APIWebSocketRoute)):
             check_served_route(served)
+        # What the request meets: FastAPI's original route in scope["route"], this one as its effective context.
+        if isinstance(original, APIRoute):
+            _route_through_original(original, served)
+        served._origin = original
+        served._fastapi_scope = {EFFECTIVE_ROUTE_CONTEXT_KEY: served, INCLUDED_ROUTER_KEY: self}
+        vars(served).update(original_route=original, starlette_route=None if isinstance(route, APIRoute) else served)
         return served
 
     # -- the route interface (for code walking ``app.routes``; Zephyr's router matches the flat table) -------------
 
-    def effective_route_contexts(self) -> list[BaseRoute]:
-        """FastAPI's name for the flattened routes (instrumentations call it to name a request by its route)."""
-        return list(self.effective_routes())
+    def effective_route_contexts(self) -> Iterator[BaseRoute]:
+        """The routes served here, one by one, nested inclusions flattened (FastAPI's effective route contexts).
+
+        Each has its full path and merged settings, and the included router's route it was made from in
+        ``original_route`` (instrumentations call this to name a request by its route).
+        """
+        return iter(self.effective_routes())
 
     def _served(self) -> list[BaseRoute]:
         flat = self.effective_routes()
@@ -291,15 +359,99 @@ class _IncludedRouter(RouteGroup):
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
             return
         scope["path_params"] = {**scope.get("path_params", {}), **found}
-        scope["route"] = route
+        enter_served_route(scope, route)
         scope["endpoint"] = getattr(route, "endpoint", None)
         await route.handle(scope, receive, send)
+
+    _handle_selected = handle  # FastAPI's name for serving the route it selected
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         found = first_url_path(self.effective_routes(), name, path_params)
         if found is None:
             raise NoMatchFound(name, path_params)
         return found
+
+
+def _route_through_original(original: APIRoute, served: BaseRoute) -> None:
+    """Let an ``APIRoute`` subclass's own ``matches`` and ``handle`` decide for its included copy (as on FastAPI).
+
+    Only for a subclass that overrides them: the copy's ``accepts`` then asks the original's ``matches`` (with the
+    copy as the effective context, so the original matches the full path), and its ``handle`` is the original's,
+    whose app serves each included copy with that copy's app.
+    """
+    cls = type(original)
+    if cls.matches is not APIRoute.matches:
+
+        def accepts(scope: Scope) -> Match:
+            fastapi_scope = scope.get(FASTAPI_SCOPE_KEY)
+            if not isinstance(fastapi_scope, dict):
+                fastapi_scope = scope[FASTAPI_SCOPE_KEY] = {}
+            previous = fastapi_scope.get(EFFECTIVE_ROUTE_CONTEXT_KEY, _MISSING)
+            fastapi_scope[EFFECTIVE_ROUTE_CONTEXT_KEY] = served
+            try:
+                fit, _ = original.matches(scope)
+            finally:
+                if previous is _MISSING:
+                    fastapi_scope.pop(EFFECTIVE_ROUTE_CONTEXT_KEY, None)
+                else:
+                    fastapi_scope[EFFECTIVE_ROUTE_CONTEXT_KEY] = previous
+            return Match(getattr(fit, "value", fit))  # Starlette's Match too
+
+        vars(served)["accepts"] = accepts
+    if cls.handle is not APIRoute.handle:
+        if not isinstance(original._asgi, _ContextApp):
+            original._asgi = _ContextApp(original)
+        vars(served)["handle"] = original.handle
+
+
+_MISSING: Any = object()
+
+
+class _ContextApp:
+    """The app of an ``APIRoute`` whose subclass overrides ``handle``: the request's included copy's app, if any."""
+
+    __slots__ = ("own", "route")
+
+    def __init__(self, route: APIRoute) -> None:
+        self.route = route
+        self.own: Any = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        served = served_route(scope)
+        if served is not self.route and getattr(served, "original_route", None) is self.route:
+            await served.app(scope, receive, send)
+            return
+        if self.own is None:
+            self.own = self.route._build_app()
+        await self.own(scope, receive, send)
+
+
+_STARLETTE_KINDS = ("Route", "WebSocketRoute", "Mount", "Host")
+
+
+def _starlette_kind(route: Any) -> str | None:
+    """Which of Starlette's own route classes ``route`` is an instance of (``None``: none, or one of ours)."""
+    for cls in type(route).__mro__:
+        if cls.__module__ == "starlette.routing" and cls.__name__ in _STARLETTE_KINDS:
+            return cls.__name__
+    return None
+
+
+def _adopt(route: Any) -> Any:
+    """Zephyr's equivalent of a route built with Starlette's classes (FastAPI serves those too), else ``route``."""
+    kind = _starlette_kind(route)
+    if kind == "Route":
+        methods = list(route.methods or []) or None
+        return Route(
+            route.path, route.endpoint, methods=methods, name=route.name, include_in_schema=route.include_in_schema
+        )
+    if kind == "WebSocketRoute":
+        return WebSocketRoute(route.path, route.endpoint, name=route.name)
+    if kind == "Mount":
+        return Mount(route.path, route.app, name=route.name)
+    if kind == "Host":
+        return Host(route.host, route.app, name=route.name)
+    return route
 
 
 def includes(router: Any, other: Any) -> bool:
@@ -344,7 +496,7 @@ def check_inclusion(parent: Any, router: Any, prefix: str) -> None:
             continue  # its routes sit under its own inclusion's prefix or path, checked when it was included
         path = getattr(route, "path", None)
         name = getattr(route, "name", None)
-        if not path and not isinstance(route, (Mount, FrontendMount, Host)):
+        if not path and not isinstance(route, (Mount, FrontendMount, Host)) and _starlette_kind(route) is None:
             raise FastAPIError(
                 f"Prefix and path cannot be both empty (path operation: {name}). "
                 "Give the router a prefix or the route a path."

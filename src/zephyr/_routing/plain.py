@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
+from zephyr._bodylimit import BodyLimit
 from zephyr._compile import typing_utils as tu
 from zephyr._routing.base import BaseRoute, NoMatchFound, OrderedMethods, is_no_match, name_of
 from zephyr._routing.dispatch import Router
@@ -112,6 +113,9 @@ class WebSocketRoute(BaseRoute):
 class Mount(BaseRoute):
     """Serve another ASGI app under a path prefix (``app.mount("/static", StaticFiles(...))``)."""
 
+    max_body_size: int | None = None
+    """The request body limit of the mounted app (an including router's ``max_body_size``); ``None``: none."""
+
     def __init__(self, path: str, app: ASGIApp | None = None, *, name: str | None = None, routes: Any = None) -> None:
         if path != "" and not path.startswith("/"):
             raise FastAPIError(f"Routed paths must start with '/'; got {path!r}.")
@@ -164,6 +168,9 @@ class Mount(BaseRoute):
         traced = scope.get("zephyr.telemetry")
         if traced is not None:  # native telemetry names the request by the mounted app's route too
             traced.mounted(child)
+        if self.max_body_size is not None:
+            await BodyLimit(self.app, self.max_body_size)(child, receive, send)
+            return
         await self.app(child, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:

@@ -13,15 +13,17 @@ from zephyr import params
 from zephyr._bodylimit import first_limit, validate_form_limits, validate_max_body_size
 from zephyr._routing.base import BaseRoute
 from zephyr._routing.dispatch import Router
+from zephyr._routing.effective import FASTAPI_SCOPE_KEY, INCLUDED_ROUTER_KEY
 from zephyr._routing.inclusion import _IncludedRouter, _RouterIncludeContext, check_inclusion
 from zephyr._routing.lifespan import merge_lifespans
+from zephyr._routing.match import Match
 from zephyr._routing.options import RouteOptions, pick
 from zephyr._routing.plain import Mount, Route, WebSocketRoute
 from zephyr._routing.routes import APIRoute, APIWebSocketRoute, check_served_route, generate_unique_id
 from zephyr.datastructures import Default
 from zephyr.exceptions import FastAPIError
 from zephyr.responses import JSONResponse, Response
-from zephyr.types import ASGIApp, DecoratedCallable
+from zephyr.types import ASGIApp, DecoratedCallable, Receive, Scope, Send
 
 __all__ = ("APIRouter",)
 
@@ -90,6 +92,26 @@ class APIRouter(Router):
         # Only the application's own router checks path parameters: a router's routes may still get a prefix that
         # declares the segment (include_router(router, prefix="/users/{user_id}")).
         self._checks_paths = False
+
+    # -- serving as an included router (FastAPI's ``APIRouter.matches``/``handle``) -------------------------------
+
+    def _inclusion(self, scope: Scope) -> _IncludedRouter | None:
+        fastapi_scope = scope.get(FASTAPI_SCOPE_KEY)
+        node = fastapi_scope.get(INCLUDED_ROUTER_KEY) if isinstance(fastapi_scope, dict) else None
+        return node if isinstance(node, _IncludedRouter) and node.original_router is self else None
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """How well one of the routes fits ``scope`` under the inclusion recorded in it (``NONE`` outside one)."""
+        node = self._inclusion(scope)
+        return node.matches(scope) if node is not None else (Match.NONE, {})
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve ``scope``: under the inclusion recorded in it, or as this router on its own."""
+        node = self._inclusion(scope)
+        if node is not None:
+            await node.handle(scope, receive, send)
+            return
+        await self(scope, receive, send)
 
     # -- adding routes --------------------------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from zephyr._compile.dependant import Dependant, build_dependant, sub_dependant,
 from zephyr._compile.execute import HTTPRunner, body_allowed
 from zephyr._compile.plan import ModelCache, Plan, build_plan
 from zephyr._routing.base import BaseRoute, OrderedMethods, name_of
+from zephyr._routing.effective import EFFECTIVE_ROUTE_CONTEXT_KEY, FASTAPI_SCOPE_KEY, route_context_var
 from zephyr._routing.handler import REQUEST_HANDLER, _Unversioned, make_runner
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
 from zephyr._routing.overrides import OverridesDict
@@ -42,7 +43,7 @@ from zephyr._routing.plain import request_response
 from zephyr.datastructures import Default, DefaultPlaceholder
 from zephyr.exceptions import FastAPIError, HTTPException
 from zephyr.requests import Request
-from zephyr.responses import JSONResponse, Response
+from zephyr.responses import JSONResponse, PlainTextResponse, Response
 from zephyr.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ("APIRoute", "APIWebSocketRoute", "check_served_route", "generate_unique_id")
@@ -106,8 +107,17 @@ class _PlannedRoute(BaseRoute):
         self._init_plan()
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        """Starlette's question, answered as FastAPI does: a fitting route also puts itself in the child scope."""
-        fit, child = super().matches(scope)
+        """Starlette's question, answered as FastAPI does: a fitting route also puts itself in the child scope.
+
+        Asked of an included route as registered while the request's effective context is one of its included
+        copies, the copy answers (its full path).
+        """
+        fastapi_scope = scope.get(FASTAPI_SCOPE_KEY)
+        context = fastapi_scope.get(EFFECTIVE_ROUTE_CONTEXT_KEY) if type(fastapi_scope) is dict else None
+        if context is not None and context is not self and context.original_route is self:
+            fit, child = BaseRoute.matches(context, scope)
+        else:
+            fit, child = super().matches(scope)
         if fit is not NONE:
             child["route"] = self
         return fit, child
@@ -347,6 +357,9 @@ class APIRoute(_PlannedRoute):
         It calls ``zephyr.routing.get_request_handler`` as FastAPI does, so replacing that function wraps the
         handler of every route built afterwards.
         """
+        context = route_context_var.get()
+        if context is not None and context.original_route is self:
+            return APIRoute.get_route_handler(context)  # building the handler of one of its included copies
         handler: Callable[[Request], Awaitable[Response]] = REQUEST_HANDLER.factory(
             dependant=self.full_dependant(),
             body_field=None,
@@ -373,23 +386,41 @@ class APIRoute(_PlannedRoute):
     def app(self) -> ASGIApp:
         """The route's ASGI application, built at start-up or on first use."""
         if self._asgi is None:
-            # Nothing replaced FastAPI's handler hooks: run the compiled route directly (no per-request cost).
-            direct = not REQUEST_HANDLER.replaced and not REQUEST_HANDLER.hooked
-            if direct and type(self).get_route_handler is APIRoute.get_route_handler:
-                app: ASGIApp = self._runner()
-            else:
-                app = request_response(self.get_route_handler())
-            for factory in _hooks.route_middleware(self.endpoint, self.dependencies):
-                app = factory(app)
-            if self.max_body_size is not None:
-                app = BodyLimit(app, self.max_body_size)
-            self._asgi = app
+            self._asgi = self._build_app()
         return self._asgi
 
     @app.setter
     def app(self, value: ASGIApp) -> None:
         # Libraries that change a route after registration rebuild its app, as on FastAPI (fastapi-pagination).
         self._asgi = value
+
+    def _build_app(self) -> ASGIApp:
+        # Nothing replaced FastAPI's handler hooks: run the compiled route directly (no per-request cost).
+        direct = not REQUEST_HANDLER.replaced and not REQUEST_HANDLER.hooked
+        if direct and type(self).get_route_handler is APIRoute.get_route_handler:
+            app: ASGIApp = self._runner()
+        else:
+            app = request_response(self._route_handler())
+        for factory in _hooks.route_middleware(self.endpoint, self.dependencies):
+            app = factory(app)
+        if self.max_body_size is not None:
+            app = BodyLimit(app, self.max_body_size)
+        return app
+
+    def _route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        """``get_route_handler()``; for a route an inclusion made, its original's, building this route's handler.
+
+        As in FastAPI, an ``APIRoute`` subclass's ``get_route_handler`` runs on the route as registered, with the
+        included route it builds for in the effective route context (read by ``APIRoute.get_route_handler``).
+        """
+        origin = self._origin
+        if not isinstance(origin, APIRoute):
+            return self.get_route_handler()
+        token = route_context_var.set(self)
+        try:
+            return origin.get_route_handler()
+        finally:
+            route_context_var.reset(token)
 
     def accepts(self, scope: Scope) -> Match:
         if scope["type"] != "http":
@@ -401,7 +432,12 @@ class APIRoute(_PlannedRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.accepts(scope) is not FULL:
-            raise HTTPException(status_code=405, headers={"Allow": ", ".join(self.methods)})
+            headers = {"Allow": ", ".join(self.methods)}
+            if "app" in scope:
+                raise HTTPException(status_code=405, headers=headers)
+            # Served outside an application (a router or route called directly): answer as Starlette does.
+            await PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
     def __repr__(self) -> str:
