@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import pytest
 
 from zephyr import APIRouter, FastAPI, Request
@@ -221,3 +222,58 @@ def test_each_inclusion_of_a_frontend_has_its_own_body_limit(tmp_path: Any) -> N
     client = TestClient(app)
     assert client.request("GET", "/empty/index.html", content=b"x").status_code == 413
     assert client.request("GET", "/small/index.html", content=b"x").text == "hello"
+
+
+class _TrackingRouter(APIRouter):
+    handled = 0
+    matched = 0
+
+    def matches(self, scope: Any) -> tuple[Match, Any]:
+        self.matched += 1
+        if dict(scope.get("headers", [])).get(b"x-router") != b"yes":
+            return Match.NONE, {}
+        return super().matches(scope)
+
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+        self.handled += 1
+        await super().handle(scope, receive, send)
+
+
+def test_router_subclass_hooks_run_once_per_request_through_nested_inclusions() -> None:
+    parent, child = _TrackingRouter(), _TrackingRouter()
+
+    @child.get("/items")
+    def items(request: Request) -> dict[str, Any]:
+        return _seen(request)
+
+    parent.include_router(child, prefix="/child")
+    app = FastAPI()
+    app.include_router(parent, prefix="/api")
+    client = TestClient(app)
+    assert client.get("/api/child/items").status_code == 404  # the routers' matches() turn it down
+    answer = client.get("/api/child/items", headers={"x-router": "yes"})
+    assert answer.json() == {"route": "/items", "context": "/api/child/items", "served": "/api/child/items"}
+    assert (parent.handled, child.handled) == (1, 1)
+    assert parent.matched >= 2
+    assert child.matched >= 1
+
+
+def test_an_api_router_handles_on_its_own_outside_an_inclusion() -> None:
+    router = APIRouter()
+
+    @router.get("/items")
+    def items() -> str:
+        return "items"
+
+    messages: list[Any] = []
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        messages.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/items", "raw_path": b"/items", "root_path": "",
+             "scheme": "http", "query_string": b"", "headers": []}  # fmt: skip
+    anyio.run(router.handle, scope, receive, send)
+    assert (messages[0]["status"], messages[1]["body"]) == (200, b'"items"')

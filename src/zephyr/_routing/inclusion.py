@@ -25,15 +25,14 @@ from zephyr._routing.base import BaseRoute, NoMatchFound, RouteGroup, first_url_
 from zephyr._routing.dispatch import Router
 from zephyr._routing.effective import (
     EFFECTIVE_ROUTE_CONTEXT_KEY,
-    FASTAPI_SCOPE_KEY,
     INCLUDED_ROUTER_KEY,
     enter_served_route,
-    served_route,
 )
 from zephyr._routing.frontend import FrontendMount
 from zephyr._routing.host import Host
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
 from zephyr._routing.options import pick
+from zephyr._routing.overriding import route_through_original, route_through_routers
 from zephyr._routing.paths import route_path
 from zephyr._routing.plain import Mount, Route, WebSocketRoute
 from zephyr._routing.routes import APIRoute, APIWebSocketRoute, check_served_route, generate_unique_id
@@ -151,6 +150,8 @@ class _IncludedRouter(RouteGroup):
     _checks_paths: bool = field(default=False, repr=False, compare=False)
     """Whether the made routes are checked as served routes (the inclusion is, directly or not, in an app)."""
     _parent_form_limits: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _outer: tuple[_IncludedRouter, ...] = field(default=(), repr=False, compare=False)
+    """The inclusions this one is nested in, outermost first (a node made for a router included in an included one)."""
     """The including router's form limits, under the inclusion's and the route's own."""
     _flat: list[BaseRoute] | None = field(default=None, repr=False, compare=False)
     _flat_version: int | None = field(default=None, repr=False, compare=False)
@@ -241,6 +242,7 @@ class _IncludedRouter(RouteGroup):
                 include_context=context.combine(route.include_context),
                 _checks_paths=self._checks_paths,
                 _parent_form_limits={**self._parent_form_limits, **route._parent_form_limits},
+                _outer=(*self._outer, self),
             )
         limit = context.max_body_size
         if isinstance(route, APIRoute):
@@ -305,7 +307,8 @@ class _IncludedRouter(RouteGroup):
             check_served_route(served)
         # What the request meets: FastAPI's original route in scope["route"], this one as its effective context.
         if isinstance(original, APIRoute):
-            _route_through_original(original, served)
+            route_through_original(original, served)
+        route_through_routers((*self._outer, self), served)
         served._origin = original
         served._fastapi_scope = {EFFECTIVE_ROUTE_CONTEXT_KEY: served, INCLUDED_ROUTER_KEY: self}
         vars(served).update(original_route=original, starlette_route=None if isinstance(route, APIRoute) else served)
@@ -370,60 +373,6 @@ class _IncludedRouter(RouteGroup):
         if found is None:
             raise NoMatchFound(name, path_params)
         return found
-
-
-def _route_through_original(original: APIRoute, served: BaseRoute) -> None:
-    """Let an ``APIRoute`` subclass's own ``matches`` and ``handle`` decide for its included copy (as on FastAPI).
-
-    Only for a subclass that overrides them: the copy's ``accepts`` then asks the original's ``matches`` (with the
-    copy as the effective context, so the original matches the full path), and its ``handle`` is the original's,
-    whose app serves each included copy with that copy's app.
-    """
-    cls = type(original)
-    if cls.matches is not APIRoute.matches:
-
-        def accepts(scope: Scope) -> Match:
-            fastapi_scope = scope.get(FASTAPI_SCOPE_KEY)
-            if not isinstance(fastapi_scope, dict):
-                fastapi_scope = scope[FASTAPI_SCOPE_KEY] = {}
-            previous = fastapi_scope.get(EFFECTIVE_ROUTE_CONTEXT_KEY, _MISSING)
-            fastapi_scope[EFFECTIVE_ROUTE_CONTEXT_KEY] = served
-            try:
-                fit, _ = original.matches(scope)
-            finally:
-                if previous is _MISSING:
-                    fastapi_scope.pop(EFFECTIVE_ROUTE_CONTEXT_KEY, None)
-                else:
-                    fastapi_scope[EFFECTIVE_ROUTE_CONTEXT_KEY] = previous
-            return Match(getattr(fit, "value", fit))  # Starlette's Match too
-
-        vars(served)["accepts"] = accepts
-    if cls.handle is not APIRoute.handle:
-        if not isinstance(original._asgi, _ContextApp):
-            original._asgi = _ContextApp(original)
-        vars(served)["handle"] = original.handle
-
-
-_MISSING: Any = object()
-
-
-class _ContextApp:
-    """The app of an ``APIRoute`` whose subclass overrides ``handle``: the request's included copy's app, if any."""
-
-    __slots__ = ("own", "route")
-
-    def __init__(self, route: APIRoute) -> None:
-        self.route = route
-        self.own: Any = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        served = served_route(scope)
-        if served is not self.route and getattr(served, "original_route", None) is self.route:
-            await served.app(scope, receive, send)
-            return
-        if self.own is None:
-            self.own = self.route._build_app()
-        await self.own(scope, receive, send)
 
 
 _STARLETTE_KINDS = ("Route", "WebSocketRoute", "Mount", "Host")

@@ -18,6 +18,7 @@ from zephyr._routing.inclusion import _IncludedRouter, _RouterIncludeContext, ch
 from zephyr._routing.lifespan import merge_lifespans
 from zephyr._routing.match import Match
 from zephyr._routing.options import RouteOptions, pick
+from zephyr._routing.overriding import CONTINUE_SCOPE_KEY
 from zephyr._routing.plain import Mount, Route, WebSocketRoute
 from zephyr._routing.routes import APIRoute, APIWebSocketRoute, check_served_route, generate_unique_id
 from zephyr.datastructures import Default
@@ -109,7 +110,9 @@ class APIRouter(Router):
         """Serve ``scope``: under the inclusion recorded in it, or as this router on its own."""
         node = self._inclusion(scope)
         if node is not None:
-            await node.handle(scope, receive, send)
+            # A subclass's handle() called this on the way to a route chosen already: go on to it.
+            after = scope.pop(CONTINUE_SCOPE_KEY, None)
+            await (after or node.handle)(scope, receive, send)
             return
         await self(scope, receive, send)
 
