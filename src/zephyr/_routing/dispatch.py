@@ -196,10 +196,7 @@ class Router(StarletteTwin):
                 partial, partial_params = route, found
         if partial is not None:
             scope["path_params"] = {**scope.get("path_params", {}), **partial_params}
-            if partial._origin is None:
-                scope["route"] = partial
-            else:
-                enter_served_route(scope, partial)
+            _enter(scope, partial)
             await partial.handle(scope, receive, send)
             return
         if scope_type == "http" and self.redirect_slashes and path != "/":
@@ -272,6 +269,14 @@ class _WatchedRoutes(list[BaseRoute]):
         super().__iadd__(items)
         self._changed()
         return self
+
+
+def _enter(scope: Scope, route: BaseRoute) -> None:
+    """Record in ``scope`` the route serving it (FastAPI's original route, for one an inclusion made)."""
+    if route._origin is None:
+        scope["route"] = route
+    else:
+        enter_served_route(scope, route)
 
 
 def _fallback_rank(route: BaseRoute) -> int:
