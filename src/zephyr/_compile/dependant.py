@@ -361,10 +361,8 @@ def _make_field(
             form_union = True
             union = with_form_normalizers(bare)
             full = tu.annotated(union, *get_args(full)[1:]) if get_origin(full) is Annotated else union
-    reads_choices = location in ("query", "header", "cookie") or (
-        location == BODY and not isinstance(info, params.Form)
-    )
-    choices = _choices(info) if reads_choices and model is None else ()
+    # a form field reads the first choice the form holds a value for (a form model's fields are read by the model)
+    choices = _choices(info) if model is None and not form_union else ()
     return ParamField(
         name=name,
         alias=choices[0] if choices else alias,

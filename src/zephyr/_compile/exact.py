@@ -18,7 +18,7 @@ from zephyr._compile.body import BodyState, json_value
 from zephyr._compile.calls import call_step
 from zephyr._compile.context import attach_endpoint_context, endpoint_context
 from zephyr._compile.dependant import BODY, Dependant, ParamField
-from zephyr._compile.form_input import form_input
+from zephyr._compile.form_input import chosen_name, form_input
 from zephyr._compile.plan import SPECIAL_PARAMS, Plan
 from zephyr.exceptions import RequestValidationError
 from zephyr.types import Scope
@@ -88,15 +88,7 @@ async def _own_values(
         assert body is not None  # noqa: S101 - body fields imply a body plan
         for field in body_fields:
             if body.kind == "form":
-                if body.form_model is not None or body.form_union:
-                    value = (await form_input(plan, form)) if form is not None else _MISSING
-                    loc = ("body",)
-                else:
-                    found = await form_input(plan, form) if form is not None else {}
-                    value = found.get(field.key, _MISSING)
-                    # A cached twin's field shares its original's key, so the key finds its read.
-                    group = any(read.group for read in body.form_reads if read.field.key == field.key)
-                    loc = ("body",) if group else ("body", field.alias)
+                value, loc = await _form_field_input(plan, field, form)
             elif body.embed:
                 loc = ("body", field.alias)
                 if body_value is _MISSING or isinstance(body_value, (bytes, bytearray)):
@@ -114,6 +106,22 @@ async def _own_values(
                 value = body_value
             values[field.key] = _validate_field(plan, field, value, loc, errors)
     return values
+
+
+async def _form_field_input(plan: Plan, field: ParamField, form: Any) -> tuple[Any, tuple[Any, ...]]:
+    """A form body field's validation input and the location its errors name."""
+    body = plan.body
+    assert body is not None  # noqa: S101 - form fields imply a body plan
+    if body.form_model is not None or body.form_union:
+        return ((await form_input(plan, form)) if form is not None else _MISSING), ("body",)
+    found = await form_input(plan, form) if form is not None else {}
+    value = found.get(field.key, _MISSING)
+    # A cached twin's field shares its original's key, so the key finds its read.
+    if any(read.group for read in body.form_reads if read.field.key == field.key):
+        return value, ("body",)
+    if field.choices and form is not None:  # the choice read is the one its errors name
+        return value, ("body", chosen_name(form, field.choices, field.is_sequence))
+    return value, ("body", field.alias)
 
 
 async def slow_solve(

@@ -16,7 +16,7 @@ from zephyr.datastructures import UploadFile
 if TYPE_CHECKING:
     from zephyr._compile.plan import FormRead, Plan
 
-__all__ = ("file_bytes", "form_input")
+__all__ = ("chosen_name", "file_bytes", "form_input")
 
 _MISSING: Any = PydanticUndefined
 
@@ -36,7 +36,11 @@ async def form_input(plan: Plan, form: Any) -> Any:
             if group is not _MISSING:
                 found[field.key] = group
             continue
-        value = _form_value(form, field.alias, field.is_sequence)
+        value = (
+            _chosen_value(form, field.choices, field.is_sequence)[1]
+            if field.choices
+            else _form_value(form, field.alias, field.is_sequence)
+        )
         if value is _MISSING:
             continue
         found[field.key] = await _read_files(value) if read.reads_bytes else value
@@ -51,11 +55,14 @@ def _group_input(read: FormRead, form: Any) -> Any:
         return form_values(form)
     group: dict[str, Any] = {}
     processed: set[str] = set()
-    for external, input_key, is_sequence in read.members or ():
-        processed.add(external)
-        value = _form_value(form, external, is_sequence)
-        if value is not _MISSING:
-            group[input_key] = value
+    for names in read.members or ():
+        for external, input_key, is_sequence in names:
+            # the first name holding a value is read; the names after it stay extra values, as FastAPI leaves them
+            processed.add(external)
+            value = _form_value(form, external, is_sequence)
+            if value is not _MISSING:
+                group[input_key] = value
+                break
     extras: dict[str, list[Any]] = {}
     for name, item in form.multi_items():  # the model's extra policy rules on every other form value
         if name not in processed:
@@ -72,14 +79,36 @@ def _supplied(read: FormRead, form: Any) -> bool:
     return bool(names) and read.open_extra
 
 
+def _chosen_value(form: Any, choices: tuple[str, ...], is_sequence: bool) -> tuple[str, Any]:
+    """A form field with ``AliasChoices``: the first choice the form holds a (non-empty) value for, and that value.
+
+    When the form holds none, the first choice (the one a "missing" error names) and ``_MISSING``.
+    """
+    for choice in choices:
+        value = _form_value(form, choice, is_sequence)
+        if value is not _MISSING:
+            return choice, value
+    return choices[0], _MISSING
+
+
+def chosen_name(form: Any, choices: tuple[str, ...], is_sequence: bool) -> str:
+    """The ``AliasChoices`` choice a form field was read under (named in its errors)."""
+    return _chosen_value(form, choices, is_sequence)[0]
+
+
 def _form_value(form: Any, name: str, is_sequence: bool) -> Any:
     if is_sequence:
-        values = form.getlist(name)
+        values = [value for value in form.getlist(name) if not _unselected(value)]
         return values if values else _MISSING
     value = form.get(name)
-    if value is None or value == "":
+    if value is None or value == "" or _unselected(value):
         return _MISSING
     return value
+
+
+def _unselected(value: Any) -> bool:
+    """A browser's file input left empty (no file name, no content): it counts as not sent, as in FastAPI."""
+    return isinstance(value, UploadFile) and not value.filename and not value.size
 
 
 async def _read_files(value: Any) -> Any:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, Tag
 
 from zephyr._compile.typing_utils import is_sequence, is_union, lenient_issubclass
 
-__all__ = ("form_union_models", "form_values", "with_form_normalizers")
+__all__ = ("form_union_models", "form_values", "unselected_file", "with_form_normalizers")
 
 
 def form_union_models(annotation: Any) -> tuple[type[BaseModel], ...]:
@@ -70,10 +70,10 @@ def _normalize(value: Any, *, model: type[BaseModel]) -> Any:
         names.add(alias)
         values = [item for key, item in items if key == alias]
         if is_sequence(info.annotation):
-            values = [item for item in values if not _empty_file(item)]
+            values = [item for item in values if not unselected_file(item)]
             if values:
                 found[alias] = values
-        elif values and values[-1] != "" and not _empty_file(values[-1]):
+        elif values and values[-1] != "" and not unselected_file(values[-1]):
             found[alias] = values[-1]
     extras: dict[str, list[Any]] = {}
     for key, item in items:
@@ -86,7 +86,8 @@ def _normalize(value: Any, *, model: type[BaseModel]) -> Any:
     return found
 
 
-def _empty_file(item: Any) -> bool:
+def unselected_file(item: Any) -> bool:
+    """A browser's file input left empty: a part with an empty file name and no content (it counts as not sent)."""
     from zephyr.datastructures import UploadFile
 
     return isinstance(item, UploadFile) and item.filename == "" and item.size == 0

@@ -30,6 +30,7 @@ from zephyr._compile.typing_utils import is_sequence, is_union, lenient_issubcla
 
 __all__ = (
     "BodyPlan",
+    "FormMembers",
     "FormRead",
     "HeaderMembers",
     "Members",
@@ -46,6 +47,9 @@ __all__ = (
 _CONFIG = ConfigDict(arbitrary_types_allowed=True)
 Members = tuple[tuple[str, str, bool], ...] | None
 HeaderMembers = tuple[tuple[bytes, bytes, str, bool], ...] | None
+FormMembers = tuple[tuple[tuple[str, str, bool], ...], ...] | None
+"""A form model's fields, one entry per field: the names it may be sent under, as (external name, input key, is
+sequence), in FastAPI's order of preference (the first one the form holds a value for is read)."""
 """A header model's fields: (header name, input key as a header name, input key, is sequence)."""
 
 
@@ -71,7 +75,7 @@ class FormRead:
     field: ParamField
     group: bool  # reads the whole form: a form model, or a union of them
     models: tuple[type[BaseModel], ...]  # the group's model(s)
-    members: Members  # a form model's fields: (external name, input key, is sequence)
+    members: FormMembers  # a form model's fields, each its (external name, input key, is sequence) in preference order
     optional: bool  # a group declared ``| None``: absent when the form holds none of its names
     names: frozenset[str]  # the names that show an optional group was supplied
     open_extra: bool  # an optional group's model allows or forbids extras: any value counts as supplied
@@ -87,6 +91,16 @@ def _wants_bytes(annotation: Any, is_sequence_: bool) -> bool:
         if is_sequence_ and any(lenient_issubclass(arg, bytes) for arg in get_args(option)):
             return True
     return False
+
+
+def _form_members(model: type[BaseModel]) -> FormMembers:
+    return tuple(
+        tuple(
+            (external, input_key, is_sequence(info.annotation))
+            for input_key, external in member_pairs(name, info, model.model_config, convert_underscores=False)
+        )
+        for name, info in model.model_fields.items()
+    )
 
 
 def form_read(param: ParamField) -> FormRead:
@@ -111,7 +125,7 @@ def form_read(param: ParamField) -> FormRead:
         field=param,
         group=group,
         models=models,
-        members=members(param),
+        members=_form_members(models[0]) if param.model is not None else None,
         optional=type(None) in get_args(bare),
         names=names,
         open_extra=any(model.model_config.get("extra") in ("allow", "forbid") for model in models),
