@@ -8,10 +8,11 @@ from typing import Annotated
 import pytest
 from pydantic import AliasChoices, BaseModel, Field
 
-from zephyr import File, Form
+from zephyr import Body, File, Form
 from zephyr._compile.dependant import build_dependant
 from zephyr._compile.form_input import chosen_name, form_input
 from zephyr._compile.plan import build_plan
+from zephyr._compile.solve import _fill_defaults
 from zephyr.datastructures import FormData, UploadFile
 
 pytestmark = pytest.mark.anyio
@@ -57,3 +58,19 @@ async def test_a_form_model_field_reads_one_choice_and_leaves_the_rest_extra() -
     plan = build_plan(build_dependant(endpoint, path="/"), "endpoint")
     form = FormData([("legacy", "one"), ("legacy", "two"), ("text", "hello"), ("other", "x")])
     assert await form_input(plan, form) == {"legacy": ["one", "two"], "text": "hello", "other": "x"}
+
+
+def test_missing_body_defaults_are_validated_when_asked() -> None:
+    def endpoint(value: Annotated[int, Body(default_factory=lambda: "7", validate_default=True)]) -> None: ...
+
+    def invalid(value: Annotated[int, Body(validate_default=True)] = "x") -> None:  # type: ignore[assignment]
+        ...
+
+    plan = build_plan(build_dependant(endpoint, path="/"), "endpoint")
+    assert plan.body is not None
+    values: dict[str, object] = {}
+    assert _fill_defaults(plan, plan.body.fields, values)
+    assert values == {"p0": 7}
+    plan = build_plan(build_dependant(invalid, path="/"), "invalid")
+    assert plan.body is not None
+    assert not _fill_defaults(plan, plan.body.fields, {})

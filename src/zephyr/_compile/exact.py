@@ -38,10 +38,14 @@ def _missing(loc: tuple[Any, ...]) -> dict[str, Any]:
 
 def _validate_field(plan: Plan, field: ParamField, value: Any, loc: tuple[Any, ...], errors: list[Any]) -> Any:
     if value is _MISSING:
-        if field.field_info.is_required():
+        info = field.field_info
+        if info.is_required():
             errors.append(_missing(loc))
             return _MISSING
-        return copy.deepcopy(field.field_info.get_default(call_default_factory=True))
+        value = copy.deepcopy(info.get_default(call_default_factory=True))
+        if not info.validate_default:
+            return value
+        # ``validate_default=True``: the default (or the factory's value) is validated like a sent value, as in FastAPI
     try:
         return plan.adapter(field).validate_python(value, from_attributes=True)
     except ValidationError as exc:

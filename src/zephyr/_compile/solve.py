@@ -39,7 +39,7 @@ async def fast_values(plan: Plan, scope: Scope, state: BodyState | None) -> dict
         if body.kind == "json":
             # A body that is not JSON (or has no JSON content type) leaves embedded fields unset, as in FastAPI.
             if not state.raw or (body.embed and isinstance(state.parsed, (bytes, bytearray))):
-                if not _fill_defaults(body.fields, values):
+                if not _fill_defaults(plan, body.fields, values):
                     return None
                 return values
             validated = validate_json_body(body.validator, state, body.has_float)
@@ -60,7 +60,7 @@ async def _fast_form(plan: Plan, state: BodyState, values: dict[str, Any]) -> bo
     assert body is not None  # noqa: S101 - form plans have a body
     form_values = await form_input(plan, state.form)
     if form_values is _MISSING:  # an optional union of form models, not supplied
-        return _fill_defaults(body.fields, values)
+        return _fill_defaults(plan, body.fields, values)
     try:
         validated = body.validator.validate_python(form_values)
     except ValidationError:
@@ -72,11 +72,19 @@ async def _fast_form(plan: Plan, state: BodyState, values: dict[str, Any]) -> bo
     return True
 
 
-def _fill_defaults(fields: list[ParamField], values: dict[str, Any]) -> bool:
+def _fill_defaults(plan: Plan, fields: list[ParamField], values: dict[str, Any]) -> bool:
+    """The defaults of body fields the request does not send; False when one is required or fails validation."""
     for field in fields:
-        if field.field_info.is_required():
+        info = field.field_info
+        if info.is_required():
             return False
-        values[field.key] = field.field_info.get_default(call_default_factory=True)
+        value = info.get_default(call_default_factory=True)
+        if info.validate_default:  # validated like a sent value, as in FastAPI
+            try:
+                value = plan.adapter(field).validate_python(value, from_attributes=True)
+            except ValidationError:
+                return False
+        values[field.key] = value
     return True
 
 
