@@ -213,8 +213,8 @@ class Zephyr:
         return self._dependency_overrides
 
     @dependency_overrides.setter
-    def dependency_overrides(self, value: dict[Any, Any]) -> None:
-        # Replaced in place: compiled routes watch this one dict's version.
+    def dependency_overrides(self, value: dict[Any, Any] | None) -> None:
+        # Replaced in place: compiled routes watch this one dict's version. None means no overrides, as in FastAPI.
         self._dependency_overrides.replace(value)
 
     @property

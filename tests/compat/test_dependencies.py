@@ -200,6 +200,9 @@ def test_dependency_overrides() -> None:
         app.dependency_overrides.clear()
         found.append(client.get("/items/?q=o", headers=BOTH).json())
         found.append(client.get("/items/?q=o").status_code)
+        app.dependency_overrides[module.common_parameters] = module.override_common
+        app.dependency_overrides = None  # no overrides, as FastAPI reads it
+        found.append(client.get("/items/?q=o&skip=x", headers=BOTH).json())
         client.close()
         answers.append(found)
     assert answers[1] == answers[0]

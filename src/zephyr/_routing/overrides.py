@@ -22,9 +22,9 @@ class OverridesDict(dict[Any, Any]):
     def _bump(self) -> None:
         self.version = next(_overrides_versions)
 
-    def replace(self, value: dict[Any, Any]) -> None:
-        """Make the overrides exactly ``value`` (what ``app.dependency_overrides = value`` does)."""
-        items = dict(value)
+    def replace(self, value: dict[Any, Any] | None) -> None:
+        """Make the overrides exactly ``value`` (what ``app.dependency_overrides = value`` does; None clears them)."""
+        items = dict(value) if value is not None else {}
         super().clear()
         super().update(items)
         self._bump()
