@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from zephyr import FastAPI, Request
-from zephyr._bodylimit import BodyLimit, BodyTooLargeError, first_limit, validate_form_limits
+from zephyr._bodylimit import BodyLimit, BodyTooLargeError, body_limit_error, first_limit, validate_form_limits
 from zephyr.middleware.limits import RequestLimitsMiddleware
 from zephyr.testclient import TestClient
 from zephyr.types import Message, Receive, Scope, Send
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]  # anyio brings it on 3.10
 
 pytestmark = pytest.mark.anyio
 
@@ -109,3 +114,29 @@ def test_route_limit_holds_inside_the_limits_middleware() -> None:
         refused = client.post("/small", content=b"123456")
         assert (refused.status_code, refused.text) == (413, "Content Too Large")
         assert client.post("/streamed", content=iter([b"123", b"456"])).json() == {"detail": "Content Too Large"}
+
+
+async def test_a_layer_outside_the_handlers_answers_an_unanswered_read_with_the_plain_413() -> None:
+    async def raises_in_a_group(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            while (await receive()).get("more_body"):
+                pass
+        except BodyTooLargeError as exc:
+            raise ExceptionGroup("middleware task", [exc]) from None
+
+    messages = [{"type": "http.request", "body": b"xyz", "more_body": True}] * 2
+    receive, send, sent = channel(*messages)
+    await BodyLimit(raises_in_a_group, 4, answers_reads=True)(scope_for(), receive, send)
+    assert [m.get("status") for m in sent] == [413, None]
+    assert sent[1]["body"] == b"Content Too Large"
+    receive, send, sent = channel(*messages)
+    with pytest.raises(ExceptionGroup):  # inside the handlers, they answer it
+        await BodyLimit(raises_in_a_group, 4)(scope_for(), receive, send)
+
+
+def test_body_limit_error_finds_the_413_in_groups_made_only_of_it() -> None:
+    error = BodyTooLargeError()
+    assert body_limit_error(error) is error
+    assert body_limit_error(ExceptionGroup("g", [ExceptionGroup("h", [error])])) is error
+    assert body_limit_error(ExceptionGroup("g", [error, RuntimeError("other")])) is None
+    assert body_limit_error(RuntimeError("other")) is None

@@ -28,6 +28,7 @@ __all__ = (
     "BodyLimit",
     "BodyTooLargeError",
     "FormLimitsError",
+    "body_limit_error",
     "first_limit",
     "validate_form_limits",
     "validate_max_body_size",
@@ -89,6 +90,20 @@ def validate_form_limits(limits: Mapping[str, Any] | None) -> dict[str, int]:
             raise FormLimitsError(f"form_limits[{key!r}]={value!r} must be a non-negative int.")
         checked[key] = value
     return checked
+
+
+def body_limit_error(exc: BaseException) -> BodyTooLargeError | None:
+    """``exc`` when it is the body limit's 413, or the first of an exception group made only of those, else None.
+
+    A middleware that reads the body in a task of its own (``BaseHTTPMiddleware``) raises it inside a group.
+    """
+    if isinstance(exc, BodyTooLargeError):
+        return exc
+    members = getattr(exc, "exceptions", None)
+    if not isinstance(members, tuple) or not members or not hasattr(exc, "split"):
+        return None
+    found = [body_limit_error(member) for member in members]
+    return found[0] if all(found) else None
 
 
 def first_limit(*limits: int | None) -> int | None:
@@ -161,11 +176,14 @@ class _Limiter:
 class BodyLimit:
     """Run an ASGI app with ``max_body_size`` in force (a nested one only changes the limit)."""
 
-    __slots__ = ("app", "max_body_size")
+    __slots__ = ("answers_reads", "app", "max_body_size")
 
-    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_size: int, *, answers_reads: bool = False) -> None:
         self.app = app
         self.max_body_size = max_body_size
+        #: Placed outside the exception handlers (around the user's middleware): a read past the limit that no
+        #: handler answered is answered here with the plain 413, as FastAPI's outer limit layer does.
+        self.answers_reads = answers_reads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -184,10 +202,12 @@ class BodyLimit:
             await self.app(scope, limiter.limited_receive, limiter.limited_send)
         except _ReplacedError:
             pass
-        except Exception:
+        except Exception as exc:
             # An error the app's handlers answer outside this layer (the 413 from receive(), a 404): with a
-            # Content-Length over the limit, FastAPI's answer is the plain 413 whatever the error was.
-            if limiter.started or not limiter._over(limiter.content_length):
+            # Content-Length over the limit, FastAPI's answer is the plain 413 whatever the error was; so is the
+            # 413 of a middleware's read, when this layer sits outside the handlers.
+            over = limiter._over(limiter.content_length)
+            if limiter.started or not (over or (self.answers_reads and body_limit_error(exc))):
                 raise
             await limiter.send_413()
         finally:

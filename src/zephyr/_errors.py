@@ -6,6 +6,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from zephyr._bodylimit import body_limit_error
 from zephyr.concurrency import run_in_threadpool
 from zephyr.exceptions import HTTPException, WebSocketException
 from zephyr.requests import ClientDisconnect, Request
@@ -165,6 +166,15 @@ class ServerErrorMiddleware:
         except ClientDisconnect:
             _client_gone(scope)
         except Exception as exc:
+            limit_error = None if started else body_limit_error(exc)
+            if limit_error is not None:
+                # A middleware's read of the body passed ``max_body_size``, outside the exception handlers:
+                # FastAPI's body-limit layer answers it with the default HTTP exception answer, not a 500.
+                from zephyr.exception_handlers import http_exception_handler
+
+                response = await http_exception_handler(Request(scope, receive, send), limit_error)
+                await response(scope, receive, send)
+                return
             await self._answer(exc, scope, receive, send, started)
             raise
 

@@ -499,9 +499,9 @@ class Zephyr:
         error_handler = self._install_handlers()
         handlers = self._handler_table
         app: ASGIApp = self.router
-        if self.max_body_size is not None:
-            app = BodyLimit(app, self.max_body_size)  # inside the exception layers, as FastAPI places it
         if not self.user_middleware:
+            if self.max_body_size is not None:
+                app = BodyLimit(app, self.max_body_size)  # inside the exception layers, as FastAPI places it
             boundary = ErrorBoundary(app, handlers, error_handler, self.debug)
             self._server_errors = boundary.server_errors
             app = boundary
@@ -510,6 +510,10 @@ class Zephyr:
             for entry in reversed(self.user_middleware):
                 cls, args, kwargs = entry
                 app = cls(app, *args, **kwargs)
+            if self.max_body_size is not None:
+                # Around the user's middleware, as FastAPI places it: a middleware reading the body reads under
+                # the app's limit (a route's own limit still applies when the route runs).
+                app = BodyLimit(app, self.max_body_size, answers_reads=True)
             app = self._server_errors = ServerErrorMiddleware(app, error_handler, self.debug)
         if "build_middleware_stack" in vars(self):  # an instrumentation wrapped this method (OpenTelemetry does)
             from zephyr._interop.tracing import instrumented_stack

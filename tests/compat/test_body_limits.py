@@ -216,3 +216,51 @@ def test_invalid_form_limits_are_a_value_error_as_on_fastapi(limits: dict[str, o
     for router in routers:
         with pytest.raises(ValueError, match="max_files"):
             router.include_router(type(router)(), form_limits={"max_files": -1})
+
+
+MIDDLEWARE_LIMITS_APP = """
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import PlainTextResponse
+
+async def echo(request: Request):
+    return PlainTextResponse(await request.body())
+
+app = FastAPI(max_body_size=5)
+router = APIRouter()
+router.post("/roomy", max_body_size=10)(echo)
+app.include_router(router)
+
+@app.middleware("http")
+async def read_body(request, call_next):
+    if request.url.path != "/child/" and not request.url.path.startswith("/nested"):
+        await request.body()
+    return await call_next(request)
+
+child = FastAPI()
+child.post("/")(echo)
+
+@child.middleware("http")
+async def child_reads(request, call_next):
+    await request.body()
+    return await call_next(request)
+
+app.mount("/child", child)
+
+mounted = FastAPI()
+mounted.post("/")(echo)
+nested = APIRouter()
+nested.mount("/mounted", mounted)
+app.include_router(nested, prefix="/nested", max_body_size=3)
+"""
+
+
+def test_limits_around_middleware_and_mounts_as_on_fastapi() -> None:
+    calls: list[Call] = []
+    for url in ("/roomy", "/child/", "/nested/mounted/"):
+        calls += [
+            post(url, content=b"123"),
+            post(url, content=b"12345"),
+            post(url, content=b"123456"),
+            post(url, content=_Chunks(b"123", b"456")),
+        ]
+    assert_same(MIDDLEWARE_LIMITS_APP, _closing(calls))
