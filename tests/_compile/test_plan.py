@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import AliasChoices, BaseModel
 
-from zephyr import Body, Cookie, Depends, Form, Header, Query, Request
+from zephyr import Body, Cookie, Depends, Form, Header, Path, Query, Request
 from zephyr._compile.dependant import BODY, build_dependant
 from zephyr._compile.plan import ModelCache, build_plan
 from zephyr.exceptions import FastAPIError
@@ -115,3 +115,11 @@ def test_plans_of_the_same_shape_share_one_validator_when_given_a_cache() -> Non
     assert validators[4].validate_python({"p0": "1"}).__dict__ == {"p0": 1, "p1": 1}
     uncached = build_plan(build_dependant(first, path="/i/{item_id}"), "first")
     assert uncached.param_validator is not validators[0]
+
+
+def test_a_path_parameter_with_alias_choices_reads_the_segment_its_path_names() -> None:
+    def endpoint(item: Annotated[int, Path(validation_alias=AliasChoices("first", "id"))]) -> None: ...
+
+    plan = build_plan(build_dependant(endpoint, path="/items/{id}"), "endpoint")
+    assert plan.path_fields == (("p0", "id"),)
+    assert plan.choices == {}

@@ -362,7 +362,8 @@ def _make_field(
             union = with_form_normalizers(bare)
             full = tu.annotated(union, *get_args(full)[1:]) if get_origin(full) is Annotated else union
     # a form field reads the first choice the form holds a value for (a form model's fields are read by the model)
-    choices = _choices(info) if model is None and not form_union else ()
+    # (a path parameter reads the choice its route's path names, decided above)
+    choices = _choices(info) if model is None and not form_union and location != "path" else ()
     return ParamField(
         name=name,
         alias=choices[0] if choices else alias,
