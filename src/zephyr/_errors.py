@@ -236,3 +236,22 @@ class ErrorBoundary:
         except Exception as exc:
             await self.server_errors._answer(exc, scope, receive, send, started)
             raise
+
+    async def serve_tracked(self, scope: Scope, receive: Receive, send: Send, started: Callable[[], bool]) -> None:
+        """Serve an HTTP request as ``__call__`` does, for a ``send`` that records whether the response started.
+
+        ``started()`` tells it (the RSGI adapter's send keeps the status it was given): no ``send`` wrapper per
+        request, same answers.
+        """
+        try:
+            try:
+                await self.app(scope, receive, send)
+            except ClientDisconnect:
+                raise
+            except Exception as exc:
+                await handle(self.handlers, exc, scope, receive, send, started())
+        except ClientDisconnect:
+            _client_gone(scope)
+        except Exception as exc:
+            await self.server_errors._answer(exc, scope, receive, send, started())
+            raise

@@ -19,6 +19,11 @@ handlers: everything runs as on uvicorn) and gives it a ``receive`` and a ``send
 - ``__rsgi_init__`` / ``__rsgi_del__`` run the app's ASGI lifespan (start-up and shut-down handlers, ``lifespan=``,
   the lifespan state copied into each request's ``scope["state"]``).
 
+While the app's stack is Zephyr's own (its error boundary around the router: no user middleware, telemetry or
+instrumentation), a request skips ``Zephyr.__call__``'s and the boundary's ``send`` wrappers: the cycle tells the
+boundary whether the response started, and a route's JSON answer leaves in one ``response_bytes`` call
+(``respond_json``) instead of two ASGI messages converted here. Every answer is the one the whole stack gives.
+
 Nothing here is imported by ``import zephyr`` or touched by ASGI requests. Granian does not pass its
 ``--url-path-prefix`` to RSGI apps: ``zephyr run --root-path`` sets ``ZEPHYR_ROOT_PATH`` for that (see
 ``docs/deployment.md``).
@@ -32,7 +37,9 @@ from collections.abc import AsyncIterator
 from typing import Any, Final
 from urllib.parse import quote
 
-from zephyr._limits import BODY_DEADLINE, CLOSE_HEADERS, MAX_BODY_SIZE, MAX_BODY_SIZE_SCOPE_KEY
+from zephyr._compile.execute import DIRECT_RESPONSE
+from zephyr._errors import ErrorBoundary
+from zephyr._limits import BODY_DEADLINE, CLOSE_HEADERS, MAX_BODY_SIZE, MAX_BODY_SIZE_SCOPE_KEY, check_head
 from zephyr.exceptions import HTTPException
 from zephyr.types import ASGIApp, Message
 
@@ -50,6 +57,7 @@ _WEBSOCKET_EXTENSIONS: Final[dict[str, dict[str, Any]]] = {"websocket.http.respo
 _EMPTY: Final = {"type": "http.request", "body": b"", "more_body": False}
 _MORE: Final = {"type": "http.request", "body": b"", "more_body": True}
 _DISCONNECT: Final = {"type": "http.disconnect"}
+_JSON_TYPE: Final = ("content-type", "application/json")
 _SAFE_PATH: Final = frozenset("%?# ")  # characters a decoded path must be quoted again for when they appear
 
 
@@ -183,6 +191,28 @@ class _HTTPCycle:
         self.status = 0
         self.headers: Any = ()
         self.stream: Any = None
+
+    def respond_json(self, status: int, body: bytes, sized: bool, head: bool, extra: Any) -> None:
+        """Send a whole JSON response at once: what the route's start and body messages would send, in one call.
+
+        Args:
+            status: The status code.
+            body: The JSON body (empty for a status without a body).
+            sized: Whether to send ``Content-Length`` (a status that has a body).
+            head: A ``HEAD`` request: the length is sent, the body is not.
+            extra: More response headers (``(bytes, bytes)`` pairs), or ``None``.
+        """
+        if self.status:
+            raise RuntimeError("Sent 'http.response.start' twice: a response has one start.")
+        headers = [("content-length", str(len(body))), _JSON_TYPE] if sized else [_JSON_TYPE]
+        if extra:
+            headers += _response_headers(extra)
+        self.status = -1  # sent: later messages are errors
+        self.protocol.response_bytes(status, headers, b"" if head else body)
+
+    def started(self) -> bool:
+        """Whether the response started (``http.response.start`` was sent)."""
+        return self.status != 0
 
     async def receive(self) -> Message:
         if self.chunks is not None:
@@ -391,12 +421,16 @@ class RSGIAdapter:
     Args:
         app: The application.
         root_path: The ``root_path`` of every request (default: ``$ZEPHYR_ROOT_PATH``, else ``""``).
+        direct: ``app`` is a ``Zephyr`` whose class keeps ``Zephyr.__call__``: while its middleware stack is
+            Zephyr's own error boundary (no user middleware, telemetry or instrumentation wrapped around it), HTTP
+            requests skip ``__call__``'s and the boundary's wrappers and go to the boundary with the cycle's send.
     """
 
-    __slots__ = ("app", "deadlines", "lifespan", "root_path", "state")
+    __slots__ = ("app", "deadlines", "direct", "lifespan", "root_path", "state")
 
-    def __init__(self, app: ASGIApp, root_path: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, root_path: str | None = None, *, direct: bool = False) -> None:
         self.app = app
+        self.direct = direct
         self.root_path = os.environ.get(ROOT_PATH_ENV, "") if root_path is None else root_path
         self.state: dict[str, Any] = {}
         self.lifespan: _Lifespan | None = None
@@ -446,8 +480,22 @@ class RSGIAdapter:
         """Serve one HTTP request."""
         headers = scope.headers
         asgi_scope = self._scope(scope, "http", headers)
-        cycle = _HTTPCycle(protocol, headers, asgi_scope, self.app, self.deadlines)
-        await self.app(asgi_scope, cycle.receive, cycle.send)
+        app: Any = self.app
+        cycle = _HTTPCycle(protocol, headers, asgi_scope, app, self.deadlines)
+        boundary = app.middleware_stack if self.direct else None
+        # Zephyr's own stack: what Zephyr.__call__ does before it, then the boundary without its send wrapper (the
+        # cycle records the start itself). A refused head goes the whole way, which answers it.
+        if (
+            type(boundary) is ErrorBoundary
+            and check_head(asgi_scope["headers"], app.max_headers, app.max_header_bytes) is None
+        ):
+            asgi_scope["app"] = app
+            asgi_scope[DIRECT_RESPONSE] = cycle  # the route's JSON answer leaves in one call (see respond_json)
+            if app.root_path:
+                asgi_scope["root_path"] = app.root_path
+            await boundary.serve_tracked(asgi_scope, cycle.receive, cycle.send, cycle.started)
+            return
+        await app(asgi_scope, cycle.receive, cycle.send)
 
     async def websocket(self, scope: Any, protocol: Any) -> None:
         """Serve one WebSocket connection."""

@@ -572,7 +572,7 @@ class Zephyr:
         """Run the start-up (lifespan) before Granian serves this app on RSGI, in the worker's event ``loop``."""
         from zephyr._rsgi import RSGIAdapter
 
-        self._rsgi = RSGIAdapter(self)
+        self._rsgi = RSGIAdapter(self, direct=type(self).__call__ is Zephyr.__call__)
         self._rsgi.startup(loop)
 
     def __rsgi__(self, scope: Any, protocol: Any) -> Any:
@@ -581,8 +581,10 @@ class Zephyr:
         if adapter is None:  # served without __rsgi_init__ (no lifespan ran)
             from zephyr._rsgi import RSGIAdapter
 
-            adapter = self._rsgi = RSGIAdapter(self)
-        return adapter(scope, protocol)
+            adapter = self._rsgi = RSGIAdapter(self, direct=type(self).__call__ is Zephyr.__call__)
+        if scope.proto == "http":
+            return adapter.http(scope, protocol)
+        return adapter.websocket(scope, protocol)
 
     def __rsgi_del__(self, loop: Any) -> None:
         """Run the shut-down (lifespan) after Granian stopped serving this app."""

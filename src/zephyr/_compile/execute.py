@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack
 from time import perf_counter
-from typing import Any
+from typing import Any, Final
 
 import anyio
 
@@ -22,9 +22,17 @@ from zephyr.requests import Request
 from zephyr.responses import JSONResponse, Response, StreamingResponse
 from zephyr.types import Receive, Scope, Send
 
-__all__ = ("HTTPRunner", "body_allowed", "stream_item")
+__all__ = ("DIRECT_RESPONSE", "HTTPRunner", "body_allowed", "stream_item")
 
 _JSON = b"application/json"
+
+DIRECT_RESPONSE: Final = "zephyr.direct_response"
+"""The scope key of a server adapter's cycle (Zephyr's RSGI one) that takes a whole JSON response in one call.
+
+The value has a ``send`` and a ``respond_json(status, body, extra_headers)``; a JSON response goes through
+``respond_json`` when the ``send`` the route was given is still that ``send`` (nothing wrapped it): the same status,
+headers and body as the two ASGI messages, without building and converting them.
+"""
 
 
 def _record(timings: dict[str, float], phase: str, since: float) -> float:
@@ -228,7 +236,15 @@ class HTTPRunner:
         body = self.response_model.to_json(result) if self.response_model is not None else dumps(result)
         if timings is not None:
             _record(timings, "serialization", mark)
-        if body_allowed(status):
+        allowed = body_allowed(status)
+        direct = scope.get(DIRECT_RESPONSE)
+        if direct is not None and direct.send == send:
+            extra = sub_response.raw_headers if sub_response is not None else None
+            direct.respond_json(status, body if allowed else b"", allowed, scope["method"] == "HEAD", extra)
+            if background is not None:
+                await background()
+            return
+        if allowed:
             headers = [(b"content-length", b"%d" % len(body)), (b"content-type", _JSON)]
         else:
             headers = [(b"content-type", _JSON)]
