@@ -153,3 +153,12 @@ async def test_plain_errors_skip_jsonable_encoder(monkeypatch: pytest.MonkeyPatc
     )
     assert response.status_code == 422
     assert bytes(response.body).count(b'"int_parsing"') == 1000
+
+
+def test_an_upload_is_not_data_to_the_encoder_even_with_attributes_of_its_own() -> None:
+    from zephyr.encoders import jsonable_encoder
+
+    upload = UploadFile(file=None, filename="f", size=1)  # type: ignore[arg-type]
+    upload.note = "set on this upload only"  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="UploadFile is not JSON serializable"):
+        jsonable_encoder(upload)

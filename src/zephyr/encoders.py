@@ -247,6 +247,11 @@ def _encode_dict(
 
 def _as_data(obj: Any) -> Any:
     """An unknown object as a dict: ``dict(obj)``, else ``vars(obj)``, as FastAPI tries them."""
+    if getattr(obj, "__zephyr_opaque__", False):  # an upload: its file is not data (FastAPI fails on it too)
+        raise ValueError(
+            f"Object of type {type(obj).__name__} is not JSON serializable: read its content first "
+            "(await file.read()) or encode its filename."
+        )
     errors: list[Exception] = []
     try:
         return dict(obj)

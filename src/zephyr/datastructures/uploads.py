@@ -42,6 +42,9 @@ class UploadFile:
     # patches ``read`` to fail); the dictionary is made only when that happens.
     __slots__ = ("__dict__", "_max_mem_size", "file", "filename", "headers", "size")
 
+    #: Not data to ``jsonable_encoder`` (which would otherwise read the per-instance ``__dict__``, empty here).
+    __zephyr_opaque__ = True
+
     file: BinaryIO
     filename: str | None
     size: int | None
