@@ -201,7 +201,11 @@ class Router(StarletteTwin):
             return
         if scope_type == "http" and self.redirect_slashes and path != "/":
             other = path[:-1] if path.endswith("/") else path + "/"
-            if any(route.accepts(scope) for route, _ in self._route_table().matches(other)):
+            target = next((route for route, _ in self._route_table().matches(other) if route.accepts(scope)), None)
+            if target is not None:
+                traced = scope.get("zephyr.telemetry")
+                if traced is not None:  # native telemetry names the redirect by the route it leads to, as FastAPI
+                    traced.redirected(target)
                 redirect_scope = dict(scope)
                 full = scope["path"]
                 redirect_scope["path"] = full[:-1] if full.endswith("/") else full + "/"

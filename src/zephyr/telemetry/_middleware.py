@@ -371,6 +371,7 @@ class _Traced:
         "logged",
         "mounts",
         "prefix",
+        "redirect",
         "scope",
         "span",
         "span_method",
@@ -393,6 +394,7 @@ class _Traced:
         self.logged: BaseException | None = None
         self.endpoint_ns = 0
         self.mounts: list[Scope] = []
+        self.redirect: Any = None
         self.prefix = str(scope.get("app_root_path", scope.get("root_path", ""))).rstrip("/")
         if websocket:
             method = ""
@@ -440,6 +442,10 @@ class _Traced:
             )
             self.token = context.attach(context.set_value(layer._key, self, layer._set_span(self.span, parent)))
 
+    def redirected(self, route: Any) -> None:
+        """The router answers with a redirect to ``route`` (a trailing slash added or removed): it names the request."""
+        self.redirect = route
+
     def mounted(self, child: Scope) -> None:
         """A ``Mount`` hands the request to its app with ``child``: its route names the request."""
         self.mounts.append(child)
@@ -455,6 +461,8 @@ class _Traced:
             prefix += getattr(mount, "path", "")
             scope = child
         found = _route_of(scope)
+        if found is None and self.redirect is not None:
+            found = str(self.redirect.path)
         if found is None:
             return prefix + "/{path}" if self.mounts else None
         return prefix + found
