@@ -125,5 +125,5 @@ def test_websocket_disconnect_is_starlettes_once_starlette_is_loaded() -> None:
     error = zephyr.WebSocketDisconnect(1001, "bye")
     assert isinstance(error, starlette.websockets.WebSocketDisconnect)
     assert isinstance(error, zephyr.WebSocketDisconnect)
-    copy = pickle.loads(pickle.dumps(error))
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes, just written
     assert (copy.code, copy.reason, type(copy)) == (1001, "bye", type(error))
