@@ -291,7 +291,7 @@ async def test_an_app_that_never_answers_is_recorded_as_incomplete() -> None:
 def test_url_query_is_parsed_redacted_and_encoded_again(raw: bytes) -> None:
     from urllib.parse import parse_qsl, urlencode
 
-    from zephyr._telemetry_parts import query
+    from zephyr.telemetry._parts import query
 
     secret = {"sig", "X-Amz-Signature"}
     pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
@@ -308,7 +308,7 @@ def test_url_query_is_parsed_redacted_and_encoded_again(raw: bytes) -> None:
     ],
 )
 def test_server_address_comes_from_the_host_header(host: bytes, expected: dict[str, Any]) -> None:
-    from zephyr._telemetry_parts import server_attributes
+    from zephyr.telemetry._parts import server_attributes
 
     scope = {"scheme": "https", "server": ("10.0.0.1", 8000)}
     assert server_attributes(scope, [(b"host", host)]) == expected

@@ -36,7 +36,7 @@ from zephyr.exceptions import (
     WebSocketRequestValidationError,
 )
 from zephyr.responses import JSONResponse, Response
-from zephyr.telemetry import TelemetryConfig
+from zephyr.telemetry._api import TelemetryConfig, resolve
 from zephyr.types import ASGIApp, DecoratedCallable, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -128,6 +128,7 @@ class Zephyr:
     ) -> None:
         self.debug = debug
         self.telemetry = telemetry
+        self._telemetry = resolve(telemetry)  # every setting, defaults filled in (FastAPI's ``_telemetry``)
         self.title = title
         self.summary = summary
         self.description = description
@@ -519,10 +520,11 @@ class Zephyr:
             from zephyr._interop.tracing import instrumented_stack
 
             return instrumented_stack(self, app, self.debug)
-        if self.telemetry is not None or "opentelemetry.trace" in sys.modules:
-            from zephyr.telemetry import telemetry_layer
+        settings = self._telemetry
+        if self.telemetry is not None or settings["auto_configure"] or "opentelemetry.trace" in sys.modules:
+            from zephyr.telemetry._middleware import telemetry_layer
 
-            app = telemetry_layer(app, self.telemetry)
+            app = telemetry_layer(app, settings)
         return app
 
     def _install_handlers(self) -> Callable[..., Any] | None:
@@ -549,22 +551,42 @@ class Zephyr:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection (HTTP, WebSocket or lifespan)."""
         scope["app"] = self
-        if scope["type"] == "http":
+        kind = scope["type"]
+        if kind == "http":
             refusal = check_head(scope["headers"], self.max_headers, self.max_header_bytes)
             if refusal is not None:
                 await send_json_error(send, *refusal, headers=_CLOSE)
                 return
+        elif kind == "lifespan":
+            await self._lifespan(scope, receive, send)
+            return
         if self.root_path:
             scope["root_path"] = self.root_path
         stack = self.middleware_stack
         if stack is None:
-            stack = self.build_middleware_stack()
-            if "sentry_sdk" in sys.modules:  # Sentry wraps the whole app, as its patch of Starlette's __call__ does
-                from zephyr._interop.tracing import with_sentry
-
-                stack = with_sentry(stack)
-            self.middleware_stack = stack
+            stack = self._first_stack()
         await stack(scope, receive, send)
+
+    def _first_stack(self) -> ASGIApp:
+        """Build the middleware stack, at the first request (or lifespan), and keep it."""
+        stack = self.build_middleware_stack()
+        if "sentry_sdk" in sys.modules:  # Sentry wraps the whole app, as its patch of Starlette's __call__ does
+            from zephyr._interop.tracing import with_sentry
+
+            stack = with_sentry(stack)
+        self.middleware_stack = stack
+        return stack
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the lifespan through the middleware stack, with telemetry's exporter set-up and flush around it."""
+        from zephyr.telemetry._runtime import lifespan
+
+        if self.root_path:
+            scope["root_path"] = self.root_path
+        stack = self.middleware_stack
+        if stack is None:
+            stack = self._first_stack()
+        await lifespan(config=self._telemetry, app=stack, scope=scope, receive=receive, send=send)
 
     # -- Granian's RSGI interface (zephyr._rsgi), beside ASGI: nothing of it runs for ASGI requests --------------
 

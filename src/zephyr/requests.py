@@ -112,7 +112,18 @@ class HTTPConnection(StarletteTwin, Mapping[str, Any], Generic[StateT]):
     """
 
     # "__dict__" keeps arbitrary attributes working (middleware sets some); CPython creates it only when used.
-    __slots__ = ("__dict__", "_base_url", "_cookies", "_headers", "_query_params", "_state", "_url", "scope")
+    # "__weakref__": a request can be referenced weakly, as Starlette's can (telemetry processors, caches).
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_base_url",
+        "_cookies",
+        "_headers",
+        "_query_params",
+        "_state",
+        "_url",
+        "scope",
+    )
 
     scope: Scope
     _base_url: URL

@@ -56,12 +56,26 @@ class WebSocketDisconnect(Exception):  # noqa: N818 - Starlette's and FastAPI's 
         reason: The reason the peer gave, ``""`` when none.
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> WebSocketDisconnect:
+        """Once Starlette is loaded, an instance of a class deriving from Starlette's ``WebSocketDisconnect`` too.
+
+        Code written for FastAPI catches ``starlette.websockets.WebSocketDisconnect`` (FastAPI re-exports it), and
+        ``except`` tests the exception's real type: the type itself derives from both (made once, on first use).
+        """
+        from zephyr._interop.starlette import starlette_twin
+
+        return super().__new__(starlette_twin(cls), *args, **kwargs)
+
     def __init__(self, code: int = 1000, reason: str | None = None) -> None:
         self.code = code
         self.reason = reason or ""
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(code={self.code!r}, reason={self.reason!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Named by the class this module defines: its Starlette-derived twin has no importable name.
+        return (WebSocketDisconnect, (self.code, self.reason), self.__dict__ or None)
 
 
 class WebSocket(HTTPConnection[StateT]):

@@ -13,7 +13,7 @@ from zephyr._compile.plan import Plan
 from zephyr.exceptions import HTTPException, RequestValidationError
 from zephyr.types import Scope
 
-__all__ = ("BodyState", "is_json_content_type", "json_value", "read_body", "validate_json_body")
+__all__ = ("BodyState", "is_json_content_type", "json_value", "read_body", "telemetry_body", "validate_json_body")
 
 _MISSING: Any = PydanticUndefined
 
@@ -124,6 +124,18 @@ def json_value(state: BodyState) -> Any:
         except (ValueError, RecursionError) as exc:  # not UTF-8 at all, or nested too deep: FastAPI answers 400
             raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
     return state.parsed
+
+
+def telemetry_body(state: BodyState) -> Any:
+    """The body as FastAPI's telemetry data shows it: the form, parsed JSON or bytes; ``None`` when there is none."""
+    if state.form is not None:
+        return state.form
+    if state.parsed is _MISSING:
+        return None
+    try:
+        return json_value(state)
+    except Exception:  # not JSON after all: the request fails validation, which records the body it saw
+        return state.raw
 
 
 _FLOAT_DIGITS = 309  # an integer with this many digits is beyond a float

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack
-from time import perf_counter
+from time import perf_counter, time_ns
 from typing import Any, Final
 
 import anyio
 
-from zephyr._compile.body import BodyState, read_body
+from zephyr._compile.body import BodyState, json_value, read_body
 from zephyr._compile.context import attach_endpoint_context, endpoint_context
 from zephyr._compile.exact import slow_solve
 from zephyr._compile.plan import Plan
 from zephyr._compile.serialize import ResponseModel, dumps, stream_text
-from zephyr._compile.solve import call_steps, fast_values
+from zephyr._compile.solve import call_steps, call_steps_reporting, fast_values
 from zephyr._interop.starlette import is_asgi_response
 from zephyr.background import BackgroundTasks
-from zephyr.exceptions import ResponseValidationError
+from zephyr.exceptions import RequestValidationError, ResponseValidationError
 from zephyr.requests import Request
 from zephyr.responses import JSONResponse, Response, StreamingResponse
 from zephyr.types import Receive, Scope, Send
@@ -39,6 +39,12 @@ def _record(timings: dict[str, float], phase: str, since: float) -> float:
     now = perf_counter()
     timings[phase] = timings.get(phase, 0.0) + (now - since)
     return now
+
+
+def _telemetry(scope: Scope) -> Any:
+    """The request's native telemetry (``zephyr.telemetry``) while it is being traced, else None."""
+    traced = scope.get("zephyr.telemetry")
+    return traced if traced is not None and traced.data is not None else None
 
 
 def body_allowed(status_code: int) -> bool:
@@ -153,7 +159,7 @@ class HTTPRunner:
             if state is not None and state.form is not None:
                 await state.form.close()
 
-    async def _solve(
+    async def _solve(  # noqa: C901 - the hot path in one frame: a helper would cost a call per request
         self,
         plan: Plan,
         request: Request,
@@ -168,6 +174,11 @@ class HTTPRunner:
         # TimingMiddleware asks for per-phase durations by putting a dict here; otherwise nothing is measured.
         timings: dict[str, float] | None = scope.get("zephyr.timings")
         mark = perf_counter() if timings is not None else 0.0
+        # Only a measured request may be traced (native telemetry measures): one look-up more for those alone.
+        if timings is not None and (traced := _telemetry(scope)) is not None:
+            return await self._solve_traced(
+                plan, request, send, values, state, sub_response, background, stack, traced, timings
+            )
         validated = await fast_values(plan, scope, state)
         if plan.needs_early_exit_stack:
             async with AsyncExitStack() as early:
@@ -203,6 +214,74 @@ class HTTPRunner:
         if send is None:
             return response
         # Sent here, inside the exit stacks: yield dependencies exit after the response is sent.
+        await response(scope, request.receive, send)
+        return None
+
+    async def _solve_traced(
+        self,
+        plan: Plan,
+        request: Request,
+        send: Send | None,
+        values: dict[str, Any],
+        state: BodyState | None,
+        sub_response: Response | None,
+        background: BackgroundTasks | None,
+        stack: AsyncExitStack | None,
+        traced: Any,
+        timings: dict[str, float],
+    ) -> Response | None:
+        """``_solve`` under native telemetry: the request's data is recorded, and each operation runs in its span.
+
+        The dependencies' span covers validation and the dependencies, the endpoint's its call (in the worker thread
+        for a plain ``def``), serialization's the response's building, as FastAPI's operation spans do.
+        """
+        scope = request.scope
+        data = traced.data
+        data.request = request
+        data._source = state
+        endpoint = scope.get("endpoint")
+        mark = perf_counter()
+        started = time_ns()
+        validated = await fast_values(plan, scope, state)
+        if validated is None and state is not None and plan.body is not None and plan.body.kind == "json":
+            try:  # FastAPI reads the JSON before its dependencies' span: malformed JSON is outside it
+                json_value(state)
+            except RequestValidationError as exc:
+                attach_endpoint_context(exc, endpoint_context(plan, scope))
+                raise
+        dependencies = traced.operation("fastapi.dependencies", endpoint, started)
+        try:
+            if plan.needs_early_exit_stack:
+                async with AsyncExitStack() as early:
+                    if validated is None:
+                        await slow_solve(plan, scope, state, values, stack, early)
+                    values.update(validated or {})
+                    mark = _record(timings, "validation", mark)
+                    result = await call_steps_reporting(plan, values, stack, early, data, dependencies, traced)
+            else:
+                if validated is None:
+                    await slow_solve(plan, scope, state, values, stack, None)
+                values.update(validated or {})
+                mark = _record(timings, "validation", mark)
+                result = await call_steps_reporting(plan, values, stack, None, data, dependencies, traced)
+        except BaseException as exc:
+            dependencies.close(exc)  # already closed when the endpoint (or what followed) raised
+            raise
+        mark = _record(timings, "handler", mark)
+        try:
+            if callable(result) and not isinstance(result, Response) and is_asgi_response(result):
+                return await self._send_foreign(result, request, send, background)
+            if isinstance(result, Response):  # returned as it is: not serialized (FastAPI: no span)
+                response = self._make_response(result, sub_response, background)
+            else:
+                with traced.operation("fastapi.serialization", endpoint):
+                    response = self._make_response(result, sub_response, background, scope["method"] == "HEAD")
+                _record(timings, "serialization", mark)
+        except ResponseValidationError as exc:
+            attach_endpoint_context(exc, endpoint_context(plan, scope))
+            raise
+        if send is None:
+            return response
         await response(scope, request.receive, send)
         return None
 

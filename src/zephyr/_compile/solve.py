@@ -15,13 +15,13 @@ from pydantic_core import PydanticUndefined
 
 from zephyr._compile import inputs as _inputs
 from zephyr._compile.body import BodyState, validate_json_body
-from zephyr._compile.calls import call_step
+from zephyr._compile.calls import call_step, run_sync
 from zephyr._compile.dependant import ParamField
 from zephyr._compile.form_input import form_input
 from zephyr._compile.plan import Plan
 from zephyr.types import Scope
 
-__all__ = ("call_steps", "fast_values")
+__all__ = ("call_steps", "call_steps_reporting", "fast_values")
 
 _MISSING: Any = PydanticUndefined
 
@@ -98,3 +98,43 @@ async def call_steps(
         result = await call_step(step, kwargs, stack, early)
         values[step.key] = result
     return result
+
+
+async def call_steps_reporting(
+    plan: Plan,
+    values: dict[str, Any],
+    stack: AsyncExitStack | None,
+    early: AsyncExitStack | None,
+    data: Any,
+    dependencies: Any,
+    traced: Any,
+) -> Any:
+    """``call_steps`` under native telemetry: the endpoint's arguments are recorded, then the endpoint runs in its span.
+
+    The ``dependencies`` operation ends where the endpoint's begins; a plain ``def`` endpoint's span is started in
+    the worker thread, so that it is current where the code runs.
+    """
+    steps = plan.steps
+    last = len(steps) - 1
+    result: Any = None
+    for index, step in enumerate(steps):
+        kwargs = {name: values[key] for name, key in step.kwargs}
+        if index != last:
+            result = await call_step(step, kwargs, stack, early)
+        else:
+            data.values = kwargs
+            data.errors = []
+            dependencies.close()
+            call = step.call
+            if step.is_coroutine or step.direct or step.is_gen or step.is_async_gen:
+                with traced.operation("fastapi.endpoint", call):
+                    result = await call_step(step, kwargs, stack, early)
+            else:
+                result = await run_sync(_in_operation, {"traced": traced, "call": call, "kwargs": kwargs})
+        values[step.key] = result
+    return result
+
+
+def _in_operation(traced: Any, call: Any, kwargs: dict[str, Any]) -> Any:
+    with traced.operation("fastapi.endpoint", call):
+        return call(**kwargs)

@@ -9,11 +9,23 @@ from zephyr._compile.context import attach_endpoint_context, endpoint_context
 from zephyr._compile.exact import slow_solve
 from zephyr._compile.generators import ResponseNotAwaitedError
 from zephyr._compile.plan import Plan
-from zephyr._compile.solve import call_steps, fast_values
+from zephyr._compile.solve import call_steps, call_steps_reporting, fast_values
 from zephyr.exceptions import RequestValidationError, WebSocketRequestValidationError
+from zephyr.telemetry._operations import NO_OPERATION
 from zephyr.types import Receive, Scope, Send
 
 __all__ = ("run_websocket",)
+
+
+class _Untraced:
+    """A WebSocket session's operations are traced from its messages (see ``zephyr.telemetry``), not here."""
+
+    @staticmethod
+    def operation(name: str, function: Any) -> Any:
+        return NO_OPERATION
+
+
+_UNTRACED = _Untraced()
 
 
 async def run_websocket(plan: Plan, scope: Scope, receive: Receive, send: Send) -> None:
@@ -44,6 +56,10 @@ async def run_websocket(plan: Plan, scope: Scope, receive: Receive, send: Send) 
 async def _session(
     plan: Plan, scope: Scope, values: dict[str, Any], stack: AsyncExitStack, early: AsyncExitStack | None
 ) -> None:
+    traced = scope.get("zephyr.telemetry")
+    data = traced.data if traced is not None else None
+    if data is not None:  # native telemetry's request data (``get_telemetry_data``)
+        data.websocket = values["websocket"]
     validated = await fast_values(plan, scope, None)
     if validated is None:
         try:
@@ -53,4 +69,7 @@ async def _session(
             attach_endpoint_context(error, endpoint_context(plan, scope))
             raise error from exc
     values.update(validated or {})
-    await call_steps(plan, values, stack, early)
+    if data is None:
+        await call_steps(plan, values, stack, early)
+    else:
+        await call_steps_reporting(plan, values, stack, early, data, NO_OPERATION, _UNTRACED)

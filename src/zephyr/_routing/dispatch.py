@@ -199,15 +199,29 @@ class Router(StarletteTwin):
             _enter(scope, partial)
             await partial.handle(scope, receive, send)
             return
-        if scope_type == "http" and self.redirect_slashes and path != "/":
-            other = path[:-1] if path.endswith("/") else path + "/"
-            if any(route.accepts(scope) for route, _ in self._route_table().matches(other)):
-                redirect_scope = dict(scope)
-                full = scope["path"]
-                redirect_scope["path"] = full[:-1] if full.endswith("/") else full + "/"
-                await RedirectResponse(url=str(URL(scope=redirect_scope)))(scope, receive, send)
-                return
+        if (
+            scope_type == "http"
+            and self.redirect_slashes
+            and path != "/"
+            and await self._redirect_slash(scope, path, receive, send)
+        ):
+            return
         await self.not_found(scope, receive, send)
+
+    async def _redirect_slash(self, scope: Scope, path: str, receive: Receive, send: Send) -> bool:
+        """Redirect to ``path`` with its trailing slash added or removed, if a route serves that; else False."""
+        other = path[:-1] if path.endswith("/") else path + "/"
+        target = next((route for route, _ in self._route_table().matches(other) if route.accepts(scope)), None)
+        if target is None:
+            return False
+        traced = scope.get("zephyr.telemetry")
+        if traced is not None:  # native telemetry names the redirect by the route it leads to, as FastAPI does
+            traced.redirected(target)
+        redirect_scope = dict(scope)
+        full = scope["path"]
+        redirect_scope["path"] = full[:-1] if full.endswith("/") else full + "/"
+        await RedirectResponse(url=str(URL(scope=redirect_scope)))(scope, receive, send)
+        return True
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer a request no route matched (or hand it to ``default``)."""

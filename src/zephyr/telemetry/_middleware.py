@@ -1,46 +1,20 @@
-"""Native OpenTelemetry: ``FastAPI(telemetry={...})`` as FastAPI >= 0.163 defines it, on Zephyr's core.
-
-With OpenTelemetry installed and a tracer (or meter) provider configured, globally or in ``telemetry=``, every HTTP
-request gets one server span (``GET /items/{item_id}``) carrying the semantic-convention attributes
-(``http.request.method``, ``url.path``, ``url.scheme``, ``http.route``, ``http.response.status_code``,
-``error.type``...), and the ``http.server.request.duration`` / ``http.server.active_requests`` metrics are recorded.
-Zephyr adds what it measures anyway: the time spent routing, validating, in the endpoint and serializing, as
-``zephyr.<phase>_ms`` attributes, and (``operation_spans``, on by default as in FastAPI) as the child spans
-``fastapi.dependencies``, ``fastapi.endpoint`` and ``fastapi.serialization``, laid end to end from the request's start.
-
-Example:
-    ```python
-    from opentelemetry.sdk.trace import TracerProvider
-
-    app = FastAPI(telemetry={"tracer_provider": TracerProvider(), "metrics": False})
-    ```
-
-WebSocket sessions get a server span too (``WS /ws``, with ``network.protocol.name`` and the ``fastapi.dependencies``
-and ``fastapi.endpoint`` children, the endpoint's starting at its first message), and with a logger provider the
-log records FastAPI emits: ``fastapi.validation.failed`` (a warning with the error count) and
-``http.server.request.exception`` / ``fastapi.websocket.exception`` for unhandled exceptions. The instrumentation
-scope is named ``fastapi``, as FastAPI's, so dashboards and filters written for it keep working.
-
-Whether telemetry runs is decided once, when the middleware stack is built (the first request): set up the
-providers before serving. An app instrumented with ``FastAPIInstrumentor`` keeps that instrumentation instead, as in
-FastAPI. Tasks of ``BackgroundTasks`` run in ``fastapi.background_task`` spans, as in FastAPI. Not provided:
-``get_telemetry_data`` and automatic exporter set-up from the environment (``auto_configure``).
-"""
+"""The request layer of native telemetry: the server span, metrics and log records of each request (see the package)."""
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable, Iterator, MutableMapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, MutableMapping
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from time import perf_counter, time_ns
 from typing import Any, cast
 
-from typing_extensions import TypedDict
-
 from zephyr import _errors
 from zephyr._routing.effective import served_route
-from zephyr._telemetry_parts import (
+from zephyr.telemetry._api import DEFAULTS, TelemetryConfig, TelemetryData, context_key
+from zephyr.telemetry._operations import NO_OPERATION, NoOperation, Operation
+from zephyr.telemetry._parts import (
     HEADERS,
     SCHEMA_URL,
     exception_type,
@@ -54,7 +28,7 @@ from zephyr._telemetry_parts import (
 )
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ("TelemetryConfig", "TelemetryMiddleware", "telemetry_layer")
+__all__ = ("TelemetryMiddleware", "telemetry_layer")
 
 _KNOWN_METHODS = frozenset({"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE"})
 _DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
@@ -76,42 +50,6 @@ _OPERATIONS = (
 )
 
 
-class TelemetryConfig(TypedDict, total=False):
-    """Settings for ``FastAPI(telemetry={...})``; omitted keys keep their defaults (FastAPI's keys)."""
-
-    tracer_provider: Any
-    """Use this tracer provider instead of the global one."""
-    meter_provider: Any
-    """Use this meter provider instead of the global one."""
-    logger_provider: Any
-    """Use this logger provider instead of the global one."""
-    tracing: bool
-    """Server spans (default ``True``)."""
-    metrics: bool
-    """Request duration and active request metrics (default ``True``)."""
-    logs: bool
-    """Log records of validation failures and unhandled exceptions (default ``True``)."""
-    operation_spans: bool
-    """Child spans for validation, the endpoint and serialization (default ``True``)."""
-    auto_configure: bool
-    """Accepted for FastAPI's signature: configure providers with ``opentelemetry-instrument`` or your own code."""
-    exclude: Callable[[MutableMapping[str, Any]], bool] | None
-    """Return ``True`` for a scope to leave that request untraced."""
-
-
-DEFAULTS: TelemetryConfig = {
-    "tracer_provider": None,
-    "meter_provider": None,
-    "logger_provider": None,
-    "tracing": True,
-    "metrics": True,
-    "logs": True,
-    "operation_spans": True,
-    "auto_configure": False,
-    "exclude": None,
-}
-
-
 def _configured(explicit: Any, global_provider: Any) -> Any:
     provider = explicit if explicit is not None else global_provider
     return None if type(provider).__name__ in _UNCONFIGURED else provider
@@ -121,9 +59,34 @@ def telemetry_layer(app: ASGIApp, config: TelemetryConfig | None) -> ASGIApp:
     """``app`` wrapped in a ``TelemetryMiddleware`` when telemetry is on and a provider is configured, else ``app``.
 
     Nothing is imported unless OpenTelemetry was imported already (setting up a provider imports it) or
-    ``telemetry=`` names a provider.
+    ``telemetry=`` names a provider. With ``auto_configure``, the start-up may set the providers up: the decision
+    waits for the first request.
     """
-    settings = {**DEFAULTS, **(config or {})}
+    settings: TelemetryConfig = {**DEFAULTS, **(config or {})}
+    if settings["auto_configure"]:
+        return _AfterStartup(app, settings)
+    return _layer(app, settings)
+
+
+class _AfterStartup:
+    """Decides at the first request or connection (after the start-up added exporters) whether to trace."""
+
+    def __init__(self, app: ASGIApp, settings: TelemetryConfig) -> None:
+        self.app = app
+        self.settings = settings
+        self.layer: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        layer = self.layer
+        if layer is None:
+            if scope["type"] == "lifespan":
+                await self.app(scope, receive, send)
+                return
+            layer = self.layer = _layer(self.app, self.settings)
+        await layer(scope, receive, send)
+
+
+def _layer(app: ASGIApp, settings: TelemetryConfig) -> ASGIApp:
     named = any(settings[key] is not None for key in ("tracer_provider", "meter_provider", "logger_provider"))
     if not named and "opentelemetry.trace" not in sys.modules:
         return app
@@ -155,6 +118,13 @@ def telemetry_layer(app: ASGIApp, config: TelemetryConfig | None) -> ASGIApp:
         operation_spans=bool(settings["operation_spans"]),
         exclude=exclude,
     )
+
+
+def _known_methods() -> frozenset[str]:
+    """The methods reported as they are (others as ``_OTHER``): from ``OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS``."""
+    names = os.getenv("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS", "")
+    known = frozenset(name.strip() for name in names.split(",") if name.strip())
+    return known or _KNOWN_METHODS
 
 
 def _observe(scope: Scope, exc: Exception, handled: bool) -> None:
@@ -198,6 +168,8 @@ class TelemetryMiddleware:
         self.operation_spans = operation_spans and tracer is not None
         self.exclude = exclude
         self._context = context
+        self._key = context_key()
+        self.known_methods = _known_methods()
         self._extract = propagate.extract
         self._set_span = trace.set_span_in_context
         self._server_kind = trace.SpanKind.SERVER
@@ -229,7 +201,7 @@ class TelemetryMiddleware:
             or _KEY in scope  # a mounted app: the including app's layer traces this request
             or (self.exclude is not None and self.exclude(scope))
         ):
-            await self.app(scope, receive, send)
+            await self._untraced(scope, receive, send)
             return
         if kind == "websocket":
             await self._websocket(scope, receive, send)
@@ -272,7 +244,23 @@ class TelemetryMiddleware:
                 request.finish(gone or RuntimeError("Incomplete ASGI response"))
             request.detach()
 
+    async def _untraced(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass a request on untraced; an excluded one hides any outer request's data (``get_telemetry_data``)."""
+        if _KEY in scope or (scope["type"] != "http" and scope["type"] != "websocket"):
+            await self.app(scope, receive, send)
+            return
+        scope[_KEY] = None  # its mounted apps do not trace it either
+        token = self._context.attach(self._context.set_value(self._key, None))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._context.detach(token)
+            scope.pop(_KEY, None)
+
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.tracer is None and self.logger is None:  # WebSockets have no metrics: nothing to record
+            await self.app(scope, receive, send)
+            return
         request = _Traced(self, scope, True)
 
         def first_message() -> None:
@@ -298,18 +286,8 @@ class TelemetryMiddleware:
             request.finish(None)
             request.detach()
 
-    @contextmanager
-    def _task_span(self, function: Callable[..., Any]) -> Iterator[None]:
-        attributes = {"code.function.name": function_name(function)}
-        with self.tracer.start_as_current_span(
-            "fastapi.background_task", attributes=attributes, record_exception=False, set_status_on_exception=False
-        ) as span:
-            try:
-                yield
-            except Exception as exc:
-                span.set_attribute("error.type", exception_type(exc))
-                span.set_status(self._error)
-                raise
+    def _task_span(self, function: Callable[..., Any]) -> Operation:
+        return Operation(self, "fastapi.background_task", function, always=True)
 
     def _operations(self, request: _Traced, span: Any, timings: dict[str, float]) -> None:
         """FastAPI's operation spans, end to end after routing, from the phases Zephyr measured.
@@ -385,6 +363,7 @@ class _Traced:
     __slots__ = (
         "attributes",
         "base",
+        "data",
         "endpoint_ns",
         "failure",
         "finished",
@@ -392,6 +371,7 @@ class _Traced:
         "logged",
         "mounts",
         "prefix",
+        "redirect",
         "scope",
         "span",
         "span_method",
@@ -414,6 +394,7 @@ class _Traced:
         self.logged: BaseException | None = None
         self.endpoint_ns = 0
         self.mounts: list[Scope] = []
+        self.redirect: Any = None
         self.prefix = str(scope.get("app_root_path", scope.get("root_path", ""))).rstrip("/")
         if websocket:
             method = ""
@@ -425,7 +406,7 @@ class _Traced:
             self.base = self.attributes
         else:
             original = scope["method"]
-            method = original if original in _KNOWN_METHODS else "_OTHER"
+            method = original if original in layer.known_methods else "_OTHER"
             self.span_method = "HTTP" if method == "_OTHER" else method
             self.attributes = {"url.scheme": scope.get("scheme", "http"), "http.request.method": method}
             self.base = dict(self.attributes)  # the active-requests counter's: without the protocol version
@@ -437,8 +418,12 @@ class _Traced:
         self.started, self.started_ns = perf_counter(), time_ns()
         scope.setdefault("zephyr.timings", {})
         scope[_KEY] = self
-        self.span = self.token = None
-        if layer.tracer is not None:
+        self.span = None
+        self.data: TelemetryData | None = TelemetryData()
+        context = layer._context
+        if layer.tracer is None:
+            self.token = context.attach(context.set_value(layer._key, self))
+        else:
             headers = scope.get("headers") or []
             parent = layer._extract(headers, getter=cast("Any", HEADERS))
             attributes = {**self.attributes, **server_attributes(scope, headers)}
@@ -455,7 +440,11 @@ class _Traced:
                 attributes=attributes,
                 start_time=self.started_ns,
             )
-            self.token = layer._context.attach(layer._set_span(self.span, parent))
+            self.token = context.attach(context.set_value(layer._key, self, layer._set_span(self.span, parent)))
+
+    def redirected(self, route: Any) -> None:
+        """The router answers with a redirect to ``route`` (a trailing slash added or removed): it names the request."""
+        self.redirect = route
 
     def mounted(self, child: Scope) -> None:
         """A ``Mount`` hands the request to its app with ``child``: its route names the request."""
@@ -472,6 +461,8 @@ class _Traced:
             prefix += getattr(mount, "path", "")
             scope = child
         found = _route_of(scope)
+        if found is None and self.redirect is not None:
+            found = str(self.redirect.path)
         if found is None:
             return prefix + "/{path}" if self.mounts else None
         return prefix + found
@@ -482,9 +473,15 @@ class _Traced:
         if not handled:
             self.unhandled(exc)
             return
-        logger = self.layer.logger
-        if logger is not None and type(exc).__name__ in ("RequestValidationError", "WebSocketRequestValidationError"):
-            log_validation_failure(logger, exc, self.route())
+        name = type(exc).__name__
+        if name == "RequestValidationError" or name == "WebSocketRequestValidationError":
+            data = self.data
+            if data is not None:  # what failed, for the processors of the log record below
+                if name == "RequestValidationError":
+                    data.body = exc.body  # type: ignore[attr-defined]
+                data.errors = exc.errors()  # type: ignore[attr-defined]
+            if self.layer.logger is not None:
+                log_validation_failure(self.layer.logger, exc, self.route())
 
     def unhandled(self, exc: BaseException) -> None:
         """``exc`` left the app's handlers: it is the request's error type, logged once."""
@@ -532,13 +529,24 @@ class _Traced:
         span.set_attributes({**attributes, **{_PHASE_NAMES[phase]: round(s * 1000, 3) for phase, s in timings.items()}})
         if failed:
             span.set_status(layer._error)
-        if layer.operation_spans:
+        if layer.operation_spans and self.websocket:  # an HTTP request's operations had spans of their own
             layer._operations(self, span, timings)
 
+    def operation(self, name: str, function: Any, start_time: int | None = None) -> Operation | NoOperation:
+        """Start the operation span ``name`` for ``function`` (a no-op when operation spans are off)."""
+        layer = self.layer
+        return Operation(layer, name, function, start_time=start_time) if layer.operation_spans else NO_OPERATION
+
     def detach(self) -> None:
+        """The request is over: its data is dropped (a context kept from it no longer gives it) and its context left.
+
+        What could keep the request's objects alive from a context someone kept is let go of too (the error, with
+        its traceback's frames).
+        """
+        self.data = None
+        self.failure = self.logged = None
         self.scope.pop(_KEY, None)
-        if self.token is not None:
-            self.layer._context.detach(self.token)
+        self.layer._context.detach(self.token)
 
 
 class _PhaseNames(dict[str, str]):

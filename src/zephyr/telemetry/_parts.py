@@ -111,9 +111,21 @@ HEADERS = HeaderGetter()
 
 
 def exception_type(exc: BaseException) -> str:
-    """``error.type`` for an exception: its qualified name, without ``builtins.``."""
+    """``error.type`` for an exception: its qualified name, without ``builtins.``.
+
+    Zephyr's exceptions are named as FastAPI names its own (``fastapi.exceptions.HTTPException``,
+    ``starlette.websockets.WebSocketDisconnect``), so that dashboards and alerts written for FastAPI keep matching.
+    """
     cls = type(exc)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    module = cls.__module__
+    if module == "builtins":
+        return cls.__qualname__
+    module = _FASTAPI_MODULES.get(module, module)
+    return f"{module}.{cls.__qualname__}"
+
+
+# Zephyr's modules whose exceptions FastAPI defines (or re-exports from Starlette) under another module.
+_FASTAPI_MODULES = {"zephyr.exceptions": "fastapi.exceptions", "zephyr.websockets": "starlette.websockets"}
 
 
 def expected_error(exc: BaseException) -> bool:
