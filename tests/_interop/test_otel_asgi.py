@@ -94,3 +94,19 @@ def test_a_plain_app_loads_none_of_it() -> None:
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
+
+
+def test_headers_of_another_type_are_worked_out_as_the_instrumentation_does() -> None:
+    from opentelemetry.instrumentation.asgi import collect_request_attributes
+
+    app, _ = _instrumented()
+    with TestClient(app) as client:
+        client.get("/hello")
+    layer: Any = app.middleware_stack
+    scope = {"type": "http", "method": "GET", "path": "/hello", "headers": [("host", "a.example")], "app": app}
+    with pytest.raises(AttributeError) as theirs:
+        collect_request_attributes(scope)
+    with pytest.raises(AttributeError) as ours:  # the same failure, and nothing remembered for the next request
+        layer._request_details(scope)
+    assert str(ours.value) == str(theirs.value)
+    assert layer._attributes.keys() == layer._details.keys()

@@ -196,6 +196,8 @@ class NativeOpenTelemetryMiddleware:
         hosts: list[bytes] = []
         agent = None
         for name, value in scope.get("headers") or ():
+            if type(name) is not bytes:  # not ASGI's bytes: worked out per request, never remembered
+                raise TypeError("header names must be bytes")
             if name == b"host" or name.lower() == b"host":
                 hosts.append(value)
             elif agent is None and (name == b"user-agent" or name.lower() == b"user-agent"):
