@@ -105,7 +105,7 @@ def test_headers_of_another_type_are_worked_out_as_the_instrumentation_does() ->
     layer: Any = app.middleware_stack
     scope = {"type": "http", "method": "GET", "path": "/hello", "headers": [("host", "a.example")], "app": app}
     with pytest.raises(AttributeError) as theirs:
-        collect_request_attributes(scope)
+        collect_request_attributes(scope)  # type: ignore[no-untyped-call]
     with pytest.raises(AttributeError) as ours:  # the same failure, and nothing remembered for the next request
         layer._request_details(scope)
     assert str(ours.value) == str(theirs.value)
