@@ -570,6 +570,10 @@ class Zephyr:
     def _first_stack(self) -> ASGIApp:
         """Build the middleware stack, at the first request (or lifespan), and keep it."""
         stack = self.build_middleware_stack()
+        if "build_middleware_stack" in vars(self) and "opentelemetry.instrumentation.asgi" in sys.modules:
+            from zephyr._interop.otel_asgi import native_stack
+
+            stack = native_stack(self, stack)  # OpenTelemetry's ASGI middleware, computed once per request shape
         if "sentry_sdk" in sys.modules:  # Sentry wraps the whole app, as its patch of Starlette's __call__ does
             from zephyr._interop.tracing import with_sentry
 

@@ -168,6 +168,9 @@ class Mount(BaseRoute):
         traced = scope.get("zephyr.telemetry")
         if traced is not None:  # native telemetry names the request by the mounted app's route too
             traced.mounted(child)
+        instrumented = scope.get("zephyr.otel_asgi")
+        if instrumented is not None:  # and so does the instrumentor's (zephyr._interop.otel_asgi)
+            instrumented.mounted(child)
         if self.max_body_size is not None:
             await BodyLimit(self.app, self.max_body_size)(child, receive, send)
             return

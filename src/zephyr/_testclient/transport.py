@@ -113,6 +113,7 @@ class TestClientTransport(httpx.BaseTransport):
             scope["subprotocols"] = [item.strip() for item in value.split(",")] if value else []
             scope["extensions"] = {"websocket.http.response": {}}
             del scope["method"]
+            del scope["http_version"]  # as Starlette's TestClient: a WebSocket scope without the HTTP version
             raise Upgrade(WebSocketTestSession(self.app, scope, self.portal_factory))
         return _HTTPExchange(self, request, scope).run()
 

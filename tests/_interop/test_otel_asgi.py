@@ -1,0 +1,112 @@
+"""Zephyr's native equivalent of OpenTelemetry's ASGI middleware: when it is used, and when the real one stays."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from zephyr import FastAPI
+from zephyr._interop import otel_asgi
+from zephyr.testclient import TestClient
+
+
+def _instrumented() -> tuple[FastAPI, InMemorySpanExporter]:
+    app = FastAPI()
+
+    @app.get("/hello")
+    async def hello() -> dict[str, str]:
+        return {"message": "hello"}
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)  # type: ignore[arg-type]
+    return app, exporter
+
+
+def _server_names(exporter: InMemorySpanExporter) -> list[str]:
+    return [s.name for s in exporter.get_finished_spans() if s.kind.name == "SERVER"]
+
+
+def test_the_instrumentors_middleware_is_served_natively() -> None:
+    app, exporter = _instrumented()
+    with TestClient(app) as client:
+        assert client.get("/hello").status_code == 200
+    assert isinstance(app.middleware_stack, otel_asgi.NativeOpenTelemetryMiddleware)
+    assert _server_names(exporter) == ["GET /hello"]
+
+
+def test_an_unchecked_instrumentation_version_keeps_its_own_middleware(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(otel_asgi, "SUPPORTED_VERSIONS", frozenset({"0.0b0"}))
+    app, exporter = _instrumented()
+    with TestClient(app) as client:
+        assert client.get("/hello").status_code == 200
+    assert isinstance(getattr(app.middleware_stack, "app", None), OpenTelemetryMiddleware)
+    assert _server_names(exporter) == ["GET /hello"]
+
+
+def test_another_semantic_convention_mode_keeps_the_middleware() -> None:
+    from opentelemetry.instrumentation._semconv import _StabilityMode
+
+    app, _ = _instrumented()
+    stack: Any = app.build_middleware_stack()
+    stack.app._sem_conv_opt_in_mode = _StabilityMode.HTTP_DUP
+    assert otel_asgi.native_stack(app, stack) is stack
+
+
+def test_a_stack_of_another_shape_is_left_alone() -> None:
+    app, _ = _instrumented()
+    stack: Any = app.build_middleware_stack()
+    stack.app.app = stack.app.app.app  # one layer fewer than the instrumentor builds
+    assert otel_asgi.native_stack(app, stack) is stack
+
+
+def test_a_route_added_after_the_first_request_names_its_spans() -> None:
+    app, exporter = _instrumented()
+    with TestClient(app) as client:
+        assert client.get("/later").status_code == 404
+
+        @app.get("/later")
+        async def later() -> dict[str, str]:
+            return {}
+
+        assert client.get("/later").status_code == 200
+    assert _server_names(exporter) == ["GET", "GET /later"]
+
+
+def test_a_plain_app_loads_none_of_it() -> None:
+    code = (
+        "import sys\n"
+        "from zephyr import FastAPI\n"
+        "from zephyr.testclient import TestClient\n"
+        "app = FastAPI()\n"
+        "app.get('/')(lambda: {})\n"
+        "assert TestClient(app).get('/').status_code == 200\n"
+        "print(sorted(m for m in sys.modules if m.startswith('opentelemetry') or m.endswith('otel_asgi')))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
+
+
+def test_headers_of_another_type_are_worked_out_as_the_instrumentation_does() -> None:
+    from opentelemetry.instrumentation.asgi import collect_request_attributes
+
+    app, _ = _instrumented()
+    with TestClient(app) as client:
+        client.get("/hello")
+    layer: Any = app.middleware_stack
+    scope = {"type": "http", "method": "GET", "path": "/hello", "headers": [("host", "a.example")], "app": app}
+    with pytest.raises(AttributeError) as theirs:
+        collect_request_attributes(scope)  # type: ignore[no-untyped-call]
+    with pytest.raises(AttributeError) as ours:  # the same failure, and nothing remembered for the next request
+        layer._request_details(scope)
+    assert str(ours.value) == str(theirs.value)
+    assert layer._attributes.keys() == layer._details.keys()
