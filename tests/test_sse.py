@@ -418,3 +418,12 @@ async def test_send_failure_on_asgi_2_4_servers_closes_the_generator() -> None:
         await app(scope, receive, send)
     assert bodies == [b'data: "tick"\n\n'] * 2
     assert closed == [True]
+
+
+def test_ping_interval_set_on_routing_reaches_the_streams(monkeypatch: pytest.MonkeyPatch) -> None:
+    import zephyr.routing
+
+    monkeypatch.setattr(zephyr.routing, "_PING_INTERVAL", 0.25)
+    assert zephyr.sse._PING_INTERVAL == 0.25
+    monkeypatch.undo()
+    assert zephyr.sse._PING_INTERVAL == zephyr.routing._PING_INTERVAL == 15.0

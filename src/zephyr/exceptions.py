@@ -167,11 +167,23 @@ class WebSocketException(Exception):  # noqa: N818 - FastAPI's name, kept for dr
 
 
 class ValidationException(Exception):  # noqa: N818 - FastAPI's name, kept for drop-in compatibility
-    """Common base of the validation errors: ``errors()`` lists what failed, as Pydantic reports it."""
+    """Common base of the validation errors: ``errors()`` lists what failed, as Pydantic reports it.
 
-    def __init__(self, errors: Sequence[Any]) -> None:
+    Args:
+        errors: The error dicts.
+        endpoint_ctx: Where the failing endpoint is (``function``, ``path``, ``file``, ``line``, each optional);
+            ``str()`` of the error names it. Zephyr fills it in when a request fails.
+    """
+
+    def __init__(self, errors: Sequence[Any], *, endpoint_ctx: dict[str, Any] | None = None) -> None:
         self._errors = errors
         super().__init__(errors)
+        self.endpoint_ctx = endpoint_ctx
+        context = endpoint_ctx or {}
+        self.endpoint_function: Any = context.get("function")
+        self.endpoint_path: Any = context.get("path")
+        self.endpoint_file: Any = context.get("file")
+        self.endpoint_line: Any = context.get("line")
 
     def errors(self) -> Sequence[Any]:
         """Return the list of error dicts (``type``, ``loc``, ``msg``, ``input``, ``ctx``)."""
@@ -201,10 +213,11 @@ class RequestValidationError(ValidationException):
     Args:
         errors: The error dicts.
         body: The request body as it was received, when there was one.
+        endpoint_ctx: Where the failing endpoint is (see ``ValidationException``).
     """
 
-    def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
-        super().__init__(errors)
+    def __init__(self, errors: Sequence[Any], *, body: Any = None, endpoint_ctx: dict[str, Any] | None = None) -> None:
+        super().__init__(errors, endpoint_ctx=endpoint_ctx)
         self.body = body
 
 
@@ -218,8 +231,9 @@ class ResponseValidationError(ValidationException):
     Args:
         errors: The error dicts.
         body: The value the endpoint returned.
+        endpoint_ctx: Where the failing endpoint is (see ``ValidationException``).
     """
 
-    def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
-        super().__init__(errors)
+    def __init__(self, errors: Sequence[Any], *, body: Any = None, endpoint_ctx: dict[str, Any] | None = None) -> None:
+        super().__init__(errors, endpoint_ctx=endpoint_ctx)
         self.body = body

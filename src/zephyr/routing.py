@@ -75,6 +75,15 @@ class _RoutingModule(types.ModuleType):
             REQUEST_HANDLER.solve = None if value is _own_solve_dependencies else value
         elif name == "run_endpoint_function":
             REQUEST_HANDLER.run = None if value is _own_run_endpoint_function else value
+        elif name == "_PING_INTERVAL":  # FastAPI's tests shorten the event streams' keep-alive interval here
+            import zephyr.sse
+
+            zephyr.sse._PING_INTERVAL = value
+
+
+#: Seconds of silence after which an event stream sends a keep-alive comment; FastAPI keeps it in this module.
+#: Assigning it here sets ``zephyr.sse._PING_INTERVAL``, which the streams read.
+_PING_INTERVAL: float = 15.0
 
 
 _own_solve_dependencies = solve_dependencies

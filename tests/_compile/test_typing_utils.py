@@ -159,3 +159,17 @@ def test_plain_scalars_are_neither_complex_nor_sequences() -> None:
     for annotation in tu.PLAIN_SCALARS:
         assert tu.is_scalar(annotation) and not tu.is_sequence(annotation)
     assert not tu.is_scalar(list[int]) and tu.is_sequence(list[int])
+
+
+def test_is_json_sees_pydantic_json_through_annotated() -> None:
+    from typing import Annotated
+
+    from pydantic import Json
+
+    from zephyr import Query
+    from zephyr._compile.typing_utils import is_json
+
+    assert is_json(Json[list[str]])
+    assert is_json(Annotated[Json[list[str]], Query()])
+    assert not is_json(list[str])
+    assert not is_json(Annotated[list[str], Query()])

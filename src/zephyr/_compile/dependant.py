@@ -348,16 +348,17 @@ def _make_field(
     elif is_path or isinstance(info, params.Path):
         alias = _path_choice(info, alias, path_names)
     model = None
-    if location in ("query", "header", "cookie") or (location == BODY and isinstance(info, params.Form)):
+    json = tu.is_json(full)  # one JSON string, whatever it parses to: no list of values, no parameter model
+    if not json and (location in ("query", "header", "cookie") or (location == BODY and isinstance(info, params.Form))):
         model = tu.model_type(bare)
-    if location == "query" and model is None and not (tu.is_scalar(bare) or tu.is_scalar_sequence(bare)):
+    if location == "query" and model is None and not json and not (tu.is_scalar(bare) or tu.is_scalar_sequence(bare)):
         raise FastAPIError(f"Query parameter {name!r} must be one of the supported types ({_where(call, name)}).")
     if is_path and not tu.is_scalar(bare):
         raise FastAPIError(f"Path params must be of one of the supported types ({_where(call, name)}).")
     form_union = False
     if location == BODY and isinstance(info, params.Form):
         _ensure_multipart()
-        if model is None and not getattr(info, "embed", False) and form_union_models(bare):
+        if model is None and not json and not getattr(info, "embed", False) and form_union_models(bare):
             form_union = True
             union = with_form_normalizers(bare)
             full = tu.annotated(union, *get_args(full)[1:]) if get_origin(full) is Annotated else union
@@ -370,7 +371,7 @@ def _make_field(
         location=location,
         annotation=full,
         field_info=info,
-        is_sequence=tu.is_sequence(bare),
+        is_sequence=not json and tu.is_sequence(bare),
         model=model,
         form_union=form_union,
         choices=choices,

@@ -23,6 +23,7 @@ __all__ = (
     "is_async_gen_callable",
     "is_coroutine_callable",
     "is_gen_callable",
+    "is_json",
     "is_scalar",
     "is_scalar_sequence",
     "is_sequence",
@@ -105,6 +106,20 @@ def is_sequence(annotation: Any) -> bool:
     if origin is not None:
         return lenient_issubclass(origin, _SEQUENCE_TYPES)
     return lenient_issubclass(annotation, _SEQUENCE_TYPES)
+
+
+def is_json(annotation: Any) -> bool:
+    """Whether ``annotation`` is Pydantic's ``Json[...]``: one JSON string to parse, whatever type it parses to.
+
+    Such a parameter is read as a single value (not a list of repeated values, nor a parameter model's fields).
+    """
+    from pydantic import Json
+
+    while get_origin(annotation) is Annotated:
+        if any(item is Json or type(item) is Json for item in annotation.__metadata__):
+            return True
+        annotation = get_args(annotation)[0]
+    return False
 
 
 def _is_upload_file(annotation: Any) -> bool:

@@ -52,9 +52,21 @@ def merge_lifespans(first: Lifespan, second: Lifespan) -> Lifespan:
 
 
 def wrap_generator_lifespan(lifespan: Callable[..., Any]) -> Lifespan:
-    """Accept a bare async generator function as a lifespan, as Starlette does."""
+    """Accept a bare generator function as a lifespan, async or plain, as Starlette does.
+
+    A plain generator runs on the event loop (its start-up and shut-down code is not sent to a thread), as in FastAPI.
+    """
     if inspect.isasyncgenfunction(lifespan):
         return contextlib.asynccontextmanager(lifespan)
+    if inspect.isgeneratorfunction(lifespan):
+        sync_context = contextlib.contextmanager(lifespan)
+
+        @contextlib.asynccontextmanager
+        async def lifted(app: Any) -> AsyncIterator[Any]:
+            with sync_context(app) as state:
+                yield state
+
+        return lifted
     return lifespan
 
 

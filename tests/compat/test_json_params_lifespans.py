@@ -1,0 +1,101 @@
+"""``Json[...]`` parameters, a plain generator lifespan and validation errors built by hand answer as on FastAPI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.compat.harness import assert_same, build_pair, get, post
+
+JSON_APP = """
+from typing import Annotated
+from fastapi import Cookie, FastAPI, Form, Header, Query
+from pydantic import BaseModel, Json
+
+app = FastAPI()
+
+class Model(BaseModel):
+    value: int
+
+@app.post("/form-list")
+def form_list(items: Annotated[Json[list[str]], Form()]) -> list[str]:
+    return items
+
+@app.get("/query-list")
+def query_list(items: Annotated[Json[list[str]], Query()]) -> list[str]:
+    return items
+
+@app.get("/header-list")
+def header_list(x_items: Annotated[Json[list[str]], Header()]) -> list[str]:
+    return x_items
+
+@app.get("/cookie-list")
+def cookie_list(items: Annotated[Json[list[str]], Cookie()]) -> list[str]:
+    return items
+
+@app.get("/query-model")
+def query_model(data: Annotated[Json[Model], Query()], limit: Annotated[int, Query()] = 10):
+    return {"data": data, "limit": limit}
+
+@app.get("/header-model")
+def header_model(data: Annotated[Json[Model], Header()], limit: Annotated[int, Header()] = 10):
+    return {"data": data, "limit": limit}
+"""
+
+
+def test_json_parameters_are_single_values() -> None:
+    listed = json.dumps(["abc", "def"])
+    assert_same(
+        JSON_APP,
+        [
+            post("/form-list", data={"items": listed}),
+            post("/form-list", data={"items": "not json"}),
+            get("/query-list", params={"items": listed}),
+            get("/query-list", params=[("items", listed), ("items", listed)]),
+            get("/query-list"),
+            get("/header-list", headers={"x-items": listed}),
+            get("/cookie-list", headers={"cookie": f"items={listed}"}),
+            get("/query-model", params={"data": '{"value": 2}'}),
+            get("/query-model", params={"data": '{"value": "x"}'}),
+            get("/header-model", headers={"data": '{"value": 2}', "limit": "3"}),
+        ],
+    )
+
+
+SYNC_LIFESPAN_APP = """
+from fastapi import FastAPI
+
+events = []
+
+def lifespan(app):
+    events.append("startup")
+    yield
+    events.append("shutdown")
+
+app = FastAPI(lifespan=lifespan)
+
+@app.get("/")
+def main():
+    return {"events": list(events)}
+"""
+
+
+def test_plain_generator_lifespan() -> None:
+    theirs, ours = assert_same(SYNC_LIFESPAN_APP, [get("/")], lifespan=True)
+    assert ours.events == theirs.events == ["startup", "shutdown"]
+
+
+@pytest.mark.current_reference
+@pytest.mark.parametrize(
+    "context", [{}, {"path": "GET /api/test"}, {"path": "GET /x", "function": "f", "file": "app.py", "line": 3}]
+)
+def test_validation_error_with_endpoint_context(context: dict[str, object]) -> None:
+    theirs, ours = build_pair("from fastapi.exceptions import RequestValidationError, ResponseValidationError\n")
+    errors = [{"type": "missing", "loc": ("body", "name"), "msg": "Field required"}]
+    for name in ("RequestValidationError", "ResponseValidationError"):
+        mine = getattr(ours, name)(errors, endpoint_ctx=context)
+        reference = getattr(theirs, name)(errors, endpoint_ctx=context)
+        assert str(mine) == str(reference)
+        assert mine.endpoint_ctx == reference.endpoint_ctx
+        assert (mine.endpoint_path, mine.endpoint_function) == (reference.endpoint_path, reference.endpoint_function)
