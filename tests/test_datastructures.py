@@ -635,3 +635,10 @@ def test_an_upload_takes_attributes_of_its_own() -> None:
     assert (upload.read, upload.tag) == ("patched", 1)
     other: Any = UploadFile(io.BytesIO())
     assert other.read != "patched"
+
+
+def test_upload_file_validate_takes_fastapis_info_argument() -> None:
+    upload = zd.UploadFile(io.BytesIO(b"x"), filename="a.txt")
+    assert zd.UploadFile._validate(upload, {}) is upload
+    with pytest.raises(ValueError, match="Expected UploadFile"):
+        zd.UploadFile._validate("not a file", {})

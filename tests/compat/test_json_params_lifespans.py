@@ -1,4 +1,5 @@
-"""``Json[...]`` parameters, a plain generator lifespan and validation errors built by hand answer as on FastAPI."""
+"""``Json[...]`` parameters, plain generator lifespans, validation errors built by hand and a router including itself
+answer as on FastAPI."""
 
 from __future__ import annotations
 
@@ -99,3 +100,13 @@ def test_validation_error_with_endpoint_context(context: dict[str, object]) -> N
         assert str(mine) == str(reference)
         assert mine.endpoint_ctx == reference.endpoint_ctx
         assert (mine.endpoint_path, mine.endpoint_function) == (reference.endpoint_path, reference.endpoint_function)
+
+
+def test_router_including_itself_is_refused_alike() -> None:
+    theirs, ours = build_pair("from fastapi import APIRouter\nrouter = APIRouter()\n")
+    messages = []
+    for module in (theirs, ours):
+        with pytest.raises(AssertionError) as caught:
+            module.router.include_router(module.router)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]

@@ -428,7 +428,9 @@ def check_inclusion(parent: Any, router: Any, prefix: str) -> None:
             is malformed.
     """
     if router is parent:
-        raise FastAPIError("A router cannot include itself.")
+        raise FastAPIError(
+            "Cannot include the same APIRouter instance into itself. Did you mean to include a different router?"
+        )
     if includes(router, parent):
         raise FastAPIError(
             "Cannot include an APIRouter instance that already includes this router: the routes would include "

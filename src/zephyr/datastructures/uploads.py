@@ -108,7 +108,8 @@ class UploadFile:
         return f"{self.__class__.__name__}(filename={self.filename!r}, size={self.size!r}, headers={self.headers!r})"
 
     @classmethod
-    def _validate(cls, value: Any) -> UploadFile:
+    def _validate(cls, value: Any, info: Any = None) -> UploadFile:
+        """Accept an ``UploadFile`` as it is; refuse anything else (``info``: Pydantic's, as FastAPI takes it)."""
         if not isinstance(value, UploadFile):
             raise ValueError(f"Expected UploadFile, received: {type(value)}")
         return value
