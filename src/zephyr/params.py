@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from typing_extensions import Unpack
 
-from zephyr.exceptions import FastAPIDeprecationWarning
+from zephyr.exceptions import FastAPIDeprecationWarning, FastAPIError
 
 __all__ = (
     "Body",
@@ -150,7 +150,7 @@ class Path(Param):  # type: ignore[misc]  # see Param
 
     def __init__(self, default: Any = ..., **kwargs: Unpack[FieldKwargs]) -> None:
         if default is not ... and default is not PydanticUndefined:
-            raise ValueError(f"Path parameters cannot have a default value; got {default!r}. Remove the default.")
+            raise FastAPIError(f"Path parameters cannot have a default value; got {default!r}. Remove the default.")
         super().__init__(PydanticUndefined, **kwargs)
 
 

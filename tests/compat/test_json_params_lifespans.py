@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.compat.harness import assert_same, build_pair, get, post
+from tests.compat.harness import _load, assert_same, build_pair, get, post, translate
 
 JSON_APP = """
 from typing import Annotated
@@ -110,3 +110,25 @@ def test_router_including_itself_is_refused_alike() -> None:
             module.router.include_router(module.router)
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
+
+
+AMBIGUOUS_SOURCES = {
+    "path_default": "@app.get('/items/{item_id}')\nasync def f(item_id: Annotated[int, Path(default=1)]): pass\n",
+    "depends_twice": "@app.get('/')\nasync def f(foo: Annotated[int, Depends(dep)] = Depends(dep)): pass\n",
+    "query_and_depends": "@app.get('/')\nasync def f(foo: Annotated[int, Query(min_length=1)] = Depends(dep)): pass\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(AMBIGUOUS_SOURCES))
+def test_ambiguous_parameters_are_refused_alike(case: str) -> None:
+    source = (
+        "from typing import Annotated\nfrom fastapi import Depends, FastAPI, Path, Query\n"
+        "app = FastAPI()\ndef dep(): pass\n" + AMBIGUOUS_SOURCES[case]
+    )
+    with pytest.raises(AssertionError) as theirs:
+        _load(source, "fastapi")
+    with pytest.raises(AssertionError) as ours:
+        _load(translate(source), "zephyr")
+    # FastAPI's words start Zephyr's message, which adds where the parameter is.
+    assert str(ours.value).startswith(str(theirs.value).split(" for ")[0])
+    assert "'foo'" in str(ours.value) or "default value" in str(ours.value)

@@ -232,8 +232,14 @@ def _classify(  # noqa: C901 - FastAPI's rules for reading one parameter, in one
             set_default(marker, PydanticUndefined)
     if isinstance(value, params.Depends):
         if marker is not None:
+            if isinstance(marker, params.Depends):
+                raise FastAPIError(
+                    f"Cannot specify `Depends` in `Annotated` and default value together for {name!r} "
+                    f"({_where(call, name)}): keep one of the two."
+                )
             raise FastAPIError(
-                f"Cannot specify `Depends` in `Annotated` and as a default value together for {_where(call, name)}."
+                "Cannot specify a FastAPI annotation in `Annotated` and `Depends` as a default value together for "
+                f"{name!r} ({_where(call, name)}): keep one of the two."
             )
         marker = value
     elif isinstance(value, FieldInfo):
