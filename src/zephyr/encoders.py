@@ -92,6 +92,21 @@ def _is_network_value(obj: Any) -> bool:
     return networks is not None and isinstance(obj, (networks.AnyUrl, networks.NameEmail))
 
 
+_COLOR_MODULES = ("pydantic.color", "pydantic_extra_types.color")
+
+
+def _is_color(obj: Any) -> bool:
+    """Whether ``obj`` is a Pydantic ``Color`` (the deprecated ``pydantic.color`` one or pydantic-extra-types').
+
+    Encoded as its name or hex string, as FastAPI does; neither module is imported for the question.
+    """
+    for name in _COLOR_MODULES:
+        module = sys.modules.get(name)
+        if module is not None and isinstance(obj, module.Color):
+            return True
+    return False
+
+
 def _as_set(value: Any) -> Any:
     """Lists and tuples of field names are accepted where FastAPI accepts them; they become sets."""
     if value is not None and not isinstance(value, (set, dict)):
@@ -196,7 +211,7 @@ def jsonable_encoder(  # noqa: C901 - one dispatch over the kinds of value, kept
     for encoder, classes in encoders_by_class_tuples.items():
         if isinstance(obj, classes):
             return encoder(obj)
-    if _is_network_value(obj):
+    if _is_network_value(obj) or _is_color(obj):
         return str(obj)
     return jsonable_encoder(_as_data(obj), include=include, exclude=exclude, **options)
 

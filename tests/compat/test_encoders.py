@@ -124,3 +124,14 @@ def test_custom_encoder_does_not_reach_into_dumped_models() -> None:
     value = Outer(Name="x")
     expected = fastapi.encoders.jsonable_encoder(value, custom_encoder=custom)
     assert zephyr.encoders.jsonable_encoder(value, custom_encoder=custom) == expected
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_pydantic_color_is_encoded_as_its_name() -> None:
+    from fastapi.encoders import jsonable_encoder as theirs
+    from pydantic.color import Color
+
+    from zephyr.encoders import jsonable_encoder as ours
+
+    data = {"named": Color("blue"), "hex": Color("#123456")}
+    assert ours(data) == theirs(data) == {"named": "blue", "hex": "#123456"}
