@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from pydantic.types import SecretBytes, SecretStr
 from pydantic_core import PydanticUndefinedType, Url
 
+from zephyr.exceptions import PydanticV1NotSupportedError
 from zephyr.types import IncEx
 
 __all__ = ("ENCODERS_BY_TYPE", "decimal_encoder", "encoders_by_class_tuples", "jsonable_encoder")
@@ -213,6 +214,12 @@ def jsonable_encoder(  # noqa: C901 - one dispatch over the kinds of value, kept
             return encoder(obj)
     if _is_network_value(obj) or _is_color(obj):
         return str(obj)
+    v1 = sys.modules.get("pydantic.v1")  # no v1 model can exist unless pydantic.v1 was imported
+    if v1 is not None and isinstance(obj, v1.BaseModel):
+        raise PydanticV1NotSupportedError(
+            f"pydantic.v1 models are not supported: {obj!r} cannot be encoded. Define the model with pydantic's"
+            " BaseModel (Pydantic v2)."
+        )
     return jsonable_encoder(_as_data(obj), include=include, exclude=exclude, **options)
 
 

@@ -62,3 +62,27 @@ def test_head_on_an_endless_stream_sends_headers_without_running_it() -> None:
     assert "content-length" not in response.headers
     assert client.head("/bytes").status_code == 200
     assert started == []
+
+
+def test_a_declared_head_route_answers_head_before_an_earlier_get_route() -> None:
+    app = zephyr.FastAPI()
+
+    @app.get("/items/{item_id}")
+    def read(item_id: str) -> dict[str, str]:
+        return {"item_id": item_id}
+
+    @app.head("/items/{item_id}")
+    def head(item_id: str) -> zephyr.responses.Response:
+        return zephyr.responses.Response(headers={"x-item-id": item_id})
+
+    @app.get("/only-get")
+    def only_get() -> dict[str, str]:
+        return {"a": "b"}
+
+    with zephyr.testclient.TestClient(app) as client:
+        assert client.head("/items/foo").headers["x-item-id"] == "foo"
+        assert client.get("/items/foo").json() == {"item_id": "foo"}
+        only = client.head("/only-get")
+    assert only.status_code == 200
+    assert only.content == b""
+    assert only.headers["content-length"] == "9"  # {"a":"b"}, as GET sends it

@@ -123,3 +123,39 @@ def test_a_path_parameter_with_alias_choices_reads_the_segment_its_path_names() 
     plan = build_plan(build_dependant(endpoint, path="/items/{id}"), "endpoint")
     assert plan.path_fields == (("p0", "id"),)
     assert plan.choices == {}
+
+
+def _same(item: Item) -> Item:
+    return item
+
+
+def test_body_fields_named_alike_are_validated_each_from_the_whole_body() -> None:
+    def endpoint(item: Item, item2: Item = Depends(_same)) -> None: ...
+
+    plan = build_plan(build_dependant(endpoint, path="/"), "endpoint")
+    assert plan.body is not None
+    assert not plan.body.embed
+    assert [key for key, _ in plan.body.twins] == [f.key for f in plan.body.fields[1:]]
+    assert plan.body.twins[0][1].validate_python({"name": "x"}) == Item(name="x")
+
+    def alone(item: Item) -> None: ...
+
+    single = build_plan(build_dependant(alone, path="/"), "alone")
+    assert single.body is not None
+    assert single.body.twins == ()
+
+
+class IdHeaders(BaseModel):
+    x_id: int
+
+
+def test_optional_header_models_are_selected_by_their_request_names() -> None:
+    def endpoint(
+        converted: Annotated[IdHeaders | None, Header()] = None,
+        literal: Annotated[IdHeaders | None, Header(convert_underscores=False)] = None,
+        required: Annotated[IdHeaders, Header()] = IdHeaders(x_id=0),
+    ) -> None: ...
+
+    plan = build_plan(build_dependant(endpoint, path="/"), "endpoint")
+    owns = {f.name: plan.header_owns.get(f.key) for f in plan.fields}
+    assert owns == {"converted": frozenset({b"x-id"}), "literal": frozenset({b"x_id"}), "required": None}

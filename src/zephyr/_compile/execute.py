@@ -107,7 +107,11 @@ class HTTPRunner:
         self.strict_content_type = strict_content_type
         self.stream = stream
         # The fast path writes the start and body messages itself, with the headers FastAPI's response would have.
-        self.fast_json = response_class is JSONResponse or (response_class_is_default and response_model is not None)
+        # A JSONResponse named on the route (or as a router's default) renders a response model's data itself, as in
+        # FastAPI (a float out of JSON's range is then an error, not null); data without a model is dumped alike.
+        self.fast_json = (response_class is JSONResponse and response_model is None) or (
+            response_class_is_default and response_model is not None
+        )
         # A JSON response class (not the fast path) is handed jsonable content, as FastAPI's serialize_response does.
         self.encode_json = issubclass(response_class, JSONResponse)
 

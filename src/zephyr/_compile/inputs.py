@@ -113,9 +113,9 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
         for key, name, is_sequence, header_members in plan.header_fields:
             if header_members is not None:
                 header_group = _multi_headers(headers, header_members)
-                own = {n for member in header_members for n in member[:2]}
                 extras = plan.optional_groups.get(key)
-                if extras is None or not own.isdisjoint(headers) or (extras and bool(header_group)):
+                # An optional model is selected by the names it reads (not by an unconverted field name), as in FastAPI.
+                if extras is None or not plan.header_owns[key].isdisjoint(headers) or (extras and bool(header_group)):
                     inputs[key] = header_group
                 continue
             if plan.choices and key in plan.choices:

@@ -144,6 +144,9 @@ class BodyPlan:
     form_union: bool = False  # a single Form parameter declared as a union of models
     has_float: bool = False  # a float somewhere in the JSON body's type (see body.validate_json_body)
     form_reads: tuple[FormRead, ...] = ()  # for a form body: how each field reads the form, in order
+    # Further fields of the same name as the single one (a dependency and the endpoint both taking ``item``): each is
+    # validated from the same whole body on its own, as FastAPI does. Empty for almost every route.
+    twins: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(eq=False)
@@ -172,6 +175,8 @@ class Plan:
     source_context: dict[str, Any] | None = None  # where the endpoint is defined, read on the first error
     #: Parameter models declared optional (``Model | None``): key -> whether extra values alone select the model.
     optional_groups: dict[str, bool] = field(default_factory=dict)
+    #: For optional header models: key -> the header names whose presence selects the model (lowercase bytes).
+    header_owns: dict[str, frozenset[bytes]] = field(default_factory=dict)
     #: Single parameters with ``AliasChoices``: key -> the names to try, in order (header names as lowercase bytes).
     choices: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
@@ -386,6 +391,13 @@ def _embed_body(fields: list[ParamField]) -> bool:
     if len({f.name for f in fields}) > 1:
         return True
     first = fields[0]
+    # Dependencies may name different form models alike: then each is read as an embedded field, as in FastAPI.
+    if (
+        (first.model is not None or first.form_union)
+        and isinstance(first.field_info, params.Form)
+        and any(f.annotation is not first.annotation for f in fields[1:])
+    ):
+        return True
     return isinstance(first.field_info, params.Form) and first.model is None and not first.form_union
 
 
@@ -402,7 +414,14 @@ def _body_plan(fields: list[ParamField], route_name: str, cache: ModelCache | No
                 Annotated[union.annotation, _without_default(union.field_info)]  # type: ignore[arg-type]
             )
             return BodyPlan(
-                "form", fields, False, union_adapter.validator, union.key, form_union=True, form_reads=reads
+                "form",
+                fields,
+                False,
+                union_adapter.validator,
+                union.key,
+                form_union=True,
+                form_reads=reads,
+                twins=_twins(fields),
             )
         if not embed and fields[0].model is not None:
             return BodyPlan(
@@ -413,6 +432,7 @@ def _body_plan(fields: list[ParamField], route_name: str, cache: ModelCache | No
                 fields[0].key,
                 fields[0].model,
                 form_reads=reads,
+                twins=_twins(fields),
             )
         validator = _model(f"{route_name}_Form", fields, cache=cache).__pydantic_validator__
         return BodyPlan("form", fields, True, validator, None, form_reads=reads)
@@ -421,11 +441,21 @@ def _body_plan(fields: list[ParamField], route_name: str, cache: ModelCache | No
         validator = _model(f"{route_name}_Body", fields, by_alias=True, cache=cache).__pydantic_validator__
         return BodyPlan("json", fields, True, validator, None, has_float=has_float)
     only = fields[0]
+    return BodyPlan("json", fields, False, _single_validator(only), only.key, has_float=has_float, twins=_twins(fields))
+
+
+def _single_validator(field: ParamField) -> Any:
+    """The validator of one body field that is the whole body."""
     adapter: TypeAdapter[Any] = TypeAdapter(
-        Annotated[only.annotation, _without_default(only.field_info)],  # type: ignore[arg-type]
-        config=_config_for(only),
+        Annotated[field.annotation, _without_default(field.field_info)],  # type: ignore[arg-type]
+        config=_config_for(field),
     )
-    return BodyPlan("json", fields, False, adapter.validator, only.key, has_float=has_float)
+    return adapter.validator
+
+
+def _twins(fields: list[ParamField]) -> tuple[tuple[str, Any], ...]:
+    """The keys and validators of the body fields after the first, all of the first's name (a body not embedded)."""
+    return tuple((f.key, _single_validator(f)) for f in fields[1:])
 
 
 def mentions_float(annotation: Any, seen: set[int] | None = None) -> bool:
@@ -456,6 +486,7 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
 
             constants[f"scopes:{step.key}"] = SecurityScopes(scopes=list(step.dependant.security_scopes))
     walk = [step.dependant for step in steps]
+    optional_groups = _optional_groups(plain)
     needs = {
         attribute: any(getattr(d, attribute) is not None for d in walk)
         for attribute in ("request_param", "http_connection_param", "response_param", "background_tasks_param")
@@ -472,7 +503,12 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
             if f.location == "header"
         ),
         cookie_fields=tuple((f.key, f.alias, members(f)) for f in plain if f.location == "cookie"),
-        optional_groups=_optional_groups(plain),
+        optional_groups=optional_groups,
+        header_owns={
+            f.key: frozenset(member[0] for member in _header_members(f) or ())
+            for f in plain
+            if f.location == "header" and f.key in optional_groups
+        },
         choices={
             f.key: tuple(c.lower().encode("latin-1") for c in f.choices) if f.location == "header" else f.choices
             for f in plain

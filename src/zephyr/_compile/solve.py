@@ -49,9 +49,21 @@ async def fast_values(plan: Plan, scope: Scope, state: BodyState | None) -> dict
                 values.update(validated.__dict__)
             else:
                 values[body.single_key] = validated  # type: ignore[index]
+                if body.twins and not _json_twins(body.twins, state, body.has_float, values):
+                    return None
         elif not await _fast_form(plan, state, values):
             return None
     return values
+
+
+def _json_twins(twins: tuple[tuple[str, Any], ...], state: BodyState, has_float: bool, values: dict[str, Any]) -> bool:
+    """Validate the whole JSON body again for each further field of the body's name; False when one is invalid."""
+    for key, validator in twins:
+        twin = validate_json_body(validator, state, has_float)
+        if twin is _MISSING:
+            return False
+        values[key] = twin
+    return True
 
 
 async def _fast_form(plan: Plan, state: BodyState, values: dict[str, Any]) -> bool:
@@ -67,6 +79,11 @@ async def _fast_form(plan: Plan, state: BodyState, values: dict[str, Any]) -> bo
         return False
     if body.form_model is not None or body.form_union:
         values[body.single_key] = validated  # type: ignore[index]
+        for key, validator in body.twins:
+            try:
+                values[key] = validator.validate_python(form_values)
+            except ValidationError:
+                return False
     else:
         values.update(validated.__dict__)
     return True

@@ -160,6 +160,7 @@ class Router(StarletteTwin):
             ordered = [r for r in flat if not getattr(r, "is_fallback", False)]
             # Among them the longest path is tried first, as FastAPI ranks frontends by their path's length.
             ordered += sorted((r for r in flat if getattr(r, "is_fallback", False)), key=_fallback_rank)
+            _mark_declared_heads(ordered)
             table = self._table = RouteTable(ordered)
         return table
 
@@ -291,6 +292,21 @@ def _enter(scope: Scope, route: BaseRoute) -> None:
         scope["route"] = route
     else:
         enter_served_route(scope, route)
+
+
+def _mark_declared_heads(routes: list[BaseRoute]) -> None:
+    """Tell each GET route whether a later route of its path declares HEAD: then that one answers HEAD requests.
+
+    A GET route answers HEAD as well (without the body), but a HEAD path operation declared for the same path must
+    answer exactly as its endpoint says, as in FastAPI. Decided once per table, so requests pay nothing for it.
+    """
+    heads: set[str] = set()
+    for route in reversed(routes):
+        if hasattr(route, "head_declared_later"):
+            route.head_declared_later = route.path_regex.pattern in heads
+        methods = getattr(route, "methods", None)
+        if methods and "HEAD" in methods and hasattr(route, "compiled"):
+            heads.add(route.path_regex.pattern)
 
 
 def _fallback_rank(route: BaseRoute) -> int:

@@ -168,6 +168,9 @@ class _PlannedRoute(BaseRoute):
 class APIRoute(_PlannedRoute):
     """One HTTP path operation: an endpoint function with its path, methods and response settings."""
 
+    head_declared_later = False
+    """Whether a later route of this path declares HEAD (set by the router's table): then a GET route leaves it HEAD."""
+
     def __init__(
         self,
         path: str,
@@ -426,7 +429,7 @@ class APIRoute(_PlannedRoute):
         if scope["type"] != "http":
             return NONE
         method = scope["method"]
-        if method in self.methods or (method == "HEAD" and "GET" in self.methods):
+        if method in self.methods or (method == "HEAD" and "GET" in self.methods and not self.head_declared_later):
             return FULL
         return PARTIAL
 

@@ -368,7 +368,10 @@ def _extra_responses(docs: _RouteDocs, schemas: _Schemas, operation: dict[str, A
             try:
                 status_text = http.client.responses.get(int(code))
             except ValueError:
-                status_text = None
+                raise ValueError(
+                    f"{code!r} in a route's responses is not a status code: use an HTTP status code (404 or '404'),"
+                    " a range ('4XX') or 'default'"
+                ) from None
         description = process.get("description") or target.get("description") or status_text or "Additional Response"
         _deep_update(target, process)
         target["description"] = description
