@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pytest
-from pydantic import AliasChoices, BaseModel
+from pydantic import AliasChoices, BaseModel, Field
 
 from zephyr import Body, Cookie, Depends, Form, Header, Path, Query, Request
 from zephyr._compile.dependant import BODY, build_dependant
@@ -159,3 +159,23 @@ def test_optional_header_models_are_selected_by_their_request_names() -> None:
     plan = build_plan(build_dependant(endpoint, path="/"), "endpoint")
     owns = {f.name: plan.header_owns.get(f.key) for f in plan.fields}
     assert owns == {"converted": frozenset({b"x-id"}), "literal": frozenset({b"x_id"}), "required": None}
+
+
+class _Chosen(BaseModel):
+    names: Annotated[list[str], Field(validation_alias=AliasChoices("names", "legacy"))]
+    text: str
+
+
+def test_only_models_with_several_names_for_a_field_get_member_groups() -> None:
+    def plain(data: Annotated[Item, Query()]) -> None: ...
+
+    def chosen(data: Annotated[_Chosen, Header()]) -> None: ...
+
+    assert build_plan(build_dependant(plain, path="/"), "r").member_groups == {}  # the common case: no extra work
+    groups = build_plan(build_dependant(chosen, path="/"), "r").member_groups
+    assert list(groups.values()) == [
+        (
+            ((b"names", b"names", "names", True), (b"legacy", b"legacy", "legacy", True)),
+            ((b"text", b"text", "text", False),),
+        )
+    ]

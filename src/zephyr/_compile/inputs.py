@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from zephyr._compile.plan import HeaderMembers, Plan
+from zephyr._compile.plan import ChosenName, HeaderMembers, Plan
 from zephyr.datastructures.multidicts import parse_query_pairs
 from zephyr.types import Scope
 
@@ -64,6 +64,34 @@ def _multi(source: dict[str, list[str]], members: tuple[tuple[str, str, bool], .
     return group
 
 
+def _chosen(source: Mapping[Any, Any], groups: tuple[tuple[ChosenName, ...], ...], first: bool) -> dict[str, Any]:
+    """A query/header/cookie model whose fields have several names: each reads the first name sent, as FastAPI does.
+
+    The names it leaves unread stay extra values in their sent shape (one value, or a list of repeats); ``groups``
+    is :attr:`Plan.member_groups`' entry. ``first``: a repeated header gives its first value, a repeated query value
+    its last (cookies are single values).
+    """
+    group: dict[str, Any] = {}
+    processed: set[Any] = set()
+    for names in groups:
+        for name, unconverted, _, _ in names:
+            if unconverted is not None and unconverted != name:
+                processed.add(unconverted)  # a header model field's unconverted name is no extra header
+        for name, _, input_key, is_sequence in names:
+            if name in source:
+                processed.add(name)
+                values = source[name]
+                if isinstance(values, list):
+                    values = values if is_sequence else values[0] if first else values[-1]
+                group[input_key] = values
+                break
+    for raw_name, values in source.items():
+        if raw_name not in processed:
+            name = raw_name.decode("latin-1") if isinstance(raw_name, bytes) else raw_name
+            group[name] = values[0] if isinstance(values, list) and len(values) == 1 else values
+    return group
+
+
 def _selected(
     source: Mapping[str, Any], members: tuple[tuple[str, str, bool], ...], group: dict[str, Any], extras: bool
 ) -> bool:
@@ -99,7 +127,10 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
         query = parse_query(scope.get("query_string", b""))
         for key, alias, is_sequence, members in plan.query_fields:
             if members is not None:
-                group = _multi(query, members)
+                if plan.member_groups and key in plan.member_groups:
+                    group = _chosen(query, plan.member_groups[key], first=False)
+                else:
+                    group = _multi(query, members)
                 if key not in plan.optional_groups or _selected(query, members, group, plan.optional_groups[key]):
                     inputs[key] = group
                 continue
@@ -112,7 +143,10 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
         headers = read_headers(scope, plan.header_names)
         for key, name, is_sequence, header_members in plan.header_fields:
             if header_members is not None:
-                header_group = _multi_headers(headers, header_members)
+                if plan.member_groups and key in plan.member_groups:
+                    header_group = _chosen(headers, plan.member_groups[key], first=True)
+                else:
+                    header_group = _multi_headers(headers, header_members)
                 extras = plan.optional_groups.get(key)
                 # An optional model is selected by the names it reads (not by an unconverted field name), as in FastAPI.
                 if extras is None or not plan.header_owns[key].isdisjoint(headers) or (extras and bool(header_group)):
@@ -127,10 +161,13 @@ def extract(plan: Plan, scope: Scope) -> dict[str, Any]:  # noqa: C901 - one loo
         cookies = read_cookies(scope)
         for key, alias, members in plan.cookie_fields:
             if members is not None:
-                group = {k: cookies[ext] for ext, k, _ in members if ext in cookies}
-                if len(cookies) > len(group):
-                    processed = {ext for ext, _, _ in members}
-                    group.update((name, value) for name, value in cookies.items() if name not in processed)
+                if plan.member_groups and key in plan.member_groups:
+                    group = _chosen(cookies, plan.member_groups[key], first=True)
+                else:
+                    group = {k: cookies[ext] for ext, k, _ in members if ext in cookies}
+                    if len(cookies) > len(group):
+                        processed = {ext for ext, _, _ in members}
+                        group.update((name, value) for name, value in cookies.items() if name not in processed)
                 if key not in plan.optional_groups or _selected(cookies, members, group, plan.optional_groups[key]):
                     inputs[key] = group
             else:

@@ -30,6 +30,7 @@ from zephyr._compile.typing_utils import is_sequence, is_union, lenient_issubcla
 
 __all__ = (
     "BodyPlan",
+    "ChosenName",
     "FormMembers",
     "FormRead",
     "HeaderMembers",
@@ -40,6 +41,7 @@ __all__ = (
     "Step",
     "build_plan",
     "form_read",
+    "grouped_members",
     "members",
     "mentions_float",
 )
@@ -51,6 +53,9 @@ FormMembers = tuple[tuple[tuple[str, str, bool], ...], ...] | None
 """A form model's fields, one entry per field: the names it may be sent under, as (external name, input key, is
 sequence), in FastAPI's order of preference (the first one the form holds a value for is read)."""
 """A header model's fields: (header name, input key as a header name, input key, is sequence)."""
+ChosenName = tuple[Any, Any, str, bool]
+"""One name of a model field read under several names: (name sent, another name that is no extra value or None,
+input key, is sequence); header names are lowercase bytes."""
 
 
 @dataclass(eq=False)
@@ -179,6 +184,10 @@ class Plan:
     header_owns: dict[str, frozenset[bytes]] = field(default_factory=dict)
     #: Single parameters with ``AliasChoices``: key -> the names to try, in order (header names as lowercase bytes).
     choices: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    #: Query/header/cookie models with a field read under several names (``AliasChoices``, ``populate_by_name``):
+    #: key -> one entry per field, its names in preference order (a header model's as in ``HeaderMembers``). The
+    #: first name sent is read; the others stay extra values, as in FastAPI. Empty for every other route.
+    member_groups: dict[str, tuple[tuple[ChosenName, ...], ...]] = field(default_factory=dict)
 
     def adapter(self, param: ParamField) -> TypeAdapter[Any]:
         """A per-field validator for the slow path that reproduces FastAPI's error lists exactly."""
@@ -509,6 +518,7 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
             for f in plain
             if f.location == "header" and f.key in optional_groups
         },
+        member_groups=_member_groups(plain),
         choices={
             f.key: tuple(c.lower().encode("latin-1") for c in f.choices) if f.location == "header" else f.choices
             for f in plain
@@ -547,10 +557,37 @@ def _header_members(param: ParamField) -> HeaderMembers:
     found = members(param, convert_underscores=True)
     if found is None:
         return None
-    return tuple(
-        (external.lower().encode("latin-1"), key.lower().encode("latin-1"), key, is_sequence_)
-        for external, key, is_sequence_ in found
-    )
+    return tuple(_header_entry(entry) for entry in found)
+
+
+def _header_entry(entry: tuple[str, str, bool]) -> tuple[bytes, bytes, str, bool]:
+    external, key, is_sequence_ = entry
+    return external.lower().encode("latin-1"), key.lower().encode("latin-1"), key, is_sequence_
+
+
+def _member_groups(plain: list[ParamField]) -> dict[str, tuple[tuple[ChosenName, ...], ...]]:
+    """The query/header/cookie models with a field read under several names, as :attr:`Plan.member_groups`."""
+    found: dict[str, tuple[tuple[ChosenName, ...], ...]] = {}
+    for param in plain:
+        if param.location not in ("query", "header", "cookie"):
+            continue
+        groups = grouped_members(param, convert_underscores=param.location == "header")
+        if groups is None or all(len(names) == 1 for names in groups):
+            continue
+        if param.location == "header":
+            found[param.key] = tuple(
+                tuple(
+                    (name, key, input_key, sequence)
+                    for name, key, input_key, sequence in (_header_entry(entry) for entry in names)
+                )
+                for names in groups
+            )
+        else:
+            found[param.key] = tuple(
+                tuple((external, None, input_key, sequence) for external, input_key, sequence in names)
+                for names in groups
+            )
+    return found
 
 
 def _optional_groups(plain: list[ParamField]) -> dict[str, bool]:
@@ -574,16 +611,25 @@ def members(param: ParamField, *, convert_underscores: bool = False) -> tuple[tu
 
     A field has one entry per name it may be sent under (see :func:`member_pairs`), in FastAPI's order of preference.
     """
+    groups = grouped_members(param, convert_underscores=convert_underscores)
+    return None if groups is None else tuple(entry for names in groups for entry in names)
+
+
+def grouped_members(
+    param: ParamField, *, convert_underscores: bool = False
+) -> tuple[tuple[tuple[str, str, bool], ...], ...] | None:
+    """As :func:`members`, one tuple per model field (its names in FastAPI's order of preference)."""
     model = param.model
     if model is None:
         return None
     convert = convert_underscores and getattr(param.field_info, "convert_underscores", False)
-    found = []
-    for name, info in model.model_fields.items():
-        sequence = is_sequence(info.annotation)
-        for input_key, external in member_pairs(name, info, model.model_config, convert_underscores=convert):
-            found.append((external, input_key, sequence))
-    return tuple(found)
+    return tuple(
+        tuple(
+            (external, input_key, is_sequence(info.annotation))
+            for input_key, external in member_pairs(name, info, model.model_config, convert_underscores=convert)
+        )
+        for name, info in model.model_fields.items()
+    )
 
 
 def member_names(name: str, info: FieldInfo, *, convert_underscores: bool) -> tuple[str, str]:

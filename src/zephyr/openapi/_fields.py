@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 
 from zephyr import params
 from zephyr._compile.dependant import BODY, Dependant, ParamField
-from zephyr._compile.plan import member_names
+from zephyr._compile.plan import member_pairs
 from zephyr._compile.typing_utils import annotated, lenient_issubclass, strip_annotated
 
 __all__ = ("DocField", "Mode", "body_field", "flat_models", "flat_param_fields", "from_param", "response_field")
@@ -119,9 +119,10 @@ def flat_param_fields(param: ParamField) -> list[tuple[DocField, str]]:
     convert = param.location == "header" and getattr(param.field_info, "convert_underscores", True)
     found = []
     for name, info in param.model.model_fields.items():
-        external, alias = member_names(name, info, convert_underscores=convert)
+        # FastAPI documents a field under the first name it is read by (an ``AliasChoices`` field's first choice)
+        alias, external = member_pairs(name, info, param.model.model_config, convert_underscores=convert)[0]
         clone = _field_info(info.annotation, info)
-        clone.alias = alias
+        clone.alias = clone.validation_alias = alias  # the title follows that name too
         found.append((DocField(name=name, field_info=clone, mode="validation"), external))
     return found
 
