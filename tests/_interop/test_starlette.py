@@ -194,3 +194,21 @@ def test_pickling_and_copying_keep_zephyrs_own_class() -> None:
         assert type(again) is JSONResponse
         assert (again.status_code, again.body, again.headers["x-a"]) == (201, b'{"a":1}', "1")
     assert type(copy.copy(response)) is JSONResponse and type(copy.deepcopy(response)) is JSONResponse
+
+
+def test_starlette_json_responses_document_the_route_model() -> None:
+    from zephyr import APIRouter
+
+    router = APIRouter(default_response_class=StarletteJSONResponse)
+
+    @router.get("/json")
+    def json_route() -> None: ...
+
+    @router.get("/text", response_class=StarlettePlainText)
+    def text_route() -> None: ...
+
+    app = FastAPI()
+    app.include_router(router)
+    paths = app.openapi()["paths"]
+    assert paths["/json"]["get"]["responses"]["200"]["content"] == {"application/json": {"schema": {}}}
+    assert paths["/text"]["get"]["responses"]["200"]["content"]["text/plain"] == {"schema": {"type": "string"}}

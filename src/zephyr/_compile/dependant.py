@@ -249,6 +249,9 @@ def _classify(  # noqa: C901 - FastAPI's rules for reading one parameter, in one
                 f"{_where(call, name)}."
             )
         marker = value
+        # FastAPI types a parameter whose marker is its default by the bare type: whatever else ``Annotated``
+        # carries (a Discriminator, constraints, ``Field()``) is neither validated nor documented
+        full = bare
     if isinstance(marker, params.Depends):
         return "depends", full, bare, marker
     if marker is None:

@@ -15,6 +15,7 @@ from typing import Any
 __all__ = (
     "StarletteTwin",
     "is_asgi_response",
+    "is_starlette_json_response_class",
     "is_starlette_response_class",
     "starlette_special_kind",
     "starlette_twin",
@@ -57,6 +58,11 @@ def starlette_special_kind(annotation: Any) -> str | None:
 def is_starlette_response_class(annotation: Any) -> bool:
     """Whether ``annotation`` is ``starlette.responses.Response`` or a subclass (a return type that is no model)."""
     return ("starlette.responses", "Response") in _starlette_bases(annotation)
+
+
+def is_starlette_json_response_class(cls: Any) -> bool:
+    """Whether ``cls`` is ``starlette.responses.JSONResponse`` or a subclass (documented with the route's model)."""
+    return ("starlette.responses", "JSONResponse") in _starlette_bases(cls)
 
 
 def is_asgi_response(result: Any) -> bool:

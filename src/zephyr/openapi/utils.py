@@ -13,13 +13,14 @@ import http.client
 import inspect
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, get_args
 
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from zephyr._compile.dependant import Dependant
 from zephyr._compile.typing_utils import lenient_issubclass
+from zephyr._interop.starlette import is_starlette_json_response_class
 from zephyr._routing.base import expand_routes
 from zephyr.encoders import jsonable_encoder
 from zephyr.openapi import _fields
@@ -225,10 +226,27 @@ class _Schemas:
 
 
 def _has_computed_fields(field: DocField) -> bool:
+    """Whether the field's type reaches a computed field: its schema then splits into ``-Input``/``-Output``.
+
+    FastAPI looks through the type's arguments and the models' fields, at any depth (``list[Item]``, an envelope
+    whose field is an item), and at a dataclass's own computed fields in its core schema.
+    """
+    if field.adapter.core_schema.get("schema", {}).get("computed_fields"):
+        return True
+    return _reaches_computed_fields(field.field_info.annotation, set())
+
+
+def _reaches_computed_fields(annotation: Any, seen: set[Any]) -> bool:
     from pydantic import BaseModel
 
-    annotation: Any = field.field_info.annotation
-    return lenient_issubclass(annotation, BaseModel) and bool(annotation.model_computed_fields)
+    if lenient_issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return False
+        seen.add(annotation)
+        if annotation.model_computed_fields:
+            return True
+        return any(_reaches_computed_fields(info.annotation, seen) for info in annotation.model_fields.values())
+    return any(_reaches_computed_fields(arg, seen) for arg in get_args(annotation))
 
 
 def _status_code(route: Any, response_class: Any) -> str:
@@ -344,7 +362,9 @@ def _main_response(docs: _RouteDocs, schemas: _Schemas, operation: dict[str, Any
     media_type = docs.response_class.media_type
     if media_type:
         schema: dict[str, Any] = {"type": "string"}
-        if lenient_issubclass(docs.response_class, JSONResponse):
+        if lenient_issubclass(docs.response_class, JSONResponse) or is_starlette_json_response_class(
+            docs.response_class
+        ):
             schema = schemas.schema(docs.response) if docs.response is not None else {}
         content.setdefault("content", {}).setdefault(media_type, {})["schema"] = schema
 
