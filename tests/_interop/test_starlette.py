@@ -199,7 +199,7 @@ def test_pickling_and_copying_keep_zephyrs_own_class() -> None:
 def test_starlette_json_responses_document_the_route_model() -> None:
     from zephyr import APIRouter
 
-    router = APIRouter(default_response_class=StarletteJSONResponse)
+    router = APIRouter(default_response_class=StarletteJSONResponse)  # type: ignore[arg-type]
 
     @router.get("/json")
     def json_route() -> None: ...
