@@ -400,14 +400,16 @@ def _embed_body(fields: list[ParamField]) -> bool:
     if len({f.name for f in fields}) > 1:
         return True
     first = fields[0]
-    # Dependencies may name different form models alike: then each is read as an embedded field, as in FastAPI.
-    if (
-        (first.model is not None or first.form_union)
-        and isinstance(first.field_info, params.Form)
-        and any(f.annotation is not first.annotation for f in fields[1:])
+    if _reads_form_group(first) and any(
+        not _reads_form_group(f) or strip_annotated(f.annotation) is not strip_annotated(first.annotation)
+        for f in fields[1:]
     ):
-        return True
+        return True  # dependencies name different form models alike: each reads the form, as in FastAPI
     return isinstance(first.field_info, params.Form) and first.model is None and not first.form_union
+
+
+def _reads_form_group(param: ParamField) -> bool:
+    return isinstance(param.field_info, params.Form) and (param.model is not None or param.form_union)
 
 
 def _body_plan(fields: list[ParamField], route_name: str, cache: ModelCache | None) -> BodyPlan | None:

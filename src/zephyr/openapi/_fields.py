@@ -12,15 +12,16 @@ import functools
 import warnings
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
 
 from zephyr import params
 from zephyr._compile.dependant import BODY, Dependant, ParamField
 from zephyr._compile.plan import member_pairs
 from zephyr._compile.typing_utils import annotated, lenient_issubclass, strip_annotated
+from zephyr.openapi._form_model_schema import form_model_schema
 
 __all__ = ("DocField", "Mode", "body_field", "flat_models", "flat_param_fields", "from_param", "response_field")
 
@@ -206,11 +207,14 @@ def _form_group_body(fields: list[ParamField], unique_id: str, embed: bool) -> D
         info = _field_info(field_.annotation, field_.field_info)
         title = field_.field_info.title or field_.name.replace("_", " ").title()
         overrides = {"alias": name, "validation_alias": name, "serialization_alias": name, "title": title}
+        required_model = field_.model is not None and strip_annotated(field_.annotation) is field_.model
+        if required_model and _form_group_models(field_) and not field_.field_info.title:
+            del overrides["title"]  # FastAPI gives a required form model's reference (not ``Model | None``) no title
         for key, value in overrides.items():
             setattr(info, key, value)
         info.alias_priority = 2
         info._attributes_set = {**info._attributes_set, **overrides, "alias_priority": 2}
-        definitions[name] = (field_.annotation, info)
+        definitions[name] = (_form_model_annotation(field_), info)
     config = ConfigDict(json_schema_extra=functools.partial(_form_body_schema, fields))
     model: type[BaseModel] = create_model(f"Body_{unique_id}", __config__=config, **definitions)
     first = fields[0]
@@ -231,9 +235,14 @@ def _form_group_body(fields: list[ParamField], unique_id: str, embed: bool) -> D
     return DocField(name="body", field_info=body_marker, mode="validation")
 
 
-def _request_key(name: str, info: FieldInfo) -> str:
-    alias = info.validation_alias
-    return alias if isinstance(alias, str) else (info.alias or name)
+def _form_model_annotation(param: ParamField) -> Any:
+    """A form model's type in the combined body: its schema renamed to the names the form reads (FastAPI's)."""
+    model = param.model
+    if model is None or not _form_group_models(param):
+        return param.annotation
+    hook = GetPydanticSchema(get_pydantic_json_schema=functools.partial(form_model_schema, model))
+    wrapped: Any = Annotated[model, hook]
+    return wrapped if strip_annotated(param.annotation) is model else wrapped | None
 
 
 def _form_body_schema(fields: list[ParamField], schema: dict[str, Any]) -> None:
@@ -261,8 +270,13 @@ def _form_body_schema(fields: list[ParamField], schema: dict[str, Any]) -> None:
             if any(model.model_config.get("extra") in ("allow", "forbid") for model in models):
                 absent = {"maxProperties": 0}
             else:
-                names = sorted(
-                    {_request_key(name, info) for model in models for name, info in model.model_fields.items()}
+                names = sorted(  # every name a field is read under (AliasChoices, populate_by_name)
+                    {
+                        key
+                        for model in models
+                        for name, info in model.model_fields.items()
+                        for key, _ in member_pairs(name, info, model.model_config, convert_underscores=False)
+                    }
                 )
                 absent = {"not": {"anyOf": [{"required": [name]} for name in names]}} if names else {}
             if param.required:

@@ -1,0 +1,57 @@
+"""Combined form models in the document: inline copies renamed to the names read, dependencies' models alike named."""
+
+from __future__ import annotations
+
+from tests.compat.harness import assert_same, post
+
+FORM_MODELS_APP = """
+from typing import Annotated
+from fastapi import Depends, FastAPI, Form
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+app = FastAPI()
+
+class First(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    value: int = Field(alias="first", description="First value")
+    shared: int = Field()
+
+class Second(BaseModel):
+    value: int = Field(alias="second")
+    shared: int = Field(10)
+
+class Chosen(BaseModel):
+    name: Annotated[str, Field(validation_alias=AliasChoices("name", "legacy"))]
+
+@app.post("/")
+def submit(first: Annotated[First, Form()], second: Annotated[Second, Form()]):
+    return [first, second]
+
+@app.post("/optional")
+def optional(first: Annotated[First | None, Form()] = None, chosen: Annotated[Chosen, Form()] = None):
+    return [first, chosen]
+
+class A(BaseModel):
+    a: int
+
+class B(BaseModel):
+    b: int
+
+def dependency(data: Annotated[A, Form()]):
+    return data
+
+@app.post("/dependency")
+def with_dependency(data: Annotated[B, Form()], first: Annotated[A, Depends(dependency)]):
+    return [first, data]
+"""
+
+
+def test_form_models_combined_in_one_body() -> None:
+    calls = [
+        post("/", data={"value": "1", "second": "2", "shared": "3"}),
+        post("/", data={"first": "1", "second": "2"}),
+        post("/optional", data={"legacy": "x", "first": "1", "shared": "2"}),
+        post("/dependency", data={"a": "1", "b": "2"}),
+        post("/dependency", data={"a": "1"}),
+    ]
+    assert_same(FORM_MODELS_APP, calls)
