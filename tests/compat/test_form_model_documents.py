@@ -40,6 +40,18 @@ class B(BaseModel):
 def dependency(data: Annotated[A, Form()]):
     return data
 
+class Profile(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    name: str = Field(alias="display_name")
+    department: str
+
+class Account(BaseModel):
+    login: Annotated[str, Field(validation_alias=AliasChoices("login", "user"))]
+
+@app.post("/supplied")
+def supplied(profile: Annotated[Profile | None, Form()] = None, account: Annotated[Account | None, Form()] = None):
+    return [profile, account]
+
 @app.post("/dependency")
 def with_dependency(data: Annotated[B, Form()], first: Annotated[A, Depends(dependency)]):
     return [first, data]
@@ -53,5 +65,8 @@ def test_form_models_combined_in_one_body() -> None:
         post("/optional", data={"legacy": "x", "first": "1", "shared": "2"}),
         post("/dependency", data={"a": "1", "b": "2"}),
         post("/dependency", data={"a": "1"}),
+        post("/supplied", data={"name": "Rick"}),
+        post("/supplied", data={"name": "Rick", "department": "Science", "user": "r"}),
+        post("/supplied", data={}),
     ]
     assert_same(FORM_MODELS_APP, calls)

@@ -121,10 +121,11 @@ def form_read(param: ParamField) -> FormRead:
         models = form_union_models(bare)
     elif param.model is not None:
         models = (param.model,)
-    names = frozenset(
-        info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
+    names = frozenset(  # every name a field is read under (AliasChoices, populate_by_name), as FastAPI checks
+        key
         for model in models
         for name, info in model.model_fields.items()
+        for key, _ in member_pairs(name, info, model.model_config, convert_underscores=False)
     )
     return FormRead(
         field=param,
