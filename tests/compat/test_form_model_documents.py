@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.compat.harness import assert_same, post
 
 FORM_MODELS_APP = """
-from typing import Annotated
+from typing import Annotated, Literal
 from fastapi import Depends, FastAPI, Form
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
@@ -52,6 +52,19 @@ class Account(BaseModel):
 def supplied(profile: Annotated[Profile | None, Form()] = None, account: Annotated[Account | None, Form()] = None):
     return [profile, account]
 
+class Aliased(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["aliased"]
+    value: Annotated[str, Field(validation_alias=AliasChoices("primary", "secondary"))]
+
+class Listed(BaseModel):
+    kind: Literal["list"]
+    items: list[str] = []
+
+@app.post("/union")
+def union(data: Annotated[Aliased | Listed, Form(discriminator="kind")]):
+    return data.model_dump(exclude_unset=True)
+
 @app.post("/dependency")
 def with_dependency(data: Annotated[B, Form()], first: Annotated[A, Depends(dependency)]):
     return [first, data]
@@ -68,5 +81,8 @@ def test_form_models_combined_in_one_body() -> None:
         post("/supplied", data={"name": "Rick"}),
         post("/supplied", data={"name": "Rick", "department": "Science", "user": "r"}),
         post("/supplied", data={}),
+        post("/union", data={"kind": "aliased", "primary": "", "secondary": "hello"}),
+        post("/union", data={"kind": "aliased", "primary": "hello", "secondary": "again"}),
+        post("/union", data={"kind": "list", "items": ["a", "b"]}),
     ]
     assert_same(FORM_MODELS_APP, calls)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, Tag
 
+from zephyr._compile.aliases import member_pairs
 from zephyr._compile.typing_utils import is_sequence, is_union, lenient_issubclass
 
 __all__ = ("form_union_models", "form_values", "unselected_file", "with_form_normalizers")
@@ -66,15 +67,19 @@ def _normalize(value: Any, *, model: type[BaseModel]) -> Any:
     found: dict[str, Any] = {}
     names: set[str] = set()
     for name, info in model.model_fields.items():
-        alias = info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
-        names.add(alias)
-        values = [item for key, item in items if key == alias]
-        if is_sequence(info.annotation):
-            values = [item for item in values if not unselected_file(item)]
-            if values:
-                found[alias] = values
-        elif values and values[-1] != "" and not unselected_file(values[-1]):
-            found[alias] = values[-1]
+        sequence = is_sequence(info.annotation)
+        # the first name holding a value is read; the names after it stay extra values, as FastAPI leaves them
+        for alias, _ in member_pairs(name, info, model.model_config, convert_underscores=False):
+            names.add(alias)
+            values = [item for key, item in items if key == alias]
+            if sequence:
+                values = [item for item in values if not unselected_file(item)]
+                if values:
+                    found[alias] = values
+                    break
+            elif values and values[-1] != "" and not unselected_file(values[-1]):
+                found[alias] = values[-1]
+                break
     extras: dict[str, list[Any]] = {}
     for key, item in items:
         if key not in names:

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, TypeAdapter, create_model
+from pydantic import AliasChoices, BaseModel, ConfigDict, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from typing_extensions import is_typeddict
 
 from zephyr import params
+from zephyr._compile.aliases import member_pairs
 from zephyr._compile.dependant import BODY, Dependant, ParamField
 from zephyr._compile.forms import form_union_models
 from zephyr._compile.limits import limited
@@ -633,41 +634,3 @@ def grouped_members(
         )
         for name, info in model.model_fields.items()
     )
-
-
-def member_names(name: str, info: FieldInfo, *, convert_underscores: bool) -> tuple[str, str]:
-    """A parameter model field's documented (request key, validation key), as FastAPI names it.
-
-    The validation key is the field's string ``validation_alias``, else its alias, else its name; the request key is
-    the same, with underscores turned into hyphens for a header model's field that has no alias.
-    """
-    input_key = info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
-    external = input_key.replace("_", "-") if convert_underscores and input_key == name else input_key
-    return external, input_key
-
-
-def member_pairs(
-    name: str, info: FieldInfo, config: Mapping[str, Any], *, convert_underscores: bool
-) -> list[tuple[str, str]]:
-    """Every (validation key, request key) a model field is read under, in FastAPI's order of preference.
-
-    The documented name first; ``AliasChoices`` replaces it with each choice (taken literally, underscores and all);
-    ``populate_by_name``/``validate_by_name`` add the field's own name, and ``validate_by_alias=False`` keeps only it.
-    """
-    external, alias = member_names(name, info, convert_underscores=convert_underscores)
-    validation_alias = info.validation_alias
-    if isinstance(validation_alias, AliasPath):
-        return [(alias, external)]
-    pairs = [(alias, external)]
-    if isinstance(validation_alias, AliasChoices):
-        if any(isinstance(choice, AliasPath) for choice in validation_alias.choices):
-            return pairs
-        pairs = [(str(choice), str(choice)) for choice in validation_alias.choices]
-    by_alias = config.get("validate_by_alias")
-    if by_alias is False or config.get("validate_by_name", config.get("populate_by_name", False)):
-        request_name = name.replace("_", "-") if convert_underscores else name
-        if by_alias is False:
-            return [(name, request_name)]
-        if name not in [key for key, _ in pairs]:
-            pairs.append((name, request_name))
-    return pairs

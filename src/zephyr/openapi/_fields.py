@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, TypeAdapte
 from pydantic.fields import FieldInfo
 
 from zephyr import params
+from zephyr._compile.aliases import member_pairs
 from zephyr._compile.dependant import BODY, Dependant, ParamField
-from zephyr._compile.plan import member_pairs
 from zephyr._compile.typing_utils import annotated, lenient_issubclass, strip_annotated
 from zephyr.openapi._form_model_schema import form_model_schema
 

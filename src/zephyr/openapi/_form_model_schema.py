@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, GetJsonSchemaHandler
 from pydantic_core import CoreSchema
 
-from zephyr._compile.plan import member_pairs
+from zephyr._compile.aliases import member_pairs
 
 __all__ = ("form_model_schema",)
 
