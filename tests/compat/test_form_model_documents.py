@@ -7,7 +7,7 @@ from tests.compat.harness import assert_same, post
 FORM_MODELS_APP = """
 from typing import Annotated, Literal
 from fastapi import Depends, FastAPI, Form
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
 app = FastAPI()
 
@@ -65,6 +65,18 @@ class Listed(BaseModel):
 def union(data: Annotated[Aliased | Listed, Form(discriminator="kind")]):
     return data.model_dump(exclude_unset=True)
 
+class Text(BaseModel):
+    text: str
+
+def rename(data):
+    if isinstance(data, dict) and "legacy" in data:
+        data["text"] = data.pop("legacy")
+    return data
+
+@app.post("/renamed")
+def renamed(data: Annotated[Text, BeforeValidator(rename), Form()]):
+    return data
+
 @app.post("/dependency")
 def with_dependency(data: Annotated[B, Form()], first: Annotated[A, Depends(dependency)]):
     return [first, data]
@@ -84,5 +96,7 @@ def test_form_models_combined_in_one_body() -> None:
         post("/union", data={"kind": "aliased", "primary": "", "secondary": "hello"}),
         post("/union", data={"kind": "aliased", "primary": "hello", "secondary": "again"}),
         post("/union", data={"kind": "list", "items": ["a", "b"]}),
+        post("/renamed", data={"legacy": "hello"}),
+        post("/renamed", data={"other": "x"}),
     ]
     assert_same(FORM_MODELS_APP, calls)

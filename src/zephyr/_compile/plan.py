@@ -441,7 +441,7 @@ def _body_plan(fields: list[ParamField], route_name: str, cache: ModelCache | No
                 "form",
                 fields,
                 False,
-                fields[0].model.__pydantic_validator__,
+                _form_model_validator(fields[0]),
                 fields[0].key,
                 fields[0].model,
                 form_reads=reads,
@@ -455,6 +455,15 @@ def _body_plan(fields: list[ParamField], route_name: str, cache: ModelCache | No
         return BodyPlan("json", fields, True, validator, None, has_float=has_float)
     only = fields[0]
     return BodyPlan("json", fields, False, _single_validator(only), only.key, has_float=has_float, twins=_twins(fields))
+
+
+def _form_model_validator(field: ParamField) -> Any:
+    """A form model's validator: the model's own, or with the validators ``Annotated`` puts around it (FastAPI's)."""
+    assert field.model is not None  # noqa: S101 - called for form models only
+    if get_origin(field.annotation) is not Annotated:
+        return field.model.__pydantic_validator__
+    adapter: TypeAdapter[Any] = TypeAdapter(field.annotation)
+    return adapter.validator
 
 
 def _single_validator(field: ParamField) -> Any:
