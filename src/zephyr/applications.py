@@ -163,8 +163,8 @@ class Zephyr:
         self._openapi_routes_version: int | None = None
         if root_path:
             warnings.warn(
-                "The `root_path` parameter is deprecated: the server sets the root path. Configure it there instead, "
-                "for example with `uvicorn --root-path /api/v1`.",
+                "The `root_path` parameter is deprecated. Configure the server's root path instead, for example with "
+                "`zephyr run --root-path /api/v1` (as `fastapi run --root-path /api/v1` or `uvicorn --root-path`).",
                 category=FastAPIDeprecationWarning,
                 stacklevel=2,
             )

@@ -121,7 +121,7 @@ def json_value(state: BodyState) -> Any:
             return json.loads(state.raw)
         except json.JSONDecodeError as exc:
             raise _json_error(exc) from exc
-        except (ValueError, RecursionError) as exc:  # not UTF-8 at all, or nested too deep: FastAPI answers 400
+        except Exception as exc:  # not UTF-8, nested too deep, or any other failure of the parser: FastAPI answers 400
             raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
     return state.parsed
 
