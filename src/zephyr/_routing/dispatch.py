@@ -20,6 +20,7 @@ from zephyr._routing.custom import table_route
 from zephyr._routing.effective import enter_served_route
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
 from zephyr._routing.match import FULL, PARTIAL
+from zephyr._routing.own_matches import route_through_own_matches
 from zephyr._routing.paths import route_path
 from zephyr._routing.table import RouteTable
 from zephyr.datastructures import URL, URLPath
@@ -161,6 +162,8 @@ class Router(StarletteTwin):
             # Among them the longest path is tried first, as FastAPI ranks frontends by their path's length.
             ordered += sorted((r for r in flat if getattr(r, "is_fallback", False)), key=_fallback_rank)
             _mark_declared_heads(ordered)
+            for route in ordered:
+                route_through_own_matches(route)
             table = self._table = RouteTable(ordered)
         return table
 

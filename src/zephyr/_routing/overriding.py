@@ -14,6 +14,8 @@ from typing import Any
 from zephyr._routing.base import BaseRoute
 from zephyr._routing.effective import EFFECTIVE_ROUTE_CONTEXT_KEY, FASTAPI_SCOPE_KEY, INCLUDED_ROUTER_KEY, served_route
 from zephyr._routing.match import NONE, Match
+from zephyr._routing.own_matches import merged_match as _merged
+from zephyr._routing.own_matches import overrides as _overrides
 from zephyr._routing.routes import APIRoute
 from zephyr.types import Receive, Scope, Send
 
@@ -25,14 +27,6 @@ CONTINUE_SCOPE_KEY = "zephyr.included_router_continue"
 _CHECKING_SCOPE_KEY = "zephyr.included_router_check"
 _MISSING: Any = object()
 _ROUTER_MODULES = ("zephyr._routing.router", "zephyr._routing.dispatch")
-
-
-def _overrides(obj: Any, name: str, base_modules: Sequence[str]) -> bool:
-    """Whether ``obj``'s class defines ``name`` itself (or a class between it and ours does)."""
-    for cls in type(obj).__mro__:
-        if name in cls.__dict__:
-            return cls.__module__ not in base_modules
-    return False
 
 
 def _swap(scope: Scope, key: str, value: Any) -> Any:
@@ -65,10 +59,10 @@ def route_through_original(original: APIRoute, served: BaseRoute) -> None:
         def accepts(scope: Scope) -> Match:
             previous = _swap(scope, EFFECTIVE_ROUTE_CONTEXT_KEY, served)
             try:
-                fit, _ = original.matches(scope)
+                fit, child = original.matches(scope)
             finally:
                 _put_back(scope, EFFECTIVE_ROUTE_CONTEXT_KEY, previous)
-            return Match(getattr(fit, "value", fit))  # Starlette's Match too
+            return _merged(scope, fit, child)
 
         vars(served)["accepts"] = accepts
     if cls.handle is not APIRoute.handle:
