@@ -37,12 +37,12 @@ def merged_match(scope: Scope, fit: Any, child: Scope) -> Match:
     FastAPI's router updates the scope with the child scope of the route that serves; a subclass's ``matches`` may
     add keys of its own there (``scope["fastapi"]`` data an endpoint reads).
     """
-    fit = Match(getattr(fit, "value", fit))  # Starlette's Match too
-    if fit is FULL and child:
+    match = Match(getattr(fit, "value", fit))  # Starlette's Match too
+    if match is FULL and child:
         for key, value in child.items():
             if key not in _ROUTER_WRITES:
                 scope[key] = value
-    return fit
+    return match
 
 
 def route_through_own_matches(route: BaseRoute) -> None:
