@@ -22,7 +22,6 @@ import errno
 import importlib.util
 import os
 import stat
-import sys
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Literal
 import anyio.to_thread
 
 from zephyr._routing.paths import route_path
+from zephyr._stacklevel import user_stacklevel
 from zephyr.datastructures import URL, Headers
 from zephyr.exceptions import HTTPException
 from zephyr.responses import FileResponse, RedirectResponse, Response
@@ -374,19 +374,9 @@ def _resolve_check_dir(directory: PathLike) -> bool:
     if not os.path.isdir(directory):
         warnings.warn(
             f"Frontend directory '{directory}' does not exist. Resolved absolute path: '{os.path.realpath(directory)}'",
-            stacklevel=_user_stacklevel(),
+            stacklevel=user_stacklevel(),
         )
     return False
-
-
-def _user_stacklevel() -> int:
-    """The stack level of the first frame outside Zephyr (the ``frontend()`` or ``SinglePageApp(...)`` line)."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("zephyr."):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level
 
 
 def _navigation(scope: Scope) -> bool:

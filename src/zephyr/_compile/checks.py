@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.errors import PydanticSchemaGenerationError
 
 from zephyr._compile import typing_utils as tu
+from zephyr._stacklevel import user_stacklevel
 from zephyr.exceptions import FastAPIError, PydanticV1NotSupportedError, RouteDefinitionWarning
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ def check_path_parameters(dependant: Dependant, path: str, where: str) -> None:
             f"a parameter {name!r}: its value is matched, then dropped. Add `{name}: str` (or another type) to the "
             f"endpoint's parameters, or remove '{{{name}}}' from the path.",
             RouteDefinitionWarning,
-            stacklevel=_user_stacklevel(),
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -238,15 +239,5 @@ def warn_unreadable_query(dependant: Dependant, where: str) -> None:
                     f"dependency, write `{field.name}: Annotated[{bare.__qualname__}, Depends()]`; if its fields are "
                     f"query parameters, make it a Pydantic model and write `Annotated[{bare.__qualname__}, Query()]`.",
                     RouteDefinitionWarning,
-                    stacklevel=_user_stacklevel(),
+                    stacklevel=user_stacklevel(),
                 )
-
-
-def _user_stacklevel() -> int:
-    """The stack level of the first frame outside Zephyr (the user's decorator or include_router line)."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("zephyr."):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level
