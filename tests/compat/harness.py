@@ -274,3 +274,12 @@ def _assert_equal_at(where: str, ours: Any, theirs: Any) -> None:
             _assert_equal_at(f"{where}[{index}]", a, b)
     else:
         assert ours == theirs, f"{where}: {ours!r} != {theirs!r}"
+
+
+def frontend_dist(tmp_path: Path) -> Path:
+    """A built single-page app under ``tmp_path``: ``dist/index.html`` and ``dist/assets/app.js``."""
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<html>index</html>")
+    (dist / "assets" / "app.js").write_text("console.log(1)")
+    return dist

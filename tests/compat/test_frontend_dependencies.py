@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 
-from tests.compat.harness import assert_same, get, post
+from tests.compat.harness import assert_same, frontend_dist, get, post
 
 pytestmark = pytest.mark.current_reference
 
@@ -41,16 +41,8 @@ app.include_router(router, prefix="/v1")
 """
 
 
-def _dist(tmp_path: pathlib.Path) -> pathlib.Path:
-    dist = tmp_path / "dist"
-    (dist / "assets").mkdir(parents=True)
-    (dist / "index.html").write_text("<html>index</html>")
-    (dist / "assets" / "app.js").write_text("console.log(1)")
-    return dist
-
-
 def test_the_apps_dependencies_guard_and_decorate_its_frontend(tmp_path: pathlib.Path) -> None:
-    source = f"DIST = {str(_dist(tmp_path))!r}\n" + FRONTEND_APP
+    source = f"DIST = {str(frontend_dist(tmp_path))!r}\n" + FRONTEND_APP
     good = {"x-token": "secret"}
     theirs, ours = assert_same(
         source,

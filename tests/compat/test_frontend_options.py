@@ -11,7 +11,7 @@ import fastapi
 import pytest
 
 import zephyr
-from tests.compat.harness import assert_same, get, post
+from tests.compat.harness import assert_same, frontend_dist, get, post
 
 pytestmark = pytest.mark.current_reference
 
@@ -28,16 +28,8 @@ app.frontend("/app/", directory=DIST)
 """
 
 
-def _dist(tmp_path: pathlib.Path) -> pathlib.Path:
-    dist = tmp_path / "dist"
-    (dist / "assets").mkdir(parents=True)
-    (dist / "index.html").write_text("<html>index</html>")
-    (dist / "assets" / "app.js").write_text("console.log(1)")
-    return dist
-
-
 def test_a_frontend_serves_under_a_root_path(tmp_path: pathlib.Path) -> None:
-    source = f"DIST = {str(_dist(tmp_path))!r}\n" + ROOT_PATH_APP
+    source = f"DIST = {str(frontend_dist(tmp_path))!r}\n" + ROOT_PATH_APP
     calls = [
         get("/app/assets/app.js"),
         get("/proxy/app/assets/app.js"),
@@ -57,7 +49,7 @@ def test_a_frontend_serves_under_a_root_path(tmp_path: pathlib.Path) -> None:
 def test_frontend_refuses_what_fastapi_refuses(
     tmp_path: pathlib.Path, path: str, options: dict[str, str], on_router: bool
 ) -> None:
-    dist = _dist(tmp_path)
+    dist = frontend_dist(tmp_path)
     for framework in (fastapi, zephyr):
         target = framework.APIRouter() if on_router else framework.FastAPI()
         with pytest.raises(AssertionError):
@@ -111,7 +103,7 @@ app.frontend("/", directory=DIST)
 
 
 def test_a_route_for_another_method_answers_405_before_the_frontend(tmp_path: pathlib.Path) -> None:
-    source = f"DIST = {str(_dist(tmp_path))!r}\n" + PARTIAL_APP
+    source = f"DIST = {str(frontend_dist(tmp_path))!r}\n" + PARTIAL_APP
     html = {"accept": "text/html"}
     assert_same(
         source,
