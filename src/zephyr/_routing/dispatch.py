@@ -19,6 +19,7 @@ from zephyr._routing.base import BaseRoute, NoMatchFound, expand_routes, first_u
 from zephyr._routing.custom import table_route
 from zephyr._routing.effective import enter_served_route
 from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
+from zephyr._routing.low_priority import order_low_priority
 from zephyr._routing.match import FULL, PARTIAL
 from zephyr._routing.own_matches import route_through_own_matches
 from zephyr._routing.paths import route_path
@@ -57,6 +58,10 @@ class Router(StarletteTwin):
         # The routers that include this one (``include_router``): a change here changes what they serve too.
         self._includers: weakref.WeakSet[Router] = weakref.WeakSet()
         self.routes: list[BaseRoute] = _WatchedRoutes(self, routes or [])
+        # FastAPI 0.165's low-priority routes: tried only when no route of ``routes`` matched (``frontend()`` puts
+        # its route group here; a library may add its own catch-all). The route table places them last.
+        self._low_priority_routes: list[BaseRoute] = _WatchedRoutes(self, [])
+        self._low_priority_ids: frozenset[int] = frozenset()
         self.redirect_slashes = redirect_slashes
         self.default = default
         self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
@@ -114,6 +119,8 @@ class Router(StarletteTwin):
         """
         found = first_url_path(self.routes, name, path_params)
         if found is None:
+            found = first_url_path(expand_routes(self._low_priority_items()), name, path_params)
+        if found is None:
             raise NoMatchFound(name, path_params, [str(r.name) for r in expand_routes(self.routes) if r.name])
         return found
 
@@ -129,6 +136,19 @@ class Router(StarletteTwin):
         self.routes_version += 1
         for includer in list(self._includers):
             includer.mark_dirty()
+
+    def _mark_routes_changed(self) -> None:
+        """FastAPI's name for :meth:`mark_dirty` (a change to the lists is noticed anyway)."""
+        self.mark_dirty()
+
+    def _low_priority_items(self) -> list[BaseRoute]:
+        """The low-priority routes this router serves: its own, then those of the routers it includes."""
+        items = list(self._low_priority_routes)
+        for route in self.routes:
+            included = getattr(route, "effective_low_priority_routes", None)
+            if included is not None:
+                items.extend(included())
+        return items
 
     def _get_routes_version(self) -> int:
         """FastAPI's name for ``routes_version``: it changes whenever these routes, or an included router's, change."""
@@ -159,8 +179,11 @@ class Router(StarletteTwin):
             # (``app.frontend``) answer only what no other route matches, whenever they were added.
             flat = [table_route(route) for route in expand_routes(self.routes, refresh=True)]
             ordered = [r for r in flat if not getattr(r, "is_fallback", False)]
-            # Among them the longest path is tried first, as FastAPI ranks frontends by their path's length.
-            ordered += sorted((r for r in flat if getattr(r, "is_fallback", False)), key=_fallback_rank)
+            low = [r for r in flat if getattr(r, "is_fallback", False)]
+            low += [table_route(route) for route in expand_routes(self._low_priority_items(), refresh=True)]
+            low = order_low_priority(low)
+            self._low_priority_ids = frozenset(id(route) for route in low)
+            ordered += low
             _mark_declared_heads(ordered)
             for route in ordered:
                 route_through_own_matches(route)
@@ -182,7 +205,7 @@ class Router(StarletteTwin):
         for route, found in self._route_table().matches(path):
             accepted = route.accepts(scope)
             if accepted is FULL:
-                if partial is not None and getattr(route, "is_fallback", False):
+                if partial is not None and _answers_first(partial, route, self._low_priority_ids):
                     break  # a route that serves the path with another method answers (405) before a frontend
                 # A new dict per request: the table's are shared, and an endpoint may write to its path_params.
                 current = scope.get("path_params")
@@ -312,5 +335,10 @@ def _mark_declared_heads(routes: list[BaseRoute]) -> None:
             heads.add(route.path_regex.pattern)
 
 
-def _fallback_rank(route: BaseRoute) -> int:
-    return -len(getattr(route, "path", "") or "")
+def _answers_first(partial: BaseRoute, route: BaseRoute, low_priority: frozenset[int]) -> bool:
+    """Whether ``partial`` (a route serving the path with another method) answers before ``route``, which fits.
+
+    A route of ``routes`` does, when ``route`` is a low-priority one (a frontend): FastAPI tries those only after
+    every other route, whose 405 therefore wins.
+    """
+    return id(route) in low_priority and id(partial) not in low_priority

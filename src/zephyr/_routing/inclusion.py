@@ -21,15 +21,16 @@ from typing import Any
 
 from zephyr import params
 from zephyr._bodylimit import BodyLimit, first_limit, validate_form_limits, validate_max_body_size
-from zephyr._routing.base import BaseRoute, NoMatchFound, RouteGroup, first_url_path
+from zephyr._routing.base import BaseRoute, NoMatchFound, RouteGroup, expand_routes, first_url_path
 from zephyr._routing.dispatch import Router
 from zephyr._routing.effective import (
     EFFECTIVE_ROUTE_CONTEXT_KEY,
     INCLUDED_ROUTER_KEY,
     enter_served_route,
 )
-from zephyr._routing.frontend import FrontendMount
+from zephyr._routing.frontend import FrontendMount, FrontendRouteGroup
 from zephyr._routing.host import Host
+from zephyr._routing.low_priority import order_low_priority
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
 from zephyr._routing.options import pick
 from zephyr._routing.overriding import route_through_original, route_through_routers
@@ -140,7 +141,8 @@ class _IncludedRouter(RouteGroup):
     _effective_candidates_version: int | None = None
     """The included router's ``routes_version`` at that flattening."""
     _effective_low_priority_routes: list[BaseRoute] = field(default_factory=list)
-    """The fallback routes (``frontend()``) among them, which every app tries after its other routes."""
+    """The router's low-priority routes (its ``frontend()`` group...) as served here, nested inclusions' after them:
+    every app tries them after its other routes."""
     _effective_low_priority_routes_version: int | None = None
     _made: dict[int, tuple[BaseRoute, BaseRoute, tuple[int, ...]]] = field(
         default_factory=dict, repr=False, compare=False
@@ -191,7 +193,10 @@ class _IncludedRouter(RouteGroup):
             return self._effective_candidates
 
     def effective_low_priority_routes(self) -> list[BaseRoute]:
-        """The fallback routes (``frontend()``) this inclusion serves, nested inclusions' included (FastAPI's)."""
+        """The low-priority routes this inclusion serves (its router's frontends...), nested inclusions' included.
+
+        FastAPI's: the same list until the included router (or one it includes) changes.
+        """
         version = self.original_router._get_routes_version()
         if version == self._effective_low_priority_routes_version:
             return self._effective_low_priority_routes
@@ -218,8 +223,15 @@ class _IncludedRouter(RouteGroup):
                 continue  # a route type inclusions do not know (FastAPI ignores it too)
             made[id(route)] = (route, served, dependencies)
             candidates.append(served)
-        self._made = made
+        # The router's low-priority routes (its frontends among them), then those of the routers it includes.
         low: list[BaseRoute] = []
+        for route in getattr(router, "_low_priority_routes", ()):
+            known = self._made.get(id(route))
+            served = known[1] if known is not None and known[0] is route else self._make_low_priority(route)
+            if served is not None:
+                made[id(route)] = (route, served, ())
+                low.append(served)
+        self._made = made
         for candidate in candidates:
             if isinstance(candidate, _IncludedRouter):
                 low.extend(candidate.effective_low_priority_routes())
@@ -230,6 +242,18 @@ class _IncludedRouter(RouteGroup):
         self._effective_low_priority_routes = low
         self._effective_low_priority_routes_version = version
         return candidates
+
+    def _make_low_priority(self, original: BaseRoute) -> BaseRoute | None:
+        """What the including app serves for one of the router's low-priority routes (its frontends, as a group)."""
+        if isinstance(original, FrontendRouteGroup):
+            context = self.include_context
+            return original.for_inclusion(
+                prefix=context.prefix,
+                dependencies=context.dependencies,
+                dependency_overrides_provider=context.dependency_overrides_provider,
+                max_body_size=context.max_body_size,
+            )
+        return self._make(original)
 
     def _make(self, original: BaseRoute) -> BaseRoute | None:
         """What the including app serves for ``original`` of the included router (``None``: a type it cannot serve)."""
@@ -326,9 +350,9 @@ class _IncludedRouter(RouteGroup):
 
     def _served(self) -> list[BaseRoute]:
         flat = self.effective_routes()
-        return [r for r in flat if not getattr(r, "is_fallback", False)] + [
-            r for r in flat if getattr(r, "is_fallback", False)
-        ]
+        low = [r for r in flat if getattr(r, "is_fallback", False)]
+        low += expand_routes(self.effective_low_priority_routes())
+        return [r for r in flat if not getattr(r, "is_fallback", False)] + order_low_priority(low)
 
     def _find(self, scope: Scope) -> tuple[Match, BaseRoute | None, dict[str, Any]]:
         partial: tuple[BaseRoute, dict[str, Any]] | None = None

@@ -14,6 +14,7 @@ from zephyr._bodylimit import first_limit, validate_form_limits, validate_max_bo
 from zephyr._routing.base import BaseRoute
 from zephyr._routing.dispatch import Router
 from zephyr._routing.effective import FASTAPI_SCOPE_KEY, INCLUDED_ROUTER_KEY
+from zephyr._routing.frontend import FrontendRouteGroup
 from zephyr._routing.inclusion import _IncludedRouter, _RouterIncludeContext, check_inclusion
 from zephyr._routing.lifespan import merge_lifespans
 from zephyr._routing.match import Match
@@ -93,6 +94,8 @@ class APIRouter(Router):
         # Only the application's own router checks path parameters: a router's routes may still get a prefix that
         # declares the segment (include_router(router, prefix="/users/{user_id}")).
         self._checks_paths = False
+        self._frontend_routes: FrontendRouteGroup | None = None
+        """The router's frontends (``frontend()``), one of its low-priority routes once there is one (FastAPI's)."""
 
     # -- serving as an included router (FastAPI's ``APIRouter.matches``/``handle``) -------------------------------
 
@@ -284,20 +287,21 @@ class APIRouter(Router):
         :class:`~zephyr.staticfiles.SinglePageApp` documents. On a router, the build moves with the router when it is
         included (under the inclusion's prefix too).
         """
-        from zephyr._routing.frontend import FrontendMount, check_frontend_options
+        from zephyr._routing.frontend import FrontendRouteGroup, check_frontend_options
+        from zephyr._routing.low_priority import join_frontend_paths
         from zephyr.staticfiles import SinglePageApp
 
         check_frontend_options(path, fallback)
         spa = SinglePageApp(directory=directory, index=index, fallback=fallback, check_dir=check_dir)  # type: ignore[arg-type]
-        self.routes.append(
-            FrontendMount(
-                self.prefix + path,
-                spa,
-                name=name,
-                dependencies=self.dependencies,
-                dependency_overrides_provider=self.dependency_overrides_provider,
+        group = self._frontend_routes
+        if group is None:
+            group = self._frontend_routes = FrontendRouteGroup(
+                dependencies=self.dependencies, dependency_overrides_provider=self.dependency_overrides_provider
             )
-        )
+            self._low_priority_routes.append(group)
+        normalized = path if path == "/" else path.rstrip("/")
+        group.add_frontend_route(join_frontend_paths(self.prefix, normalized), app=spa, name=name)
+        self.mark_dirty()
 
     def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
         """Serve ``app`` for requests whose ``Host`` matches ``host`` (``{subdomain}.example.com`` patterns allowed)."""
