@@ -175,12 +175,10 @@ class Router(StarletteTwin):
     def _route_table(self) -> RouteTable[BaseRoute]:
         table = self._table
         if table is None:
-            # Included routers are flattened here, once per change: requests meet one flat table. Fallback routes
-            # (``app.frontend``) answer only what no other route matches, whenever they were added.
-            flat = [table_route(route) for route in expand_routes(self.routes, refresh=True)]
-            ordered = [r for r in flat if not getattr(r, "is_fallback", False)]
-            low = [r for r in flat if getattr(r, "is_fallback", False)]
-            low += [table_route(route) for route in expand_routes(self._low_priority_items(), refresh=True)]
+            # Included routers are flattened here, once per change: requests meet one flat table. Low-priority
+            # routes (``app.frontend``'s) answer only what no other route matches, whenever they were added.
+            ordered = [table_route(route) for route in expand_routes(self.routes, refresh=True)]
+            low = [table_route(route) for route in expand_routes(self._low_priority_items(), refresh=True)]
             low = order_low_priority(low)
             self._low_priority_ids = frozenset(id(route) for route in low)
             ordered += low

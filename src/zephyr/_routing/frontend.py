@@ -92,8 +92,18 @@ class FrontendMount(BaseRoute):
         """The ASGI app serving the build."""
         return self._mount.app
 
+    def match_path(self, path: str) -> dict[str, Any] | None:
+        # The prefix itself too (``/app`` for a frontend at ``/app``), as FastAPI's frontends match it: its directory
+        # index redirects to ``/app/``. The route table offers the path to this route already (same leading segments).
+        if path == self.path:
+            return {"path": ""}
+        return self.compiled.match(path)
+
     def accepts(self, scope: Scope) -> Match:
         return self._mount.accepts(scope)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        return self._mount.url_path_for(name, **path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The path under the frontend's prefix, as routing matched it: the build serves it even when the request's

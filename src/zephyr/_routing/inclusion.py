@@ -28,7 +28,7 @@ from zephyr._routing.effective import (
     INCLUDED_ROUTER_KEY,
     enter_served_route,
 )
-from zephyr._routing.frontend import FrontendMount, FrontendRouteGroup
+from zephyr._routing.frontend import FrontendRouteGroup
 from zephyr._routing.host import Host
 from zephyr._routing.low_priority import order_low_priority
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
@@ -157,6 +157,7 @@ class _IncludedRouter(RouteGroup):
     """The including router's form limits, under the inclusion's and the route's own."""
     _flat: list[BaseRoute] | None = field(default=None, repr=False, compare=False)
     _flat_version: int | None = field(default=None, repr=False, compare=False)
+    _served_cache: tuple[list[BaseRoute], list[BaseRoute]] | None = field(default=None, repr=False, compare=False)
 
     # -- flattening ----------------------------------------------------------------------------------------------
 
@@ -235,8 +236,6 @@ class _IncludedRouter(RouteGroup):
         for candidate in candidates:
             if isinstance(candidate, _IncludedRouter):
                 low.extend(candidate.effective_low_priority_routes())
-            elif getattr(candidate, "is_fallback", False):
-                low.append(candidate)
         self._effective_candidates = candidates
         self._effective_candidates_version = version
         self._effective_low_priority_routes = low
@@ -311,16 +310,6 @@ class _IncludedRouter(RouteGroup):
             mount = Mount(prefix + route.path, route.app, name=route.name)
             mount.max_body_size = limit  # mounted apps too
             served = mount
-        elif isinstance(route, FrontendMount):
-            frontend = FrontendMount(
-                prefix + route.path,
-                route.app,
-                name=route.name,
-                dependencies=[*context.dependencies, *route.dependencies],
-                dependency_overrides_provider=context.dependency_overrides_provider,
-            )
-            frontend._mount.max_body_size = limit  # each inclusion's own limit, as on FastAPI
-            served = frontend
         elif isinstance(route, Host):
             # The host's app answers the paths under the prefix, without it (FastAPI mounts it at the prefix).
             app = Router(routes=[Mount(prefix, route.app)]) if prefix else route.app
@@ -349,10 +338,14 @@ class _IncludedRouter(RouteGroup):
         return iter(self.effective_routes())
 
     def _served(self) -> list[BaseRoute]:
+        """The routes, then the low-priority ones in the order they are tried (made again after a change)."""
         flat = self.effective_routes()
-        low = [r for r in flat if getattr(r, "is_fallback", False)]
-        low += expand_routes(self.effective_low_priority_routes())
-        return [r for r in flat if not getattr(r, "is_fallback", False)] + order_low_priority(low)
+        cached = self._served_cache
+        if cached is not None and cached[0] is flat:
+            return cached[1]
+        served = flat + order_low_priority(expand_routes(self.effective_low_priority_routes()))
+        self._served_cache = (flat, served)
+        return served
 
     def _find(self, scope: Scope) -> tuple[Match, BaseRoute | None, dict[str, Any]]:
         partial: tuple[BaseRoute, dict[str, Any]] | None = None
@@ -471,7 +464,7 @@ def check_inclusion(parent: Any, router: Any, prefix: str) -> None:
             continue  # its routes sit under its own inclusion's prefix or path, checked when it was included
         path = getattr(route, "path", None)
         name = getattr(route, "name", None)
-        if not path and not isinstance(route, (Mount, FrontendMount, Host)) and _starlette_kind(route) is None:
+        if not path and not isinstance(route, (Mount, Host)) and _starlette_kind(route) is None:
             raise FastAPIError(
                 f"Prefix and path cannot be both empty (path operation: {name}). "
                 "Give the router a prefix or the route a path."

@@ -160,7 +160,8 @@ class Mount(BaseRoute):
         params = dict(scope.get("path_params", {}))
         remaining = "/" + str(params.pop("path", ""))
         matched = route_path(scope)
-        prefix = matched[: -len(remaining)]
+        # A frontend (``FrontendMount``) also serves its prefix itself (``/app``): all of it is the prefix then.
+        prefix = matched[: -len(remaining)] if matched.endswith(remaining) else matched
         child = dict(scope)
         child["path_params"] = params
         child["app_root_path"] = scope.get("app_root_path", scope.get("root_path", ""))
