@@ -35,6 +35,30 @@ def test_unknown_command_suggests_the_near_miss(capsys: pytest.CaptureFixture[st
     assert "Did you mean 'zephyr run'?" in capsys.readouterr().err
 
 
+def test_main_runs_cli_main_as_fastapi_cli_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    import zephyr.cli
+
+    assert zephyr.cli.cli_main is zephyr.cli.run_command_line
+    seen: list[Any] = []
+
+    def command_line(argv: Any) -> int:
+        seen.append(argv)
+        return 7
+
+    monkeypatch.setattr(zephyr.cli, "cli_main", command_line)
+    assert main(["routes", "x"]) == 7
+    assert seen == [["routes", "x"]]
+
+
+def test_main_without_cli_main_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    import zephyr.cli
+
+    monkeypatch.setattr(zephyr.cli, "cli_main", None)
+    with pytest.raises(RuntimeError, match="To use the fastapi command, please install") as caught:
+        main([])
+    assert "zephyr.cli.run_command_line" in str(caught.value)
+
+
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "usage: zephyr" in capsys.readouterr().out

@@ -13,12 +13,12 @@ import argparse
 import difflib
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from zephyr._cli.apps import import_app
 from zephyr.exceptions import MissingDependencyError
 
-__all__ = ("import_app", "main")
+__all__ = ("cli_main", "import_app", "main", "run_command_line")
 
 _COMMAND_MODULES = (
     "zephyr._cli.serve",
@@ -52,7 +52,22 @@ def _parser() -> tuple[argparse.ArgumentParser, list[str]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``zephyr`` command line; returns the exit status."""
+    """Run the ``zephyr`` command line (:data:`cli_main`); returns the exit status.
+
+    Raises:
+        RuntimeError: :data:`cli_main` was set to ``None`` (FastAPI's sign that its command line is not installed).
+    """
+    if cli_main is None:
+        message = (
+            "To use the fastapi command, please install a command line: zephyr.cli.cli_main was set to None. "
+            "Set it back to zephyr.cli.run_command_line (Zephyr's), or run `zephyr` directly."
+        )
+        raise RuntimeError(message)
+    return cli_main(argv)
+
+
+def run_command_line(argv: Sequence[str] | None = None) -> int:
+    """The ``zephyr`` command line itself: parse ``argv`` (default ``sys.argv[1:]``), run the command."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser, names = _parser()
     if arguments and not arguments[0].startswith("-") and arguments[0] not in names:
@@ -70,6 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"zephyr: {exc}\n")
         return 1
     return result
+
+
+#: What ``main`` runs: FastAPI's name (its ``fastapi.cli.cli_main`` is the installed command line, ``None`` when it
+#: is missing), so code written for ``fastapi.cli`` finds Zephyr's command line there.
+cli_main: Callable[[Sequence[str] | None], int] | None = run_command_line
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script
