@@ -254,6 +254,9 @@ class FrontendRouteGroup(RouteGroup):
 
     def effective_routes(self, refresh: bool = False) -> list[BaseRoute]:
         """One :class:`FrontendMount` per frontend, at its full path (made again when frontends were added)."""
+        return list(self._mounts())
+
+    def _mounts(self) -> list[FrontendMount]:
         key = tuple(id(route) for route in self.routes)
         if self._served is None or self._served[0] != key:
             mounts = []
@@ -268,7 +271,7 @@ class FrontendRouteGroup(RouteGroup):
                 mount._mount.max_body_size = self.max_body_size
                 mounts.append(mount)
             self._served = (key, mounts)
-        return list(self._served[1])
+        return self._served[1]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """The best fit among the frontends (the longest path; ``PARTIAL`` for another method)."""
@@ -303,9 +306,9 @@ class FrontendRouteGroup(RouteGroup):
         _, child, index = self._best(scope, self.prefix)
         if index is None:
             raise HTTPException(status_code=404)
-        mount = self.effective_routes()[index]
-        assert isinstance(mount, FrontendMount)  # noqa: S101 - effective_routes makes only those
-        await mount.handle({**scope, "path_params": {"path": child[_FASTAPI_SCOPE][_SERVED_PATH]}}, receive, send)
+        await self._mounts()[index].handle(
+            {**scope, "path_params": {"path": child[_FASTAPI_SCOPE][_SERVED_PATH]}}, receive, send
+        )
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         found = first_url_path(self.effective_routes(), name, path_params)
