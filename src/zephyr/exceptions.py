@@ -111,7 +111,16 @@ class RouteDefinitionWarning(UserWarning):
     """
 
 
-class HTTPException(Exception):  # noqa: N818 - FastAPI's name, kept for drop-in compatibility
+class StarletteSeat(Exception):  # noqa: N818 - not raised: a base class
+    """The base of ``HTTPException`` and ``WebSocketException`` that Starlette's class replaces with the fastapi switch.
+
+    FastAPI's exceptions subclass Starlette's; with ``install_as_fastapi()``, once Starlette is imported, Starlette's
+    class takes this one's place among the bases (``zephyr._interop.starlette_exceptions``). Python can swap a base
+    only for one of the same layout, which ``Exception`` itself is not.
+    """
+
+
+class HTTPException(StarletteSeat):
     """Raise to answer the request with an HTTP error.
 
     Example:
@@ -134,10 +143,11 @@ class HTTPException(Exception):  # noqa: N818 - FastAPI's name, kept for drop-in
             import http  # not at the top: ``import zephyr`` need not build the HTTPStatus enum
 
             detail = http.HTTPStatus(status_code).phrase
+        # First: with the fastapi switch, the next base may be Starlette's HTTPException, whose __init__ sets these too.
+        super().__init__(status_code, detail)
         self.status_code = status_code
         self.detail = detail
         self.headers = headers
-        super().__init__(status_code, detail)
 
     def __str__(self) -> str:
         return f"{self.status_code}: {self.detail}"
@@ -146,7 +156,7 @@ class HTTPException(Exception):  # noqa: N818 - FastAPI's name, kept for drop-in
         return f"{self.__class__.__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
 
 
-class WebSocketException(Exception):  # noqa: N818 - FastAPI's name, kept for drop-in compatibility
+class WebSocketException(StarletteSeat):
     """Raise inside a WebSocket endpoint or dependency to close the connection.
 
     Args:
@@ -155,9 +165,9 @@ class WebSocketException(Exception):  # noqa: N818 - FastAPI's name, kept for dr
     """
 
     def __init__(self, code: int, reason: str | None = None) -> None:
+        super().__init__(code, reason or "")  # first: the next base may be Starlette's (see HTTPException)
         self.code = code
         self.reason = reason or ""
-        super().__init__(code, self.reason)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.reason}"

@@ -87,3 +87,7 @@ def install_as_fastapi() -> None:
             "fastapi, e.g. at the very top of your main module, or serve with `zephyr run --as-fastapi`."
         )
     sys.meta_path.insert(0, FastAPIAliasFinder())
+    from zephyr._interop.starlette_exceptions import StarletteExceptionsFinder, adopt_loaded
+
+    sys.meta_path.insert(0, StarletteExceptionsFinder())
+    adopt_loaded()
