@@ -642,3 +642,23 @@ def test_upload_file_validate_takes_fastapis_info_argument() -> None:
     assert zd.UploadFile._validate(upload, {}) is upload
     with pytest.raises(ValueError, match="Expected UploadFile"):
         zd.UploadFile._validate("not a file", {})
+
+
+def test_an_upload_field_takes_starlettes_uploads_as_fastapis_does() -> None:
+    # A library may build Starlette's FormData (and uploads) itself and hand it to FastAPI's extraction functions.
+    from starlette.datastructures import UploadFile as StarletteUploadFile
+
+    theirs: Any = StarletteUploadFile(io.BytesIO(b"x"), filename="a.txt")
+    assert pydantic.TypeAdapter(UploadFile).validate_python(theirs) is theirs
+    with pytest.raises(pydantic.ValidationError, match="Expected UploadFile"):
+        pydantic.TypeAdapter(UploadFile).validate_python(io.BytesIO(b"x"))
+
+
+def test_an_upload_passes_isinstance_against_starlettes_upload_class() -> None:
+    from starlette.datastructures import UploadFile as StarletteUploadFile
+
+    upload: Any = UploadFile(io.BytesIO(b"x"), filename="a.txt")
+    assert [isinstance(upload, cls) for cls in (StarletteUploadFile, UploadFile)] == [True, True]
+    assert type(upload) is UploadFile  # its own class, methods and slots are unchanged
+    assert upload.__class__.__mro__[1] is UploadFile and upload.__class__.__name__ == "UploadFile"
+    assert not isinstance(io.BytesIO(), StarletteUploadFile)

@@ -13,7 +13,12 @@ from starlette.responses import Response as StarletteResponse
 from starlette.websockets import WebSocket as StarletteWebSocket
 
 from zephyr import FastAPI
-from zephyr._interop.starlette import is_asgi_response, is_starlette_response_class, starlette_special_kind
+from zephyr._interop.starlette import (
+    is_asgi_response,
+    is_starlette_response_class,
+    is_starlette_upload,
+    starlette_special_kind,
+)
 from zephyr.testclient import TestClient
 
 
@@ -35,6 +40,21 @@ def test_response_class_and_asgi_response_recognition() -> None:
     assert is_asgi_response({"a": 1}) is False
     assert is_asgi_response(StarlettePlainText) is False
     assert is_asgi_response(len) is False
+
+
+def test_starlette_uploads_by_module_and_name() -> None:
+    import io
+
+    from starlette.datastructures import UploadFile as StarletteUploadFile
+
+    from zephyr import UploadFile
+
+    class Own(StarletteUploadFile): ...
+
+    assert is_starlette_upload(StarletteUploadFile(io.BytesIO())) is True
+    assert is_starlette_upload(Own(io.BytesIO())) is True
+    assert is_starlette_upload(UploadFile(io.BytesIO())) is False  # Zephyr's: recognised as Zephyr's
+    assert is_starlette_upload("text") is False
 
 
 def test_starlette_parameters_are_injected_and_responses_sent_as_is() -> None:

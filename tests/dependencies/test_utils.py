@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import inspect
 import io
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from zephyr import Depends, FastAPI, Security, UploadFile
+from zephyr import Depends, FastAPI, File, Form, Header, Query, Security, UploadFile
 from zephyr.dependencies import models
 from zephyr.dependencies.utils import (
     _get_body_field,
@@ -21,6 +21,8 @@ from zephyr.dependencies.utils import (
     get_typed_annotation,
     get_typed_return_annotation,
     get_typed_signature,
+    request_body_to_args,
+    request_params_to_args,
 )
 from zephyr.exceptions import FastAPIError
 from zephyr.requests import Request
@@ -257,3 +259,48 @@ async def test_read_file_bytes_leaves_the_position_where_it_was() -> None:
     with pytest.raises(OSError, match="read failed"):
         await _read_file_bytes(upload)
     assert upload.file.tell() == 2
+
+
+class Filters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    page: int = 1
+
+
+def listing(filters: Annotated[Filters, Query()], x_trace: Annotated[str, Header()] = "none") -> None: ...
+
+
+def submit(name: Annotated[str, Form()], upload: Annotated[UploadFile | None, File()] = None) -> None: ...
+
+
+def test_extraction_functions_read_what_a_request_holds() -> None:
+    """A library's way: validate a route's parameters by hand from the request it is given."""
+    app = FastAPI()
+    query_fields = get_dependant(path="/", call=listing).query_params
+    header_fields = get_dependant(path="/", call=listing).header_params
+    body_fields = get_dependant(path="/", call=submit).body_params
+
+    @app.post("/")
+    async def endpoint(request: Request) -> dict[str, Any]:
+        query, query_errors = request_params_to_args(query_fields, request.query_params)
+        headers, header_errors = request_params_to_args(header_fields, request.headers)
+        async with request.form() as form:
+            body, body_errors = await request_body_to_args(body_fields, form, False)
+        return {
+            "page": query["filters"].page if "filters" in query else None,
+            "trace": headers.get("x_trace"),
+            "name": body.get("name"),
+            "upload": body["upload"].filename if body.get("upload") else None,
+            "errors": [[error["type"], *error["loc"]] for error in query_errors + header_errors + body_errors],
+        }
+
+    with TestClient(app) as client:
+        good = client.post("/?page=2", headers={"X-Trace": "t"}, files={"upload": ("a.txt", b"a")}, data={"name": "n"})
+        bad = client.post("/?page=2&other=1", data={"name": ""})
+    assert good.json() == {"page": 2, "trace": "t", "name": "n", "upload": "a.txt", "errors": []}
+    assert bad.json() == {
+        "page": None,
+        "trace": "none",
+        "name": None,
+        "upload": None,
+        "errors": [["extra_forbidden", "query", "other"], ["missing", "body", "name"]],
+    }

@@ -63,7 +63,8 @@ def form_values(form: Any) -> dict[str, Any]:
 def _normalize(value: Any, *, model: type[BaseModel]) -> Any:
     if not isinstance(value, dict):
         return value
-    items = [(key, item) for key, items in value.items() for item in (items if isinstance(items, list) else [items])]
+    # ``value`` holds the form's values by name already (a list for a repeated name): each name is looked up once,
+    # so the cost is linear in the form, whatever the number of model fields.
     found: dict[str, Any] = {}
     names: set[str] = set()
     for name, info in model.model_fields.items():
@@ -71,7 +72,7 @@ def _normalize(value: Any, *, model: type[BaseModel]) -> Any:
         # the first name holding a value is read; the names after it stay extra values, as FastAPI leaves them
         for alias, _ in member_pairs(name, info, model.model_config, convert_underscores=False):
             names.add(alias)
-            values = [item for key, item in items if key == alias]
+            values = _sent(value, alias)
             if sequence:
                 values = [item for item in values if not unselected_file(item)]
                 if values:
@@ -80,15 +81,23 @@ def _normalize(value: Any, *, model: type[BaseModel]) -> Any:
             elif values and values[-1] != "" and not unselected_file(values[-1]):
                 found[alias] = values[-1]
                 break
-    extras: dict[str, list[Any]] = {}
-    for key, item in items:
+    for key in value:
         if key not in names:
-            extras.setdefault(key, []).append(item)
-    found.update((key, group[0] if len(group) == 1 else group) for key, group in extras.items())
+            extra = _sent(value, key)
+            if extra:
+                found[key] = extra[0] if len(extra) == 1 else extra
     for key, item in value.items():  # not form values, but a validator may supply them
         if item is None or (isinstance(item, list) and not item):
             found[key] = item
     return found
+
+
+def _sent(value: dict[str, Any], name: str) -> list[Any]:
+    """The values sent under ``name``: none, one, or each of a repeated name's."""
+    if name not in value:
+        return []
+    item = value[name]
+    return list(item) if isinstance(item, list) else [item]
 
 
 def unselected_file(item: Any) -> bool:

@@ -17,12 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, TypeAdapter, create_model
+from pydantic import AliasChoices, BaseModel, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
-from typing_extensions import is_typeddict
 
 from zephyr import params
+from zephyr._compile.adapters import CONFIG, config_for, field_adapter, without_default
 from zephyr._compile.aliases import member_pairs
 from zephyr._compile.dependant import BODY, Dependant, ParamField
 from zephyr._compile.forms import form_union_models
@@ -47,7 +46,6 @@ __all__ = (
     "mentions_float",
 )
 
-_CONFIG = ConfigDict(arbitrary_types_allowed=True)
 Members = tuple[tuple[str, str, bool], ...] | None
 HeaderMembers = tuple[tuple[bytes, bytes, str, bool], ...] | None
 FormMembers = tuple[tuple[tuple[str, str, bool], ...], ...] | None
@@ -195,34 +193,8 @@ class Plan:
         """A per-field validator for the slow path that reproduces FastAPI's error lists exactly."""
         adapter = self.field_adapters.get(param.key)
         if adapter is None:
-            adapter = TypeAdapter(
-                Annotated[param.annotation, _without_default(param.field_info)],  # type: ignore[arg-type]
-                config=_config_for(param),
-            )
-            self.field_adapters[param.key] = adapter
+            adapter = self.field_adapters[param.key] = field_adapter(param.annotation, param.field_info)
         return adapter
-
-
-def _config_for(param: ParamField) -> ConfigDict | None:
-    """Our config, unless the type carries its own (Pydantic refuses a config for models, dataclasses, TypedDicts)."""
-    annotation = strip_annotated(param.annotation)
-    if isinstance(annotation, type) and (
-        issubclass(annotation, BaseModel) or dataclasses.is_dataclass(annotation) or is_typeddict(annotation)
-    ):
-        return None
-    return _CONFIG
-
-
-def _without_default(info: FieldInfo) -> FieldInfo:
-    clone = copy.copy(info)
-    clone.default = PydanticUndefined
-    clone.default_factory = None
-    clone.alias = None
-    clone.validation_alias = None
-    clone.serialization_alias = None
-    dropped = ("default", "default_factory", "alias", "validation_alias", "serialization_alias")
-    clone._attributes_set = {k: v for k, v in getattr(info, "_attributes_set", {}).items() if k not in dropped}
-    return clone
 
 
 def _keyed(info: FieldInfo, key: str) -> FieldInfo:
@@ -308,7 +280,7 @@ def _model(
             info.alias_priority = 2
             _set_aliases(info, param.alias, info.validation_alias)
         definitions[param.key] = (param.annotation, info)
-    model: type[BaseModel] = create_model(name, __config__=_CONFIG, **definitions)
+    model: type[BaseModel] = create_model(name, __config__=CONFIG, **definitions)
     if key is not None:
         assert cache is not None  # noqa: S101 - a key is only made for a cache
         cache[key] = model
@@ -424,7 +396,7 @@ def _body_plan(fields: list[ParamField], route_name: str, cache: ModelCache | No
         if not embed and fields[0].form_union:
             union = fields[0]
             union_adapter: TypeAdapter[Any] = TypeAdapter(
-                Annotated[union.annotation, _without_default(union.field_info)]  # type: ignore[arg-type]
+                Annotated[union.annotation, without_default(union.field_info)]  # type: ignore[arg-type]
             )
             return BodyPlan(
                 "form",
@@ -469,8 +441,8 @@ def _form_model_validator(field: ParamField) -> Any:
 def _single_validator(field: ParamField) -> Any:
     """The validator of one body field that is the whole body."""
     adapter: TypeAdapter[Any] = TypeAdapter(
-        Annotated[field.annotation, _without_default(field.field_info)],  # type: ignore[arg-type]
-        config=_config_for(field),
+        Annotated[field.annotation, without_default(field.field_info)],  # type: ignore[arg-type]
+        config=config_for(field.annotation),
     )
     return adapter.validator
 

@@ -17,6 +17,7 @@ __all__ = (
     "is_asgi_response",
     "is_starlette_json_response_class",
     "is_starlette_response_class",
+    "is_starlette_upload",
     "starlette_special_kind",
     "starlette_twin",
 )
@@ -58,6 +59,15 @@ def starlette_special_kind(annotation: Any) -> str | None:
 def is_starlette_response_class(annotation: Any) -> bool:
     """Whether ``annotation`` is ``starlette.responses.Response`` or a subclass (a return type that is no model)."""
     return ("starlette.responses", "Response") in _starlette_bases(annotation)
+
+
+def is_starlette_upload(value: Any) -> bool:
+    """Whether ``value`` is an upload of Starlette's own (``starlette.datastructures.UploadFile`` or a subclass).
+
+    A library may build a Starlette ``FormData`` holding such uploads and hand it to FastAPI's extraction functions,
+    or pass one to an ``UploadFile`` field: FastAPI accepts them, and so does Zephyr.
+    """
+    return ("starlette.datastructures", "UploadFile") in _starlette_bases(type(value))
 
 
 def is_starlette_json_response_class(cls: Any) -> bool:

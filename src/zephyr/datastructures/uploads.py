@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 # ``anyio.to_thread`` is not imported here: anyio loads it on first use (older anyio, with the package itself).
 import anyio
 
+from zephyr._interop.starlette import StarletteTwin, is_starlette_upload
 from zephyr.datastructures.headers import Headers
 from zephyr.datastructures.multidicts import ImmutableMultiDict
 
@@ -18,11 +19,12 @@ if TYPE_CHECKING:
 __all__ = ("FormData", "UploadFile")
 
 
-class UploadFile:
+class UploadFile(StarletteTwin):
     """A file uploaded in a request (also usable as a parameter or Pydantic field type).
 
     Its async methods touch the file in a worker thread only when the file has been rolled to disk; while a
-    ``SpooledTemporaryFile`` is still in memory they run inline.
+    ``SpooledTemporaryFile`` is still in memory they run inline. Once a library has imported Starlette, an upload
+    also passes ``isinstance(upload, starlette.datastructures.UploadFile)``, as FastAPI's do (see ``StarletteTwin``).
 
     Example:
         ```python
@@ -109,10 +111,13 @@ class UploadFile:
 
     @classmethod
     def _validate(cls, value: Any, info: Any = None) -> UploadFile:
-        """Accept an ``UploadFile`` as it is; refuse anything else (``info``: Pydantic's, as FastAPI takes it)."""
-        if not isinstance(value, UploadFile):
+        """Accept an ``UploadFile`` (Zephyr's or Starlette's) as it is; refuse anything else.
+
+        ``info`` is Pydantic's validation info, taken as FastAPI takes it.
+        """
+        if not isinstance(value, UploadFile) and not is_starlette_upload(value):
             raise ValueError(f"Expected UploadFile, received: {type(value)}")
-        return value
+        return cast("UploadFile", value)
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:

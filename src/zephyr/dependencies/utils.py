@@ -3,14 +3,15 @@
 fastapi-pagination adds a dependency to routes after registration (``get_parameterless_sub_dependant``,
 ``_get_flat_body_params``, ``_get_body_field``); fastapi-cache2 reads endpoint signatures
 (``get_typed_signature``, ``get_typed_return_annotation``). They run at registration time, over Zephyr's own
-``Dependant`` trees, with FastAPI's signatures.
+``Dependant`` trees, with FastAPI's signatures. ``request_params_to_args`` and ``request_body_to_args`` validate
+values a caller has already read from a request; Zephyr's routes never call them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from zephyr import params
 from zephyr._compile import typing_utils as tu
 from zephyr._compile.dependant import BODY, Dependant, ParamField, build_dependant, sub_dependant, with_overrides
 from zephyr._compile.form_input import file_bytes
+from zephyr._compile.received import body_to_args, params_to_args
 
 __all__ = (
     "SolvedDependency",
@@ -33,6 +35,8 @@ __all__ = (
     "get_typed_return_annotation",
     "get_typed_signature",
     "lenient_issubclass",
+    "request_body_to_args",
+    "request_params_to_args",
     "solve_dependencies",
 )
 
@@ -175,6 +179,60 @@ def _get_body_field(
     info = kind(**options)
     info.annotation = model
     return ParamField(name="body", alias="body", location=BODY, annotation=model, field_info=info)
+
+
+def request_params_to_args(
+    fields: Sequence[ParamField], received_params: Mapping[str, Any] | Any
+) -> tuple[dict[str, Any], list[Any]]:
+    """Validate path, query, header or cookie parameters from values already read from a request.
+
+    Example:
+        ```python
+        dependant = get_dependant(path="/items", call=list_items)
+        values, errors = request_params_to_args(dependant.query_params, request.query_params)
+        ```
+
+    Args:
+        fields: The parameters of one location, e.g. ``dependant.query_params`` or ``dependant.header_params``.
+        received_params: What the request holds there: ``Headers`` (matched case-insensitively; a header model's
+            fields read with underscores as hyphens), ``QueryParams`` or another multi-dict (repeated names give
+            sequence fields and a model's extra values a list), or a plain mapping, its values taken as they are.
+            Starlette's structures work as Zephyr's do. It is read once, whatever the number of fields.
+
+    Returns:
+        ``(values, errors)``: the validated values by parameter name, and FastAPI's error dicts (``type``, ``loc``
+        such as ``("query", "limit")``, ``msg``, ``input``...) for the parameters that failed. A parameter model
+        receives, besides its fields, every other value received, which its ``extra`` setting ignores, keeps or
+        refuses (``extra_forbidden`` at ``(location, name)``).
+    """
+    return params_to_args(fields, received_params)
+
+
+async def request_body_to_args(
+    body_fields: list[ParamField], received_body: Any, embed_body_fields: bool
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Validate body parameters from a body already read and parsed.
+
+    Example:
+        ```python
+        dependant = get_dependant(path="/items", call=create_item)
+        values, errors = await request_body_to_args(dependant.body_params, await request.json(), False)
+        ```
+
+    Args:
+        body_fields: The body parameters, e.g. ``dependant.body_params``.
+        received_body: A form (``FormData``, Starlette's or Zephyr's), the parsed JSON body, raw ``bytes`` (a body
+            that was no JSON) or ``None`` (no body).
+        embed_body_fields: Whether the body is an object keyed by parameter name even for a single parameter
+            (``_should_embed_body_fields`` decides it for a route).
+
+    Returns:
+        ``(values, errors)`` as :func:`request_params_to_args` returns them, errors located under ``"body"``. A
+        single parameter that is the whole body is validated from all of it. Form models (and unions of them)
+        read the whole form, their extra values included; uploads are passed on untouched, except to ``bytes``
+        fields, which receive their content.
+    """
+    return await body_to_args(body_fields, received_body, embed_body_fields)
 
 
 @dataclass
