@@ -71,7 +71,7 @@ def test_get_dependant_flat_and_body_params() -> None:
 def test_parameterless_sub_dependant() -> None:
     sub = get_parameterless_sub_dependant(depends=Security(common, scopes=["read"]), path="/")
     assert sub.call is common
-    assert sub.own_scopes == ("read",)
+    assert sub.own_oauth_scopes == ["read"]
     with pytest.raises(TypeError, match="callable dependency"):
         get_parameterless_sub_dependant(depends=Depends(), path="/")
 

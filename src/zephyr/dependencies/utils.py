@@ -19,6 +19,7 @@ from zephyr import params
 from zephyr._compile import typing_utils as tu
 from zephyr._compile.dependant import BODY, Dependant, ParamField, build_dependant, sub_dependant, with_overrides
 from zephyr._compile.form_input import file_bytes
+from zephyr._multipart import MULTIPART_INCORRECT_INSTALL, MULTIPART_NOT_INSTALLED, ensure_multipart_installed
 
 __all__ = (
     "SolvedDependency",
@@ -26,6 +27,7 @@ __all__ = (
     "_get_flat_body_params",
     "_read_file_bytes",
     "_should_embed_body_fields",
+    "ensure_multipart_is_installed",
     "get_dependant",
     "get_flat_dependant",
     "get_parameterless_sub_dependant",
@@ -33,10 +35,18 @@ __all__ = (
     "get_typed_return_annotation",
     "get_typed_signature",
     "lenient_issubclass",
+    "multipart_incorrect_install_error",
+    "multipart_not_installed_error",
     "solve_dependencies",
 )
 
 lenient_issubclass = tu.lenient_issubclass
+
+#: FastAPI's messages when a form route is registered without python-multipart, or with the unrelated ``multipart``.
+multipart_not_installed_error = MULTIPART_NOT_INSTALLED
+multipart_incorrect_install_error = MULTIPART_INCORRECT_INSTALL
+#: Raises ``MultipartInstallError`` (a ``RuntimeError``) with one of those messages when forms cannot be parsed.
+ensure_multipart_is_installed = ensure_multipart_installed
 
 
 def get_typed_signature(call: Callable[..., Any]) -> inspect.Signature:
@@ -79,13 +89,12 @@ def get_dependant(
     **_ignored: Any,
 ) -> Dependant:
     """Analyse ``call`` (and its sub-dependencies) for a route whose path is ``path``."""
-    own = tuple(own_oauth_scopes or ())
     return build_dependant(
         call,
         path=path,
         name=name,
-        security_scopes=(*(parent_oauth_scopes or ()), *own),
-        own_scopes=own,
+        parent_oauth_scopes=parent_oauth_scopes,
+        own_oauth_scopes=own_oauth_scopes,
         use_cache=use_cache,
         scope=scope,
     )
