@@ -24,7 +24,16 @@ from zephyr._compile.dependant import BODY, Dependant, ParamField
 from zephyr._compile.typing_utils import annotated, lenient_issubclass, strip_annotated
 from zephyr.openapi._form_model_schema import form_model_schema
 
-__all__ = ("Mode", "ModelField", "body_field", "flat_models", "flat_param_fields", "from_param", "response_field")
+__all__ = (
+    "Mode",
+    "ModelField",
+    "body_field",
+    "body_field_of",
+    "flat_models",
+    "flat_param_fields",
+    "from_param",
+    "response_field",
+)
 
 Mode = Literal["validation", "serialization"]
 
@@ -223,12 +232,20 @@ def response_field(name: str, annotation: Any) -> ModelField:
 
 def body_field(dependant: Dependant, unique_id: str) -> ModelField | None:
     """The request body as FastAPI documents it: the single body parameter, or a ``Body_<id>`` model."""
-    fields = _body_params(dependant)
+    return body_field_of(_body_params(dependant), unique_id)
+
+
+def body_field_of(fields: list[ParamField], unique_id: str, embed: bool | None = None) -> ModelField | None:
+    """The field standing for a body read by ``fields`` (FastAPI's ``route.body_field``); ``None`` for no body.
+
+    ``embed`` is whether the body is an object keyed by parameter (worked out from ``fields`` when not given).
+    """
     if not fields:
         return None
-    from zephyr._compile.plan import _embed_body
+    if embed is None:
+        from zephyr._compile.plan import _embed_body
 
-    embed = _embed_body(fields)
+        embed = _embed_body(fields)
     if any(_form_group_models(f) for f in fields) and (embed or _has_nullable_form_group(fields)):
         return _form_group_body(fields, unique_id, embed)
     if not embed:
