@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 import tracemalloc
+import types
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 from tests.test_requests import call_both, client, http_scope, make_app
 from zephyr import _multipart
 from zephyr.datastructures import UploadFile
-from zephyr.exceptions import HTTPException, MissingDependencyError
+from zephyr.exceptions import HTTPException, MissingDependencyError, MultipartInstallError
 from zephyr.requests import ClientDisconnect, Request
 from zephyr.types import Message
 
@@ -365,8 +367,6 @@ async def test_fallback_to_old_multipart_module_name(monkeypatch: pytest.MonkeyP
 
 
 async def test_unrelated_multipart_module_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    import types
-
     other = types.ModuleType("multipart")
     monkeypatch.setitem(sys.modules, "python_multipart", None)
     monkeypatch.setitem(sys.modules, "multipart", other)
@@ -593,3 +593,73 @@ def _once(body: bytes) -> Any:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
+
+
+def _fake_module(name: str, **attributes: Any) -> types.ModuleType:
+    module = types.ModuleType(name)
+    for key, value in attributes.items():
+        setattr(module, key, value)
+    return module
+
+
+def test_ensure_multipart_installed_accepts_python_multipart() -> None:
+    _multipart.ensure_multipart_installed()
+
+
+def test_ensure_multipart_installed_reads_the_release(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "python_multipart", _fake_module("python_multipart", __version__="0.0.13.dev1"))
+    monkeypatch.setitem(sys.modules, "multipart", None)
+    _multipart.ensure_multipart_installed()  # 0.0.13 on: the module is python_multipart, nothing else to check
+
+
+@pytest.mark.parametrize("python_multipart", [None, _fake_module("python_multipart", __version__="0.0.12")])
+def test_ensure_multipart_installed_without_any(
+    monkeypatch: pytest.MonkeyPatch, python_multipart: types.ModuleType | None
+) -> None:
+    monkeypatch.setitem(sys.modules, "python_multipart", python_multipart)
+    monkeypatch.setitem(sys.modules, "multipart", None)
+    with pytest.raises(MultipartInstallError) as info:
+        _multipart.ensure_multipart_installed()
+    assert isinstance(info.value, RuntimeError) and isinstance(info.value, MissingDependencyError)
+    assert str(info.value).startswith(_multipart.MULTIPART_NOT_INSTALLED)
+    assert "pip install 'zephyr[multipart]'" in str(info.value)
+
+
+def test_ensure_multipart_installed_refuses_the_other_multipart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "python_multipart", None)
+    monkeypatch.setitem(sys.modules, "multipart", _fake_module("multipart", __version__="1.2.1"))
+    monkeypatch.setitem(sys.modules, "multipart.multipart", None)
+    with pytest.raises(MultipartInstallError) as info:
+        _multipart.ensure_multipart_installed()
+    assert str(info.value).startswith(_multipart.MULTIPART_INCORRECT_INSTALL)
+
+
+def test_ensure_multipart_installed_accepts_an_old_python_multipart(monkeypatch: pytest.MonkeyPatch) -> None:
+    inner = _fake_module("multipart.multipart", parse_options_header=lambda value: value)
+    monkeypatch.setitem(sys.modules, "python_multipart", None)
+    monkeypatch.setitem(sys.modules, "multipart", _fake_module("multipart", __version__="0.0.9", multipart=inner))
+    monkeypatch.setitem(sys.modules, "multipart.multipart", inner)
+    _multipart.ensure_multipart_installed()
+
+
+@pytest.mark.parametrize("annotation", ["str = Form()", "UploadFile = File()", "bytes = File()"])
+def test_form_route_is_refused_at_registration(monkeypatch: pytest.MonkeyPatch, annotation: str) -> None:
+    from zephyr import FastAPI, File, Form, UploadFile
+
+    monkeypatch.setitem(sys.modules, "python_multipart", None)
+    monkeypatch.setitem(sys.modules, "multipart", None)
+    namespace: dict[str, Any] = {"Form": Form, "File": File, "UploadFile": UploadFile}
+    exec(f"async def endpoint(value: {annotation}) -> None: ...", namespace)  # noqa: S102 - one endpoint per marker
+    app = FastAPI()
+    with pytest.raises(RuntimeError, match=re.escape(_multipart.MULTIPART_NOT_INSTALLED)):
+        app.post("/")(namespace["endpoint"])
+
+
+@pytest.mark.current_reference
+def test_messages_are_fastapis() -> None:
+    from fastapi.dependencies import utils as reference
+
+    from zephyr.dependencies import utils
+
+    assert utils.multipart_not_installed_error == reference.multipart_not_installed_error
+    assert utils.multipart_incorrect_install_error == reference.multipart_incorrect_install_error

@@ -18,15 +18,78 @@ from urllib.parse import unquote_plus
 
 from zephyr._limits import MAX_FORM_FIELDS, MAX_FORM_FILES, MAX_PART_SIZE
 from zephyr.datastructures import FormData, Headers, UploadFile
-from zephyr.exceptions import HTTPException, MissingDependencyError
+from zephyr.exceptions import HTTPException, MissingDependencyError, MultipartInstallError
 
-__all__ = ("SPOOL_MAX_SIZE", "import_multipart", "parse_multipart", "parse_urlencoded")
+__all__ = (
+    "MULTIPART_INCORRECT_INSTALL",
+    "MULTIPART_NOT_INSTALLED",
+    "SPOOL_MAX_SIZE",
+    "ensure_multipart_installed",
+    "import_multipart",
+    "parse_multipart",
+    "parse_urlencoded",
+)
+
+MULTIPART_NOT_INSTALLED = (
+    'Form data requires "python-multipart" to be installed. \n'
+    'You can install "python-multipart" with: \n\n'
+    "pip install python-multipart\n"
+)
+"""FastAPI's message when a form route is registered without python-multipart (its tests match it)."""
+
+MULTIPART_INCORRECT_INSTALL = (
+    'Form data requires "python-multipart" to be installed. '
+    'It seems you installed "multipart" instead. \n'
+    'You can remove "multipart" with: \n\n'
+    "pip uninstall multipart\n\n"
+    'And then install "python-multipart" with: \n\n'
+    "pip install python-multipart\n"
+)
+"""FastAPI's message when the ``multipart`` module found is the unrelated package of that name."""
+
+_FIRST_RENAMED_RELEASE = (0, 0, 13)
+"""python-multipart installs the module ``python_multipart`` from this release on; before, only ``multipart``."""
 
 SPOOL_MAX_SIZE = 1024 * 1024
 """Uploaded files stay in memory up to this many bytes, then roll over to a temporary file on disk."""
 
 _MAX_HEADER_BYTES = 64 * 1024
 """The most bytes of headers one part may have (python-multipart releases before 0.0.2x do not bound them)."""
+
+
+def _release(version: object) -> tuple[int, ...]:
+    """``"0.0.20"`` → ``(0, 0, 20)``; parts from the first one that is not a number on are dropped."""
+    numbers: list[int] = []
+    for part in str(version).split("."):
+        if not part.isdigit():
+            break
+        numbers.append(int(part))
+    return tuple(numbers)
+
+
+def ensure_multipart_installed() -> None:
+    """Check, when a route with ``Form``/``File`` parameters is registered, that forms can be parsed.
+
+    As FastAPI checks: ``python_multipart`` from release 0.0.13 on will do; otherwise the module ``multipart`` must
+    exist and be python-multipart's (an older release), not the unrelated package of that name.
+
+    Raises:
+        MultipartInstallError: Neither is installed, or ``multipart`` is the other package.
+    """
+    try:
+        from python_multipart import __version__ as version
+    except ImportError:
+        version = ""
+    if _release(version) >= _FIRST_RENAMED_RELEASE:
+        return
+    try:
+        from multipart import __version__  # noqa: F401 - the attribute both packages of that name define
+    except ImportError:
+        raise MultipartInstallError(MULTIPART_NOT_INSTALLED) from None
+    try:
+        from multipart.multipart import parse_options_header  # noqa: F401 - only python-multipart has it
+    except ImportError:
+        raise MultipartInstallError(MULTIPART_INCORRECT_INSTALL) from None
 
 
 def import_multipart() -> tuple[ModuleType, Any, type[Exception]]:

@@ -8,6 +8,7 @@ The tree::
     │   │   ├── DependencyScopeError     a dependency's scope cannot work where it is used
     │   │   └── PydanticV1NotSupportedError (TypeError)
     │   └── MissingDependencyError (ImportError)  an optional package is not installed
+    │       └── MultipartInstallError (RuntimeError)  a form route, but python-multipart is missing or shadowed
     ├── HTTPException                    raise to answer with a status code and a ``detail``
     ├── WebSocketException               raise to close a WebSocket with a code and a reason
     └── ValidationException              request or response data did not validate
@@ -31,6 +32,7 @@ __all__ = (
     "FastAPIError",
     "HTTPException",
     "MissingDependencyError",
+    "MultipartInstallError",
     "PydanticV1NotSupportedError",
     "RequestValidationError",
     "ResponseValidationError",
@@ -77,6 +79,21 @@ class MissingDependencyError(ZephyrError, ImportError):
         )
         self.package = package
         self.extra = extra
+
+
+class MultipartInstallError(MissingDependencyError, RuntimeError):
+    """A route reads a form or files, but python-multipart is not installed (or an unrelated ``multipart`` is).
+
+    Raised when the route is registered. The message starts with FastAPI's sentence; the error is a
+    ``RuntimeError`` too, as FastAPI's is.
+    """
+
+    def __init__(self, reason: str) -> None:
+        ImportError.__init__(
+            self, f"{reason}(or with Zephyr: pip install 'zephyr[multipart]'{_from_source_hint('multipart')})"
+        )
+        self.package = "python-multipart"
+        self.extra = "multipart"
 
 
 def _from_source_hint(extra: str) -> str:

@@ -42,7 +42,7 @@ def test_parameters_are_classified_as_fastapi_does() -> None:
         ("q", "query"),
         ("session", "cookie"),
     ]
-    assert dependant.request_param == "request"
+    assert dependant.request_param_name == "request"
     assert [d.call for d in dependant.dependencies] == [user]
     assert [d.call for d in dependant.dependencies[0].dependencies] == [token]
     assert dependant.params[2].is_sequence

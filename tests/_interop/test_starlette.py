@@ -23,12 +23,12 @@ from zephyr.testclient import TestClient
 
 
 def test_special_kinds_by_module_and_name() -> None:
-    assert starlette_special_kind(StarletteRequest) == "request_param"
-    assert starlette_special_kind(StarletteHTTPConnection) == "http_connection_param"
-    assert starlette_special_kind(StarletteWebSocket) == "websocket_param"
-    assert starlette_special_kind(StarletteResponse) == "response_param"
-    assert starlette_special_kind(StarletteJSONResponse) == "response_param"
-    assert starlette_special_kind(StarletteBackgroundTasks) == "background_tasks_param"
+    assert starlette_special_kind(StarletteRequest) == "request_param_name"
+    assert starlette_special_kind(StarletteHTTPConnection) == "http_connection_param_name"
+    assert starlette_special_kind(StarletteWebSocket) == "websocket_param_name"
+    assert starlette_special_kind(StarletteResponse) == "response_param_name"
+    assert starlette_special_kind(StarletteJSONResponse) == "response_param_name"
+    assert starlette_special_kind(StarletteBackgroundTasks) == "background_tasks_param_name"
     assert starlette_special_kind(int) is None
     assert starlette_special_kind("Request") is None
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from zephyr import Depends, FastAPI, File, Form, Header, Query, Security, UploadFile
+from zephyr import Body, Depends, FastAPI, File, Form, Header, Query, Security, UploadFile
 from zephyr.dependencies import models
 from zephyr.dependencies.utils import (
     _get_body_field,
@@ -73,7 +73,7 @@ def test_get_dependant_flat_and_body_params() -> None:
 def test_parameterless_sub_dependant() -> None:
     sub = get_parameterless_sub_dependant(depends=Security(common, scopes=["read"]), path="/")
     assert sub.call is common
-    assert sub.own_scopes == ("read",)
+    assert sub.own_oauth_scopes == ["read"]
     with pytest.raises(TypeError, match="callable dependency"):
         get_parameterless_sub_dependant(depends=Depends(), path="/")
 
@@ -233,6 +233,24 @@ def test_one_body_parameter_is_its_own_field() -> None:
     route = next(r for r in app.routes if getattr(r, "path", "") == "/items")
     assert route._embed_body_fields is False  # type: ignore[attr-defined]
     assert route.body_field.name == "item"  # type: ignore[attr-defined]
+
+
+def test_body_field_is_a_model_field_that_validates() -> None:
+    from zephyr._compat import ModelField
+
+    app = FastAPI()
+
+    @app.post("/items")
+    def create(item: Item, count: int = Body()) -> None:
+        return None
+
+    route = next(r for r in app.routes if getattr(r, "path", "") == "/items")
+    field = route.body_field  # type: ignore[attr-defined]
+    assert isinstance(field, ModelField)
+    assert (field.name, field.alias, field.mode) == ("body", "body", "validation")
+    value, errors = field.validate({"item": {"name": "a"}, "count": "2"})
+    assert errors == [] and (value.item, value.count) == (Item(name="a"), 2)
+    assert field.validate({"item": {}}, loc=("body",))[1][0]["loc"] == ("body", "item", "name")
 
 
 def test_get_typed_annotation_resolves_strings_in_the_namespace_given() -> None:

@@ -199,7 +199,10 @@ def check_path_parameters(dependant: Dependant, path: str, where: str) -> None:
                 f"of {where}, so every request would be answered 422. Add '{{{field.alias}}}' to the path, or "
                 "declare the parameter with Query() instead of Path()."
             )
-    if any(node.request_param or node.websocket_param or node.http_connection_param for node in dependant.walk()):
+    if any(
+        node.request_param_name or node.websocket_param_name or node.http_connection_param_name
+        for node in dependant.walk()
+    ):
         return  # the connection is injected: its path_params may be read by hand
     taken = {field.alias for field in fields}
     for name in sorted(names - taken):

@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, get_args, get_origin
 
@@ -32,6 +32,7 @@ __all__ = (
     "Dependant",
     "ParamField",
     "build_dependant",
+    "security_scheme",
     "set_default",
     "sub_dependant",
     "with_overrides",
@@ -94,23 +95,29 @@ class ParamField:
         return isinstance(self.field_info, params.File)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Dependant:
-    """An endpoint or dependency, with what it reads and what it depends on."""
+    """An endpoint or dependency, with what it reads and what it depends on.
 
-    call: Callable[..., Any] | None
+    The names FastAPI gives its ``Dependant`` fields are kept (libraries build and inspect dependants through
+    ``fastapi.dependencies.models``); Zephyr adds the classification it works out once at registration.
+    """
+
+    call: Callable[..., Any] | None = None
     name: str | None = None
     path: str = ""
     params: list[ParamField] = field(default_factory=list)
     dependencies: list[Dependant] = field(default_factory=list)
-    request_param: str | None = None
-    websocket_param: str | None = None
-    http_connection_param: str | None = None
-    response_param: str | None = None
-    background_tasks_param: str | None = None
-    security_scopes_param: str | None = None
-    security_scopes: tuple[str, ...] = ()
-    own_scopes: tuple[str, ...] = ()
+    request_param_name: str | None = None
+    websocket_param_name: str | None = None
+    http_connection_param_name: str | None = None
+    response_param_name: str | None = None
+    background_tasks_param_name: str | None = None
+    security_scopes_param_name: str | None = None
+    own_oauth_scopes: list[str] | None = None
+    """The scopes its own ``Security(..., scopes=[...])`` declares."""
+    parent_oauth_scopes: list[str] | None = None
+    """The scopes declared above it in the tree (repeats kept, as FastAPI passes them down)."""
     is_security: bool = False
     use_cache: bool = True
     scope: str | None = None
@@ -120,9 +127,18 @@ class Dependant:
     concurrency: Any = None  # the call limit of Depends(max_concurrency=...), see zephyr._compile.limits
 
     @property
+    def oauth_scopes(self) -> list[str]:
+        """The scopes ``SecurityScopes`` receives: the parents', then its own not already among them."""
+        scopes = list(self.parent_oauth_scopes or ())
+        for scope in self.own_oauth_scopes or ():
+            if scope not in scopes:
+                scopes.append(scope)
+        return scopes
+
+    @property
     def cache_key(self) -> tuple[Any, tuple[str, ...], str]:
         """What makes two uses of a dependency share one result per request (as FastAPI keys its cache)."""
-        scopes = tuple(sorted(set(self.security_scopes))) if self.uses_scopes else ()
+        scopes = tuple(sorted(set(self.oauth_scopes))) if self.uses_scopes else ()
         return (self.call, scopes, self.computed_scope or "")
 
     @property
@@ -134,7 +150,8 @@ class Dependant:
 
     @property
     def uses_scopes(self) -> bool:
-        if self.own_scopes or self.security_scopes_param is not None or _is_security_scheme(self.call):
+        """Whether it or a dependency below it declares scopes, reads ``SecurityScopes`` or is a security scheme."""
+        if self.own_oauth_scopes or self.security_scopes_param_name is not None or _is_security_scheme(self.call):
             return True
         return any(dep.uses_scopes for dep in self.dependencies)
 
@@ -170,10 +187,18 @@ class Dependant:
         return [p for dep in self.walk() for p in dep.params]
 
 
-def _is_security_scheme(call: Any) -> bool:
+def security_scheme(call: Any) -> Any:
+    """The security scheme ``call`` is (seen through ``functools.partial`` and ``functools.wraps``), else ``None``."""
     # Importing zephyr.security costs the OpenAPI models; if nothing imported it, no scheme can exist.
     base = sys.modules.get("zephyr.security.base")
-    return base is not None and isinstance(call, base.SecurityBase)
+    if base is None or call is None:
+        return None
+    scheme = tu.unwrapped_call(call)
+    return scheme if isinstance(scheme, base.SecurityBase) else None
+
+
+def _is_security_scheme(call: Any) -> bool:
+    return security_scheme(call) is not None
 
 
 def _special_kind(annotation: Any) -> str | None:
@@ -185,18 +210,18 @@ def _special_kind(annotation: Any) -> str | None:
     from zephyr.websockets import WebSocket
 
     checks: tuple[tuple[type[Any], str], ...] = (
-        (Request, "request_param"),
-        (WebSocket, "websocket_param"),
-        (HTTPConnection, "http_connection_param"),
-        (Response, "response_param"),
-        (BackgroundTasks, "background_tasks_param"),
+        (Request, "request_param_name"),
+        (WebSocket, "websocket_param_name"),
+        (HTTPConnection, "http_connection_param_name"),
+        (Response, "response_param_name"),
+        (BackgroundTasks, "background_tasks_param_name"),
     )
     for cls, kind in checks:
         if tu.lenient_issubclass(annotation, cls):
             return kind
     oauth2 = sys.modules.get("zephyr.security.oauth2")  # SecurityScopes can only be used once it was imported
     if oauth2 is not None and tu.lenient_issubclass(annotation, oauth2.SecurityScopes):
-        return "security_scopes_param"
+        return "security_scopes_param_name"
     if "starlette" in sys.modules:  # a library brought Starlette: its Request, Response... are injected too
         from zephyr._interop.starlette import starlette_special_kind
 
@@ -428,15 +453,9 @@ def _choices(info: FieldInfo) -> tuple[str, ...]:
 
 
 def _ensure_multipart() -> None:
-    try:
-        import python_multipart  # noqa: F401
-    except ImportError:
-        try:
-            import multipart  # noqa: F401
-        except ImportError:
-            from zephyr.exceptions import MissingDependencyError
+    from zephyr._multipart import ensure_multipart_installed
 
-            raise MissingDependencyError("python-multipart", "multipart", "Form and File parameters") from None
+    ensure_multipart_installed()
 
 
 def build_dependant(
@@ -444,8 +463,8 @@ def build_dependant(
     *,
     path: str,
     name: str | None = None,
-    security_scopes: tuple[str, ...] = (),
-    own_scopes: tuple[str, ...] = (),
+    parent_oauth_scopes: list[str] | None = None,
+    own_oauth_scopes: list[str] | None = None,
     use_cache: bool = True,
     scope: str | None = None,
     is_security: bool = False,
@@ -458,14 +477,15 @@ def build_dependant(
     ``signature`` is ``typed_signature(call)`` when the caller has already worked it out.
     """
     path_names = checks.path_param_names(path)
+    below = [*(parent_oauth_scopes or ()), *(own_oauth_scopes or ())]  # what its dependencies see above them
     if signature is None:
         signature = tu.typed_signature(call)
     dependant = Dependant(
         call=call,
         name=name,
         path=path,
-        security_scopes=security_scopes,
-        own_scopes=own_scopes,
+        parent_oauth_scopes=parent_oauth_scopes,
+        own_oauth_scopes=own_oauth_scopes,
         use_cache=use_cache,
         scope=scope,
         is_security=is_security,
@@ -483,7 +503,7 @@ def build_dependant(
             if marker.scope == "function" and dependant.computed_scope == "request":
                 _refuse_function_scope_below_request_scope(call, param.name)
             dependant.dependencies.append(
-                sub_dependant(marker, bare, path=path, name=param.name, scopes=security_scopes, overrides=overrides)
+                sub_dependant(marker, bare, path=path, name=param.name, scopes=below, overrides=overrides)
             )
         elif kind == "field":
             assert isinstance(marker, FieldInfo)  # noqa: S101 - narrowing for mypy
@@ -511,26 +531,25 @@ def sub_dependant(
     *,
     path: str,
     name: str | None,
-    scopes: tuple[str, ...],
+    scopes: Sequence[str],
     overrides: dict[Any, Any] | None,
 ) -> Dependant:
+    """The dependant of a ``Depends``/``Security`` marker, below a dependant whose scopes are ``scopes``."""
     call = marker.dependency if marker.dependency is not None else annotation
     if not callable(call):
         raise FastAPIError(
             f"Depends() for {name!r} needs a callable, got {call!r}. Pass a function or class: Depends(get_db)."
         )
-    own: tuple[str, ...] = ()
     is_security = isinstance(marker, params.Security)
-    if isinstance(marker, params.Security) and marker.scopes:
-        own = tuple(marker.scopes)
+    own = list(marker.scopes) if isinstance(marker, params.Security) and marker.scopes else []
     if overrides:
         call = overrides.get(call, call)
     return build_dependant(
         call,
         path=path,
         name=name,
-        security_scopes=(*scopes, *own),
-        own_scopes=own,
+        parent_oauth_scopes=list(scopes),
+        own_oauth_scopes=own,
         use_cache=marker.use_cache,
         scope=marker.scope,
         is_security=is_security,
@@ -570,8 +589,8 @@ def with_overrides(dependant: Dependant, overrides: dict[Any, Any] | None) -> De
                 replacement,
                 path=child.path,
                 name=child.name,
-                security_scopes=child.security_scopes,
-                own_scopes=child.own_scopes,
+                parent_oauth_scopes=child.parent_oauth_scopes,
+                own_oauth_scopes=child.own_oauth_scopes,
                 use_cache=child.use_cache,
                 scope=child.scope,
                 is_security=child.is_security,

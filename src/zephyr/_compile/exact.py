@@ -220,10 +220,10 @@ class _SlowSolver:
             name = getattr(dependant, attribute)
             if name is not None:
                 kwargs[name] = self.specials.get(special)
-        if dependant.security_scopes_param is not None:
+        if dependant.security_scopes_param_name is not None:
             from zephyr.security import SecurityScopes
 
-            kwargs[dependant.security_scopes_param] = SecurityScopes(scopes=list(dependant.security_scopes))
+            kwargs[dependant.security_scopes_param_name] = SecurityScopes(scopes=dependant.oauth_scopes)
         step = self.step_of.get(id(dependant))
         if step is None:  # a cached twin: call it through the twin's step
             step = next(s for s in plan.steps if s.dependant.cache_key == key)

@@ -288,11 +288,11 @@ def _model(
 
 
 SPECIAL_PARAMS = (
-    ("request_param", "request"),
-    ("websocket_param", "websocket"),
-    ("http_connection_param", "connection"),
-    ("response_param", "response"),
-    ("background_tasks_param", "background_tasks"),
+    ("request_param_name", "request"),
+    ("websocket_param_name", "websocket"),
+    ("http_connection_param_name", "connection"),
+    ("response_param_name", "response"),
+    ("background_tasks_param_name", "background_tasks"),
 )
 """The ``Dependant`` attributes naming a parameter FastAPI fills itself, with the request value each receives."""
 
@@ -324,8 +324,8 @@ def _order_steps(root: Dependant) -> list[Step]:
             if name is not None:
                 kwargs.append((name, value_key))
         key = f"d{len(steps)}"
-        if dependant.security_scopes_param is not None:
-            kwargs.append((dependant.security_scopes_param, f"scopes:{key}"))
+        if dependant.security_scopes_param_name is not None:
+            kwargs.append((dependant.security_scopes_param_name, f"scopes:{key}"))
         assert dependant.call is not None  # noqa: S101 - every dependant here has a call
         call, is_coroutine = dependant.call, dependant.is_coroutine
         is_gen, is_async_gen = (
@@ -475,15 +475,20 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
     body_fields = [f for f in fields if f.location == BODY]
     constants: dict[str, Any] = {}
     for step in steps:
-        if step.dependant.security_scopes_param is not None:
+        if step.dependant.security_scopes_param_name is not None:
             from zephyr.security import SecurityScopes
 
-            constants[f"scopes:{step.key}"] = SecurityScopes(scopes=list(step.dependant.security_scopes))
+            constants[f"scopes:{step.key}"] = SecurityScopes(scopes=step.dependant.oauth_scopes)
     walk = [step.dependant for step in steps]
     optional_groups = _optional_groups(plain)
     needs = {
         attribute: any(getattr(d, attribute) is not None for d in walk)
-        for attribute in ("request_param", "http_connection_param", "response_param", "background_tasks_param")
+        for attribute in (
+            "request_param_name",
+            "http_connection_param_name",
+            "response_param_name",
+            "background_tasks_param_name",
+        )
     }
     return Plan(
         root=root,
@@ -512,9 +517,9 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
         param_validator=_model(f"{route_name}_Params", plain, cache=cache).__pydantic_validator__ if plain else None,
         body=_body_plan(body_fields, route_name, cache),
         constants=constants,
-        needs_request=needs["request_param"] or needs["http_connection_param"],
-        needs_response=needs["response_param"],
-        needs_background=needs["background_tasks_param"],
+        needs_request=needs["request_param_name"] or needs["http_connection_param_name"],
+        needs_response=needs["response_param_name"],
+        needs_background=needs["background_tasks_param_name"],
         needs_exit_stack=any(s.is_gen or s.is_async_gen for s in steps),
         needs_early_exit_stack=any((s.is_gen or s.is_async_gen) and s.exit_early for s in steps),
         needs_cookies=any(f.location == "cookie" for f in plain),

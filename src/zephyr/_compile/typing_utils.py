@@ -33,6 +33,7 @@ __all__ = (
     "model_type",
     "strip_annotated",
     "typed_signature",
+    "unwrapped_call",
 )
 
 UnionType = getattr(types, "UnionType", Union)
@@ -244,7 +245,8 @@ def _impartial(call: Any) -> Any:
     return call
 
 
-def _unwrapped(call: Any) -> Any:
+def unwrapped_call(call: Any) -> Any:
+    """``call`` seen through ``functools.partial`` and ``functools.wraps`` layers."""
     return inspect.unwrap(_impartial(call))
 
 
@@ -255,7 +257,7 @@ def _callables_to_test(call: Any) -> Iterator[tuple[Any, bool]]:
     ``__call__`` (seen through the same layers), and the ``__call__`` of the unwrapped call.
     """
     yield _impartial(call), True
-    unwrapped = _unwrapped(call)
+    unwrapped = unwrapped_call(call)
     yield unwrapped, True
     if inspect.isclass(unwrapped):
         return
@@ -263,7 +265,7 @@ def _callables_to_test(call: Any) -> Iterator[tuple[Any, bool]]:
         dunder_call = getattr(owner, "__call__", None)  # noqa: B004 - the attribute itself is what is inspected
         if dunder_call is not None:
             yield _impartial(dunder_call), False
-            yield _unwrapped(dunder_call), False
+            yield unwrapped_call(dunder_call), False
 
 
 def _is_plain_function(call: Any) -> bool:

@@ -24,11 +24,11 @@ __all__ = (
 
 # (module, class name) -> the Dependant attribute that receives the connection object of that kind.
 _SPECIAL_KINDS: dict[tuple[str, str], str] = {
-    ("starlette.requests", "Request"): "request_param",
-    ("starlette.websockets", "WebSocket"): "websocket_param",
-    ("starlette.requests", "HTTPConnection"): "http_connection_param",
-    ("starlette.responses", "Response"): "response_param",
-    ("starlette.background", "BackgroundTasks"): "background_tasks_param",
+    ("starlette.requests", "Request"): "request_param_name",
+    ("starlette.websockets", "WebSocket"): "websocket_param_name",
+    ("starlette.requests", "HTTPConnection"): "http_connection_param_name",
+    ("starlette.responses", "Response"): "response_param_name",
+    ("starlette.background", "BackgroundTasks"): "background_tasks_param_name",
 }
 
 

@@ -14,13 +14,17 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zephyr import params
 from zephyr._compile import typing_utils as tu
 from zephyr._compile.dependant import BODY, Dependant, ParamField, build_dependant, sub_dependant, with_overrides
 from zephyr._compile.form_input import file_bytes
 from zephyr._compile.received import body_to_args, params_to_args
+from zephyr._multipart import MULTIPART_INCORRECT_INSTALL, MULTIPART_NOT_INSTALLED, ensure_multipart_installed
+
+if TYPE_CHECKING:
+    from zephyr.openapi._fields import ModelField
 
 __all__ = (
     "SolvedDependency",
@@ -28,6 +32,7 @@ __all__ = (
     "_get_flat_body_params",
     "_read_file_bytes",
     "_should_embed_body_fields",
+    "ensure_multipart_is_installed",
     "get_dependant",
     "get_flat_dependant",
     "get_parameterless_sub_dependant",
@@ -35,12 +40,20 @@ __all__ = (
     "get_typed_return_annotation",
     "get_typed_signature",
     "lenient_issubclass",
+    "multipart_incorrect_install_error",
+    "multipart_not_installed_error",
     "request_body_to_args",
     "request_params_to_args",
     "solve_dependencies",
 )
 
 lenient_issubclass = tu.lenient_issubclass
+
+#: FastAPI's messages when a form route is registered without python-multipart, or with the unrelated ``multipart``.
+multipart_not_installed_error = MULTIPART_NOT_INSTALLED
+multipart_incorrect_install_error = MULTIPART_INCORRECT_INSTALL
+#: Raises ``MultipartInstallError`` (a ``RuntimeError``) with one of those messages when forms cannot be parsed.
+ensure_multipart_is_installed = ensure_multipart_installed
 
 
 def get_typed_signature(call: Callable[..., Any]) -> inspect.Signature:
@@ -83,13 +96,12 @@ def get_dependant(
     **_ignored: Any,
 ) -> Dependant:
     """Analyse ``call`` (and its sub-dependencies) for a route whose path is ``path``."""
-    own = tuple(own_oauth_scopes or ())
     return build_dependant(
         call,
         path=path,
         name=name,
-        security_scopes=(*(parent_oauth_scopes or ()), *own),
-        own_scopes=own,
+        parent_oauth_scopes=parent_oauth_scopes,
+        own_oauth_scopes=own_oauth_scopes,
         use_cache=use_cache,
         scope=scope,
     )
@@ -140,45 +152,19 @@ def _get_body_field(
     flat_dependant: Dependant | None = None,
     name: str = "",
     embed_body_fields: bool | None = None,
-) -> ParamField | None:
+) -> ModelField | None:
     """The field that stands for a route's body, as FastAPI's ``route.body_field``; ``None`` when there is no body.
 
     One top-level body parameter is its own field. An embedded body (several parameters, or ``embed=True``) is one
     field named ``body`` whose type is a model ``Body_<name>`` with a field per parameter, declared as ``Body``,
-    ``Form`` or ``File`` as the parameters are, and optional when none of them is required. Zephyr validates the
-    body from the parameters themselves; this is for code that inspects routes (OpenAPI generators, pagination).
+    ``Form`` or ``File`` as the parameters are, and optional when none of them is required. It is the field the
+    OpenAPI document describes the body with; Zephyr validates the body from the parameters themselves.
     """
+    from zephyr.openapi._fields import body_field_of
+
     if body_params is None:
         body_params = _get_flat_body_params(flat_dependant) if flat_dependant is not None else []
-    if not body_params:
-        return None
-    if embed_body_fields is None:
-        embed_body_fields = _should_embed_body_fields(body_params)
-    if not embed_body_fields:
-        return body_params[0]
-    from pydantic import create_model
-
-    fields: dict[str, Any] = {}
-    for param in body_params:
-        fields.setdefault(param.name, (param.annotation, param.field_info))
-    model = create_model("Body_" + name, **fields)
-    kind: type[params.Body] = params.Body
-    if any(isinstance(p.field_info, params.File) for p in body_params):
-        kind = params.File
-    elif any(isinstance(p.field_info, params.Form) for p in body_params):
-        kind = params.Form
-    options: dict[str, Any] = {"annotation": model, "alias": "body"}
-    if not any(p.required for p in body_params):
-        options["default"] = None
-    if kind is not params.File:
-        media_types = [p.field_info.media_type for p in body_params if isinstance(p.field_info, kind)]
-        if kind is params.Form and "multipart/form-data" in media_types:
-            options["media_type"] = "multipart/form-data"
-        elif len(set(media_types)) == 1:
-            options["media_type"] = media_types[0]
-    info = kind(**options)
-    info.annotation = model
-    return ParamField(name="body", alias="body", location=BODY, annotation=model, field_info=info)
+    return body_field_of(body_params, name, embed_body_fields)
 
 
 def request_params_to_args(

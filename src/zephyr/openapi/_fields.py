@@ -1,6 +1,6 @@
 """The fields the OpenAPI generator documents, each with the Pydantic adapter its schema comes from.
 
-A field is what FastAPI calls a ``ModelField``: a name, an alias, a mode (``validation`` for request data,
+A field is FastAPI's ``ModelField``: a name, an alias, a mode (``validation`` for request data,
 ``serialization`` for responses) and a type with its ``FieldInfo``. Its schema comes from
 ``TypeAdapter(Annotated[type, *metadata, Field(**attributes)])``, as FastAPI builds it, so the JSON Schema matches.
 """
@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, TypeAdapter, create_model
+from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, TypeAdapter, ValidationError, create_model
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 from zephyr import params
 from zephyr._compile.aliases import member_pairs
@@ -23,7 +24,16 @@ from zephyr._compile.dependant import BODY, Dependant, ParamField
 from zephyr._compile.typing_utils import annotated, lenient_issubclass, strip_annotated
 from zephyr.openapi._form_model_schema import form_model_schema
 
-__all__ = ("DocField", "Mode", "body_field", "flat_models", "flat_param_fields", "from_param", "response_field")
+__all__ = (
+    "Mode",
+    "ModelField",
+    "body_field",
+    "body_field_of",
+    "flat_models",
+    "flat_param_fields",
+    "from_param",
+    "response_field",
+)
 
 Mode = Literal["validation", "serialization"]
 
@@ -54,13 +64,27 @@ _ATTRIBUTES = (
 
 
 @dataclass(eq=False)
-class DocField:
-    """One documented field."""
+class ModelField:
+    """One field: what FastAPI calls a ``ModelField`` (``fastapi._compat.ModelField`` is this class).
 
-    name: str
+    The OpenAPI generator documents request parameters, bodies and responses as such fields; libraries build them
+    to validate or serialize one value the way FastAPI would. The Pydantic adapter is built on first use.
+
+    Example:
+        >>> from pydantic.fields import FieldInfo
+        >>> field = ModelField(field_info=FieldInfo(annotation=int), name="limit")
+        >>> field.validate("3")
+        (3, [])
+    """
+
     field_info: FieldInfo
+    name: str
     mode: Mode = "validation"
-    source: FieldInfo | None = None  # the user's marker (Body, Form...) with its OpenAPI-only attributes
+    """``"validation"`` for request data, ``"serialization"`` for response data."""
+    config: ConfigDict | None = None
+    """The Pydantic config the value is validated with (not for a model type, which carries its own)."""
+    source: FieldInfo | None = None
+    """The user's marker (``Body``, ``Form``...) with its OpenAPI-only attributes."""
     _adapter: TypeAdapter[Any] | None = field(default=None, repr=False)
 
     @property
@@ -81,6 +105,21 @@ class DocField:
         return bool(self.field_info.is_required())
 
     @property
+    def type_(self) -> Any:
+        """The field's type (Pydantic 1's name for it, still read by older libraries)."""
+        return self.field_info.annotation
+
+    @property
+    def default(self) -> Any:
+        """The default value (a factory's product), or ``PydanticUndefined`` for a required field."""
+        return self.get_default()
+
+    def get_default(self) -> Any:
+        if self.field_info.is_required():
+            return PydanticUndefined
+        return self.field_info.get_default(call_default_factory=True)
+
+    @property
     def adapter(self) -> TypeAdapter[Any]:
         if self._adapter is None:
             with warnings.catch_warnings():
@@ -90,8 +129,67 @@ class DocField:
                 info = self.field_info
                 attributes = {name: getattr(info, name) for name in _ATTRIBUTES if hasattr(info, name)}
                 args = (info.annotation, *info.metadata, Field(**attributes))
-                self._adapter = TypeAdapter(annotated(*args))
+                self._adapter = TypeAdapter(annotated(*args), config=self.config)
         return self._adapter
+
+    def validate(
+        self, value: Any, values: dict[str, Any] | None = None, *, loc: tuple[int | str, ...] = ()
+    ) -> tuple[Any, list[dict[str, Any]]]:
+        """Validate ``value``: ``(result, [])``, or ``(None, errors)`` with each error's ``loc`` under ``loc``.
+
+        ``values`` (the other fields, in Pydantic 1) is accepted and not used.
+        """
+        try:
+            return self.adapter.validate_python(value, from_attributes=True), []
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            return None, [{**error, "loc": (*loc, *error.get("loc", ()))} for error in errors]
+
+    def serialize(
+        self,
+        value: Any,
+        *,
+        mode: Literal["json", "python"] = "json",
+        include: Any = None,
+        exclude: Any = None,
+        by_alias: bool = True,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+    ) -> Any:
+        """``value`` (already validated) dumped as this field's type does: JSON-ready by default."""
+        return self.adapter.dump_python(
+            value,
+            mode=mode,
+            include=include,
+            exclude=exclude,
+            by_alias=by_alias,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
+
+    def serialize_json(
+        self,
+        value: Any,
+        *,
+        include: Any = None,
+        exclude: Any = None,
+        by_alias: bool = True,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+    ) -> bytes:
+        """``value`` (already validated) as JSON bytes, in one pass."""
+        return self.adapter.dump_json(
+            value,
+            include=include,
+            exclude=exclude,
+            by_alias=by_alias,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
 
 
 def _field_info(annotation: Any, info: FieldInfo | None = None, **overrides: Any) -> FieldInfo:
@@ -107,13 +205,13 @@ def _field_info(annotation: Any, info: FieldInfo | None = None, **overrides: Any
     return merged
 
 
-def from_param(param: ParamField) -> DocField:
+def from_param(param: ParamField) -> ModelField:
     """The documented field of a request parameter."""
     info = _field_info(param.annotation, param.field_info, alias=param.alias)
-    return DocField(name=param.name, field_info=info, mode="validation", source=param.field_info)
+    return ModelField(name=param.name, field_info=info, mode="validation", source=param.field_info)
 
 
-def flat_param_fields(param: ParamField) -> list[tuple[DocField, str]]:
+def flat_param_fields(param: ParamField) -> list[tuple[ModelField, str]]:
     """A parameter, or each field of a parameter model, as (field, external name)."""
     if param.model is None:
         return [(from_param(param), param.alias)]
@@ -124,29 +222,37 @@ def flat_param_fields(param: ParamField) -> list[tuple[DocField, str]]:
         alias, external = member_pairs(name, info, param.model.model_config, convert_underscores=convert)[0]
         clone = _field_info(info.annotation, info)
         clone.alias = clone.validation_alias = alias  # the title follows that name too
-        found.append((DocField(name=name, field_info=clone, mode="validation"), external))
+        found.append((ModelField(name=name, field_info=clone, mode="validation"), external))
     return found
 
 
-def response_field(name: str, annotation: Any) -> DocField:
-    return DocField(name=name, field_info=_field_info(annotation), mode="serialization")
+def response_field(name: str, annotation: Any) -> ModelField:
+    return ModelField(name=name, field_info=_field_info(annotation), mode="serialization")
 
 
-def body_field(dependant: Dependant, unique_id: str) -> DocField | None:
+def body_field(dependant: Dependant, unique_id: str) -> ModelField | None:
     """The request body as FastAPI documents it: the single body parameter, or a ``Body_<id>`` model."""
-    fields = _body_params(dependant)
+    return body_field_of(_body_params(dependant), unique_id)
+
+
+def body_field_of(fields: list[ParamField], unique_id: str, embed: bool | None = None) -> ModelField | None:
+    """The field standing for a body read by ``fields`` (FastAPI's ``route.body_field``); ``None`` for no body.
+
+    ``embed`` is whether the body is an object keyed by parameter (worked out from ``fields`` when not given).
+    """
     if not fields:
         return None
-    from zephyr._compile.plan import _embed_body
+    if embed is None:
+        from zephyr._compile.plan import _embed_body
 
-    embed = _embed_body(fields)
+        embed = _embed_body(fields)
     if any(_form_group_models(f) for f in fields) and (embed or _has_nullable_form_group(fields)):
         return _form_group_body(fields, unique_id, embed)
     if not embed:
         only = fields[0]
         if only.choices:  # the whole body is the value: ``AliasChoices`` names nothing, the title is the parameter's
             info = _field_info(only.annotation, only.field_info, alias=only.field_info.alias or only.name)
-            return DocField(name=only.name, field_info=info, mode="validation", source=only.field_info)
+            return ModelField(name=only.name, field_info=info, mode="validation", source=only.field_info)
         return from_param(only)
     infos = {f.name: _field_info(f.annotation, f.field_info, alias=f.alias) for f in fields}
     # The merged info already carries the annotation's metadata (``Json``, constraints): pass its bare type with it,
@@ -167,7 +273,7 @@ def body_field(dependant: Dependant, unique_id: str) -> DocField | None:
         _set_media_type(kwargs, info_class, fields)
     marker = info_class(**kwargs)
     marker.annotation = model
-    return DocField(name="body", field_info=marker, mode="validation")
+    return ModelField(name="body", field_info=marker, mode="validation")
 
 
 def _set_media_type(kwargs: dict[str, Any], info_class: type[params.Body], fields: list[ParamField]) -> None:
@@ -195,7 +301,7 @@ def _has_nullable_form_group(fields: list[ParamField]) -> bool:
     return any(_form_group_models(f) and type(None) in get_args(strip_annotated(f.annotation)) for f in fields)
 
 
-def _form_group_body(fields: list[ParamField], unique_id: str, embed: bool) -> DocField:
+def _form_group_body(fields: list[ParamField], unique_id: str, embed: bool) -> ModelField:
     """FastAPI's body schema when form groups are combined or optional.
 
     A ``Body_`` model whose JSON Schema lists each parameter as a condition (``allOf``); an optional group may be
@@ -223,7 +329,7 @@ def _form_group_body(fields: list[ParamField], unique_id: str, embed: bool) -> D
         marker.annotation = model
         marker.metadata = []
         marker.discriminator = None
-        return DocField(name=first.name, field_info=marker, mode="validation", source=first.field_info)
+        return ModelField(name=first.name, field_info=marker, mode="validation", source=first.field_info)
     kwargs: dict[str, Any] = {"alias": "body"}
     if not any(f.required for f in fields):
         kwargs["default"] = None
@@ -232,7 +338,7 @@ def _form_group_body(fields: list[ParamField], unique_id: str, embed: bool) -> D
         _set_media_type(kwargs, info_class, fields)
     body_marker = info_class(**kwargs)
     body_marker.annotation = model
-    return DocField(name="body", field_info=body_marker, mode="validation")
+    return ModelField(name="body", field_info=body_marker, mode="validation")
 
 
 def _form_model_annotation(param: ParamField) -> Any:
@@ -309,7 +415,7 @@ def _body_params(dependant: Dependant) -> list[ParamField]:
     return found
 
 
-def flat_models(fields: list[DocField]) -> set[Any]:  # noqa: C901 - mirrors FastAPI's walk over types
+def flat_models(fields: list[ModelField]) -> set[Any]:  # noqa: C901 - mirrors FastAPI's walk over types
     """Every model and enum reachable from the fields' types (FastAPI adds them as definitions too)."""
     known: set[Any] = set()
 
