@@ -172,3 +172,40 @@ def test_websocket_routers_yield_dependencies_subprotocols_and_errors() -> None:
     with zephyr.testclient.TestClient(ours.app) as client:
         found = _script(client)
     assert found == expected
+
+
+CONNECTION_KINDS_APP = """
+from fastapi import FastAPI, Request, WebSocket
+
+app = FastAPI()
+
+@app.get("/both")
+async def both(request: Request, *, websocket: WebSocket = None):
+    return {"request": request.url.path, "websocket_left_out": websocket is None}
+
+@app.get("/only-websocket")
+async def only_websocket(websocket: WebSocket = None, q: int = 0):
+    return {"websocket_left_out": websocket is None, "q": q}
+
+@app.websocket("/ws")
+async def ws(websocket: WebSocket, request: Request = None):
+    await websocket.accept()
+    await websocket.send_json({"request_left_out": request is None})
+    await websocket.close()
+"""
+
+
+def test_a_connection_parameter_of_the_other_kind_is_left_out_of_the_call() -> None:
+    """As FastAPI: an HTTP route gives a ``WebSocket`` parameter nothing, a WebSocket route a ``Request`` one (dishka's
+    wrappers declare both)."""
+    theirs, ours = build_pair(CONNECTION_KINDS_APP)
+    results = []
+    for module, client_class in ((theirs, fastapi.testclient.TestClient), (ours, zephyr.testclient.TestClient)):
+        client = client_class(module.app)
+        both = client.get("/both")
+        only = client.get("/only-websocket?q=3")
+        with client.websocket_connect("/ws") as websocket:
+            sent = websocket.receive_json()
+        results.append([(both.status_code, both.json()), (only.status_code, only.json()), sent])
+    assert results[0] == results[1]
+    assert results[1][0] == (200, {"request": "/both", "websocket_left_out": True})

@@ -297,8 +297,13 @@ SPECIAL_PARAMS = (
 """The ``Dependant`` attributes naming a parameter FastAPI fills itself, with the request value each receives."""
 
 
-def _order_steps(root: Dependant) -> list[Step]:
-    """Dependencies in FastAPI's call order (sub-dependencies first), sharing results FastAPI would cache."""
+def _order_steps(root: Dependant, websocket: bool = False) -> list[Step]:
+    """Dependencies in FastAPI's call order (sub-dependencies first), sharing results FastAPI would cache.
+
+    As on FastAPI, a ``Request`` parameter gets nothing on a WebSocket route and a ``WebSocket`` parameter nothing on
+    an HTTP route: the argument is left out of the call (a wrapper taking ``**kwargs`` may declare both).
+    """
+    skipped = "request_param_name" if websocket else "websocket_param_name"
     steps: list[Step] = []
     seen: dict[Any, str] = {}
     originals: dict[Any, Dependant] = {}
@@ -321,7 +326,7 @@ def _order_steps(root: Dependant) -> list[Step]:
             kwargs.append((param.name, param.key))
         for attribute, value_key in SPECIAL_PARAMS:
             name = getattr(dependant, attribute)
-            if name is not None:
+            if name is not None and attribute != skipped:
                 kwargs.append((name, value_key))
         key = f"d{len(steps)}"
         if dependant.security_scopes_param_name is not None:
@@ -467,9 +472,12 @@ def mentions_float(annotation: Any, seen: set[int] | None = None) -> bool:
     return any(mentions_float(arg, seen) for arg in get_args(annotation))
 
 
-def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None) -> Plan:
-    """Compile a dependant tree into a plan (sharing validators with the plans compiled with the same ``cache``)."""
-    steps = _order_steps(root)
+def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None, *, websocket: bool = False) -> Plan:
+    """Compile a dependant tree into a plan (sharing validators with the plans compiled with the same ``cache``).
+
+    ``websocket``: the plan serves a WebSocket route (its ``Request`` parameters get nothing, see ``_order_steps``).
+    """
+    steps = _order_steps(root, websocket)
     fields = [param for step in steps for param in step.dependant.params]
     plain = [f for f in fields if f.location != BODY]
     body_fields = [f for f in fields if f.location == BODY]

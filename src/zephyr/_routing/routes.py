@@ -160,7 +160,9 @@ class _PlannedRoute(BaseRoute):
         if overrides and version is None:
             version = tuple(overrides.items())
         if self._plan is None or version != self._plan_version:
-            self._plan = build_plan(self.full_dependant(overrides or None), self._plan_name, cache)
+            full = self.full_dependant(overrides or None)
+            websocket = self.url_protocol == "websocket"
+            self._plan = build_plan(full, self._plan_name, cache, websocket=websocket)
             self._plan_version = version
         return self._plan
 
