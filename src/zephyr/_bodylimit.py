@@ -12,15 +12,19 @@ The innermost setting wins: a route's limit replaces its router's, which replace
 routes (and apps) that set a limit pay for it: the limit is decided when the route is registered.
 
 ``form_limits`` is a mapping with any of ``max_fields``, ``max_files`` and ``max_part_size``; each key set replaces
-Zephyr's default for the routes below it.
+Zephyr's default for the routes below it. A router's limits are given to the routes it creates or includes when they
+are registered; the routes it did not create (``FastAPI(routes=[...])``, the routes of a mounted app) inherit them as
+FastAPI's do, through the scope: an app or mount with limits adds a layer (:func:`with_form_limits`) that records them
+in ``scope["zephyr.form_limits"]`` (:class:`InheritedFormLimits`), read when a route parses its form. Apps and
+mounts without limits add nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from zephyr._limits import MAX_BODY_SIZE_SCOPE_KEY
+from zephyr._limits import FORM_LIMITS_SCOPE_KEY, MAX_BODY_SIZE_SCOPE_KEY
 from zephyr.exceptions import FastAPIError, HTTPException
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,10 +32,12 @@ __all__ = (
     "BodyLimit",
     "BodyTooLargeError",
     "FormLimitsError",
+    "InheritedFormLimits",
     "body_limit_error",
     "first_limit",
     "validate_form_limits",
     "validate_max_body_size",
+    "with_form_limits",
 )
 
 FORM_LIMIT_KEYS: Final = ("max_fields", "max_files", "max_part_size")
@@ -212,3 +218,66 @@ class BodyLimit:
             await limiter.send_413()
         finally:
             scope.pop(_LIMITER_SCOPE_KEY, None)
+
+
+class InheritedFormLimits(Mapping[str, "int | float"]):
+    """The ``form_limits`` of an app or router a request passed through, over the limits it met before.
+
+    A key set here replaces the outer one; the outer mapping (an enclosing app's limits, or
+    ``RequestLimitsMiddleware``'s, which resolve against the endpoint) is read only when a route parses its form.
+    """
+
+    __slots__ = ("manual", "outer", "own")
+
+    def __init__(self, outer: Mapping[str, int | float] | None, own: Mapping[str, int]) -> None:
+        self.outer = outer
+        """What the request met before this app or router (``None``: nothing)."""
+        self.own = own
+        """This app's or router's ``form_limits`` (not empty)."""
+        self.manual: Mapping[str, int | float] | None = (
+            outer.manual if isinstance(outer, InheritedFormLimits) else outer
+        )
+        """What ``request.form()`` called by hand reads: FastAPI's ``form_limits`` are only for the forms parsed for
+        ``Form``/``File`` parameters, so a handler's own ``request.form()`` keeps the defaults (or the middleware's)."""
+
+    def __getitem__(self, key: str) -> int | float:
+        own = self.own
+        if key in own:
+            return own[key]
+        if self.outer is None:
+            raise KeyError(key)
+        return self.outer[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.own
+        if self.outer is not None:
+            yield from (key for key in self.outer if key not in self.own)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"InheritedFormLimits({dict(self)!r})"
+
+
+class _FormLimitsLayer:
+    """Record an app's or router's ``form_limits`` in the scope of each HTTP request on its way in."""
+
+    __slots__ = ("app", "limits")
+
+    def __init__(self, app: ASGIApp, limits: Mapping[str, int]) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[FORM_LIMITS_SCOPE_KEY] = InheritedFormLimits(scope.get(FORM_LIMITS_SCOPE_KEY), self.limits)
+        await self.app(scope, receive, send)
+
+
+def with_form_limits(app: ASGIApp, limits: Mapping[str, int] | None) -> ASGIApp:
+    """``app`` serving its requests under ``limits`` (a router's or app's ``form_limits``); ``app`` itself without any.
+
+    Decided when the app or mount is built, so an app without limits pays nothing per request.
+    """
+    return _FormLimitsLayer(app, dict(limits)) if limits else app

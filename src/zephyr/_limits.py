@@ -40,6 +40,7 @@ from zephyr.types import Send
 __all__ = (
     "BODY_DEADLINE",
     "CLOSE_HEADERS",
+    "FORM_LIMITS_SCOPE_KEY",
     "JSONDepthScanner",
     "MAX_BODY_SIZE",
     "MAX_BODY_SIZE_SCOPE_KEY",
@@ -80,6 +81,10 @@ MAX_BODY_SIZE_SCOPE_KEY: Final = "zephyr.max_body_size"
 
 Present with ``None``: no limit. Absent: :data:`MAX_BODY_SIZE` for bodies read whole.
 """
+
+FORM_LIMITS_SCOPE_KEY: Final = "zephyr.form_limits"
+"""The scope key of the form-parser limits: ``RequestLimitsMiddleware``'s mapping, under the ``form_limits`` of the
+apps and routers a request passed through (``zephyr._bodylimit.InheritedFormLimits``)."""
 
 CLOSE_HEADERS: Final = {"Connection": "close"}
 """The headers of an answer after which the server must close the connection (the request was not read whole)."""

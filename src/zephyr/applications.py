@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import Unpack, deprecated
 
 from zephyr import params
-from zephyr._bodylimit import BodyLimit, validate_max_body_size
+from zephyr._bodylimit import BodyLimit, validate_max_body_size, with_form_limits
 from zephyr._docs_routes import add_docs_routes
 from zephyr._errors import ErrorBoundary, ExceptionMiddleware, ServerErrorMiddleware, websocket_exception_handler
 from zephyr._limits import BODY_DEADLINE, MAX_HEADER_BYTES, MAX_HEADERS, check_head, send_json_error
@@ -499,7 +499,8 @@ class Zephyr:
         """Wrap the router in the exception layers and the user's middleware (done once, at the first request)."""
         error_handler = self._install_handlers()
         handlers = self._handler_table
-        app: ASGIApp = self.router
+        # The router's form_limits reach the routes it did not create (routes=[...], mounted apps) through the scope.
+        app: ASGIApp = with_form_limits(self.router, getattr(self.router, "form_limits", None))
         if not self.user_middleware:
             if self.max_body_size is not None:
                 app = BodyLimit(app, self.max_body_size)  # inside the exception layers, as FastAPI places it

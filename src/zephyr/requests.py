@@ -18,16 +18,18 @@ import json
 import math
 import re
 from collections.abc import AsyncGenerator, Coroutine, Generator, Iterator, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, cast
 
 import anyio
 from typing_extensions import TypeVar
 
-from zephyr._bodylimit import BodyTooLargeError
+from zephyr._bodylimit import BodyTooLargeError, InheritedFormLimits
 from zephyr._interop.starlette import StarletteTwin
 from zephyr._limits import (
     BODY_DEADLINE,
     CLOSE_HEADERS,
+    FORM_LIMITS_SCOPE_KEY,
     MAX_BODY_SIZE,
     MAX_BODY_SIZE_SCOPE_KEY,
     MAX_FORM_FIELDS,
@@ -54,6 +56,7 @@ __all__ = (
 
 StateT = TypeVar("StateT", bound="Mapping[str, Any] | State", default=State)
 
+_NO_FORM_LIMITS: Mapping[str, int | float] = MappingProxyType({})
 _SERVER_PUSH_HEADERS = ("accept", "accept-encoding", "accept-language", "cache-control", "user-agent")
 _COOKIE_ESCAPE = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))")
 
@@ -587,7 +590,8 @@ class Request(HTTPConnection[StateT]):
                 limited).
 
         Limits not given here come from ``RequestLimitsMiddleware`` (``scope["zephyr.form_limits"]``) when it is
-        installed, then from the defaults (:mod:`zephyr._limits`). A url-encoded body is read whole, so it is also
+        installed, then from the defaults (:mod:`zephyr._limits`); an app's or router's ``form_limits`` are for the forms
+        parsed for ``Form``/``File`` parameters only, as on FastAPI. A url-encoded body is read whole, so it is also
         within the body size limit (10 MiB by default, 413); a multipart body is streamed and its files spill to
         disk, so only its counts and non-file parts are limited.
 
@@ -598,7 +602,12 @@ class Request(HTTPConnection[StateT]):
             HTTPException: 400 when the body is malformed or exceeds a limit.
             MissingDependencyError: When python-multipart is not installed.
         """
-        configured = self.scope.get("zephyr.form_limits") or {}
+        configured = self.scope.get(FORM_LIMITS_SCOPE_KEY)
+        if configured is None:
+            configured = _NO_FORM_LIMITS
+        elif type(configured) is InheritedFormLimits:
+            # Limits given here come from the route's parameters; a handler's own call keeps the middleware's.
+            configured = configured.manual or _NO_FORM_LIMITS
         return _FormResult(
             self._get_form(
                 max_files=max_files if max_files is not None else configured.get("max_files", MAX_FORM_FILES),

@@ -265,3 +265,82 @@ def test_limits_around_middleware_and_mounts_as_on_fastapi() -> None:
             post(url, content=_Chunks(b"123", b"456")),
         ]
     assert_same(MIDDLEWARE_LIMITS_APP, _closing(calls))
+
+
+INHERITED_FORM_LIMITS_APP = """
+from typing import Annotated
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.routing import APIRoute, Mount
+
+async def field(text: Annotated[str, Form()], more: Annotated[str, Form()] = ""):
+    return [text, more]
+
+async def manual(request: Request):
+    form = await request.form()
+    return sorted(form)
+
+child = FastAPI(routes=[APIRoute("/", field, methods=["POST"], form_limits={"max_fields": 2})])
+child.post("/manual")(manual)
+limited_child = FastAPI(form_limits={"max_part_size": 5})
+limited_child.post("/")(field)
+
+mounted_router = APIRouter(
+    form_limits={"max_fields": 2}, routes=[APIRoute("/", field, methods=["POST"])]
+)
+
+holder = APIRouter(form_limits={"max_part_size": 4})
+holder.mount("/inner", FastAPI(routes=[APIRoute("/", field, methods=["POST"])]))
+
+app = FastAPI(
+    form_limits={"max_part_size": 2, "max_fields": 1},
+    routes=[APIRoute("/direct", field, methods=["POST"]), APIRoute("/manual", manual, methods=["POST"])],
+)
+app.mount("/child", child)
+app.mount("/limited", limited_child)
+app.mount("/router", mounted_router)
+app.include_router(holder, prefix="/held", form_limits={"max_fields": 2})
+"""
+
+
+@pytest.mark.current_reference
+def test_form_limits_reach_routes_the_router_did_not_create_as_on_fastapi() -> None:
+    """Routes given as ``routes=[...]`` and the routes of mounted apps inherit ``form_limits`` through the scope."""
+    assert_same(
+        INHERITED_FORM_LIMITS_APP,
+        [
+            post("/direct", data={"text": "ab"}),  # the app's max_part_size=2 and max_fields=1
+            post("/direct", data={"text": "abc"}),
+            post("/direct", data={"text": "a", "more": "b"}),
+            post("/manual", data={"a": "1", "b": "2", "c": "3"}),  # request.form() by hand: not FastAPI's limits
+            post("/child/", data={"text": "ab", "more": "c"}),  # the route's max_fields=2 over the parent app's 1
+            post("/child/", data={"text": "abc"}),  # the parent app's max_part_size=2 reaches the mounted app
+            post("/child/manual", data={"a": "1", "b": "2", "c": "3"}),
+            post("/limited/", data={"text": "abcde"}),  # the mounted app's own 5 over the parent's 2
+            post("/limited/", data={"text": "abcdef"}),
+            post("/limited/", data={"text": "a", "more": "b"}),  # and the parent's max_fields=1 still
+            post("/router/", data={"text": "a", "more": "b"}),  # a router mounted as it is: its own max_fields=2
+            post("/router/", data={"text": "abc"}),
+            post("/held/inner/", data={"text": "abcd", "more": "b"}),  # the including router's and the inclusion's
+            post("/held/inner/", data={"text": "abcde"}),
+        ],
+        openapi=False,
+    )
+
+
+def test_form_limits_add_no_layer_where_none_are_set() -> None:
+    """An app and a mount without ``form_limits`` serve as before: nothing is added per request."""
+    from zephyr._bodylimit import InheritedFormLimits, with_form_limits
+    from zephyr._routing.plain import Mount
+
+    app = zephyr.FastAPI()
+    assert with_form_limits(app, {}) is app
+    assert with_form_limits(app, None) is app
+    assert Mount("/child", app)._limits is None
+    router_mount = Mount("/router", zephyr.APIRouter(form_limits={"max_files": 1}))
+    assert (router_mount.max_body_size, router_mount.form_limits) == (None, {"max_files": 1})
+    router_mount.form_limits = {"max_files": 3, "max_fields": 2}  # an inclusion's: the router's own still wins
+    assert router_mount.form_limits == {"max_files": 1, "max_fields": 2}
+    limits = InheritedFormLimits(InheritedFormLimits(None, {"max_fields": 1, "max_files": 2}), {"max_files": 3})
+    assert (dict(limits), len(limits), limits.manual) == ({"max_files": 3, "max_fields": 1}, 2, None)
+    with pytest.raises(KeyError):
+        limits["max_part_size"]

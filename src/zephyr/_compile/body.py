@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from pydantic_core import PydanticUndefined
 
 from zephyr._compile.plan import Plan
+from zephyr._limits import FORM_LIMITS_SCOPE_KEY
 from zephyr.exceptions import HTTPException, RequestValidationError
 from zephyr.types import Scope
 
@@ -88,14 +89,15 @@ async def read_body(
 ) -> BodyState:
     """Read (and for JSON, check) the body as FastAPI does before solving dependencies.
 
-    ``form_limits`` are the route's ``form_limits`` (FastAPI's setting), over ``RequestLimitsMiddleware``'s.
+    ``form_limits`` are the route's ``form_limits`` (FastAPI's setting), over those in the scope: the ``form_limits``
+    of the apps and routers the request passed through, over ``RequestLimitsMiddleware``'s.
     """
     state = BodyState()
     body = plan.body
     assert body is not None  # noqa: S101 - only called for plans with a body
     try:
         if body.kind == "form":
-            limits = scope.get("zephyr.form_limits") or {}
+            limits = scope.get(FORM_LIMITS_SCOPE_KEY) or {}
             if form_limits:
                 limits = {**limits, **form_limits}
             state.form = await request.form(**limits)

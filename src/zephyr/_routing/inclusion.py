@@ -309,6 +309,7 @@ class _IncludedRouter(RouteGroup):
         elif isinstance(route, Mount):
             mount = Mount(prefix + route.path, route.app, name=route.name)
             mount.max_body_size = limit  # mounted apps too
+            mount.form_limits = {**self._parent_form_limits, **context.form_limits}  # inherited through the scope
             served = mount
         elif isinstance(route, Host):
             # The host's app answers the paths under the prefix, without it (FastAPI mounts it at the prefix).

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
-from zephyr._bodylimit import BodyLimit
+from zephyr._bodylimit import BodyLimit, with_form_limits
 from zephyr._compile import typing_utils as tu
 from zephyr._routing.base import BaseRoute, NoMatchFound, OrderedMethods, is_no_match, name_of
 from zephyr._routing.dispatch import Router
@@ -113,8 +113,8 @@ class WebSocketRoute(BaseRoute):
 class Mount(BaseRoute):
     """Serve another ASGI app under a path prefix (``app.mount("/static", StaticFiles(...))``)."""
 
-    max_body_size: int | None = None
-    """The request body limit of the mounted app (an including router's ``max_body_size``); ``None``: none."""
+    _limits: tuple[int | None, dict[str, int]] | None = None
+    """``(max_body_size, form_limits)`` of the mounted app, when either is set (checked once per request)."""
 
     def __init__(self, path: str, app: ASGIApp | None = None, *, name: str | None = None, routes: Any = None) -> None:
         if path != "" and not path.startswith("/"):
@@ -129,6 +129,33 @@ class Mount(BaseRoute):
         self.compiled = compile_path(self.path + "/{path:path}")
         self._prefix = compile_path(self.path)
         self.include_in_schema = False
+        # A router mounted as it is serves its routes=[...] under its own form_limits, as FastAPI's router does.
+        self._own_form_limits: dict[str, int] = (
+            dict(getattr(app, "form_limits", None) or {}) if isinstance(app, Router) else {}
+        )
+        if self._own_form_limits:
+            self._limits = (None, self._own_form_limits)
+
+    @property
+    def max_body_size(self) -> int | None:
+        """The request body limit of the mounted app (an including router's ``max_body_size``); ``None``: none."""
+        return self._limits[0] if self._limits is not None else None
+
+    @max_body_size.setter
+    def max_body_size(self, value: int | None) -> None:
+        self._set_limits(value, self.form_limits)
+
+    @property
+    def form_limits(self) -> dict[str, int]:
+        """The ``form_limits`` the mounted app's routes inherit (an including router's, then the router's own)."""
+        return self._limits[1] if self._limits is not None else {}
+
+    @form_limits.setter
+    def form_limits(self, value: Mapping[str, int]) -> None:
+        self._set_limits(self.max_body_size, {**value, **self._own_form_limits})
+
+    def _set_limits(self, max_body_size: int | None, form_limits: dict[str, int]) -> None:
+        self._limits = (max_body_size, form_limits) if max_body_size is not None or form_limits else None
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -172,8 +199,13 @@ class Mount(BaseRoute):
         instrumented = scope.get("zephyr.otel_asgi")
         if instrumented is not None:  # and so does the instrumentor's (zephyr._interop.otel_asgi)
             instrumented.mounted(child)
-        if self.max_body_size is not None:
-            await BodyLimit(self.app, self.max_body_size)(child, receive, send)
+        limits = self._limits
+        if limits is not None:
+            max_body_size, form_limits = limits
+            app = with_form_limits(self.app, form_limits)
+            if max_body_size is not None:
+                app = BodyLimit(app, max_body_size)
+            await app(child, receive, send)
             return
         await self.app(child, receive, send)
 

@@ -61,6 +61,7 @@ from typing import Any, Final, TypeVar
 import anyio
 
 from zephyr._limits import (
+    FORM_LIMITS_SCOPE_KEY,
     MAX_BODY_SIZE,
     MAX_BODY_SIZE_SCOPE_KEY,
     MAX_FORM_FIELDS,
@@ -84,8 +85,6 @@ __all__ = (
     "route_limits",
 )
 
-FORM_LIMITS_SCOPE_KEY: Final = "zephyr.form_limits"
-"""The scope key of the form-parser limits mapping."""
 
 DEFAULT_LIMITS: Final[Mapping[str, int | None]] = {
     "max_body_size": MAX_BODY_SIZE,
