@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from tests.compat.harness import assert_same, post
+import pytest
+
+from tests.compat.harness import Call, assert_same, post
 
 FORM_APP = """
 from typing import Annotated
@@ -274,4 +276,75 @@ def test_optional_form_models_and_form_models_beside_fields() -> None:
             post("/mixed", data={"username": "u", "remember": "maybe"}),
             post("/mixed"),
         ],
+    )
+
+
+FACTORY_APP = """
+from typing import Annotated
+from fastapi import Depends, FastAPI, Form
+from pydantic import AfterValidator, BaseModel, Field
+
+app = FastAPI()
+calls = []
+
+def factory():
+    calls.append(1)
+    return False
+
+def require_checked(value: bool) -> bool:
+    if not value:
+        raise ValueError("The checkbox must be checked")
+    return value
+
+Checked = Annotated[bool, AfterValidator(require_checked)]
+
+@app.post("/parameter")
+def read_parameter(value: Annotated[Checked, Form(default_factory=factory, validate_default=True)]):
+    return value
+
+class Model(BaseModel):
+    value: Annotated[Checked, Field(default_factory=factory, validate_default=True)]
+
+@app.post("/model")
+def read_model(params: Annotated[Model, Form()]):
+    return params.value
+
+@app.post("/beside")
+def beside(name: Annotated[str, Form(min_length=3)], flag: Annotated[bool, Form(default_factory=factory)]):
+    return [name, flag]
+
+def flagged(flag: Annotated[bool, Form(default_factory=factory)]):
+    return flag
+
+@app.post("/dependency")
+def dependency(flag: Annotated[bool, Depends(flagged)], name: Annotated[str, Form(min_length=3)]):
+    return [name, flag]
+
+@app.get("/calls")
+def count():
+    made = len(calls)
+    calls.clear()
+    return made
+"""
+
+
+def _called(url: str, **kwargs: object) -> list[Call]:
+    return [post(url, **kwargs), Call("GET", "/calls", {})]
+
+
+@pytest.mark.current_reference
+def test_a_default_factory_runs_once_per_request_as_on_fastapi() -> None:
+    """A form's default factory runs once per request, also when the request fails validation (422)."""
+    assert_same(
+        FACTORY_APP,
+        [
+            *_called("/parameter", data={"value": "on"}),
+            *_called("/parameter"),  # the factory's False fails the validator: one call, one error
+            *_called("/model", data={"value": "on"}),
+            *_called("/model"),
+            *_called("/beside", data={"name": "abc"}),
+            *_called("/beside", data={"name": "a"}),  # another field fails: the endpoint's default is made once
+            *_called("/dependency", data={"name": "abc"}),
+        ],
+        openapi=False,
     )

@@ -22,7 +22,8 @@ _MISSING: Any = PydanticUndefined
 class BodyState:
     """The request body as read and parsed for validation."""
 
-    __slots__ = ("form", "parsed", "raw")
+    # ``form_errors`` is set only when the fast path finds the form invalid (see ``solve``): never on a valid request.
+    __slots__ = ("form", "form_errors", "parsed", "raw")
 
     def __init__(self) -> None:
         self.raw: bytes = b""

@@ -70,8 +70,45 @@ def _header_model_locs(field: ParamField, errors: list[Any]) -> list[Any]:
     return errors
 
 
+def _fast_form_errors(
+    plan: Plan, field: ParamField, value: Any, found: list[Any] | None, endpoint: bool
+) -> list[Any] | None:
+    """The errors the fast path found for a form field, when they are this field's exact errors; else None.
+
+    The fast path validated the same form values: for a form model its errors are the model's, and for a field left
+    out with a ``default_factory`` they are its default's. Reporting them spares a second validation, and with it a
+    second call of the factory (FastAPI calls it once). A field of the endpoint's own without errors needs no value
+    either: with errors elsewhere the endpoint is not called. A dependency's may be called: its default is made again.
+    """
+    body = plan.body
+    if found is None or body is None:
+        return None
+    if body.form_model is not None:
+        if body.twins or value is _MISSING or field.key != body.single_key:
+            return None
+        return _errors_with_loc_list(found, ("body",), 0)
+    if value is not _MISSING or field.field_info.default_factory is None or not body.embed or body.form_union:
+        return None
+    own = [error for error in found if error["loc"][:1] == (field.key,)]
+    if not own:
+        # Only when every error the fast path found names a field (so none of them can be this field's).
+        keys = {(f.key,) for f in body.fields}
+        return [] if endpoint and all(error["loc"][:1] in keys for error in found) else None
+    return _errors_with_loc_list(own, ("body", field.alias), 1)
+
+
+def _errors_with_loc_list(errors: list[Any], prefix: tuple[Any, ...], drop: int) -> list[Any]:
+    return [{**err, "loc": (*prefix, *err["loc"][drop:])} for err in errors]
+
+
 async def _own_values(
-    plan: Plan, dependant: Dependant, raw: dict[str, Any], body_value: Any, form: Any, errors: list[Any]
+    plan: Plan,
+    dependant: Dependant,
+    raw: dict[str, Any],
+    body_value: Any,
+    form: Any,
+    errors: list[Any],
+    fast_errors: list[Any] | None = None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for location in ("path", "query", "header", "cookie"):
@@ -93,6 +130,11 @@ async def _own_values(
         for field in body_fields:
             if body.kind == "form":
                 value, loc = await _form_field_input(plan, field, form)
+                reported = _fast_form_errors(plan, field, value, fast_errors, dependant is plan.root)
+                if reported is not None:
+                    errors.extend(reported)
+                    values[field.key] = _MISSING
+                    continue
             elif body.embed:
                 loc = ("body", field.alias)
                 if body_value is _MISSING or isinstance(body_value, (bytes, bytearray)):
@@ -147,6 +189,7 @@ async def slow_solve(
         raise
     form = state.form if state is not None else None
     solver = _SlowSolver(plan, raw, body_value, form, specials, stack, early)
+    solver.fast_form_errors = getattr(state, "form_errors", None)  # set only when the fast path found them
     await solver.solve(plan.root)
     if plan.choices:
         _inputs.rename_chosen(plan, scope, solver.errors)
@@ -170,7 +213,19 @@ class _SlowSolver:
     A class rather than a recursive closure: a closure that calls itself is a reference cycle, one per request.
     """
 
-    __slots__ = ("body_value", "cache", "early", "errors", "form", "plan", "raw", "specials", "stack", "step_of")
+    __slots__ = (
+        "body_value",
+        "cache",
+        "early",
+        "errors",
+        "fast_form_errors",
+        "form",
+        "plan",
+        "raw",
+        "specials",
+        "stack",
+        "step_of",
+    )
 
     def __init__(
         self,
@@ -186,6 +241,7 @@ class _SlowSolver:
         self.raw = raw
         self.body_value = body_value
         self.form = form
+        self.fast_form_errors: list[Any] | None = None
         self.specials = specials
         self.stack = stack
         self.early = early
@@ -205,7 +261,9 @@ class _SlowSolver:
                 kwargs[sub.name] = value
         plan = self.plan
         own_errors: list[Any] = []
-        own = await _own_values(plan, dependant, self.raw, self.body_value, self.form, own_errors)
+        own = await _own_values(
+            plan, dependant, self.raw, self.body_value, self.form, own_errors, self.fast_form_errors
+        )
         self.errors.extend(own_errors)
         if own_errors or not ok:
             return False, None

@@ -75,7 +75,11 @@ async def _fast_form(plan: Plan, state: BodyState, values: dict[str, Any]) -> bo
         return _fill_defaults(plan, body.fields, values)
     try:
         validated = body.validator.validate_python(form_values)
-    except ValidationError:
+    except ValidationError as exc:
+        # Kept for the exact path, which reports them instead of validating again: a default factory (and every
+        # validator) of the form then runs once per request, as in FastAPI. Only the list: the error would tie its
+        # traceback, and this frame, to the state.
+        state.form_errors = exc.errors(include_url=False)
         return False
     if body.form_model is not None or body.form_union:
         values[body.single_key] = validated  # type: ignore[index]
