@@ -234,9 +234,7 @@ class InheritedFormLimits(Mapping[str, "int | float"]):
         """What the request met before this app or router (``None``: nothing)."""
         self.own = own
         """This app's or router's ``form_limits`` (not empty)."""
-        self.manual: Mapping[str, int | float] | None = (
-            outer.manual if isinstance(outer, InheritedFormLimits) else outer
-        )
+        self.manual: Mapping[str, Any] | None = outer.manual if isinstance(outer, InheritedFormLimits) else outer
         """What ``request.form()`` called by hand reads: FastAPI's ``form_limits`` are only for the forms parsed for
         ``Form``/``File`` parameters, so a handler's own ``request.form()`` keeps the defaults (or the middleware's)."""
 

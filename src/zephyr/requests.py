@@ -56,7 +56,7 @@ __all__ = (
 
 StateT = TypeVar("StateT", bound="Mapping[str, Any] | State", default=State)
 
-_NO_FORM_LIMITS: Mapping[str, int | float] = MappingProxyType({})
+_NO_FORM_LIMITS: Mapping[str, Any] = MappingProxyType({})
 _SERVER_PUSH_HEADERS = ("accept", "accept-encoding", "accept-language", "cache-control", "user-agent")
 _COOKIE_ESCAPE = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))")
 
@@ -590,10 +590,10 @@ class Request(HTTPConnection[StateT]):
                 limited).
 
         Limits not given here come from ``RequestLimitsMiddleware`` (``scope["zephyr.form_limits"]``) when it is
-        installed, then from the defaults (:mod:`zephyr._limits`); an app's or router's ``form_limits`` are for the forms
-        parsed for ``Form``/``File`` parameters only, as on FastAPI. A url-encoded body is read whole, so it is also
-        within the body size limit (10 MiB by default, 413); a multipart body is streamed and its files spill to
-        disk, so only its counts and non-file parts are limited.
+        installed, then from the defaults (:mod:`zephyr._limits`); an app's or router's ``form_limits`` are for the
+        forms parsed for ``Form``/``File`` parameters only, as on FastAPI. A url-encoded body is read whole, so it is
+        also within the body size limit (10 MiB by default, 413); a multipart body is streamed and its files spill
+        to disk, so only its counts and non-file parts are limited.
 
         Returns:
             An awaitable async context manager giving the ``FormData``.
@@ -602,7 +602,7 @@ class Request(HTTPConnection[StateT]):
             HTTPException: 400 when the body is malformed or exceeds a limit.
             MissingDependencyError: When python-multipart is not installed.
         """
-        configured = self.scope.get(FORM_LIMITS_SCOPE_KEY)
+        configured: Mapping[str, Any] | None = self.scope.get(FORM_LIMITS_SCOPE_KEY)
         if configured is None:
             configured = _NO_FORM_LIMITS
         elif type(configured) is InheritedFormLimits:

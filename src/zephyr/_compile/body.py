@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_core import PydanticUndefined
@@ -29,6 +29,10 @@ class BodyState:
         self.raw: bytes = b""
         self.parsed: Any = _MISSING
         self.form: Any = None
+
+    if TYPE_CHECKING:
+        form_errors: list[Any]
+        """The form's validation errors, as the fast path found them (unset on a valid request)."""
 
 
 def _parse_is_json(content_type: str) -> bool:
