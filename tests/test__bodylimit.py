@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated, Any
 
 import pytest
 
-from zephyr import FastAPI, Request
+from zephyr import FastAPI, File, Request, UploadFile
 from zephyr._bodylimit import BodyLimit, BodyTooLargeError, body_limit_error, first_limit, validate_form_limits
 from zephyr.middleware.limits import RequestLimitsMiddleware
 from zephyr.testclient import TestClient
@@ -140,3 +141,68 @@ def test_body_limit_error_finds_the_413_in_groups_made_only_of_it() -> None:
     assert body_limit_error(ExceptionGroup("g", [ExceptionGroup("h", [error])])) is error
     assert body_limit_error(ExceptionGroup("g", [error, RuntimeError("other")])) is None
     assert body_limit_error(RuntimeError("other")) is None
+
+
+def _streamed(*chunks: bytes) -> list[Message]:
+    return [{"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1} for i, chunk in enumerate(chunks)]
+
+
+async def test_a_group_holding_the_413_and_another_error_is_not_hidden() -> None:
+    """The 413 inside a group with another error is the app's own error: it propagates whole, as on FastAPI."""
+    from zephyr.exceptions import HTTPException
+
+    app = FastAPI(max_body_size=0)
+    cleanup_error = RuntimeError("cleanup failed")
+
+    @app.post("/")
+    async def endpoint(request: Request) -> None:
+        try:
+            await request.body()
+        except HTTPException as exc:
+            raise ExceptionGroup("read and cleanup", [exc, cleanup_error]) from exc
+
+    receive, send, _ = channel(*_streamed(b"x"))
+    with pytest.raises(ExceptionGroup) as caught:
+        await app(scope_for(), receive, send)
+    first, second = caught.value.exceptions
+    assert (type(first), getattr(first, "status_code", None), second) == (BodyTooLargeError, 413, cleanup_error)
+
+
+async def test_multipart_rejected_by_the_limit_closes_its_temporary_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A multipart body cut off by ``max_body_size`` leaves no spooled file open (FastAPI patches Starlette's)."""
+    from zephyr import _multipart
+
+    created: list[Any] = []
+    real = _multipart.SpooledTemporaryFile  # type: ignore[attr-defined]
+
+    def tracking(*args: Any, **kwargs: Any) -> Any:
+        spool = real(*args, **kwargs)
+        created.append(spool)
+        return spool
+
+    monkeypatch.setattr(_multipart, "SpooledTemporaryFile", tracking)
+    prefix = (
+        b'--boundary\r\nContent-Disposition: form-data; name="file"; filename="example.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\nhello"
+    )
+    headers = (b"content-type", b"multipart/form-data; boundary=boundary")
+
+    async def endpoint(file: Annotated[UploadFile, File()]) -> dict[str, str | None]:
+        return {"name": file.filename}
+
+    app = FastAPI(max_body_size=len(prefix))
+    app.post("/")(endpoint)
+    receive, send, sent = channel(*_streamed(prefix, b"more data\r\n--boundary--\r\n"))
+    await app(scope_for(headers), receive, send)
+    assert sent[0]["status"] == 413
+    assert created
+    assert all(spool.closed for spool in created)
+
+    accepted = prefix + b"\r\n--boundary--\r\n"
+    larger = FastAPI(max_body_size=len(accepted))
+    larger.post("/")(endpoint)
+    receive, send, sent = channel(*_streamed(accepted))
+    await larger(scope_for(headers), receive, send)
+    assert (sent[0]["status"], sent[1]["body"]) == (200, b'{"name":"example.txt"}')
+    assert len(created) == 2
+    assert all(spool.closed for spool in created)
