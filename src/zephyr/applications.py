@@ -240,7 +240,10 @@ class Zephyr:
         routes_version = getattr(self.router, "routes_version", 0)
         if not self.openapi_schema or self._openapi_routes_version != routes_version:
             self._openapi_routes_version = routes_version
+            from zephyr._routing.routes import build_custom_included_handlers
             from zephyr.openapi.utils import get_openapi
+
+            build_custom_included_handlers(self.routes)
 
             self.openapi_schema = get_openapi(
                 title=self.title,

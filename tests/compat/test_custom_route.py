@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import types
+from typing import Any
 
+import fastapi
+import pytest
+
+import zephyr
 from tests.compat.harness import Call, assert_same, post
 
 GZIP_ROUTE_APP = """
@@ -101,3 +107,45 @@ def test_custom_route_classes() -> None:
             Call("GET", "/timed-direct", headers=("x-response-time",)),
         ],
     )
+
+
+def _handler_built_when_needed(fastapi_module: types.ModuleType) -> list[object]:
+    """What FastAPI (or Zephyr) does when an included route's ``get_route_handler`` fails after the inclusion."""
+    from fastapi.testclient import TestClient as ReferenceClient
+
+    fail = False
+    built: list[str] = []
+
+    class CustomRoute(fastapi_module.routing.APIRoute):  # type: ignore[name-defined,misc]
+        def get_route_handler(self) -> Any:
+            built.append(self.path)
+            if fail:
+                raise RuntimeError("handler construction failed")
+            return super().get_route_handler()
+
+    router = fastapi_module.APIRouter(route_class=CustomRoute)
+
+    @router.get("/items")
+    def read_items() -> list[str]:
+        return ["item"]
+
+    app = fastapi_module.FastAPI()
+    app.include_router(router, prefix="/api")
+    fail = True
+    with pytest.raises(RuntimeError, match="handler construction failed"):
+        app.openapi()
+    fail = False
+    seen: list[object] = ["/api/items" in app.openapi()["paths"]]
+    count = len(built)
+    client_class = ReferenceClient if fastapi_module is fastapi else zephyr.testclient.TestClient
+    with client_class(app) as client:
+        seen += [client.get("/api/items").json(), client.get("/api/items").json()]
+    # The handler the document built serves the requests. (FastAPI also builds the router's own route's handler
+    # when it is registered; Zephyr builds a route's handler at start-up or when first needed: not compared.)
+    return [*seen, len(built) - count]
+
+
+@pytest.mark.current_reference
+def test_an_included_handler_is_built_when_the_document_needs_it_as_on_fastapi() -> None:
+    """FastAPI builds an included route's handler for the OpenAPI document (or the first request), once it works."""
+    assert _handler_built_when_needed(zephyr) == _handler_built_when_needed(fastapi)

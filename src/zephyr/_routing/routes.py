@@ -33,7 +33,7 @@ from zephyr._compile.checks import (
 from zephyr._compile.dependant import Dependant, build_dependant, sub_dependant, with_route_dependencies
 from zephyr._compile.execute import HTTPRunner, body_allowed
 from zephyr._compile.plan import ModelCache, Plan, build_plan
-from zephyr._routing.base import BaseRoute, OrderedMethods, name_of
+from zephyr._routing.base import BaseRoute, OrderedMethods, expand_routes, name_of
 from zephyr._routing.effective import EFFECTIVE_ROUTE_CONTEXT_KEY, FASTAPI_SCOPE_KEY, route_context_var
 from zephyr._routing.handler import REQUEST_HANDLER, _Unversioned, make_runner
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
@@ -46,7 +46,13 @@ from zephyr.requests import Request
 from zephyr.responses import JSONResponse, PlainTextResponse, Response
 from zephyr.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ("APIRoute", "APIWebSocketRoute", "check_served_route", "generate_unique_id")
+__all__ = (
+    "APIRoute",
+    "APIWebSocketRoute",
+    "build_custom_included_handlers",
+    "check_served_route",
+    "generate_unique_id",
+)
 
 
 def generate_unique_id(route: APIRoute) -> str:
@@ -499,3 +505,19 @@ def check_served_route(route: APIRoute | APIWebSocketRoute) -> None:
     where = f"the {kind} {route.path} ({getattr(route.endpoint, '__qualname__', route.name)})"
     check_path_parameters(route.dependant, route.path, where)
     warn_unreadable_query(route.dependant, where)
+
+
+def build_custom_included_handlers(routes: Sequence[BaseRoute]) -> None:
+    """Build the handlers of the included routes whose original's class overrides ``get_route_handler``, if not yet.
+
+    FastAPI builds an included route's handler when it first needs the route as the inclusion serves it: for the
+    OpenAPI document or at the first request. A ``get_route_handler`` that raises then makes ``app.openapi()`` raise
+    (a later call tries again). Only such overrides can tell when a handler is built: the others are built at
+    start-up, as before.
+    """
+    for route in expand_routes(routes):
+        if not isinstance(route, APIRoute):
+            continue
+        origin = route._origin
+        if isinstance(origin, APIRoute) and type(origin).get_route_handler is not APIRoute.get_route_handler:
+            _ = route.app
