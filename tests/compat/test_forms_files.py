@@ -348,3 +348,44 @@ def test_a_default_factory_runs_once_per_request_as_on_fastapi() -> None:
         ],
         openapi=False,
     )
+
+
+READ_POSITION_APP = """
+from typing import Annotated
+from fastapi import Depends, FastAPI, File, UploadFile
+
+app = FastAPI()
+
+async def read_prefix(file: Annotated[UploadFile, File()]):
+    return (await file.read(2)).decode()
+
+def inspect_remainder(prefix: Annotated[str, Depends(read_prefix)], file: Annotated[bytes, File()]):
+    return {"prefix": prefix, "remainder": file.decode()}
+
+async def yielding_remainder(prefix: Annotated[str, Depends(read_prefix)], file: Annotated[bytes | None, File()] = None):
+    yield {"prefix": prefix, "remainder": file.decode() if file is not None else None}
+
+@app.post("/")
+async def upload(inspected: Annotated[dict, Depends(inspect_remainder)], file: Annotated[UploadFile, File()]):
+    position = file.file.tell()
+    return {"dependency": inspected, "position": position, "remainder": (await file.read()).decode()}
+
+@app.post("/yield")
+async def upload_yield(inspected: Annotated[dict, Depends(yielding_remainder)]):
+    return inspected
+
+@app.post("/before")
+async def before(file: Annotated[bytes, File()], prefix: Annotated[str, Depends(read_prefix)]):
+    return [file.decode(), prefix]
+"""
+
+
+@pytest.mark.current_reference
+def test_bytes_file_parameters_read_from_where_earlier_dependencies_left_the_upload_as_on_fastapi() -> None:
+    """A ``bytes`` file parameter of a dependency is read after the dependencies that run before it."""
+    upload = {"files": {"file": ("hello.txt", b"hello")}}
+    assert_same(
+        READ_POSITION_APP,
+        [post("/", **upload), post("/yield", **upload), post("/before", **upload), post("/", data={"x": "1"})],
+        openapi=False,
+    )

@@ -26,6 +26,7 @@ from zephyr._compile.aliases import member_pairs
 from zephyr._compile.dependant import BODY, Dependant, ParamField
 from zephyr._compile.forms import form_union_models
 from zephyr._compile.limits import limited
+from zephyr._compile.rereads import UPLOAD_KWARG_PREFIX, rereading
 from zephyr._compile.typing_utils import is_sequence, is_union, lenient_issubclass, strip_annotated
 
 __all__ = (
@@ -308,6 +309,7 @@ def _order_steps(root: Dependant, websocket: bool = False) -> list[Step]:
     seen: dict[Any, str] = {}
     originals: dict[Any, Dependant] = {}
     fields: list[ParamField] = []
+    uploads: dict[str, str] = {}  # form name -> key of an ``UploadFile`` parameter of a dependency called already
 
     def visit(dependant: Dependant) -> str:
         if dependant is not root and dependant.use_cache and dependant.cache_key in seen:
@@ -320,10 +322,16 @@ def _order_steps(root: Dependant, websocket: bool = False) -> list[Step]:
             sub_key = visit(sub)
             if sub.name is not None:
                 kwargs.append((sub.name, sub_key))
+        rereads: list[tuple[str, str]] = []
         for param in dependant.params:
             param.key = f"p{len(fields)}"
             fields.append(param)
             kwargs.append((param.name, param.key))
+            upload_key = uploads.get(param.alias) if _single_file(param, True) else None
+            if upload_key is not None:  # an earlier dependency may have moved the upload: read where it is then
+                rereads.append((param.name, UPLOAD_KWARG_PREFIX + param.name))
+                kwargs.append((rereads[-1][1], upload_key))
+        uploads.update((param.alias, param.key) for param in dependant.params if _single_file(param, False))
         for attribute, value_key in SPECIAL_PARAMS:
             name = getattr(dependant, attribute)
             if name is not None and attribute != skipped:
@@ -340,6 +348,11 @@ def _order_steps(root: Dependant, websocket: bool = False) -> list[Step]:
         if dependant.concurrency is not None and dependant is not root:
             call, is_coroutine, is_async_gen = limited(
                 call, dependant.concurrency, is_coroutine=is_coroutine, is_gen=is_gen, is_async_gen=is_async_gen
+            )
+            is_gen = False
+        if rereads and not (dependant is root and (dependant.is_gen or dependant.is_async_gen)):
+            call, is_coroutine, is_async_gen = rereading(
+                call, tuple(rereads), is_coroutine=is_coroutine, is_gen=is_gen, is_async_gen=is_async_gen
             )
             is_gen = False
         steps.append(
@@ -361,6 +374,13 @@ def _order_steps(root: Dependant, websocket: bool = False) -> list[Step]:
 
     visit(root)
     return steps
+
+
+def _single_file(param: ParamField, as_bytes: bool) -> bool:
+    """Whether ``param`` is one ``File()`` received as ``bytes`` (``as_bytes``) or as an ``UploadFile``."""
+    if not param.is_file or param.is_sequence:
+        return False
+    return _wants_bytes(strip_annotated(param.annotation), False) == as_bytes
 
 
 def _share_keys(twin: Dependant, original: Dependant) -> None:
