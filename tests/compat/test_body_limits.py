@@ -340,7 +340,52 @@ def test_form_limits_add_no_layer_where_none_are_set() -> None:
     assert (router_mount.max_body_size, router_mount.form_limits) == (None, {"max_files": 1})
     router_mount.form_limits = {"max_files": 3, "max_fields": 2}  # an inclusion's: the router's own still wins
     assert router_mount.form_limits == {"max_files": 1, "max_fields": 2}
+    router_mount.max_body_size = 10
+    assert router_mount.max_body_size == 10
+    sized = Mount("/sized", zephyr.APIRouter(max_body_size=4))
+    sized.max_body_size = 10
+    assert (sized.max_body_size, sized.form_limits) == (4, {})
     limits = InheritedFormLimits(InheritedFormLimits(None, {"max_fields": 1, "max_files": 2}), {"max_files": 3})
     assert (dict(limits), len(limits), limits.manual) == ({"max_files": 3, "max_fields": 1}, 2, None)
     with pytest.raises(KeyError):
         limits["max_part_size"]
+
+
+MOUNTED_BODY_LIMITS_APP = """
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import PlainTextResponse
+from fastapi.routing import APIRoute
+
+async def echo(request: Request):
+    return PlainTextResponse(await request.body())
+
+app = FastAPI(routes=[APIRoute("/direct", echo, methods=["POST"], max_body_size=5)])
+app.mount("/router", APIRouter(max_body_size=5, routes=[APIRoute("/", echo, methods=["POST"])]))
+app.include_router(APIRouter(max_body_size=5, routes=[APIRoute("/", echo, methods=["POST"])]), prefix="/included")
+holder = APIRouter(max_body_size=5)
+holder.mount("/app", FastAPI(routes=[APIRoute("/", echo, methods=["POST"])]))
+holder.mount("/roomy", APIRouter(max_body_size=8, routes=[APIRoute("/", echo, methods=["POST"])]))
+app.include_router(holder, prefix="/held")
+"""
+
+
+@pytest.mark.current_reference
+def test_max_body_size_of_routers_mounted_or_given_routes_as_on_fastapi() -> None:
+    """A router mounted as it is limits its ``routes=[...]``; its own limit wins over an including router's."""
+    six, four, seven = b"123456", b"1234", b"1234567"
+    assert_same(
+        MOUNTED_BODY_LIMITS_APP,
+        _closing(
+            [
+                post("/direct", content=six),
+                post("/router/", content=six),
+                post("/router/", content=four),
+                post("/included/", content=six),
+                post("/held/app/", content=six),  # the including router's limit reaches the mounted app
+                post("/held/app/", content=four),
+                post("/held/roomy/", content=seven),  # the mounted router's own 8 over the including router's 5
+                post("/held/roomy/", content=b"123456789"),
+            ]
+        ),
+        openapi=False,
+    )

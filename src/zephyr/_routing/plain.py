@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
-from zephyr._bodylimit import BodyLimit, with_form_limits
+from zephyr._bodylimit import BodyLimit, first_limit, with_form_limits
 from zephyr._compile import typing_utils as tu
 from zephyr._routing.base import BaseRoute, NoMatchFound, OrderedMethods, is_no_match, name_of
 from zephyr._routing.dispatch import Router
@@ -129,21 +129,21 @@ class Mount(BaseRoute):
         self.compiled = compile_path(self.path + "/{path:path}")
         self._prefix = compile_path(self.path)
         self.include_in_schema = False
-        # A router mounted as it is serves its routes=[...] under its own form_limits, as FastAPI's router does.
-        self._own_form_limits: dict[str, int] = (
-            dict(getattr(app, "form_limits", None) or {}) if isinstance(app, Router) else {}
-        )
-        if self._own_form_limits:
-            self._limits = (None, self._own_form_limits)
+        # A router mounted as it is serves its routes=[...] under its own limits, as FastAPI's router does; they
+        # win over an including router's.
+        router = app if isinstance(app, Router) else None
+        self._own_max_body_size: int | None = getattr(router, "max_body_size", None)
+        self._own_form_limits: dict[str, int] = dict(getattr(router, "form_limits", None) or {})
+        self._set_limits(self._own_max_body_size, self._own_form_limits)
 
     @property
     def max_body_size(self) -> int | None:
-        """The request body limit of the mounted app (an including router's ``max_body_size``); ``None``: none."""
+        """The request body limit of the mounted app (the router's own, else an including router's); ``None``: none."""
         return self._limits[0] if self._limits is not None else None
 
     @max_body_size.setter
     def max_body_size(self, value: int | None) -> None:
-        self._set_limits(value, self.form_limits)
+        self._set_limits(first_limit(self._own_max_body_size, value), self.form_limits)
 
     @property
     def form_limits(self) -> dict[str, int]:
