@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from zephyr._compile.serialize import dumps
+from zephyr._compile.serialize import _plain, dumps
 from zephyr.encoders import jsonable_encoder
 
 
@@ -87,4 +87,34 @@ def test_nan_is_refused_as_json_dumps_refuses_it() -> None:
     ],
 )
 def test_keys_starting_with_sa_are_dropped_as_jsonable_encoder_drops_them(content: Any) -> None:
+    assert dumps(content) == _reference(content)
+
+
+class _Text(str):
+    pass
+
+
+def _nested(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = {"a": [value]} if depth % 2 else [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("content", "plain"),
+    [
+        ({"a": 1, "b": [True, None, "x", {"c": 0.5}]}, True),
+        ({"a": [1, {"b": _Text("subclass")}]}, False),  # a subclass deep in a list of dicts
+        ({1: "int key"}, False),
+        ({"a": {"_sa_state": 1}}, False),
+        ([1, 2, (3,)], False),  # a tuple is not a list for json.dumps's byte-for-byte twin
+        ({"a": 1e-7}, False),
+        ({"a": 1e-3, "b": -0.0, "c": 0.0}, True),
+        (_nested(33), False),  # deeper than the check looks
+        (_nested(30), True),
+    ],
+)
+def test_plain_accepts_exactly_the_json_data_pydantic_core_writes_alike(content: Any, plain: bool) -> None:
+    assert _plain(content) is plain
     assert dumps(content) == _reference(content)

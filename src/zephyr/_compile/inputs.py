@@ -17,12 +17,24 @@ def parse_query(query_string: bytes) -> dict[str, list[str]]:
     parsed: dict[str, list[str]] = {}
     if not query_string:
         return parsed
-    for name, value in parse_query_pairs(query_string.decode("latin-1")):
-        values = parsed.get(name)
-        if values is None:
-            parsed[name] = [value]
-        else:
-            values.append(value)
+    query = query_string.decode("latin-1")
+    if "%" in query or "+" in query:
+        for name, value in parse_query_pairs(query):
+            values = parsed.get(name)
+            if values is None:
+                parsed[name] = [value]
+            else:
+                values.append(value)
+        return parsed
+    # Nothing to unquote (the usual query): split here, without building ``parse_query_pairs``' list of pairs first.
+    for pair in query.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            values = parsed.get(name)
+            if values is None:
+                parsed[name] = [value]
+            else:
+                values.append(value)
     return parsed
 
 

@@ -47,12 +47,19 @@ def _plain(value: Any, depth: int = 0) -> bool:
         return bool(value == 0.0 or (1e-4 <= abs(value) < float("inf")))
     if depth > 32:
         return False
+    # Loops, not all() over a generator: scalars are checked inline, without a call or a generator frame each.
     if kind is dict:
-        return all(
-            type(key) is str and not key.startswith("_sa") and _plain(item, depth + 1) for key, item in value.items()
-        )
+        for key, item in value.items():
+            if type(key) is not str or key.startswith("_sa"):
+                return False
+            if type(item) not in _SCALARS and not _plain(item, depth + 1):
+                return False
+        return True
     if kind is list:
-        return all(_plain(item, depth + 1) for item in value)
+        for item in value:  # noqa: SIM110 - a loop: all() would add a generator frame per list
+            if type(item) not in _SCALARS and not _plain(item, depth + 1):
+                return False
+        return True
     return False
 
 
