@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +169,30 @@ async def test_zephyr_answers_scenario_over_its_native_rsgi(scenario: Scenario) 
     assert protocol.answer is not None
     status, _, body = protocol.answer
     assert scenario.verify(status, body) is None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("more_body", [False, True])
+async def test_asgi_ceiling_answers_s3_from_one_message(more_body: bool) -> None:
+    # Granian's ASGI marks the whole body more_body=True: the ceiling must still answer S3 from its prepared bytes,
+    # after one receive, not through raw_app.
+    from benchmarks.apps.ceiling_app import app
+
+    s3 = next(s for s in SCENARIOS if s.id == "S3")
+    received: list[MutableMapping[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        message = {"type": "http.request", "body": s3.body, "more_body": more_body and not received}
+        received.append(message)
+        return message
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(s3.body or b"")).encode())]
+    scope = {"type": "http", "method": "POST", "path": "/users", "query_string": b"", "headers": headers}
+    await app(scope, receive, send)
+    assert len(received) == 1
+    assert sent[0]["status"] == 201
+    assert s3.verify(sent[0]["status"], sent[1]["body"]) is None
