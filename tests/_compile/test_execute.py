@@ -86,3 +86,34 @@ def test_a_declared_head_route_answers_head_before_an_earlier_get_route() -> Non
     assert only.status_code == 200
     assert only.content == b""
     assert only.headers["content-length"] == "9"  # {"a":"b"}, as GET sends it
+
+
+def test_a_lone_coroutine_endpoint_is_awaited_without_call_steps(monkeypatch: Any) -> None:
+    # The direct call (issue 14) must give the same answers, and call_steps must not run for it.
+    app = zephyr.FastAPI()
+
+    @app.get("/alone/{item_id}")
+    async def alone(item_id: int, q: str | None = None) -> dict[str, Any]:
+        return {"item_id": item_id, "q": q}
+
+    @app.get("/sync/{item_id}")
+    def sync(item_id: int) -> dict[str, Any]:
+        return {"item_id": item_id}
+
+    import zephyr._compile.execute as execute
+    import zephyr._compile.solve as solve
+
+    calls: list[Any] = []
+    original = solve.call_steps
+
+    async def counting(plan: Any, *args: Any) -> Any:
+        calls.append(plan)
+        return await original(plan, *args)
+
+    monkeypatch.setattr(execute, "call_steps", counting)
+    with zephyr.testclient.TestClient(app) as client:
+        assert client.get("/alone/3?q=x").json() == {"item_id": 3, "q": "x"}
+        assert client.get("/alone/x").status_code == 422
+        assert calls == []
+        assert client.get("/sync/4").json() == {"item_id": 4}
+        assert len(calls) == 1

@@ -179,3 +179,24 @@ def test_only_models_with_several_names_for_a_field_get_member_groups() -> None:
             ((b"text", b"text", "text", False),),
         )
     ]
+
+
+def test_a_lone_coroutine_endpoint_is_marked_for_the_direct_call() -> None:
+    async def alone(q: int = 0) -> int:
+        return q
+
+    def sync_alone(q: int = 0) -> int:
+        return q
+
+    async def with_dependency(tok: Annotated[str, Depends(token)]) -> str:
+        return tok
+
+    async def stream() -> Any:
+        yield 1
+
+    plan = build_plan(build_dependant(alone, path="/"), "r")
+    assert plan.lone is plan.steps[0]
+    assert plan.lone.call is alone
+    assert build_plan(build_dependant(sync_alone, path="/"), "r").lone is None  # runs in a worker thread
+    assert build_plan(build_dependant(with_dependency, path="/"), "r").lone is None
+    assert build_plan(build_dependant(stream, path="/"), "r").lone is None  # a generator endpoint

@@ -14,7 +14,7 @@ from zephyr._compile.context import attach_endpoint_context, endpoint_context
 from zephyr._compile.exact import slow_solve
 from zephyr._compile.plan import Plan
 from zephyr._compile.serialize import ResponseModel, dumps, stream_text
-from zephyr._compile.solve import call_steps, call_steps_reporting, fast_values
+from zephyr._compile.solve import FORM, call_steps, call_steps_reporting, fast_values, plain_values
 from zephyr._interop.starlette import is_asgi_response
 from zephyr.background import BackgroundTasks
 from zephyr.exceptions import RequestValidationError, ResponseValidationError
@@ -183,7 +183,9 @@ class HTTPRunner:
             return await self._solve_traced(
                 plan, request, send, values, state, sub_response, background, stack, traced, timings
             )
-        validated = await fast_values(plan, scope, state)
+        validated = plain_values(plan, scope, state)
+        if validated is FORM:
+            validated = await fast_values(plan, scope, state)
         if plan.needs_early_exit_stack:
             async with AsyncExitStack() as early:
                 if validated is None:
@@ -198,7 +200,11 @@ class HTTPRunner:
             values.update(validated or {})
             if timings is not None:
                 mark = _record(timings, "validation", mark)
-            result = await call_steps(plan, values, stack, None)
+            lone = plan.lone
+            if lone is not None:  # the endpoint alone: awaited here, without call_steps' loop and call_step's frames
+                result = await lone.call(**{name: values[key] for name, key in lone.kwargs})
+            else:
+                result = await call_steps(plan, values, stack, None)
         if timings is not None:
             mark = _record(timings, "handler", mark)
         try:

@@ -179,6 +179,8 @@ class Plan:
     header_names: frozenset[bytes] | None  # None: a header model reads every header
     field_adapters: dict[str, TypeAdapter[Any]] = field(default_factory=dict)
     source_context: dict[str, Any] | None = None  # where the endpoint is defined, read on the first error
+    #: The endpoint when it is the only call and a coroutine function (no dependencies): awaited directly.
+    lone: Step | None = None
     #: Parameter models declared optional (``Model | None``): key -> whether extra values alone select the model.
     optional_groups: dict[str, bool] = field(default_factory=dict)
     #: For optional header models: key -> the header names whose presence selects the model (lowercase bytes).
@@ -521,6 +523,7 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
     return Plan(
         root=root,
         steps=steps,
+        lone=steps[0] if len(steps) == 1 and steps[0].is_coroutine and not steps[0].direct else None,
         fields=fields,
         path_fields=tuple((f.key, f.alias) for f in plain if f.location == "path"),
         query_fields=tuple((f.key, f.alias, f.is_sequence, members(f)) for f in plain if f.location == "query"),

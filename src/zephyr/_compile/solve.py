@@ -21,38 +21,59 @@ from zephyr._compile.form_input import form_input
 from zephyr._compile.plan import Plan
 from zephyr.types import Scope
 
-__all__ = ("call_steps", "call_steps_reporting", "fast_values")
+__all__ = ("FORM", "call_steps", "call_steps_reporting", "fast_values", "plain_values")
 
 _MISSING: Any = PydanticUndefined
+
+FORM: Any = object()
+"""What ``plain_values`` returns for a form plan: the form is read asynchronously, by ``fast_values``."""
 
 
 async def fast_values(plan: Plan, scope: Scope, state: BodyState | None) -> dict[str, Any] | None:
     """Validate everything in one or two calls; None when anything is invalid (then use ``slow_solve``)."""
+    values = plain_values(plan, scope, state)
+    if values is FORM:
+        assert state is not None  # noqa: S101 - only a plan reading a form body answers FORM
+        return await _with_form(plan, scope, state)
+    return values  # type: ignore[no-any-return]
+
+
+def plain_values(plan: Plan, scope: Scope, state: BodyState | None) -> Any:
+    """``fast_values`` without a coroutine, for every plan but a form's (for which it returns ``FORM``).
+
+    The request path calls this one: most routes read no form, and a coroutine per request is a cost of its own.
+    """
+    body = plan.body
+    if body is not None and state is not None and body.kind != "json":
+        return FORM
     values: dict[str, Any] = {}
     if plan.param_validator is not None:
         try:
             values.update(plan.param_validator.validate_python(_inputs.extract(plan, scope)).__dict__)
         except ValidationError:
             return None
-    body = plan.body
     if body is not None and state is not None:
-        if body.kind == "json":
-            # A body that is not JSON (or has no JSON content type) leaves embedded fields unset, as in FastAPI.
-            if not state.raw or (body.embed and isinstance(state.parsed, (bytes, bytearray))):
-                if not _fill_defaults(plan, body.fields, values):
-                    return None
-                return values
-            validated = validate_json_body(body.validator, state, body.has_float)
-            if validated is _MISSING:
+        # A body that is not JSON (or has no JSON content type) leaves embedded fields unset, as in FastAPI.
+        if not state.raw or (body.embed and isinstance(state.parsed, (bytes, bytearray))):
+            if not _fill_defaults(plan, body.fields, values):
                 return None
-            if body.embed:
-                values.update(validated.__dict__)
-            else:
-                values[body.single_key] = validated  # type: ignore[index]
-                if body.twins and not _json_twins(body.twins, state, body.has_float, values):
-                    return None
-        elif not await _fast_form(plan, state, values):
+            return values
+        validated = validate_json_body(body.validator, state, body.has_float)
+        if validated is _MISSING:
             return None
+        if body.embed:
+            values.update(validated.__dict__)
+        else:
+            values[body.single_key] = validated  # type: ignore[index]
+            if body.twins and not _json_twins(body.twins, state, body.has_float, values):
+                return None
+    return values
+
+
+async def _with_form(plan: Plan, scope: Scope, state: BodyState) -> dict[str, Any] | None:
+    values: dict[str, Any] | None = plain_values(plan, scope, None)  # the parameters (no state: no body)
+    if values is None or not await _fast_form(plan, state, values):
+        return None
     return values
 
 
