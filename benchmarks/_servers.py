@@ -219,6 +219,18 @@ def _rss_of(pid: int) -> int:
     return 0
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) of every thread of ``pid`` so far; 0 when the process is gone."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()  # after the command name, which may hold spaces
+        return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14 and 15 of proc(5))
+    return 0.0
+
+
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     with contextlib.suppress(OSError):
@@ -248,6 +260,16 @@ class ServerProcess:
         tree = _rss_of(self.proc.pid) + sum(_rss_of(child) for child in children)
         serving = _rss_of(children[-1]) if children else _rss_of(self.proc.pid)
         return tree, serving
+
+    def cpu_seconds(self) -> float:
+        """Return the CPU time (user + system, all threads) the server's process tree has used so far.
+
+        The difference across a load run divided by the requests it served is the server's CPU per request: on a
+        shared machine a steadier number than requests per second, which also count the time the server waited for
+        a core. Granian's Rust threads and its worker process are included.
+        """
+        children = _children(self.proc.pid)
+        return _cpu_of(self.proc.pid) + sum(_cpu_of(child) for child in children)
 
     def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
         """Send one request and return its status and body.

@@ -123,19 +123,21 @@ def _scenario_table(results: dict[str, Any], scenario: dict[str, Any]) -> list[s
     lines = [
         f"## {sid}: {scenario['title']} (`{scenario['method']} {scenario['path']}`)",
         "",
-        "| Framework | req/s | p50 (ms) | p95 (ms) | p99 (ms) | RSS (MB) | start-up (ms) | vs FastAPI | vs raw ASGI |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| Framework | req/s | p50 (ms) | p95 (ms) | p99 (ms) | RSS (MB) | CPU (µs/req) | start-up (ms) "
+        "| vs FastAPI | vs raw ASGI |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name in results["frameworks"]:
         entry = summary[name]
         cell = entry["scenarios"][sid]
         if cell["rps"] is None:
             error = cell["error"] or entry["error"] or "no data"
-            lines.append(f"| {entry['label']} | failed: {_short_error(error)} |  |  |  |  |  |  |  |")
+            lines.append(f"| {entry['label']} | failed: {_short_error(error)} |  |  |  |  |  |  |  |  |")
             continue
         lines.append(
             f"| {entry['label']} | {_num(cell['rps'])} | {_num(cell['p50_ms'], 2)} | {_num(cell['p95_ms'], 2)} "
-            f"| {_num(cell['p99_ms'], 2)} | {_num(cell['rss_mb'], 1)} | {_num(entry['cold_start_ms'])} "
+            f"| {_num(cell['p99_ms'], 2)} | {_num(cell['rss_mb'], 1)} | {_num(cell.get('cpu_us_per_request'), 1)} "
+            f"| {_num(entry['cold_start_ms'])} "
             f"| {_ratio(cell['rps'], fastapi)} | {_ratio(cell['rps'], raw)} |"
         )
     noisy = [

@@ -192,13 +192,17 @@ def _load_scenario(
     try:
         if args.warmup:
             run_wrk(wrk, url, script, duration=args.warmup, connections=args.connections, pin=pin)
+        cpu_before = server.cpu_seconds()
         result = run_wrk(wrk, url, script, duration=args.duration, connections=args.connections, pin=pin)
+        cpu = server.cpu_seconds() - cpu_before
     except WrkError as exc:
         return {"error": f"wrk failed: {exc}; server output:\n{server.log_tail()}"}
     if server.proc.poll() is not None:
         return {"error": f"the server died under load:\n{server.log_tail()}"}
     tree, serving = server.rss_bytes()
     outcome: dict[str, Any] = {"error": None, "wrk": result.as_dict(), "rss_bytes": tree, "serving_rss_bytes": serving}
+    # The server's CPU per answer: on a shared machine steadier than req/s (issue 14).
+    outcome["cpu_us_per_request"] = cpu / result.requests * 1e6 if result.requests else None
     if scenario.status < 400 and result.non_2xx_3xx:
         # Fast failures are not throughput: keep the raw numbers in the record, but leave them out of the summary.
         outcome["error"] = (
@@ -238,9 +242,11 @@ def _run_framework(
                     _log(f"    {scenario.id}: FAILED {outcome['error'].splitlines()[0]}")
                 else:
                     numbers = outcome["wrk"]
+                    cpu = outcome["cpu_us_per_request"]
                     _log(
                         f"    {scenario.id}: {numbers['rps']:>9.0f} req/s  p99 {numbers['p99_ms']:.2f} ms  "
                         f"RSS {outcome['rss_bytes'] / 2**20:.1f} MB"
+                        + (f"  CPU {cpu:.1f} us/req" if cpu is not None else "")
                     )
         record["import_s"] = measure_import(framework, pin=server_pin)
     except ServerError as exc:
@@ -279,6 +285,9 @@ def _summarize(records: list[dict[str, Any]], frameworks: list[Framework], scena
                 "p99_ms": _median([o["wrk"]["p99_ms"] for o in ok]),
                 "rss_mb": _median([o["rss_bytes"] / 2**20 for o in ok]),
                 "serving_rss_mb": _median([o["serving_rss_bytes"] / 2**20 for o in ok]),
+                "cpu_us_per_request": _median(
+                    [o["cpu_us_per_request"] for o in ok if o.get("cpu_us_per_request") is not None]
+                ),
                 "socket_errors": sum(o["wrk"]["socket_errors"] for o in ok),
                 "non_2xx_3xx": sum(o["wrk"]["non_2xx_3xx"] for o in ok),
                 "error": failed[0] if failed else None,

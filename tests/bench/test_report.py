@@ -12,7 +12,8 @@ def _cell(rps: float | None, error: str | None = None) -> dict[str, Any]:
         return {"rounds": 0, "rps": None, "p50_ms": None, "p95_ms": None, "p99_ms": None, "rss_mb": None,
                 "serving_rss_mb": None, "socket_errors": 0, "non_2xx_3xx": 0, "error": error}  # fmt: skip
     return {"rounds": 3, "rps": rps, "p50_ms": 1.5, "p95_ms": 2.25, "p99_ms": 4.0, "rss_mb": 40.0,
-            "serving_rss_mb": 40.0, "socket_errors": 0, "non_2xx_3xx": 0, "error": None}  # fmt: skip
+            "serving_rss_mb": 40.0, "cpu_us_per_request": 1e6 / rps, "socket_errors": 0, "non_2xx_3xx": 0,
+            "error": None}  # fmt: skip
 
 
 def _entry(
@@ -77,16 +78,17 @@ def test_render_markdown_scenario_table_has_ratios_to_fastapi_and_raw() -> None:
     text = render_markdown(_results())
     assert "## S1: GET /hello (`GET /hello`)\n" in text
     assert (
-        "| Framework | req/s | p50 (ms) | p95 (ms) | p99 (ms) | RSS (MB) | start-up (ms) | vs FastAPI | vs raw ASGI |"
+        "| Framework | req/s | p50 (ms) | p95 (ms) | p99 (ms) | RSS (MB) | CPU (µs/req) | start-up (ms) "
+        "| vs FastAPI | vs raw ASGI |"
     ) in text
-    assert "| Zephyr | 20,000 | 1.50 | 2.25 | 4.00 | 40.0 | 300 | 2.00\N{MULTIPLICATION SIGN} | — |" in text
-    assert "| FastAPI | 10,000 | 1.50 | 2.25 | 4.00 | 40.0 | 600 | 1.00\N{MULTIPLICATION SIGN} | — |" in text
+    assert "| Zephyr | 20,000 | 1.50 | 2.25 | 4.00 | 40.0 | 50.0 | 300 | 2.00\N{MULTIPLICATION SIGN} | — |" in text
+    assert "| FastAPI | 10,000 | 1.50 | 2.25 | 4.00 | 40.0 | 100.0 | 600 | 1.00\N{MULTIPLICATION SIGN} | — |" in text
 
 
 def test_render_markdown_reports_failures_instead_of_numbers() -> None:
     text = render_markdown(_results())
     assert "| raw ASGI | — | — | failed: raw ASGI exited with 1 before answering: |" in text
-    assert "| raw ASGI | failed: raw ASGI exited with 1 before answering: |  |  |  |  |  |  |  |" in text
+    assert "| raw ASGI | failed: raw ASGI exited with 1 before answering: |  |  |  |  |  |  |  |  |" in text
 
 
 def test_render_markdown_overview_is_the_geometric_mean_of_ratios() -> None:

@@ -54,7 +54,7 @@ def test_main_without_wrk_exits_2_and_says_how_to_install_it(monkeypatch: pytest
 
 def _outcome(rps: float, rss: int) -> dict[str, Any]:
     numbers = {"rps": rps, "p50_ms": rps / 1000, "p95_ms": 2.0, "p99_ms": 3.0, "socket_errors": 1, "non_2xx_3xx": 0}
-    return {"error": None, "wrk": numbers, "rss_bytes": rss, "serving_rss_bytes": rss}
+    return {"error": None, "wrk": numbers, "rss_bytes": rss, "serving_rss_bytes": rss, "cpu_us_per_request": rps / 100}
 
 
 def test_summarize_takes_the_median_of_rounds_and_keeps_errors() -> None:
@@ -71,6 +71,7 @@ def test_summarize_takes_the_median_of_rounds_and_keeps_errors() -> None:
     assert summary["import_ms"] == pytest.approx(10.0)
     cell = summary["scenarios"]["S1"]
     assert (cell["rounds"], cell["rps"], cell["p50_ms"], cell["rss_mb"]) == (3, 2000.0, 2.0, 31.0)
+    assert cell["cpu_us_per_request"] == pytest.approx(20.0)
     assert (cell["socket_errors"], cell["error"]) == (3, "wrong answer")
 
 
@@ -81,6 +82,7 @@ class _StubServer:
         self.answer = answer
         self.base_url = "http://127.0.0.1:1"
         self.proc = self
+        self.cpu_reads = 0
 
     def poll(self) -> int | None:
         return None
@@ -95,6 +97,10 @@ class _StubServer:
 
     def rss_bytes(self) -> tuple[int, int]:
         return 3 * 2**20, 2 * 2**20
+
+    def cpu_seconds(self) -> float:
+        self.cpu_reads += 1
+        return 0.25 * self.cpu_reads  # 0.25 s of CPU during each load run
 
 
 def _wrk_result(requests: int, non_2xx: int) -> WrkResult:
@@ -124,6 +130,7 @@ def test_load_scenario_records_numbers_and_rss(monkeypatch: pytest.MonkeyPatch) 
     outcome = _load(_StubServer((200, b'{"message":"hello"}')))
     assert outcome["error"] is None
     assert (outcome["wrk"]["rps"], outcome["rss_bytes"], outcome["serving_rss_bytes"]) == (1000.0, 3 * 2**20, 2 * 2**20)
+    assert outcome["cpu_us_per_request"] == pytest.approx(250.0)  # 0.25 s over the 1,000 answers of the measured run
 
 
 def test_load_scenario_fails_when_answers_under_load_are_errors(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -8,6 +11,7 @@ from benchmarks._servers import (
     FRAMEWORKS,
     Framework,
     ServerError,
+    ServerProcess,
     measure_import,
     prime,
     select_frameworks,
@@ -126,3 +130,22 @@ def test_instrumented_contenders_are_opt_in() -> None:
     assert all(framework not in select_frameworks(None) for framework in instrumented)
     chosen = select_frameworks(["fastapi-otel", "zephyr", "zephyr-otel"])
     assert [f.name for f in chosen] == ["zephyr", "zephyr-otel", "fastapi-otel"]
+
+
+def test_cpu_seconds_counts_the_whole_process_tree(tmp_path: Path) -> None:
+    # A parent that waits on a child spinning for about 0.3 s of CPU: the tree's CPU includes the child's.
+    spin = "import sys, time; end = time.process_time() + 0.3\nwhile time.process_time() < end: pass\nsys.stdin.read()"
+    parent = (
+        "import subprocess, sys; child = subprocess.Popen([sys.executable, '-c', sys.argv[1]], stdin=subprocess.PIPE); "
+        "sys.stdin.read(); child.communicate(b'')"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", parent, spin], stdin=subprocess.PIPE)
+    try:
+        server = ServerProcess(proc, 0, 0.0, tmp_path / "log")
+        deadline = time.monotonic() + 20
+        while server.cpu_seconds() < 0.3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert 0.3 <= server.cpu_seconds() < 10
+    finally:
+        proc.communicate(b"", timeout=20)
+    assert server.cpu_seconds() == 0.0  # gone: nothing to read
