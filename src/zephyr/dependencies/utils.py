@@ -274,6 +274,8 @@ async def solve_dependencies(
     values: dict[str, Any] = dict(plan.constants) if plan.constants else {}
     values.update(request=request, connection=request, response=response, background_tasks=background_tasks)
     scope = request.scope
+    if scope.get("type") == "websocket":  # a WebSocket's dependencies take it as ``websocket``
+        values["websocket"] = request
     try:
         state = await read_body(plan, request, scope, True) if plan.body is not None else None
         validated = await fast_values(plan, scope, state)

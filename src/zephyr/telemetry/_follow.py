@@ -104,4 +104,3 @@ def _redecide(app: Any) -> bool:
             break
         node = below
     return True  # the stack no longer holds it: nothing to change
-
