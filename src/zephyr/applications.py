@@ -129,6 +129,7 @@ class Zephyr:
         self.debug = debug
         self.telemetry = telemetry
         self._telemetry = resolve(telemetry)  # every setting, defaults filled in (FastAPI's ``_telemetry``)
+        self._telemetry_inner: ASGIApp | None = None  # the stack as built without telemetry, while it has none
         self.title = title
         self.summary = summary
         self.description = description
@@ -529,11 +530,14 @@ class Zephyr:
             from zephyr.telemetry._middleware import telemetry_layer
 
             layered = telemetry_layer(app, settings)
-            if layered is app and "opentelemetry.trace" in sys.modules:
-                from zephyr.telemetry._follow import follow
+            if layered is not app:
+                return layered
+        if "opentelemetry.trace" in sys.modules:
+            from zephyr.telemetry._follow import follow
 
-                follow(self, app)  # no provider yet: one set later starts the telemetry
-            app = layered
+            follow(self, app)  # no provider yet: one set later starts the telemetry
+        else:
+            self._telemetry_inner = app  # OpenTelemetry not imported yet: the start-up may set a provider up
         return app
 
     def _instrumented(self) -> bool:
@@ -608,7 +612,18 @@ class Zephyr:
         stack = self.middleware_stack
         if stack is None:
             stack = self._first_stack()
-        await lifespan(config=self._telemetry, app=stack, scope=scope, receive=receive, send=send)
+        await lifespan(
+            config=self._telemetry, app=stack, scope=scope, receive=receive, send=send, started=self._started
+        )
+
+    def _started(self) -> None:
+        """The start-up is complete: a provider it set up (importing OpenTelemetry first) starts the telemetry."""
+        inner = self._telemetry_inner
+        if inner is not None and "opentelemetry.trace" in sys.modules and self.middleware_stack is not None:
+            from zephyr.telemetry._follow import follow, provider_set
+
+            follow(self, inner)
+            provider_set()
 
     # -- Granian's RSGI interface (zephyr._rsgi), beside ASGI: nothing of it runs for ASGI requests --------------
 

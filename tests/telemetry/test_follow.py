@@ -203,3 +203,34 @@ def test_providers_named_in_the_settings_are_not_asked_per_request() -> None:
     assert isinstance(named, TelemetryMiddleware) and named.providers is None
     noop = telemetry_layer(app, {"tracer_provider": trace.NoOpTracerProvider(), "metrics": False, "logs": False})
     assert noop is app  # a no-op provider records nothing: no layer
+
+
+@pytest.mark.current_reference
+@pytest.mark.parametrize("frameworks", FRAMEWORKS)
+def test_a_provider_set_up_by_the_start_up_traces_the_requests(
+    frameworks: tuple[Any, Any], fresh: Callable[[], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stack is built when the lifespan starts, before the start-up runs; even with OpenTelemetry imported only
+    by the start-up (Zephyr then had nothing to follow yet), the requests are traced."""
+    import sys
+    from contextlib import asynccontextmanager
+
+    framework, client_class = frameworks
+    fresh()
+    tracer, exporter, _, _ = _sdk()
+    imported = sys.modules["opentelemetry.trace"]
+    monkeypatch.delitem(sys.modules, "opentelemetry.trace")  # as if nothing had imported it yet
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        sys.modules["opentelemetry.trace"] = imported  # the start-up imports it...
+        trace.set_tracer_provider(tracer)  # ...and sets a provider up
+        yield
+
+    app = framework.FastAPI(lifespan=lifespan, telemetry={"metrics": False, "logs": False})
+    with client_class(app) as client:
+        assert client.get("/").status_code == 404
+    assert [span.name for span in exporter.get_finished_spans()] == ["GET"]
+    with client_class(app) as client:  # a second lifespan: still one layer
+        assert client.get("/").status_code == 404
+    assert [span.name for span in exporter.get_finished_spans()] == ["GET", "GET"]

@@ -81,26 +81,33 @@ def provider_set() -> None:
 
 
 def _redecide(app: Any) -> bool:
-    """Whether ``app`` is done with: its layer was put in place, or its stack is no longer the one noted."""
-    from zephyr.telemetry._middleware import telemetry_layer
+    """Whether ``app`` is done with: its layer is in place now, or its stack is no longer the one noted."""
+    from zephyr.telemetry._middleware import TelemetryMiddleware, telemetry_layer
 
     inner = getattr(app, "_telemetry_inner", None)
     stack = app.middleware_stack
     if inner is None or stack is None:
-        return stack is None  # rebuilt at the next request, which decides anew
+        return True  # a stack built anew decides anew
+    parent = None
+    if stack is not inner:
+        parent = stack
+        # The wrappers outside the layer's place (an instrumentation's, Sentry's): a few at most.
+        for _ in range(64):
+            below = getattr(parent, "app", None)
+            if below is inner or below is None:
+                break
+            parent = below
+        else:
+            below = None
+        if below is None or isinstance(parent, TelemetryMiddleware):
+            app._telemetry_inner = None
+            return True  # no longer this stack, or its layer is there already
     layered = telemetry_layer(inner, app._telemetry)
     if layered is inner:
         return False
-    if stack is inner:
+    if parent is None:
         app.middleware_stack = layered
-        return True
-    node = stack
-    for _ in range(64):  # the wrappers outside the layer (an instrumentation's, Sentry's): a few at most
-        below = getattr(node, "app", None)
-        if below is inner:
-            node.app = layered
-            return True
-        if below is None:
-            break
-        node = below
-    return True  # the stack no longer holds it: nothing to change
+    else:
+        parent.app = layered
+    app._telemetry_inner = None
+    return True
