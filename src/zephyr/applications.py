@@ -129,6 +129,7 @@ class Zephyr:
         self.debug = debug
         self.telemetry = telemetry
         self._telemetry = resolve(telemetry)  # every setting, defaults filled in (FastAPI's ``_telemetry``)
+        self._telemetry_inner: ASGIApp | None = None  # the stack as built without telemetry, while it has none
         self.title = title
         self.summary = summary
         self.description = description
@@ -520,7 +521,7 @@ class Zephyr:
                 # the app's limit (a route's own limit still applies when the route runs).
                 app = BodyLimit(app, self.max_body_size, answers_reads=True)
             app = self._server_errors = ServerErrorMiddleware(app, error_handler, self.debug)
-        if "build_middleware_stack" in vars(self):  # an instrumentation wrapped this method (OpenTelemetry does)
+        if self._instrumented():  # an instrumentation wrapped this method (OpenTelemetry does)
             from zephyr._interop.tracing import instrumented_stack
 
             return instrumented_stack(self, app, self.debug)
@@ -528,8 +529,25 @@ class Zephyr:
         if self.telemetry is not None or settings["auto_configure"] or "opentelemetry.trace" in sys.modules:
             from zephyr.telemetry._middleware import telemetry_layer
 
-            app = telemetry_layer(app, settings)
+            layered = telemetry_layer(app, settings)
+            if layered is not app:
+                return layered
+        if "opentelemetry.trace" in sys.modules:
+            from zephyr.telemetry._follow import follow
+
+            follow(self, app)  # no provider yet: one set later starts the telemetry
+        else:
+            self._telemetry_inner = app  # OpenTelemetry not imported yet: the start-up may set a provider up
         return app
+
+    def _instrumented(self) -> bool:
+        """Whether an instrumentation replaced this app's ``build_middleware_stack`` (and has not handed it back).
+
+        ``FastAPIInstrumentor.uninstrument_app`` hands it back by assigning the bound method it replaced: the app is
+        then itself again.
+        """
+        replaced = vars(self).get("build_middleware_stack")
+        return replaced is not None and getattr(replaced, "__func__", None) is not type(self).build_middleware_stack
 
     def _install_handlers(self) -> Callable[..., Any] | None:
         """Split ``exception_handlers`` into the table the exception layer reads and the last-resort 500 handler.
@@ -574,7 +592,7 @@ class Zephyr:
     def _first_stack(self) -> ASGIApp:
         """Build the middleware stack, at the first request (or lifespan), and keep it."""
         stack = self.build_middleware_stack()
-        if "build_middleware_stack" in vars(self) and "opentelemetry.instrumentation.asgi" in sys.modules:
+        if "opentelemetry.instrumentation.asgi" in sys.modules and self._instrumented():
             from zephyr._interop.otel_asgi import native_stack
 
             stack = native_stack(self, stack)  # OpenTelemetry's ASGI middleware, computed once per request shape
@@ -594,7 +612,18 @@ class Zephyr:
         stack = self.middleware_stack
         if stack is None:
             stack = self._first_stack()
-        await lifespan(config=self._telemetry, app=stack, scope=scope, receive=receive, send=send)
+        await lifespan(
+            config=self._telemetry, app=stack, scope=scope, receive=receive, send=send, started=self._started
+        )
+
+    def _started(self) -> None:
+        """The start-up is complete: a provider it set up (importing OpenTelemetry first) starts the telemetry."""
+        inner = self._telemetry_inner
+        if inner is not None and "opentelemetry.trace" in sys.modules and self.middleware_stack is not None:
+            from zephyr.telemetry._follow import follow, provider_set
+
+            follow(self, inner)
+            provider_set()
 
     # -- Granian's RSGI interface (zephyr._rsgi), beside ASGI: nothing of it runs for ASGI requests --------------
 

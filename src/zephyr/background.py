@@ -29,7 +29,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ParamSpec
 
@@ -42,6 +42,10 @@ _P = ParamSpec("_P")
 _operation: Callable[[Callable[..., Any]], AbstractContextManager[Any]] | None = None
 """Set by ``zephyr.telemetry`` when it traces operations: each task of a ``BackgroundTasks`` runs inside the context
 manager it returns for the task's function (FastAPI's ``fastapi.background_task`` span). ``None``: nothing to do."""
+_run: Callable[[BackgroundTask], Awaitable[None]] | None = None
+"""Set by ``zephyr._interop.tracing`` when an instrumentation wrapped an app: each task of a ``BackgroundTasks`` is run
+through it (it applies a replaced ``starlette.background.BackgroundTask.__call__``, as OpenTelemetry's FastAPI
+instrumentation replaces it to trace each task). ``None``: the task is called."""
 
 
 class BackgroundTask:
@@ -110,13 +114,13 @@ class BackgroundTasks(BackgroundTask):
 
     async def __call__(self) -> None:
         """Run the tasks one after another; an exception stops the rest and propagates."""
-        operation = _operation
+        operation, run = _operation, _run
         for task in self.tasks:
             if operation is None:
-                await task()
+                await (task() if run is None else run(task))
             else:
                 with operation(task.func):
-                    await task()
+                    await (task() if run is None else run(task))
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.tasks!r})"

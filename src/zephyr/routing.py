@@ -15,6 +15,7 @@ from zephyr._routing.contexts import iter_route_contexts as iter_route_contexts
 from zephyr._routing.dispatch import Router as Router
 from zephyr._routing.handler import REQUEST_HANDLER
 from zephyr._routing.handler import get_request_handler as get_request_handler
+from zephyr._routing.handler import get_websocket_app as get_websocket_app
 from zephyr._routing.handler import run_endpoint_function as run_endpoint_function
 from zephyr._routing.handler import serialize_response as serialize_response
 from zephyr._routing.host import Host as Host
@@ -51,6 +52,7 @@ __all__ = (
     "WebSocketRoute",
     "generate_unique_id",
     "get_request_handler",
+    "get_websocket_app",
     "iter_route_contexts",
     "request_response",
     "run_endpoint_function",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from zephyr import BackgroundTasks, Depends, FastAPI, Response, routing
+from zephyr import BackgroundTasks, Depends, FastAPI, Response, WebSocket, WebSocketDisconnect, routing
 from zephyr.testclient import TestClient
 
 
@@ -89,3 +89,68 @@ async def test_serialize_response_validates_and_dumps_as_fastapis() -> None:
     assert await routing.serialize_response(response_content={"d": date(2026, 12, 7)}) == {"d": "2026-12-07"}
     with pytest.raises(ResponseValidationError):
         await routing.serialize_response(field=field, response_content={"n": "x"})
+
+
+def test_a_replaced_solve_dependencies_sees_websocket_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FastAPI's ``get_websocket_app`` solves through ``fastapi.routing.solve_dependencies``: Logfire's wrapper sees
+    WebSocket sessions too, with the ``WebSocket`` as ``request`` and the endpoint's ``websocket`` argument filled."""
+    seen: list[Any] = []
+    original_solve = routing.solve_dependencies
+
+    async def solve(**kwargs: Any) -> Any:
+        solved = await original_solve(**kwargs)
+        seen.append((type(kwargs["request"]).__name__, sorted(solved.values), len(solved.errors)))
+        return solved
+
+    def room_name(room: int) -> str:
+        return f"room-{room}"
+
+    app = FastAPI()
+
+    @app.websocket("/ws/{room}")
+    async def chat(websocket: WebSocket, name: str = Depends(room_name)) -> None:
+        await websocket.accept()
+        await websocket.send_text(name)
+        await websocket.close()
+
+    monkeypatch.setattr(routing, "solve_dependencies", solve)
+    client = TestClient(app)
+    with client.websocket_connect("/ws/3") as ws:
+        assert ws.receive_text() == "room-3"
+    with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("/ws/x"):
+        pass  # pragma: no cover - refused before it opens
+    assert refused.value.code == 1008
+    assert seen == [("WebSocket", ["name", "websocket"], 0), ("WebSocket", [], 1)]
+
+
+@pytest.mark.anyio
+async def test_get_websocket_app_runs_the_dependant_for_one_session() -> None:
+    import dataclasses
+
+    from zephyr._compile.dependant import build_dependant
+    from zephyr.exceptions import WebSocketRequestValidationError
+
+    sent: list[Any] = []
+
+    async def endpoint(websocket: WebSocket, n: int) -> None:
+        await websocket.accept()
+        await websocket.send_text(str(n * 2))
+
+    async def receive() -> Any:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    app = routing.get_websocket_app(build_dependant(endpoint, path="/ws"))
+
+    def session(query: bytes) -> WebSocket:
+        scope = {"type": "websocket", "path": "/ws", "query_string": query, "headers": [], "path_params": {}}
+        return WebSocket(scope, receive, send)
+
+    await app(session(b"n=21"))
+    assert [m["type"] for m in sent] == ["websocket.accept", "websocket.send"] and sent[1]["text"] == "42"
+    with pytest.raises(WebSocketRequestValidationError):
+        await app(session(b"n=x"))
+    with pytest.raises(TypeError, match="call=None"):
+        routing.get_websocket_app(dataclasses.replace(build_dependant(endpoint, path="/ws"), call=None))

@@ -277,3 +277,68 @@ def test_instrumentor_hooks_see_the_same_calls() -> None:
     assert seen_ours == seen_reference
     assert got[1] == expected[1]
     assert got[2] == expected[2]
+
+
+HANDBACK = """
+from fastapi import BackgroundTasks, FastAPI
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+native, legacy = InMemorySpanExporter(), InMemorySpanExporter()
+native_provider, legacy_provider = TracerProvider(), TracerProvider()
+native_provider.add_span_processor(SimpleSpanProcessor(native))
+legacy_provider.add_span_processor(SimpleSpanProcessor(legacy))
+app = FastAPI(telemetry={"tracer_provider": native_provider, "metrics": False, "logs": False})
+ran = []
+
+
+def remember(n: int):
+    ran.append(n)
+
+
+@app.get("/items/{n}")
+def item(n: int, tasks: BackgroundTasks):
+    tasks.add_task(remember, n)
+    return n
+"""
+
+
+def _hand_back(module: Any, client_class: Any) -> list[Any]:
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    def names(exporter: Any) -> list[str]:
+        found = sorted(span.name for span in exporter.get_finished_spans())
+        exporter.clear()
+        return found
+
+    FastAPIInstrumentor.instrument_app(module.app, tracer_provider=module.legacy_provider, exclude_spans=["send"])
+    client = client_class(module.app)
+    try:
+        assert client.get("/items/1").json() == 1
+        instrumented = (names(module.native), names(module.legacy))
+    finally:
+        FastAPIInstrumentor.uninstrument_app(module.app)
+    assert client.get("/items/2").json() == 2
+    return [instrumented, (names(module.native), names(module.legacy)), module.ran]
+
+
+@pytest.mark.current_reference
+def test_uninstrument_app_hands_back_to_native_telemetry_and_tasks_are_traced_as_on_fastapi(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While instrumented, the instrumentation traces (each background task in a ``BackgroundTask <name>`` span, by
+    its replacement of Starlette's ``BackgroundTask.__call__``); ``uninstrument_app`` hands back to native telemetry."""
+    from starlette.background import BackgroundTask
+
+    stale = vars(BackgroundTask).get("_otel_original_call")
+    if stale is not None:  # an app instrumented earlier in this process, never uninstrumented: start from Starlette's
+        monkeypatch.setattr(BackgroundTask, "__call__", stale)
+        monkeypatch.delattr(BackgroundTask, "_otel_original_call")
+    reference, ours = build_pair(HANDBACK)
+    expected = _hand_back(reference, fastapi.testclient.TestClient)
+    got = _hand_back(ours, zephyr.testclient.TestClient)
+    assert got == expected
+    assert got[0] == ([], ["BackgroundTask remember", "GET /items/{n}"])
+    native = ["GET /items/{n}", "fastapi.background_task", "fastapi.dependencies", "fastapi.endpoint"]
+    assert got[1] == (sorted([*native, "fastapi.serialization"]), [])

@@ -5,6 +5,9 @@
   instrumentation has replaced the method on the app, and only then, Zephyr's stack is returned inside Starlette's
   class (taken from ``sys.modules``, where the instrumentation loaded it), so its check holds and Zephyr's own error
   handling still answers every error inside.
+- The same instrumentation replaces ``starlette.background.BackgroundTask.__call__`` to run each background task in
+  a span: the tasks of Zephyr's ``BackgroundTasks`` run through the replacement while it is in place (Zephyr's tasks
+  have the attributes Starlette's ``__call__`` reads).
 - While a request is traced, Zephyr's per-phase timings (routing, validation, handler, serialization; see
   ``zephyr.middleware.timing``) are written on the server span as ``zephyr.<phase>_ms`` attributes.
 - Sentry's FastAPI integration wraps ``fastapi.routing.get_request_handler`` (Zephyr honours that) and relies on
@@ -75,12 +78,25 @@ def instrumented_stack(app: Any, stack: ASGIApp, debug: bool) -> ASGIApp:
     trace = sys.modules.get("opentelemetry.trace")
     if trace is not None:
         stack = PhaseAttributesMiddleware(stack, trace.get_current_span)
+    if "starlette.background" in sys.modules:
+        from zephyr import background
+
+        background._run = _starlette_task
     errors = sys.modules.get("starlette.middleware.errors")
     if errors is None:
         return stack
     # Zephyr's layers inside answer every error; this one only carries the shape the instrumentation checks for.
     wrapped: ASGIApp = errors.ServerErrorMiddleware(stack, handler=None, debug=debug)
     return wrapped
+
+
+async def _starlette_task(task: Any) -> None:
+    """Run a task of Zephyr's ``BackgroundTasks`` through Starlette's ``BackgroundTask.__call__`` if it was replaced."""
+    call = sys.modules["starlette.background"].BackgroundTask.__call__
+    if getattr(call, "__module__", None) == "starlette.background":
+        await task()  # Starlette's own: nothing wraps the tasks (any more)
+    else:
+        await call(task)
 
 
 def with_sentry(stack: ASGIApp) -> ASGIApp:

@@ -31,6 +31,7 @@ __all__ = (
     "REQUEST_HANDLER",
     "RequestHandlerHook",
     "get_request_handler",
+    "get_websocket_app",
     "make_runner",
     "run_endpoint_function",
     "serialize_response",
@@ -235,6 +236,50 @@ async def serialize_response(
         exclude_none=exclude_none,
     )
     return model.to_json(response_content) if dump_json else model.to_python(response_content)
+
+
+def get_websocket_app(
+    dependant: Dependant, dependency_overrides_provider: Any = None, embed_body_fields: bool = False
+) -> Callable[[Any], Coroutine[Any, Any, None]]:
+    """Build the ``websocket -> None`` function that runs ``dependant`` for a WebSocket (FastAPI's function).
+
+    It solves the dependencies with ``zephyr.routing.solve_dependencies`` as that name holds when a session starts
+    (Logfire replaces it), then calls the endpoint. Zephyr's WebSocket routes run their compiled plan instead, and
+    come here only while a library has replaced ``solve_dependencies`` or ``run_endpoint_function``.
+    ``embed_body_fields`` is accepted for FastAPI's callers (a WebSocket has no body).
+
+    Raises:
+        TypeError: ``dependant.call`` is ``None``.
+    """
+    from contextlib import AsyncExitStack
+
+    from zephyr.dependencies.utils import solve_dependencies
+    from zephyr.exceptions import WebSocketRequestValidationError
+
+    call = dependant.call
+    if call is None:
+        raise TypeError("get_websocket_app() needs a dependant whose call is the endpoint function; got call=None.")
+
+    async def app(websocket: Any) -> None:
+        traced = websocket.scope.get("zephyr.telemetry")
+        data = traced.data if traced is not None else None
+        if data is not None:  # native telemetry's request data (``get_telemetry_data``)
+            data.websocket = websocket
+        async with AsyncExitStack() as stack:
+            solved = await (REQUEST_HANDLER.solve or solve_dependencies)(
+                request=websocket,
+                dependant=dependant,
+                dependency_overrides_provider=dependency_overrides_provider,
+                async_exit_stack=stack,
+                embed_body_fields=embed_body_fields,
+            )
+            if data is not None:
+                data.values, data.errors = solved.values, solved.errors
+            if solved.errors:
+                raise WebSocketRequestValidationError(solved.errors)
+            await call(**solved.values)
+
+    return app
 
 
 def _through_hooks(dependant: Dependant, provider: Any) -> Dependant:

@@ -494,6 +494,13 @@ class APIWebSocketRoute(_PlannedRoute):
         return FULL if scope["type"] == "websocket" else NONE
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if REQUEST_HANDLER.solve is not None:  # a library replaced ``solve_dependencies``: sessions run through it
+            from zephyr._routing.handler import get_websocket_app
+            from zephyr.websockets import WebSocket
+
+            session = get_websocket_app(self.full_dependant(), self.dependency_overrides_provider)
+            await session(WebSocket(scope, receive, send))
+            return
         from zephyr._compile.websocket import run_websocket
 
         await run_websocket(self.plan(), scope, receive, send)

@@ -265,7 +265,8 @@ async def solve_dependencies(
     overrides = getattr(dependency_overrides_provider, "dependency_overrides", None)
     solved = with_overrides(dependant, overrides or None)
     root = dataclasses.replace(solved, call=arguments, is_coroutine=True, is_gen=False, is_async_gen=False)
-    plan = build_plan(root, "solve_dependencies")
+    websocket = request.scope.get("type") == "websocket"
+    plan = build_plan(root, "solve_dependencies", websocket=websocket)
     if response is None:
         response = Response()
         del response.headers["content-length"]  # a sub-response carries only what dependencies set, as in FastAPI
@@ -274,6 +275,8 @@ async def solve_dependencies(
     values: dict[str, Any] = dict(plan.constants) if plan.constants else {}
     values.update(request=request, connection=request, response=response, background_tasks=background_tasks)
     scope = request.scope
+    if websocket:  # a WebSocket's dependencies take it as ``websocket``
+        values["websocket"] = request
     try:
         state = await read_body(plan, request, scope, True) if plan.body is not None else None
         validated = await fast_values(plan, scope, state)

@@ -21,9 +21,13 @@ log records FastAPI emits: ``fastapi.validation.failed`` (a warning with the err
 ``http.server.request.exception`` / ``fastapi.websocket.exception`` for unhandled exceptions. The instrumentation
 scope is named ``fastapi``, as FastAPI's, so dashboards and filters written for it keep working.
 
-Whether telemetry runs is decided once, when the middleware stack is built (the first request): set up the
-providers before serving. An app instrumented with ``FastAPIInstrumentor`` keeps that instrumentation instead, as in
-FastAPI. Tasks of ``BackgroundTasks`` run in ``fastapi.background_task`` spans, as in FastAPI.
+Whether telemetry runs is decided when the middleware stack is built (the first request), and again when a global
+provider is set later (``_follow``): nothing is asked per request while no provider is set. Once on, a signal that
+records to the global provider follows it at each request, as FastAPI's does (a provider replaced later gets new
+instruments). A provider named in ``telemetry=`` is used as it is, even the API's placeholder; a no-op one records
+nothing. An app instrumented with ``FastAPIInstrumentor`` keeps that instrumentation instead, as in FastAPI, until
+``uninstrument_app`` hands it back. Tasks of ``BackgroundTasks`` run in ``fastapi.background_task`` spans, as in
+FastAPI.
 
 ``get_telemetry_data()`` gives a synchronous processor the request's data (``TelemetryData``: the request, body,
 endpoint arguments, validation errors) while it is served. With ``auto_configure`` (or

@@ -26,22 +26,13 @@ from zephyr.telemetry._parts import (
     query,
     server_attributes,
 )
+from zephyr.telemetry._runtime import deferred
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ("TelemetryMiddleware", "telemetry_layer")
 
 _KNOWN_METHODS = frozenset({"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE"})
 _DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
-_UNCONFIGURED = frozenset(
-    {
-        "ProxyTracerProvider",
-        "NoOpTracerProvider",
-        "_ProxyMeterProvider",
-        "NoOpMeterProvider",
-        "ProxyLoggerProvider",
-        "NoOpLoggerProvider",
-    }
-)
 # Zephyr's phases, and the operation span FastAPI names the same stretch of work.
 _OPERATIONS = (
     ("validation", "fastapi.dependencies"),
@@ -50,9 +41,16 @@ _OPERATIONS = (
 )
 
 
-def _configured(explicit: Any, global_provider: Any) -> Any:
-    provider = explicit if explicit is not None else global_provider
-    return None if type(provider).__name__ in _UNCONFIGURED else provider
+def _recording(explicit: Any, provider: Any, noop: type) -> Any:
+    """The provider a signal records to, or ``None``: FastAPI's rule.
+
+    A provider passed in ``telemetry=`` is used as it is, even the API's placeholder (which forwards to the global
+    provider once one is set); the global one only once something is set (``deferred`` tells the placeholder by
+    its module and name, so a vendor's proxy, such as Logfire's, counts as set). A no-op provider records nothing.
+    """
+    if isinstance(provider, noop) or (explicit is None and deferred(provider)):
+        return None
+    return provider
 
 
 def telemetry_layer(app: ASGIApp, config: TelemetryConfig | None) -> ASGIApp:
@@ -60,7 +58,7 @@ def telemetry_layer(app: ASGIApp, config: TelemetryConfig | None) -> ASGIApp:
 
     Nothing is imported unless OpenTelemetry was imported already (setting up a provider imports it) or
     ``telemetry=`` names a provider. With ``auto_configure``, the start-up may set the providers up: the decision
-    waits for the first request.
+    waits for the first request. A global provider set later is followed (see ``zephyr.telemetry._follow``).
     """
     settings: TelemetryConfig = {**DEFAULTS, **(config or {})}
     if settings["auto_configure"]:
@@ -91,33 +89,96 @@ def _layer(app: ASGIApp, settings: TelemetryConfig) -> ASGIApp:
     if not named and "opentelemetry.trace" not in sys.modules:
         return app
     try:
-        from opentelemetry import _logs, metrics, trace
+        import opentelemetry.trace  # noqa: F401 - imported for the middleware
     except ImportError:  # pragma: no cover - a provider was named, so OpenTelemetry is installed
         return app
-    from zephyr._version import __version__
-
-    tracer = meter = logger = None
-    if settings["tracing"]:
-        provider = _configured(settings["tracer_provider"], trace.get_tracer_provider())
-        tracer = provider.get_tracer("fastapi", __version__, schema_url=SCHEMA_URL) if provider is not None else None
-    if settings["metrics"]:
-        provider = _configured(settings["meter_provider"], metrics.get_meter_provider())
-        meter = provider.get_meter("fastapi", __version__, schema_url=SCHEMA_URL) if provider is not None else None
-    if settings["logs"]:
-        provider = _configured(settings["logger_provider"], _logs.get_logger_provider())
-        if provider is not None:
-            logger = _logs.get_logger("fastapi", __version__, provider, schema_url=SCHEMA_URL)
-    if tracer is None and meter is None and logger is None:
+    providers = _Providers(settings)
+    if not providers.any():
         return app
     exclude: Any = settings["exclude"]
     return TelemetryMiddleware(
         app,
-        tracer=tracer,
-        meter=meter,
-        logger=logger,
+        tracer=providers.tracer,
+        meter=providers.meter,
+        logger=providers.logger,
         operation_spans=bool(settings["operation_spans"]),
         exclude=exclude,
+        providers=providers if providers.following else None,
     )
+
+
+def _signals(settings: TelemetryConfig) -> tuple[tuple[bool, Any, Callable[[], Any], type], ...]:
+    """Per signal (traces, metrics, logs): whether it is on, its provider named, its global getter, its no-op type."""
+    from opentelemetry import _logs, metrics, trace
+
+    # The getters are looked up at each call: code that replaces one (tests do) is followed too.
+    return (
+        (
+            settings["tracing"],
+            settings["tracer_provider"],
+            lambda: trace.get_tracer_provider(),
+            trace.NoOpTracerProvider,
+        ),
+        (
+            settings["metrics"],
+            settings["meter_provider"],
+            lambda: metrics.get_meter_provider(),
+            metrics.NoOpMeterProvider,
+        ),
+        (settings["logs"], settings["logger_provider"], lambda: _logs.get_logger_provider(), _logs.NoOpLoggerProvider),
+    )
+
+
+class _Providers:
+    """The tracer, meter and logger of an app's telemetry, from its providers: renewed when a provider changes.
+
+    A signal that reads the global provider (none named in ``telemetry=``) is followed: the layer asks for that
+    provider at each request, as FastAPI does, and takes new instruments when it is another one. Nothing is asked
+    for a signal whose provider the app named.
+    """
+
+    __slots__ = ("following", "logger", "meter", "seen", "settings", "tracer")
+
+    def __init__(self, settings: TelemetryConfig) -> None:
+        self.settings = settings
+        signals = _signals(settings)
+        self.following = tuple(
+            (index, getter) for index, (on, named, getter, _) in enumerate(signals) if on and named is None
+        )
+        self.seen = [(named if named is not None else getter()) if on else None for on, named, getter, _ in signals]
+        self.tracer: Any = None
+        self.meter: Any = None
+        self.logger: Any = None
+        self._instruments(signals)
+
+    def _instruments(self, signals: tuple[tuple[bool, Any, Callable[[], Any], type], ...]) -> None:
+        from opentelemetry import _logs
+
+        from zephyr._version import __version__
+
+        tracing, metering, logging = (
+            _recording(named, seen, noop) if on else None
+            for (on, named, _, noop), seen in zip(signals, self.seen, strict=True)
+        )
+        self.tracer = None if tracing is None else tracing.get_tracer("fastapi", __version__, schema_url=SCHEMA_URL)
+        self.meter = None if metering is None else metering.get_meter("fastapi", __version__, schema_url=SCHEMA_URL)
+        self.logger = (
+            None if logging is None else _logs.get_logger("fastapi", __version__, logging, schema_url=SCHEMA_URL)
+        )
+
+    def any(self) -> bool:
+        """Whether any signal records."""
+        return self.tracer is not None or self.meter is not None or self.logger is not None
+
+    def changed(self) -> bool:
+        """Whether a global provider followed is another one now; the instruments are renewed then."""
+        seen = self.seen
+        if all(getter() is seen[index] for index, getter in self.following):
+            return False
+        for index, getter in self.following:
+            seen[index] = getter()
+        self._instruments(_signals(self.settings))
+        return True
 
 
 def _known_methods() -> frozenset[str]:
@@ -135,6 +196,7 @@ def _observe(scope: Scope, exc: Exception, handled: bool) -> None:
 
 
 _KEY = "zephyr.telemetry"
+_TRACED_KINDS = frozenset({"http", "websocket"})
 _CURRENT: ContextVar[TelemetryMiddleware | None] = ContextVar("zephyr.telemetry.layer", default=None)
 _NO_OPERATION = nullcontext()
 
@@ -159,14 +221,14 @@ class TelemetryMiddleware:
         logger: Any = None,
         operation_spans: bool = True,
         exclude: Callable[[MutableMapping[str, Any]], bool] | None = None,
+        providers: _Providers | None = None,
     ) -> None:
         from opentelemetry import context, propagate, trace
 
         self.app = app
-        self.tracer = tracer
-        self.logger = logger
-        self.operation_spans = operation_spans and tracer is not None
         self.exclude = exclude
+        self.providers = providers
+        """The global providers followed, if any: their instruments are renewed when one is replaced."""
         self._context = context
         self._key = context_key()
         self.known_methods = _known_methods()
@@ -174,6 +236,16 @@ class TelemetryMiddleware:
         self._set_span = trace.set_span_in_context
         self._server_kind = trace.SpanKind.SERVER
         self._error = trace.StatusCode.ERROR
+        self._operation_setting = operation_spans
+        if _observe not in _errors.OBSERVERS:
+            _errors.OBSERVERS.append(_observe)
+        self._use(tracer, meter, logger)
+
+    def _use(self, tracer: Any, meter: Any, logger: Any) -> None:
+        """Record with these instruments from now on (``None``: that signal is not recorded)."""
+        self.tracer = tracer
+        self.logger = logger
+        self.operation_spans = self._operation_setting and tracer is not None
         self.duration: Any = None
         self.active: Any = None
         if meter is not None:
@@ -186,18 +258,22 @@ class TelemetryMiddleware:
             self.active = meter.create_up_down_counter(
                 "http.server.active_requests", unit="{request}", description="Number of active HTTP server requests."
             )
-        if _observe not in _errors.OBSERVERS:
-            _errors.OBSERVERS.append(_observe)
         if self.operation_spans:
             from zephyr import background
 
             background._operation = _background_task
 
+    def _follow(self, providers: _Providers) -> None:
+        if providers.changed():
+            self._use(providers.tracer, providers.meter, providers.logger)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Trace and measure one HTTP request or WebSocket session (other scopes, and excluded ones, pass through)."""
+        if self.providers is not None:
+            self._follow(self.providers)
         kind = scope["type"]
         if (
-            (kind != "http" and kind != "websocket")
+            kind not in _TRACED_KINDS
             or _KEY in scope  # a mounted app: the including app's layer traces this request
             or (self.exclude is not None and self.exclude(scope))
         ):
@@ -206,6 +282,9 @@ class TelemetryMiddleware:
         if kind == "websocket":
             await self._websocket(scope, receive, send)
             return
+        await self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = _Traced(self, scope, False)
         disconnected = False
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -218,8 +219,19 @@ def _attach(sdk: dict[str, Any], signal: str, kind: str, explicit: Any, endpoint
 _ENDED = frozenset({"lifespan.shutdown.complete", "lifespan.shutdown.failed", "lifespan.startup.failed"})
 
 
-async def lifespan(*, config: TelemetryConfig, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-    """Run the app's lifespan: exporters are added at start-up, and what this module owns is flushed at its end."""
+async def lifespan(
+    *,
+    config: TelemetryConfig,
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    started: Callable[[], None] | None = None,
+) -> None:
+    """Run the app's lifespan: exporters are added at start-up, and what this module owns is flushed at its end.
+
+    ``started`` is called once the app reports its start-up complete.
+    """
 
     async def starting_receive() -> Message:
         message = await receive()
@@ -231,6 +243,8 @@ async def lifespan(*, config: TelemetryConfig, app: ASGIApp, scope: Scope, recei
         return message
 
     async def ending_send(message: Message) -> None:
+        if started is not None and message["type"] == "lifespan.startup.complete":
+            started()
         if message["type"] in _ENDED and _owned:
             from anyio.to_thread import run_sync
 
