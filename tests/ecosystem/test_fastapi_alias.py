@@ -32,6 +32,7 @@ _TESTS = """
 import fastapi
 import pydantic
 import zephyr
+import zephyr._version
 from fastapi.testclient import TestClient
 from pydantic_core import PydanticUndefined
 from shop_app import PYDANTIC_VERSION_MINOR_TUPLE, Undefined, app
@@ -39,7 +40,8 @@ from shop_app import PYDANTIC_VERSION_MINOR_TUPLE, Undefined, app
 client = TestClient(app)
 
 def test_the_app_is_served_by_zephyr():
-    assert fastapi is zephyr
+    assert fastapi.FastAPI is zephyr.FastAPI and fastapi.routing is zephyr.routing
+    assert fastapi.__name__ == "fastapi" and fastapi.__version__ == zephyr._version.FASTAPI_VERSION
     assert type(app) is zephyr.FastAPI
 
 def test_the_compat_names_are_pydantics():

@@ -9,6 +9,8 @@ import textwrap
 
 import pytest
 
+from zephyr._version import FASTAPI_VERSION
+
 _CHECK = """
 import json, sys
 {prelude}
@@ -28,7 +30,8 @@ app = FastAPI()
 def ping() -> dict:
     return {{"pong": True}}
 print(json.dumps({{
-    "same": [fastapi is zephyr, fastapi.routing is zephyr.routing, FastAPI is zephyr.FastAPI,
+    "same": [fastapi.__version__ == "{fastapi_version}" and fastapi.__name__ == "fastapi",
+             fastapi.routing is zephyr.routing, FastAPI is zephyr.FastAPI,
              fastapi.utils.generate_unique_id is zephyr.routing.generate_unique_id],
     "missing": missing,
     "answer": TestClient(app).get("/ping").json(),
@@ -61,11 +64,11 @@ EXPECTED = {"same": [True, True, True, True], "missing": "fastapi.no_such_module
 
 
 def test_switch_with_fastapi_installed() -> None:
-    assert _run(_CHECK.format(prelude="")) == EXPECTED
+    assert _run(_CHECK.format(prelude="", fastapi_version=FASTAPI_VERSION)) == EXPECTED
 
 
 def test_switch_with_fastapi_hidden() -> None:
-    assert _run(_CHECK.format(prelude=textwrap.dedent(_HIDE))) == EXPECTED
+    assert _run(_CHECK.format(prelude=textwrap.dedent(_HIDE), fastapi_version=FASTAPI_VERSION)) == EXPECTED
 
 
 def test_switch_after_real_fastapi_was_imported_refuses() -> None:
@@ -129,3 +132,20 @@ def test_cli_as_fastapi_option_serves_through_the_factory(monkeypatch: pytest.Mo
 
 
 _marker_app = "the app"
+
+
+def test_libraries_checking_fastapis_version_see_the_release_zephyr_answers_to() -> None:
+    """Sentry's FastAPI integration compares ``fastapi.__version__`` to its minimum: listed explicitly it used to
+    raise ``DidNotEnable`` on Zephyr's own version, and auto-enabled it silently stayed off."""
+    pytest.importorskip("sentry_sdk")
+    code = """
+import json, zephyr
+zephyr.install_as_fastapi()
+import sentry_sdk
+from sentry_sdk.integrations.fastapi import FastApiIntegration
+sentry_sdk.init(dsn="http://key@127.0.0.1:9/1", integrations=[FastApiIntegration()], default_integrations=False)
+explicit = "fastapi" in sentry_sdk.get_client().integrations
+sentry_sdk.init(dsn="http://key@127.0.0.1:9/1")
+print(json.dumps([explicit, "fastapi" in sentry_sdk.get_client().integrations]))
+"""
+    assert _run(code) == [True, True]

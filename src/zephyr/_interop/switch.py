@@ -17,20 +17,62 @@ import sys
 from types import ModuleType
 from typing import Any
 
+from zephyr._version import FASTAPI_VERSION
+
 __all__ = ("install_as_fastapi", "is_installed")
 
 _ALIAS = "fastapi"
 _TARGET = "zephyr"
 
 
+class FastAPIModule(ModuleType):
+    """``fastapi`` itself under the switch: every name is Zephyr's, read and set through to ``zephyr``.
+
+    A module of its own rather than ``zephyr`` under a second name, so that it can answer as FastAPI for what
+    describes the package: ``__name__`` is ``"fastapi"`` and ``__version__`` the FastAPI release whose API Zephyr
+    answers to (libraries compare it to their minimum FastAPI: Sentry's integration disabled itself on Zephyr's own
+    ``0.1.0``). ``fastapi.FastAPI is zephyr.FastAPI``, and a name set or patched on ``fastapi`` is set on ``zephyr``.
+    Submodules are Zephyr's own: ``fastapi.routing is zephyr.routing``.
+    """
+
+    def __init__(self, target: ModuleType) -> None:
+        super().__init__(_ALIAS, target.__doc__)
+        object.__setattr__(self, "_zephyr", target)
+        for name in ("__file__", "__path__", "__all__"):
+            if hasattr(target, name):
+                object.__setattr__(self, name, getattr(target, name))
+        object.__setattr__(self, "__version__", FASTAPI_VERSION)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(object.__getattribute__(self, "_zephyr"), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("__") and name.endswith("__"):  # the import system's own: __spec__, __loader__...
+            object.__setattr__(self, name, value)
+        else:
+            setattr(object.__getattribute__(self, "_zephyr"), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name.startswith("__") and name.endswith("__"):
+            object.__delattr__(self, name)
+        else:
+            delattr(object.__getattribute__(self, "_zephyr"), name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(dir(object.__getattribute__(self, "_zephyr"))) | {"__version__"})
+
+
 class _AliasLoader(importlib.abc.Loader):
-    """Hands the import system the already-imported ``zephyr`` module instead of creating a new one."""
+    """Hands the import system Zephyr's module (``fastapi`` itself: its ``FastAPIModule``) instead of a new one."""
 
     def __init__(self, target: str) -> None:
         self.target = target
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        return importlib.import_module(self.target)
+        module = importlib.import_module(self.target)
+        if self.target == _TARGET:
+            return FastAPIModule(module)
+        return module
 
     def exec_module(self, module: ModuleType) -> None:
         """The module was executed under its own name already."""
@@ -79,7 +121,7 @@ def install_as_fastapi() -> None:
     if is_installed():
         return
     loaded = sys.modules.get(_ALIAS)
-    if loaded is not None and not loaded.__name__.startswith(_TARGET):
+    if loaded is not None and not isinstance(loaded, FastAPIModule):
         imported = sorted(name for name in sys.modules if name == _ALIAS or name.startswith(_ALIAS + "."))
         raise RuntimeError(
             f"install_as_fastapi() was called after FastAPI itself was imported ({', '.join(imported[:3])}...): "
