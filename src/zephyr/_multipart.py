@@ -9,7 +9,6 @@ an ``HTTPException(400)`` whose detail matches Starlette's message.
 from __future__ import annotations
 
 import codecs
-import logging
 from collections.abc import AsyncGenerator
 from tempfile import SpooledTemporaryFile
 from types import ModuleType
@@ -119,9 +118,6 @@ def import_multipart() -> tuple[ModuleType, Any, type[Exception]]:
     return multipart, parse_options_header, FormParserError
 
 
-_log = logging.getLogger("zephyr.multipart")
-
-
 class _QuietLogger:
     """Stands in for python-multipart's logger: its parsers log every malformed body at WARNING.
 
@@ -132,7 +128,9 @@ class _QuietLogger:
     __slots__ = ()
 
     def _debug(self, msg: object, *args: object, **kwargs: Any) -> None:
-        _log.debug(msg, *args, **kwargs)
+        import logging  # here: a malformed body is the rare path, and ``import zephyr`` need not load logging
+
+        logging.getLogger("zephyr.multipart").debug(msg, *args, **kwargs)
 
     debug = info = warning = error = _debug
 

@@ -24,11 +24,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from zephyr.exceptions import FastAPIError
-from zephyr.logger import logger
 from zephyr.telemetry._api import TelemetryConfig
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ("deferred", "lifespan")
+
+
+def _logger() -> Any:
+    """Zephyr's logger, imported when a failure is reported (``logging`` stays off ``import zephyr``'s path)."""
+    from zephyr.logger import logger
+
+    return logger
+
 
 _lock = threading.RLock()
 _owned: list[Any] = []
@@ -64,7 +71,7 @@ def _flush() -> None:
         try:
             component.force_flush()
         except Exception:
-            logger.exception("FastAPI telemetry cleanup failed")
+            _logger().exception("FastAPI telemetry cleanup failed")
 
 
 def _shutdown() -> None:
@@ -75,7 +82,7 @@ def _shutdown() -> None:
         try:
             component.shutdown()
         except Exception:
-            logger.exception("FastAPI telemetry cleanup failed")
+            _logger().exception("FastAPI telemetry cleanup failed")
 
 
 atexit.register(_shutdown)
@@ -239,7 +246,7 @@ async def lifespan(
             try:
                 _configure_from_environment(config)
             except Exception as exc:  # telemetry set-up never prevents start-up
-                logger.warning("FastAPI automatic telemetry configuration failed: %s", exc)
+                _logger().warning("FastAPI automatic telemetry configuration failed: %s", exc)
         return message
 
     async def ending_send(message: Message) -> None:
