@@ -107,6 +107,6 @@ def test_headers_of_another_type_are_worked_out_as_the_instrumentation_does() ->
     with pytest.raises(AttributeError) as theirs:
         collect_request_attributes(scope)  # type: ignore[no-untyped-call]
     with pytest.raises(AttributeError) as ours:  # the same failure, and nothing remembered for the next request
-        layer._request_details(scope)
+        layer._request_details(scope, layer._key(scope))
     assert str(ours.value) == str(theirs.value)
     assert layer._attributes.keys() == layer._details.keys()

@@ -66,6 +66,12 @@ def _unwrap(stack: Any) -> tuple[Any, ASGIApp] | None:
         return None
     if getattr(version, "__version__", None) not in SUPPORTED_VERSIONS:
         return None
+    # Some of the instrumentation's helpers are followed in line (``_start_internal_or_server_span``, the
+    # suppression check): the package that holds them must be the same release.
+    from opentelemetry.instrumentation import version as common
+
+    if getattr(common, "__version__", None) not in SUPPORTED_VERSIONS:
+        return None
     server_errors = errors.ServerErrorMiddleware
     if type(stack) is not server_errors or stack.handler is not None:
         return None
@@ -141,6 +147,7 @@ class NativeOpenTelemetryMiddleware:
         self.request_size: Any = otel.server_request_size_histogram
         self.active: Any = otel.active_requests_counter
         self.excluded_urls: Any = otel.excluded_urls
+        self._excluding = _excludes_something(self.excluded_urls)
         from opentelemetry.util.http import sanitize_method
 
         self._sanitize_method = sanitize_method
@@ -156,15 +163,12 @@ class NativeOpenTelemetryMiddleware:
         self._context: Any = context
         self._trace: Any = trace
         self._server_kind: Any = trace.SpanKind.SERVER
-        self._use_span: Any = trace.use_span
         self._set_span_in_context: Any = trace.set_span_in_context
         self._invalid_span: Any = trace.INVALID_SPAN
         self._get_current_span: Any = trace.get_current_span
         self._status: Any = trace.Status
         self._unset_code: Any = trace.StatusCode.UNSET
         self._status_of: Any = utils.http_status_to_status_code
-        self._enabled: Any = utils.is_http_instrumentation_enabled
-        self._start_span: Any = utils._start_internal_or_server_span
         self._collect: Any = otel_asgi.collect_request_attributes
         self._host_port_url: Any = otel_asgi.get_host_port_url_tuple
         self._custom_headers: Any = otel_asgi.collect_custom_headers_attributes
@@ -172,8 +176,6 @@ class NativeOpenTelemetryMiddleware:
         self._collect_target: Any = otel_asgi._collect_target_attribute
         self._parse_url_query: Any = getattr(otel_asgi, "_parse_url_query")  # noqa: B009 - not re-exported
         self._set_http_target: Any = _semconv._set_http_target
-        self._set_peer_ip: Any = _semconv._set_http_peer_ip_server
-        self._set_peer_port: Any = _semconv._set_http_peer_port_server
         self._duration_attributes: Any = otel_asgi._parse_duration_attrs
         self._active_attributes: Any = otel_asgi._parse_active_request_count_attrs
         self._response_propagator: Any = get_global_response_propagator
@@ -184,9 +186,33 @@ class NativeOpenTelemetryMiddleware:
         self._details: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
         self._attributes: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
         self._names: dict[tuple[str, str], tuple[str, str]] = {}
+        self._excluded_shapes: dict[tuple[Any, ...], bool] = {}
+        self._durations: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._span_key: Any = trace.propagation._SPAN_KEY
+        self._get_current: Any = context.get_current
+        self._suppressing = (
+            context._SUPPRESS_INSTRUMENTATION_KEY,
+            context._SUPPRESS_HTTP_INSTRUMENTATION_KEY,
+            utils._SUPPRESS_INSTRUMENTATION_KEY_PLAIN,
+        )
+        from opentelemetry import propagate
+
+        self._extract: Any = propagate.extract
+        self._internal_kind: Any = trace.SpanKind.INTERNAL
+        self._set_value: Any = context.set_value
+        self._api_span: Any = trace.Span
+        self._error_code: Any = trace.StatusCode.ERROR
         self._routes = -1
         sdk = sys.modules.get("opentelemetry.sdk.trace")
         self._sdk_span: Any = getattr(sdk, "_Span", None) if sdk is not None else None
+        # An ``http send`` span may be started with its attributes (instead of opened as the current span and
+        # written after) only when no response hook must see it current and the sampler cannot tell the difference.
+        self._plain_sends = (
+            not callable(self.client_response_hook)
+            and sdk is not None
+            and type(self.tracer) is getattr(sdk, "Tracer", None)
+            and _attribute_blind(self.tracer.sampler)
+        )
         if _observe not in _errors.OBSERVERS:
             _errors.OBSERVERS.append(_observe)
 
@@ -216,16 +242,22 @@ class NativeOpenTelemetryMiddleware:
             agent,
         )
 
-    def _request_details(self, scope: Scope) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    def _key(self, scope: Scope) -> tuple[Any, ...] | None:
+        """The request's shape, or None for an unusual scope (worked out per request, as the middleware does)."""
+        try:
+            key = self._shape(scope)
+            hash(key)
+        except TypeError:  # unhashable values, or header names that are not bytes
+            return None
+        return key
+
+    def _request_details(self, scope: Scope, key: tuple[Any, ...] | None) -> tuple[str, dict[str, Any], dict[str, Any]]:
         """The span name, the request attributes (a fresh dict) and the active-requests attributes."""
         routes = self.owner.routes
         if len(routes) != self._routes:  # a route added after start-up: forget what was worked out before it
             self._details.clear()
             self._routes = len(routes)
-        try:
-            key = self._shape(scope)
-            hash(key)
-        except TypeError:  # an unusual scope (unhashable values): worked out as the middleware does
+        if key is None:
             return self._compute(scope)
         details = self._details.get(key)
         if details is None:
@@ -243,11 +275,15 @@ class NativeOpenTelemetryMiddleware:
                 self._attributes[key] = found
         attributes = dict(found[0])
         client = scope.get("client")
-        if client is not None:
-            self._set_peer_ip(attributes, client[0], self.mode)
-            self._set_peer_port(attributes, client[1], self.mode)
-            if attributes.get("net.peer.ip", 0) is None or attributes.get("net.peer.port", 0) is None:
-                attributes = {k: v for k, v in attributes.items() if v is not None}
+        if client is not None:  # ``_set_http_peer_ip_server`` and ``_set_http_peer_port_server``, in line
+            ip, port = client[0], client[1]
+            if ip:
+                attributes["net.peer.ip"] = ip
+            if port:
+                try:  # noqa: SIM105 - suppress() would cost a context manager per request
+                    attributes["net.peer.port"] = int(port)
+                except (ValueError, TypeError):
+                    pass
         attributes.update(details[1])
         return details[0], attributes, found[1]
 
@@ -309,28 +345,27 @@ class NativeOpenTelemetryMiddleware:
         """Trace and measure one HTTP request or WebSocket session, as ``OpenTelemetryMiddleware`` does."""
         start = default_timer()
         kind = scope["type"]
-        if not self._enabled() or (kind != "http" and kind != "websocket") or self._excluded(scope):
+        if (kind != "http" and kind != "websocket") or not self._instrumenting():
             await self.app(scope, receive, send)
             return
-        span_name, attributes, active_attributes = self._request_details(scope)
-        span, token = self._start_span(
-            tracer=self.tracer,
-            span_name=span_name,
-            start_time=None,
-            context_carrier=scope,
-            context_getter=self._getter,
-            attributes=attributes,
-        )
+        key = self._key(scope)
+        if self._excluding and self._excluded(scope, key):
+            await self.app(scope, receive, send)
+            return
+        span_name, attributes, active_attributes = self._request_details(scope, key)
+        span, token = self._start_span(scope, span_name, attributes)
         http = kind == "http"
         if http:
             self.active.add(1, active_attributes)
         request = _Request(span, self.owner)
         try:
-            with self._use_span(span, end_on_exit=False) as current_span:
-                if current_span.is_recording():
-                    self._annotate(current_span, scope, attributes)
+            # ``trace.use_span(span, end_on_exit=False)``, without its generator-based context manager.
+            current = self._context.attach(self._set_value(self._span_key, span))
+            try:
+                if span.is_recording():
+                    self._annotate(span, scope, attributes)
                 if callable(self.server_request_hook):
-                    self.server_request_hook(current_span, scope)
+                    self.server_request_hook(span, scope)
                 receive_name, send_name = self._span_names(span_name, kind)
                 timings: dict[str, float] | None = None
                 if http and _TIMINGS not in scope and span.is_recording():
@@ -339,22 +374,57 @@ class NativeOpenTelemetryMiddleware:
                 await self.app(
                     scope,
                     receive if self.exclude_receive_span else self._receive(receive_name, scope, receive),
-                    self._send(current_span, send_name, scope, send, attributes, timings),
+                    self._send(span, send_name, scope, send, attributes, timings),
                 )
+            finally:
+                self._context.detach(current)
+        except Exception as exc:
+            if isinstance(span, self._api_span) and span.is_recording():
+                span.record_exception(exc)
+                span.set_status(self._status(status_code=self._error_code, description=f"{type(exc).__name__}: {exc}"))
+            raise
         finally:
             scope.pop(_KEY, None)
             if http:
-                self._measure(request, scope, attributes, active_attributes, span, start)
+                self._measure(request, scope, key, attributes, active_attributes, span, start)
             if token:
                 self._context.detach(token)
             if span.is_recording():
                 span.end()
 
-    def _excluded(self, scope: Scope) -> bool:
-        if not self.excluded_urls:
-            return False
-        _, _, url = self._host_port_url(scope)
-        return bool(self.excluded_urls.url_disabled(url))
+    def _start_span(self, scope: Scope, span_name: str, attributes: dict[str, Any]) -> tuple[Any, Any]:
+        """The server span (an internal one inside another span) and the token of the context extracted for it.
+
+        ``_start_internal_or_server_span`` of the instrumentation, with its getter and propagation.
+        """
+        token = None
+        if self._get_current_span() is self._invalid_span:
+            parent = self._extract(scope, getter=self._getter)
+            token = self._context.attach(parent)
+            span_kind = self._server_kind
+        else:
+            parent = self._get_current()
+            span_kind = self._internal_kind
+        span = self.tracer.start_span(
+            name=span_name, context=parent, kind=span_kind, start_time=None, attributes=attributes
+        )
+        return span, token
+
+    def _instrumenting(self) -> bool:
+        """``is_http_instrumentation_enabled()``: no suppression key is set in the current context (one look-up)."""
+        current = self._get_current()
+        plain, http, legacy = self._suppressing
+        return not (current.get(plain) or current.get(legacy) or current.get(http))
+
+    def _excluded(self, scope: Scope, key: tuple[Any, ...] | None) -> bool:
+        """Whether the excluded URLs name the request's URL (worked out once per request shape)."""
+        excluded = self._excluded_shapes.get(key) if key is not None else None
+        if excluded is None:
+            _, _, url = self._host_port_url(scope)
+            excluded = bool(self.excluded_urls.url_disabled(url))
+            if key is not None and len(self._excluded_shapes) < _MEMO_SIZE:
+                self._excluded_shapes[key] = excluded
+        return excluded
 
     def _annotate(self, span: Any, scope: Scope, attributes: dict[str, Any]) -> None:
         """The request attributes again (as the middleware writes them), then the captured request headers."""
@@ -369,6 +439,7 @@ class NativeOpenTelemetryMiddleware:
         self,
         request: _Request,
         scope: Scope,
+        key: tuple[Any, ...] | None,
         attributes: dict[str, Any],
         active_attributes: dict[str, Any],
         span: Any,
@@ -382,13 +453,8 @@ class NativeOpenTelemetryMiddleware:
             "route"
         ):  # the mounted app's own route (where none matched, FastAPI's scope names no route)
             target = self._collect_target(request.mounts[-1])
-        if target:
-            path, query = self._parse_url_query(target)
-            self._set_http_target(attributes, target, path, query, self.mode)
         duration_s = default_timer() - start
-        duration_attributes = self._duration_attributes(attributes, self.mode)
-        if target:
-            duration_attributes["http.target"] = target
+        duration_attributes = self._duration_attributes_of(key, attributes, target)
         span_context = self._set_span_in_context(span)
         if self.duration:
             self.duration.record(max(round(duration_s * 1000), 0), duration_attributes, context=span_context)
@@ -406,6 +472,31 @@ class NativeOpenTelemetryMiddleware:
             else:
                 if self.request_size:
                     self.request_size.record(amount, duration_attributes, context=span_context)
+
+    def _duration_attributes_of(
+        self, key: tuple[Any, ...] | None, attributes: dict[str, Any], target: str | None
+    ) -> dict[str, Any]:
+        """The attributes of the duration and size points (a fresh dict), remembered per shape, status and target.
+
+        The middleware writes ``http.target`` on the request attributes (which nothing reads afterwards in the
+        default semantic conventions) and filters them; the points' attributes follow from the request's shape,
+        the status the response wrote (``http.status_code``, the one attribute added since) and the target.
+        """
+        memo = None
+        if key is not None and type(status := attributes.get("http.status_code")) in (int, type(None)):
+            memo = (key, status, target)
+            found = self._durations.get(memo)
+            if found is not None:
+                return dict(found)
+        if target:
+            path, query = self._parse_url_query(target)
+            self._set_http_target(attributes, target, path, query, self.mode)
+        duration_attributes: dict[str, Any] = self._duration_attributes(attributes, self.mode)
+        if target:
+            duration_attributes["http.target"] = target
+        if memo is not None and len(self._durations) < _MEMO_SIZE:
+            self._durations[memo] = dict(duration_attributes)
+        return duration_attributes
 
     def _receive(self, span_name: str, scope: Scope, receive: Receive) -> Receive:
         tracer, hook, mode, set_status_code = self.tracer, self.client_request_hook, self.mode, self._set_status_code
@@ -458,18 +549,23 @@ class NativeOpenTelemetryMiddleware:
     def _send_span(
         self, span_name: str, scope: Scope, message: Message, status_code: Any, expecting_trailers: bool
     ) -> bool:
-        """The ``http send`` span of one message; whether trailers are expected after the response start."""
-        if callable(self.client_response_hook) or not _plain_int(status_code):
+        """The ``http send`` span of one message; whether trailers are expected after the response start.
+
+        Started with its attributes and ended, never made current: nothing can observe it in between unless a
+        response hook runs, or the sampler reads the attributes it is started with (see ``_attribute_blind``).
+        """
+        if not self._plain_sends or not (status_code is None or (_plain_int(status_code) and status_code > 0)):
             return self._current_send_span(span_name, scope, message, status_code, expecting_trailers)
         kind = message["type"]
         attributes: dict[str, Any] = {"asgi.event.type": kind}
-        if kind == "http.response.start":
-            expecting_trailers = message.get("trailers", False)
         if status_code:
             attributes["http.status_code"] = status_code
         span = self.tracer.start_span(span_name, attributes=attributes)
-        if status_code and span.is_recording():
-            self._set_status(span, status_code)
+        if span.is_recording():
+            if kind == "http.response.start":
+                expecting_trailers = message.get("trailers", False)
+            if status_code:
+                self._set_status(span, status_code)
         span.end()
         return expecting_trailers
 
@@ -524,6 +620,57 @@ class NativeOpenTelemetryMiddleware:
 
 def _plain_int(value: Any) -> bool:
     return type(value) is int
+
+
+def _excludes_something(excluded: Any) -> bool:
+    """Whether the instrumentation's excluded URLs may exclude a request (an empty ``ExcludeList`` never does)."""
+    if not excluded:
+        return False
+    util = sys.modules.get("opentelemetry.util.http")
+    exclude_list = getattr(util, "ExcludeList", None)
+    return type(excluded) is not exclude_list or bool(getattr(excluded, "_excluded_urls", True))
+
+
+def _attribute_blind(sampler: Any) -> bool:
+    """Whether ``sampler`` is one of the SDK's own, whose decisions and span attributes ignore start attributes.
+
+    Those samplers sample on the trace id and the parent alone and hand the attributes they are given back as the
+    span's; a sampler of another kind (``AlwaysRecordSampler`` among them) may not.
+    """
+    sampling = sys.modules.get("opentelemetry.sdk.trace.sampling")
+    if sampling is None or sampler is None:
+        return False
+    kinds = {getattr(sampling, name, None) for name in _BLIND_SAMPLERS} - {None}
+    pending, seen = [sampler], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if type(current) not in kinds:
+            return False
+        if isinstance(current, sampling.ParentBased):
+            pending.extend(getattr(current, name, None) for name in _PARENT_BASED_DELEGATES)
+    return True
+
+
+_BLIND_SAMPLERS = (
+    "StaticSampler",
+    "TraceIdRatioBased",
+    "ParentBased",
+    "ParentBasedTraceIdRatio",
+    "_AlwaysOff",
+    "_AlwaysOn",
+    "_ParentBasedAlwaysOff",
+    "_ParentBasedAlwaysOn",
+)
+_PARENT_BASED_DELEGATES = (
+    "_root",
+    "_remote_parent_sampled",
+    "_remote_parent_not_sampled",
+    "_local_parent_sampled",
+    "_local_parent_not_sampled",
+)
 
 
 class _PhaseNames(dict[str, str]):
