@@ -110,3 +110,97 @@ def test_headers_of_another_type_are_worked_out_as_the_instrumentation_does() ->
         layer._request_details(scope, layer._key(scope))
     assert str(ours.value) == str(theirs.value)
     assert layer._attributes.keys() == layer._details.keys()
+
+
+def test_only_the_sdks_own_samplers_let_send_spans_start_with_their_attributes() -> None:
+    from opentelemetry.sdk.trace import sampling
+
+    class Custom(sampling.Sampler):
+        def should_sample(self, *args: Any, **kwargs: Any) -> sampling.SamplingResult:
+            return sampling.SamplingResult(sampling.Decision.RECORD_AND_SAMPLE)
+
+        def get_description(self) -> str:
+            return "Custom"
+
+    cyclic = sampling.ParentBased(sampling.ALWAYS_ON)
+    cyclic._local_parent_sampled = cyclic
+    for blind in (
+        sampling.DEFAULT_ON,
+        sampling.DEFAULT_OFF,
+        sampling.ALWAYS_OFF,
+        sampling.TraceIdRatioBased(0.5),
+        sampling.ParentBasedTraceIdRatio(0.5),
+        cyclic,
+    ):
+        assert otel_asgi._attribute_blind(blind), blind
+    for seeing in (
+        Custom(),
+        sampling.ParentBased(Custom()),
+        sampling.ParentBased(sampling.ALWAYS_ON, local_parent_sampled=Custom()),
+        sampling.AlwaysRecordSampler(sampling.ALWAYS_OFF),  # hands back no attributes for a dropped span
+        None,
+    ):
+        assert not otel_asgi._attribute_blind(seeing), seeing
+
+
+def test_an_empty_exclude_list_excludes_nothing_without_looking() -> None:
+    from opentelemetry.util.http import ExcludeList, parse_excluded_urls
+
+    assert not otel_asgi._excludes_something(None)
+    assert not otel_asgi._excludes_something(parse_excluded_urls(""))
+    assert otel_asgi._excludes_something(parse_excluded_urls("health"))
+    assert otel_asgi._excludes_something(ExcludeList(["a"]))
+
+
+def test_another_instrumentation_release_keeps_the_middleware(monkeypatch: pytest.MonkeyPatch) -> None:
+    from opentelemetry.instrumentation import version
+
+    app, _ = _instrumented()
+    stack: Any = app.build_middleware_stack()
+    monkeypatch.setattr(version, "__version__", "0.0b0")
+    assert otel_asgi.native_stack(app, stack) is stack
+
+
+@pytest.mark.parametrize(
+    "key", ["_SUPPRESS_INSTRUMENTATION_KEY", "_SUPPRESS_HTTP_INSTRUMENTATION_KEY", "suppress_instrumentation", None]
+)
+def test_suppressed_instrumentation_is_read_as_the_instrumentation_reads_it(key: str | None) -> None:
+    from opentelemetry import context
+    from opentelemetry.instrumentation.utils import is_http_instrumentation_enabled
+
+    app, _ = _instrumented()
+    with TestClient(app) as client:
+        client.get("/hello")
+    layer: Any = app.middleware_stack
+    token = context.attach(context.set_value(getattr(context, key, key), True)) if key else None
+    try:
+        assert layer._instrumenting() is is_http_instrumentation_enabled() is (key is None)
+    finally:
+        if token is not None:
+            context.detach(token)
+
+
+@pytest.mark.parametrize(
+    "client", [("10.0.0.1", 81), ("10.0.0.1", "81"), ("", 0), ("10.0.0.1", "x"), (None, None), ["h", 2]]
+)
+def test_the_peer_attributes_are_the_instrumentations(client: Any) -> None:
+    from opentelemetry.instrumentation.asgi import collect_request_attributes
+
+    app, _ = _instrumented()
+    with TestClient(app) as client_:
+        client_.get("/hello")
+    layer: Any = app.middleware_stack
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/hello",
+        "query_string": b"",
+        "headers": [(b"host", b"a.example")],
+        "server": ("a.example", 80),
+        "client": client,
+        "app": app,
+    }
+    _, ours, _ = layer._request_details(scope, layer._key(scope))
+    theirs = collect_request_attributes(scope)  # type: ignore[no-untyped-call]
+    assert list(ours.items()) == [*theirs.items(), ("http.route", "/hello")]

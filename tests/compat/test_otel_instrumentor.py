@@ -342,3 +342,34 @@ def test_uninstrument_app_hands_back_to_native_telemetry_and_tasks_are_traced_as
     assert got[0] == ([], ["BackgroundTask remember", "GET /items/{n}"])
     native = ["GET /items/{n}", "fastapi.background_task", "fastapi.dependencies", "fastapi.endpoint"]
     assert got[1] == (sorted([*native, "fastapi.serialization"]), [])
+
+
+_SEEING_SAMPLER = '''
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+
+
+class Seeing(Sampler):
+    """Samples everything and writes how many start attributes it saw on the span."""
+
+    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None, trace_state=None):
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, {**(attributes or {}), "sampler.saw": len(attributes or {})})
+
+    def get_description(self):
+        return "Seeing"
+
+
+tracer_provider = TracerProvider(sampler=Seeing())
+'''
+
+
+def test_a_sampler_that_reads_start_attributes_gets_the_same_send_spans() -> None:
+    # The http send spans are opened without attributes by the instrumentation: a sampler of the application's own
+    # may read (or rewrite) start attributes, so Zephyr starts them the same way under such a sampler.
+    source = SOURCE.replace("tracer_provider = TracerProvider()\n", _SEEING_SAMPLER)
+    reference, ours = build_pair(source)
+    expected = _drive(reference, fastapi.testclient.TestClient)
+    got = _drive(ours, zephyr.testclient.TestClient)
+    saw = {span["attributes"]["sampler.saw"] for trace in expected[1] for span in trace if "send" in span["name"]}
+    assert saw == {0}  # the instrumentation's send spans start bare: the comparison below can tell
+    assert got[1] == expected[1]
+    assert got[2] == expected[2]
