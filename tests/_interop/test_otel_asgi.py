@@ -204,3 +204,37 @@ def test_the_peer_attributes_are_the_instrumentations(client: Any) -> None:
     _, ours, _ = layer._request_details(scope, layer._key(scope))
     theirs = collect_request_attributes(scope)  # type: ignore[no-untyped-call]
     assert list(ours.items()) == [*theirs.items(), ("http.route", "/hello")]
+
+
+def test_zephyrs_phases_follow_the_status_on_the_server_span() -> None:
+    from zephyr.responses import StreamingResponse
+
+    app, exporter = _instrumented()
+
+    @app.get("/stream")
+    async def stream() -> StreamingResponse:
+        async def chunks() -> Any:
+            yield b"a"
+            yield b"b"
+
+        return StreamingResponse(chunks())
+
+    @app.get("/missing")
+    async def missing() -> None:
+        from zephyr import HTTPException
+
+        raise HTTPException(status_code=404)
+
+    with TestClient(app) as client:
+        assert client.get("/hello").status_code == 200
+        assert client.get("/stream").content == b"ab"
+        assert client.get("/missing").status_code == 404
+    servers = [s for s in exporter.get_finished_spans() if s.kind.name == "SERVER"]
+    assert [s.name for s in servers] == ["GET /hello", "GET /stream", "GET /missing"]
+    for span in servers:
+        keys = list(span.attributes or {})
+        phases = [k for k in keys if k.startswith("zephyr.")]
+        assert "zephyr.routing_ms" in phases, span.name
+        # the request attributes, the status, then Zephyr's own phases, each measured (a number of milliseconds)
+        assert keys[-len(phases) - 1 :] == ["http.status_code", *phases], span.name
+        assert all(isinstance((span.attributes or {})[k], float) for k in phases)

@@ -529,19 +529,27 @@ class NativeOpenTelemetryMiddleware:
     ) -> Send:
         expecting_trailers = False
         exclude_send_span = self.exclude_send_span
+        phases_due = timings is not None
 
         async def otel_send(message: Message) -> None:
-            nonlocal expecting_trailers
+            nonlocal expecting_trailers, phases_due
             kind = message["type"]
             final = kind == "http.response.body" and not message.get("more_body", False)
-            if timings is not None and final:  # Zephyr's phases, on the span before it ends
-                server_span.set_attributes({_PHASES[phase]: round(s * 1000, 3) for phase, s in timings.items()})
             status_code = (
                 message["status"] if kind == "http.response.start" else 200 if kind == "websocket.send" else None
             )
+            phases = None
+            if phases_due and timings is not None and (final or (_plain_int(status_code) and status_code > 0)):
+                # Zephyr's phases, all measured before the response starts: written with the status (one call
+                # instead of two, in the same order), else on the span before it ends.
+                phases_due = False
+                phases = {_PHASES[phase]: round(s * 1000, 3) for phase, s in timings.items()}
+                if final:
+                    server_span.set_attributes(phases)
+                    phases = None
             if not exclude_send_span:
                 expecting_trailers = self._send_span(span_name, scope, message, status_code, expecting_trailers)
-            self._describe(server_span, message, status_code, duration_attributes)
+            self._describe(server_span, message, status_code, duration_attributes, phases)
             await send(message)
             if (not expecting_trailers and final) or (
                 expecting_trailers and kind == "http.response.trailers" and not message.get("more_trailers", False)
@@ -595,9 +603,17 @@ class NativeOpenTelemetryMiddleware:
             span.set_status(self._status(status))
 
     def _describe(
-        self, server_span: Any, message: Message, status_code: Any, duration_attributes: dict[str, Any]
+        self,
+        server_span: Any,
+        message: Message,
+        status_code: Any,
+        duration_attributes: dict[str, Any],
+        phases: dict[str, float] | None,
     ) -> None:
-        """What one sent message writes on the server span, the response propagation and the response length."""
+        """What one sent message writes on the server span, the response propagation and the response length.
+
+        ``phases`` (Zephyr's own attributes) go on the span right after the status, in the same call.
+        """
         recording = server_span.is_recording()
         if recording and self.capture_response and server_span.kind == self._server_kind and "headers" in message:
             custom = self._custom_headers(message, self.sanitize, self.capture_response, self._response_header_name)
@@ -605,7 +621,9 @@ class NativeOpenTelemetryMiddleware:
                 server_span.set_attributes(custom)
         if status_code:
             if _plain_int(status_code) and status_code >= 0:
-                if recording:
+                if recording and phases:
+                    server_span.set_attributes({"http.status_code": status_code, **phases})
+                elif recording:
                     server_span.set_attribute("http.status_code", status_code)
                 duration_attributes["http.status_code"] = status_code
                 if recording:
