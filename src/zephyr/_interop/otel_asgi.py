@@ -535,7 +535,7 @@ class NativeOpenTelemetryMiddleware:
             nonlocal expecting_trailers, phases_due
             kind = message["type"]
             final = kind == "http.response.body" and not message.get("more_body", False)
-            status_code = (
+            status_code: Any = (
                 message["status"] if kind == "http.response.start" else 200 if kind == "websocket.send" else None
             )
             phases = None
