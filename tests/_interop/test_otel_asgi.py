@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from typing import Any
@@ -238,3 +239,49 @@ def test_zephyrs_phases_follow_the_status_on_the_server_span() -> None:
         # the request attributes, the status, then Zephyr's own phases, each measured (a number of milliseconds)
         assert keys[-len(phases) - 1 :] == ["http.status_code", *phases], span.name
         assert all(isinstance((span.attributes or {})[k], float) for k in phases)
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_receive_span_is_the_instrumentations(fails: bool) -> None:
+    import asyncio
+
+    from opentelemetry import trace
+
+    app, exporter = _instrumented()
+    with TestClient(app) as client:
+        client.get("/hello")
+    layer: Any = app.middleware_stack
+    exporter.clear()
+    scope = {"type": "http", "path": "/hello"}
+    current: list[str] = []
+
+    async def receive() -> dict[str, Any]:
+        current.append(getattr(trace.get_current_span(), "name", "?"))  # the receive span is current meanwhile
+        if fails:
+            raise OSError("gone")
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    def spans(wrapped: Any) -> list[Any]:
+        with pytest.raises(OSError) if fails else contextlib.nullcontext():
+            asyncio.run(wrapped())
+        found = [
+            (
+                s.name,
+                dict(s.attributes or {}),
+                (s.status.status_code, s.status.description),
+                [
+                    (e.name, {k: v for k, v in (e.attributes or {}).items() if k != "exception.stacktrace"})
+                    for e in s.events
+                ],
+                s.end_time is not None,
+            )
+            for s in exporter.get_finished_spans()
+        ]
+        exporter.clear()
+        return found
+
+    theirs = spans(layer.otel._get_otel_receive("GET /hello", scope, receive))
+    ours = spans(layer._receive("GET /hello http receive", scope, receive))
+    assert ours == theirs
+    assert len(ours) == 1
+    assert current == ["GET /hello http receive"] * 2

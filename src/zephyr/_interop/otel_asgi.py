@@ -207,11 +207,9 @@ class NativeOpenTelemetryMiddleware:
         self._sdk_span: Any = getattr(sdk, "_Span", None) if sdk is not None else None
         # An ``http send`` span may be started with its attributes (instead of opened as the current span and
         # written after) only when no response hook must see it current and the sampler cannot tell the difference.
+        self._sdk_tracer = sdk is not None and type(self.tracer) is getattr(sdk, "Tracer", None)
         self._plain_sends = (
-            not callable(self.client_response_hook)
-            and sdk is not None
-            and type(self.tracer) is getattr(sdk, "Tracer", None)
-            and _attribute_blind(self.tracer.sampler)
+            not callable(self.client_response_hook) and self._sdk_tracer and _attribute_blind(self.tracer.sampler)
         )
         if _observe not in _errors.OBSERVERS:
             _errors.OBSERVERS.append(_observe)
@@ -383,9 +381,7 @@ class NativeOpenTelemetryMiddleware:
             finally:
                 self._context.detach(current)
         except Exception as exc:
-            if isinstance(span, self._api_span) and span.is_recording():
-                span.record_exception(exc)
-                span.set_status(self._status(status_code=self._error_code, description=f"{type(exc).__name__}: {exc}"))
+            self._failed(span, exc)
             raise
         finally:
             scope.pop(_KEY, None)
@@ -503,20 +499,56 @@ class NativeOpenTelemetryMiddleware:
         return duration_attributes
 
     def _receive(self, span_name: str, scope: Scope, receive: Receive) -> Receive:
-        tracer, hook, mode, set_status_code = self.tracer, self.client_request_hook, self.mode, self._set_status_code
+        tracer, hook = self.tracer, self.client_request_hook
+        if not self._sdk_tracer:
 
-        async def otel_receive() -> Message:
-            with tracer.start_as_current_span(span_name) as receive_span:
-                message = await receive()
-                if callable(hook):
-                    hook(receive_span, scope, message)
-                if receive_span.is_recording():
-                    if message["type"] == "websocket.receive":
-                        set_status_code(receive_span, 200, None, mode)
-                    receive_span.set_attribute("asgi.event.type", message["type"])
+            async def otel_receive() -> Message:
+                with tracer.start_as_current_span(span_name) as receive_span:
+                    message = await receive()
+                    self._read(receive_span, hook, scope, message)
+                return message
+
+            return otel_receive
+        attach, detach, set_value, span_key = (
+            self._context.attach,
+            self._context.detach,
+            self._set_value,
+            self._span_key,
+        )
+
+        async def sdk_receive() -> Message:
+            # The SDK tracer's ``start_as_current_span``: ``start_span``, then ``use_span`` ending it on exit.
+            receive_span = tracer.start_span(span_name)
+            try:
+                token = attach(set_value(span_key, receive_span))
+                try:
+                    message = await receive()
+                    self._read(receive_span, hook, scope, message)
+                finally:
+                    detach(token)
+            except Exception as exc:
+                self._failed(receive_span, exc)
+                raise
+            finally:
+                receive_span.end()
             return message
 
-        return otel_receive
+        return sdk_receive
+
+    def _read(self, receive_span: Any, hook: Any, scope: Scope, message: Message) -> None:
+        """What the middleware writes on an ``http receive`` span once the message is there."""
+        if callable(hook):
+            hook(receive_span, scope, message)
+        if receive_span.is_recording():
+            if message["type"] == "websocket.receive":
+                self._set_status_code(receive_span, 200, None, self.mode)
+            receive_span.set_attribute("asgi.event.type", message["type"])
+
+    def _failed(self, span: Any, exc: Exception) -> None:
+        """``use_span``'s answer to an exception leaving the span's block: recorded, and the span's status."""
+        if isinstance(span, self._api_span) and span.is_recording():
+            span.record_exception(exc)
+            span.set_status(self._status(status_code=self._error_code, description=f"{type(exc).__name__}: {exc}"))
 
     def _send(
         self,
