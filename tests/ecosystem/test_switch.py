@@ -148,4 +148,5 @@ explicit = "fastapi" in sentry_sdk.get_client().integrations
 sentry_sdk.init(dsn="http://key@127.0.0.1:9/1")
 print(json.dumps([explicit, "fastapi" in sentry_sdk.get_client().integrations]))
 """
-    assert _run(code) == [True, True]
+    outcome: object = _run(code)  # a JSON list here, not the dict the other checks print
+    assert outcome == [True, True]
