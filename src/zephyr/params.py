@@ -128,7 +128,9 @@ def _field_kwargs(default: Any, kwargs: FieldKwargs) -> dict[str, Any]:
 class Param(FieldInfo):  # type: ignore[misc]  # FieldInfo is final in typing; subclassing is FastAPI's documented API
     """Base class of the path, query, header and cookie markers."""
 
-    __slots__ = ("cleared", "example", "include_in_schema", "openapi_examples")
+    # ``embed`` is unset unless code sets it: FastAPI's markers take any attribute, and libraries that move query
+    # parameters into the body (fastapi-jsonrpc) mark them ``embed = True`` as they would a ``Body``.
+    __slots__ = ("cleared", "embed", "example", "include_in_schema", "openapi_examples")
     in_: ParamTypes = ParamTypes.query
 
     def __init__(self, default: Any = PydanticUndefined, **kwargs: Unpack[FieldKwargs]) -> None:

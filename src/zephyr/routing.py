@@ -8,6 +8,7 @@ from typing import Any
 
 from zephyr._routing import contexts as _contexts
 from zephyr._routing import effective as _effective
+from zephyr._routing import lifespan as _lifespan
 from zephyr._routing.base import BaseRoute as BaseRoute
 from zephyr._routing.base import NoMatchFound as NoMatchFound
 from zephyr._routing.contexts import RouteContext as RouteContext
@@ -33,6 +34,7 @@ from zephyr._routing.routes import generate_unique_id as generate_unique_id
 from zephyr.dependencies.utils import solve_dependencies as solve_dependencies
 
 # FastAPI's private names that its own tests and some libraries import.
+_DefaultLifespan = _lifespan.DefaultLifespan
 _iter_included_route_candidates = _contexts.iter_included_route_candidates
 _restore_fastapi_scope_key = _effective.restore_fastapi_scope_key
 _effective_route_context_var = _effective.route_context_var

@@ -40,6 +40,7 @@ ORDER = (
     "limiter",
     "filters",
     "auth",
+    "jsonrpc",
     "logfire_app",
     "observability",
     "ddtrace_app",

@@ -215,3 +215,20 @@ def test_ddtrace_traces_requests_and_background_tasks(outcomes: Outcomes) -> Non
         [[span[0].replace("zephyr.", "fastapi.", 1), *span[1:]] for span in trace] for trace in zephyr["traces"]
     )
     assert {**zephyr, "traces": renamed} == reference
+
+
+def test_fastapi_jsonrpc_calls_batches_notifications_and_documents(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "jsonrpc")
+    assert outcome["ok"] == {"jsonrpc": "2.0", "id": 1, "result": "hi"}
+    assert outcome["error_data"]["error"] == {"code": 5000, "message": "My error", "data": {"details": "it failed"}}
+    assert outcome["invalid"]["error"]["code"] == -32602
+    assert outcome["invalid"]["error"]["data"]["errors"][0]["loc"] == ["a"]
+    assert outcome["query_in_body"]["result"] == 42
+    assert outcome["whoami"]["result"] == {"user": {"id": 7}, "token": "tok"}
+    assert outcome["not_found"]["error"]["code"] == -32601
+    assert outcome["notification"] == [200, ""]
+    assert [r.get("result") for r in outcome["batch"]] == ["a", 4, None]
+    assert outcome["shared_once_per_batch"] == 1
+    assert outcome["calls"]["notified"] == ["n1", "n2"]
+    assert "/rpc/add" in outcome["openapi"]["paths"]
+    assert [m["name"] for m in outcome["openrpc"]["methods"]] == ["echo", "add", "whoami", "create", "notify"]

@@ -12,13 +12,14 @@ import dataclasses
 import functools
 import inspect
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, get_args, get_origin
+from typing import Annotated, Any, SupportsIndex, get_args, get_origin
 
 from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
+from typing_extensions import Self
 
 from zephyr import params
 from zephyr._compile import checks
@@ -155,26 +156,48 @@ class Dependant:
             return True
         return any(dep.uses_scopes for dep in self.dependencies)
 
-    # FastAPI's per-location views of ``params``, for code that inspects dependants.
+    # FastAPI's per-location lists, as live views of ``params``: code that builds dependants by hand reads them, and
+    # may assign or mutate them (``d.body_params.extend(d.query_params); d.query_params = []``). A field put in
+    # another location's list is read from there, as in FastAPI, where the list it sits in decides.
     @property
     def path_params(self) -> list[ParamField]:
-        return [p for p in self.params if p.location == "path"]
+        return _LocationList(self, "path")
+
+    @path_params.setter
+    def path_params(self, fields: list[ParamField]) -> None:
+        _relocate(self, "path", fields)
 
     @property
     def query_params(self) -> list[ParamField]:
-        return [p for p in self.params if p.location == "query"]
+        return _LocationList(self, "query")
+
+    @query_params.setter
+    def query_params(self, fields: list[ParamField]) -> None:
+        _relocate(self, "query", fields)
 
     @property
     def header_params(self) -> list[ParamField]:
-        return [p for p in self.params if p.location == "header"]
+        return _LocationList(self, "header")
+
+    @header_params.setter
+    def header_params(self, fields: list[ParamField]) -> None:
+        _relocate(self, "header", fields)
 
     @property
     def cookie_params(self) -> list[ParamField]:
-        return [p for p in self.params if p.location == "cookie"]
+        return _LocationList(self, "cookie")
+
+    @cookie_params.setter
+    def cookie_params(self, fields: list[ParamField]) -> None:
+        _relocate(self, "cookie", fields)
 
     @property
     def body_params(self) -> list[ParamField]:
-        return [p for p in self.params if p.location == BODY]
+        return _LocationList(self, BODY)
+
+    @body_params.setter
+    def body_params(self, fields: list[ParamField]) -> None:
+        _relocate(self, BODY, fields)
 
     def walk(self) -> list[Dependant]:
         """This dependant and all below it, depth first, parents first."""
@@ -183,8 +206,89 @@ class Dependant:
             found.extend(dep.walk())
         return found
 
+    def flat_body_params(self) -> list[ParamField]:
+        """The body fields of the whole tree, each dependency once (by ``cache_key``), parents first."""
+        seen: set[Any] = set()
+        found: list[ParamField] = []
+        pending = [self]
+        while pending:
+            node = pending.pop()
+            key = node.cache_key
+            if key in seen:
+                continue
+            seen.add(key)
+            found.extend(p for p in node.params if p.location == BODY)
+            pending.extend(reversed(node.dependencies))
+        return found
+
     def all_params(self) -> list[ParamField]:
         return [p for dep in self.walk() for p in dep.params]
+
+
+def _relocate(dependant: Dependant, location: str, fields: list[ParamField]) -> None:
+    """Make ``fields`` the dependant's ``location`` parameters, in their place among the others in ``params``.
+
+    A field that comes from another location is copied with this one (its ``field_info`` shared): the original
+    stays what it is wherever else it is used, as a FastAPI field does in another dependant's list.
+    """
+    moved = [field if field.location == location else dataclasses.replace(field, location=location) for field in fields]
+    others = dependant.params
+    first = next((i for i, p in enumerate(others) if p.location == location), None)
+    kept = [p for p in others if p.location != location]
+    at = len(kept) if first is None else sum(1 for p in others[:first] if p.location != location)
+    dependant.params = [*kept[:at], *moved, *kept[at:]]
+
+
+class _LocationList(list[ParamField]):
+    """One location's parameters of a dependant; changing the list changes the dependant (see ``_relocate``)."""
+
+    __slots__ = ("_dependant", "_location")
+
+    def __init__(self, dependant: Dependant, location: str) -> None:
+        super().__init__(p for p in dependant.params if p.location == location)
+        self._dependant = dependant
+        self._location = location
+
+    def _sync(self) -> None:
+        _relocate(self._dependant, self._location, list(self))
+
+    def append(self, field: ParamField, /) -> None:
+        super().append(field)
+        self._sync()
+
+    def extend(self, fields: Iterable[ParamField], /) -> None:
+        super().extend(fields)
+        self._sync()
+
+    def insert(self, index: SupportsIndex, field: ParamField, /) -> None:
+        super().insert(index, field)
+        self._sync()
+
+    def remove(self, field: ParamField, /) -> None:
+        super().remove(field)
+        self._sync()
+
+    def pop(self, index: SupportsIndex = -1, /) -> ParamField:
+        field = super().pop(index)
+        self._sync()
+        return field
+
+    def clear(self) -> None:
+        super().clear()
+        self._sync()
+
+    def __iadd__(self, fields: Iterable[ParamField], /) -> Self:  # type: ignore[override,misc]
+        super().__iadd__(fields)
+        self._sync()
+        return self
+
+    def __setitem__(self, index: Any, value: Any, /) -> None:
+        super().__setitem__(index, value)
+        self._sync()
+
+    def __delitem__(self, index: SupportsIndex | slice, /) -> None:
+        super().__delitem__(index)
+        self._sync()
 
 
 def security_scheme(call: Any) -> Any:
@@ -427,6 +531,9 @@ def _make_field(
     # a form field reads the first choice the form holds a value for (a form model's fields are read by the model)
     # (a path parameter reads the choice its route's path names, decided above)
     choices = _choices(info) if model is None and not form_union and location != "path" else ()
+    if info.annotation is None:
+        # FastAPI's fields carry their type on the marker too; libraries rebuild models from ``field_info.annotation``
+        info.annotation = bare if get_origin(full) is not Annotated else full
     return ParamField(
         name=name,
         alias=choices[0] if choices else alias,

@@ -177,8 +177,13 @@ async def slow_solve(
     specials: dict[str, Any],
     stack: AsyncExitStack | None,
     early: AsyncExitStack | None,
+    *,
+    cache: dict[Any, Any] | None = None,
 ) -> None:
-    """Solve as FastAPI does and raise ``RequestValidationError`` with its exact error list."""
+    """Solve as FastAPI does and raise ``RequestValidationError`` with its exact error list.
+
+    ``cache``: dependency results by ``Dependant.cache_key`` already known (``solve_dependencies``'s caller's).
+    """
     raw = _inputs.extract(plan, scope) if plan.param_validator is not None else {}
     try:
         body_value = (
@@ -190,6 +195,8 @@ async def slow_solve(
     form = state.form if state is not None else None
     solver = _SlowSolver(plan, raw, body_value, form, specials, stack, early)
     solver.fast_form_errors = getattr(state, "form_errors", None)  # set only when the fast path found them
+    if cache is not None:
+        solver.cache = cache
     await solver.solve(plan.root)
     if plan.choices:
         _inputs.rename_chosen(plan, scope, solver.errors)
@@ -286,5 +293,5 @@ class _SlowSolver:
         if step is None:  # a cached twin: call it through the twin's step
             step = next(s for s in plan.steps if s.dependant.cache_key == key)
         value = await call_step(step, kwargs, self.stack, self.early)
-        self.cache[key] = value
+        self.cache.setdefault(key, value)
         return True, value

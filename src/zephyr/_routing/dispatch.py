@@ -18,7 +18,14 @@ from zephyr._interop.starlette import StarletteTwin
 from zephyr._routing.base import BaseRoute, NoMatchFound, expand_routes, first_url_path
 from zephyr._routing.custom import table_route
 from zephyr._routing.effective import enter_served_route
-from zephyr._routing.lifespan import Lifespan, handlers_lifespan, merge_lifespans, run_lifespan, wrap_generator_lifespan
+from zephyr._routing.lifespan import (
+    Lifespan,
+    call_handler,
+    handlers_lifespan,
+    merge_lifespans,
+    run_lifespan,
+    wrap_generator_lifespan,
+)
 from zephyr._routing.low_priority import order_low_priority
 from zephyr._routing.match import FULL, PARTIAL
 from zephyr._routing.own_matches import route_through_own_matches
@@ -66,8 +73,12 @@ class Router(StarletteTwin):
         self.default = default
         self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
         self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
+        # The router's own ``lifespan=``, then those of the routers it includes, merged in order.
         self._lifespan: Lifespan | None = wrap_generator_lifespan(lifespan) if lifespan is not None else None
         self._assigned_lifespan: Lifespan | None = None
+        # As in FastAPI, a router given ``lifespan=`` no longer runs its start-up/shut-down handlers itself: the
+        # lifespan takes their place (one that wants them enters ``routing._DefaultLifespan(router)``).
+        self._runs_handlers = lifespan is None
 
     # -- the lifespan ---------------------------------------------------------------------------------------------
 
@@ -80,12 +91,25 @@ class Router(StarletteTwin):
         """
         if self._assigned_lifespan is not None:
             return self._assigned_lifespan
+        if not self._runs_handlers:
+            assert self._lifespan is not None  # noqa: S101 - a router that runs no handlers was given a lifespan
+            return self._lifespan
         handlers = handlers_lifespan(self.on_startup, self.on_shutdown)
-        return merge_lifespans(self._lifespan, handlers) if self._lifespan is not None else handlers
+        return merge_lifespans(handlers, self._lifespan) if self._lifespan is not None else handlers
 
     @lifespan_context.setter
     def lifespan_context(self, value: Lifespan) -> None:
         self._assigned_lifespan = value
+
+    async def _startup(self) -> None:
+        """Run the start-up handlers, in order (FastAPI's name: libraries build lifespans on it)."""
+        for handler in self.on_startup:
+            await call_handler(handler)
+
+    async def _shutdown(self) -> None:
+        """Run the shut-down handlers, in order."""
+        for handler in self.on_shutdown:
+            await call_handler(handler)
 
     def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
         """Run ``func`` at ``"startup"`` or ``"shutdown"``."""

@@ -9,15 +9,51 @@ from typing import Any
 
 from zephyr.types import Receive, Scope, Send
 
-__all__ = ("Lifespan", "handlers_lifespan", "merge_lifespans", "run_lifespan", "wrap_generator_lifespan")
+__all__ = (
+    "DefaultLifespan",
+    "Lifespan",
+    "call_handler",
+    "handlers_lifespan",
+    "merge_lifespans",
+    "run_lifespan",
+    "wrap_generator_lifespan",
+)
 
 Lifespan = Callable[[Any], contextlib.AbstractAsyncContextManager[Mapping[str, Any] | None]]
 
 
-async def _call(handler: Callable[[], Any]) -> None:
+async def call_handler(handler: Callable[[], Any]) -> None:
+    """Call a start-up or shut-down handler, awaiting what it returns when that is awaitable."""
     result = handler()
     if inspect.isawaitable(result):
         await result
+
+
+class DefaultLifespan:
+    """A router's start-up handlers on entry and shut-down handlers on exit (FastAPI's ``routing._DefaultLifespan``).
+
+    Libraries that pass their own ``lifespan=`` enter it to keep ``on_startup``/``@app.on_event`` handlers running.
+
+    Example:
+        ```python
+        async with DefaultLifespan(app.router):
+            ...  # start-up handlers have run; shut-down handlers run on exit
+        ```
+    """
+
+    __slots__ = ("_router",)
+
+    def __init__(self, router: Any) -> None:
+        self._router = router
+
+    async def __aenter__(self) -> None:
+        await self._router._startup()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._router._shutdown()
+
+    def __call__(self, app: object) -> DefaultLifespan:
+        return self
 
 
 def handlers_lifespan(on_startup: Sequence[Callable[[], Any]], on_shutdown: Sequence[Callable[[], Any]]) -> Lifespan:
@@ -26,10 +62,10 @@ def handlers_lifespan(on_startup: Sequence[Callable[[], Any]], on_shutdown: Sequ
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         for handler in on_startup:
-            await _call(handler)
+            await call_handler(handler)
         yield None
         for handler in on_shutdown:
-            await _call(handler)
+            await call_handler(handler)
 
     return lifespan
 

@@ -365,7 +365,8 @@ class APIRouter(Router):
             self.add_event_handler("startup", handler)
         for handler in router.on_shutdown:
             self.add_event_handler("shutdown", handler)
-        if router._lifespan is not None:
-            self._lifespan = (
-                merge_lifespans(self._lifespan, router._lifespan) if self._lifespan is not None else router._lifespan
-            )
+        # What of the included router runs at start-up: its lifespan, and its handlers unless this router runs
+        # them (they were just copied here; FastAPI would run them twice, Zephyr once).
+        included = router._lifespan if self._runs_handlers and router._runs_handlers else router.lifespan_context
+        if included is not None:
+            self._lifespan = merge_lifespans(self._lifespan, included) if self._lifespan is not None else included

@@ -87,6 +87,10 @@ class _PlannedRoute(BaseRoute):
     _plan_name: str
 
     def _init_plan(self) -> None:
+        # The body as analysed now, as FastAPI fixes ``route.body_field`` when the route is made: libraries that
+        # change ``route.dependant`` afterwards (fastapi-jsonrpc adds its method's dependencies for the parameters
+        # they document) leave the documented body as it was, unless they set ``route.body_field`` themselves.
+        self._registered_body_params = self.dependant.flat_body_params()
         self._plan: Plan | None = None
         self._plan_version: Any = None
         self._full: Dependant | None = None

@@ -16,6 +16,8 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pydantic_core import PydanticUndefined
+
 from zephyr import params
 from zephyr._compile import typing_utils as tu
 from zephyr._compile.dependant import BODY, Dependant, ParamField, build_dependant, sub_dependant, with_overrides
@@ -24,7 +26,10 @@ from zephyr._compile.received import body_to_args, params_to_args
 from zephyr._multipart import MULTIPART_INCORRECT_INSTALL, MULTIPART_NOT_INSTALLED, ensure_multipart_installed
 
 if TYPE_CHECKING:
+    from zephyr._compile.body import BodyState
+    from zephyr._compile.plan import Plan
     from zephyr.openapi._fields import ModelField
+    from zephyr.types import DependencyCacheKey
 
 __all__ = (
     "SolvedDependency",
@@ -236,25 +241,38 @@ async def solve_dependencies(
     *,
     request: Any,
     dependant: Dependant,
-    body: Any = None,
+    body: Any = PydanticUndefined,
     background_tasks: Any = None,
     response: Any = None,
     dependency_overrides_provider: Any = None,
-    dependency_cache: dict[Any, Any] | None = None,
+    dependency_cache: dict[DependencyCacheKey, Any] | None = None,
     async_exit_stack: AsyncExitStack,
     embed_body_fields: bool = False,
 ) -> SolvedDependency:
     """Read and validate everything ``dependant`` needs from ``request`` and run its dependencies, not its call.
 
     Returns FastAPI's ``SolvedDependency``: ``values`` are the keyword arguments ``dependant.call`` would receive;
-    ``errors`` are the validation errors (then ``values`` is empty). ``body`` and ``dependency_cache`` are accepted
-    for FastAPI's callers: the body is read from the request (which caches it) and each call keeps its own cache.
-    Generator dependencies are closed when ``async_exit_stack`` closes.
+    ``errors`` are the validation errors (then ``values`` is empty). Generator dependencies are closed when
+    ``async_exit_stack`` closes.
+
+    Args:
+        request: The request (or WebSocket) path, query, header and cookie values are read from.
+        dependant: What to solve, e.g. from ``get_dependant``.
+        body: The body the body parameters are validated from: parsed JSON (any value, e.g. one JSON-RPC call's
+            ``params``), a form, or ``None`` for no body. When not given, the request's own body is read.
+        background_tasks: Handed to ``BackgroundTasks`` parameters (a new one when ``None``).
+        response: Handed to ``Response`` parameters (a new sub-response when ``None``).
+        dependency_overrides_provider: An object with ``dependency_overrides`` (the app), applied to the tree.
+        dependency_cache: Results by ``Dependant.cache_key``: a dependency found in it (with ``use_cache``) is not
+            called again, and each dependency called is added to it, as in FastAPI (callers share one dict across
+            several solves to run shared dependencies once).
+        async_exit_stack: Where generator dependencies are entered.
+        embed_body_fields: FastAPI's flag; Zephyr decides embedding from the fields by the same rule.
     """
     from zephyr._compile.body import read_body
     from zephyr._compile.exact import slow_solve
     from zephyr._compile.plan import build_plan
-    from zephyr._compile.solve import call_steps, fast_values
+    from zephyr._compile.solve import fast_values
     from zephyr.background import BackgroundTasks
     from zephyr.exceptions import RequestValidationError
     from zephyr.responses import Response
@@ -271,6 +289,8 @@ async def solve_dependencies(
         response = Response()
         del response.headers["content-length"]  # a sub-response carries only what dependencies set, as in FastAPI
         response.status_code = None  # FastAPI's "not set" marker
+    if dependency_cache is None:
+        dependency_cache = {}
     background_tasks = background_tasks if background_tasks is not None else BackgroundTasks()
     values: dict[str, Any] = dict(plan.constants) if plan.constants else {}
     values.update(request=request, connection=request, response=response, background_tasks=background_tasks)
@@ -278,12 +298,53 @@ async def solve_dependencies(
     if websocket:  # a WebSocket's dependencies take it as ``websocket``
         values["websocket"] = request
     try:
-        state = await read_body(plan, request, scope, True) if plan.body is not None else None
+        if plan.body is None:
+            state = None
+        elif body is PydanticUndefined:
+            state = await read_body(plan, request, scope, True)
+        else:
+            state = _given_body(plan.body.kind, body)
         validated = await fast_values(plan, scope, state)
         if validated is None:
-            await slow_solve(plan, scope, state, values, async_exit_stack, async_exit_stack)
+            await slow_solve(plan, scope, state, values, async_exit_stack, async_exit_stack, cache=dependency_cache)
         values.update(validated or {})
-        arguments_found: dict[str, Any] = await call_steps(plan, values, async_exit_stack, async_exit_stack)
+        arguments_found: dict[str, Any] = await _call_cached(plan, values, async_exit_stack, dependency_cache)
     except RequestValidationError as exc:
-        return SolvedDependency({}, list(exc.errors()), background_tasks, response, dependency_cache or {})
-    return SolvedDependency(arguments_found, [], background_tasks, response, dependency_cache or {})
+        return SolvedDependency({}, list(exc.errors()), background_tasks, response, dependency_cache)
+    return SolvedDependency(arguments_found, [], background_tasks, response, dependency_cache)
+
+
+def _given_body(kind: str, body: Any) -> BodyState:
+    """The body handed to ``solve_dependencies``, as the body reader would have left it."""
+    from zephyr._compile.body import BodyState
+
+    state = BodyState()
+    if body is None:
+        return state  # no body: embedded fields are missing (or take their defaults)
+    if kind == "form":
+        state.form = body
+    else:
+        state.parsed = body  # validated as Python data, never re-parsed
+        state.raw = b"-"  # something was received (an empty raw body means none was)
+    return state
+
+
+async def _call_cached(plan: Plan, values: dict[str, Any], stack: AsyncExitStack, cache: dict[Any, Any]) -> Any:
+    """Call the plan's dependencies, then its root, reading and filling ``cache`` by ``Dependant.cache_key``."""
+    from zephyr._compile.calls import call_step
+
+    result: Any = None
+    last = len(plan.steps) - 1
+    for index, step in enumerate(plan.steps):
+        kwargs = {name: values[key] for name, key in step.kwargs}
+        if index == last:
+            result = await call_step(step, kwargs, stack, stack)
+        else:
+            key = step.dependant.cache_key
+            if step.dependant.use_cache and key in cache:
+                result = cache[key]
+            else:
+                result = await call_step(step, kwargs, stack, stack)
+                cache.setdefault(key, result)
+        values[step.key] = result
+    return result

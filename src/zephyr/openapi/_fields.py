@@ -20,7 +20,7 @@ from pydantic_core import PydanticUndefined
 
 from zephyr import params
 from zephyr._compile.aliases import member_pairs
-from zephyr._compile.dependant import BODY, Dependant, ParamField
+from zephyr._compile.dependant import Dependant, ParamField
 from zephyr._compile.typing_utils import annotated, lenient_issubclass, strip_annotated
 from zephyr.openapi._form_model_schema import form_model_schema
 
@@ -399,20 +399,7 @@ def _form_body_schema(fields: list[ParamField], schema: dict[str, Any]) -> None:
 
 def _body_params(dependant: Dependant) -> list[ParamField]:
     """Body parameters of the whole tree, each dependency once (FastAPI's flat dependant)."""
-    seen: set[Any] = set()
-    found: list[ParamField] = []
-
-    def visit(node: Dependant) -> None:
-        key = node.cache_key
-        if key in seen:
-            return
-        seen.add(key)
-        found.extend(p for p in node.params if p.location == BODY)
-        for sub in node.dependencies:
-            visit(sub)
-
-    visit(dependant)
-    return found
+    return dependant.flat_body_params()
 
 
 def flat_models(fields: list[ModelField]) -> set[Any]:  # noqa: C901 - mirrors FastAPI's walk over types

@@ -18,7 +18,7 @@ from typing import Any, get_args
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from zephyr._compile.dependant import Dependant
+from zephyr._compile.dependant import Dependant, ParamField
 from zephyr._compile.typing_utils import lenient_issubclass
 from zephyr._interop.starlette import is_starlette_json_response_class
 from zephyr._routing.base import expand_routes
@@ -105,7 +105,7 @@ class _RouteDocs:
         response_class = route.response_class
         self.response_class = response_class.value if isinstance(response_class, DefaultPlaceholder) else response_class
         self.default_class = isinstance(response_class, DefaultPlaceholder)
-        self.body = _fields.body_field(self.dependant, route.unique_id)
+        self.body = self._body_field(route)
         self.params = self._params()
         self.response: ModelField | None = None
         self.stream_item: ModelField | None = None
@@ -132,6 +132,16 @@ class _RouteDocs:
             model = response.get("model") if isinstance(response, dict) else None
             if model is not None:
                 self.extra_responses[code] = _fields.response_field(f"Response_{code}_{route.unique_id}", model)
+
+    def _body_field(self, route: Any) -> ModelField | None:
+        """The body as analysed when the route was made (FastAPI's ``route.body_field``), with hook dependencies'."""
+        registered: list[ParamField] | None = getattr(route, "_registered_body_params", None)
+        if registered is None:
+            return _fields.body_field(self.dependant, route.unique_id)
+        if self.dependant is not route.dependant:  # hook dependencies spliced in (``@limit``...)
+            known = {id(p) for p in route.dependant.flat_body_params()}
+            registered = [*registered, *(p for p in self.dependant.flat_body_params() if id(p) not in known)]
+        return _fields.body_field_of(registered, route.unique_id)
 
     def _params(self) -> list[tuple[str, Any, ModelField, str, bool]]:
         """(location, parameter, field, external name, optional model) in FastAPI's order."""
