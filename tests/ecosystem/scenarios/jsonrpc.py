@@ -7,13 +7,15 @@ dependency cache, ``serialize_response``), so this covers them as a library uses
 
 import json
 import time
+from typing import Any
 
 import fastapi_jsonrpc as jsonrpc
 from fastapi import Body, Depends, Header
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-calls = {"shared": 0, "method_dep": 0, "notified": []}
+counts = {"shared": 0, "method_dep": 0}
+notified: list[str] = []
 
 
 class MyError(jsonrpc.BaseError):
@@ -25,15 +27,15 @@ class MyError(jsonrpc.BaseError):
 
 
 def shared(x_token: str = Header("none")) -> str:
-    calls["shared"] += 1
+    counts["shared"] += 1
     return x_token
 
 
 def method_dep() -> None:
-    calls["method_dep"] += 1
+    counts["method_dep"] += 1
 
 
-def get_user(user_id: int = Body(..., ge=1)) -> dict:
+def get_user(user_id: int = Body(..., ge=1)) -> dict[str, int]:
     return {"id": user_id}
 
 
@@ -49,7 +51,7 @@ api = jsonrpc.Entrypoint("/rpc", dependencies=[Depends(shared)])
 @api.method(errors=[MyError])
 def echo(data: str = Body(..., examples=["123"])) -> str:
     if data == "error":
-        raise MyError(data={"details": "it failed"})
+        raise MyError(data={"details": "it failed"})  # type: ignore[no-untyped-call]
     return data
 
 
@@ -59,7 +61,7 @@ async def add(a: int, b: int = 2) -> int:
 
 
 @api.method()
-def whoami(user: dict = Depends(get_user), token: str = Depends(shared)) -> dict:
+def whoami(user: dict[str, int] = Depends(get_user), token: str = Depends(shared)) -> dict[str, Any]:
     return {"user": user, "token": token}
 
 
@@ -70,21 +72,21 @@ def create(item: Item) -> Item:
 
 @api.method()
 def notify(msg: str) -> None:
-    calls["notified"].append(msg)
+    notified.append(msg)
 
 
-app.bind_entrypoint(api)
+app.bind_entrypoint(api)  # type: ignore[no-untyped-call]
 
 
-def rpc(method, params=None, id=1):
-    call = {"jsonrpc": "2.0", "method": method, "params": params or {}}
+def rpc(method: str, params: dict[str, Any] | None = None, id: int | None = 1) -> dict[str, Any]:
+    call: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params or {}}
     if id is not None:
         call["id"] = id
     return call
 
 
 with TestClient(app) as client:
-    results = {
+    results: dict[str, Any] = {
         "ok": client.post("/rpc", json=rpc("echo", {"data": "hi"})).json(),
         "error_data": client.post("/rpc", json=rpc("echo", {"data": "error"})).json(),
         "invalid": client.post("/rpc", json=rpc("add", {"a": "x"})).json(),
@@ -96,16 +98,16 @@ with TestClient(app) as client:
     }
     notification = client.post("/rpc", json=rpc("notify", {"msg": "n1"}, id=None))
     results["notification"] = [notification.status_code, notification.content.decode()]
-    before = calls["shared"]
+    before = counts["shared"]
     batch = [rpc("echo", {"data": "a"}, 1), rpc("add", {"a": 2}, 2), rpc("notify", {"msg": "n2"}, None), {"bad": 1}]
     results["batch"] = client.post("/rpc", json=batch).json()
-    results["shared_once_per_batch"] = calls["shared"] - before
+    results["shared_once_per_batch"] = counts["shared"] - before
     deadline = time.monotonic() + 5
-    while len(calls["notified"]) < 2 and time.monotonic() < deadline:
+    while len(notified) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
     openapi = client.get("/openapi.json").json()
     openrpc = client.get("/openrpc.json").json()
-results["calls"] = {**calls, "notified": sorted(calls["notified"])}
+results["calls"] = {**counts, "notified": sorted(notified)}
 results["openapi"] = openapi
 results["openrpc"] = openrpc
 print(json.dumps(results, sort_keys=True))
