@@ -322,3 +322,93 @@ def test_extraction_functions_read_what_a_request_holds() -> None:
         "upload": None,
         "errors": [["extra_forbidden", "query", "other"], ["missing", "body", "name"]],
     }
+
+
+@pytest.mark.anyio
+async def test_solve_dependencies_keeps_its_plan_until_the_dependant_or_the_overrides_change() -> None:
+    from contextlib import AsyncExitStack
+    from types import SimpleNamespace
+
+    from zephyr.dependencies.utils import solve_dependencies
+
+    def original() -> str:
+        return "original"
+
+    def target(a: int = 1, b: int = 2, dep: str = Depends(original)) -> None: ...
+
+    dependant = get_dependant(path="/", call=target)
+    scope = {"type": "http", "method": "POST", "path": "/", "query_string": b"a=5", "headers": [], "path_params": {}}
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b""}
+
+    request = Request(scope, receive)
+    provider = SimpleNamespace(dependency_overrides={})
+    async with AsyncExitStack() as stack:
+
+        async def solve(body: Any = None) -> dict[str, Any]:
+            solved = await solve_dependencies(
+                request=request,
+                dependant=dependant,
+                body=body,
+                dependency_overrides_provider=provider,
+                async_exit_stack=stack,
+                embed_body_fields=True,
+            )
+            assert solved.errors == []
+            return solved.values
+
+        assert await solve() == {"a": 5, "b": 2, "dep": "original"}
+        plan = dependant.solve_plan[1]
+        assert await solve() == {"a": 5, "b": 2, "dep": "original"}
+        assert dependant.solve_plan[1] is plan  # compiled once for the solves of an unchanged dependant
+
+        dependant.body_params.extend(dependant.query_params)
+        dependant.query_params = []
+        assert await solve({"a": 7}) == {"a": 7, "b": 2, "dep": "original"}  # read from the body now
+        assert dependant.solve_plan[1] is not plan
+
+        provider.dependency_overrides[original] = lambda: "replaced"
+        assert (await solve({"a": 8}))["dep"] == "replaced"
+        provider.dependency_overrides.clear()
+        assert (await solve({"a": 8}))["dep"] == "original"
+
+
+@pytest.mark.anyio
+async def test_solve_dependencies_reads_and_fills_the_dependency_cache() -> None:
+    from contextlib import AsyncExitStack
+
+    from zephyr.dependencies.utils import solve_dependencies
+
+    made: list[str] = []
+
+    def session() -> str:
+        made.append("session")
+        return "fresh"
+
+    def uncached() -> str:
+        made.append("uncached")
+        return "new"
+
+    def target(db: str = Depends(session), other: str = Depends(uncached, use_cache=False)) -> None: ...
+
+    dependant = get_dependant(path="/", call=target)
+    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": [], "path_params": {}}
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b""}
+
+    cache: dict[Any, Any] = {(session, (), ""): "shared", (uncached, (), ""): "stale"}
+    async with AsyncExitStack() as stack:
+        solved = await solve_dependencies(
+            request=Request(scope, receive), dependant=dependant, dependency_cache=cache, async_exit_stack=stack
+        )
+    assert solved.values == {"db": "shared", "other": "new"}  # use_cache=False calls it again, as in FastAPI
+    assert made == ["uncached"]
+    assert solved.dependency_cache is cache
+    fresh: dict[Any, Any] = {}
+    async with AsyncExitStack() as stack:
+        await solve_dependencies(
+            request=Request(scope, receive), dependant=dependant, dependency_cache=fresh, async_exit_stack=stack
+        )
+    assert fresh == {(session, (), ""): "fresh", (uncached, (), ""): "new"}

@@ -126,6 +126,8 @@ class Dependant:
     is_gen: bool = False
     is_async_gen: bool = False
     concurrency: Any = None  # the call limit of Depends(max_concurrency=...), see zephyr._compile.limits
+    solve_plan: Any = field(default=None, init=False, repr=False, compare=False)
+    """The plan ``solve_dependencies`` compiled for this dependant, with the shape it was compiled for."""
 
     @property
     def oauth_scopes(self) -> list[str]:

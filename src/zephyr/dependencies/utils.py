@@ -271,20 +271,13 @@ async def solve_dependencies(
     """
     from zephyr._compile.body import read_body
     from zephyr._compile.exact import slow_solve
-    from zephyr._compile.plan import build_plan
     from zephyr._compile.solve import fast_values
     from zephyr.background import BackgroundTasks
     from zephyr.exceptions import RequestValidationError
     from zephyr.responses import Response
 
-    async def arguments(**values: Any) -> dict[str, Any]:
-        return values
-
-    overrides = getattr(dependency_overrides_provider, "dependency_overrides", None)
-    solved = with_overrides(dependant, overrides or None)
-    root = dataclasses.replace(solved, call=arguments, is_coroutine=True, is_gen=False, is_async_gen=False)
     websocket = request.scope.get("type") == "websocket"
-    plan = build_plan(root, "solve_dependencies", websocket=websocket)
+    plan = _plan_for(dependant, getattr(dependency_overrides_provider, "dependency_overrides", None), websocket)
     if response is None:
         response = Response()
         del response.headers["content-length"]  # a sub-response carries only what dependencies set, as in FastAPI
@@ -312,6 +305,45 @@ async def solve_dependencies(
     except RequestValidationError as exc:
         return SolvedDependency({}, list(exc.errors()), background_tasks, response, dependency_cache)
     return SolvedDependency(arguments_found, [], background_tasks, response, dependency_cache)
+
+
+async def _arguments(**values: Any) -> dict[str, Any]:
+    return values
+
+
+_PLAN_SHAPE_FIELDS = tuple(f.name for f in dataclasses.fields(Dependant) if f.name != "solve_plan")
+
+
+def _plan_shape(dependant: Dependant, overrides: Mapping[Any, Any] | None, websocket: bool) -> tuple[Any, ...]:
+    """What a compiled plan depends on: every node of the tree, its fields and their members, the overrides, and
+    whether it serves a WebSocket."""
+    nodes = []
+    for node in dependant.walk():
+        values = (getattr(node, name) for name in _PLAN_SHAPE_FIELDS)
+        nodes.append(tuple(tuple(map(id, v)) if isinstance(v, list) else id(v) for v in values))
+    return (tuple(nodes), tuple((id(k), id(v)) for k, v in (overrides or {}).items()), websocket)
+
+
+def _plan_for(dependant: Dependant, overrides: dict[Any, Any] | None, websocket: bool) -> Plan:
+    """The plan solving ``dependant`` (its call left out), compiled on the first solve and again when it changed.
+
+    Callers solve the same hand-built dependant for request after request (fastapi-jsonrpc, for each call of a
+    batch): its plan is kept on it, with the tree's shape it was compiled for. Fields shared with another plan may
+    have been given other keys by it since; then it is compiled again too.
+    """
+    from zephyr._compile.plan import build_plan
+
+    shape = _plan_shape(dependant, overrides, websocket)
+    cached = dependant.solve_plan
+    if cached is not None:
+        cached_shape, plan, keys = cached
+        if cached_shape == shape and all(f.key == key for f, key in zip(plan.fields, keys, strict=True)):
+            return plan  # type: ignore[no-any-return]
+    solved = with_overrides(dependant, overrides or None)
+    root = dataclasses.replace(solved, call=_arguments, is_coroutine=True, is_gen=False, is_async_gen=False)
+    plan = build_plan(root, "solve_dependencies", websocket=websocket)
+    dependant.solve_plan = (shape, plan, tuple(f.key for f in plan.fields))
+    return plan
 
 
 def _given_body(kind: str, body: Any) -> BodyState:
