@@ -315,8 +315,7 @@ _PLAN_SHAPE_FIELDS = tuple(f.name for f in dataclasses.fields(Dependant) if f.na
 
 
 def _plan_shape(dependant: Dependant, overrides: Mapping[Any, Any] | None, websocket: bool) -> tuple[Any, ...]:
-    """What a compiled plan depends on: every node of the tree, its fields and their members, the overrides, and
-    whether it serves a WebSocket."""
+    """What a compiled plan depends on: the tree's nodes, their fields and members, the overrides, the connection."""
     nodes = []
     for node in dependant.walk():
         values = (getattr(node, name) for name in _PLAN_SHAPE_FIELDS)
