@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
+
+import pytest
 
 Outcomes = dict[str, tuple[Any, Any]]
 
 
 def _same(outcomes: Outcomes, scenario: str) -> Any:
+    if scenario not in outcomes:
+        pytest.skip(f"{scenario} is not run on Python {sys.version_info[0]}.{sys.version_info[1]} (harness.NEEDS_311)")
     reference, zephyr = outcomes[scenario]
     assert zephyr == reference
     return zephyr
@@ -215,3 +220,85 @@ def test_ddtrace_traces_requests_and_background_tasks(outcomes: Outcomes) -> Non
         [[span[0].replace("zephyr.", "fastapi.", 1), *span[1:]] for span in trace] for trace in zephyr["traces"]
     )
     assert {**zephyr, "traces": renamed} == reference
+
+
+def test_python_socketio_wraps_and_mounts_and_talks_over_long_polling(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "socketio_app")
+    assert outcome["route"] == [200, {"hello": "world"}]
+    assert outcome["missing"] == 404
+    handshake = [200, "0", ["maxPayload", "pingInterval", "pingTimeout", "sid", "upgrades"], "40"]
+    replies = ['42["heard","HI"]', '431["ih"]']  # the server's emit, then the event's ack
+    assert outcome["wrapped"] == [*handshake, replies]
+    assert outcome["mounted"] == [*handshake, replies]
+    assert outcome["seen"] == [
+        ["connect", "/socket.io/", {"token": "t"}],
+        ["connect", "/ws/socket.io/", {"token": "t"}],
+    ]
+
+
+def test_ariadne_graphql_app_mounted_and_called_from_a_route(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "ariadne_app")
+    assert outcome["mounted"] == [200, {"data": {"hello": "Hello Ada at /graphql/"}}]
+    assert outcome["routed"] == [200, {"data": {"hello": "Hello world at /api/graphql"}}]
+    assert outcome["added"] == [200, {"data": {"add": 5}}]
+    assert outcome["bad"] == [400, "Cannot query field 'nope' on type 'Query'."]
+    assert outcome["broken"] == [400, "Request body is not a valid JSON"]
+
+
+def test_mangum_answers_api_gateway_events(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "mangum_app")
+    status, body, content_type, base64 = outcome["item"]
+    assert (status, content_type, base64) == (200, "application/json", False)
+    assert body == '{"item_id":5,"q":"a","lambda":true,"path":"/items/5"}'
+    assert outcome["invalid"][0] == 422 and '"loc":["path","item_id"]' in outcome["invalid"][1]
+    assert outcome["missing"] == [404, '{"detail":"Not Found"}', "application/json", False]
+    assert outcome["echo"] == [200, "SHOUT", "text/plain; charset=utf-8", False]
+    assert outcome["events"] == ["startup", "shutdown"] * 4  # lifespan="auto": one cycle per invocation
+
+
+def test_starlette_admin_lists_creates_with_csrf_and_serves_statics(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "starlette_admin_app")
+    assert outcome["index"] == [200, True, True]
+    assert outcome["list"] == [200, True, True, False]
+    assert outcome["form"] == [200, True]
+    assert outcome["refused"] == [403, "CSRF token missing"]
+    assert outcome["created"] == [303, "http://testserver/admin/post/list"]
+    assert outcome["relisted"] == [200, True]
+    assert outcome["detail"] == [200, True]
+    assert outcome["titles"] == ["hello", "world", "third"]
+    assert outcome["static"] == [200, "text/css; charset=utf-8"]
+    assert outcome["url"] == "/admin/"
+
+
+def test_dishka_and_dependency_injector_inject_services(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "injection")
+    dishka = outcome["dishka"]
+    assert dishka["decorated"] == [200, {"repository": 2, "q": 1}]
+    assert dishka["routed"] == {"name": "ada", "repository": 3, "q": 4}
+    assert dishka["invalid"] == [422, 422]
+    assert dishka["params"] == {"/decorated": ["q"], "/routed/{name}": ["name", "q"]}
+    assert dishka["opened"] == dishka["closed"] == [1, 2, 3]  # one REQUEST scope per valid request, each finalized
+    assert outcome["dependency_injector"] == {
+        "greet": {"message": "Hello, Ada"},
+        "overridden": {"message": "Mocked, world"},
+        "params": ["name"],
+    }
+
+
+def test_fastapi_login_tokens_by_header_and_cookie(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "login")
+    refused = [401, {"detail": "Invalid credentials"}]
+    assert outcome["wrong"] == [*refused, "Bearer"]
+    assert outcome["token"] == "bearer"
+    assert outcome["header"] == [200, {"email": "ada@example.com"}]
+    assert outcome["anonymous"] == outcome["forged"] == outcome["unknown"] == refused
+    assert outcome["cookie"] == [200, ["access-token"], 200, {"email": "ada@example.com"}]
+    flows = {"password": {"scopes": {}, "tokenUrl": "/auth/token"}}
+    assert outcome["security"] == [[{"LoginManager": []}], {"LoginManager": {"type": "oauth2", "flows": flows}}]
+
+
+def test_asgi_lifespan_manager_runs_the_lifespan_and_its_state(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "lifespan_manager")
+    assert outcome["used"] == [["startup"], 200, {"pool": ["connection"]}]
+    assert outcome["events"] == ["startup", "shutdown"]
+    assert outcome["failing"] == "RuntimeError: no database"
