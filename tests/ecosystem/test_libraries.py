@@ -270,7 +270,7 @@ def test_starlette_admin_lists_creates_with_csrf_and_serves_statics(outcomes: Ou
     assert outcome["url"] == "/admin/"
 
 
-def test_dishka_and_dependency_injector_inject_services(outcomes: Outcomes) -> None:
+def test_dishka_dependency_injector_and_lagom_inject_services(outcomes: Outcomes) -> None:
     outcome = _same(outcomes, "injection")
     dishka = outcome["dishka"]
     assert dishka["decorated"] == [200, {"repository": 2, "q": 1}]
@@ -278,6 +278,11 @@ def test_dishka_and_dependency_injector_inject_services(outcomes: Outcomes) -> N
     assert dishka["invalid"] == [422, 422]
     assert dishka["params"] == {"/decorated": ["q"], "/routed/{name}": ["name", "q"]}
     assert dishka["opened"] == dishka["closed"] == [1, 2, 3]  # one REQUEST scope per valid request, each finalized
+    assert outcome["lagom"] == {
+        "answers": [{"same": True, "number": 1, "q": 1}, {"same": True, "number": 2, "q": 0}],
+        "made": [1, 2],  # one Basket per request, shared by the request's two parameters
+        "params": ["q"],
+    }
     assert outcome["dependency_injector"] == {
         "greet": {"message": "Hello, Ada"},
         "overridden": {"message": "Mocked, world"},
@@ -302,3 +307,41 @@ def test_asgi_lifespan_manager_runs_the_lifespan_and_its_state(outcomes: Outcome
     assert outcome["used"] == [["startup"], 200, {"pool": ["connection"]}]
     assert outcome["events"] == ["startup", "shutdown"]
     assert outcome["failing"] == "RuntimeError: no database"
+
+
+def test_fastapi_sso_redirects_with_a_state_cookie_and_verifies_the_callback(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "sso_app")
+    query = ["client_id", "redirect_uri", "response_type", "scope", "state"]
+    assert outcome["redirect"] == [303, "github.com/login/oauth/authorize", query, "fixed-state"]
+    assert outcome["params"] == [["client-id"], ["http://testserver/auth/callback"], ["fixed-state"]]
+    user = {"id": "42", "email": "ada@example.com", "name": "ada", "provider": "github"}
+    assert outcome["done"] == [200, user]
+    assert outcome["seen"] == ["POST github.com/login/oauth/access_token", "GET api.github.com/user"]
+    # SSOLoginError subclasses Starlette's HTTPException: answered with its status and detail, not a 500.
+    assert outcome["error_class"] == ["starlette.exceptions", "HTTPException"]
+    assert outcome["forged"] == [401, {"detail": "Invalid state"}]
+    assert outcome["no_cookie"] == [401, {"detail": "State cookie not found"}]
+    assert outcome["no_code"] == [400, {"detail": "'code' parameter was not found in callback request"}]
+
+
+def test_prometheus_client_app_mounted_and_starlette_prometheus_middleware(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "metrics_mount")
+    assert outcome["answers"] == [200, 200, 422, 404]
+    text = "text/plain; version=0.0.4; charset=utf-8"
+    assert outcome["mounted"] == [200, text, ['h11e_orders_total{kind="tea"} 3.0']]
+    assert outcome["redirect"] == [307, "http://testserver/metrics/"]
+    orders = 'method="POST",path_template="/orders/{kind}"'
+    assert f"starlette_requests_total{{{orders}}} 3.0" in outcome["requests"]
+    assert f'starlette_responses_total{{{orders},status_code="422"}} 1.0' in outcome["requests"]
+    assert 'starlette_requests_total{method="GET",path_template="/nope"} 1.0' in outcome["requests"]
+    assert outcome["same_registry"] is True
+
+
+def test_fastapi_babel_picks_the_locale_and_translates(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "babel_app")
+    assert outcome == {
+        "fr": {"locale": "fr", "text": "Bonjour Ada"},
+        "de_first": {"locale": "de", "text": "Hallo Ada"},
+        "unknown": {"locale": "en", "text": "Hello Ada"},
+        "none": {"locale": "en", "text": "Hello Ada"},
+    }

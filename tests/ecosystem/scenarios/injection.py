@@ -1,8 +1,9 @@
-"""dishka and dependency-injector: services injected into endpoints, kept out of the OpenAPI document.
+"""dishka, dependency-injector and lagom: services injected into endpoints, kept out of the OpenAPI document.
 
 dishka: ``setup_dishka(container, app)``, ``@inject`` on one endpoint and ``DishkaRoute`` on a router, a REQUEST-scoped
 generator provider finalized after each request. dependency-injector: a ``DeclarativeContainer`` wired to this module,
-``Depends(Provide[Container.service])`` with ``@inject``, and a provider override.
+``Depends(Provide[Container.service])`` with ``@inject``, and a provider override. lagom: ``FastApiIntegration``'s
+``deps.depends(...)`` with a request singleton.
 """
 
 import json
@@ -17,6 +18,8 @@ from dishka.integrations.fastapi import DishkaRoute, setup_dishka
 from dishka.integrations.fastapi import inject as dishka_inject
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
+from lagom import Container as LagomContainer
+from lagom.integrations.fast_api import FastApiIntegration
 
 closed: list[int] = []
 opened: list[int] = []
@@ -108,4 +111,31 @@ with TestClient(wired_app) as client:
         p["name"] for p in client.get("/openapi.json").json()["paths"]["/greet"]["get"].get("parameters", [])
     ]
 wiring.unwire()
-print(json.dumps({"dishka": dishka_outcome, "dependency_injector": wired_outcome}))
+
+
+class Basket:
+    made: list[int] = []
+
+    def __init__(self) -> None:
+        Basket.made.append(len(Basket.made) + 1)
+        self.number = len(Basket.made)
+
+
+deps = FastApiIntegration(LagomContainer(), request_singletons=[Basket])
+lagom_app = FastAPI()
+
+
+@lagom_app.get("/basket")
+def basket(
+    first: Basket = deps.depends(Basket), second: Basket = deps.depends(Basket), q: int = 0
+) -> dict[str, object]:
+    return {"same": first is second, "number": first.number, "q": q}
+
+
+with TestClient(lagom_app) as client:
+    lagom_outcome = {
+        "answers": [client.get("/basket", params={"q": 1}).json(), client.get("/basket").json()],
+        "made": Basket.made,
+        "params": [p["name"] for p in client.get("/openapi.json").json()["paths"]["/basket"]["get"]["parameters"]],
+    }
+print(json.dumps({"dishka": dishka_outcome, "dependency_injector": wired_outcome, "lagom": lagom_outcome}))
