@@ -50,6 +50,7 @@ ORDER = (
     "sso_app",
     "metrics_mount",
     "babel_app",
+    "rollbar_app",
     "logfire_app",
     "observability",
     "ddtrace_app",

@@ -341,3 +341,15 @@ def test_fastapi_babel_picks_the_locale_and_translates(outcomes: Outcomes) -> No
         "unknown": {"locale": "en", "text": "Hello Ada"},
         "none": {"locale": "en", "text": "Hello Ada"},
     }
+
+
+def test_rollbar_route_class_reports_endpoint_errors_with_their_request(outcomes: Outcomes) -> None:
+    outcome = _same(outcomes, "rollbar_app")
+    # add_to(app) takes over only while app.routes holds FastAPI's docs routes alone (Zephyr's own are low-priority).
+    assert outcome["route_class"] == "RollbarLoggingRoute"
+    assert outcome["routes"][:4] == ["/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"]
+    assert outcome["answers"] == [500, 500, 200, 422]
+    reports = outcome["reports"]
+    assert reports[0] == ["ValueError", "boom 3", "http://testserver/boom/3?q=x", "GET", {"q": "x"}]
+    assert reports[1] == ["KeyError", "'stock'", "http://testserver/orders", "POST", None]
+    assert reports[2][0] == "RequestValidationError" and reports[2][2] == "http://testserver/boom/nope"
