@@ -30,6 +30,7 @@ class DocsApp(Protocol):
     swagger_ui_oauth2_redirect_url: str | None
     swagger_ui_init_oauth: dict[str, Any] | None
     swagger_ui_parameters: dict[str, Any] | None
+    router: Any  # its ``_low_priority_routes`` take the routes FastAPI has not
 
     def openapi(self) -> dict[str, Any]: ...
 
@@ -43,6 +44,19 @@ class DocsApp(Protocol):
     ) -> None: ...
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None: ...
+
+
+def _add_zephyrs_own(app: DocsApp, path: str, endpoint: Any, methods: list[str] | None = None) -> None:
+    """Add a docs route FastAPI has not (Scalar's page, the offline assets) as a low-priority route.
+
+    ``app.routes`` holds FastAPI's docs routes only, as on FastAPI: rollbar's ``add_to(app)`` takes over the route
+    class only while no other route is there, fastapi-versioning copies every route it finds there. A low-priority
+    route is served when no route of ``app.routes`` matches (FastAPI 0.165's ``router._low_priority_routes``), so
+    an app's own route at the same path wins; the route table places it once, nothing is looked up per request.
+    """
+    from zephyr._routing.plain import Route
+
+    app.router._low_priority_routes.append(Route(path, endpoint, methods=methods, include_in_schema=False))
 
 
 def _root(request: Request) -> str:
@@ -153,13 +167,9 @@ def add_docs_routes(app: DocsApp) -> None:  # noqa: C901 - one block per optiona
                 scalar_config=None if app.docs_assets_url is None else {"withDefaultFonts": False},
             )
 
-        app.add_route(app.scalar_url, scalar_html, include_in_schema=False)
+        _add_zephyrs_own(app, app.scalar_url, scalar_html)
 
     if (app.docs_url or app.redoc_url or app.scalar_url) and app.docs_assets_url:
         from zephyr.openapi._assets import DocsStaticApp
 
-        # A route rather than a mount, as FastAPI's docs routes are: libraries that walk ``app.routes`` and read each
-        # route's ``endpoint`` (fastapi-versioning) meet only routes that have one.
-        app.add_route(
-            app.docs_assets_url + "/{asset}", DocsStaticApp(), methods=["GET", "HEAD"], include_in_schema=False
-        )
+        _add_zephyrs_own(app, app.docs_assets_url + "/{asset}", DocsStaticApp(), methods=["GET", "HEAD"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -37,8 +38,14 @@ def _observe(scope: Scope, exc: Exception, handled: bool) -> None:
 
 
 def _starlette_http_exception(exc: Exception) -> bool:
-    """Starlette's HTTPException raised by third-party code is answered like ours."""
-    return type(exc).__module__.startswith("starlette.") and hasattr(exc, "status_code") and hasattr(exc, "detail")
+    """Starlette's HTTPException or a library's subclass of it (fastapi-sso's ``SSOLoginError``) is answered as ours.
+
+    Looked up only for an exception on its way to a handler; Starlette is never imported here: if nothing imported
+    it, nothing raised its exceptions.
+    """
+    module = sys.modules.get("starlette.exceptions")
+    theirs = getattr(module, "HTTPException", None)
+    return isinstance(theirs, type) and isinstance(exc, theirs)
 
 
 def lookup(handlers: Mapping[Any, Handler], exc: Exception) -> Handler | None:

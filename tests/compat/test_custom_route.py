@@ -149,3 +149,90 @@ def _handler_built_when_needed(fastapi_module: types.ModuleType) -> list[object]
 def test_an_included_handler_is_built_when_the_document_needs_it_as_on_fastapi() -> None:
     """FastAPI builds an included route's handler for the OpenAPI document (or the first request), once it works."""
     assert _handler_built_when_needed(zephyr) == _handler_built_when_needed(fastapi)
+
+
+# A request class of its own, as fastapi-cloudevents' CloudEventRequest: ``body()`` may return what is not bytes and
+# ``json()`` what the endpoint gets; FastAPI's handler reads the body through both methods.
+METHODS_ROUTE_APP = """
+import json
+from typing import Any, Callable
+from fastapi import Body, FastAPI, Request, Response
+from fastapi.routing import APIRoute, APIRouter
+from pydantic import BaseModel
+
+class EnvelopeRequest(Request):
+    async def body(self) -> Any:
+        if not hasattr(self, "_body"):
+            raw = await super().body()
+            if self.headers.get("x-envelope"):
+                self._json = {"kind": self.headers["x-envelope"], "data": json.loads(raw or b"null")}
+                self._body = self._json  # not bytes: FastAPI takes it from json()
+            else:
+                self._body = raw
+        return self._body
+
+class UpperJsonRequest(Request):
+    async def json(self) -> Any:
+        value = await super().json()
+        return {key.upper(): item for key, item in value.items()} if isinstance(value, dict) else value
+
+def route_with(request_class: type) -> type:
+    class RequestRoute(APIRoute):
+        def get_route_handler(self) -> Callable:
+            original_route_handler = super().get_route_handler()
+
+            async def custom_route_handler(request: Request) -> Response:
+                return await original_route_handler(request_class(request.scope, request.receive))
+
+            return custom_route_handler
+
+    return RequestRoute
+
+class Envelope(BaseModel):
+    kind: str
+    data: Any = None
+
+app = FastAPI()
+envelopes = APIRouter(route_class=route_with(EnvelopeRequest))
+
+@envelopes.post("/envelope")
+async def envelope(event: Envelope):
+    return event
+
+@envelopes.post("/optional")
+async def optional(event: Envelope | None = None):
+    return {"event": event}
+
+upper = APIRouter(route_class=route_with(UpperJsonRequest))
+
+@upper.post("/upper")
+async def upper_body(A: int = Body(), B: str = Body("none")):
+    return {"a": A, "b": B}
+
+@upper.post("/bytes")
+async def raw_body(payload: bytes = Body(media_type="application/octet-stream")):
+    return {"size": len(payload)}
+
+app.include_router(envelopes)
+app.include_router(upper)
+"""
+
+
+def test_a_request_class_of_its_own_is_read_through_body_and_json() -> None:
+    assert_same(
+        METHODS_ROUTE_APP,
+        [
+            post("/envelope", json={"kind": "direct", "data": [1]}),
+            post("/envelope", json={"a": 1}, headers={"x-envelope": "binary"}),
+            post("/envelope", content=b"[1, 2]", headers={"x-envelope": "binary", "content-type": "text/plain"}),
+            post("/envelope", content=b"null", headers={"content-type": "application/json"}),
+            post("/optional", content=b"null", headers={"content-type": "application/json"}),
+            post("/optional"),
+            post("/upper", json={"a": 1, "b": "x"}),
+            post("/upper", json={"A": "nope"}),
+            post("/upper", content=b"{broken", headers={"content-type": "application/json"}),
+            post("/upper", content=b'{"a": 1}', headers={"content-type": "text/plain"}),
+            post("/bytes", content=b"abc", headers={"content-type": "application/octet-stream"}),
+            post("/bytes", content=b'"abc"', headers={"content-type": "application/json"}),
+        ],
+    )

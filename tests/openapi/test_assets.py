@@ -331,7 +331,7 @@ def test_the_app_serves_its_assets_from_a_route_with_an_endpoint() -> None:
 
     app = FastAPI()
     assert not [route for route in app.routes if isinstance(route, Mount)]
-    routes: list[Any] = list(app.routes)
+    routes: list[Any] = [*app.routes, *app.router._low_priority_routes]
     assert all(getattr(route, "endpoint", None) is not None and route.methods for route in routes)
     (assets,) = [route for route in routes if route.path.startswith("/_zephyr/docs-static")]
     assert assets.path == "/_zephyr/docs-static/{asset}"
@@ -340,3 +340,27 @@ def test_the_app_serves_its_assets_from_a_route_with_an_endpoint() -> None:
         assert client.get("/_zephyr/docs-static/nothing.js").status_code == 404
         refused = client.post("/_zephyr/docs-static/favicon-32x32.png")
         assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")
+
+
+def test_app_routes_hold_fastapis_docs_routes_only_and_zephyrs_own_give_way() -> None:
+    # rollbar's add_to(app) takes over the route class only while app.routes holds nothing but FastAPI's docs routes.
+    import fastapi
+
+    from zephyr import FastAPI
+    from zephyr.responses import PlainTextResponse
+    from zephyr.testclient import TestClient
+
+    app = FastAPI()
+    assert [route.path for route in app.routes] == [route.path for route in fastapi.FastAPI().routes]
+    assert [route.path for route in app.router._low_priority_routes] == ["/scalar", "/_zephyr/docs-static/{asset}"]
+
+    @app.get("/scalar")
+    def own_scalar() -> PlainTextResponse:
+        return PlainTextResponse("the app's own")
+
+    with TestClient(app) as client:
+        assert client.get("/scalar").text == "the app's own"
+        assert client.get("/_zephyr/docs-static/favicon-32x32.png").status_code == 200
+    with TestClient(FastAPI()) as client:
+        page = client.get("/scalar")
+        assert page.status_code == 200 and "/_zephyr/docs-static/" in page.text

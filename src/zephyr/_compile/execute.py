@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import anyio
 
-from zephyr._compile.body import BodyState, json_value, read_body
+from zephyr._compile.body import BodyReader, BodyState, json_value, read_body, read_body_through_methods
 from zephyr._compile.context import attach_endpoint_context, endpoint_context
 from zephyr._compile.exact import slow_solve
 from zephyr._compile.plan import Plan
@@ -120,7 +120,9 @@ class HTTPRunner:
 
     async def build(self, request: Request, stack: AsyncExitStack | None) -> Response:
         """Run the route and return its response object instead of sending it (``APIRoute.get_route_handler``)."""
-        response = await self.run(request, None, stack)
+        # A request of a class of its own (an APIRoute subclass's handler made it) is read through its methods.
+        reader = read_body if type(request) is Request else read_body_through_methods
+        response = await self.run(request, None, stack, reader)
         assert response is not None  # noqa: S101 - without a send channel the response is returned
         return response
 
@@ -132,7 +134,11 @@ class HTTPRunner:
         return self.plan
 
     async def run(
-        self, request: Request, send: Send | None, outer_stack: AsyncExitStack | None = None
+        self,
+        request: Request,
+        send: Send | None,
+        outer_stack: AsyncExitStack | None = None,
+        reader: BodyReader = read_body,
     ) -> Response | None:
         """Serve ``request``: send the response when ``send`` is given, else return it."""
         plan = self.plan
@@ -153,7 +159,7 @@ class HTTPRunner:
             background = values["background_tasks"] = BackgroundTasks()
         state: BodyState | None = None
         if plan.body is not None:
-            state = await read_body(plan, request, scope, self.strict_content_type, self.form_limits)
+            state = await reader(plan, request, scope, self.strict_content_type, self.form_limits)
         try:
             if plan.needs_exit_stack and outer_stack is None:
                 async with AsyncExitStack() as stack:

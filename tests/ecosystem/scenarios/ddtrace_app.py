@@ -2,8 +2,7 @@
 keeps them from being sent (no agent, no network).
 
 Under the switch ``fastapi`` must be imported before ``patch(fastapi=True)``: ddtrace's import hook waits for a module
-whose ``__name__`` is ``"fastapi"``, and the switched module's is ``"zephyr"`` (which also names ddtrace's background
-task spans ``zephyr.background_task``).
+whose ``__name__`` is ``"fastapi"`` (written when the switched module's was ``"zephyr"``; kept first all the same).
 """
 
 import json
