@@ -8,7 +8,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
-from fastapi_babel import BabelConfigs, BabelMiddleware, _
+from fastapi_babel import BabelConfigs, BabelMiddleware, _  # type: ignore[import-untyped]
 
 root = Path(tempfile.mkdtemp())
 for locale, text in (("fr", "Bonjour {name}"), ("de", "Hallo {name}")):

@@ -3,6 +3,7 @@
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
@@ -65,11 +66,12 @@ def answer(response: dict[str, object]) -> list[object]:
     return [response["statusCode"], response["body"], headers.get("content-type"), response["isBase64Encoded"]]
 
 
+CONTEXT: Any = object()  # Lambda's context object: Mangum only passes it on
 outcome = {
-    "item": answer(handler(event("GET", "/items/5", "q=a"), object())),
-    "invalid": answer(handler(event("GET", "/items/x"), object())),
-    "missing": answer(handler(event("GET", "/nope"), object())),
-    "echo": answer(handler(event("POST", "/echo", body="shout"), object())),
+    "item": answer(handler(event("GET", "/items/5", "q=a"), CONTEXT)),
+    "invalid": answer(handler(event("GET", "/items/x"), CONTEXT)),
+    "missing": answer(handler(event("GET", "/nope"), CONTEXT)),
+    "echo": answer(handler(event("POST", "/echo", body="shout"), CONTEXT)),
     "events": events,
 }
 print(json.dumps(outcome))

@@ -13,7 +13,7 @@ from rollbar.contrib.fastapi import add_to as rollbar_add_to
 
 sent: list[dict[str, Any]] = []
 rollbar.init("access-token", environment="test", handler="blocking", allow_logging_basic_config=False)
-rollbar._send_payload = lambda payload, access_token: sent.append(json.loads(payload))  # type: ignore[attr-defined]
+rollbar._send_payload = lambda payload, access_token: sent.append(json.loads(payload))
 
 app = FastAPI()
 route_class = rollbar_add_to(app)
@@ -57,7 +57,7 @@ print(
             "route_class": route_class.__name__ if route_class else None,
             "answers": answers,
             "reports": [summary(payload) for payload in sent],
-            "routes": [route.path for route in app.routes],
+            "routes": [getattr(route, "path", None) for route in app.routes],
         }
     )
 )
