@@ -132,10 +132,6 @@ def test_paused_redis_costs_one_timeout_then_one_probe_per_window_and_recovers(t
         while len(events(deployment)) < deployment.workers and time.monotonic() < deadline:
             run_burst(port, ["/limited/fixed"] * 4)
         assert len(events(deployment)) == deployment.workers, events(deployment)
-        # The first requests of a fresh load all took the same ~0.55 s twice on a loaded CI machine (10-12 replies,
-        # both workers, /health too): a stall common to the load's start, not to the breaker. A short load first,
-        # checked but not timed, takes that start.
-        check_failure_modes(run_load(port, mix(cookie), duration=0.5, concurrency=10), fail_open=False)
 
         # then, under sustained load, only the probe (one per worker per window) waits for the hung server
         duration, window = 3.0, 1.0

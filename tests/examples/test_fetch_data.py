@@ -13,6 +13,7 @@ import pytest
 from examples.fetch_data import Settings, create_app
 
 from tests.support.services import free_port
+from tests.support.timing import no_collections
 from zephyr.testclient import TestClient
 
 
@@ -59,7 +60,7 @@ def _client(upstreams: dict[str, str], timeout: float = 5.0) -> TestClient:
 def test_three_slow_upstreams_take_as_long_as_the_slowest(upstreams: list[str]) -> None:
     delays = {"users": 0.6, "orders": 0.7, "stock": 0.8}
     urls = {name: f"{base}/json?delay={delays[name]}" for name, base in zip(delays, upstreams, strict=True)}
-    with _client(urls) as client:
+    with _client(urls) as client, no_collections():
         started = time.perf_counter()
         response = client.get("/fetch-data")
         elapsed = time.perf_counter() - started

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.support.timing import no_collections
+
 __all__ = ("Reply", "burst", "fetch", "load", "run_burst", "run_load")
 
 
@@ -117,7 +119,8 @@ def run_burst(
     timeout: float = 60.0,
 ) -> list[Reply]:
     """:func:`burst`, from synchronous code."""
-    return asyncio.run(burst(port, paths, headers=headers, each=each, timeout=timeout))
+    with no_collections():
+        return asyncio.run(burst(port, paths, headers=headers, each=each, timeout=timeout))
 
 
 async def load(
@@ -163,6 +166,7 @@ def run_load(
     timeout: float = 30.0,
 ) -> list[Reply]:
     """:func:`load`, from synchronous code."""
-    return asyncio.run(
-        load(port, requests, duration=duration, concurrency=concurrency, max_requests=max_requests, timeout=timeout)
-    )
+    with no_collections():
+        return asyncio.run(
+            load(port, requests, duration=duration, concurrency=concurrency, max_requests=max_requests, timeout=timeout)
+        )
