@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 import uuid
 import warnings
 from typing import Annotated, Any
@@ -167,3 +169,49 @@ def test_ordinary_query_types_do_not_warn() -> None:
             return None
 
     assert TestClient(app).get(f"/search?when=2026-12-06&key={uuid.UUID(int=1)}&tags=a").json() is None
+
+
+_AS_FASTAPI = """
+import warnings
+warnings.simplefilter("error")
+import zephyr
+zephyr.install_as_fastapi()
+from typing import Annotated
+from fastapi import FastAPI, Path, Query
+from fastapi.testclient import TestClient
+
+class InstanceOnly:
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source, handler):
+        from pydantic_core import core_schema
+        return core_schema.is_instance_schema(cls)
+
+app = FastAPI()
+
+@app.get("/items")
+def required_path_without_segment(item_id: Annotated[int, Path()]) -> int:
+    return item_id
+
+@app.get("/unused/{version}")
+def unused() -> str:
+    return "ok"
+
+@app.websocket("/jobs/{job_id}")
+async def stream() -> None:
+    return None
+
+@app.get("/instance")
+def instance(value: Annotated[InstanceOnly, Query()]) -> str:
+    return "never"
+
+client = TestClient(app)
+print(client.get("/items").status_code, client.get("/unused/v2").json(), client.get("/instance?value=1").status_code)
+"""
+
+
+def test_under_the_fastapi_switch_routes_fastapi_accepts_are_accepted_silently() -> None:
+    # An app written for FastAPI runs as it does there (its test suite may turn every warning into an error): the
+    # route that can only answer 422 answers 422, the dropped path value is dropped, and nothing is raised or warned.
+    found = subprocess.run([sys.executable, "-c", _AS_FASTAPI], capture_output=True, text=True, timeout=60)
+    assert (found.returncode, found.stderr) == (0, "")
+    assert found.stdout.split() == ["422", "ok", "422"]

@@ -33,6 +33,7 @@ from zephyr._compile.checks import (
 from zephyr._compile.dependant import Dependant, build_dependant, sub_dependant, with_route_dependencies
 from zephyr._compile.execute import HTTPRunner, body_allowed
 from zephyr._compile.plan import ModelCache, Plan, build_plan
+from zephyr._interop.switch import is_installed as switch_installed
 from zephyr._routing.base import BaseRoute, OrderedMethods, expand_routes, name_of
 from zephyr._routing.effective import EFFECTIVE_ROUTE_CONTEXT_KEY, FASTAPI_SCOPE_KEY, route_context_var
 from zephyr._routing.handler import REQUEST_HANDLER, _Unversioned, make_runner
@@ -511,7 +512,13 @@ class APIWebSocketRoute(_PlannedRoute):
 
 
 def check_served_route(route: APIRoute | APIWebSocketRoute) -> None:
-    """The checks of a route the application serves (see ``zephyr._compile.checks``)."""
+    """The checks of a route the application serves (see ``zephyr._compile.checks``).
+
+    Not under the ``fastapi`` import switch: an app written for FastAPI runs as it does there, where such routes
+    are accepted silently (and test suites often turn every warning into an error). Zephyr's own apps get them.
+    """
+    if switch_installed():
+        return
     kind = "WebSocket route" if isinstance(route, APIWebSocketRoute) else "route"
     where = f"the {kind} {route.path} ({getattr(route.endpoint, '__qualname__', route.name)})"
     check_path_parameters(route.dependant, route.path, where)
