@@ -36,13 +36,24 @@ def _missing(loc: tuple[Any, ...]) -> dict[str, Any]:
     return {"type": "missing", "loc": loc, "msg": "Field required", "input": None}
 
 
-def _validate_field(plan: Plan, field: ParamField, value: Any, loc: tuple[Any, ...], errors: list[Any]) -> Any:
+def _validate_field(
+    plan: Plan,
+    field: ParamField,
+    value: Any,
+    loc: tuple[Any, ...],
+    errors: list[Any],
+    made: dict[str, Any] | None = None,
+) -> Any:
+    """``field``'s value, validated from ``value``; ``made``: defaults the fast path made already (body fields)."""
     if value is _MISSING:
         info = field.field_info
         if info.is_required():
             errors.append(_missing(loc))
             return _MISSING
-        value = copy.deepcopy(info.get_default(call_default_factory=True))
+        if made and field.key in made:  # the fast path called the factory: FastAPI calls it once per request
+            value = copy.deepcopy(made.pop(field.key))
+        else:
+            value = copy.deepcopy(info.get_default(call_default_factory=True))
         if not info.validate_default:
             return value
         # ``validate_default=True``: the default (or the factory's value) is validated like a sent value, as in FastAPI
@@ -108,7 +119,7 @@ async def _own_values(
     body_value: Any,
     form: Any,
     errors: list[Any],
-    fast_errors: list[Any] | None = None,
+    fast: BodyState | None = None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for location in ("path", "query", "header", "cookie"):
@@ -127,6 +138,10 @@ async def _own_values(
     if body_fields:
         body = plan.body
         assert body is not None  # noqa: S101 - body fields imply a body plan
+        # What the fast path found (set only when it found the request invalid), so as not to run a body's
+        # validators and default factories a second time.
+        fast_errors: list[Any] | None = getattr(fast, "form_errors", None)
+        made: dict[str, Any] | None = getattr(fast, "made", None)
         for field in body_fields:
             if body.kind == "form":
                 value, loc = await _form_field_input(plan, field, form)
@@ -150,7 +165,7 @@ async def _own_values(
             else:
                 loc = ("body",)
                 value = body_value
-            values[field.key] = _validate_field(plan, field, value, loc, errors)
+            values[field.key] = _validate_field(plan, field, value, loc, errors, made)
     return values
 
 
@@ -194,7 +209,7 @@ async def slow_solve(
         raise
     form = state.form if state is not None else None
     solver = _SlowSolver(plan, raw, body_value, form, specials, stack, early)
-    solver.fast_form_errors = getattr(state, "form_errors", None)  # set only when the fast path found them
+    solver.fast = state
     if cache is not None:
         solver.cache = cache
     await solver.solve(plan.root)
@@ -225,7 +240,7 @@ class _SlowSolver:
         "cache",
         "early",
         "errors",
-        "fast_form_errors",
+        "fast",
         "form",
         "plan",
         "raw",
@@ -248,7 +263,7 @@ class _SlowSolver:
         self.raw = raw
         self.body_value = body_value
         self.form = form
-        self.fast_form_errors: list[Any] | None = None
+        self.fast: BodyState | None = None
         self.specials = specials
         self.stack = stack
         self.early = early
@@ -268,9 +283,7 @@ class _SlowSolver:
                 kwargs[sub.name] = value
         plan = self.plan
         own_errors: list[Any] = []
-        own = await _own_values(
-            plan, dependant, self.raw, self.body_value, self.form, own_errors, self.fast_form_errors
-        )
+        own = await _own_values(plan, dependant, self.raw, self.body_value, self.form, own_errors, self.fast)
         self.errors.extend(own_errors)
         if own_errors or not ok:
             return False, None

@@ -34,6 +34,7 @@ __all__ = (
     "ChosenName",
     "FormMembers",
     "FormRead",
+    "LATER",
     "HeaderMembers",
     "Members",
     "ModelCache",
@@ -153,6 +154,10 @@ class BodyPlan:
     # Further fields of the same name as the single one (a dependency and the endpoint both taking ``item``): each is
     # validated from the same whole body on its own, as FastAPI does. Empty for almost every route.
     twins: tuple[tuple[str, Any], ...] = ()
+    # Fields of an embedded JSON body with a ``default_factory``: the validator leaves them ``LATER`` and the fast
+    # path calls the factory once the rest is valid, so that a request failing validation calls it only on the exact
+    # path, once, as FastAPI does. Empty for almost every route.
+    later: tuple[ParamField, ...] = ()
 
 
 @dataclass(eq=False)
@@ -230,7 +235,20 @@ _DOC_ONLY = frozenset(
 )
 
 
-def _shape(fields: list[ParamField], by_alias: bool) -> Any:
+class _Later:
+    """The type of ``LATER``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "LATER"
+
+
+LATER: Any = _Later()
+"""What an embedded JSON body's validator gives a field with a ``default_factory`` left out (see ``BodyPlan.later``)."""
+
+
+def _shape(fields: list[ParamField], by_alias: bool, factories_later: bool = False) -> Any:
     """What a model of ``fields`` validates, as a hashable key; None when some part cannot be hashed.
 
     Two field lists of equal shape build models that validate alike, so an app of thousands of similar routes
@@ -256,7 +274,7 @@ def _shape(fields: list[ParamField], by_alias: bool) -> Any:
                 settings,
             )
         )
-    key = (by_alias, tuple(parts))
+    key = (by_alias, factories_later, tuple(parts))
     try:
         hash(key)
     except TypeError:
@@ -265,9 +283,15 @@ def _shape(fields: list[ParamField], by_alias: bool) -> Any:
 
 
 def _model(
-    name: str, fields: list[ParamField], *, by_alias: bool = False, cache: ModelCache | None = None
+    name: str,
+    fields: list[ParamField],
+    *,
+    by_alias: bool = False,
+    factories_later: bool = False,
+    cache: ModelCache | None = None,
 ) -> type[BaseModel]:
-    key = _shape(fields, by_alias) if cache is not None else None
+    """A model validating ``fields``; with ``factories_later``, a field left out with a ``default_factory`` is LATER."""
+    key = _shape(fields, by_alias, factories_later) if cache is not None else None
     if key is not None:
         assert cache is not None  # noqa: S101 - a key is only made for a cache
         found = cache.get(key)
@@ -282,12 +306,25 @@ def _model(
             info.validation_alias = AliasChoices(*param.choices) if param.choices else param.alias
             info.alias_priority = 2
             _set_aliases(info, param.alias, info.validation_alias)
+        if factories_later and info.default_factory is not None:
+            _factory_later(info)
         definitions[param.key] = (param.annotation, info)
     model: type[BaseModel] = create_model(name, __config__=CONFIG, **definitions)
     if key is not None:
         assert cache is not None  # noqa: S101 - a key is only made for a cache
         cache[key] = model
     return model
+
+
+def _factory_later(info: FieldInfo) -> None:
+    """Make ``info`` (a copy) default to ``LATER``, unvalidated, instead of calling its factory."""
+    info.default_factory = None
+    info.default = LATER
+    info.validate_default = False
+    attributes = dict(getattr(info, "_attributes_set", {}))
+    attributes.pop("default_factory", None)
+    attributes.update(default=LATER, validate_default=False)
+    info._attributes_set = attributes
 
 
 SPECIAL_PARAMS = (
@@ -450,8 +487,9 @@ def _body_plan(fields: list[ParamField], route_name: str, cache: ModelCache | No
         return BodyPlan("form", fields, True, validator, None, form_reads=reads)
     has_float = any(mentions_float(f.annotation) for f in fields)
     if embed:
-        validator = _model(f"{route_name}_Body", fields, by_alias=True, cache=cache).__pydantic_validator__
-        return BodyPlan("json", fields, True, validator, None, has_float=has_float)
+        later = tuple(f for f in fields if f.field_info.default_factory is not None)
+        model = _model(f"{route_name}_Body", fields, by_alias=True, factories_later=bool(later), cache=cache)
+        return BodyPlan("json", fields, True, model.__pydantic_validator__, None, has_float=has_float, later=later)
     only = fields[0]
     return BodyPlan("json", fields, False, _single_validator(only), only.key, has_float=has_float, twins=_twins(fields))
 

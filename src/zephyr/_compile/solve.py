@@ -7,6 +7,7 @@ way FastAPI does, for its exact 422 body.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -18,7 +19,7 @@ from zephyr._compile.body import BodyState, validate_json_body
 from zephyr._compile.calls import call_step, run_sync
 from zephyr._compile.dependant import ParamField
 from zephyr._compile.form_input import form_input
-from zephyr._compile.plan import Plan
+from zephyr._compile.plan import LATER, Plan
 from zephyr.types import Scope
 
 __all__ = ("FORM", "call_steps", "call_steps_reporting", "fast_values", "plain_values")
@@ -55,7 +56,7 @@ def plain_values(plan: Plan, scope: Scope, state: BodyState | None) -> Any:
     if body is not None and state is not None:
         # A body that is not JSON (or has no JSON content type) leaves embedded fields unset, as in FastAPI.
         if not state.raw or (body.embed and isinstance(state.parsed, (bytes, bytearray))):
-            if not _fill_defaults(plan, body.fields, values):
+            if not _fill_defaults(plan, body.fields, values, state):
                 return None
             return values
         validated = validate_json_body(body.validator, state, body.has_float)
@@ -63,6 +64,8 @@ def plain_values(plan: Plan, scope: Scope, state: BodyState | None) -> Any:
             return None
         if body.embed:
             values.update(validated.__dict__)
+            if body.later and not _fill_later(plan, body.later, values, state):
+                return None
         else:
             values[body.single_key] = validated  # type: ignore[index]
             if body.twins and not _json_twins(body.twins, state, body.has_float, values):
@@ -93,7 +96,7 @@ async def _fast_form(plan: Plan, state: BodyState, values: dict[str, Any]) -> bo
     assert body is not None  # noqa: S101 - form plans have a body
     form_values = await form_input(plan, state.form)
     if form_values is _MISSING:  # an optional union of form models, not supplied
-        return _fill_defaults(plan, body.fields, values)
+        return _fill_defaults(plan, body.fields, values, state)
     try:
         validated = body.validator.validate_python(form_values)
     except ValidationError as exc:
@@ -114,20 +117,41 @@ async def _fast_form(plan: Plan, state: BodyState, values: dict[str, Any]) -> bo
     return True
 
 
-def _fill_defaults(plan: Plan, fields: list[ParamField], values: dict[str, Any]) -> bool:
-    """The defaults of body fields the request does not send; False when one is required or fails validation."""
+def _fill_defaults(plan: Plan, fields: Sequence[ParamField], values: dict[str, Any], state: BodyState) -> bool:
+    """The defaults of body fields the request does not send; False when one is required or fails validation.
+
+    A default made by a ``default_factory`` before the request turns out invalid is kept for the exact path
+    (``BodyState.made``), which then reports it without calling the factory again: FastAPI calls it once.
+    """
+    made: dict[str, Any] | None = None
     for field in fields:
         info = field.field_info
         if info.is_required():
-            return False
+            return _keep_made(state, made)
         value = info.get_default(call_default_factory=True)
+        if info.default_factory is not None:
+            if made is None:
+                made = {}
+            made[field.key] = value
         if info.validate_default:  # validated like a sent value, as in FastAPI
             try:
                 value = plan.adapter(field).validate_python(value, from_attributes=True)
             except ValidationError:
-                return False
+                return _keep_made(state, made)
         values[field.key] = value
     return True
+
+
+def _fill_later(plan: Plan, fields: tuple[ParamField, ...], values: dict[str, Any], state: BodyState) -> bool:
+    """Call the ``default_factory`` of the embedded body fields the validator left ``LATER`` (the body is valid)."""
+    later = [field for field in fields if values[field.key] is LATER]
+    return not later or _fill_defaults(plan, later, values, state)
+
+
+def _keep_made(state: BodyState, made: dict[str, Any] | None) -> bool:
+    if made is not None:
+        state.made = made
+    return False
 
 
 async def call_steps(
