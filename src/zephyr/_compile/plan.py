@@ -46,6 +46,7 @@ __all__ = (
     "grouped_members",
     "members",
     "mentions_float",
+    "names_overrides",
 )
 
 Members = tuple[tuple[str, str, bool], ...] | None
@@ -72,6 +73,7 @@ class Step:
     is_async_gen: bool
     exit_early: bool  # a yield dependency whose exit runs right after the endpoint
     direct: bool = False  # a generator endpoint: calling it only creates the generator
+    path: tuple[int, ...] = ()  # where it is in the tree: the index of each dependency on the way from the root
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,6 +188,9 @@ class Plan:
     source_context: dict[str, Any] | None = None  # where the endpoint is defined, read on the first error
     #: The endpoint when it is the only call and a coroutine function (no dependencies): awaited directly.
     lone: Step | None = None
+    #: Whether a dependency's code names ``dependency_overrides`` (it may install an override mid-request, as
+    #: FastAPI's tests do): the route then checks for a change after each dependency (see ``_compile.replan``).
+    watches_overrides: bool = False
     #: Parameter models declared optional (``Model | None``): key -> whether extra values alone select the model.
     optional_groups: dict[str, bool] = field(default_factory=dict)
     #: For optional header models: key -> the header names whose presence selects the model (lowercase bytes).
@@ -350,15 +355,15 @@ def _order_steps(root: Dependant, websocket: bool = False) -> list[Step]:
     fields: list[ParamField] = []
     uploads: dict[str, str] = {}  # form name -> key of an ``UploadFile`` parameter of a dependency called already
 
-    def visit(dependant: Dependant) -> str:
+    def visit(dependant: Dependant, path: tuple[int, ...]) -> str:
         if dependant is not root and dependant.use_cache and dependant.cache_key in seen:
             # FastAPI re-solves the sub-dependencies of a cached dependency; the cached value is what counts.
             key = seen[dependant.cache_key]
             _share_keys(dependant, originals[dependant.cache_key])  # its values, for the exact error path
             return key
         kwargs: list[tuple[str, str]] = []
-        for sub in dependant.dependencies:
-            sub_key = visit(sub)
+        for index, sub in enumerate(dependant.dependencies):
+            sub_key = visit(sub, (*path, index))
             if sub.name is not None:
                 kwargs.append((sub.name, sub_key))
         rereads: list[tuple[str, str]] = []
@@ -405,13 +410,14 @@ def _order_steps(root: Dependant, websocket: bool = False) -> list[Step]:
                 is_async_gen=is_async_gen,
                 exit_early=dependant.scope == "function",
                 direct=dependant is root and (dependant.is_gen or dependant.is_async_gen),
+                path=path,
             )
         )
         seen.setdefault(dependant.cache_key, key)
         originals.setdefault(dependant.cache_key, dependant)
         return key
 
-    visit(root)
+    visit(root, ())
     return steps
 
 
@@ -532,6 +538,33 @@ def mentions_float(annotation: Any, seen: set[int] | None = None) -> bool:
     return any(mentions_float(arg, seen) for arg in get_args(annotation))
 
 
+_OVERRIDES_NAME = "dependency_overrides"
+
+
+def names_overrides(call: Any) -> bool:
+    """Whether the code of ``call`` (or of a function defined in it) names ``dependency_overrides``.
+
+    Read once, when the plan is compiled: a dependency that installs an override for a later one of the same
+    request (``app.dependency_overrides[original] = replacement``) names it. One that does it through a helper
+    defined elsewhere is not seen; the route then watches only once the app's overrides have changed.
+    """
+    call = getattr(call, "func", call)  # functools.partial
+    call = getattr(call, "__func__", call)  # a bound method
+    code = getattr(call, "__code__", None)
+    if code is None:
+        owner: Any = next((vars(cls) for cls in type(call).__mro__ if "__call__" in vars(cls)), {})
+        code = getattr(owner.get("__call__"), "__code__", None)  # a callable instance's ``__call__``
+    pending = [code] if code is not None else []
+    for _ in range(64):  # nested functions and lambdas: a few at most
+        if not pending:
+            return False
+        code = pending.pop()
+        if _OVERRIDES_NAME in code.co_names:
+            return True
+        pending.extend(const for const in code.co_consts if hasattr(const, "co_names"))
+    return False
+
+
 def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None, *, websocket: bool = False) -> Plan:
     """Compile a dependant tree into a plan (sharing validators with the plans compiled with the same ``cache``).
 
@@ -562,6 +595,7 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
         root=root,
         steps=steps,
         lone=steps[0] if len(steps) == 1 and steps[0].is_coroutine and not steps[0].direct else None,
+        watches_overrides=any(names_overrides(step.dependant.call) for step in steps[:-1]),
         fields=fields,
         path_fields=tuple((f.key, f.alias) for f in plain if f.location == "path"),
         query_fields=tuple((f.key, f.alias, f.is_sequence, members(f)) for f in plain if f.location == "query"),
