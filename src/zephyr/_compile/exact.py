@@ -20,6 +20,7 @@ from zephyr._compile.context import attach_endpoint_context, endpoint_context
 from zephyr._compile.dependant import BODY, Dependant, ParamField
 from zephyr._compile.form_input import chosen_name, form_input
 from zephyr._compile.plan import SPECIAL_PARAMS, Plan
+from zephyr._compile.solve import PARAMS_MADE_SCOPE_KEY
 from zephyr.exceptions import RequestValidationError
 from zephyr.types import Scope
 
@@ -120,6 +121,7 @@ async def _own_values(
     form: Any,
     errors: list[Any],
     fast: BodyState | None = None,
+    params_made: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for location in ("path", "query", "header", "cookie"):
@@ -130,10 +132,10 @@ async def _own_values(
             value = raw.get(field.key, _MISSING)
             if location == "header" and field.model is not None:
                 model_errors: list[Any] = []
-                values[field.key] = _validate_field(plan, field, value, loc, model_errors)
+                values[field.key] = _validate_field(plan, field, value, loc, model_errors, params_made)
                 errors.extend(_header_model_locs(field, model_errors))
                 continue
-            values[field.key] = _validate_field(plan, field, value, loc, errors)
+            values[field.key] = _validate_field(plan, field, value, loc, errors, params_made)
     body_fields = [f for f in dependant.params if f.location == BODY]
     if body_fields:
         body = plan.body
@@ -210,6 +212,9 @@ async def slow_solve(
     form = state.form if state is not None else None
     solver = _SlowSolver(plan, raw, body_value, form, specials, stack, early)
     solver.fast = state
+    made = scope.get(PARAMS_MADE_SCOPE_KEY)  # set only for routes with a parameter default factory
+    if made is not None and made[0] is plan:
+        solver.params_made = made[1]
     if cache is not None:
         solver.cache = cache
     await solver.solve(plan.root)
@@ -242,6 +247,7 @@ class _SlowSolver:
         "errors",
         "fast",
         "form",
+        "params_made",
         "plan",
         "raw",
         "specials",
@@ -264,6 +270,7 @@ class _SlowSolver:
         self.body_value = body_value
         self.form = form
         self.fast: BodyState | None = None
+        self.params_made: dict[str, Any] | None = None
         self.specials = specials
         self.stack = stack
         self.early = early
@@ -283,7 +290,9 @@ class _SlowSolver:
                 kwargs[sub.name] = value
         plan = self.plan
         own_errors: list[Any] = []
-        own = await _own_values(plan, dependant, self.raw, self.body_value, self.form, own_errors, self.fast)
+        own = await _own_values(
+            plan, dependant, self.raw, self.body_value, self.form, own_errors, self.fast, self.params_made
+        )
         self.errors.extend(own_errors)
         if own_errors or not ok:
             return False, None

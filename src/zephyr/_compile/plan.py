@@ -191,6 +191,9 @@ class Plan:
     #: Whether a dependency's code names ``dependency_overrides`` (it may install an override mid-request, as
     #: FastAPI's tests do): the route then checks for a change after each dependency (see ``_compile.replan``).
     watches_overrides: bool = False
+    #: Path, query, header and cookie parameters with a ``default_factory``: the validator leaves them ``LATER`` and
+    #: the fast path calls the factory once the rest is valid (see ``BodyPlan.later``). Empty for almost every route.
+    param_later: tuple[ParamField, ...] = ()
     #: Parameter models declared optional (``Model | None``): key -> whether extra values alone select the model.
     optional_groups: dict[str, bool] = field(default_factory=dict)
     #: For optional header models: key -> the header names whose presence selects the model (lowercase bytes).
@@ -582,6 +585,7 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
             constants[f"scopes:{step.key}"] = SecurityScopes(scopes=step.dependant.oauth_scopes)
     walk = [step.dependant for step in steps]
     optional_groups = _optional_groups(plain)
+    param_later = tuple(f for f in plain if f.field_info.default_factory is not None)
     needs = {
         attribute: any(getattr(d, attribute) is not None for d in walk)
         for attribute in (
@@ -617,7 +621,12 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
             for f in plain
             if f.choices
         },
-        param_validator=_model(f"{route_name}_Params", plain, cache=cache).__pydantic_validator__ if plain else None,
+        param_validator=_model(
+            f"{route_name}_Params", plain, factories_later=bool(param_later), cache=cache
+        ).__pydantic_validator__
+        if plain
+        else None,
+        param_later=param_later,
         body=_body_plan(body_fields, route_name, cache),
         constants=constants,
         needs_request=needs["request_param_name"] or needs["http_connection_param_name"],

@@ -22,7 +22,7 @@ from zephyr._compile.form_input import form_input
 from zephyr._compile.plan import LATER, Plan
 from zephyr.types import Scope
 
-__all__ = ("FORM", "call_steps", "call_steps_reporting", "fast_values", "plain_values")
+__all__ = ("FORM", "PARAMS_MADE_SCOPE_KEY", "call_steps", "call_steps_reporting", "fast_values", "plain_values")
 
 _MISSING: Any = PydanticUndefined
 
@@ -52,6 +52,9 @@ def plain_values(plan: Plan, scope: Scope, state: BodyState | None) -> Any:
         try:
             values.update(plan.param_validator.validate_python(_inputs.extract(plan, scope)).__dict__)
         except ValidationError:
+            scope.pop(PARAMS_MADE_SCOPE_KEY, None)  # none made for this solve (a scope may serve several, see below)
+            return None
+        if plan.param_later and not _fill_param_later(plan, values, scope):
             return None
     if body is not None and state is not None:
         # A body that is not JSON (or has no JSON content type) leaves embedded fields unset, as in FastAPI.
@@ -146,6 +149,31 @@ def _fill_later(plan: Plan, fields: tuple[ParamField, ...], values: dict[str, An
     """Call the ``default_factory`` of the embedded body fields the validator left ``LATER`` (the body is valid)."""
     later = [field for field in fields if values[field.key] is LATER]
     return not later or _fill_defaults(plan, later, values, state)
+
+
+PARAMS_MADE_SCOPE_KEY = "zephyr.defaults_made"
+"""The scope key of ``(plan, defaults)``: the parameter defaults the fast path made with a ``default_factory`` (only
+for routes with one), by field key. Should the request turn out invalid (a parameter, or the body after), the exact
+path uses them instead of calling the factory a second time: FastAPI calls it once per request. The plan is kept
+with them because one scope may be solved for several plans (``solve_dependencies`` on a hand-built dependant)."""
+
+
+def _fill_param_later(plan: Plan, values: dict[str, Any], scope: Scope) -> bool:
+    """Call the ``default_factory`` of the parameters the validator left ``LATER`` (the rest are valid)."""
+    made: dict[str, Any] = {}
+    for field in plan.param_later:
+        if values[field.key] is not LATER:
+            continue
+        info = field.field_info
+        value = made[field.key] = info.get_default(call_default_factory=True)
+        scope[PARAMS_MADE_SCOPE_KEY] = (plan, made)
+        if info.validate_default:  # validated like a sent value, as in FastAPI
+            try:
+                value = plan.adapter(field).validate_python(value, from_attributes=True)
+            except ValidationError:
+                return False
+        values[field.key] = value
+    return True
 
 
 def _keep_made(state: BodyState, made: dict[str, Any] | None) -> bool:
