@@ -9,6 +9,7 @@ import pytest
 from pydantic import AliasChoices, BaseModel, Field
 
 from zephyr import Body, File, Form
+from zephyr._compile.body import BodyState
 from zephyr._compile.dependant import build_dependant
 from zephyr._compile.form_input import chosen_name, form_input
 from zephyr._compile.plan import build_plan
@@ -69,8 +70,8 @@ def test_missing_body_defaults_are_validated_when_asked() -> None:
     plan = build_plan(build_dependant(endpoint, path="/"), "endpoint")
     assert plan.body is not None
     values: dict[str, object] = {}
-    assert _fill_defaults(plan, plan.body.fields, values)
+    assert _fill_defaults(plan, plan.body.fields, values, BodyState())
     assert values == {"p0": 7}
     plan = build_plan(build_dependant(invalid, path="/"), "invalid")
     assert plan.body is not None
-    assert not _fill_defaults(plan, plan.body.fields, {})
+    assert not _fill_defaults(plan, plan.body.fields, {}, BodyState())

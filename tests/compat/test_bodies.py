@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.compat.harness import Call, assert_same, get, post
 
 BODY_APP = """
@@ -377,4 +379,86 @@ def test_json_that_only_python_reads() -> None:
             ),
             post("/priced", content=b'{"price": 1, "note": "' + b"7" * 400 + b'"}', headers=_JSON),
         ],
+    )
+
+
+FACTORY_APP = """
+from typing import Annotated
+from fastapi import Body, Depends, FastAPI
+from pydantic import AfterValidator
+
+app = FastAPI()
+calls = []
+
+def factory():
+    calls.append(1)
+    return False
+
+def tags():
+    calls.append(1)
+    return ["t"]
+
+def require_true(value: bool) -> bool:
+    if not value:
+        raise ValueError("The value must be true")
+    return value
+
+Checked = Annotated[bool, AfterValidator(require_true)]
+
+@app.post("/embedded")
+def embedded(value: Annotated[Checked, Body(default_factory=factory, validate_default=True, embed=True)]):
+    return value
+
+@app.post("/single")
+def single(value: Annotated[list[str], Body(default_factory=tags)]):
+    return value
+
+@app.post("/beside")
+def beside(name: Annotated[str, Body(min_length=3)], flag: Annotated[list[str], Body(default_factory=tags)]):
+    return [name, flag]
+
+@app.post("/query")
+def query(q: int, name: Annotated[str, Body()], flag: Annotated[list[str], Body(default_factory=tags)]):
+    return [q, name, flag]
+
+def flagged(flag: Annotated[list[str], Body(default_factory=tags)]):
+    return flag
+
+@app.post("/dependency")
+def dependency(flag: Annotated[list[str], Depends(flagged)], name: Annotated[str, Body(min_length=3)]):
+    return [name, flag]
+
+@app.get("/calls")
+def count():
+    made = len(calls)
+    calls.clear()
+    return made
+"""
+
+
+def _called(url: str, **kwargs: object) -> list[Call]:
+    return [post(url, **kwargs), get("/calls")]
+
+
+@pytest.mark.current_reference
+def test_a_json_body_default_factory_runs_once_per_request_as_on_fastapi() -> None:
+    """A JSON body parameter's default factory runs once per request, also on a 422 (the exact path reuses it)."""
+    assert_same(
+        FACTORY_APP,
+        [
+            *_called("/embedded", json={"value": True}),
+            *_called("/embedded", json={}),  # the factory's False fails validate_default: one call, one error
+            *_called("/embedded"),  # no body at all: the same
+            *_called("/single", json=["a"]),
+            *_called("/single"),
+            *_called("/beside", json={"name": "abc"}),
+            *_called("/beside", json={"name": "a"}),  # another field fails: the default is still made, once
+            *_called("/beside", json={}),
+            *_called("/query?q=1", json={"name": "abc"}),
+            *_called("/query?q=x", json={"name": "abc"}),
+            *_called("/query?q=1", json={"name": 5}),
+            *_called("/dependency", json={"name": "abc"}),
+            *_called("/dependency", json={"name": "a"}),  # the dependency is called with its default, made once
+        ],
+        openapi=False,
     )

@@ -389,3 +389,132 @@ def test_max_body_size_of_routers_mounted_or_given_routes_as_on_fastapi() -> Non
         ),
         openapi=False,
     )
+
+
+HOST_LIMITS_APP = """
+from typing import Annotated
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import PlainTextResponse
+from fastapi.routing import APIRoute
+from starlette.routing import Host
+
+async def echo(request: Request):
+    return PlainTextResponse(await request.body())
+
+async def field(text: Annotated[str, Form()], more: Annotated[str, Form()] = ""):
+    return [text, more]
+
+def routes():
+    return [
+        APIRoute("/", echo, methods=["POST"]),
+        APIRoute("/form", field, methods=["POST"]),
+        APIRoute("/roomy", echo, methods=["POST"], max_body_size=8),
+    ]
+
+app = FastAPI(
+    max_body_size=20,
+    form_limits={"max_part_size": 6},
+    routes=[Host("given.example.com", app=APIRouter(routes=routes()))],
+)
+app.host("top.example.com", APIRouter(routes=routes()))
+app.host("own.example.com", APIRouter(max_body_size=5, form_limits={"max_fields": 1}, routes=routes()))
+
+holder = APIRouter(max_body_size=5, form_limits={"max_fields": 1})
+holder.host("held.example.com", APIRouter(routes=routes()))
+holder.host("roomy.example.com", APIRouter(max_body_size=7, form_limits={"max_fields": 2}, routes=routes()))
+app.include_router(holder, prefix="/held")
+
+plain = APIRouter()
+plain.host("included.example.com", APIRouter(routes=routes()))
+app.include_router(plain, prefix="/included", max_body_size=5, form_limits={"max_fields": 1})
+
+deep = APIRouter()
+deep.host("deep.example.com", APIRouter(routes=routes()))
+middle = APIRouter(form_limits={"max_fields": 1})
+middle.include_router(deep, max_body_size=5)
+app.include_router(middle, prefix="/deep")
+"""
+
+_HOSTS = {
+    "given.example.com": "",  # Host in routes=[...]: the app's limits
+    "top.example.com": "",  # app.host(...)
+    "own.example.com": "",  # a router served as it is: its own limits
+    "held.example.com": "/held",  # a host of an included router: the router's limits
+    "roomy.example.com": "/held",  # the host's router's own limits win over the including router's
+    "included.example.com": "/included",  # include_router's limits
+    "deep.example.com": "/deep",  # a host two inclusions down
+}
+
+
+@pytest.mark.current_reference
+@pytest.mark.parametrize("host", list(_HOSTS))
+def test_host_routes_get_the_body_and_form_limits_as_on_fastapi(host: str) -> None:
+    """A ``Host``'s app is served under the limits a mounted app would be: the inclusions', its router's own."""
+    prefix, headers = _HOSTS[host], {"headers": {"host": host}}
+    calls = [
+        post(f"{prefix}/", content=b"1234", **headers),
+        post(f"{prefix}/", content=b"123456", **headers),
+        post(f"{prefix}/", content=b"12345678", **headers),
+        post(f"{prefix}/", content=b"1" * 21, **headers),
+        post(f"{prefix}/roomy", content=b"1234567", **headers),  # the route's own 8
+        post(f"{prefix}/roomy", content=b"123456789", **headers),
+        post(f"{prefix}/form", data={"text": "a"}, **headers),
+        post(f"{prefix}/form", data={"text": "a", "more": "b"}, **headers),  # max_fields
+        post(f"{prefix}/form", data={"text": "abcdefg"}, **headers),  # the app's max_part_size=6
+    ]
+    assert_same(HOST_LIMITS_APP, _closing(calls), openapi=False)
+
+
+NESTED_LIMITS_APP = """
+from typing import Annotated
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import PlainTextResponse
+from fastapi.routing import APIRoute
+
+async def echo(request: Request):
+    return PlainTextResponse(await request.body())
+
+async def field(text: Annotated[str, Form()], more: Annotated[str, Form()] = ""):
+    return [text, more]
+
+def routes():
+    return [
+        APIRoute("/", echo, methods=["POST"]),
+        APIRoute("/form", field, methods=["POST"]),
+        APIRoute("/roomy", echo, methods=["POST"], max_body_size=8),
+    ]
+
+app = FastAPI(max_body_size=20, form_limits={"max_part_size": 6})
+deep = APIRouter(routes=routes())
+deep.mount("/mounted", FastAPI(routes=routes()))
+middle = APIRouter(form_limits={"max_fields": 1})
+middle.include_router(deep, prefix="/deep", max_body_size=5)
+top = APIRouter()
+top.include_router(middle, prefix="/middle")
+app.include_router(top, prefix="/top")
+app.include_router(middle, prefix="/direct")
+
+own = APIRouter(max_body_size=5, form_limits={"max_fields": 1}, routes=routes())
+wrap = APIRouter()
+wrap.include_router(own, prefix="/own")
+app.include_router(wrap, prefix="/wrap", max_body_size=15, form_limits={"max_part_size": 3})
+"""
+
+
+@pytest.mark.current_reference
+@pytest.mark.parametrize("prefix", ["/top/middle/deep", "/top/middle/deep/mounted", "/direct/deep", "/wrap/own"])
+def test_nested_included_routes_get_the_body_and_form_limits_as_on_fastapi(prefix: str) -> None:
+    """Routes (and mounts) two or three inclusions down take each level's limits, the nearest winning."""
+    calls = [
+        post(f"{prefix}/", content=b"1234"),
+        post(f"{prefix}/", content=b"123456"),
+        post(f"{prefix}/", content=b"1" * 16),
+        post(f"{prefix}/", content=b"1" * 21),
+        post(f"{prefix}/roomy", content=b"1234567"),
+        post(f"{prefix}/roomy", content=b"123456789"),
+        post(f"{prefix}/form", data={"text": "a"}),
+        post(f"{prefix}/form", data={"text": "a", "more": "b"}),
+        post(f"{prefix}/form", data={"text": "abcd"}),
+        post(f"{prefix}/form", data={"text": "abcdefg"}),
+    ]
+    assert_same(NESTED_LIMITS_APP, _closing(calls), openapi=False)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import zephyr
 from tests.compat.harness import assert_same, build_pair, get, post
+from zephyr._compile.solve import call_steps
+from zephyr.testclient import TestClient
 
 DEPS_APP = """
 from typing import Annotated
@@ -366,3 +369,123 @@ def test_swallowed_errors_raise_fastapi_error_in_the_test_client() -> None:
             fastapi.testclient.TestClient(theirs.app).get(path)
         with pytest.raises(zephyr.exceptions.FastAPIError, match="Response not awaited"):
             zephyr.testclient.TestClient(ours.app).get(path)
+
+
+MID_REQUEST_OVERRIDES_APP = """
+from typing import Annotated
+from fastapi import BackgroundTasks, Depends, FastAPI
+
+app = FastAPI()
+calls = []
+
+async def original():
+    return "original"
+
+async def replacement(q: int = 0):
+    return f"replacement {q}"
+
+def sync_original():
+    return "sync original"
+
+def sync_replacement():
+    calls.append("sync replacement")
+    return "sync replacement"
+
+async def resource():
+    calls.append("enter")
+    yield "resource"
+    calls.append("exit")
+
+def counted():
+    calls.append("counted")
+    return "counted"
+
+async def configure(first: Annotated[str, Depends(counted)]):
+    app.dependency_overrides[original] = replacement
+    app.dependency_overrides[sync_original] = sync_replacement
+    app.dependency_overrides[resource] = sync_replacement
+
+def configure_nothing():
+    app.dependency_overrides.pop("never installed", None)
+
+@app.get("/")
+async def endpoint(
+    _: Annotated[None, Depends(configure)],
+    value: Annotated[str, Depends(original, max_concurrency=1)],
+    again: Annotated[str, Depends(counted)],
+    plain: Annotated[str, Depends(sync_original)],
+):
+    return [value, again, plain]
+
+@app.get("/before")
+async def before(value: Annotated[str, Depends(original)], _: Annotated[None, Depends(configure)]):
+    return value
+
+@app.get("/resource")
+async def with_resource(_: Annotated[None, Depends(configure)], value: Annotated[str, Depends(resource)]):
+    return value
+
+@app.get("/unchanged")
+def unchanged(_: Annotated[None, Depends(configure_nothing)], value: Annotated[str, Depends(original)]):
+    return value
+
+@app.get("/calls")
+def made():
+    found = list(calls)
+    calls.clear()
+    app.dependency_overrides.clear()
+    return found
+"""
+
+
+def test_an_override_installed_by_an_earlier_dependency_applies_to_the_later_ones_as_on_fastapi() -> None:
+    """FastAPI looks each dependency up in ``dependency_overrides`` when it solves it (its
+    ``test_override_installed_by_earlier_dependency_applies_immediately``); Zephyr re-plans the rest of the request."""
+    assert_same(
+        MID_REQUEST_OVERRIDES_APP,
+        [
+            get("/?q=3"),  # the override installed by ``configure`` applies to ``original`` and ``sync_original``
+            get("/calls"),  # ``counted``, cached, ran once
+            get("/?q=x"),  # the replacement's own parameter is validated: 422
+            get("/calls"),
+            get("/before?q=3"),  # a dependency solved before the override keeps its value
+            get("/calls"),
+            get("/resource"),  # a yield dependency replaced before it is entered
+            get("/calls"),
+            get("/unchanged"),
+            get("/calls"),
+            get("/"),  # the overrides are still there from the request before (cleared by /calls: installed again)
+        ],
+        openapi=False,
+    )
+
+
+def test_only_routes_that_may_install_an_override_watch_for_one() -> None:
+    """A route whose dependencies do not name ``dependency_overrides`` runs ``call_steps``: nothing per dependency,
+    until the app's overrides change (its tests set them)."""
+    app = zephyr.FastAPI()
+
+    def dependency() -> str:
+        return "value"
+
+    def installs() -> None:
+        app.dependency_overrides[dependency] = lambda: "other"
+
+    @app.get("/plain")
+    def plain(value: str = zephyr.Depends(dependency)) -> str:
+        return value
+
+    @app.get("/installs")
+    def installing(_: None = zephyr.Depends(installs), value: str = zephyr.Depends(dependency)) -> str:
+        return value
+
+    client = TestClient(app)
+    runners: dict[str, Any] = {
+        route.path: route.app for route in app.routes if isinstance(route, zephyr.routing.APIRoute)
+    }
+    assert client.get("/plain").json() == "value"
+    assert runners["/plain"].steps is call_steps
+    assert runners["/installs"].steps is not call_steps
+    assert client.get("/installs").json() == "other"
+    assert client.get("/plain").json() == "other"  # the app's overrides changed: the route watches from now on
+    assert runners["/plain"].steps is not call_steps

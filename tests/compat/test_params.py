@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from tests.compat.harness import Call, assert_same, get, post
 
 PATH_APP = """
@@ -585,3 +589,81 @@ def test_single_parameters_read_the_first_alias_choice_sent() -> None:
         get("/cookie"),
     ]
     assert_same(SINGLE_ALIAS_CHOICES_APP, calls)
+
+
+PARAM_FACTORY_APP = """
+from typing import Annotated
+from fastapi import Body, Cookie, Depends, FastAPI, Header, Query
+from pydantic import AfterValidator
+
+app = FastAPI()
+calls = []
+
+def tags():
+    calls.append(1)
+    return ["t"]
+
+def zero():
+    calls.append(1)
+    return 0
+
+def positive(value: int) -> int:
+    if value <= 0:
+        raise ValueError("must be positive")
+    return value
+
+@app.get("/query")
+def query(n: int, t: Annotated[list[str], Query(default_factory=tags)]):
+    return [n, t]
+
+@app.post("/body-after")
+def body_after(n: Annotated[str, Body()], t: Annotated[list[str], Query(default_factory=tags)]):
+    return [n, t]
+
+@app.get("/validated")
+def validated(t: Annotated[Annotated[int, AfterValidator(positive)], Query(default_factory=zero, validate_default=True)]):
+    return t
+
+@app.get("/headers")
+def headers(
+    n: int,
+    x: Annotated[list[str], Header(default_factory=tags)],
+    c: Annotated[list[str] | None, Cookie(default_factory=tags)],
+):
+    return [n, x, c]
+
+def dependency(t: Annotated[list[str], Query(default_factory=tags)]):
+    return t
+
+@app.get("/dependency")
+def in_dependency(t: Annotated[list[str], Depends(dependency)], n: int):
+    return [n, t]
+
+@app.get("/calls")
+def count():
+    made = len(calls)
+    calls.clear()
+    return made
+"""
+
+
+@pytest.mark.current_reference
+def test_a_parameter_default_factory_runs_once_per_request_as_on_fastapi() -> None:
+    """A query, header or cookie default factory runs once per request, also when the request fails validation."""
+    rows: list[Call] = []
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("/query?n=1", {}),
+        ("/query?n=x", {}),  # another parameter fails: the default is made once, on the exact path
+        ("/query?n=1&t=a", {}),
+        ("/body-after", {"json": "a"}),
+        ("/body-after", {"json": {"n": 1}}),  # the body fails after the parameters were valid
+        ("/validated", {}),  # the factory's 0 fails validate_default
+        ("/validated?t=2", {}),
+        ("/headers?n=1", {}),
+        ("/headers?n=x", {}),
+        ("/dependency?n=1", {}),
+        ("/dependency?n=x", {}),
+    ]
+    for url, kwargs in cases:
+        rows += [Call("POST" if url == "/body-after" else "GET", url, kwargs), get("/calls")]
+    assert_same(PARAM_FACTORY_APP, rows, openapi=False)

@@ -74,12 +74,16 @@ def _sdk() -> tuple[TracerProvider, InMemorySpanExporter, MeterProvider, InMemor
     return tracer, exporter, MeterProvider(metric_readers=[reader]), reader
 
 
-def _late_global(framework: Any, client_class: Any, named_placeholders: bool) -> tuple[list[str], list[str], bool]:
-    telemetry = (
+def _late_global(
+    framework: Any, client_class: Any, named_placeholders: bool, auto_configure: bool = False
+) -> tuple[list[str], list[str], bool]:
+    telemetry: dict[str, Any] | None = (
         {"tracer_provider": trace.get_tracer_provider(), "meter_provider": metrics.get_meter_provider()}
         if named_placeholders
         else None
     )
+    if auto_configure:
+        telemetry = {**(telemetry or {}), "auto_configure": True}
     app = framework.FastAPI(telemetry=telemetry)
 
     @app.get("/items/{item_id}")
@@ -106,6 +110,25 @@ def test_providers_set_after_the_first_request_trace_the_next_ones(
     for framework, client_class in PAIRS:
         fresh()
         results.append(_late_global(framework, client_class, named_placeholders))
+    ours, theirs = results[1], results[0]
+    assert ours == theirs
+    expected = ["GET /items/{item_id}", "fastapi.dependencies", "fastapi.endpoint", "fastapi.serialization"]
+    assert ours == ([], sorted(expected), True)
+
+
+@pytest.mark.current_reference
+@pytest.mark.parametrize("named_placeholders", [False, True], ids=["global", "named-placeholders"])
+def test_providers_set_after_the_first_request_trace_the_next_ones_with_auto_configure(
+    fresh: Callable[[], None], named_placeholders: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``auto_configure`` decides at the first request (after the start-up): with no provider yet, one set later is
+    followed all the same."""
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_SDK_DISABLED"):
+        monkeypatch.delenv(name, raising=False)
+    results = []
+    for framework, client_class in PAIRS:
+        fresh()
+        results.append(_late_global(framework, client_class, named_placeholders, auto_configure=True))
     ours, theirs = results[1], results[0]
     assert ours == theirs
     expected = ["GET /items/{item_id}", "fastapi.dependencies", "fastapi.endpoint", "fastapi.serialization"]
@@ -167,6 +190,28 @@ def test_the_layer_is_put_in_place_when_a_provider_is_set(fresh: Callable[[], No
     assert layer.tracer is None and layer.duration is not None
     assert layer.providers is not None  # it follows the global providers from now on
     assert client.get("/").status_code == 404
+
+
+def test_auto_configure_without_a_provider_serves_the_app_directly_until_one_is_set(
+    fresh: Callable[[], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first request decides: no provider, no layer (nothing per request); a provider set later adds it."""
+    from zephyr.telemetry import _middleware
+
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    fresh()
+    app = zephyr.FastAPI(telemetry={"auto_configure": True, "metrics": False, "logs": False})
+    client = TestClient(app)
+    assert client.get("/").status_code == 404
+    deciding: Any = app.middleware_stack
+    assert deciding.layer is deciding.app  # requests go straight to the app
+    assert deciding in _middleware._deciding
+    tracer, exporter, _, _ = _sdk()
+    trace.set_tracer_provider(tracer)
+    assert isinstance(deciding.layer, TelemetryMiddleware) and deciding.layer.app is deciding.app
+    assert deciding not in _middleware._deciding
+    assert client.get("/").status_code == 404
+    assert [span.name for span in exporter.get_finished_spans()] == ["GET"]
 
 
 def test_the_layer_goes_under_the_wrappers_outside_it(fresh: Callable[[], None]) -> None:

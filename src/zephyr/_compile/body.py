@@ -31,8 +31,9 @@ _MISSING: Any = PydanticUndefined
 class BodyState:
     """The request body as read and parsed for validation."""
 
-    # ``form_errors`` is set only when the fast path finds the form invalid (see ``solve``): never on a valid request.
-    __slots__ = ("form", "form_errors", "parsed", "raw")
+    # ``form_errors`` and ``made`` are set only when the fast path finds the request invalid (see ``solve``): never on
+    # a valid request.
+    __slots__ = ("form", "form_errors", "made", "parsed", "raw")
 
     def __init__(self) -> None:
         self.raw: bytes = b""
@@ -42,6 +43,9 @@ class BodyState:
     if TYPE_CHECKING:
         form_errors: list[Any]
         """The form's validation errors, as the fast path found them (unset on a valid request)."""
+        made: dict[str, Any]
+        """Body defaults the fast path made with a ``default_factory`` before it found the request invalid, by field
+        key: the exact path uses them instead of calling the factory a second time (FastAPI calls it once)."""
 
 
 BodyReader = Callable[[Plan, Any, Scope, bool, "Mapping[str, int] | None"], Awaitable[BodyState]]

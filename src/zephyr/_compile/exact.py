@@ -20,6 +20,7 @@ from zephyr._compile.context import attach_endpoint_context, endpoint_context
 from zephyr._compile.dependant import BODY, Dependant, ParamField
 from zephyr._compile.form_input import chosen_name, form_input
 from zephyr._compile.plan import SPECIAL_PARAMS, Plan
+from zephyr._compile.solve import PARAMS_MADE_SCOPE_KEY
 from zephyr.exceptions import RequestValidationError
 from zephyr.types import Scope
 
@@ -36,13 +37,24 @@ def _missing(loc: tuple[Any, ...]) -> dict[str, Any]:
     return {"type": "missing", "loc": loc, "msg": "Field required", "input": None}
 
 
-def _validate_field(plan: Plan, field: ParamField, value: Any, loc: tuple[Any, ...], errors: list[Any]) -> Any:
+def _validate_field(
+    plan: Plan,
+    field: ParamField,
+    value: Any,
+    loc: tuple[Any, ...],
+    errors: list[Any],
+    made: dict[str, Any] | None = None,
+) -> Any:
+    """``field``'s value, validated from ``value``; ``made``: defaults the fast path made already (body fields)."""
     if value is _MISSING:
         info = field.field_info
         if info.is_required():
             errors.append(_missing(loc))
             return _MISSING
-        value = copy.deepcopy(info.get_default(call_default_factory=True))
+        if made and field.key in made:  # the fast path called the factory: FastAPI calls it once per request
+            value = copy.deepcopy(made.pop(field.key))
+        else:
+            value = copy.deepcopy(info.get_default(call_default_factory=True))
         if not info.validate_default:
             return value
         # ``validate_default=True``: the default (or the factory's value) is validated like a sent value, as in FastAPI
@@ -108,7 +120,8 @@ async def _own_values(
     body_value: Any,
     form: Any,
     errors: list[Any],
-    fast_errors: list[Any] | None = None,
+    fast: BodyState | None = None,
+    params_made: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for location in ("path", "query", "header", "cookie"):
@@ -119,14 +132,18 @@ async def _own_values(
             value = raw.get(field.key, _MISSING)
             if location == "header" and field.model is not None:
                 model_errors: list[Any] = []
-                values[field.key] = _validate_field(plan, field, value, loc, model_errors)
+                values[field.key] = _validate_field(plan, field, value, loc, model_errors, params_made)
                 errors.extend(_header_model_locs(field, model_errors))
                 continue
-            values[field.key] = _validate_field(plan, field, value, loc, errors)
+            values[field.key] = _validate_field(plan, field, value, loc, errors, params_made)
     body_fields = [f for f in dependant.params if f.location == BODY]
     if body_fields:
         body = plan.body
         assert body is not None  # noqa: S101 - body fields imply a body plan
+        # What the fast path found (set only when it found the request invalid), so as not to run a body's
+        # validators and default factories a second time.
+        fast_errors: list[Any] | None = getattr(fast, "form_errors", None)
+        made: dict[str, Any] | None = getattr(fast, "made", None)
         for field in body_fields:
             if body.kind == "form":
                 value, loc = await _form_field_input(plan, field, form)
@@ -150,7 +167,7 @@ async def _own_values(
             else:
                 loc = ("body",)
                 value = body_value
-            values[field.key] = _validate_field(plan, field, value, loc, errors)
+            values[field.key] = _validate_field(plan, field, value, loc, errors, made)
     return values
 
 
@@ -194,7 +211,10 @@ async def slow_solve(
         raise
     form = state.form if state is not None else None
     solver = _SlowSolver(plan, raw, body_value, form, specials, stack, early)
-    solver.fast_form_errors = getattr(state, "form_errors", None)  # set only when the fast path found them
+    solver.fast = state
+    made = scope.get(PARAMS_MADE_SCOPE_KEY)  # set only for routes with a parameter default factory
+    if made is not None and made[0] is plan:
+        solver.params_made = made[1]
     if cache is not None:
         solver.cache = cache
     await solver.solve(plan.root)
@@ -225,8 +245,9 @@ class _SlowSolver:
         "cache",
         "early",
         "errors",
-        "fast_form_errors",
+        "fast",
         "form",
+        "params_made",
         "plan",
         "raw",
         "specials",
@@ -248,7 +269,8 @@ class _SlowSolver:
         self.raw = raw
         self.body_value = body_value
         self.form = form
-        self.fast_form_errors: list[Any] | None = None
+        self.fast: BodyState | None = None
+        self.params_made: dict[str, Any] | None = None
         self.specials = specials
         self.stack = stack
         self.early = early
@@ -269,7 +291,7 @@ class _SlowSolver:
         plan = self.plan
         own_errors: list[Any] = []
         own = await _own_values(
-            plan, dependant, self.raw, self.body_value, self.form, own_errors, self.fast_form_errors
+            plan, dependant, self.raw, self.body_value, self.form, own_errors, self.fast, self.params_made
         )
         self.errors.extend(own_errors)
         if own_errors or not ok:

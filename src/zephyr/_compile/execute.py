@@ -13,6 +13,7 @@ from zephyr._compile.body import BodyReader, BodyState, json_value, read_body, r
 from zephyr._compile.context import attach_endpoint_context, endpoint_context
 from zephyr._compile.exact import slow_solve
 from zephyr._compile.plan import Plan
+from zephyr._compile.replan import call_steps_watching
 from zephyr._compile.serialize import ResponseModel, dumps, stream_text
 from zephyr._compile.solve import FORM, call_steps, call_steps_reporting, fast_values, plain_values
 from zephyr._interop.starlette import is_asgi_response
@@ -47,6 +48,11 @@ def _telemetry(scope: Scope) -> Any:
     return traced if traced is not None and traced.data is not None else None
 
 
+def _counts_changes(watch: Any) -> bool:
+    """Whether ``watch`` counts its changes (``app.dependency_overrides``); a plain dict's version is new each time."""
+    return watch is not None and watch.version == watch.version
+
+
 def body_allowed(status_code: int) -> bool:
     return not (status_code < 200 or status_code in (204, 205, 304))
 
@@ -76,6 +82,7 @@ class HTTPRunner:
         "response_class",
         "response_model",
         "status_code",
+        "steps",
         "stream",
         "strict_content_type",
         "version",
@@ -101,6 +108,12 @@ class HTTPRunner:
         self.refresh = refresh
         self.watch: Any = watch if refresh is not None else None
         self.version = getattr(watch, "version", None)
+        # How the dependencies and the endpoint are called: ``call_steps``, or, where a dependency may install an
+        # override for a later one mid-request, ``replan.call_steps_watching`` (see there). Chosen here and when
+        # the overrides change, never per request.
+        self.steps: Callable[..., Any] = call_steps
+        if plan.watches_overrides and _counts_changes(self.watch):
+            self.steps = self._watching_steps
         self.status_code = status_code
         self.response_class = response_class
         self.response_model = response_model
@@ -131,7 +144,15 @@ class HTTPRunner:
         assert self.refresh is not None  # noqa: S101 - only watched runners refresh
         self.version = self.watch.version
         self.plan = self.refresh()
+        if _counts_changes(self.watch):
+            # The app's overrides change (its tests set them): from now on a change mid-request is followed too.
+            self.steps = self._watching_steps
         return self.plan
+
+    async def _watching_steps(
+        self, plan: Plan, values: dict[str, Any], stack: AsyncExitStack | None, early: AsyncExitStack | None
+    ) -> Any:
+        return await call_steps_watching(self, plan, values, stack, early)
 
     async def run(
         self,
@@ -199,7 +220,7 @@ class HTTPRunner:
                 values.update(validated or {})
                 if timings is not None:
                     mark = _record(timings, "validation", mark)
-                result = await call_steps(plan, values, stack, early)
+                result = await self.steps(plan, values, stack, early)
         else:
             if validated is None:
                 await slow_solve(plan, scope, state, values, stack, None)
@@ -210,7 +231,7 @@ class HTTPRunner:
             if lone is not None:  # the endpoint alone: awaited here, without call_steps' loop and call_step's frames
                 result = await lone.call(**{name: values[key] for name, key in lone.kwargs})
             else:
-                result = await call_steps(plan, values, stack, None)
+                result = await self.steps(plan, values, stack, None)
         if timings is not None:
             mark = _record(timings, "handler", mark)
         try:

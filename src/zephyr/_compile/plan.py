@@ -35,6 +35,7 @@ __all__ = (
     "FormMembers",
     "FormRead",
     "HeaderMembers",
+    "LATER",
     "Members",
     "ModelCache",
     "Plan",
@@ -45,6 +46,7 @@ __all__ = (
     "grouped_members",
     "members",
     "mentions_float",
+    "names_overrides",
 )
 
 Members = tuple[tuple[str, str, bool], ...] | None
@@ -71,6 +73,7 @@ class Step:
     is_async_gen: bool
     exit_early: bool  # a yield dependency whose exit runs right after the endpoint
     direct: bool = False  # a generator endpoint: calling it only creates the generator
+    path: tuple[int, ...] = ()  # where it is in the tree: the index of each dependency on the way from the root
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,6 +156,10 @@ class BodyPlan:
     # Further fields of the same name as the single one (a dependency and the endpoint both taking ``item``): each is
     # validated from the same whole body on its own, as FastAPI does. Empty for almost every route.
     twins: tuple[tuple[str, Any], ...] = ()
+    # Fields of an embedded JSON body with a ``default_factory``: the validator leaves them ``LATER`` and the fast
+    # path calls the factory once the rest is valid, so that a request failing validation calls it only on the exact
+    # path, once, as FastAPI does. Empty for almost every route.
+    later: tuple[ParamField, ...] = ()
 
 
 @dataclass(eq=False)
@@ -181,6 +188,12 @@ class Plan:
     source_context: dict[str, Any] | None = None  # where the endpoint is defined, read on the first error
     #: The endpoint when it is the only call and a coroutine function (no dependencies): awaited directly.
     lone: Step | None = None
+    #: Whether a dependency's code names ``dependency_overrides`` (it may install an override mid-request, as
+    #: FastAPI's tests do): the route then checks for a change after each dependency (see ``_compile.replan``).
+    watches_overrides: bool = False
+    #: Path, query, header and cookie parameters with a ``default_factory``: the validator leaves them ``LATER`` and
+    #: the fast path calls the factory once the rest is valid (see ``BodyPlan.later``). Empty for almost every route.
+    param_later: tuple[ParamField, ...] = ()
     #: Parameter models declared optional (``Model | None``): key -> whether extra values alone select the model.
     optional_groups: dict[str, bool] = field(default_factory=dict)
     #: For optional header models: key -> the header names whose presence selects the model (lowercase bytes).
@@ -230,7 +243,20 @@ _DOC_ONLY = frozenset(
 )
 
 
-def _shape(fields: list[ParamField], by_alias: bool) -> Any:
+class _Later:
+    """The type of ``LATER``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "LATER"
+
+
+LATER: Any = _Later()
+"""What an embedded JSON body's validator gives a field with a ``default_factory`` left out (see ``BodyPlan.later``)."""
+
+
+def _shape(fields: list[ParamField], by_alias: bool, factories_later: bool = False) -> Any:
     """What a model of ``fields`` validates, as a hashable key; None when some part cannot be hashed.
 
     Two field lists of equal shape build models that validate alike, so an app of thousands of similar routes
@@ -256,7 +282,7 @@ def _shape(fields: list[ParamField], by_alias: bool) -> Any:
                 settings,
             )
         )
-    key = (by_alias, tuple(parts))
+    key = (by_alias, factories_later, tuple(parts))
     try:
         hash(key)
     except TypeError:
@@ -265,9 +291,15 @@ def _shape(fields: list[ParamField], by_alias: bool) -> Any:
 
 
 def _model(
-    name: str, fields: list[ParamField], *, by_alias: bool = False, cache: ModelCache | None = None
+    name: str,
+    fields: list[ParamField],
+    *,
+    by_alias: bool = False,
+    factories_later: bool = False,
+    cache: ModelCache | None = None,
 ) -> type[BaseModel]:
-    key = _shape(fields, by_alias) if cache is not None else None
+    """A model validating ``fields``; with ``factories_later``, a field left out with a ``default_factory`` is LATER."""
+    key = _shape(fields, by_alias, factories_later) if cache is not None else None
     if key is not None:
         assert cache is not None  # noqa: S101 - a key is only made for a cache
         found = cache.get(key)
@@ -282,12 +314,25 @@ def _model(
             info.validation_alias = AliasChoices(*param.choices) if param.choices else param.alias
             info.alias_priority = 2
             _set_aliases(info, param.alias, info.validation_alias)
+        if factories_later and info.default_factory is not None:
+            _factory_later(info)
         definitions[param.key] = (param.annotation, info)
     model: type[BaseModel] = create_model(name, __config__=CONFIG, **definitions)
     if key is not None:
         assert cache is not None  # noqa: S101 - a key is only made for a cache
         cache[key] = model
     return model
+
+
+def _factory_later(info: FieldInfo) -> None:
+    """Make ``info`` (a copy) default to ``LATER``, unvalidated, instead of calling its factory."""
+    info.default_factory = None
+    info.default = LATER
+    info.validate_default = False
+    attributes = dict(getattr(info, "_attributes_set", {}))
+    attributes.pop("default_factory", None)
+    attributes.update(default=LATER, validate_default=False)
+    info._attributes_set = attributes
 
 
 SPECIAL_PARAMS = (
@@ -313,15 +358,15 @@ def _order_steps(root: Dependant, websocket: bool = False) -> list[Step]:
     fields: list[ParamField] = []
     uploads: dict[str, str] = {}  # form name -> key of an ``UploadFile`` parameter of a dependency called already
 
-    def visit(dependant: Dependant) -> str:
+    def visit(dependant: Dependant, path: tuple[int, ...]) -> str:
         if dependant is not root and dependant.use_cache and dependant.cache_key in seen:
             # FastAPI re-solves the sub-dependencies of a cached dependency; the cached value is what counts.
             key = seen[dependant.cache_key]
             _share_keys(dependant, originals[dependant.cache_key])  # its values, for the exact error path
             return key
         kwargs: list[tuple[str, str]] = []
-        for sub in dependant.dependencies:
-            sub_key = visit(sub)
+        for index, sub in enumerate(dependant.dependencies):
+            sub_key = visit(sub, (*path, index))
             if sub.name is not None:
                 kwargs.append((sub.name, sub_key))
         rereads: list[tuple[str, str]] = []
@@ -368,13 +413,14 @@ def _order_steps(root: Dependant, websocket: bool = False) -> list[Step]:
                 is_async_gen=is_async_gen,
                 exit_early=dependant.scope == "function",
                 direct=dependant is root and (dependant.is_gen or dependant.is_async_gen),
+                path=path,
             )
         )
         seen.setdefault(dependant.cache_key, key)
         originals.setdefault(dependant.cache_key, dependant)
         return key
 
-    visit(root)
+    visit(root, ())
     return steps
 
 
@@ -450,8 +496,9 @@ def _body_plan(fields: list[ParamField], route_name: str, cache: ModelCache | No
         return BodyPlan("form", fields, True, validator, None, form_reads=reads)
     has_float = any(mentions_float(f.annotation) for f in fields)
     if embed:
-        validator = _model(f"{route_name}_Body", fields, by_alias=True, cache=cache).__pydantic_validator__
-        return BodyPlan("json", fields, True, validator, None, has_float=has_float)
+        later = tuple(f for f in fields if f.field_info.default_factory is not None)
+        model = _model(f"{route_name}_Body", fields, by_alias=True, factories_later=bool(later), cache=cache)
+        return BodyPlan("json", fields, True, model.__pydantic_validator__, None, has_float=has_float, later=later)
     only = fields[0]
     return BodyPlan("json", fields, False, _single_validator(only), only.key, has_float=has_float, twins=_twins(fields))
 
@@ -494,6 +541,33 @@ def mentions_float(annotation: Any, seen: set[int] | None = None) -> bool:
     return any(mentions_float(arg, seen) for arg in get_args(annotation))
 
 
+_OVERRIDES_NAME = "dependency_overrides"
+
+
+def names_overrides(call: Any) -> bool:
+    """Whether the code of ``call`` (or of a function defined in it) names ``dependency_overrides``.
+
+    Read once, when the plan is compiled: a dependency that installs an override for a later one of the same
+    request (``app.dependency_overrides[original] = replacement``) names it. One that does it through a helper
+    defined elsewhere is not seen; the route then watches only once the app's overrides have changed.
+    """
+    call = getattr(call, "func", call)  # functools.partial
+    call = getattr(call, "__func__", call)  # a bound method
+    code = getattr(call, "__code__", None)
+    if code is None:
+        owner: Any = next((vars(cls) for cls in type(call).__mro__ if "__call__" in vars(cls)), {})
+        code = getattr(owner.get("__call__"), "__code__", None)  # a callable instance's ``__call__``
+    pending = [code] if code is not None else []
+    for _ in range(64):  # nested functions and lambdas: a few at most
+        if not pending:
+            return False
+        code = pending.pop()
+        if _OVERRIDES_NAME in code.co_names:
+            return True
+        pending.extend(const for const in code.co_consts if hasattr(const, "co_names"))
+    return False
+
+
 def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None, *, websocket: bool = False) -> Plan:
     """Compile a dependant tree into a plan (sharing validators with the plans compiled with the same ``cache``).
 
@@ -511,6 +585,7 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
             constants[f"scopes:{step.key}"] = SecurityScopes(scopes=step.dependant.oauth_scopes)
     walk = [step.dependant for step in steps]
     optional_groups = _optional_groups(plain)
+    param_later = tuple(f for f in plain if f.field_info.default_factory is not None)
     needs = {
         attribute: any(getattr(d, attribute) is not None for d in walk)
         for attribute in (
@@ -524,6 +599,7 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
         root=root,
         steps=steps,
         lone=steps[0] if len(steps) == 1 and steps[0].is_coroutine and not steps[0].direct else None,
+        watches_overrides=any(names_overrides(step.dependant.call) for step in steps[:-1]),
         fields=fields,
         path_fields=tuple((f.key, f.alias) for f in plain if f.location == "path"),
         query_fields=tuple((f.key, f.alias, f.is_sequence, members(f)) for f in plain if f.location == "query"),
@@ -545,7 +621,12 @@ def build_plan(root: Dependant, route_name: str, cache: ModelCache | None = None
             for f in plain
             if f.choices
         },
-        param_validator=_model(f"{route_name}_Params", plain, cache=cache).__pydantic_validator__ if plain else None,
+        param_validator=_model(
+            f"{route_name}_Params", plain, factories_later=bool(param_later), cache=cache
+        ).__pydantic_validator__
+        if plain
+        else None,
+        param_later=param_later,
         body=_body_plan(body_fields, route_name, cache),
         constants=constants,
         needs_request=needs["request_param_name"] or needs["http_connection_param_name"],

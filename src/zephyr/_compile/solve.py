@@ -7,6 +7,7 @@ way FastAPI does, for its exact 422 body.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -18,10 +19,10 @@ from zephyr._compile.body import BodyState, validate_json_body
 from zephyr._compile.calls import call_step, run_sync
 from zephyr._compile.dependant import ParamField
 from zephyr._compile.form_input import form_input
-from zephyr._compile.plan import Plan
+from zephyr._compile.plan import LATER, Plan
 from zephyr.types import Scope
 
-__all__ = ("FORM", "call_steps", "call_steps_reporting", "fast_values", "plain_values")
+__all__ = ("FORM", "PARAMS_MADE_SCOPE_KEY", "call_steps", "call_steps_reporting", "fast_values", "plain_values")
 
 _MISSING: Any = PydanticUndefined
 
@@ -51,11 +52,14 @@ def plain_values(plan: Plan, scope: Scope, state: BodyState | None) -> Any:
         try:
             values.update(plan.param_validator.validate_python(_inputs.extract(plan, scope)).__dict__)
         except ValidationError:
+            scope.pop(PARAMS_MADE_SCOPE_KEY, None)  # none made for this solve (a scope may serve several, see below)
+            return None
+        if plan.param_later and not _fill_param_later(plan, values, scope):
             return None
     if body is not None and state is not None:
         # A body that is not JSON (or has no JSON content type) leaves embedded fields unset, as in FastAPI.
         if not state.raw or (body.embed and isinstance(state.parsed, (bytes, bytearray))):
-            if not _fill_defaults(plan, body.fields, values):
+            if not _fill_defaults(plan, body.fields, values, state):
                 return None
             return values
         validated = validate_json_body(body.validator, state, body.has_float)
@@ -63,6 +67,8 @@ def plain_values(plan: Plan, scope: Scope, state: BodyState | None) -> Any:
             return None
         if body.embed:
             values.update(validated.__dict__)
+            if body.later and not _fill_later(plan, body.later, values, state):
+                return None
         else:
             values[body.single_key] = validated  # type: ignore[index]
             if body.twins and not _json_twins(body.twins, state, body.has_float, values):
@@ -93,7 +99,7 @@ async def _fast_form(plan: Plan, state: BodyState, values: dict[str, Any]) -> bo
     assert body is not None  # noqa: S101 - form plans have a body
     form_values = await form_input(plan, state.form)
     if form_values is _MISSING:  # an optional union of form models, not supplied
-        return _fill_defaults(plan, body.fields, values)
+        return _fill_defaults(plan, body.fields, values, state)
     try:
         validated = body.validator.validate_python(form_values)
     except ValidationError as exc:
@@ -114,13 +120,53 @@ async def _fast_form(plan: Plan, state: BodyState, values: dict[str, Any]) -> bo
     return True
 
 
-def _fill_defaults(plan: Plan, fields: list[ParamField], values: dict[str, Any]) -> bool:
-    """The defaults of body fields the request does not send; False when one is required or fails validation."""
+def _fill_defaults(plan: Plan, fields: Sequence[ParamField], values: dict[str, Any], state: BodyState) -> bool:
+    """The defaults of body fields the request does not send; False when one is required or fails validation.
+
+    A default made by a ``default_factory`` before the request turns out invalid is kept for the exact path
+    (``BodyState.made``), which then reports it without calling the factory again: FastAPI calls it once.
+    """
+    made: dict[str, Any] | None = None
     for field in fields:
         info = field.field_info
         if info.is_required():
-            return False
+            return _keep_made(state, made)
         value = info.get_default(call_default_factory=True)
+        if info.default_factory is not None:
+            if made is None:
+                made = {}
+            made[field.key] = value
+        if info.validate_default:  # validated like a sent value, as in FastAPI
+            try:
+                value = plan.adapter(field).validate_python(value, from_attributes=True)
+            except ValidationError:
+                return _keep_made(state, made)
+        values[field.key] = value
+    return True
+
+
+def _fill_later(plan: Plan, fields: tuple[ParamField, ...], values: dict[str, Any], state: BodyState) -> bool:
+    """Call the ``default_factory`` of the embedded body fields the validator left ``LATER`` (the body is valid)."""
+    later = [field for field in fields if values[field.key] is LATER]
+    return not later or _fill_defaults(plan, later, values, state)
+
+
+PARAMS_MADE_SCOPE_KEY = "zephyr.defaults_made"
+"""The scope key of ``(plan, defaults)``: the parameter defaults the fast path made with a ``default_factory`` (only
+for routes with one), by field key. Should the request turn out invalid (a parameter, or the body after), the exact
+path uses them instead of calling the factory a second time: FastAPI calls it once per request. The plan is kept
+with them because one scope may be solved for several plans (``solve_dependencies`` on a hand-built dependant)."""
+
+
+def _fill_param_later(plan: Plan, values: dict[str, Any], scope: Scope) -> bool:
+    """Call the ``default_factory`` of the parameters the validator left ``LATER`` (the rest are valid)."""
+    made: dict[str, Any] = {}
+    for field in plan.param_later:
+        if values[field.key] is not LATER:
+            continue
+        info = field.field_info
+        value = made[field.key] = info.get_default(call_default_factory=True)
+        scope[PARAMS_MADE_SCOPE_KEY] = (plan, made)
         if info.validate_default:  # validated like a sent value, as in FastAPI
             try:
                 value = plan.adapter(field).validate_python(value, from_attributes=True)
@@ -128,6 +174,12 @@ def _fill_defaults(plan: Plan, fields: list[ParamField], values: dict[str, Any])
                 return False
         values[field.key] = value
     return True
+
+
+def _keep_made(state: BodyState, made: dict[str, Any] | None) -> bool:
+    if made is not None:
+        state.made = made
+    return False
 
 
 async def call_steps(

@@ -7,6 +7,7 @@ from typing import Any
 from zephyr._routing.base import BaseRoute, NoMatchFound, is_no_match
 from zephyr._routing.match import FULL, NONE, Match
 from zephyr._routing.paths import compile_path
+from zephyr._routing.served_limits import ServedLimits
 from zephyr.datastructures import URLPath
 from zephyr.types import ASGIApp, Receive, Scope, Send
 
@@ -21,8 +22,11 @@ def _host_of(scope: Scope) -> str:
     return str(server[0]) if server else ""
 
 
-class Host(BaseRoute):
+class Host(ServedLimits, BaseRoute):
     """A route matching the request's ``Host`` header (without the port) instead of its path.
+
+    ``max_body_size`` and ``form_limits`` (see ``ServedLimits``) are those the app is served under, as for a mount:
+    a router's own, then an including router's.
 
     Args:
         host: The host pattern; ``{name}`` parts become path parameters (``{subdomain}.example.com``).
@@ -38,6 +42,7 @@ class Host(BaseRoute):
         self._host_pattern = compile_path(host)
         self.compiled = compile_path("/{path:path}")
         self.include_in_schema = False
+        self._own_limits(app)
 
     @property
     def routes(self) -> list[Any]:
@@ -62,7 +67,7 @@ class Host(BaseRoute):
         found = self._host_pattern.match(_host_of(scope)) or {}
         child = dict(scope)
         child["path_params"] = {**scope.get("path_params", {}), **found}
-        await self.app(child, receive, send)
+        await self._serve(self.app, child, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if self.name is not None and not name.startswith(self.name + ":"):

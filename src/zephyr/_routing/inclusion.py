@@ -314,7 +314,10 @@ class _IncludedRouter(RouteGroup):
         elif isinstance(route, Host):
             # The host's app answers the paths under the prefix, without it (FastAPI mounts it at the prefix).
             app = Router(routes=[Mount(prefix, route.app)]) if prefix else route.app
-            served = Host(route.host, app, name=route.name)
+            host = Host(route.host, app, name=route.name)
+            host.max_body_size = limit  # served as a mounted app is (its router's own limits win inside)
+            host.form_limits = {**self._parent_form_limits, **context.form_limits}
+            served = host
         else:
             return None
         if self._checks_paths and isinstance(served, (APIRoute, APIWebSocketRoute)):

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
-from zephyr._bodylimit import BodyLimit, first_limit, with_form_limits
 from zephyr._compile import typing_utils as tu
 from zephyr._routing.base import BaseRoute, NoMatchFound, OrderedMethods, is_no_match, name_of
 from zephyr._routing.dispatch import Router
 from zephyr._routing.match import FULL, NONE, PARTIAL, Match
 from zephyr._routing.paths import compile_path, route_path
+from zephyr._routing.served_limits import ServedLimits
 from zephyr.datastructures import URLPath
 from zephyr.exceptions import FastAPIError, HTTPException
 from zephyr.requests import Request
@@ -110,11 +110,11 @@ class WebSocketRoute(BaseRoute):
             await self.endpoint(scope, receive, send)
 
 
-class Mount(BaseRoute):
-    """Serve another ASGI app under a path prefix (``app.mount("/static", StaticFiles(...))``)."""
+class Mount(ServedLimits, BaseRoute):
+    """Serve another ASGI app under a path prefix (``app.mount("/static", StaticFiles(...))``).
 
-    _limits: tuple[int | None, dict[str, int]] | None = None
-    """``(max_body_size, form_limits)`` of the mounted app, when either is set (checked once per request)."""
+    ``max_body_size`` and ``form_limits`` (see ``ServedLimits``) are those the mounted app is served under.
+    """
 
     def __init__(self, path: str, app: ASGIApp | None = None, *, name: str | None = None, routes: Any = None) -> None:
         if path != "" and not path.startswith("/"):
@@ -131,31 +131,7 @@ class Mount(BaseRoute):
         self.include_in_schema = False
         # A router mounted as it is serves its routes=[...] under its own limits, as FastAPI's router does; they
         # win over an including router's.
-        router = app if isinstance(app, Router) else None
-        self._own_max_body_size: int | None = getattr(router, "max_body_size", None)
-        self._own_form_limits: dict[str, int] = dict(getattr(router, "form_limits", None) or {})
-        self._set_limits(self._own_max_body_size, self._own_form_limits)
-
-    @property
-    def max_body_size(self) -> int | None:
-        """The request body limit of the mounted app (the router's own, else an including router's); ``None``: none."""
-        return self._limits[0] if self._limits is not None else None
-
-    @max_body_size.setter
-    def max_body_size(self, value: int | None) -> None:
-        self._set_limits(first_limit(self._own_max_body_size, value), self.form_limits)
-
-    @property
-    def form_limits(self) -> dict[str, int]:
-        """The ``form_limits`` the mounted app's routes inherit (an including router's, then the router's own)."""
-        return self._limits[1] if self._limits is not None else {}
-
-    @form_limits.setter
-    def form_limits(self, value: Mapping[str, int]) -> None:
-        self._set_limits(self.max_body_size, {**value, **self._own_form_limits})
-
-    def _set_limits(self, max_body_size: int | None, form_limits: dict[str, int]) -> None:
-        self._limits = (max_body_size, form_limits) if max_body_size is not None or form_limits else None
+        self._own_limits(app)
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -199,15 +175,7 @@ class Mount(BaseRoute):
         instrumented = scope.get("zephyr.otel_asgi")
         if instrumented is not None:  # and so does the instrumentor's (zephyr._interop.otel_asgi)
             instrumented.mounted(child)
-        limits = self._limits
-        if limits is not None:
-            max_body_size, form_limits = limits
-            app = with_form_limits(self.app, form_limits)
-            if max_body_size is not None:
-                app = BodyLimit(app, max_body_size)
-            await app(child, receive, send)
-            return
-        await self.app(child, receive, send)
+        await self._serve(self.app, child, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if self.name is not None and name == self.name and "path" in path_params:

@@ -7,9 +7,9 @@ for want of a provider is noted here, and setting a global provider re-decides f
 layer is put in its stack, in the place it would have had. An app whose layer is in place follows later changes
 itself (``_middleware._Providers``).
 
-OpenTelemetry's API has no notice for a provider being set: its three private setters, through which
-``set_tracer_provider``, ``set_meter_provider``, ``set_logger_provider`` and the environment's provider loading
-all pass, are wrapped once, the first time an app is noted. Nothing here runs per request.
+OpenTelemetry's API has no notice for a provider being set: its setters are wrapped, the first time an app is noted
+(``_setters``). With ``auto_configure`` the decision waits for the first request instead, and the layer deciding it
+follows a provider set later itself (``_middleware._AfterStartup``). Nothing here runs per request.
 """
 
 from __future__ import annotations
@@ -26,46 +26,16 @@ __all__ = ("follow", "provider_set")
 _apps: weakref.WeakSet[Any] = weakref.WeakSet()
 """Apps whose telemetry is off for want of a provider (each keeps its untraced stack in ``_telemetry_inner``)."""
 _lock = threading.Lock()
-_SETTERS = (
-    ("opentelemetry.trace", "_set_tracer_provider"),
-    ("opentelemetry.metrics._internal", "_set_meter_provider"),
-    ("opentelemetry._logs._internal", "_set_logger_provider"),
-)
-_MARK = "_zephyr_follows"
 
 
 def follow(app: Any, inner: ASGIApp) -> None:
     """Re-decide ``app``'s telemetry when a global provider is set; ``inner`` is its stack without the layer."""
+    from zephyr.telemetry._setters import when_provider_set
+
     app._telemetry_inner = inner
     with _lock:
         _apps.add(app)
-        _install()
-
-
-def _install() -> None:
-    """Wrap OpenTelemetry's provider setters (once; a setter that is missing or already wrapped is left alone)."""
-    import importlib
-
-    for module_name, name in _SETTERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:  # pragma: no cover - the API ships all three
-            continue
-        original = getattr(module, name, None)
-        if original is None or getattr(original, _MARK, False):
-            continue
-        setattr(module, name, _wrapped(original))
-
-
-def _wrapped(original: Any) -> Any:
-    def set_provider(*args: Any, **kwargs: Any) -> Any:
-        result = original(*args, **kwargs)
-        provider_set()
-        return result
-
-    set_provider.__wrapped__ = original  # type: ignore[attr-defined]
-    setattr(set_provider, _MARK, True)
-    return set_provider
+    when_provider_set(provider_set)
 
 
 def provider_set() -> None:

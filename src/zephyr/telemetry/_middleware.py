@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import weakref
 from collections.abc import Callable, MutableMapping
 from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
@@ -66,8 +67,28 @@ def telemetry_layer(app: ASGIApp, config: TelemetryConfig | None) -> ASGIApp:
     return _layer(app, settings)
 
 
+_deciding: weakref.WeakSet[_AfterStartup] = weakref.WeakSet()
+"""Deciding layers that found no provider at the first request: each decides again when one is set."""
+
+
+def _decide_again() -> None:
+    """A global provider was set: each deciding layer that found none decides again."""
+    for layer in list(_deciding):
+        try:
+            if layer.redecide():
+                _deciding.discard(layer)
+        except Exception:  # setting a provider must never fail because of an app
+            from zephyr.logger import logger
+
+            logger.exception("FastAPI telemetry could not start for %r", layer.app)
+
+
 class _AfterStartup:
-    """Decides at the first request or connection (after the start-up added exporters) whether to trace."""
+    """Decides at the first request or connection (after the start-up added exporters) whether to trace.
+
+    With no provider then, the requests go straight to the app (nothing per request), and a global provider set
+    later makes it decide again, as FastAPI, which asks for the providers at every request, follows it.
+    """
 
     def __init__(self, app: ASGIApp, settings: TelemetryConfig) -> None:
         self.app = app
@@ -81,7 +102,20 @@ class _AfterStartup:
                 await self.app(scope, receive, send)
                 return
             layer = self.layer = _layer(self.app, self.settings)
+            if layer is self.app:
+                from zephyr.telemetry._setters import when_provider_set
+
+                _deciding.add(self)
+                when_provider_set(_decide_again)  # imports OpenTelemetry's API, when it is installed
         await layer(scope, receive, send)
+
+    def redecide(self) -> bool:
+        """Trace from the next request when a provider records now; whether this layer is settled."""
+        layer = _layer(self.app, self.settings)
+        if layer is self.app:
+            return False
+        self.layer = layer
+        return True
 
 
 def _layer(app: ASGIApp, settings: TelemetryConfig) -> ASGIApp:
