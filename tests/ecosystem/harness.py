@@ -97,14 +97,18 @@ def run_all(timeout: float = 150) -> dict[str, tuple[Any, Any]]:
         for framework in _PRELUDE
     }
     results: dict[str, Any] = {}
-    for framework, proc in procs.items():
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    try:
+        for framework, proc in procs.items():
+            try:
+                out, err = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(f"the scenarios on {framework} did not finish in {timeout}s") from None
+            if proc.returncode != 0:
+                raise AssertionError(f"the scenarios on {framework} failed ({proc.returncode}):\n{out}\n{err}")
+            results[framework] = json.loads(out.strip().splitlines()[-1])
+    finally:  # a failure or a timeout (pytest's too) leaves no process running and no pipe open
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
             proc.communicate()
-            raise AssertionError(f"the scenarios on {framework} did not finish in {timeout}s") from None
-        if proc.returncode != 0:
-            raise AssertionError(f"the scenarios on {framework} failed ({proc.returncode}):\n{out}\n{err}")
-        results[framework] = json.loads(out.strip().splitlines()[-1])
     return {name: (results["fastapi"][name], results["zephyr"][name]) for name in scenarios()}
