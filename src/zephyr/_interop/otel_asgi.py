@@ -30,6 +30,7 @@ from timeit import default_timer
 from typing import Any
 
 from zephyr import _errors
+from zephyr._interop.otel_sdk import span_starter
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ("NativeOpenTelemetryMiddleware", "native_stack")
@@ -208,6 +209,8 @@ class NativeOpenTelemetryMiddleware:
         # An ``http send`` span may be started with its attributes (instead of opened as the current span and
         # written after) only when no response hook must see it current and the sampler cannot tell the difference.
         self._sdk_tracer = sdk is not None and type(self.tracer) is getattr(sdk, "Tracer", None)
+        # The SDK tracer's lighter ``start_span`` for its default sampler and id generator (issue 11).
+        self._starter: Any = span_starter(self.tracer)
         self._plain_sends = (
             not callable(self.client_response_hook) and self._sdk_tracer and _attribute_blind(self.tracer.sampler)
         )
@@ -405,6 +408,8 @@ class NativeOpenTelemetryMiddleware:
         else:
             parent = self._get_current()
             span_kind = self._internal_kind
+        if self._starter is not None:
+            return self._starter.start(span_name, parent, span_kind, attributes), token
         span = self.tracer.start_span(
             name=span_name, context=parent, kind=span_kind, start_time=None, attributes=attributes
         )
@@ -509,6 +514,7 @@ class NativeOpenTelemetryMiddleware:
                 return message
 
             return otel_receive
+        starter = self._starter
         attach, detach, set_value, span_key = (
             self._context.attach,
             self._context.detach,
@@ -518,7 +524,7 @@ class NativeOpenTelemetryMiddleware:
 
         async def sdk_receive() -> Message:
             # The SDK tracer's ``start_as_current_span``: ``start_span``, then ``use_span`` ending it on exit.
-            receive_span = tracer.start_span(span_name)
+            receive_span = starter.start(span_name) if starter is not None else tracer.start_span(span_name)
             try:
                 token = attach(set_value(span_key, receive_span))
                 try:
@@ -604,7 +610,10 @@ class NativeOpenTelemetryMiddleware:
         attributes: dict[str, Any] = {"asgi.event.type": kind}
         if status_code:
             attributes["http.status_code"] = status_code
-        span = self.tracer.start_span(span_name, attributes=attributes)
+        if self._starter is not None:
+            span = self._starter.start(span_name, None, None, attributes)
+        else:
+            span = self.tracer.start_span(span_name, attributes=attributes)
         if span.is_recording():
             if kind == "http.response.start":
                 expecting_trailers = message.get("trailers", False)

@@ -12,6 +12,7 @@ from time import perf_counter, time_ns
 from typing import Any, cast
 
 from zephyr import _errors
+from zephyr._interop.otel_sdk import span_starter
 from zephyr._routing.effective import served_route
 from zephyr.telemetry._api import DEFAULTS, TelemetryConfig, TelemetryData, context_key
 from zephyr.telemetry._operations import NO_OPERATION, NoOperation, Operation
@@ -278,6 +279,8 @@ class TelemetryMiddleware:
     def _use(self, tracer: Any, meter: Any, logger: Any) -> None:
         """Record with these instruments from now on (``None``: that signal is not recorded)."""
         self.tracer = tracer
+        self.starter: Any = span_starter(tracer) if tracer is not None else None
+        """The SDK tracer's lighter ``start_span`` for its default configuration (``zephyr._interop.otel_sdk``)."""
         self.logger = logger
         self.operation_spans = self._operation_setting and tracer is not None
         self.duration: Any = None
@@ -438,7 +441,10 @@ class TelemetryMiddleware:
                     spans.append((name, time_ns(), failure))
                 break
         for name, end, error in spans:
-            child = self.tracer.start_span(name, context=parent, attributes=attributes, start_time=at)
+            if self.starter is not None:
+                child = self.starter.start(name, parent, None, attributes, start_time=at)
+            else:
+                child = self.tracer.start_span(name, context=parent, attributes=attributes, start_time=at)
             if error is not None and not expected_error(error):
                 child.set_attribute("error.type", exception_type(error))
                 child.set_status(self._error)
@@ -546,13 +552,18 @@ class _Traced:
                     attributes["url.query"] = query(scope["query_string"])
                 if method != scope["method"]:
                     attributes["http.request.method_original"] = scope["method"]
-            self.span = layer.tracer.start_span(
-                self.span_method,
-                context=parent,
-                kind=layer._server_kind,
-                attributes=attributes,
-                start_time=self.started_ns,
-            )
+            if layer.starter is not None:
+                self.span = layer.starter.start(
+                    self.span_method, parent, layer._server_kind, attributes, start_time=self.started_ns
+                )
+            else:
+                self.span = layer.tracer.start_span(
+                    self.span_method,
+                    context=parent,
+                    kind=layer._server_kind,
+                    attributes=attributes,
+                    start_time=self.started_ns,
+                )
             self.token = context.attach(context.set_value(layer._key, self, layer._set_span(self.span, parent)))
 
     def redirected(self, route: Any) -> None:

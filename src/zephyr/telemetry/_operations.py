@@ -26,7 +26,11 @@ class Operation:
         self, layer: Any, name: str, function: Any, always: bool = False, start_time: int | None = None
     ) -> None:
         attributes = {"code.function.name": function_name(function)}
-        self.span = layer.tracer.start_span(name, attributes=attributes, start_time=start_time)
+        starter = layer.starter
+        if starter is not None:
+            self.span = starter.start(name, None, None, attributes, start_time=start_time)
+        else:
+            self.span = layer.tracer.start_span(name, attributes=attributes, start_time=start_time)
         self.context = layer._context
         self.error = layer._error
         self.always = always

@@ -1,0 +1,229 @@
+"""A lighter way to start the spans of OpenTelemetry's SDK tracer, for its default configuration (issue 11).
+
+``Tracer.start_span`` of the SDK asks the sampler (``ParentBased(ALWAYS_ON)`` by default: three calls and a
+``SamplingResult`` per span), builds the span with keyword arguments through two ``__init__`` methods, and copies
+the attributes through ``BoundedAttributes``, which cleans every value with a recursive, ``isinstance``-based walk
+(about half of a traced request's cost in Zephyr's benchmarks). :class:`SpanStarter` makes the same span for the
+configuration whose outcome is known without asking:
+
+- the installed ``opentelemetry-sdk`` is a version this module was compared with (``SUPPORTED_SDK_VERSIONS``);
+- the tracer is the SDK's own ``Tracer``, enabled, with the default sampler (``ParentBased`` over ``ALWAYS_ON``
+  and ``ALWAYS_OFF`` in the default positions) and the default ``RandomIdGenerator``;
+- the parent is absent, invalid or sampled (a parent that is not sampled means a non-recording span: the SDK's
+  own path makes it);
+- the attributes are a plain ``dict`` of non-empty ``str`` keys and ``str``/``int``/``float``/``bool``/``bytes``/
+  ``None`` values, within the span limits (anything else is copied by ``BoundedAttributes`` itself).
+
+The span is a ``_Span`` with the same instance attributes, in the same order, holding equal values: same name,
+kind, parent, resource, scope, limits, processor, status, sampler; a ``SpanContext`` with trace and span ids drawn
+from the same random source in the same order, the same trace flags and trace state. The tracer's internal
+metrics are asked as the SDK asks them, and the processors' ``on_start`` is called with the span and the context,
+as ``Span.start`` does. Everything else (the tracer's configuration changed since, another version, a custom
+sampler or id generator) goes through ``Tracer.start_span`` unchanged. ``tests/_interop/test_otel_sdk.py`` exports
+spans both ways and compares every field but ids and timestamps.
+"""
+
+from __future__ import annotations
+
+import inspect
+import random
+import sys
+import threading
+from collections.abc import Mapping
+from time import time_ns
+from typing import Any
+
+__all__ = ("SUPPORTED_SDK_VERSIONS", "SpanStarter", "span_starter")
+
+SUPPORTED_SDK_VERSIONS = frozenset({"1.45.2"})
+"""Versions of ``opentelemetry-sdk`` whose ``Tracer.start_span`` and ``_Span`` this module was compared with."""
+
+_PLAIN_VALUES = frozenset({str, int, float, bool, bytes, type(None)})
+"""Attribute value types ``BoundedAttributes`` stores as they are (without a length limit)."""
+
+
+def span_starter(tracer: Any) -> SpanStarter | None:
+    """A :class:`SpanStarter` for ``tracer``, or ``None`` when its configuration is not the one it covers."""
+    sdk = sys.modules.get("opentelemetry.sdk.trace")
+    if sdk is None or type(tracer) is not getattr(sdk, "Tracer", None):
+        return None
+    from opentelemetry.sdk import version
+
+    if getattr(version, "__version__", None) not in SUPPORTED_SDK_VERSIONS:
+        return None
+    from opentelemetry.sdk.trace import id_generator
+
+    if type(tracer.id_generator) is not id_generator.RandomIdGenerator or not _default_sampler(tracer.sampler):
+        return None
+    return SpanStarter(tracer)
+
+
+def _default_sampler(sampler: Any) -> bool:
+    """Whether ``sampler`` decides as ``ParentBased(ALWAYS_ON)``: sampled unless the parent is valid and not sampled."""
+    from opentelemetry.sdk.trace import sampling
+
+    if type(sampler) not in (sampling.ParentBased, sampling._ParentBasedAlwaysOn):
+        return False
+    on, off = sampling.ALWAYS_ON, sampling.ALWAYS_OFF
+    delegates = (
+        sampler._root,
+        sampler._remote_parent_sampled,
+        sampler._remote_parent_not_sampled,
+        sampler._local_parent_sampled,
+        sampler._local_parent_not_sampled,
+    )
+    return (
+        type(on) is sampling.StaticSampler
+        and on._decision is sampling.Decision.RECORD_AND_SAMPLE
+        and all(a is b for a, b in zip(delegates, (on, on, off, on, off), strict=True))
+    )
+
+
+class SpanStarter:
+    """``tracer.start_span`` for the SDK's default sampler and id generator, without the generic machinery."""
+
+    __slots__ = (
+        "_attributes_type",
+        "_get_current_span",
+        "_internal",
+        "_invalid_span_id",
+        "_invalid_trace_id",
+        "_limits",
+        "_list",
+        "_lock",
+        "_record_and_sample",
+        "_sampled",
+        "_sampled_random",
+        "_sampler",
+        "_span_context",
+        "_span_type",
+        "_unset",
+        "ids",
+        "tracer",
+    )
+
+    def __init__(self, tracer: Any) -> None:
+        from opentelemetry import trace
+        from opentelemetry.attributes import BoundedAttributes
+        from opentelemetry.sdk.trace import ReadableSpan, _Span, sampling
+        from opentelemetry.sdk.util import BoundedList
+
+        self.tracer = tracer
+        self.ids = tracer.id_generator
+        self._sampler = tracer.sampler
+        self._limits = tracer._span_limits
+        self._span_type = _Span
+        self._attributes_type = BoundedAttributes
+        self._list = BoundedList
+        self._lock = threading.Lock
+        self._span_context = trace.SpanContext
+        self._get_current_span = trace.get_current_span
+        self._internal = trace.SpanKind.INTERNAL
+        self._invalid_trace_id = trace.INVALID_TRACE_ID
+        self._invalid_span_id = trace.INVALID_SPAN_ID
+        flags = trace.TraceFlags
+        self._sampled = flags(flags.SAMPLED)
+        self._sampled_random = flags(flags.SAMPLED | flags.RANDOM_TRACE_ID)
+        self._record_and_sample = sampling.Decision.RECORD_AND_SAMPLE
+        # ``ReadableSpan``'s default status: one object shared by every span the SDK starts.
+        self._unset = inspect.signature(ReadableSpan.__init__).parameters["status"].default
+
+    def start(
+        self,
+        name: str,
+        context: Any = None,
+        kind: Any = None,
+        attributes: Mapping[str, Any] | None = None,
+        start_time: int | None = None,
+    ) -> Any:
+        """The span ``tracer.start_span(name, context, kind, attributes, start_time=start_time)`` would start.
+
+        ``kind`` ``None`` means ``SpanKind.INTERNAL``, the SDK's default.
+        """
+        tracer = self.tracer
+        limits = self._limits
+        if kind is None:
+            kind = self._internal
+        if (
+            tracer.sampler is not self._sampler
+            or tracer.id_generator is not self.ids
+            or tracer._span_limits is not limits
+            or not tracer._tracer_config.is_enabled
+        ):
+            return tracer.start_span(name, context, kind, attributes, start_time=start_time)
+        stored = _plain(attributes, limits.max_span_attributes) if limits.max_span_attribute_length is None else None
+        parent: Any = self._get_current_span(context).get_span_context()
+        if stored is None or type(parent) is not self._span_context:
+            return tracer.start_span(name, context, kind, attributes, start_time=start_time)
+        if parent.is_valid:
+            parent_flags = parent.trace_flags
+            if not parent_flags & 1:  # not sampled: ALWAYS_OFF answers, and the SDK makes a non-recording span
+                return tracer.start_span(name, context, kind, attributes, start_time=start_time)
+            trace_id = parent.trace_id
+            flags = self._sampled_random if parent_flags & 2 else self._sampled
+            trace_state = parent.trace_state
+        else:
+            parent = None
+            # ``RandomIdGenerator.generate_trace_id`` (the generator's own type was checked).
+            trace_id = random.getrandbits(128)
+            while trace_id == self._invalid_trace_id:
+                trace_id = random.getrandbits(128)
+            flags = self._sampled_random  # ``RandomIdGenerator.is_trace_id_random()``
+            trace_state = None
+        span_id = random.getrandbits(64)
+        while span_id == self._invalid_span_id:
+            span_id = random.getrandbits(64)
+        span_context = self._span_context(
+            trace_id, span_id, is_remote=False, trace_flags=flags, trace_state=trace_state
+        )
+        record_end_metrics = tracer._tracer_metrics.start_span(parent, self._record_and_sample)
+        bounded = object.__new__(self._attributes_type)
+        bounded.__dict__ = {
+            "_dict": stored,
+            "maxlen": limits.max_span_attributes,
+            "dropped": 0,
+            "max_value_len": None,
+            "_lock": self._lock(),
+            "_immutable": False,
+        }
+        span = object.__new__(self._span_type)
+        processor = tracer.span_processor
+        # ``ReadableSpan.__init__`` then ``_Span.__init__``: the same attributes, in the same order.
+        span.__dict__ = {
+            "_name": name,
+            "_context": span_context,
+            "_kind": kind,
+            "_instrumentation_info": tracer.instrumentation_info,
+            "_instrumentation_scope": tracer._instrumentation_scope,
+            "_parent": parent,
+            "_start_time": start_time if start_time is not None else time_ns(),  # ``Span.start``
+            "_end_time": None,
+            "_attributes": bounded,
+            "_events": self._list(limits.max_events),
+            "_links": self._list(limits.max_links),
+            "_resource": tracer.resource,
+            "_status": self._unset,
+            "_sampler": self._sampler,
+            "_trace_config": None,
+            "_record_exception": True,
+            "_set_status_on_exception": True,
+            "_span_processor": processor,
+            "_limits": limits,
+            "_lock": self._lock(),
+            "_record_end_metrics": record_end_metrics,
+        }
+        processor.on_start(span, parent_context=context)
+        return span
+
+
+def _plain(attributes: Mapping[str, Any] | None, maxlen: int | None) -> dict[str, Any] | None:
+    """A copy of ``attributes`` as ``BoundedAttributes`` would store them, or ``None`` if it might store otherwise."""
+    if not attributes:
+        return {}
+    if type(attributes) is not dict or (maxlen is not None and len(attributes) > maxlen):
+        return None
+    plain = _PLAIN_VALUES
+    for key, value in attributes.items():
+        if type(key) is not str or not key or type(value) not in plain:
+            return None
+    return dict(attributes)

@@ -1,0 +1,275 @@
+"""The lighter span start for the SDK's default configuration: the same spans as ``Tracer.start_span``, field by field.
+
+Each case starts a span through the SDK and through ``SpanStarter`` from the same random state, on the same tracer,
+and compares the span objects (every instance attribute, in order, but timestamps and locks), what the processors
+were handed at start, and the exported spans.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Any
+
+import pytest
+from opentelemetry import context as context_api
+from opentelemetry import trace
+from opentelemetry.sdk import version as sdk_version
+from opentelemetry.sdk.trace import SpanLimits, SpanProcessor, Tracer, TracerProvider, _Span, sampling
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.trace import SpanContext, SpanKind, TraceFlags, TraceState
+
+from zephyr._interop import otel_sdk
+from zephyr._interop.otel_sdk import SpanStarter, span_starter
+
+
+class _Starts(SpanProcessor):
+    """Remembers what ``on_start`` was handed."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, Any]] = []
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        self.calls.append((span, parent_context))
+
+
+def _tracer(**options: Any) -> tuple[Tracer, InMemorySpanExporter, _Starts]:
+    exporter = InMemorySpanExporter()
+    starts = _Starts()
+    provider = TracerProvider(**options)
+    provider.add_span_processor(starts)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("zephyr.tests", "1.0", schema_url="https://example.com/schema")
+    assert isinstance(tracer, Tracer)
+    return tracer, exporter, starts
+
+
+_SKIPPED = {"_start_time", "_end_time", "_lock"}
+
+
+def _fields(span: Any) -> dict[str, Any]:
+    """Every instance attribute of ``span`` (in order) but timestamps and locks; containers by their contents."""
+    fields: dict[str, Any] = {}
+    for name, value in vars(span).items():
+        if name in _SKIPPED:
+            fields[name] = type(value)
+        elif name == "_attributes":
+            inner = vars(value)
+            fields[name] = (
+                type(value),
+                list(inner),
+                dict(inner["_dict"]),
+                list(inner["_dict"]),
+                inner["maxlen"],
+                inner["dropped"],
+                inner["max_value_len"],
+                inner["_immutable"],
+                type(inner["_lock"]),
+            )
+        elif name in ("_events", "_links"):
+            fields[name] = (type(value), list(vars(value)), list(value), value._dq.maxlen, value.dropped)
+        elif name == "_context":
+            fields[name] = (type(value), tuple(value), type(value.trace_flags))
+        else:
+            fields[name] = value
+    return fields
+
+
+def _exported(exporter: InMemorySpanExporter) -> list[tuple[Any, ...]]:
+    """What an exporter reads of each finished span."""
+    return [
+        (
+            span.name,
+            span.context,
+            span.kind,
+            span.parent,
+            dict(span.attributes or {}),
+            span.dropped_attributes,
+            list(span.events),
+            list(span.links),
+            span.dropped_events,
+            span.dropped_links,
+            (span.status.status_code, span.status.description),
+            span.start_time,
+            span.end_time,
+            span.resource.to_json(),
+            span.instrumentation_scope,
+        )
+        for span in exporter.get_finished_spans()
+    ]
+
+
+def _both(tracer: Tracer, exporter: InMemorySpanExporter, starts: _Starts, **call: Any) -> tuple[Any, Any]:
+    """The span of the SDK and the starter's, from the same random state, both ended at the same time."""
+    starter = span_starter(tracer)
+    assert starter is not None
+    state = random.getstate()
+    reference = tracer.start_span(
+        call["name"],
+        context=call.get("context"),
+        kind=call.get("kind") or SpanKind.INTERNAL,
+        attributes=call.get("attributes"),
+        start_time=call.get("start_time"),
+    )
+    random.setstate(state)
+    sdk_start = tracer.start_span
+    fallbacks: list[str] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        fallbacks.append(args[0])
+        return sdk_start(*args, **kwargs)
+
+    tracer.start_span = counted  # type: ignore[method-assign]
+    try:
+        light = starter.start(
+            call["name"],
+            call.get("context"),
+            call.get("kind"),
+            call.get("attributes"),
+            start_time=call.get("start_time"),
+        )
+    finally:
+        del tracer.start_span
+    assert bool(fallbacks) is (call["name"] in _LEFT_TO_THE_SDK), "the SDK's own start was (not) used"
+    assert type(light) is type(reference)
+    if isinstance(reference, _Span):
+        assert [(s, c) for s, c in starts.calls] == [(reference, call.get("context")), (light, call.get("context"))]
+    else:
+        assert starts.calls == []
+    for span in (reference, light):
+        if span.is_recording():
+            span.set_attribute("later", 1)
+            span._start_time = 1  # type: ignore[attr-defined]  # the same timestamps, so that the exported spans compare whole
+            span.end(end_time=2)
+    return reference, light
+
+
+_REMOTE = SpanContext(
+    0x0AF7651916CD43DD8448EB211C80319C,
+    0xB7AD6B7169203331,
+    is_remote=True,
+    trace_flags=TraceFlags(TraceFlags.SAMPLED),
+    trace_state=TraceState([("vendor", "value")]),
+)
+_LOCAL_RANDOM = SpanContext(
+    0x0AF7651916CD43DD8448EB211C80319D, 0xB7AD6B7169203332, is_remote=False, trace_flags=TraceFlags(0x03)
+)
+_UNSAMPLED = SpanContext(0x0AF7651916CD43DD8448EB211C80319E, 0xB7AD6B7169203333, is_remote=True)
+
+
+def _in(parent: SpanContext) -> Any:
+    return trace.set_span_in_context(trace.NonRecordingSpan(parent))
+
+
+_LEFT_TO_THE_SDK = {"dropped", "seq", "key", "value", "many", "long"}
+"""The names of the spans the starter hands to ``Tracer.start_span`` (their outcome is not the plain one)."""
+
+_CASES: dict[str, dict[str, Any]] = {
+    "root, no attributes": {"name": "root"},
+    "server with attributes": {
+        "name": "GET /hello",
+        "kind": SpanKind.SERVER,
+        "attributes": {"http.method": "GET", "net.host.port": 8000, "ok": True, "ratio": 0.5, "raw": b"x", "n": None},
+        "start_time": 1234,
+    },
+    "empty attributes": {"name": "empty", "attributes": {}},
+    "remote sampled parent with a trace state": {"name": "child", "context": _in(_REMOTE), "kind": SpanKind.SERVER},
+    "local parent with a random trace id": {"name": "child", "context": _in(_LOCAL_RANDOM), "attributes": {"a": "b"}},
+    "parent not sampled": {"name": "dropped", "context": _in(_UNSAMPLED), "attributes": {"a": "b"}},
+    "an empty context": {"name": "orphan", "context": context_api.Context()},
+    "sequence values": {"name": "seq", "attributes": {"list": [1, 2], "tuple": ("a", "b")}},
+    "a key that is not a string": {"name": "key", "attributes": {1: "one", "two": 2}},
+    "an empty key": {"name": "key", "attributes": {"": "none", "two": 2}},
+    "a value of another type": {"name": "value", "attributes": {"obj": object.__new__(RandomIdGenerator)}},
+    "too many attributes": {"name": "many", "attributes": {f"k{i}": i for i in range(130)}},
+}
+
+
+@pytest.mark.parametrize("case", list(_CASES), ids=list(_CASES))
+def test_the_starters_span_is_the_sdks(case: str) -> None:
+    tracer, exporter, starts = _tracer()
+    reference, light = _both(tracer, exporter, starts, **_CASES[case])
+    if isinstance(reference, _Span):
+        assert _fields(light) == _fields(reference)
+        assert list(_fields(light)) == list(_fields(reference))
+    else:  # not sampled: both non-recording, with the same context
+        assert type(light) is type(reference)
+        assert light.get_span_context() == reference.get_span_context()
+    exported = _exported(exporter)
+    assert len(exported) == (2 if isinstance(reference, _Span) else 0)
+    assert exported[1:] == exported[:1]
+
+
+def test_a_span_without_a_parent_is_the_sdks_when_the_current_span_is_set() -> None:
+    tracer, exporter, starts = _tracer()
+    with tracer.start_as_current_span("outer"):
+        starts.calls.clear()
+        reference, light = _both(tracer, exporter, starts, name="inner", attributes={"k": "v"})
+    assert _fields(light) == _fields(reference)
+    assert light.parent is not None
+    assert light.parent == reference.parent
+
+
+def test_a_limit_on_attribute_length_is_left_to_the_sdk() -> None:
+    tracer, exporter, starts = _tracer(span_limits=SpanLimits(max_span_attribute_length=3))
+    reference, light = _both(tracer, exporter, starts, name="long", attributes={"k": "abcdef"})
+    assert light.attributes["k"] == "abc"
+    assert _fields(light) == _fields(reference)
+
+
+def test_the_starter_follows_a_tracer_reconfigured_after_it_was_made() -> None:
+    tracer, _, _ = _tracer()
+    starter = span_starter(tracer)
+    assert starter is not None
+    tracer.sampler = sampling.ALWAYS_OFF
+    assert not starter.start("off").is_recording()
+    tracer.sampler = starter._sampler
+    tracer._tracer_config = type(tracer._tracer_config)(is_enabled=False)
+    assert not starter.start("disabled").is_recording()
+
+
+def test_the_spans_can_be_used_from_another_thread() -> None:
+    tracer, exporter, _ = _tracer()
+    starter = span_starter(tracer)
+    assert starter is not None
+    span = starter.start("threaded", attributes={"a": 1})
+    worker = threading.Thread(target=lambda: (span.set_attribute("b", 2), span.end()))
+    worker.start()
+    worker.join(5)
+    assert [dict(s.attributes or {}) for s in exporter.get_finished_spans()] == [{"a": 1, "b": 2}]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"sampler": sampling.ALWAYS_ON},
+        {"sampler": sampling.ParentBased(sampling.TraceIdRatioBased(0.5))},
+        {"sampler": sampling.ParentBased(sampling.ALWAYS_ON, remote_parent_not_sampled=sampling.ALWAYS_ON)},
+        {"id_generator": type("Ids", (RandomIdGenerator,), {})()},
+    ],
+    ids=["always on", "ratio", "other delegates", "custom id generator"],
+)
+def test_other_configurations_keep_the_sdks_own_start(options: dict[str, Any]) -> None:
+    tracer, _, _ = _tracer(**options)
+    assert span_starter(tracer) is None
+
+
+def test_the_default_sampler_from_the_environment_is_covered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_always_on")
+    tracer, _, _ = _tracer()
+    assert isinstance(span_starter(tracer), SpanStarter)
+
+
+def test_an_unchecked_sdk_version_keeps_the_sdks_own_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    tracer, _, _ = _tracer()
+    monkeypatch.setattr(otel_sdk, "SUPPORTED_SDK_VERSIONS", frozenset({"0.0"}))
+    assert span_starter(tracer) is None
+    monkeypatch.setattr(otel_sdk, "SUPPORTED_SDK_VERSIONS", frozenset({sdk_version.__version__}))
+    assert span_starter(tracer) is not None
+
+
+def test_tracers_other_than_the_sdks_are_not_covered() -> None:
+    assert span_starter(trace.NoOpTracer()) is None
+    assert span_starter(object()) is None
