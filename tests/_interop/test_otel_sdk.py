@@ -273,3 +273,51 @@ def test_an_unchecked_sdk_version_keeps_the_sdks_own_start(monkeypatch: pytest.M
 def test_tracers_other_than_the_sdks_are_not_covered() -> None:
     assert span_starter(trace.NoOpTracer()) is None
     assert span_starter(object()) is None
+
+
+def comparable(spans: Any) -> list[tuple[Any, ...]]:
+    """Every exported field of ``spans``, in export order, with ids as positions and without timestamps.
+
+    Zephyr's ``zephyr.<phase>_ms`` attributes keep their keys (their values are timings); exception stack traces
+    are left out (their line numbers differ between two code paths).
+    """
+    spans = list(spans)
+    position = {span.context.span_id: index for index, span in enumerate(spans)}
+    traces: dict[int, int] = {}
+    rows = []
+    for span in spans:
+        parent = span.parent
+        attributes = {k: (None if k.startswith("zephyr.") else v) for k, v in (span.attributes or {}).items()}
+        rows.append(
+            (
+                span.name,
+                span.kind,
+                traces.setdefault(span.context.trace_id, len(traces)),
+                (span.context.trace_flags, span.context.trace_state, span.context.is_remote),
+                None if parent is None else (position.get(parent.span_id, "outside"), parent.is_remote),
+                list(attributes.items()),
+                span.dropped_attributes,
+                [
+                    (e.name, {k: v for k, v in (e.attributes or {}).items() if k != "exception.stacktrace"})
+                    for e in span.events
+                ],
+                list(span.links),
+                (span.status.status_code, span.status.description),
+                span.resource.to_json(),
+                span.instrumentation_scope,
+                span.start_time is not None and span.end_time is not None and span.start_time <= span.end_time,
+            )
+        )
+    return rows
+
+
+def test_comparable_spans_tell_a_difference() -> None:
+    tracer, exporter, _ = _tracer()
+    with tracer.start_as_current_span("a", attributes={"k": 1}):
+        tracer.start_span("b").end()
+    first = comparable(exporter.get_finished_spans())
+    exporter.clear()
+    with tracer.start_as_current_span("a", attributes={"k": 2}):
+        tracer.start_span("b").end()
+    assert comparable(exporter.get_finished_spans()) != first
+    assert [row[4] for row in first] == [(1, False), None]
