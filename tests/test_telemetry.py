@@ -327,11 +327,16 @@ def test_logs_alone_match_fastapis() -> None:
 
 def test_the_lighter_span_start_exports_the_same_spans(monkeypatch: pytest.MonkeyPatch) -> None:
     from tests._interop.test_otel_sdk import comparable
+    from zephyr._interop.otel_sdk import span_starter
     from zephyr.telemetry import _middleware
 
     built: list[Any] = []
-    real = _middleware.span_starter
-    monkeypatch.setattr(_middleware, "span_starter", lambda tracer: built.append(real(tracer)) or built[-1])
+
+    def remembered(tracer: Any) -> Any:
+        built.append(span_starter(tracer))
+        return built[-1]
+
+    monkeypatch.setattr(_middleware, "span_starter", remembered)
     light_answers, light = _run(zephyr, TestClient)
     assert built
     assert all(starter is not None for starter in built)
