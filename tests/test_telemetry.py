@@ -327,20 +327,20 @@ def test_logs_alone_match_fastapis() -> None:
 
 def test_the_lighter_span_start_exports_the_same_spans(monkeypatch: pytest.MonkeyPatch) -> None:
     from tests._interop.test_otel_sdk import comparable
-    from zephyr._interop.otel_sdk import span_starter
+    from zephyr._interop.otel_sdk import span_shortcuts
     from zephyr.telemetry import _middleware
 
     built: list[Any] = []
 
     def remembered(tracer: Any) -> Any:
-        built.append(span_starter(tracer))
+        built.append(span_shortcuts(tracer))
         return built[-1]
 
-    monkeypatch.setattr(_middleware, "span_starter", remembered)
+    monkeypatch.setattr(_middleware, "span_shortcuts", remembered)
     light_answers, light = _run(zephyr, TestClient)
     assert built
-    assert all(starter is not None for starter in built)
-    monkeypatch.setattr(_middleware, "span_starter", lambda tracer: None)
+    assert all(shortcuts is not None for shortcuts in built)
+    monkeypatch.setattr(_middleware, "span_shortcuts", lambda tracer: None)
     sdk_answers, sdk = _run(zephyr, TestClient)
     assert light_answers == sdk_answers
     assert comparable(light.spans.get_finished_spans()) == comparable(sdk.spans.get_finished_spans())

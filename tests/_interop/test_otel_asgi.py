@@ -313,11 +313,11 @@ def test_the_lighter_span_start_exports_the_same_spans(monkeypatch: pytest.Monke
                 ).status_code,
             ]
         stack: Any = app.middleware_stack
-        return answers, comparable(exporter.get_finished_spans()), stack._starter is not None
+        return answers, comparable(exporter.get_finished_spans()), stack._shortcuts is not None
 
     light_answers, light, used = run()
     assert used
-    monkeypatch.setattr(otel_asgi, "span_starter", lambda tracer: None)
+    monkeypatch.setattr(otel_asgi, "span_shortcuts", lambda tracer: None)
     sdk_answers, sdk, used = run()
     assert not used
     assert light_answers == sdk_answers == [200, 200, 422, 404, 500, 200]

@@ -1,6 +1,6 @@
 """The lighter span start for the SDK's default configuration: the same spans as ``Tracer.start_span``, field by field.
 
-Each case starts a span through the SDK and through ``SpanStarter`` from the same random state, on the same tracer,
+Each case starts a span through the SDK and through ``SpanShortcuts`` from the same random state, on the same tracer,
 and compares the span objects (every instance attribute, in order, but timestamps and locks), what the processors
 were handed at start, and the exported spans.
 """
@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import SpanContext, SpanKind, TraceFlags, TraceState
 
 from zephyr._interop import otel_sdk
-from zephyr._interop.otel_sdk import SpanStarter, span_starter
+from zephyr._interop.otel_sdk import SpanShortcuts, span_shortcuts
 
 
 class _Starts(SpanProcessor):
@@ -31,8 +31,17 @@ class _Starts(SpanProcessor):
     def __init__(self) -> None:
         self.calls: list[tuple[Any, Any]] = []
 
+        self.ends: list[tuple[Any, ...]] = []
+
     def on_start(self, span: Any, parent_context: Any = None) -> None:
         self.calls.append((span, parent_context))
+
+    def _on_ending(self, span: Any) -> None:
+        self.ends.append(("ending", span.name, span.end_time is not None, span._attributes._immutable))
+
+    def on_end(self, span: Any) -> None:
+        fields = vars(span)
+        self.ends.append((type(span), list(fields), {k: v for k, v in fields.items() if k != "_end_time"}))
 
 
 def _tracer(**options: Any) -> tuple[Tracer, InMemorySpanExporter, _Starts]:
@@ -102,9 +111,9 @@ def _exported(exporter: InMemorySpanExporter) -> list[tuple[Any, ...]]:
 
 
 def _both(tracer: Tracer, exporter: InMemorySpanExporter, starts: _Starts, **call: Any) -> tuple[Any, Any]:
-    """The span of the SDK and the starter's, from the same random state, both ended at the same time."""
-    starter = span_starter(tracer)
-    assert starter is not None
+    """The span of the SDK and the shortcuts's, from the same random state, both ended at the same time."""
+    shortcuts = span_shortcuts(tracer)
+    assert shortcuts is not None
     state = random.getstate()
     reference = tracer.start_span(
         call["name"],
@@ -123,7 +132,7 @@ def _both(tracer: Tracer, exporter: InMemorySpanExporter, starts: _Starts, **cal
 
     tracer.start_span = counted  # type: ignore[method-assign]
     try:
-        light = starter.start(
+        light = shortcuts.start(
             call["name"],
             call.get("context"),
             call.get("kind"),
@@ -138,12 +147,28 @@ def _both(tracer: Tracer, exporter: InMemorySpanExporter, starts: _Starts, **cal
         assert [(s, c) for s, c in starts.calls] == [(reference, call.get("context")), (light, call.get("context"))]
     else:
         assert starts.calls == []
-    for span in (reference, light):
-        if span.is_recording():
-            span.set_attribute("later", 1)
-            span._start_time = 1  # type: ignore[attr-defined]  # the same timestamps, so that the exported spans compare whole
-            span.end(end_time=2)
+    later: dict[str, Any] = {"later": 1, "http.method": "POST", "text": "x"}  # one key written again, moved to the end
+    ends: list[Any] = []
+    if reference.is_recording():
+        reference.set_attributes(later)
+        reference._start_time = 1  # type: ignore[attr-defined]  # the same timestamps, so that the exported spans compare whole
+        reference.end(end_time=2)
+        ends, starts.ends[:] = list(starts.ends), []
+    if light.is_recording():
+        shortcuts.set_attributes(light, later)
+        light._start_time = 1  # type: ignore[attr-defined]
+        shortcuts.end(light, end_time=2)
+        assert [_without_object(end, reference) for end in ends] == [_without_object(end, light) for end in starts.ends]
     return reference, light
+
+
+def _without_object(end: tuple[Any, ...], span: Any) -> tuple[Any, ...]:
+    """A processor's record of an ending span, with the span's own name and fields standing for themselves."""
+    if end[0] == "ending":
+        return end
+    kind, names, fields = end
+    own = {"_attributes": span._attributes, "_events": span._events, "_links": span._links}
+    return (kind, names, {k: (f"<the span's {k}>" if v is own.get(k) else v) for k, v in fields.items()})
 
 
 _REMOTE = SpanContext(
@@ -164,7 +189,7 @@ def _in(parent: SpanContext) -> Any:
 
 
 _LEFT_TO_THE_SDK = {"dropped", "seq", "key", "value", "many", "long"}
-"""The names of the spans the starter hands to ``Tracer.start_span`` (their outcome is not the plain one)."""
+"""The names of the spans the shortcuts hands to ``Tracer.start_span`` (their outcome is not the plain one)."""
 
 _CASES: dict[str, dict[str, Any]] = {
     "root, no attributes": {"name": "root"},
@@ -188,7 +213,7 @@ _CASES: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("case", list(_CASES), ids=list(_CASES))
-def test_the_starters_span_is_the_sdks(case: str) -> None:
+def test_the_shortcuts_span_is_the_sdks(case: str) -> None:
     tracer, exporter, starts = _tracer()
     reference, light = _both(tracer, exporter, starts, **_CASES[case])
     if isinstance(reference, _Span):
@@ -219,22 +244,22 @@ def test_a_limit_on_attribute_length_is_left_to_the_sdk() -> None:
     assert _fields(light) == _fields(reference)
 
 
-def test_the_starter_follows_a_tracer_reconfigured_after_it_was_made() -> None:
+def test_the_shortcuts_follow_a_tracer_reconfigured_after_it_was_made() -> None:
     tracer, _, _ = _tracer()
-    starter = span_starter(tracer)
-    assert starter is not None
+    shortcuts = span_shortcuts(tracer)
+    assert shortcuts is not None
     tracer.sampler = sampling.ALWAYS_OFF
-    assert not starter.start("off").is_recording()
-    tracer.sampler = starter._sampler
+    assert not shortcuts.start("off").is_recording()
+    tracer.sampler = shortcuts._sampler
     tracer._tracer_config = type(tracer._tracer_config)(is_enabled=False)
-    assert not starter.start("disabled").is_recording()
+    assert not shortcuts.start("disabled").is_recording()
 
 
 def test_the_spans_can_be_used_from_another_thread() -> None:
     tracer, exporter, _ = _tracer()
-    starter = span_starter(tracer)
-    assert starter is not None
-    span = starter.start("threaded", attributes={"a": 1})
+    shortcuts = span_shortcuts(tracer)
+    assert shortcuts is not None
+    span = shortcuts.start("threaded", attributes={"a": 1})
     worker = threading.Thread(target=lambda: (span.set_attribute("b", 2), span.end()))
     worker.start()
     worker.join(5)
@@ -253,26 +278,26 @@ def test_the_spans_can_be_used_from_another_thread() -> None:
 )
 def test_other_configurations_keep_the_sdks_own_start(options: dict[str, Any]) -> None:
     tracer, _, _ = _tracer(**options)
-    assert span_starter(tracer) is None
+    assert span_shortcuts(tracer) is None
 
 
 def test_the_default_sampler_from_the_environment_is_covered(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_always_on")
     tracer, _, _ = _tracer()
-    assert isinstance(span_starter(tracer), SpanStarter)
+    assert isinstance(span_shortcuts(tracer), SpanShortcuts)
 
 
 def test_an_unchecked_sdk_version_keeps_the_sdks_own_start(monkeypatch: pytest.MonkeyPatch) -> None:
     tracer, _, _ = _tracer()
     monkeypatch.setattr(otel_sdk, "SUPPORTED_SDK_VERSIONS", frozenset({"0.0"}))
-    assert span_starter(tracer) is None
+    assert span_shortcuts(tracer) is None
     monkeypatch.setattr(otel_sdk, "SUPPORTED_SDK_VERSIONS", frozenset({sdk_version.__version__}))
-    assert span_starter(tracer) is not None
+    assert span_shortcuts(tracer) is not None
 
 
 def test_tracers_other_than_the_sdks_are_not_covered() -> None:
-    assert span_starter(trace.NoOpTracer()) is None
-    assert span_starter(object()) is None
+    assert span_shortcuts(trace.NoOpTracer()) is None
+    assert span_shortcuts(object()) is None
 
 
 def comparable(spans: Any) -> list[tuple[Any, ...]]:
@@ -321,3 +346,65 @@ def test_comparable_spans_tell_a_difference() -> None:
         tracer.start_span("b").end()
     assert comparable(exporter.get_finished_spans()) != first
     assert [row[4] for row in first] == [(1, False), None]
+
+
+@pytest.mark.parametrize(
+    ("written", "limit", "own"),
+    [
+        ({"b": 2, "a": "again", "c": None}, None, True),
+        ({"seq": [1, 2]}, None, False),
+        ({"b": 2, "c": 3}, 3, False),  # would reach the limit of 3 attributes: the oldest is dropped
+        ({"b": 2}, 3, True),
+        ({"": 1}, None, False),
+    ],
+    ids=["plain", "a sequence", "over the limit", "within the limit", "an empty key"],
+)
+def test_written_attributes_are_the_sdks(
+    monkeypatch: pytest.MonkeyPatch, written: dict[str, Any], limit: int | None, own: bool
+) -> None:
+    limits = SpanLimits(max_span_attributes=limit) if limit else SpanLimits()
+    tracer, _, _ = _tracer(span_limits=limits)
+    shortcuts = span_shortcuts(tracer)
+    assert shortcuts is not None
+    reference = tracer.start_span("s", attributes={"a": 1, "x": "y"})
+    light = shortcuts.start("s", attributes={"a": 1, "x": "y"})
+    reference.set_attributes(written)
+    calls: list[Any] = []
+    sdk_set = _Span.set_attributes
+
+    def counted(span: Any, attributes: Any) -> None:
+        calls.append(attributes)
+        sdk_set(span, attributes)
+
+    monkeypatch.setattr(_Span, "set_attributes", counted)
+    shortcuts.set_attributes(light, written)
+    assert bool(calls) is not own
+    assert _fields(light)["_attributes"] == _fields(reference)["_attributes"]
+
+
+def test_an_ended_span_is_left_to_the_sdk(caplog: pytest.LogCaptureFixture) -> None:
+    tracer, exporter, _ = _tracer()
+    shortcuts = span_shortcuts(tracer)
+    assert shortcuts is not None
+    span = shortcuts.start("once")
+    shortcuts.end(span)
+    ended = span.end_time
+    with caplog.at_level("WARNING", logger="opentelemetry.sdk.trace"):
+        shortcuts.set_attributes(span, {"late": 1})
+        shortcuts.end(span)
+    assert [r.getMessage() for r in caplog.records] == [
+        "Setting attribute on ended span.",
+        "Calling end() on an ended span.",
+    ]
+    assert span.end_time == ended
+    assert [dict(s.attributes or {}) for s in exporter.get_finished_spans()] == [{}]
+
+
+def test_spans_of_other_kinds_end_and_take_attributes_their_own_way() -> None:
+    tracer, _, _ = _tracer()
+    shortcuts = span_shortcuts(tracer)
+    assert shortcuts is not None
+    span = trace.NonRecordingSpan(_REMOTE)
+    shortcuts.set_attributes(span, {"a": 1})
+    shortcuts.end(span)
+    assert not span.is_recording()

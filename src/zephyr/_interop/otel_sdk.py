@@ -1,9 +1,9 @@
-"""A lighter way to start the spans of OpenTelemetry's SDK tracer, for its default configuration (issue 11).
+"""Lighter ways to start, write and end the SDK tracer's spans, in OpenTelemetry's default configuration (issue 11).
 
 ``Tracer.start_span`` of the SDK asks the sampler (``ParentBased(ALWAYS_ON)`` by default: three calls and a
 ``SamplingResult`` per span), builds the span with keyword arguments through two ``__init__`` methods, and copies
 the attributes through ``BoundedAttributes``, which cleans every value with a recursive, ``isinstance``-based walk
-(about half of a traced request's cost in Zephyr's benchmarks). :class:`SpanStarter` makes the same span for the
+(about half of a traced request's cost in Zephyr's benchmarks). :class:`SpanShortcuts` makes the same span for the
 configuration whose outcome is known without asking:
 
 - the installed ``opentelemetry-sdk`` is a version this module was compared with (``SUPPORTED_SDK_VERSIONS``);
@@ -19,8 +19,13 @@ kind, parent, resource, scope, limits, processor, status, sampler; a ``SpanConte
 from the same random source in the same order, the same trace flags and trace state. The tracer's internal
 metrics are asked as the SDK asks them, and the processors' ``on_start`` is called with the span and the context,
 as ``Span.start`` does. Everything else (the tracer's configuration changed since, another version, a custom
-sampler or id generator) goes through ``Tracer.start_span`` unchanged. ``tests/_interop/test_otel_sdk.py`` exports
-spans both ways and compares every field but ids and timestamps.
+sampler or id generator) goes through ``Tracer.start_span`` unchanged.
+
+``SpanShortcuts.set_attributes`` writes plain attributes on an open ``_Span`` as ``BoundedAttributes`` does (each
+key re-inserted at the end, under the span's and the attributes' locks) when no limit can be reached, and
+``SpanShortcuts.end`` ends one as ``_Span.end`` does, handing the processors a ``ReadableSpan`` with the same
+attributes in the same order; any other span, or state, is left to the span's own methods.
+``tests/_interop/test_otel_sdk.py`` exports spans both ways and compares every field but ids and timestamps.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from collections.abc import Mapping
 from time import time_ns
 from typing import Any
 
-__all__ = ("SUPPORTED_SDK_VERSIONS", "SpanStarter", "span_starter")
+__all__ = ("SUPPORTED_SDK_VERSIONS", "SpanShortcuts", "end_span", "set_span_attributes", "span_shortcuts")
 
 SUPPORTED_SDK_VERSIONS = frozenset({"1.45.2"})
 """Versions of ``opentelemetry-sdk`` whose ``Tracer.start_span`` and ``_Span`` this module was compared with."""
@@ -42,8 +47,8 @@ _PLAIN_VALUES = frozenset({str, int, float, bool, bytes, type(None)})
 """Attribute value types ``BoundedAttributes`` stores as they are (without a length limit)."""
 
 
-def span_starter(tracer: Any) -> SpanStarter | None:
-    """A :class:`SpanStarter` for ``tracer``, or ``None`` when its configuration is not the one it covers."""
+def span_shortcuts(tracer: Any) -> SpanShortcuts | None:
+    """A :class:`SpanShortcuts` for ``tracer``, or ``None`` when its configuration is not the one it covers."""
     sdk = sys.modules.get("opentelemetry.sdk.trace")
     if sdk is None or type(tracer) is not getattr(sdk, "Tracer", None):
         return None
@@ -55,7 +60,17 @@ def span_starter(tracer: Any) -> SpanStarter | None:
 
     if type(tracer.id_generator) is not id_generator.RandomIdGenerator or not _default_sampler(tracer.sampler):
         return None
-    return SpanStarter(tracer)
+    return SpanShortcuts(tracer)
+
+
+def end_span(span: Any) -> None:
+    """``span.end()``: what stands in for ``SpanShortcuts.end`` when there are none."""
+    span.end()
+
+
+def set_span_attributes(span: Any, attributes: Mapping[str, Any]) -> None:
+    """``span.set_attributes(attributes)``: what stands in for ``SpanShortcuts.set_attributes`` when there are none."""
+    span.set_attributes(attributes)
 
 
 def _default_sampler(sampler: Any) -> bool:
@@ -79,7 +94,7 @@ def _default_sampler(sampler: Any) -> bool:
     )
 
 
-class SpanStarter:
+class SpanShortcuts:
     """``tracer.start_span`` for the SDK's default sampler and id generator, without the generic machinery."""
 
     __slots__ = (
@@ -91,6 +106,7 @@ class SpanStarter:
         "_limits",
         "_list",
         "_lock",
+        "_readable_type",
         "_record_and_sample",
         "_sampled",
         "_sampled_random",
@@ -113,6 +129,7 @@ class SpanStarter:
         self._sampler = tracer.sampler
         self._limits = tracer._span_limits
         self._span_type = _Span
+        self._readable_type = ReadableSpan
         self._attributes_type = BoundedAttributes
         self._list = BoundedList
         self._lock = threading.Lock
@@ -214,6 +231,71 @@ class SpanStarter:
         }
         processor.on_start(span, parent_context=context)
         return span
+
+    def set_attributes(self, span: Any, attributes: Mapping[str, Any]) -> None:
+        """``span.set_attributes(attributes)``: each key re-inserted at the end, as ``BoundedAttributes`` does.
+
+        Taken when ``span`` is the SDK's ``_Span``, still open, the values plain and the limits out of reach;
+        anything else is the span's own method.
+        """
+        if type(span) is self._span_type:
+            bounded = span._attributes
+            inner = vars(bounded)
+            stored = inner["_dict"]
+            maxlen = inner["maxlen"]
+            if (
+                type(bounded) is self._attributes_type
+                and inner["max_value_len"] is None
+                and (maxlen is None or len(stored) + len(attributes) <= maxlen)
+                and _plain(attributes, None) is not None
+            ):
+                with span._lock:
+                    if span._end_time is None and not inner["_immutable"]:
+                        with inner["_lock"]:
+                            for key, value in attributes.items():
+                                if key in stored:
+                                    del stored[key]
+                                stored[key] = value
+                        return
+        span.set_attributes(attributes)
+
+    def end(self, span: Any, end_time: int | None = None) -> None:
+        """``span.end(end_time)``: the processors are handed the same ``ReadableSpan``, built without keywords."""
+        if type(span) is not self._span_type:
+            span.end(end_time)
+            return
+        with span._lock:
+            fields = vars(span)
+            if fields["_start_time"] is None or fields["_end_time"] is not None:
+                ending = False  # not started, or ended: the span's own method raises or warns
+            else:
+                ending = True
+                fields["_end_time"] = end_time if end_time is not None else time_ns()
+                fields["_attributes"]._immutable = True
+        if not ending:
+            span.end(end_time)
+            return
+        fields["_record_end_metrics"]()
+        processor = fields["_span_processor"]
+        processor._on_ending(span)
+        readable = object.__new__(self._readable_type)
+        # ``_Span._readable_span``: ``ReadableSpan.__init__``'s attributes, in its order.
+        readable.__dict__ = {
+            "_name": fields["_name"],
+            "_context": fields["_context"],
+            "_kind": fields["_kind"],
+            "_instrumentation_info": fields["_instrumentation_info"],
+            "_instrumentation_scope": fields["_instrumentation_scope"],
+            "_parent": fields["_parent"],
+            "_start_time": fields["_start_time"],
+            "_end_time": fields["_end_time"],
+            "_attributes": fields["_attributes"],
+            "_events": fields["_events"],
+            "_links": fields["_links"],
+            "_resource": fields["_resource"],
+            "_status": fields["_status"],
+        }
+        processor.on_end(readable)
 
 
 def _plain(attributes: Mapping[str, Any] | None, maxlen: int | None) -> dict[str, Any] | None:
