@@ -34,6 +34,7 @@ import inspect
 import random
 import sys
 import threading
+from collections import deque
 from collections.abc import Mapping
 from time import time_ns
 from typing import Any
@@ -216,8 +217,8 @@ class SpanShortcuts:
             "_start_time": start_time if start_time is not None else time_ns(),  # ``Span.start``
             "_end_time": None,
             "_attributes": bounded,
-            "_events": self._list(limits.max_events),
-            "_links": self._list(limits.max_links),
+            "_events": self._bounded_list(limits.max_events),
+            "_links": self._bounded_list(limits.max_links),
             "_resource": tracer.resource,
             "_status": self._unset,
             "_sampler": self._sampler,
@@ -231,6 +232,12 @@ class SpanShortcuts:
         }
         processor.on_start(span, parent_context=context)
         return span
+
+    def _bounded_list(self, maxlen: int | None) -> Any:
+        """``BoundedList(maxlen)``: its three attributes, in its order."""
+        bounded = object.__new__(self._list)
+        bounded.__dict__ = {"dropped": 0, "_dq": deque(maxlen=maxlen), "_lock": self._lock()}
+        return bounded
 
     def set_attributes(self, span: Any, attributes: Mapping[str, Any]) -> None:
         """``span.set_attributes(attributes)``: each key re-inserted at the end, as ``BoundedAttributes`` does.
