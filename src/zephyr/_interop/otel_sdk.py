@@ -196,74 +196,72 @@ class SpanShortcuts:
         )
         record_end_metrics = tracer._tracer_metrics.start_span(parent, self._record_and_sample)
         bounded = object.__new__(self._attributes_type)
-        bounded.__dict__ = {
-            "_dict": stored,
-            "maxlen": limits.max_span_attributes,
-            "dropped": 0,
-            "max_value_len": None,
-            "_lock": self._lock(),
-            "_immutable": False,
-        }
+        bounded._dict = stored
+        bounded.maxlen = limits.max_span_attributes
+        bounded.dropped = 0
+        bounded.max_value_len = None
+        bounded._lock = self._lock()
+        bounded._immutable = False
         span = object.__new__(self._span_type)
         processor = tracer.span_processor
         # ``ReadableSpan.__init__`` then ``_Span.__init__``: the same attributes, in the same order.
-        span.__dict__ = {
-            "_name": name,
-            "_context": span_context,
-            "_kind": kind,
-            "_instrumentation_info": tracer.instrumentation_info,
-            "_instrumentation_scope": tracer._instrumentation_scope,
-            "_parent": parent,
-            "_start_time": start_time if start_time is not None else time_ns(),  # ``Span.start``
-            "_end_time": None,
-            "_attributes": bounded,
-            "_events": self._bounded_list(limits.max_events),
-            "_links": self._bounded_list(limits.max_links),
-            "_resource": tracer.resource,
-            "_status": self._unset,
-            "_sampler": self._sampler,
-            "_trace_config": None,
-            "_record_exception": True,
-            "_set_status_on_exception": True,
-            "_span_processor": processor,
-            "_limits": limits,
-            "_lock": self._lock(),
-            "_record_end_metrics": record_end_metrics,
-        }
+        span._name = name
+        span._context = span_context
+        span._kind = kind
+        span._instrumentation_info = tracer.instrumentation_info
+        span._instrumentation_scope = tracer._instrumentation_scope
+        span._parent = parent
+        span._start_time = start_time if start_time is not None else time_ns()  # ``Span.start``
+        span._end_time = None
+        span._attributes = bounded
+        span._events = self._bounded_list(limits.max_events)
+        span._links = self._bounded_list(limits.max_links)
+        span._resource = tracer.resource
+        span._status = self._unset
+        span._sampler = self._sampler
+        span._trace_config = None
+        span._record_exception = True
+        span._set_status_on_exception = True
+        span._span_processor = processor
+        span._limits = limits
+        span._lock = self._lock()
+        span._record_end_metrics = record_end_metrics
         processor.on_start(span, parent_context=context)
         return span
 
     def _bounded_list(self, maxlen: int | None) -> Any:
         """``BoundedList(maxlen)``: its three attributes, in its order."""
         bounded = object.__new__(self._list)
-        bounded.__dict__ = {"dropped": 0, "_dq": deque(maxlen=maxlen), "_lock": self._lock()}
+        bounded.dropped = 0
+        bounded._dq = deque(maxlen=maxlen)
+        bounded._lock = self._lock()
         return bounded
 
     def set_attributes(self, span: Any, attributes: Mapping[str, Any]) -> None:
         """``span.set_attributes(attributes)``: each key re-inserted at the end, as ``BoundedAttributes`` does.
 
         Taken when ``span`` is the SDK's ``_Span``, still open, the values plain and the limits out of reach;
-        anything else is the span's own method.
+        anything else is the span's own method. (Attributes are read one by one, never through ``vars()``:
+        that would give the objects a dictionary of their own, which the SDK's never have.)
         """
         if type(span) is self._span_type:
             bounded = span._attributes
-            inner = vars(bounded)
-            stored = inner["_dict"]
-            maxlen = inner["maxlen"]
-            if (
-                type(bounded) is self._attributes_type
-                and inner["max_value_len"] is None
-                and (maxlen is None or len(stored) + len(attributes) <= maxlen)
-                and _plain(attributes, None) is not None
-            ):
-                with span._lock:
-                    if span._end_time is None and not inner["_immutable"]:
-                        with inner["_lock"]:
-                            for key, value in attributes.items():
-                                if key in stored:
-                                    del stored[key]
-                                stored[key] = value
-                        return
+            if type(bounded) is self._attributes_type:
+                stored = bounded._dict
+                maxlen = bounded.maxlen
+                if (
+                    bounded.max_value_len is None
+                    and (maxlen is None or len(stored) + len(attributes) <= maxlen)
+                    and _plain(attributes, None) is not None
+                ):
+                    with span._lock:
+                        if span._end_time is None and not bounded._immutable:
+                            with bounded._lock:
+                                for key, value in attributes.items():
+                                    if key in stored:
+                                        del stored[key]
+                                    stored[key] = value
+                            return
         span.set_attributes(attributes)
 
     def end(self, span: Any, end_time: int | None = None) -> None:
@@ -272,36 +270,33 @@ class SpanShortcuts:
             span.end(end_time)
             return
         with span._lock:
-            fields = vars(span)
-            if fields["_start_time"] is None or fields["_end_time"] is not None:
+            if span._start_time is None or span._end_time is not None:
                 ending = False  # not started, or ended: the span's own method raises or warns
             else:
                 ending = True
-                fields["_end_time"] = end_time if end_time is not None else time_ns()
-                fields["_attributes"]._immutable = True
+                span._end_time = end_time if end_time is not None else time_ns()
+                span._attributes._immutable = True
         if not ending:
             span.end(end_time)
             return
-        fields["_record_end_metrics"]()
-        processor = fields["_span_processor"]
+        span._record_end_metrics()
+        processor = span._span_processor
         processor._on_ending(span)
         readable = object.__new__(self._readable_type)
         # ``_Span._readable_span``: ``ReadableSpan.__init__``'s attributes, in its order.
-        readable.__dict__ = {
-            "_name": fields["_name"],
-            "_context": fields["_context"],
-            "_kind": fields["_kind"],
-            "_instrumentation_info": fields["_instrumentation_info"],
-            "_instrumentation_scope": fields["_instrumentation_scope"],
-            "_parent": fields["_parent"],
-            "_start_time": fields["_start_time"],
-            "_end_time": fields["_end_time"],
-            "_attributes": fields["_attributes"],
-            "_events": fields["_events"],
-            "_links": fields["_links"],
-            "_resource": fields["_resource"],
-            "_status": fields["_status"],
-        }
+        readable._name = span._name
+        readable._context = span._context
+        readable._kind = span._kind
+        readable._instrumentation_info = span._instrumentation_info
+        readable._instrumentation_scope = span._instrumentation_scope
+        readable._parent = span._parent
+        readable._start_time = span._start_time
+        readable._end_time = span._end_time
+        readable._attributes = span._attributes
+        readable._events = span._events
+        readable._links = span._links
+        readable._resource = span._resource
+        readable._status = span._status
         processor.on_end(readable)
 
 
