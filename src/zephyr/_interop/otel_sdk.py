@@ -129,7 +129,7 @@ class SpanShortcuts:
         self.ids = tracer.id_generator
         self._sampler = tracer.sampler
         self._limits = tracer._span_limits
-        self._span_type = _Span
+        self._span_type: Any = _Span
         self._readable_type = ReadableSpan
         self._attributes_type = BoundedAttributes
         self._list = BoundedList
@@ -231,7 +231,7 @@ class SpanShortcuts:
 
     def _bounded_list(self, maxlen: int | None) -> Any:
         """``BoundedList(maxlen)``: its three attributes, in its order."""
-        bounded = object.__new__(self._list)
+        bounded: Any = object.__new__(self._list)
         bounded.dropped = 0
         bounded._dq = deque(maxlen=maxlen)
         bounded._lock = self._lock()
