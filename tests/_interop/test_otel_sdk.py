@@ -408,3 +408,15 @@ def test_spans_of_other_kinds_end_and_take_attributes_their_own_way() -> None:
     shortcuts.set_attributes(span, {"a": 1})
     shortcuts.end(span)
     assert not span.is_recording()
+
+
+def test_ids_come_from_the_tracers_id_generator_as_patched(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(RandomIdGenerator, "generate_trace_id", lambda self: 0x1234)
+    monkeypatch.setattr(RandomIdGenerator, "generate_span_id", lambda self: 0x5678)
+    tracer, _, _ = _tracer()
+    shortcuts = span_shortcuts(tracer)
+    assert shortcuts is not None
+    reference = tracer.start_span("fixed")
+    light = shortcuts.start("fixed")
+    assert light.get_span_context() == reference.get_span_context()
+    assert (light.get_span_context().trace_id, light.get_span_context().span_id) == (0x1234, 0x5678)

@@ -16,7 +16,7 @@ configuration whose outcome is known without asking:
 
 The span is a ``_Span`` with the same instance attributes, in the same order, holding equal values: same name,
 kind, parent, resource, scope, limits, processor, status, sampler; a ``SpanContext`` with trace and span ids drawn
-from the same random source in the same order, the same trace flags and trace state. The tracer's internal
+from the tracer's id generator in the same order, the same trace flags and trace state. The tracer's internal
 metrics are asked as the SDK asks them, and the processors' ``on_start`` is called with the span and the context,
 as ``Span.start`` does. Everything else (the tracer's configuration changed since, another version, a custom
 sampler or id generator) goes through ``Tracer.start_span`` unchanged.
@@ -31,7 +31,6 @@ attributes in the same order; any other span, or state, is left to the span's ow
 from __future__ import annotations
 
 import inspect
-import random
 import sys
 import threading
 from collections import deque
@@ -96,14 +95,15 @@ def _default_sampler(sampler: Any) -> bool:
 
 
 class SpanShortcuts:
-    """``tracer.start_span`` for the SDK's default sampler and id generator, without the generic machinery."""
+    """``start_span``, ``set_attributes`` and ``end`` of the SDK's spans, for the SDK tracer's default configuration.
+
+    Each falls back to the SDK's own method for anything it does not cover (see the module).
+    """
 
     __slots__ = (
         "_attributes_type",
         "_get_current_span",
         "_internal",
-        "_invalid_span_id",
-        "_invalid_trace_id",
         "_limits",
         "_list",
         "_lock",
@@ -137,8 +137,6 @@ class SpanShortcuts:
         self._span_context = trace.SpanContext
         self._get_current_span = trace.get_current_span
         self._internal = trace.SpanKind.INTERNAL
-        self._invalid_trace_id = trace.INVALID_TRACE_ID
-        self._invalid_span_id = trace.INVALID_SPAN_ID
         flags = trace.TraceFlags
         self._sampled = flags(flags.SAMPLED)
         self._sampled_random = flags(flags.SAMPLED | flags.RANDOM_TRACE_ID)
@@ -182,15 +180,11 @@ class SpanShortcuts:
             trace_state = parent.trace_state
         else:
             parent = None
-            # ``RandomIdGenerator.generate_trace_id`` (the generator's own type was checked).
-            trace_id = random.getrandbits(128)
-            while trace_id == self._invalid_trace_id:
-                trace_id = random.getrandbits(128)
-            flags = self._sampled_random  # ``RandomIdGenerator.is_trace_id_random()``
+            # The generator's own methods, called as the SDK calls them (a test may patch them).
+            trace_id = self.ids.generate_trace_id()
+            flags = self._sampled_random if self.ids.is_trace_id_random() else self._sampled
             trace_state = None
-        span_id = random.getrandbits(64)
-        while span_id == self._invalid_span_id:
-            span_id = random.getrandbits(64)
+        span_id = self.ids.generate_span_id()
         span_context = self._span_context(
             trace_id, span_id, is_remote=False, trace_flags=flags, trace_state=trace_state
         )
