@@ -323,3 +323,25 @@ def test_logs_alone_match_fastapis() -> None:
     assert _metrics(ours.metrics) == _metrics(theirs.metrics) == []
     assert _logs(ours.logs) == _logs(theirs.logs)
     assert len(_logs(ours.logs)) == 5
+
+
+def test_the_lighter_span_start_exports_the_same_spans(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests._interop.test_otel_sdk import comparable
+    from zephyr._interop.otel_sdk import span_shortcuts
+    from zephyr.telemetry import _middleware
+
+    built: list[Any] = []
+
+    def remembered(tracer: Any) -> Any:
+        built.append(span_shortcuts(tracer))
+        return built[-1]
+
+    monkeypatch.setattr(_middleware, "span_shortcuts", remembered)
+    light_answers, light = _run(zephyr, TestClient)
+    assert built
+    assert all(shortcuts is not None for shortcuts in built)
+    monkeypatch.setattr(_middleware, "span_shortcuts", lambda tracer: None)
+    sdk_answers, sdk = _run(zephyr, TestClient)
+    assert light_answers == sdk_answers
+    assert comparable(light.spans.get_finished_spans()) == comparable(sdk.spans.get_finished_spans())
+    assert _metrics(light.metrics) == _metrics(sdk.metrics)

@@ -285,3 +285,40 @@ def test_a_receive_span_is_the_instrumentations(fails: bool) -> None:
     assert ours == theirs
     assert len(ours) == 1
     assert current == ["GET /hello http receive"] * 2
+
+
+def test_the_lighter_span_start_exports_the_same_spans(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests._interop.test_otel_sdk import comparable
+
+    def run() -> tuple[list[Any], list[Any], bool]:
+        app, exporter = _instrumented()
+
+        @app.post("/echo")
+        async def echo(body: dict[str, int]) -> dict[str, int]:
+            return body
+
+        @app.get("/boom")
+        async def boom() -> None:
+            raise ValueError("boom")
+
+        with TestClient(app, raise_server_exceptions=False) as client:
+            answers = [
+                client.get("/hello?x=1", headers={"user-agent": "t"}).status_code,
+                client.post("/echo", json={"a": 1}).status_code,
+                client.post("/echo", content=b"{oops", headers={"content-type": "application/json"}).status_code,
+                client.get("/missing").status_code,
+                client.get("/boom").status_code,
+                client.get(
+                    "/hello", headers={"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+                ).status_code,
+            ]
+        stack: Any = app.middleware_stack
+        return answers, comparable(exporter.get_finished_spans()), stack._shortcuts is not None
+
+    light_answers, light, used = run()
+    assert used
+    monkeypatch.setattr(otel_asgi, "span_shortcuts", lambda tracer: None)
+    sdk_answers, sdk, used = run()
+    assert not used
+    assert light_answers == sdk_answers == [200, 200, 422, 404, 500, 200]
+    assert light == sdk

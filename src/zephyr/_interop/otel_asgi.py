@@ -30,6 +30,7 @@ from timeit import default_timer
 from typing import Any
 
 from zephyr import _errors
+from zephyr._interop.otel_sdk import end_span, set_span_attributes, span_shortcuts
 from zephyr.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ("NativeOpenTelemetryMiddleware", "native_stack")
@@ -208,6 +209,12 @@ class NativeOpenTelemetryMiddleware:
         # An ``http send`` span may be started with its attributes (instead of opened as the current span and
         # written after) only when no response hook must see it current and the sampler cannot tell the difference.
         self._sdk_tracer = sdk is not None and type(self.tracer) is getattr(sdk, "Tracer", None)
+        # The SDK tracer's lighter ``start_span`` for its default sampler and id generator (issue 11).
+        self._shortcuts: Any = span_shortcuts(self.tracer)
+        self._end: Callable[[Any], None] = end_span if self._shortcuts is None else self._shortcuts.end
+        self._set_attributes: Callable[[Any, dict[str, Any]], None] = (
+            set_span_attributes if self._shortcuts is None else self._shortcuts.set_attributes
+        )
         self._plain_sends = (
             not callable(self.client_response_hook) and self._sdk_tracer and _attribute_blind(self.tracer.sampler)
         )
@@ -390,7 +397,7 @@ class NativeOpenTelemetryMiddleware:
             if token:
                 self._context.detach(token)
             if span.is_recording():
-                span.end()
+                self._end(span)
 
     def _start_span(self, scope: Scope, span_name: str, attributes: dict[str, Any]) -> tuple[Any, Any]:
         """The server span (an internal one inside another span) and the token of the context extracted for it.
@@ -405,6 +412,8 @@ class NativeOpenTelemetryMiddleware:
         else:
             parent = self._get_current()
             span_kind = self._internal_kind
+        if self._shortcuts is not None:
+            return self._shortcuts.start(span_name, parent, span_kind, attributes), token
         span = self.tracer.start_span(
             name=span_name, context=parent, kind=span_kind, start_time=None, attributes=attributes
         )
@@ -429,7 +438,7 @@ class NativeOpenTelemetryMiddleware:
     def _annotate(self, span: Any, scope: Scope, attributes: dict[str, Any]) -> None:
         """The request attributes again (as the middleware writes them), then the captured request headers."""
         if not self._holds(span, attributes):
-            span.set_attributes(attributes)
+            self._set_attributes(span, attributes)
         if span.kind == self._server_kind and self.capture_request:
             custom = self._custom_headers(scope, self.sanitize, self.capture_request, self._request_header_name)
             if len(custom) > 0:
@@ -509,6 +518,7 @@ class NativeOpenTelemetryMiddleware:
                 return message
 
             return otel_receive
+        shortcuts = self._shortcuts
         attach, detach, set_value, span_key = (
             self._context.attach,
             self._context.detach,
@@ -518,7 +528,7 @@ class NativeOpenTelemetryMiddleware:
 
         async def sdk_receive() -> Message:
             # The SDK tracer's ``start_as_current_span``: ``start_span``, then ``use_span`` ending it on exit.
-            receive_span = tracer.start_span(span_name)
+            receive_span = shortcuts.start(span_name) if shortcuts is not None else tracer.start_span(span_name)
             try:
                 token = attach(set_value(span_key, receive_span))
                 try:
@@ -530,7 +540,7 @@ class NativeOpenTelemetryMiddleware:
                 self._failed(receive_span, exc)
                 raise
             finally:
-                receive_span.end()
+                self._end(receive_span)
             return message
 
         return sdk_receive
@@ -577,7 +587,7 @@ class NativeOpenTelemetryMiddleware:
                 phases_due = False
                 phases = {_PHASES[phase]: round(s * 1000, 3) for phase, s in timings.items()}
                 if final:
-                    server_span.set_attributes(phases)
+                    self._set_attributes(server_span, phases)
                     phases = None
             if not exclude_send_span:
                 expecting_trailers = self._send_span(span_name, scope, message, status_code, expecting_trailers)
@@ -586,7 +596,7 @@ class NativeOpenTelemetryMiddleware:
             if (not expecting_trailers and final) or (
                 expecting_trailers and kind == "http.response.trailers" and not message.get("more_trailers", False)
             ):
-                server_span.end()
+                self._end(server_span)
 
         return otel_send
 
@@ -604,13 +614,16 @@ class NativeOpenTelemetryMiddleware:
         attributes: dict[str, Any] = {"asgi.event.type": kind}
         if status_code:
             attributes["http.status_code"] = status_code
-        span = self.tracer.start_span(span_name, attributes=attributes)
+        if self._shortcuts is not None:
+            span = self._shortcuts.start(span_name, None, None, attributes)
+        else:
+            span = self.tracer.start_span(span_name, attributes=attributes)
         if span.is_recording():
             if kind == "http.response.start":
                 expecting_trailers = message.get("trailers", False)
             if status_code:
                 self._set_status(span, status_code)
-        span.end()
+        self._end(span)
         return expecting_trailers
 
     def _current_send_span(
@@ -654,7 +667,7 @@ class NativeOpenTelemetryMiddleware:
         if status_code:
             if _plain_int(status_code) and status_code >= 0:
                 if recording and phases:
-                    server_span.set_attributes({"http.status_code": status_code, **phases})
+                    self._set_attributes(server_span, {"http.status_code": status_code, **phases})
                 elif recording:
                     server_span.set_attribute("http.status_code", status_code)
                 duration_attributes["http.status_code"] = status_code

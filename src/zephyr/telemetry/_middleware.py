@@ -12,6 +12,7 @@ from time import perf_counter, time_ns
 from typing import Any, cast
 
 from zephyr import _errors
+from zephyr._interop.otel_sdk import end_span, set_span_attributes, span_shortcuts
 from zephyr._routing.effective import served_route
 from zephyr.telemetry._api import DEFAULTS, TelemetryConfig, TelemetryData, context_key
 from zephyr.telemetry._operations import NO_OPERATION, NoOperation, Operation
@@ -278,6 +279,14 @@ class TelemetryMiddleware:
     def _use(self, tracer: Any, meter: Any, logger: Any) -> None:
         """Record with these instruments from now on (``None``: that signal is not recorded)."""
         self.tracer = tracer
+        shortcuts = span_shortcuts(tracer) if tracer is not None else None
+        self.shortcuts: Any = shortcuts
+        """The SDK's span start, attributes and end without its generic machinery, for its default configuration
+        (``zephyr._interop.otel_sdk``); ``None`` otherwise."""
+        self._end: Callable[[Any], None] = end_span if shortcuts is None else shortcuts.end
+        self._set_attributes: Callable[[Any, dict[str, Any]], None] = (
+            set_span_attributes if shortcuts is None else shortcuts.set_attributes
+        )
         self.logger = logger
         self.operation_spans = self._operation_setting and tracer is not None
         self.duration: Any = None
@@ -438,7 +447,10 @@ class TelemetryMiddleware:
                     spans.append((name, time_ns(), failure))
                 break
         for name, end, error in spans:
-            child = self.tracer.start_span(name, context=parent, attributes=attributes, start_time=at)
+            if self.shortcuts is not None:
+                child = self.shortcuts.start(name, parent, None, attributes, start_time=at)
+            else:
+                child = self.tracer.start_span(name, context=parent, attributes=attributes, start_time=at)
             if error is not None and not expected_error(error):
                 child.set_attribute("error.type", exception_type(error))
                 child.set_status(self._error)
@@ -546,13 +558,18 @@ class _Traced:
                     attributes["url.query"] = query(scope["query_string"])
                 if method != scope["method"]:
                     attributes["http.request.method_original"] = scope["method"]
-            self.span = layer.tracer.start_span(
-                self.span_method,
-                context=parent,
-                kind=layer._server_kind,
-                attributes=attributes,
-                start_time=self.started_ns,
-            )
+            if layer.shortcuts is not None:
+                self.span = layer.shortcuts.start(
+                    self.span_method, parent, layer._server_kind, attributes, start_time=self.started_ns
+                )
+            else:
+                self.span = layer.tracer.start_span(
+                    self.span_method,
+                    context=parent,
+                    kind=layer._server_kind,
+                    attributes=attributes,
+                    start_time=self.started_ns,
+                )
             self.token = context.attach(context.set_value(layer._key, self, layer._set_span(self.span, parent)))
 
     def redirected(self, route: Any) -> None:
@@ -630,7 +647,7 @@ class _Traced:
             if layer.active is not None:
                 layer.active.add(-1, self.base)
         if self.span is not None:
-            self.span.end()
+            layer._end(self.span)
 
     def _describe(self, route: str | None, attributes: dict[str, Any], failed: bool) -> None:
         """Name the span by its route; write the attributes, Zephyr's phase timings, the status, the operations."""
@@ -639,7 +656,9 @@ class _Traced:
         if route is not None:
             span.update_name(f"{self.span_method} {route}")
         timings: dict[str, float] = self.scope["zephyr.timings"]
-        span.set_attributes({**attributes, **{_PHASE_NAMES[phase]: round(s * 1000, 3) for phase, s in timings.items()}})
+        layer._set_attributes(
+            span, {**attributes, **{_PHASE_NAMES[phase]: round(s * 1000, 3) for phase, s in timings.items()}}
+        )
         if failed:
             span.set_status(layer._error)
         if layer.operation_spans and self.websocket:  # an HTTP request's operations had spans of their own

@@ -20,16 +20,21 @@ __all__ = ("NO_OPERATION", "NoOperation", "Operation")
 class Operation:
     """One operation span, current from its start until ``close`` (or the end of its ``with`` block)."""
 
-    __slots__ = ("always", "context", "error", "span", "token")
+    __slots__ = ("always", "context", "end", "error", "span", "token")
 
     def __init__(
         self, layer: Any, name: str, function: Any, always: bool = False, start_time: int | None = None
     ) -> None:
         attributes = {"code.function.name": function_name(function)}
-        self.span = layer.tracer.start_span(name, attributes=attributes, start_time=start_time)
+        shortcuts = layer.shortcuts
+        if shortcuts is not None:
+            self.span = shortcuts.start(name, None, None, attributes, start_time=start_time)
+        else:
+            self.span = layer.tracer.start_span(name, attributes=attributes, start_time=start_time)
         self.context = layer._context
         self.error = layer._error
         self.always = always
+        self.end = layer._end
         self.token: Any = self.context.attach(layer._set_span(self.span))
 
     def __enter__(self) -> Operation:
@@ -48,7 +53,7 @@ class Operation:
             self.span.set_attribute("error.type", exception_type(exc))
             self.span.set_status(self.error)
         self.context.detach(token)
-        self.span.end()
+        self.end(self.span)
 
 
 class NoOperation:
