@@ -20,9 +20,10 @@ def test_protocol_for_each_choice() -> None:
     assert protocol_for("h11") == "zephyr._server:GuardedH11Protocol"
     assert protocol_for("httptools") == "zephyr._server:GuardedHttpToolsProtocol"
     assert protocol_for("auto") == "zephyr._server:GuardedHttpToolsProtocol"  # httptools is installed here
+    assert protocol_for("zephyr") == "zephyr._protocol:ZephyrHttpProtocol"
     assert GuardedH11Protocol.__name__ == "GuardedH11Protocol"
     assert GuardedHttpToolsProtocol.__name__ == "GuardedHttpToolsProtocol"
-    with pytest.raises(ValueError, match=r"^Unknown --http 'h2'; choose auto, h11 or httptools\.$"):
+    with pytest.raises(ValueError, match=r"^Unknown --http 'h2'; choose auto, h11, httptools or zephyr\.$"):
         protocol_for("h2")
 
 
@@ -36,7 +37,7 @@ async def _health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@pytest.fixture(params=["h11", "httptools"])
+@pytest.fixture(params=["h11", "httptools", "zephyr"])
 def served(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     monkeypatch.setattr(_server, "HEAD_TIMEOUT", 0.5)
     port = free_port()
@@ -83,5 +84,5 @@ def test_guards_in_process(served: int, request: pytest.FixtureRequest) -> None:
     # httptools: bounded by zephyr._server as it streams in; h11: by h11_max_incomplete_event_size (zephyr run sets it;
     # this in-process config keeps h11's 16 KiB default)
     assert answer.startswith(
-        b"HTTP/1.1 431 " if request.node.callspec.params["served"] == "httptools" else b"HTTP/1.1 400 "
+        b"HTTP/1.1 400 " if request.node.callspec.params["served"] == "h11" else b"HTTP/1.1 431 "
     ), answer
