@@ -25,7 +25,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from tests.support.services import free_port, port_open
 from zephyr import FastAPI, Request, Response
-from zephyr._protocol import ZephyrHttpProtocol, _Cycle
+from zephyr._protocol import _EAGER, ZephyrHttpProtocol, _Cycle
 from zephyr.responses import PlainTextResponse, StreamingResponse
 
 UVICORN = "uvicorn.protocols.http.httptools_impl:HttpToolsProtocol"
@@ -239,6 +239,11 @@ def test_same_bytes_as_uvicorn_on_a_zephyr_app(pair: tuple[int, int], case: str)
     reference, ours = pair
     expected = exchange(reference, CASES[case])
     assert expected  # the case answers something
+    if case == "malformed after a good one" and _EAGER:
+        # Python 3.12+ runs the good request before the parser meets the bad one: answered, then 400 (as h11
+        # does); uvicorn's task for it runs after the 400 closed the connection, so only the 400 goes out.
+        expected = exchange(reference, _get("/hello")[:-2] + b"Connection: close\r\n\r\n") + expected
+        expected = expected.replace(b"connection: close\r\n\r\n{", b"\r\n{", 1)
     assert exchange(ours, CASES[case]) == expected
 
 

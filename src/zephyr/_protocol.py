@@ -53,6 +53,8 @@ from zephyr._server import MAX_HEAD_BYTES, REFUSE_408, REFUSE_431
 
 __all__ = ("ZephyrHttpProtocol",)
 
+_EAGER: Final = sys.version_info >= (3, 12)
+"""Start each request's task eagerly (``asyncio.Task(..., eager_start=True)``, new in Python 3.12)."""
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 _CLOSE: Final = b"connection: close\r\n"
 _CHUNKED: Final = b"transfer-encoding: chunked\r\n"
@@ -424,6 +426,7 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
         # The guards: waiting for a head since ``idle_at`` (``served``: after a response, when the keep-alive
         # timeout applies too), ``seen`` bytes of it, ``head_size`` of them; one timer, due at ``timer_at``.
         self.idle = True
+        self.in_head = self.in_message = False  # the parser is in a head; in a message (head or body)
         self.idle_at = 0.0
         self.served = False
         self.seen = False
@@ -462,7 +465,7 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
             else:
                 self._unsupported_upgrade_warning()
             return
-        if self.idle:  # still no complete head: llhttp buffers a header line until it ends, so bound it here
+        if self.in_head:  # a head begun, not complete: llhttp buffers a header line until it ends, so bound it here
             self.seen = True
             self.head_size += len(data)
             if self.head_size > MAX_HEAD_BYTES and not self.refused:
@@ -539,6 +542,7 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
     # -- parser callbacks --------------------------------------------------------------------------------------
 
     def on_message_begin(self) -> None:
+        self.in_head = self.in_message = True
         self.url = b""
         self.expect_100_continue = False
         self.forwarded = False
@@ -564,7 +568,7 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
             # uvicorn's upgrade hands the head over from self.scope: the method and headers are what it reads
             self.scope = {"method": method, "headers": self.headers}  # type: ignore[typeddict-item]
             return
-        self.idle = False
+        self.idle = self.in_head = False
         url = self.url
         if url[:1] == b"/" and b"#" not in url:
             raw_path, _, query = url.partition(b"?")
@@ -616,8 +620,11 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
             self.flow.pause_reading()
 
     def on_message_complete(self) -> None:
+        self.in_message = False
         cycle: Any = self.cycle
         if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
+            if self.idle and not self.transport.is_closing():
+                self._wait_for_head(self.idle_limit)  # the body answered early is in: the next head may come
             return
         cycle.more_body = False
         cycle.wake()
@@ -628,11 +635,18 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
 
     # -- requests ----------------------------------------------------------------------------------------------
 
-    def _start(self, cycle: _Cycle, app: Any) -> None:
-        if self.reset_contextvars:
-            # uvicorn's opt-in for https://github.com/python/cpython/issues/140947: the task starts from an empty
-            # context (run inside one, as Python 3.10's create_task has no context argument).
-            task = contextvars.Context().run(self.loop.create_task, cycle.run(app))
+    def _start(self, cycle: _Cycle, app: Any, eager: bool = _EAGER) -> None:
+        # uvicorn's reset_contextvars opt-in (https://github.com/python/cpython/issues/140947): the task starts from
+        # an empty context instead of a copy of the server's.
+        context = contextvars.Context() if self.reset_contextvars else None
+        if eager:
+            # Python 3.12+: the app runs now, in its own task, up to its first real wait; most requests finish
+            # there, without a trip through the event loop.
+            task: asyncio.Task[None] = asyncio.Task(cycle.run(app), loop=self.loop, context=context, eager_start=True)
+            if task.done():
+                return
+        elif context is not None:
+            task = context.run(self.loop.create_task, cycle.run(app))  # Python 3.10 has no context argument
         else:
             task = self.loop.create_task(cycle.run(app))
         cycle.task = task  # the cycle takes it out of the server's set when the app returns
@@ -644,7 +658,10 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
             return
         self.flow.resume_reading()
         if self.pipeline:
-            self._start(*self.pipeline.pop())
+            # Not eager: it would run inside the answered request's send, one level deeper per pipelined request.
+            self._start(*self.pipeline.pop(), eager=False)
         else:
             self.served = True
             self._wait_for_head(self.idle_limit)
+            # Answered before its body was all in: the rest is still to come, within the head deadline.
+            self.seen = self.in_message
