@@ -55,6 +55,7 @@ __all__ = ("ZephyrHttpProtocol",)
 
 _EAGER: Final = sys.version_info >= (3, 12)
 """Start each request's task eagerly (``asyncio.Task(..., eager_start=True)``, new in Python 3.12)."""
+_TASK: Any = asyncio.Task  # typed loosely: the stubs of Python 3.10 and 3.11 lack eager_start
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 _CLOSE: Final = b"connection: close\r\n"
 _CHUNKED: Final = b"transfer-encoding: chunked\r\n"
@@ -642,7 +643,7 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
         if eager:
             # Python 3.12+: the app runs now, in its own task, up to its first real wait; most requests finish
             # there, without a trip through the event loop.
-            task: asyncio.Task[None] = asyncio.Task(cycle.run(app), loop=self.loop, context=context, eager_start=True)
+            task: asyncio.Task[None] = _TASK(cycle.run(app), loop=self.loop, context=context, eager_start=True)
             if task.done():
                 return
         elif context is not None:
