@@ -19,7 +19,7 @@ from zephyr._server import GuardedH11Protocol, GuardedHttpToolsProtocol, protoco
 def test_protocol_for_each_choice() -> None:
     assert protocol_for("h11") == "zephyr._server:GuardedH11Protocol"
     assert protocol_for("httptools") == "zephyr._server:GuardedHttpToolsProtocol"
-    assert protocol_for("auto") == "zephyr._server:GuardedHttpToolsProtocol"  # httptools is installed here
+    assert protocol_for("auto") == "zephyr._protocol:ZephyrHttpProtocol"  # httptools is installed here
     assert protocol_for("zephyr") == "zephyr._protocol:ZephyrHttpProtocol"
     assert GuardedH11Protocol.__name__ == "GuardedH11Protocol"
     assert GuardedHttpToolsProtocol.__name__ == "GuardedHttpToolsProtocol"

@@ -164,16 +164,17 @@ class _Cycle:
 
     async def run(self, app: Any) -> None:
         """Run the app for this request, answering and logging failures as uvicorn does."""
-        logger = self.protocol.logger
         try:
             result = await app(self.scope, self.receive, self.send)
         except BaseException as exc:
+            logger = self.protocol.logger
             logger.error("Exception in ASGI application\n", exc_info=exc)
             if not self.response_started:
                 await self._send_500()
             else:
                 self.transport.close()
         else:
+            logger = self.protocol.logger
             if result is not None:
                 logger.error("ASGI callable should return None, but returned '%s'.", result)
                 self.transport.close()
@@ -344,7 +345,8 @@ class _Cycle:
 
     def _complete(self) -> None:
         self.response_complete = True
-        self.wake()
+        if self.waiters is not None:
+            self.wake()
         if not self.keep_alive:
             self.transport.close()
         if self.running:
@@ -657,7 +659,8 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
         self.server_state.total_requests += 1
         if self.transport.is_closing():
             return
-        self.flow.resume_reading()
+        if self.flow.read_paused:
+            self.flow.resume_reading()
         if self.pipeline:
             # Not eager: it would run inside the answered request's send, one level deeper per pipelined request.
             self._start(*self.pipeline.pop(), eager=False)

@@ -1,7 +1,7 @@
 """uvicorn's HTTP protocols with the guards only a server can give: a request-head deadline and a bounded head.
 
 ``zephyr run`` serves with these classes (``--http h11`` / ``httptools``; ``auto`` picks httptools when installed, as
-uvicorn does; ``--http zephyr`` is :mod:`zephyr._protocol`, which keeps the same guards). What they add to uvicorn:
+uvicorn does, but with :mod:`zephyr._protocol`, Zephyr's own protocol on httptools, which keeps the same guards). What they add to uvicorn:
 
 - **Slow or absent request heads are cut off.** uvicorn closes a connection idle *between* requests
   (``timeout_keep_alive``), but waits forever for the first request on a new connection, and for a head sent one
@@ -174,16 +174,17 @@ def protocol_for(http: str) -> str:
     """The import string of the guarded protocol for ``--http`` (``auto``, ``h11``, ``httptools``, ``zephyr``).
 
     ``zephyr`` is :class:`zephyr._protocol.ZephyrHttpProtocol`: the httptools protocol's guards with Zephyr's own
-    leaner request cycle (it needs httptools).
+    leaner request cycle (it needs httptools). ``auto`` picks it when httptools is installed, else h11;
+    ``httptools`` is uvicorn's own httptools protocol with the guards.
 
     Raises:
         ValueError: An unknown choice, or ``zephyr`` without httptools.
     """
     if http == "h11" or (http == "auto" and GuardedHttpToolsProtocol is None):
         return "zephyr._server:GuardedH11Protocol"
-    if http in ("httptools", "auto"):
+    if http == "httptools":
         return "zephyr._server:GuardedHttpToolsProtocol"
-    if http == "zephyr":
+    if http in ("zephyr", "auto"):
         if GuardedHttpToolsProtocol is None:
             raise ValueError("--http zephyr parses with httptools, which is not installed: pip install httptools.")
         return "zephyr._protocol:ZephyrHttpProtocol"
