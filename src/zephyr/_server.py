@@ -1,7 +1,8 @@
 """uvicorn's HTTP protocols with the guards only a server can give: a request-head deadline and a bounded head.
 
-``zephyr run`` serves with these classes (``--http h11`` / ``httptools``; ``auto`` picks httptools when installed, as
-uvicorn does, but with :mod:`zephyr._protocol`, Zephyr's own protocol on httptools, which keeps the same guards). What they add to uvicorn:
+``zephyr run`` serves with these classes (``--http h11`` / ``httptools``), or with :mod:`zephyr._protocol`, Zephyr's
+own protocol on httptools, which keeps the same guards (``--http zephyr``; ``auto`` picks it when httptools is
+installed, else h11). What they add to uvicorn:
 
 - **Slow or absent request heads are cut off.** uvicorn closes a connection idle *between* requests
   (``timeout_keep_alive``), but waits forever for the first request on a new connection, and for a head sent one
