@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import socket
 import threading
@@ -104,6 +105,10 @@ async def slow() -> dict[str, str]:
     return {"slow": "yes"}
 
 
+HEARD: list[str] = []
+"""What ``raw_app`` received after the body, on ``/wait``."""
+
+
 async def raw_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """A plain ASGI app (no direct path): echoes what it received, in the framing the path asks for."""
     if scope["type"] != "http":
@@ -115,6 +120,9 @@ async def raw_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if not message.get("more_body"):
             break
     body = b"".join(chunks)
+    if scope["path"] == "/base/wait":  # the client is to leave: what does receive say then?
+        HEARD.append((await receive())["type"])
+        return
     info = f"{scope['method']} {scope['path']} {scope['query_string']!r} {scope['http_version']} {len(body)}".encode()
     if scope["path"] == "/raise-late":
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"10")]})
@@ -289,3 +297,36 @@ def test_a_zephyr_app_answers_json_through_the_direct_path(
     )
     assert calls == [200, 200, 204]  # not the 404, which an exception handler answers
     assert issubclass(ZephyrHttpProtocol, HttpToolsProtocol)
+
+
+def test_the_app_hears_the_client_leave(raw_pair: tuple[int, int]) -> None:
+    for port in raw_pair:
+        HEARD.clear()
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(_get("/wait"))
+            time.sleep(0.1)
+        deadline = time.monotonic() + 5
+        while not HEARD and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert HEARD == ["http.disconnect"]
+
+
+def test_over_the_concurrency_limit_both_answer_503_alike() -> None:
+    with (
+        _Served(raw_app, UVICORN, limit_concurrency=1) as reference,
+        _Served(raw_app, ZEPHYR, limit_concurrency=1) as ours,
+    ):
+        expected = exchange(reference, _get("/x", close=True))
+        assert expected.startswith(b"HTTP/1.1 503 ")
+        assert exchange(ours, _get("/x", close=True)) == expected
+
+
+def test_the_access_log_reads_as_uvicorn_s(raw_pair: tuple[int, int], caplog: pytest.LogCaptureFixture) -> None:
+    lines = []
+    for port in raw_pair:
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+            exchange(port, _get("/x?a=1") + b"HEAD /y HTTP/1.0\r\nHost: x\r\n\r\n")
+        lines.append([re.sub(r":\d+ - ", ":- - ", record.getMessage()) for record in caplog.records])
+    assert lines[0] == ['127.0.0.1:- - "GET /base/x?a=1 HTTP/1.1" 200', '127.0.0.1:- - "HEAD /base/y HTTP/1.0" 200']
+    assert lines[1] == lines[0]
