@@ -120,22 +120,28 @@ async def raw_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if not message.get("more_body"):
             break
     body = b"".join(chunks)
-    if scope["path"] == "/base/wait":  # the client is to leave: what does receive say then?
+    path = scope["path"].removeprefix(scope["root_path"])  # uvicorn's path holds the root path
+    if path == "/wait":  # the client is to leave: what does receive say then?
         HEARD.append((await receive())["type"])
         return
     info = f"{scope['method']} {scope['path']} {scope['query_string']!r} {scope['http_version']} {len(body)}".encode()
-    if scope["path"] == "/raise-late":
+    if path == "/raise-late":
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"10")]})
         raise RuntimeError("after the start")
-    if scope["path"] == "/nothing":
+    if path == "/late-body":  # the head goes out before a body that takes its time
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"4")]})
+        await asyncio.sleep(0.5)
+        await send({"type": "http.response.body", "body": b"late"})
         return
-    if scope["path"] == "/chunked":
+    if path == "/nothing":
+        return
+    if path == "/chunked":
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
         await send({"type": "http.response.body", "body": info, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": True})
         await send({"type": "http.response.body", "body": b"!"})
         return
-    if scope["path"] == "/not-modified":
+    if path == "/not-modified":
         await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", b'"x"')]})
         await send({"type": "http.response.body", "body": b""})
         return
@@ -268,6 +274,7 @@ RAW_CASES: dict[str, bytes | list[bytes]] = {
         b"2\r\nde\r\n",
         b"0\r\n\r\n",
     ],
+    "late body": _get("/late-body", close=True),
     "pipelined bodies": _post("/a", b"12345", close=False) + _post("/b", b"678", close=False) + _get("/c", close=True),
 }
 
@@ -330,3 +337,13 @@ def test_the_access_log_reads_as_uvicorn_s(raw_pair: tuple[int, int], caplog: py
         lines.append([re.sub(r":\d+ - ", ":- - ", record.getMessage()) for record in caplog.records])
     assert lines[0] == ['127.0.0.1:- - "GET /base/x?a=1 HTTP/1.1" 200', '127.0.0.1:- - "HEAD /base/y HTTP/1.0" 200']
     assert lines[1] == lines[0]
+
+
+def test_a_response_head_is_not_held_back_while_the_app_waits(raw_pair: tuple[int, int]) -> None:
+    _, ours = raw_pair
+    with socket.create_connection(("127.0.0.1", ours)) as sock:
+        sock.settimeout(5)
+        sock.sendall(_get("/late-body", close=True))
+        head = sock.recv(65536)
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert head.endswith(b"\r\n\r\n")  # the head alone: the body is still 0.5 s away

@@ -103,6 +103,7 @@ class _Cycle:
         "delivered",
         "disconnected",
         "expected",
+        "held",
         "keep_alive",
         "more_body",
         "protocol",
@@ -132,6 +133,7 @@ class _Cycle:
         self.response_complete = False
         self.chunked: bool | None = None
         self.expected = 0
+        self.held: bytes | None = None  # a response head waiting for its body (see send)
         self.running = True  # cleared when the app returns: a late completion starts nothing
         self.task: asyncio.Task[None] | None = None
 
@@ -172,21 +174,32 @@ class _Cycle:
             if not self.response_started:
                 await self._send_500()
             else:
+                self.flush()
                 self.transport.close()
         else:
             logger = self.protocol.logger
             if result is not None:
                 logger.error("ASGI callable should return None, but returned '%s'.", result)
+                self.flush()
                 self.transport.close()
             elif not self.response_started and not self.disconnected:
                 logger.error("ASGI callable returned without starting response.")
                 await self._send_500()
             elif not self.response_complete and not self.disconnected:
                 logger.error("ASGI callable returned without completing response.")
+                self.flush()
                 self.transport.close()
         finally:
             self.running = False
             self.protocol.tasks.discard(self.task)
+
+    def flush(self) -> None:
+        """Write the response head held back for the first body message (the app has not sent one yet)."""
+        held = self.held
+        if held is not None:
+            self.held = None
+            if not self.disconnected:
+                self.transport.write(held)
 
     def _gone(self) -> bool:
         return self.disconnected or self.response_complete
@@ -231,12 +244,19 @@ class _Cycle:
         if not self.response_started:
             if message["type"] != "http.response.start":
                 raise RuntimeError(f"Expected ASGI message 'http.response.start', but got '{message['type']}'.")
-            self.transport.write(self._head(message["status"], message.get("headers", ())))
+            # Held until the first body message, to leave with it in one write: an app sends both in one go as a
+            # rule; if it waits instead, the head goes on the loop's next turn.
+            self.held = self._head(message["status"], message.get("headers", ()))
+            self.protocol.loop.call_soon(self.flush)
         elif not self.response_complete:
             if message["type"] != "http.response.body":
                 raise RuntimeError(f"Expected ASGI message 'http.response.body', but got '{message['type']}'.")
             more = message.get("more_body", False)
             data = self._body(message.get("body", b""), more)
+            held = self.held
+            if held is not None:
+                self.held = None
+                data = held + data
             if data:
                 self.transport.write(data)
             if not more:
@@ -481,6 +501,12 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
             self.pending = None
             if not self.transport.is_closing():
                 self._start(*pending)
+
+    def send_400_response(self, msg: str) -> None:
+        cycle: Any = self.cycle
+        if cycle is not None:
+            cycle.flush()  # a response under way keeps its place before the 400
+        super().send_400_response(msg)
 
     def handle_websocket_upgrade(self) -> None:
         self._stop_timer()  # the connection is the WebSocket protocol's now, with its own timeouts
