@@ -10,9 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from websockets.sync.client import connect
 
 from tests.support.services import free_port, port_open
-from zephyr import FastAPI, _server
+from zephyr import FastAPI, WebSocket, _server
 from zephyr._server import GuardedH11Protocol, GuardedHttpToolsProtocol, protocol_for
 
 
@@ -35,6 +36,13 @@ _app = FastAPI()
 @_app.get("/health")
 async def _health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@_app.websocket("/echo")
+async def _echo(websocket: WebSocket) -> None:
+    await websocket.accept()
+    while True:
+        await websocket.send_text(await websocket.receive_text())
 
 
 @pytest.fixture(params=["h11", "httptools", "zephyr"])
@@ -86,3 +94,13 @@ def test_guards_in_process(served: int, request: pytest.FixtureRequest) -> None:
     assert answer.startswith(
         b"HTTP/1.1 400 " if request.node.callspec.params["served"] == "h11" else b"HTTP/1.1 431 "
     ), answer
+
+
+def test_a_websocket_outlives_the_head_deadline(served: int) -> None:
+    # The upgrade hands the connection to the WebSocket protocol: the HTTP protocol's head timer must not fire into it.
+    with connect(f"ws://127.0.0.1:{served}/echo") as client:
+        client.send("a")
+        assert client.recv(timeout=5) == "a"
+        time.sleep(1.0)  # twice the head deadline the fixture sets
+        client.send("b")
+        assert client.recv(timeout=5) == "b"

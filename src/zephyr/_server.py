@@ -122,6 +122,10 @@ class GuardedH11Protocol(_HeadDeadline, H11Protocol):
         self._disarm()
         super().connection_lost(exc)
 
+    def handle_websocket_upgrade(self, event: Any) -> None:
+        self._disarm()  # the connection is the WebSocket protocol's now: no head is coming
+        super().handle_websocket_upgrade(event)
+
 
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -169,6 +173,10 @@ else:
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
             super().connection_lost(exc)
+
+        def handle_websocket_upgrade(self) -> None:
+            self._disarm()  # the connection is the WebSocket protocol's now: no head is coming
+            super().handle_websocket_upgrade()
 
 
 def protocol_for(http: str) -> str:
