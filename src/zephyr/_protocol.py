@@ -598,6 +598,10 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
             self.scope = {"method": method, "headers": self.headers}  # type: ignore[typeddict-item]
             return
         self.idle = self.in_head = False
+        if self.transport.is_closing():
+            # An answer closed the connection (``connection: close``, HTTP/1.0) and the same bytes held more requests:
+            # they are not served, as uvicorn leaves pipelined requests behind a close unstarted.
+            return
         url = self.url
         if url[:1] == b"/" and b"#" not in url:
             raw_path, _, query = url.partition(b"?")
@@ -643,7 +647,7 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
 
     def on_body(self, body: bytes) -> None:
         cycle: Any = self.cycle
-        if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
+        if cycle is None or cycle.response_complete or (self.parser.should_upgrade() and self._should_upgrade()):
             return
         if cycle.add_body(body) > HIGH_WATER_LIMIT:
             self.flow.pause_reading()
@@ -651,7 +655,7 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self.in_message = False
         cycle: Any = self.cycle
-        if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
+        if cycle is None or cycle.response_complete or (self.parser.should_upgrade() and self._should_upgrade()):
             if self.idle and not self.transport.is_closing():
                 self._wait_for_head(self.idle_limit)  # the body answered early is in: the next head may come
             return
