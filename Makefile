@@ -50,7 +50,7 @@ bench-smoke: $(STAMP) system-deps
 
 # The server axis, side by side: Zephyr and the ceiling app (prepared bytes) on uvicorn and Granian, S1-S4.
 bench-servers: $(STAMP) system-deps
-	$(BIN)/python -m benchmarks.run --frameworks zephyr fastapi raw ceiling zephyr-granian ceiling-granian zephyr-rsgi ceiling-rsgi \
+	$(BIN)/python -m benchmarks.run --frameworks zephyr zephyr-fast fastapi raw ceiling zephyr-granian ceiling-granian zephyr-rsgi ceiling-rsgi \
 		--scenarios S1 S2 S3 S4 $(BENCH_ARGS)
 
 # 10 minutes of mixed traffic on one worker: RSS slope and file descriptors (SOAK_ARGS="--duration 60" for less)

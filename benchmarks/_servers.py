@@ -53,8 +53,8 @@ class Framework:
     module: str
     """The app module (``app`` is the attribute served)."""
     server: str
-    """``"uvicorn"`` (ASGI), ``"granian"`` (Granian's ASGI), ``"granian-rsgi"`` (Granian's RSGI) or ``"gunicorn"``
-    (WSGI, one sync worker)."""
+    """``"uvicorn"`` (ASGI), ``"uvicorn-zephyr"`` (uvicorn with Zephyr's HTTP protocol, ``zephyr._protocol``),
+    ``"granian"`` (Granian's ASGI), ``"granian-rsgi"`` (Granian's RSGI) or ``"gunicorn"`` (WSGI, one sync worker)."""
     attribute: str = "app"
     """The attribute of ``module`` that is served."""
     default: bool = True
@@ -105,6 +105,7 @@ class Framework:
                 "warning",
                 target,
             ]
+        http = "zephyr._protocol:ZephyrHttpProtocol" if self.server == "uvicorn-zephyr" else "httptools"
         return [
             sys.executable,
             "-m",
@@ -117,7 +118,7 @@ class Framework:
             "--loop",
             "uvloop",
             "--http",
-            "httptools",
+            http,
             "--no-access-log",
             "--log-level",
             "warning",
@@ -146,6 +147,13 @@ FRAMEWORKS: tuple[Framework, ...] = (
     # The server axis: the ceiling (prepared bytes, no work) and Zephyr on each server, side by side.
     # The ceiling answers S1-S4 with prepared bytes (others through raw_app; the RSGI one answers S1-S4 only).
     Framework("ceiling", "ceiling ASGI (uvicorn)", "benchmarks.apps.ceiling_app", "uvicorn", default=False),
+    Framework(
+        "zephyr-fast",
+        "Zephyr (uvicorn, Zephyr protocol)",
+        "benchmarks.apps.zephyr_app",
+        "uvicorn-zephyr",
+        default=False,
+    ),
     Framework("zephyr-granian", "Zephyr (Granian ASGI)", "benchmarks.apps.zephyr_app", "granian", default=False),
     Framework("ceiling-granian", "ceiling ASGI (Granian)", "benchmarks.apps.ceiling_app", "granian", default=False),
     Framework("zephyr-rsgi", "Zephyr (Granian RSGI)", "benchmarks.apps.zephyr_app", "granian-rsgi", default=False),

@@ -97,7 +97,12 @@ def check_targets(results: dict[str, Any]) -> list[Target]:
     return targets
 
 
-_ZEPHYR_ON_SERVERS = {"zephyr": "uvicorn", "zephyr-granian": "Granian ASGI", "zephyr-rsgi": "Granian RSGI"}
+_ZEPHYR_ON_SERVERS = {
+    "zephyr": "uvicorn",
+    "zephyr-fast": "uvicorn + Zephyr protocol",
+    "zephyr-granian": "Granian ASGI",
+    "zephyr-rsgi": "Granian RSGI",
+}
 """Every server Zephyr runs on in the benchmark: its best one is held to the ceiling."""
 
 

@@ -10,19 +10,21 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from websockets.sync.client import connect
 
 from tests.support.services import free_port, port_open
-from zephyr import FastAPI, _server
+from zephyr import FastAPI, WebSocket, _server
 from zephyr._server import GuardedH11Protocol, GuardedHttpToolsProtocol, protocol_for
 
 
 def test_protocol_for_each_choice() -> None:
     assert protocol_for("h11") == "zephyr._server:GuardedH11Protocol"
     assert protocol_for("httptools") == "zephyr._server:GuardedHttpToolsProtocol"
-    assert protocol_for("auto") == "zephyr._server:GuardedHttpToolsProtocol"  # httptools is installed here
+    assert protocol_for("auto") == "zephyr._protocol:ZephyrHttpProtocol"  # httptools is installed here
+    assert protocol_for("zephyr") == "zephyr._protocol:ZephyrHttpProtocol"
     assert GuardedH11Protocol.__name__ == "GuardedH11Protocol"
     assert GuardedHttpToolsProtocol.__name__ == "GuardedHttpToolsProtocol"
-    with pytest.raises(ValueError, match=r"^Unknown --http 'h2'; choose auto, h11 or httptools\.$"):
+    with pytest.raises(ValueError, match=r"^Unknown --http 'h2'; choose auto, h11, httptools or zephyr\.$"):
         protocol_for("h2")
 
 
@@ -36,7 +38,14 @@ async def _health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@pytest.fixture(params=["h11", "httptools"])
+@_app.websocket("/echo")
+async def _echo(websocket: WebSocket) -> None:
+    await websocket.accept()
+    while True:
+        await websocket.send_text(await websocket.receive_text())
+
+
+@pytest.fixture(params=["h11", "httptools", "zephyr"])
 def served(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     monkeypatch.setattr(_server, "HEAD_TIMEOUT", 0.5)
     port = free_port()
@@ -83,5 +92,15 @@ def test_guards_in_process(served: int, request: pytest.FixtureRequest) -> None:
     # httptools: bounded by zephyr._server as it streams in; h11: by h11_max_incomplete_event_size (zephyr run sets it;
     # this in-process config keeps h11's 16 KiB default)
     assert answer.startswith(
-        b"HTTP/1.1 431 " if request.node.callspec.params["served"] == "httptools" else b"HTTP/1.1 400 "
+        b"HTTP/1.1 400 " if request.node.callspec.params["served"] == "h11" else b"HTTP/1.1 431 "
     ), answer
+
+
+def test_a_websocket_outlives_the_head_deadline(served: int) -> None:
+    # The upgrade hands the connection to the WebSocket protocol: the HTTP protocol's head timer must not fire into it.
+    with connect(f"ws://127.0.0.1:{served}/echo") as client:
+        client.send("a")
+        assert client.recv(timeout=5) == "a"
+        time.sleep(1.0)  # twice the head deadline the fixture sets
+        client.send("b")
+        assert client.recv(timeout=5) == "b"

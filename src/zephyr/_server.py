@@ -1,7 +1,8 @@
 """uvicorn's HTTP protocols with the guards only a server can give: a request-head deadline and a bounded head.
 
-``zephyr run`` serves with these classes (``--http h11`` / ``httptools``; ``auto`` picks httptools when installed, as
-uvicorn does). What they add to uvicorn:
+``zephyr run`` serves with these classes (``--http h11`` / ``httptools``), or with :mod:`zephyr._protocol`, Zephyr's
+own protocol on httptools, which keeps the same guards (``--http zephyr``; ``auto`` picks it when httptools is
+installed, else h11). What they add to uvicorn:
 
 - **Slow or absent request heads are cut off.** uvicorn closes a connection idle *between* requests
   (``timeout_keep_alive``), but waits forever for the first request on a new connection, and for a head sent one
@@ -31,6 +32,8 @@ __all__ = (
     "GuardedHttpToolsProtocol",
     "HEAD_TIMEOUT",
     "MAX_HEAD_BYTES",
+    "REFUSE_408",
+    "REFUSE_431",
     "protocol_for",
 )
 
@@ -52,8 +55,10 @@ def _answer(status: bytes, text: bytes) -> bytes:
     )
 
 
-_408: Final = _answer(b"408 Request Timeout", b"The request head did not arrive in time.")
-_431: Final = _answer(b"431 Request Header Fields Too Large", b"The request head is too large.")
+REFUSE_408: Final = _answer(b"408 Request Timeout", b"The request head did not arrive in time.")
+"""The answer to a connection that sent part of a request head and not the rest in time (then closed)."""
+REFUSE_431: Final = _answer(b"431 Request Header Fields Too Large", b"The request head is too large.")
+"""The answer to a request head over ``MAX_HEAD_BYTES`` (then closed)."""
 
 
 class _HeadDeadline:
@@ -84,7 +89,7 @@ class _HeadDeadline:
             return  # a request (a pipelined one) is being served: not waiting for a head
         if not self.transport.is_closing():
             if self._bytes_seen:
-                self.transport.write(_408)
+                self.transport.write(REFUSE_408)
             self.transport.close()
 
     def _after_data(self) -> None:
@@ -116,6 +121,10 @@ class GuardedH11Protocol(_HeadDeadline, H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
+
+    def handle_websocket_upgrade(self, event: Any) -> None:
+        self._disarm()  # the connection is the WebSocket protocol's now: no head is coming
+        super().handle_websocket_upgrade(event)
 
 
 try:
@@ -152,7 +161,7 @@ else:
             if self._head_size > MAX_HEAD_BYTES and not self._refused:
                 self._refused = True
                 self._disarm()
-                self.transport.write(_431)
+                self.transport.write(REFUSE_431)
                 self.transport.close()
 
         def on_response_complete(self) -> None:
@@ -165,15 +174,27 @@ else:
             self._disarm()
             super().connection_lost(exc)
 
+        def handle_websocket_upgrade(self) -> None:
+            self._disarm()  # the connection is the WebSocket protocol's now: no head is coming
+            super().handle_websocket_upgrade()
+
 
 def protocol_for(http: str) -> str:
-    """The import string of the guarded protocol for uvicorn's ``--http`` choice (``auto``, ``h11``, ``httptools``).
+    """The import string of the guarded protocol for ``--http`` (``auto``, ``h11``, ``httptools``, ``zephyr``).
+
+    ``zephyr`` is :class:`zephyr._protocol.ZephyrHttpProtocol`: the httptools protocol's guards with Zephyr's own
+    leaner request cycle (it needs httptools). ``auto`` picks it when httptools is installed, else h11;
+    ``httptools`` is uvicorn's own httptools protocol with the guards.
 
     Raises:
-        ValueError: An unknown choice.
+        ValueError: An unknown choice, or ``zephyr`` without httptools.
     """
     if http == "h11" or (http == "auto" and GuardedHttpToolsProtocol is None):
         return "zephyr._server:GuardedH11Protocol"
-    if http in ("httptools", "auto"):
+    if http == "httptools":
         return "zephyr._server:GuardedHttpToolsProtocol"
-    raise ValueError(f"Unknown --http {http!r}; choose auto, h11 or httptools.")
+    if http in ("zephyr", "auto"):
+        if GuardedHttpToolsProtocol is None:
+            raise ValueError("--http zephyr parses with httptools, which is not installed: pip install httptools.")
+        return "zephyr._protocol:ZephyrHttpProtocol"
+    raise ValueError(f"Unknown --http {http!r}; choose auto, h11, httptools or zephyr.")

@@ -440,8 +440,9 @@ def test_pipelined_bad_request_ends_the_connection_after_the_good_ones(clean_log
     )
     replies, closed = exchange(clean_log.port, data, responses=4)
     statuses = [reply.status for reply in replies]
-    # h11 answers the good requests, then 400; httptools parses the whole buffer first and answers only 400
-    assert statuses in ([200, 422, 400], [200, 422], [400]), statuses
+    # h11 answers the good requests, then 400; httptools parses the whole buffer first and answers only 400; Zephyr's
+    # protocol on Python 3.12+ answers what finished before the parser met the garbage (eager tasks), then 400
+    assert statuses in ([200, 422, 400], [200, 422], [200, 400], [400]), statuses
     assert closed
 
 

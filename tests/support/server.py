@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tests.support.processes import ROOT, started
 
-__all__ = ("ROOT", "SERVERS", "Server", "run_server")
+__all__ = ("HTTP_ENV", "ROOT", "SERVERS", "Server", "run_server")
 
 SERVERS = ("uvicorn", "granian", "granian-rsgi")
 """The servers end-to-end tests run on (``run_server(server=...)``): uvicorn, Granian's ASGI and its RSGI interface."""
@@ -83,4 +84,22 @@ def _command(server: str, app: str, port: int, args: Sequence[str]) -> list[str]
             "warning",
         ]
         return ["-m", *base, *args, app]
-    return ["-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
+    return ["-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *_http(args)]
+
+
+HTTP_ENV = "ZEPHYR_E2E_HTTP"
+"""Set to ``zephyr`` to serve every uvicorn end-to-end test with Zephyr's HTTP protocol (``zephyr._protocol``)
+wherever it would use httptools (named, or chosen by ``auto``); ``h11`` runs stay on h11."""
+
+
+def _http(args: Sequence[str]) -> list[str]:
+    if os.environ.get(HTTP_ENV) != "zephyr":
+        return list(args)
+    ours = "zephyr._protocol:ZephyrHttpProtocol"
+    args = list(args)
+    if "--http" not in args:
+        return [*args, "--http", ours]
+    at = args.index("--http") + 1
+    if args[at] in ("httptools", "auto"):
+        args[at] = ours
+    return args
