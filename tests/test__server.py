@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +27,15 @@ def test_protocol_for_each_choice() -> None:
     assert GuardedHttpToolsProtocol.__name__ == "GuardedHttpToolsProtocol"
     with pytest.raises(ValueError, match=r"^Unknown --http 'h2'; choose auto, h11, httptools or zephyr\.$"):
         protocol_for("h2")
+
+
+def test_auto_falls_back_to_uvicorns_httptools_protocol_when_zephyrs_does_not_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a uvicorn release that moved the parts Zephyr's protocol builds on: auto still serves, with the same guards
+    monkeypatch.setitem(sys.modules, "zephyr._protocol", None)  # importing it raises ImportError
+    assert protocol_for("auto") == "zephyr._server:GuardedHttpToolsProtocol"
+    assert protocol_for("zephyr") == "zephyr._protocol:ZephyrHttpProtocol"  # asked for by name: uvicorn reports it
 
 
 # ------------------------------------------------------------- the protocols in-process (coverage sees them here)

@@ -196,5 +196,20 @@ def protocol_for(http: str) -> str:
     if http in ("zephyr", "auto"):
         if GuardedHttpToolsProtocol is None:
             raise ValueError("--http zephyr parses with httptools, which is not installed: pip install httptools.")
+        if http == "auto" and not _zephyr_protocol_loads():
+            return "zephyr._server:GuardedHttpToolsProtocol"
         return "zephyr._protocol:ZephyrHttpProtocol"
     raise ValueError(f"Unknown --http {http!r}; choose auto, h11, httptools or zephyr.")
+
+
+def _zephyr_protocol_loads() -> bool:
+    """Whether Zephyr's protocol imports with this uvicorn (it builds on parts of uvicorn's httptools protocol).
+
+    A uvicorn release that moved those parts makes ``auto`` fall back to uvicorn's own httptools protocol, with the
+    same guards, instead of failing to serve; ``--http zephyr`` asked for by name still fails with the import error.
+    """
+    try:
+        import zephyr._protocol  # noqa: F401
+    except (ImportError, AttributeError):
+        return False
+    return True
