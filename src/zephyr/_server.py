@@ -22,6 +22,7 @@ This module imports uvicorn; it is loaded by uvicorn from the ``http`` setting, 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 from typing import Any, Final
 
@@ -208,8 +209,8 @@ def _zephyr_protocol_loads() -> bool:
     A uvicorn release that moved those parts makes ``auto`` fall back to uvicorn's own httptools protocol, with the
     same guards, instead of failing to serve; ``--http zephyr`` asked for by name still fails with the import error.
     """
-    try:
-        import zephyr._protocol  # noqa: F401
+    try:  # loaded by name, as uvicorn will load it: the protocol builds on this module, not the other way round
+        importlib.import_module("zephyr._protocol")
     except (ImportError, AttributeError):
         return False
     return True
