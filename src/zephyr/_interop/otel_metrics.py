@@ -18,11 +18,17 @@ outcome is known without the walk:
 
 The measurement is then the ``Measurement`` the SDK makes (the same fields, in the same order, holding the time
 taken at the call, the current context and a copy of the attributes), the provider's own exemplar filter is asked
-as the SDK asks it, and each reader's storage consumes it: aggregation, cardinality limits, views and exemplars are
-the SDK's, untouched. With no reader and one of the SDK's three exemplar filters (which only read the context),
-nothing would be kept, and nothing is done. The configuration is read at each call, so a reader added later, or
-the meter disabled, is followed. ``tests/_interop/test_otel_metrics.py`` collects the metrics both ways through
-the SDK's ``InMemoryMetricReader`` and compares every field but timestamps.
+as the SDK asks it, and each reader's storage consumes it. Where a view keeps every attribute, aggregates
+cumulatively and already has an aggregation for this attribute set, that aggregation (found by the key the SDK's
+``_hash_attributes`` gives, computed without its generic walk) aggregates the measurement directly, as
+``_ViewInstrumentMatch.consume_measurement`` would after its own copy and walk; a first attribute set, an attribute
+filter, delta temporality or the cardinality overflow go through the SDK's storage or view code. Aggregations,
+cardinality limits, views and exemplar reservoirs are the SDK's own objects, untouched.
+
+With no reader and one of the SDK's three exemplar filters (which only read the context), nothing would be kept,
+and nothing is done. The configuration is read at each call, so a reader added later, or the meter disabled, is
+followed. ``tests/_interop/test_otel_metrics.py`` collects the metrics both ways through the SDK's
+``InMemoryMetricReader`` and compares every field but timestamps, and what each aggregation was handed.
 """
 
 from __future__ import annotations
@@ -125,8 +131,24 @@ class MeasurementShortcut:
         put(measurement, "context", context)
         put(measurement, "attributes", cleaned)
         sample = exemplars.should_sample(amount, time_unix_nano, cleaned, context)
+        key: Any = None
         for storage in storages.values():
-            storage.consume_measurement(measurement, sample)
+            matches = storage._instrument_view_instrument_matches.get(instrument)
+            if matches is None:  # the instrument's first measurement for this reader: the SDK finds its views
+                storage.consume_measurement(measurement, sample)
+                continue
+            for match in matches:
+                # ``_ViewInstrumentMatch.consume_measurement`` for the common case (no attribute filter, cumulative
+                # aggregations that are never dropped, the attribute set seen before): the aggregation it would
+                # find, found by the same key; anything else (a first attribute set, overflow) is the SDK's own.
+                if match._view._attribute_keys is None and not match._reset_on_collect:
+                    if key is None:
+                        key = _attributes_key(cleaned)
+                    aggregation = match._attributes_aggregation.get(key)
+                    if aggregation is not None:
+                        aggregation.aggregate(measurement, sample)
+                        continue
+                match.consume_measurement(measurement, sample)
 
 
 def _plain(attributes: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -138,3 +160,12 @@ def _plain(attributes: Mapping[str, Any]) -> dict[str, Any] | None:
         if type(key) is not str or not key or type(value) not in plain:
             return None
     return dict(attributes)
+
+
+def _attributes_key(attributes: dict[str, Any]) -> tuple[str, tuple[tuple[str, tuple[str, Any]], ...]]:
+    """``_hash_attributes(attributes)`` of the SDK, for plain attributes: the key its aggregations are found by.
+
+    ``("mapping", ((key, (type name, value)), ...))`` with the keys sorted (they are all ``str``); the type name
+    keeps ``True``, ``1`` and ``1.0`` apart.
+    """
+    return ("mapping", tuple([(k, (type(v).__name__, v)) for k, v in sorted(attributes.items())]))
