@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+import sys
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
@@ -301,3 +302,14 @@ def test_recorder_is_the_instruments_own_method_outside_the_known_configuration(
 )
 def test_attributes_key_is_the_sdks_aggregation_key(attributes: dict[str, Any]) -> None:
     assert otel_metrics._attributes_key(attributes) == _hash_attributes(attributes)
+
+
+def test_recorder_is_the_instruments_own_method_for_another_consumer_or_without_the_sdk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    histogram = MeterProvider().get_meter("fastapi").create_histogram("h")
+    monkeypatch.setattr(histogram, "_measurement_consumer", object())
+    assert measurement_recorder(histogram) == histogram.record
+    monkeypatch.undo()
+    monkeypatch.delitem(sys.modules, "opentelemetry.sdk.metrics._internal.instrument")
+    assert measurement_recorder(histogram) == histogram.record
