@@ -345,3 +345,23 @@ def test_the_lighter_span_start_exports_the_same_spans(monkeypatch: pytest.Monke
     assert light_answers == sdk_answers
     assert comparable(light.spans.get_finished_spans()) == comparable(sdk.spans.get_finished_spans())
     assert _metrics(light.metrics) == _metrics(sdk.metrics)
+
+
+def test_the_lighter_measurements_export_the_same_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zephyr._interop.otel_metrics import MeasurementShortcut, measurement_recorder
+    from zephyr.telemetry import _middleware
+
+    built: list[Any] = []
+
+    def remembered(instrument: Any) -> Any:
+        built.append(measurement_recorder(instrument))
+        return built[-1]
+
+    monkeypatch.setattr(_middleware, "measurement_recorder", remembered)
+    light_answers, light = _run(zephyr, TestClient)
+    assert built
+    assert all(type(recorder) is MeasurementShortcut for recorder in built)
+    monkeypatch.setattr(_middleware, "measurement_recorder", lambda i: i.record if hasattr(i, "record") else i.add)
+    sdk_answers, sdk = _run(zephyr, TestClient)
+    assert light_answers == sdk_answers
+    assert _metrics(light.metrics) == _metrics(sdk.metrics) != []

@@ -12,6 +12,7 @@ from time import perf_counter, time_ns
 from typing import Any, cast
 
 from zephyr import _errors
+from zephyr._interop.otel_metrics import measurement_recorder
 from zephyr._interop.otel_sdk import end_span, set_span_attributes, span_shortcuts
 from zephyr._routing.effective import served_route
 from zephyr.telemetry._api import DEFAULTS, TelemetryConfig, TelemetryData, context_key
@@ -301,6 +302,10 @@ class TelemetryMiddleware:
             self.active = meter.create_up_down_counter(
                 "http.server.active_requests", unit="{request}", description="Number of active HTTP server requests."
             )
+            # The instruments' own ``record``/``add``, or the same without re-cleaning the attributes at each call
+            # (``zephyr._interop.otel_metrics``).
+            self._record_duration: Callable[[float, dict[str, Any]], None] = measurement_recorder(self.duration)
+            self._add_active: Callable[[float, dict[str, Any]], None] = measurement_recorder(self.active)
         if self.operation_spans:
             from zephyr import background
 
@@ -539,7 +544,7 @@ class _Traced:
             if version:
                 self.attributes["network.protocol.version"] = version
             if layer.active is not None:
-                layer.active.add(1, self.base)
+                layer._add_active(1, self.base)
         self.started, self.started_ns = perf_counter(), time_ns()
         scope.setdefault("zephyr.timings", {})
         scope[_KEY] = self
@@ -643,9 +648,9 @@ class _Traced:
             self._describe(route, attributes, failed)
         if not self.websocket:
             if layer.duration is not None:  # recorded while the span is current, for exemplars
-                layer.duration.record(max(0.0, perf_counter() - self.started), attributes)
+                layer._record_duration(max(0.0, perf_counter() - self.started), attributes)
             if layer.active is not None:
-                layer.active.add(-1, self.base)
+                layer._add_active(-1, self.base)
         if self.span is not None:
             layer._end(self.span)
 
