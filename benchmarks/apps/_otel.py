@@ -30,8 +30,21 @@ def global_providers() -> None:
     """Set the global tracer and meter providers: FastAPI >= 0.163 and Zephyr then trace natively (``telemetry=``)."""
     from opentelemetry import metrics, trace
     from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult, PeriodicExportingMetricReader
+
+    class _DropMetrics(MetricExporter):
+        def export(self, metrics_data: Any, timeout_millis: float = 10_000, **kwargs: Any) -> MetricExportResult:
+            return MetricExportResult.SUCCESS
+
+        def force_flush(self, timeout_millis: float = 10_000) -> bool:
+            return True
+
+        def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
+            return None
 
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(_DropExporter()))
     trace.set_tracer_provider(provider)
-    metrics.set_meter_provider(MeterProvider())
+    # with a reader, as a production app has one: every metric point is aggregated (a provider without one drops them)
+    reader = PeriodicExportingMetricReader(_DropMetrics(), export_interval_millis=5_000)
+    metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
