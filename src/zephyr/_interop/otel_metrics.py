@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping
 from time import time_ns
 from typing import Any
 
-__all__ = ("SUPPORTED_SDK_VERSIONS", "MeasurementShortcut", "measurement_recorder")
+__all__ = ("MeasurementShortcut", "SUPPORTED_SDK_VERSIONS", "measurement_recorder")
 
 SUPPORTED_SDK_VERSIONS = frozenset({"1.45.2"})
 """Versions of ``opentelemetry-sdk`` whose instruments, ``Measurement`` and measurement consumer this was compared
