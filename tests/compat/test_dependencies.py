@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 import zephyr
 from tests.compat.harness import assert_same, build_pair, get, post
 from zephyr._compile.solve import call_steps
@@ -438,6 +440,7 @@ def made():
 """
 
 
+@pytest.mark.current_reference  # Depends(max_concurrency=) is FastAPI 0.165's
 def test_an_override_installed_by_an_earlier_dependency_applies_to_the_later_ones_as_on_fastapi() -> None:
     """FastAPI looks each dependency up in ``dependency_overrides`` when it solves it (its
     ``test_override_installed_by_earlier_dependency_applies_immediately``); Zephyr re-plans the rest of the request."""
