@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import pytest
 from pydantic import BaseModel, Field
 
+from tests.support.timing import no_collections
 from zephyr import Depends, FastAPI, Header, HTTPException
 from zephyr.types import Message
 
@@ -87,13 +88,8 @@ async def _serve(app: FastAPI, method: str, path: str, body: bytes, headers: lis
 
 @pytest.fixture
 def collector_off() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with no_collections():
         yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 JSON = [(b"content-type", b"application/json")]

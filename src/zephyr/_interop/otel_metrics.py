@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from time import time_ns
 from typing import Any
+
+from zephyr._interop.otel_sdk import plain_attributes
 
 __all__ = ("MeasurementShortcut", "SUPPORTED_SDK_VERSIONS", "measurement_recorder")
 
@@ -45,7 +47,6 @@ SUPPORTED_SDK_VERSIONS = frozenset({"1.45.2"})
 """Versions of ``opentelemetry-sdk`` whose instruments, ``Measurement`` and measurement consumer this was compared
 with."""
 
-_PLAIN_VALUES = frozenset({str, int, float, bool, bytes, type(None)})
 """Attribute value types ``_clean_attribute_value`` returns as they are (with no length limit, as for metrics)."""
 
 _AMOUNTS = frozenset({int, float})
@@ -111,7 +112,8 @@ class MeasurementShortcut:
             or type(amount) not in _AMOUNTS
             or not math.isfinite(amount)
             or (amount < 0 and not self.negative)
-            or (cleaned := _plain(attributes)) is None
+            or not attributes
+            or (cleaned := plain_attributes(attributes, None)) is None
         ):
             self.fallback(amount, attributes)
             return
@@ -149,17 +151,6 @@ class MeasurementShortcut:
                         aggregation.aggregate(measurement, sample)
                         continue
                 match.consume_measurement(measurement, sample)
-
-
-def _plain(attributes: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The copy ``_clean_attribute_value`` makes of ``attributes``, or ``None`` if it might make another one."""
-    if type(attributes) is not dict or not attributes:
-        return None
-    plain = _PLAIN_VALUES
-    for key, value in attributes.items():
-        if type(key) is not str or not key or type(value) not in plain:
-            return None
-    return dict(attributes)
 
 
 def _attributes_key(attributes: dict[str, Any]) -> tuple[str, tuple[tuple[str, tuple[str, Any]], ...]]:

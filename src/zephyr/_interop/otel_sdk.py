@@ -38,7 +38,14 @@ from collections.abc import Mapping
 from time import time_ns
 from typing import Any
 
-__all__ = ("SUPPORTED_SDK_VERSIONS", "SpanShortcuts", "end_span", "set_span_attributes", "span_shortcuts")
+__all__ = (
+    "SUPPORTED_SDK_VERSIONS",
+    "SpanShortcuts",
+    "end_span",
+    "plain_attributes",
+    "set_span_attributes",
+    "span_shortcuts",
+)
 
 SUPPORTED_SDK_VERSIONS = frozenset({"1.45.2"})
 """Versions of ``opentelemetry-sdk`` whose ``Tracer.start_span`` and ``_Span`` this module was compared with."""
@@ -167,7 +174,11 @@ class SpanShortcuts:
             or not tracer._tracer_config.is_enabled
         ):
             return tracer.start_span(name, context, kind, attributes, start_time=start_time)
-        stored = _plain(attributes, limits.max_span_attributes) if limits.max_span_attribute_length is None else None
+        stored = (
+            plain_attributes(attributes, limits.max_span_attributes)
+            if limits.max_span_attribute_length is None
+            else None
+        )
         parent: Any = self._get_current_span(context).get_span_context()
         if stored is None or type(parent) is not self._span_context:
             return tracer.start_span(name, context, kind, attributes, start_time=start_time)
@@ -246,7 +257,7 @@ class SpanShortcuts:
                 if (
                     bounded.max_value_len is None
                     and (maxlen is None or len(stored) + len(attributes) <= maxlen)
-                    and _plain(attributes, None) is not None
+                    and plain_attributes(attributes, None) is not None
                 ):
                     with span._lock:
                         if span._end_time is None and not bounded._immutable:
@@ -294,8 +305,12 @@ class SpanShortcuts:
         processor.on_end(readable)
 
 
-def _plain(attributes: Mapping[str, Any] | None, maxlen: int | None) -> dict[str, Any] | None:
-    """A copy of ``attributes`` as ``BoundedAttributes`` would store them, or ``None`` if it might store otherwise."""
+def plain_attributes(attributes: Mapping[str, Any] | None, maxlen: int | None) -> dict[str, Any] | None:
+    """A copy of ``attributes`` as the SDK would store them, or ``None`` if it might store (clean) them otherwise.
+
+    Plain means a ``dict`` of non-empty ``str`` keys and ``str``/``int``/``float``/``bool``/``bytes``/``None`` values,
+    at most ``maxlen`` of them: what ``BoundedAttributes`` and the metric instruments keep as they are.
+    """
     if not attributes:
         return {}
     if type(attributes) is not dict or (maxlen is not None and len(attributes) > maxlen):
