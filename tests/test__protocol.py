@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import re
 import socket
@@ -25,6 +26,7 @@ from pydantic import BaseModel
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from tests.support.services import free_port, port_open
+from tests.support.timing import no_collections
 from zephyr import FastAPI, Request, Response
 from zephyr._protocol import _EAGER, ZephyrHttpProtocol, _Cycle
 from zephyr.responses import PlainTextResponse, StreamingResponse
@@ -347,3 +349,76 @@ def test_a_response_head_is_not_held_back_while_the_app_waits(raw_pair: tuple[in
         head = sock.recv(65536)
         assert head.startswith(b"HTTP/1.1 200 OK\r\n")
         assert head.endswith(b"\r\n\r\n")  # the head alone: the body is still 0.5 s away
+
+
+class _Transport(asyncio.Transport):
+    """A transport that keeps what is written (no socket: the protocol is fed bytes directly)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = b""
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 50000)}.get(name, default)
+
+    def write(self, data: Any) -> None:
+        self.written += bytes(data)
+
+    def is_closing(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+_CYCLE_CASES = {
+    "json": _get("/hello"),
+    "params": _get("/users/42?limit=3"),
+    "body": _post("/users", b'{"name": "Ada", "age": 36}', "Content-Type: application/json", close=False),
+    "invalid": _get("/users/abc"),
+    "missing": _get("/nowhere"),
+    "error": _get("/boom"),
+}
+
+
+@pytest.mark.parametrize("case", list(_CYCLE_CASES))
+def test_a_request_on_the_direct_path_leaves_no_cycles(case: str) -> None:
+    # The scope names the cycle answering it (the direct response) and the cycle holds the scope: unless that link
+    # goes once the request is served, every request is garbage only the collector frees, and its full passes stall
+    # a loaded server for tens of milliseconds.
+    from uvicorn.server import ServerState
+
+    config = uvicorn.Config(app, http=ZEPHYR, lifespan="off", access_log=False, log_level="critical")
+    config.load()
+    state = ServerState()
+    loop = asyncio.new_event_loop()
+
+    async def serve(protocol: ZephyrHttpProtocol, transport: _Transport) -> None:
+        served = state.total_requests
+        protocol.data_received(_CYCLE_CASES[case])
+        for _ in range(1000):
+            await asyncio.sleep(0)
+            if state.total_requests > served and not protocol.tasks:
+                return
+        raise AssertionError(f"no answer: {transport.written[-300:]!r}")
+
+    try:
+        with no_collections(), contextlib.redirect_stderr(None):
+            protocol = ZephyrHttpProtocol(config=config, server_state=state, app_state={}, _loop=loop)
+            transport = _Transport()
+            protocol.connection_made(transport)
+            for _ in range(3):  # compile the route, fill the memos
+                loop.run_until_complete(serve(protocol, transport))
+            gc.collect()
+            for _ in range(20):
+                loop.run_until_complete(serve(protocol, transport))
+            assert gc.collect() == 0
+            protocol.connection_lost(None)
+    finally:
+        loop.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field
 
+from tests.support.timing import no_collections
 from tests.test__rsgi import _HTTPProtocol, _Scope, _served
 from zephyr import BackgroundTasks, FastAPI, HTTPException, Request, Response
 from zephyr._compile.execute import DIRECT_RESPONSE
@@ -228,3 +230,17 @@ def test_a_send_wrapped_below_the_boundary_gets_the_asgi_messages() -> None:
         [("content-length", "19"), ("content-type", "application/json")],
         b'{"message":"hello"}',
     )
+
+
+@pytest.mark.parametrize("request_", _REQUESTS[:8], ids=lambda r: f"{r[0]} {r[1]}")
+def test_a_request_on_the_direct_path_leaves_no_cycles(request_: tuple[Any, ...]) -> None:
+    # The scope names the cycle answering it (DIRECT_RESPONSE) and the cycle holds the scope: unless the key goes
+    # once the request is served, every request is garbage only the collector frees (and its full passes stall).
+    app = _app()
+    with _served(app) as loop, no_collections():
+        for _ in range(3):  # compile the route, fill the memos
+            _answer(app.__rsgi__, loop, request_)
+        gc.collect()
+        for _ in range(20):
+            _answer(app.__rsgi__, loop, request_)
+        assert gc.collect() == 0

@@ -79,7 +79,10 @@ async def handle(
     """Answer ``exc`` with its handler, or re-raise it when none fits or the response already started."""
     handler = lookup(handlers, exc)
     if handler is None:
-        raise exc
+        try:
+            raise exc
+        finally:
+            del exc  # this frame, in the traceback, must not hold the exception: that would be a reference cycle
     if OBSERVERS:
         _observe(scope, exc, True)
     if started:

