@@ -39,6 +39,7 @@ from urllib.parse import quote
 
 from zephyr._compile.execute import DIRECT_RESPONSE
 from zephyr._errors import ErrorBoundary
+from zephyr._heap import freeze_startup_heap
 from zephyr._limits import BODY_DEADLINE, CLOSE_HEADERS, MAX_BODY_SIZE, MAX_BODY_SIZE_SCOPE_KEY, check_head
 from zephyr.exceptions import HTTPException
 from zephyr.types import ASGIApp, Message
@@ -444,6 +445,7 @@ class RSGIAdapter:
         """
         self.lifespan = _Lifespan(self.app, self.state, loop)
         self.lifespan.step("lifespan.startup")
+        freeze_startup_heap()  # started: the start-up heap leaves full collections (see zephyr._heap)
 
     def shutdown(self, loop: asyncio.AbstractEventLoop) -> None:
         """Run the app's shut-down (Granian calls this after serving)."""

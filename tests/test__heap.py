@@ -1,0 +1,77 @@
+"""``zephyr._heap``: Zephyr's servers freeze the start-up heap once, so full collections skip it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+_PROTOCOL = """
+import asyncio, gc
+import uvicorn
+from uvicorn.server import ServerState
+from zephyr import FastAPI
+from zephyr._protocol import ZephyrHttpProtocol
+
+class Transport(asyncio.Transport):
+    def get_extra_info(self, name, default=None):
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5000)}.get(name, default)
+
+config = uvicorn.Config(FastAPI(), http="zephyr._protocol:ZephyrHttpProtocol", lifespan="off", log_level="critical")
+config.load()
+loop = asyncio.new_event_loop()
+before = gc.get_freeze_count()
+protocol = ZephyrHttpProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+protocol.connection_made(Transport())
+print(before, gc.get_freeze_count())
+"""
+
+_RSGI = """
+import asyncio, gc
+from zephyr import FastAPI
+from zephyr._rsgi import RSGIAdapter
+
+started = []
+app = FastAPI(on_startup=[lambda: started.append(gc.get_freeze_count())])
+loop = asyncio.new_event_loop()
+RSGIAdapter(app).startup(loop)
+print(started[0], gc.get_freeze_count())
+"""
+
+
+def _counts(code: str, **env: str) -> tuple[int, int]:
+    result = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    before, after = result.stdout.split()
+    return int(before), int(after)
+
+
+@pytest.mark.parametrize("code", [_PROTOCOL, _RSGI], ids=["zephyr-protocol", "rsgi"])
+def test_a_started_server_freezes_the_start_up_heap(code: str) -> None:
+    before, after = _counts(code)
+    assert before == 0
+    assert after > 10_000  # the imports, the app and its routes: out of every full collection from now on
+
+
+@pytest.mark.parametrize("code", [_PROTOCOL, _RSGI], ids=["zephyr-protocol", "rsgi"])
+def test_zephyr_gc_freeze_0_leaves_the_heap_alone(code: str) -> None:
+    assert _counts(code, ZEPHYR_GC_FREEZE="0") == (0, 0)
+
+
+def test_it_freezes_once_per_process() -> None:
+    code = """
+    import gc
+    from zephyr._heap import freeze_startup_heap
+    print(int(freeze_startup_heap()), int(freeze_startup_heap()))
+    """
+    assert _counts(code) == (1, 0)
