@@ -144,6 +144,21 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework(
         "fastapi-telemetry", "FastAPI + telemetry=", "benchmarks.apps.fastapi_telemetry_app", "uvicorn", default=False
     ),
+    # The same two on Zephyr's HTTP protocol (what `zephyr run` serves on), beside FastAPI on uvicorn's.
+    Framework(
+        "zephyr-otel-fast",
+        "Zephyr + OpenTelemetry (Zephyr protocol)",
+        "benchmarks.apps.zephyr_otel_app",
+        "uvicorn-zephyr",
+        default=False,
+    ),
+    Framework(
+        "zephyr-telemetry-fast",
+        "Zephyr + telemetry= (Zephyr protocol)",
+        "benchmarks.apps.zephyr_telemetry_app",
+        "uvicorn-zephyr",
+        default=False,
+    ),
     # The server axis: the ceiling (prepared bytes, no work) and Zephyr on each server, side by side.
     # The ceiling answers S1-S4 with prepared bytes (others through raw_app; the RSGI one answers S1-S4 only).
     Framework("ceiling", "ceiling ASGI (uvicorn)", "benchmarks.apps.ceiling_app", "uvicorn", default=False),

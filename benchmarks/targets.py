@@ -93,8 +93,29 @@ def check_targets(results: dict[str, Any]) -> list[Target]:
         targets.append(Target("S7 as fast as a route at the top", "0.95 or more", measured, met))
     if "S3" in scenarios:
         targets.extend(_ratio_target(summary, ["S3"], "flask", 5.0, "Flask (gunicorn sync)"))
-    targets.extend(_best_server_targets(summary, [s for s in ("S1", "S2", "S3") if s in scenarios]))
+    simple = [s for s in ("S1", "S2", "S3") if s in scenarios]
+    targets.extend(_best_server_targets(summary, simple))
+    for kind, label in (("otel", "FastAPIInstrumentor"), ("telemetry", "telemetry=")):
+        targets.extend(_instrumented_targets(summary, simple, kind, label))
     return targets
+
+
+def _instrumented_targets(summary: dict[str, Any], scenarios: list[str], kind: str, label: str) -> Iterator[Target]:
+    """Zephyr instrumented (on uvicorn's protocol, or Zephyr's when measured) at least 2x FastAPI instrumented alike."""
+    if f"fastapi-{kind}" not in summary:
+        return
+    servers = {f"zephyr-{kind}": "uvicorn", f"zephyr-{kind}-fast": "Zephyr protocol"}
+    for scenario in scenarios:
+        theirs = _metric(summary, f"fastapi-{kind}", scenario, "rps")
+        runs = {name: _metric(summary, name, scenario, "rps") for name in servers}
+        measured = {name: rps for name, rps in runs.items() if rps is not None}
+        name = f"{scenario} with {label}: Zephyr vs FastAPI"
+        if theirs is None or not measured:
+            yield Target(name, f"2.0{_TIMES}", "not measured", None)
+            continue
+        parts = [f"{rps / theirs:.2f}{_TIMES} on {servers[server]}" for server, rps in measured.items()]
+        best = max(measured.values()) / theirs
+        yield Target(name, f"2.0{_TIMES}", ", ".join(parts), best >= 2.0)
 
 
 _ZEPHYR_ON_SERVERS = {

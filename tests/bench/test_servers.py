@@ -124,7 +124,15 @@ def test_prime_imports_the_app_or_says_why_not() -> None:
 
 
 def test_instrumented_contenders_are_opt_in() -> None:
-    names = ["zephyr-switch", "zephyr-otel", "fastapi-otel", "zephyr-telemetry", "fastapi-telemetry"]
+    names = [
+        "zephyr-switch",
+        "zephyr-otel",
+        "fastapi-otel",
+        "zephyr-telemetry",
+        "fastapi-telemetry",
+        "zephyr-otel-fast",
+        "zephyr-telemetry-fast",
+    ]
     instrumented = [framework for framework in FRAMEWORKS if framework.name in names]
     assert [f.name for f in instrumented] == names
     assert all(framework not in select_frameworks(None) for framework in instrumented)

@@ -131,3 +131,25 @@ def test_zephyr_on_its_best_server_against_the_uvicorn_ceiling() -> None:
     del missing["summary"]["ceiling"]["scenarios"]["S3"]
     s3 = _by_name(check_targets(missing))["S3: Zephyr on its best server vs the ceiling on uvicorn"]
     assert (s3.measured, s3.met) == ("not measured", None)
+
+
+def test_zephyr_instrumented_against_fastapi_instrumented_alike() -> None:
+    times = "\N{MULTIPLICATION SIGN}"
+    results = _results(
+        zephyr=_entry(30_000),
+        **{
+            "fastapi-otel": _entry(4_000),
+            "zephyr-otel": _entry(7_000),
+            "zephyr-otel-fast": _entry(9_000),
+            "fastapi-telemetry": _entry(4_000),
+            "zephyr-telemetry": _entry(7_600),
+        },
+    )
+    targets = _by_name(check_targets(results))
+    otel = targets["S1 with FastAPIInstrumentor: Zephyr vs FastAPI"]
+    assert (otel.measured, otel.met) == (f"1.75{times} on uvicorn, 2.25{times} on Zephyr protocol", True)
+    native = targets["S2 with telemetry=: Zephyr vs FastAPI"]
+    assert (native.measured, native.met) == (f"1.90{times} on uvicorn", False)
+    assert "S4 with telemetry=: Zephyr vs FastAPI" not in targets
+    plain = _by_name(check_targets(_results(zephyr=_entry(30_000), fastapi=_entry(10_000))))
+    assert not [name for name in plain if "FastAPIInstrumentor" in name or "telemetry=" in name]
