@@ -43,7 +43,7 @@ print(started[0], gc.get_freeze_count())
 
 
 def _counts(code: str, **env: str) -> tuple[int, int]:
-    result = subprocess.run(  # noqa: S603 - this interpreter, our own code
+    result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
@@ -75,3 +75,55 @@ def test_it_freezes_once_per_process() -> None:
     print(int(freeze_startup_heap()), int(freeze_startup_heap()))
     """
     assert _counts(code) == (1, 0)
+
+
+_UVICORN_HTTPTOOLS = """
+import gc, threading, time, urllib.request
+import uvicorn
+from zephyr import FastAPI
+
+app = FastAPI()
+seen = []
+
+@app.get("/")
+def root() -> dict:
+    seen.append(gc.get_freeze_count())
+    return {}
+
+config = uvicorn.Config(app, host="127.0.0.1", port=int(PORT), http="httptools", log_level="critical")
+server = uvicorn.Server(config)
+thread = threading.Thread(target=server.run, daemon=True)
+before = gc.get_freeze_count()
+thread.start()
+for _ in range(200):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{PORT}/", timeout=2).read()
+        break
+    except OSError:
+        time.sleep(0.05)
+server.should_exit = True
+thread.join(10)
+print(before, seen[0])
+"""
+
+_TEST_CLIENT = """
+import gc
+from zephyr import FastAPI
+from zephyr.testclient import TestClient
+
+with TestClient(FastAPI()) as client:
+    client.get("/")
+print(0, gc.get_freeze_count())
+"""
+
+
+def test_a_zephyr_app_started_by_any_server_freezes_it() -> None:
+    from tests.support.services import free_port
+
+    before, after = _counts(_UVICORN_HTTPTOOLS.replace("PORT", str(free_port())))
+    assert before == 0
+    assert after > 10_000
+
+
+def test_the_test_client_leaves_the_heap_alone() -> None:
+    assert _counts(_TEST_CLIENT) == (0, 0)

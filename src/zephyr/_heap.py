@@ -7,8 +7,9 @@ imports, models and the route table) it stalls every request for 10-30 ms, which
 recommends before forking workers), so full collections only walk what was made since. Those objects are still freed
 by reference counting; only a cycle among them is never collected, which for what start-up made is by design.
 
-Zephyr's servers call :func:`freeze_startup_heap` once the app has started: its HTTP protocol for uvicorn on the
-first connection, its RSGI adapter after the lifespan start-up. ``ZEPHYR_GC_FREEZE=0`` turns it off.
+It is called once the app has started: when a ``Zephyr`` app's lifespan start-up completes under any server (not
+under the test client, whose processes build app after app), and by Zephyr's HTTP protocol for uvicorn on its first
+connection and its RSGI adapter after the start-up, for apps of other kinds. ``ZEPHYR_GC_FREEZE=0`` turns it off.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from __future__ import annotations
 import gc
 import os
 
-__all__ = ("freeze_startup_heap",)
+__all__ = ("TEST_CLIENT_SCOPE_KEY", "freeze_startup_heap")
+
+TEST_CLIENT_SCOPE_KEY = "zephyr.test_client"
+"""Set in the lifespan scope by the test client: a test process starts many apps, none of them for long."""
 
 _frozen = False
 
 
 def freeze_startup_heap() -> bool:
     """Collect once, then freeze what is left (once per process); whether it froze now."""
-    global _frozen  # noqa: PLW0603 - once per process, by design
+    global _frozen
     if _frozen or os.environ.get("ZEPHYR_GC_FREEZE", "1") == "0":
         return False
     _frozen = True

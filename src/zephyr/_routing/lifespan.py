@@ -7,6 +7,7 @@ import inspect
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
+from zephyr._heap import TEST_CLIENT_SCOPE_KEY, freeze_startup_heap
 from zephyr.types import Receive, Scope, Send
 
 __all__ = (
@@ -129,6 +130,8 @@ async def run_lifespan(
                 scope["state"].update(state)
             if prepare is not None:
                 prepare()
+            if TEST_CLIENT_SCOPE_KEY not in scope:
+                freeze_startup_heap()  # started: the start-up heap leaves full collections (see zephyr._heap)
             await send({"type": "lifespan.startup.complete"})
             started = True
             await receive()

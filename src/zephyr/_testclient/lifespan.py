@@ -10,6 +10,7 @@ import anyio
 import anyio.abc
 import anyio.from_thread
 
+from zephyr._heap import TEST_CLIENT_SCOPE_KEY
 from zephyr.types import ASGIApp, Message
 
 __all__ = ("LifespanRunner",)
@@ -94,7 +95,12 @@ class LifespanRunner:
         to_app, app_inbox = anyio.create_memory_object_stream[Message](math.inf)
         app_outbox, from_app = anyio.create_memory_object_stream[Message](math.inf)
         self._to_app, self._app_inbox, self._from_app = to_app, app_inbox, from_app
-        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
+        scope = {
+            "type": "lifespan",
+            "asgi": {"version": "3.0", "spec_version": "2.0"},
+            "state": self.state,
+            TEST_CLIENT_SCOPE_KEY: True,
+        }
         # The app's outbox is closed when it returns, so a waiting startup or shutdown sees the end of the stream.
         with app_outbox, anyio.CancelScope() as cancel_scope:
             task_status.started(cancel_scope)
