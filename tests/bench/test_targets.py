@@ -153,3 +153,10 @@ def test_zephyr_instrumented_against_fastapi_instrumented_alike() -> None:
     assert "S4 with telemetry=: Zephyr vs FastAPI" not in targets
     plain = _by_name(check_targets(_results(zephyr=_entry(30_000), fastapi=_entry(10_000))))
     assert not [name for name in plain if "FastAPIInstrumentor" in name or "telemetry=" in name]
+
+
+def test_a_run_of_instrumented_contenders_shows_what_it_measured() -> None:
+    report = render_markdown(_results(**{"fastapi-otel": _entry(2_000), "zephyr-otel": _entry(5_000)}))
+    assert "| S1 with FastAPIInstrumentor: Zephyr vs FastAPI | 2.0\N{MULTIPLICATION SIGN} |" in report
+    assert "S2 vs FastAPI" not in report  # not measured in this run: left out
+    assert "## Targets" not in render_markdown(_results(**{"fastapi-otel": _entry(2_000)}))
