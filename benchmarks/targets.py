@@ -7,7 +7,7 @@ here asserts anything: CI's smoke run is too short for speed to mean anything, s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,12 @@ def _metric(summary: dict[str, Any], framework: str, scenario: str, key: str) ->
     cell = entry["scenarios"].get(scenario)
     value = cell.get(key) if cell else None
     return float(value) if value else None
+
+
+def _measured_rps(summary: dict[str, Any], names: Iterable[str], scenario: str) -> dict[str, float]:
+    """Requests per second of each of ``names`` that the run measured on ``scenario``."""
+    runs = {name: _metric(summary, name, scenario, "rps") for name in names}
+    return {name: rps for name, rps in runs.items() if rps is not None}
 
 
 def _ratio_target(
@@ -107,8 +113,7 @@ def _instrumented_targets(summary: dict[str, Any], scenarios: list[str], kind: s
     servers = {f"zephyr-{kind}": "uvicorn", f"zephyr-{kind}-fast": "Zephyr protocol"}
     for scenario in scenarios:
         theirs = _metric(summary, f"fastapi-{kind}", scenario, "rps")
-        runs = {name: _metric(summary, name, scenario, "rps") for name in servers}
-        measured = {name: rps for name, rps in runs.items() if rps is not None}
+        measured = _measured_rps(summary, servers, scenario)
         name = f"{scenario} with {label}: Zephyr vs FastAPI"
         if theirs is None or not measured:
             yield Target(name, f"2.0{_TIMES}", "not measured", None)
@@ -133,8 +138,7 @@ def _best_server_targets(summary: dict[str, Any], scenarios: list[str]) -> Itera
         return
     for scenario in scenarios:
         ceiling = _metric(summary, "ceiling", scenario, "rps")
-        runs = {name: _metric(summary, name, scenario, "rps") for name in _ZEPHYR_ON_SERVERS}
-        measured = {name: rps for name, rps in runs.items() if rps is not None}
+        measured = _measured_rps(summary, _ZEPHYR_ON_SERVERS, scenario)
         label = f"{scenario}: Zephyr on its best server vs the ceiling on uvicorn"
         if ceiling is None or not measured:
             yield Target(label, f"1.0{_TIMES}", "not measured", None)
