@@ -10,7 +10,9 @@ import textwrap
 import pytest
 
 _PROTOCOL = """
-import asyncio, gc
+import gc
+BASE = gc.get_freeze_count()
+import asyncio
 import uvicorn
 from uvicorn.server import ServerState
 from zephyr import FastAPI
@@ -26,19 +28,21 @@ loop = asyncio.new_event_loop()
 before = gc.get_freeze_count()
 protocol = ZephyrHttpProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
 protocol.connection_made(Transport())
-print(before, gc.get_freeze_count())
+print(before - BASE, gc.get_freeze_count() - BASE)
 """
 
 _RSGI = """
-import asyncio, gc
+import gc
+BASE = gc.get_freeze_count()
+import asyncio
 from zephyr import FastAPI
 from zephyr._rsgi import RSGIAdapter
 
 started = []
-app = FastAPI(on_startup=[lambda: started.append(gc.get_freeze_count())])
+app = FastAPI(on_startup=[lambda: started.append(gc.get_freeze_count() - BASE)])
 loop = asyncio.new_event_loop()
 RSGIAdapter(app).startup(loop)
-print(started[0], gc.get_freeze_count())
+print(started[0], gc.get_freeze_count() - BASE)
 """
 
 
@@ -78,7 +82,9 @@ def test_it_freezes_once_per_process() -> None:
 
 
 _UVICORN_HTTPTOOLS = """
-import gc, threading, time, urllib.request
+import gc
+BASE = gc.get_freeze_count()
+import threading, time, urllib.request
 import uvicorn
 from zephyr import FastAPI
 
@@ -87,13 +93,13 @@ seen = []
 
 @app.get("/")
 def root() -> dict:
-    seen.append(gc.get_freeze_count())
+    seen.append(gc.get_freeze_count() - BASE)
     return {}
 
 config = uvicorn.Config(app, host="127.0.0.1", port=int(PORT), http="httptools", log_level="critical")
 server = uvicorn.Server(config)
 thread = threading.Thread(target=server.run, daemon=True)
-before = gc.get_freeze_count()
+before = gc.get_freeze_count() - BASE
 thread.start()
 for _ in range(200):
     try:
@@ -108,12 +114,13 @@ print(before, seen[0])
 
 _TEST_CLIENT = """
 import gc
+BASE = gc.get_freeze_count()
 from zephyr import FastAPI
 from zephyr.testclient import TestClient
 
 with TestClient(FastAPI()) as client:
     client.get("/")
-print(0, gc.get_freeze_count())
+print(0, gc.get_freeze_count() - BASE)
 """
 
 
