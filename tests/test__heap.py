@@ -17,17 +17,14 @@ import uvicorn
 from uvicorn.server import ServerState
 from zephyr import FastAPI
 from zephyr._protocol import ZephyrHttpProtocol
-
-class Transport(asyncio.Transport):
-    def get_extra_info(self, name, default=None):
-        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5000)}.get(name, default)
+from tests.support.transport import RecordingTransport
 
 config = uvicorn.Config(FastAPI(), http="zephyr._protocol:ZephyrHttpProtocol", lifespan="off", log_level="critical")
 config.load()
 loop = asyncio.new_event_loop()
 before = gc.get_freeze_count()
 protocol = ZephyrHttpProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
-protocol.connection_made(Transport())
+protocol.connection_made(RecordingTransport())
 print(before - BASE, gc.get_freeze_count() - BASE)
 """
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import re
 import socket
@@ -25,8 +24,9 @@ import uvicorn
 from pydantic import BaseModel
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from tests.support.garbage import garbage_after
 from tests.support.services import free_port, port_open
-from tests.support.timing import no_collections
+from tests.support.transport import RecordingTransport
 from zephyr import FastAPI, Request, Response
 from zephyr._protocol import _EAGER, ZephyrHttpProtocol, _Cycle
 from zephyr.responses import PlainTextResponse, StreamingResponse
@@ -351,32 +351,6 @@ def test_a_response_head_is_not_held_back_while_the_app_waits(raw_pair: tuple[in
         assert head.endswith(b"\r\n\r\n")  # the head alone: the body is still 0.5 s away
 
 
-class _Transport(asyncio.Transport):
-    """A transport that keeps what is written (no socket: the protocol is fed bytes directly)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.written = b""
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 50000)}.get(name, default)
-
-    def write(self, data: Any) -> None:
-        self.written += bytes(data)
-
-    def is_closing(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-
 _REQUESTS_COUNTED = 50
 
 _CYCLE_CASES = {
@@ -401,7 +375,7 @@ def test_a_request_on_the_direct_path_leaves_no_cycles(case: str) -> None:
     state = ServerState()
     loop = asyncio.new_event_loop()
 
-    async def serve(protocol: ZephyrHttpProtocol, transport: _Transport) -> None:
+    async def serve(protocol: ZephyrHttpProtocol, transport: RecordingTransport) -> None:
         served = state.total_requests
         protocol.data_received(_CYCLE_CASES[case])
         for _ in range(1000):
@@ -411,18 +385,14 @@ def test_a_request_on_the_direct_path_leaves_no_cycles(case: str) -> None:
         raise AssertionError(f"no answer: {transport.written[-300:]!r}")
 
     try:
-        with no_collections(), contextlib.redirect_stderr(None):
+        with contextlib.redirect_stderr(None):
             protocol = ZephyrHttpProtocol(config=config, server_state=state, app_state={}, _loop=loop)
-            transport = _Transport()
+            transport = RecordingTransport()
             protocol.connection_made(transport)
-            for _ in range(3):  # compile the route, fill the memos
-                loop.run_until_complete(serve(protocol, transport))
-            gc.collect()
-            for _ in range(_REQUESTS_COUNTED):
-                loop.run_until_complete(serve(protocol, transport))
-            # A cycle per request would leave thousands of objects; fewer than one per request is what
-            # other threads of the test process (in-process servers ticking) may leave meanwhile.
-            assert gc.collect() < _REQUESTS_COUNTED
+            # A cycle per request would leave hundreds of objects; fewer than one per request is what other threads
+            # of the test process (in-process servers of other tests) may leave meanwhile.
+            left = garbage_after(lambda: loop.run_until_complete(serve(protocol, transport)), _REQUESTS_COUNTED)
+            assert left < _REQUESTS_COUNTED
             protocol.connection_lost(None)
     finally:
         loop.close()

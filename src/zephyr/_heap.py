@@ -22,13 +22,13 @@ __all__ = ("TEST_CLIENT_SCOPE_KEY", "freeze_startup_heap")
 TEST_CLIENT_SCOPE_KEY = "zephyr.test_client"
 """Set in the lifespan scope by the test client: a test process starts many apps, none of them for long."""
 
-_frozen = False
+_frozen = os.environ.get("ZEPHYR_GC_FREEZE", "1") == "0"  # turned off: as if done already
 
 
 def freeze_startup_heap() -> bool:
     """Collect once, then freeze what is left (once per process); whether it froze now."""
     global _frozen
-    if _frozen or os.environ.get("ZEPHYR_GC_FREEZE", "1") == "0":
+    if _frozen:
         return False
     _frozen = True
     gc.collect()

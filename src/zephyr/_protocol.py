@@ -47,8 +47,9 @@ from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT, service_unavai
 from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, STATUS_LINE, HttpToolsProtocol
 from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 
-from zephyr import _heap, _server
+from zephyr import _server
 from zephyr._compile.execute import DIRECT_RESPONSE
+from zephyr._heap import freeze_startup_heap
 from zephyr._server import MAX_HEAD_BYTES, REFUSE_408, REFUSE_431
 
 __all__ = ("ZephyrHttpProtocol",)
@@ -476,8 +477,7 @@ class ZephyrHttpProtocol(HttpToolsProtocol):
     # -- connection --------------------------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        if not _heap._frozen:
-            _heap.freeze_startup_heap()  # the server is up: the start-up heap leaves full collections (see there)
+        freeze_startup_heap()  # the server is up: the start-up heap leaves full collections (see zephyr._heap)
         super().connection_made(transport)
         self._wait_for_head(self.head_timeout)
 

@@ -47,8 +47,6 @@ SUPPORTED_SDK_VERSIONS = frozenset({"1.45.2"})
 """Versions of ``opentelemetry-sdk`` whose instruments, ``Measurement`` and measurement consumer this was compared
 with."""
 
-"""Attribute value types ``_clean_attribute_value`` returns as they are (with no length limit, as for metrics)."""
-
 _AMOUNTS = frozenset({int, float})
 
 
