@@ -105,7 +105,9 @@ class Framework:
                 "warning",
                 target,
             ]
-        http = "zephyr._protocol:ZephyrHttpProtocol" if self.server == "uvicorn-zephyr" else "httptools"
+        zephyr = self.server == "uvicorn-zephyr"  # what `zephyr run` serves on: its protocol and its loop
+        http = "zephyr._protocol:ZephyrHttpProtocol" if zephyr else "httptools"
+        loop = "zephyr._accept:new_event_loop" if zephyr else "uvloop"
         return [
             sys.executable,
             "-m",
@@ -116,7 +118,7 @@ class Framework:
             "--port",
             str(port),
             "--loop",
-            "uvloop",
+            loop,
             "--http",
             http,
             "--no-access-log",

@@ -167,6 +167,7 @@ def test_run_passes_the_resolved_app_and_every_option_to_uvicorn(monkeypatch: py
                 "http": "zephyr._server:GuardedH11Protocol",
                 "timeout_keep_alive": 3,
                 "h11_max_incomplete_event_size": 64 * 1024,
+                "loop": "zephyr._accept:new_event_loop",  # uvloop, accepting in batches (zephyr._accept)
             },
         )
     ]

@@ -31,7 +31,17 @@ def test_run_serves_the_app_with_uvicorn(monkeypatch: pytest.MonkeyPatch) -> Non
     from tests.flask.apps.cli_app import app
 
     assert served == [
-        (app, {"host": "127.0.0.1", "port": 5001, "root_path": "", "proxy_headers": True, "log_level": "info"})
+        (
+            app,
+            {
+                "host": "127.0.0.1",
+                "port": 5001,
+                "root_path": "",
+                "proxy_headers": True,
+                "log_level": "info",
+                "loop": "zephyr._accept:new_event_loop",
+            },
+        )
     ]
 
 

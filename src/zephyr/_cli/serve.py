@@ -45,6 +45,7 @@ def _banner(url: str, app: Any, import_string: str, mode: str) -> None:
 def _serve_options(args: argparse.Namespace) -> dict[str, Any]:
     # Read by zephyr._server when it is imported, here and in every worker or reloaded process.
     os.environ["ZEPHYR_HEAD_TIMEOUT"] = str(args.head_timeout)
+    from zephyr._accept import uvicorn_loop
     from zephyr._server import MAX_HEAD_BYTES, protocol_for
 
     return {
@@ -57,6 +58,7 @@ def _serve_options(args: argparse.Namespace) -> dict[str, Any]:
         "http": protocol_for(args.http),
         "timeout_keep_alive": args.timeout_keep_alive,
         "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
+        **uvicorn_loop(),
     }
 
 

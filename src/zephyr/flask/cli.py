@@ -51,7 +51,17 @@ def build_cli() -> Any:
                 f"{app!r} is a flask.Flask app: change 'from flask import Flask' to 'from zephyr.flask import Flask' "
                 "to serve it with uvicorn, or run it with 'flask run'."
             )
-        uvicorn.run(app, host=host, port=port, root_path=root_path, proxy_headers=proxy_headers, log_level=log_level)
+        from zephyr._accept import uvicorn_loop
+
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            root_path=root_path,
+            proxy_headers=proxy_headers,
+            log_level=log_level,
+            **uvicorn_loop(),
+        )
 
     @click.command("audit", short_help="Report a Flask app's routes, hooks, extensions and what to change.")
     @click.argument("app")
