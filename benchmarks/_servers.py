@@ -53,7 +53,8 @@ class Framework:
     module: str
     """The app module (``app`` is the attribute served)."""
     server: str
-    """``"uvicorn"`` (ASGI), ``"uvicorn-zephyr"`` (uvicorn with Zephyr's HTTP protocol, ``zephyr._protocol``),
+    """``"uvicorn"`` (ASGI), ``"uvicorn-zephyr"`` (uvicorn with Zephyr's HTTP protocol, ``zephyr._protocol``, on
+    the loop ``zephyr run`` serves on, ``zephyr._accept``),
     ``"granian"`` (Granian's ASGI), ``"granian-rsgi"`` (Granian's RSGI) or ``"gunicorn"`` (WSGI, one sync worker)."""
     attribute: str = "app"
     """The attribute of ``module`` that is served."""

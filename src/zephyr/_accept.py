@@ -203,7 +203,7 @@ class BatchedServer(asyncio.AbstractServer):
     async def _open(self, connection: socket.socket) -> None:
         try:
             await self._loop.connect_accepted_socket(self._factory, connection, **self._options)
-        except (ssl_module.SSLError, OSError) as exc:  # a failed TLS handshake, a reset: the client's doing
+        except (OSError, asyncio.TimeoutError) as exc:  # a failed or slow TLS handshake, a reset: the client's doing
             from zephyr.logger import logger
 
             logger.debug("a connection failed while opening: %r", exc)
