@@ -88,8 +88,9 @@ def _command(server: str, app: str, port: int, args: Sequence[str]) -> list[str]
 
 
 HTTP_ENV = "ZEPHYR_E2E_HTTP"
-"""Set to ``zephyr`` to serve every uvicorn end-to-end test with Zephyr's HTTP protocol (``zephyr._protocol``)
-wherever it would use httptools (named, or chosen by ``auto``); ``h11`` runs stay on h11."""
+"""Set to ``zephyr`` to serve every uvicorn end-to-end test as ``zephyr run`` does: with Zephyr's HTTP protocol
+(``zephyr._protocol``) wherever it would use httptools (named, or chosen by ``auto``; ``h11`` runs stay on h11), on
+Zephyr's event loop (``zephyr._accept``) unless the test names one."""
 
 
 def _http(args: Sequence[str]) -> list[str]:
@@ -97,6 +98,8 @@ def _http(args: Sequence[str]) -> list[str]:
         return list(args)
     ours = "zephyr._protocol:ZephyrHttpProtocol"
     args = list(args)
+    if "--loop" not in args:  # the loop `zephyr run` serves on (zephyr._accept)
+        args += ["--loop", "zephyr._accept:new_event_loop"]
     if "--http" not in args:
         return [*args, "--http", ours]
     at = args.index("--http") + 1
