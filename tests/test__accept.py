@@ -7,7 +7,8 @@ import errno
 import logging
 import socket
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -53,6 +54,18 @@ async def _turns_until(count: int, limit: int) -> int:
     return limit + 1
 
 
+@asynccontextmanager
+async def serving(**options: Any) -> AsyncIterator[tuple[BatchedServer, int]]:
+    """A server on 127.0.0.1 made by the running loop, taken over by Zephyr, and its port; closed at the end."""
+    server = await asyncio.get_running_loop().create_server(Recorder, "127.0.0.1", 0, **options)
+    assert isinstance(server, BatchedServer)
+    try:
+        yield server, server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 def _connect_blocking(port: int, count: int) -> list[socket.socket]:
     """``count`` connections whose handshakes the kernel completes while the loop is not running."""
     return [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
@@ -62,57 +75,49 @@ def test_a_burst_of_waiting_connections_is_accepted_within_a_few_turns() -> None
     """With uvloop's own listener, 50 waiting connections take 50 turns; here they are all in within 5."""
 
     async def main() -> None:
-        server = await asyncio.get_running_loop().create_server(Recorder, "127.0.0.1", 0, backlog=128)
-        assert isinstance(server, BatchedServer)
-        clients = _connect_blocking(server.sockets[0].getsockname()[1], 50)
-        try:
-            assert await _turns_until(50, 40) <= 5
-            assert len(Recorder.made) == 50
-        finally:
-            for client in clients:
-                client.close()
-            server.close()
-            await server.wait_closed()
+        async with serving(backlog=128) as (_, port):
+            clients = _connect_blocking(port, 50)
+            try:
+                assert await _turns_until(50, 40) <= 5
+                assert len(Recorder.made) == 50
+            finally:
+                for client in clients:
+                    client.close()
 
     run(main)
 
 
 def test_accepted_connections_are_served_with_tcp_nodelay() -> None:
     async def main() -> None:
-        server = await asyncio.get_running_loop().create_server(Recorder, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"hello")
-        assert await reader.readexactly(5) == b"HELLO"
-        sock = Recorder.made[0].transport.get_extra_info("socket")
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
-        assert Recorder.made[0].transport.get_extra_info("peername") == writer.get_extra_info("sockname")
-        writer.close()
-        server.close()
-        await server.wait_closed()
+        async with serving() as (_, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"hello")
+            assert await reader.readexactly(5) == b"HELLO"
+            sock = Recorder.made[0].transport.get_extra_info("socket")
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+            assert Recorder.made[0].transport.get_extra_info("peername") == writer.get_extra_info("sockname")
+            writer.close()
 
     run(main)
 
 
 def test_close_stops_accepting_and_leaves_open_connections_alone() -> None:
     async def main() -> None:
-        loop = asyncio.get_running_loop()
-        server = await loop.create_server(Recorder, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        await _turns_until(1, 10)
-        assert server.is_serving()
-        assert server.get_loop() is loop
-        server.close()
-        server.close()  # twice is harmless
-        await server.wait_closed()
-        assert not server.is_serving()
-        assert server.sockets == ()
-        with pytest.raises(ConnectionRefusedError):
-            await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"still here")  # the connection accepted before is still served
-        assert await reader.readexactly(10) == b"STILL HERE"
-        writer.close()
+        async with serving() as (server, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            await _turns_until(1, 10)
+            assert server.is_serving()
+            assert server.get_loop() is asyncio.get_running_loop()
+            server.close()
+            server.close()  # twice is harmless (and once more when the block ends)
+            await server.wait_closed()
+            assert not server.is_serving()
+            assert server.sockets == ()
+            with pytest.raises(ConnectionRefusedError):
+                await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"still here")  # the connection accepted before is still served
+            assert await reader.readexactly(10) == b"STILL HERE"
+            writer.close()
 
     run(main)
 
@@ -169,28 +174,26 @@ def _tls_contexts(directory: Any) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     return server, client
 
 
-def test_tls_connections_are_accepted_in_batches_and_a_failed_handshake_is_dropped(tmp_path: Any) -> None:
+def test_tls_connections_are_accepted_in_batches_and_a_failed_handshake_is_dropped(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     server_context, client_context = _tls_contexts(tmp_path)
 
     async def main() -> None:
-        server = await asyncio.get_running_loop().create_server(
-            Recorder, "127.0.0.1", 0, ssl=server_context, ssl_handshake_timeout=5
-        )
-        assert isinstance(server, BatchedServer)
-        port = server.sockets[0].getsockname()[1]
-        with socket.create_connection(("127.0.0.1", port)) as plain:  # not TLS: the handshake fails, quietly
-            plain.sendall(b"GET / HTTP/1.1\r\n\r\n")
-            for _ in range(20):
-                await asyncio.sleep(0.01)
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_context)
-        writer.write(b"secret")
-        assert await reader.readexactly(6) == b"SECRET"
-        assert Recorder.made[-1].transport.get_extra_info("ssl_object") is not None
-        writer.close()
-        server.close()
-        await server.wait_closed()
+        async with serving(ssl=server_context, ssl_handshake_timeout=5) as (_, port):
+            with socket.create_connection(("127.0.0.1", port)) as plain:  # not TLS: the handshake fails, quietly
+                plain.sendall(b"GET / HTTP/1.1\r\n\r\n")
+                for _ in range(20):
+                    await asyncio.sleep(0.01)
+            reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_context)
+            writer.write(b"secret")
+            assert await reader.readexactly(6) == b"SECRET"
+            assert Recorder.made[-1].transport.get_extra_info("ssl_object") is not None
+            writer.close()
 
-    run(main)
+    with caplog.at_level(logging.DEBUG, logger="zephyr.server"):
+        run(main)
+    assert [record.levelno for record in caplog.records if record.name == "zephyr.server"] == [logging.DEBUG]
 
 
 def test_a_server_not_started_at_once_is_left_to_uvloop() -> None:
@@ -230,28 +233,26 @@ def test_running_out_of_descriptors_pauses_accepting_then_resumes(
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(Recorder, "127.0.0.1", 0)
-        assert isinstance(server, BatchedServer)
-        listener = server.sockets[0]
-        failing: Any = _OutOfDescriptors(listener)
-        loop.remove_reader(listener.fileno())
-        loop.add_reader(listener.fileno(), server._accept, failing)
-        reader, writer = await asyncio.open_connection("127.0.0.1", listener.getsockname()[1])
-        for _ in range(5):  # the accept fails: reading is paused (not retried in a busy loop)
-            await asyncio.sleep(0)
-        assert failing.failed
-        assert Recorder.made == []
-        await asyncio.sleep(0.2)  # resumed after the delay: the waiting connection is accepted
-        assert len(Recorder.made) == 1
-        writer.write(b"ok")
-        assert await reader.readexactly(2) == b"OK"
-        writer.close()
-        server.close()
-        await server.wait_closed()
+        async with serving() as (server, port):
+            listener = server.sockets[0]
+            failing: Any = _OutOfDescriptors(listener)
+            loop.remove_reader(listener.fileno())
+            loop.add_reader(listener.fileno(), server._accept, failing)
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            for _ in range(5):  # the accept fails: reading is paused (not retried in a busy loop)
+                await asyncio.sleep(0)
+            assert failing.failed
+            assert Recorder.made == []
+            await asyncio.sleep(0.2)  # resumed after the delay: the waiting connection is accepted
+            assert len(Recorder.made) == 1
+            writer.write(b"ok")
+            assert await reader.readexactly(2) == b"OK"
+            writer.close()
 
     with caplog.at_level(logging.ERROR):
         run(main)
     assert any("paused for" in record.getMessage() and "ulimit -n" in record.getMessage() for record in caplog.records)
+    assert {record.name for record in caplog.records} == {"zephyr.server"}  # Zephyr's own logger, not FastAPI's
 
 
 def test_enabled_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

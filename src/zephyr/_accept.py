@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import os
 import socket
 import ssl as ssl_module
@@ -28,6 +29,9 @@ __all__ = ("BatchedServer", "RETRY_DELAY", "enabled", "new_event_loop", "uvicorn
 
 RETRY_DELAY = 1.0
 """Seconds accepting waits when the process or the system is out of file descriptors or memory (asyncio's too)."""
+
+logger = logging.getLogger("zephyr.server")
+"""Where accepting's trouble is told: Zephyr's own logger (``zephyr.logger`` is FastAPI's, for apps and libraries)."""
 
 _OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 _INET = frozenset({socket.AF_INET, socket.AF_INET6})
@@ -180,8 +184,6 @@ class BatchedServer(asyncio.AbstractServer):
             task.add_done_callback(self._connecting.discard)
 
     def _pause(self, listener: socket.socket, exc: OSError) -> None:
-        from zephyr.logger import logger
-
         if exc.errno not in _OUT_OF_RESOURCES:
             logger.error("accepting a connection on %s failed: %s", _name(listener), exc)
             return
@@ -204,13 +206,9 @@ class BatchedServer(asyncio.AbstractServer):
         try:
             await self._loop.connect_accepted_socket(self._factory, connection, **self._options)
         except (OSError, asyncio.TimeoutError) as exc:  # a failed or slow TLS handshake, a reset: the client's doing
-            from zephyr.logger import logger
-
             logger.debug("a connection failed while opening: %r", exc)
             connection.close()
         except Exception:
-            from zephyr.logger import logger
-
             logger.exception("a connection could not be opened")
             connection.close()
 
