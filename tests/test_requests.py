@@ -597,3 +597,63 @@ async def test_body_deadline_can_be_lifted() -> None:
 
     request = Request(http_scope(method="POST", app=App()), receive_from(chunk(b"a"), chunk(b"b", more=False)))
     assert await request.body() == b"ab"
+
+
+class _Server:
+    """A server cycle offering the direct body hand-over (``zephyr._compile.direct``)."""
+
+    def __init__(self, body: bytes | None) -> None:
+        self.body = body
+        self.taken = 0
+
+    async def receive(self) -> Message:
+        return {"type": "http.request", "body": self.body or b"", "more_body": False}
+
+    async def send(self, message: Message) -> None:
+        raise AssertionError("not sent through")
+
+    def respond_json(self, status: int, body: bytes, sized: bool, head: bool, extra: Any) -> None:
+        raise AssertionError("not sent through")
+
+    def take_body(self) -> bytes | None:
+        self.taken += 1
+        return self.body
+
+
+async def test_a_body_taken_from_the_server_is_kept_as_body_keeps_it() -> None:
+    server = _Server(b"abc")
+    request = Request({"type": "http", "headers": []}, server.receive)
+    assert request._take_body(server) == b"abc"
+    assert await request.body() == b"abc"
+    assert request._take_body(server) is None  # read once: the stream is consumed
+    assert server.taken == 1
+    assert [chunk async for chunk in request.stream()] == [b"abc", b""]  # the kept body, as after body()
+
+
+async def test_a_body_is_taken_only_from_the_cycle_the_request_receives_from() -> None:
+    server = _Server(b"abc")
+
+    async def wrapped() -> Message:
+        return await server.receive()
+
+    request = Request({"type": "http", "headers": []}, wrapped)
+    assert request._take_body(server) is None
+    assert server.taken == 0
+    assert await request.body() == b"abc"
+
+
+async def test_a_body_not_at_hand_is_left_to_receive() -> None:
+    server = _Server(None)
+    request = Request({"type": "http", "headers": []}, server.receive)
+    assert request._take_body(server) is None
+    assert not request._stream_consumed
+
+
+async def test_a_body_taken_whole_is_held_to_the_size_limit() -> None:
+    from zephyr._bodylimit import BodyTooLargeError
+    from zephyr._limits import MAX_BODY_SIZE_SCOPE_KEY
+
+    server = _Server(b"x" * 11)
+    request = Request({"type": "http", "headers": [], MAX_BODY_SIZE_SCOPE_KEY: 10}, server.receive)
+    with pytest.raises(BodyTooLargeError):
+        request._take_body(server)

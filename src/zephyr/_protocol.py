@@ -48,7 +48,7 @@ from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, ST
 from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 
 from zephyr import _server
-from zephyr._compile.execute import DIRECT_RESPONSE
+from zephyr._compile.direct import DIRECT_RESPONSE
 from zephyr._heap import freeze_startup_heap
 from zephyr._server import MAX_HEAD_BYTES, REFUSE_408, REFUSE_431
 
@@ -210,6 +210,28 @@ class _Cycle:
         await self.send(_500[1])
 
     # -- ASGI --------------------------------------------------------------------------------------------------
+
+    def take_body(self) -> bytes | None:
+        """The whole body, when it is all in and nothing of it was received yet (see ``zephyr._compile.direct``).
+
+        What ``receive`` would hand over in its one ``http.request`` message, taken as that message would be; ``None``
+        (and nothing changed) while the body is still streaming, after a first ``receive``, or once the client or the
+        response is gone, or while the client waits for ``100 Continue`` (which ``receive`` sends), for ``receive`` to
+        answer as it does.
+        """
+        if (
+            self.more_body
+            or self.delivered
+            or self.waiting_for_100_continue
+            or self.disconnected
+            or self.response_complete
+        ):
+            return None
+        self.protocol.flow.resume_reading()
+        body = self.body
+        self.body = b""
+        self.delivered = True
+        return body if type(body) is bytes else bytes(body)
 
     async def receive(self) -> dict[str, Any]:
         """The next ``http.request`` message, or ``http.disconnect`` once the client or the response is gone."""

@@ -37,7 +37,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Final
 from urllib.parse import quote
 
-from zephyr._compile.execute import DIRECT_RESPONSE
+from zephyr._compile.direct import DIRECT_RESPONSE
 from zephyr._errors import ErrorBoundary
 from zephyr._heap import freeze_startup_heap
 from zephyr._limits import BODY_DEADLINE, CLOSE_HEADERS, MAX_BODY_SIZE, MAX_BODY_SIZE_SCOPE_KEY, check_head
@@ -214,6 +214,10 @@ class _HTTPCycle:
     def started(self) -> bool:
         """Whether the response started (``http.response.start`` was sent)."""
         return self.status != 0
+
+    def take_body(self) -> None:
+        """Never at hand: Granian hands the body over when asked, by an await (``receive`` does it)."""
+        return
 
     async def receive(self) -> Message:
         if self.chunks is not None:

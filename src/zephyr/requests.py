@@ -43,6 +43,8 @@ from zephyr.types import Message, Receive, Scope, Send
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from zephyr._compile.direct import DirectTarget
+
 __all__ = (
     "ClientDisconnect",
     "HTTPConnection",
@@ -460,6 +462,25 @@ class Request(HTTPConnection[StateT]):
             await self._receive_body(chunks)
         self._body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         return self._body
+
+    def _take_body(self, server: DirectTarget) -> bytes | None:
+        """Take the whole body from the server's cycle as ``body()`` reads it; None: read it through ``receive``.
+
+        For Zephyr's routes (``zephyr._compile.body``) on Zephyr's own server: when this request receives from the
+        cycle directly and the whole body is already in, it is kept as ``body()`` keeps it (the size limit checked,
+        the stream consumed) without a message and three awaits.
+        """
+        if self._stream_consumed or self._receive != server.receive:
+            return None
+        body = server.take_body()
+        if body is None:
+            return None
+        self._stream_consumed = True
+        limit = self.scope.get(MAX_BODY_SIZE_SCOPE_KEY, MAX_BODY_SIZE)
+        if limit is not None and len(body) > limit:
+            raise BodyTooLargeError
+        self._body = body
+        return body
 
     async def _receive_body(self, chunks: list[bytes]) -> None:
         if self._stream_consumed:

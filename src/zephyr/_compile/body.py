@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 from pydantic_core import PydanticUndefined
 
+from zephyr._compile.direct import DIRECT_RESPONSE
 from zephyr._compile.plan import Plan
 from zephyr._limits import FORM_LIMITS_SCOPE_KEY
 from zephyr.exceptions import HTTPException, RequestValidationError
@@ -124,7 +125,11 @@ async def read_body(
                 limits = {**limits, **form_limits}
             state.form = await request.form(**limits)
             return state
-        raw = await request.body()
+        # Zephyr's own server hands a body already in straight over (see zephyr._compile.direct), else receive does.
+        direct = scope.get(DIRECT_RESPONSE)
+        raw = request._take_body(direct) if direct is not None else None
+        if raw is None:
+            raw = await request.body()
     except HTTPException:
         raise
     except Exception as exc:  # a broken body (or a client gone mid-body) is answered 400, as FastAPI does

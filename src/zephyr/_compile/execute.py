@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack
 from time import perf_counter, time_ns
-from typing import Any, Final
+from typing import Any
 
 import anyio
 
 from zephyr._compile.body import BodyReader, BodyState, json_value, read_body, read_body_through_methods
 from zephyr._compile.context import attach_endpoint_context, endpoint_context
+from zephyr._compile.direct import DIRECT_RESPONSE
 from zephyr._compile.exact import slow_solve
 from zephyr._compile.plan import Plan
 from zephyr._compile.replan import call_steps_watching
@@ -26,14 +27,6 @@ from zephyr.types import Receive, Scope, Send
 __all__ = ("DIRECT_RESPONSE", "HTTPRunner", "body_allowed", "stream_item")
 
 _JSON = b"application/json"
-
-DIRECT_RESPONSE: Final = "zephyr.direct_response"
-"""The scope key of a server adapter's cycle (Zephyr's RSGI one) that takes a whole JSON response in one call.
-
-The value has a ``send`` and a ``respond_json(status, body, extra_headers)``; a JSON response goes through
-``respond_json`` when the ``send`` the route was given is still that ``send`` (nothing wrapped it): the same status,
-headers and body as the two ASGI messages, without building and converting them.
-"""
 
 
 def _record(timings: dict[str, float], phase: str, since: float) -> float:

@@ -58,6 +58,9 @@ class BaseRoute(StarletteTwin):
     include_in_schema: bool = True
     url_protocol: Literal["http", "websocket"] = "http"
     """The protocol of the paths ``url_path_for`` builds."""
+    direct_runner: Any = None
+    """The compiled route the router calls directly, past ``handle`` and its ASGI app (an ``APIRoute`` whose app is
+    its bare runner: no handler hook, route middleware or body limit around it, ``handle`` not overridden)."""
     _origin: BaseRoute | None = None
     """For a route an inclusion made (``include_router``), the included router's route it was made from."""
     _fastapi_scope: dict[str, Any] | None = None

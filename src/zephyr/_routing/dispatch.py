@@ -33,6 +33,7 @@ from zephyr._routing.paths import route_path
 from zephyr._routing.table import RouteTable
 from zephyr.datastructures import URL, URLPath
 from zephyr.exceptions import FastAPIError, HTTPException
+from zephyr.requests import Request
 from zephyr.responses import PlainTextResponse, RedirectResponse
 from zephyr.types import ASGIApp, DecoratedCallable, Receive, Scope, Send
 
@@ -239,7 +240,11 @@ class Router(StarletteTwin):
                 scope["endpoint"] = getattr(route, "endpoint", None)
                 if timings is not None:
                     timings["routing"] = timings.get("routing", 0.0) + (perf_counter() - started)
-                await route.handle(scope, receive, send)
+                runner = route.direct_runner
+                if runner is not None:  # what handle would do (its method check already passed), one step sooner
+                    await runner.run(Request(scope, receive, send), send)
+                else:
+                    await route.handle(scope, receive, send)
                 return
             if accepted is PARTIAL and partial is None:
                 partial, partial_params = route, found
