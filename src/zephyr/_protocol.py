@@ -38,6 +38,7 @@ import copy
 import sys
 import urllib.parse
 from collections import deque
+from collections.abc import Awaitable
 from typing import Any, Final
 
 import httptools
@@ -193,6 +194,10 @@ class _Cycle:
         finally:
             self.running = False
             self.protocol.tasks.discard(self.task)
+            # The scope and the cycle refer to each other on the direct path (see _Direct): left so, every request
+            # would be a reference cycle for the collector, whose full passes then stall the server (p99 up from 4 ms
+            # to 30 ms).
+            self.scope.pop(DIRECT_RESPONSE, None)
 
     def flush(self) -> None:
         """Write the response head held back for the first body message (the app has not sent one yet)."""
@@ -414,7 +419,9 @@ class _Direct:
         self.boundary_type = ErrorBoundary
         self.check_head = check_head
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    def __call__(self, scope: Any, receive: Any, send: Any) -> Awaitable[None]:
+        # Not a coroutine: it returns the one to await (a frame less per request); the cycle takes the direct
+        # response out of the scope once the request is served (see _Cycle.run).
         app = self.app
         boundary = app.middleware_stack
         if (
@@ -426,14 +433,8 @@ class _Direct:
             scope["app"] = app
             if app.root_path:
                 scope["root_path"] = app.root_path
-            try:
-                await boundary.serve_tracked(scope, receive, send, cycle.started)
-            finally:
-                # The scope and the cycle refer to each other: left so, every request would be a reference cycle
-                # for the collector, whose full passes then stall the server (p99 up from 4 ms to 30 ms).
-                scope.pop(DIRECT_RESPONSE, None)
-            return
-        await app(scope, receive, send)
+            return boundary.serve_tracked(scope, receive, send, cycle.started)
+        return app(scope, receive, send)  # type: ignore[no-any-return]
 
 
 def _apps(loaded: Any) -> tuple[Any, Any]:

@@ -15,9 +15,13 @@ from zephyr._limits import FORM_LIMITS_SCOPE_KEY
 from zephyr.exceptions import HTTPException, RequestValidationError
 from zephyr.types import Scope
 
+if TYPE_CHECKING:
+    from zephyr.requests import Request
+
 __all__ = (
     "BodyReader",
     "BodyState",
+    "body_at_hand",
     "is_json_content_type",
     "json_value",
     "read_body",
@@ -125,15 +129,30 @@ async def read_body(
                 limits = {**limits, **form_limits}
             state.form = await request.form(**limits)
             return state
-        # Zephyr's own server hands a body already in straight over (see zephyr._compile.direct), else receive does.
-        direct = scope.get(DIRECT_RESPONSE)
-        raw = request._take_body(direct) if direct is not None else None
-        if raw is None:
-            raw = await request.body()
+        raw = await request.body()
     except HTTPException:
         raise
     except Exception as exc:  # a broken body (or a client gone mid-body) is answered 400, as FastAPI does
         raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
+    return _received(state, raw, scope, strict_content_type)
+
+
+def body_at_hand(plan: Plan, request: Request, scope: Scope, strict_content_type: bool) -> BodyState | None:
+    """What ``read_body`` returns, without an await, for a body Zephyr's server hands over whole; else None.
+
+    On Zephyr's own server a body that is all in is taken from the request's cycle (see ``zephyr._compile.direct``);
+    a form, a body still on its way, or any other server's is left to ``read_body``.
+    """
+    direct = scope.get(DIRECT_RESPONSE)
+    if direct is None or plan.body is None or plan.body.kind == "form":
+        return None
+    raw = request._take_body(direct)  # raises BodyTooLargeError past the limit, as body() does
+    if raw is None:
+        return None
+    return _received(BodyState(), raw, scope, strict_content_type)
+
+
+def _received(state: BodyState, raw: bytes, scope: Scope, strict_content_type: bool) -> BodyState:
     state.raw = raw
     if raw:
         if is_json_content_type(_content_type(scope), strict_content_type):
