@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from contextlib import AsyncExitStack
 from time import perf_counter, time_ns
 from typing import Any
@@ -154,19 +154,22 @@ class HTTPRunner:
     ) -> Any:
         return await call_steps_watching(self, plan, values, stack, early)
 
-    async def run(
+    def run(
         self,
         request: Request,
         send: Send | None,
         outer_stack: AsyncExitStack | None = None,
         reader: BodyReader = read_body,
-    ) -> Response | None:
-        """Serve ``request``: send the response when ``send`` is given, else return it."""
+    ) -> Coroutine[Any, Any, Response | None]:
+        """Serve ``request``: send the response when ``send`` is given, else return it (await what this returns).
+
+        Not a coroutine itself: a request with nothing to await before it is solved (no body, or one Zephyr's server
+        handed over whole, and no exit stack of its own) goes straight to ``_solve``, a frame less per request.
+        """
         plan = self.plan
         watch = self.watch
         if watch is not None and watch.version != self.version:
             plan = self._current_plan()
-        scope = request.scope
         values: dict[str, Any] = dict(plan.constants) if plan.constants else {}
         values["request"] = values["connection"] = request
         sub_response: Response | None = None
@@ -180,19 +183,47 @@ class HTTPRunner:
             background = values["background_tasks"] = BackgroundTasks()
         state: BodyState | None = None
         if plan.body is not None:
-            # A body Zephyr's server hands over whole needs no await (nor read_body's frame); others are read.
+            # A body Zephyr's server hands over whole needs no await; others are read first.
             if reader is read_body:
-                state = body_at_hand(plan, request, scope, self.strict_content_type)
+                state = body_at_hand(plan, request, request.scope, self.strict_content_type)
             if state is None:
-                state = await reader(plan, request, scope, self.strict_content_type, self.form_limits)
+                return self._read_and_solve(plan, request, send, values, sub_response, background, outer_stack, reader)
+        if plan.needs_exit_stack and outer_stack is None:
+            return self._solve_in_stack(plan, request, send, values, state, sub_response, background)
+        return self._solve(plan, request, send, values, state, sub_response, background, outer_stack)
+
+    async def _read_and_solve(
+        self,
+        plan: Plan,
+        request: Request,
+        send: Send | None,
+        values: dict[str, Any],
+        sub_response: Response | None,
+        background: BackgroundTasks | None,
+        outer_stack: AsyncExitStack | None,
+        reader: BodyReader,
+    ) -> Response | None:
+        state = await reader(plan, request, request.scope, self.strict_content_type, self.form_limits)
         try:
             if plan.needs_exit_stack and outer_stack is None:
-                async with AsyncExitStack() as stack:
-                    return await self._solve(plan, request, send, values, state, sub_response, background, stack)
+                return await self._solve_in_stack(plan, request, send, values, state, sub_response, background)
             return await self._solve(plan, request, send, values, state, sub_response, background, outer_stack)
         finally:
-            if state is not None and state.form is not None:
+            if state.form is not None:
                 await state.form.close()
+
+    async def _solve_in_stack(
+        self,
+        plan: Plan,
+        request: Request,
+        send: Send | None,
+        values: dict[str, Any],
+        state: BodyState | None,
+        sub_response: Response | None,
+        background: BackgroundTasks | None,
+    ) -> Response | None:
+        async with AsyncExitStack() as stack:
+            return await self._solve(plan, request, send, values, state, sub_response, background, stack)
 
     async def _solve(  # noqa: C901 - the hot path in one frame: a helper would cost a call per request
         self,
