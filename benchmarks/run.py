@@ -6,8 +6,9 @@ Usage::
     python -m benchmarks.run --smoke              # 1 round x 1 s, no warm-up: proves everything runs
     python -m benchmarks.run --frameworks fastapi,raw --scenarios S1 S4 --rounds 5 --duration 10
 
-Each round starts each framework's server once (the order rotates between rounds), measures its cold start, checks
-every scenario's answer, then loads each scenario with wrk and reads the server's RSS. Import time is measured in a
+Each round starts every framework's server once (the order rotates between rounds) and measures its cold start; then,
+scenario by scenario, it checks each server's answer, loads it with wrk and reads its RSS, one server after another,
+so that one scenario's numbers are taken side by side. Import time is measured in a
 separate interpreter. The reports hold the median of the rounds. The exit status is 0 when every check and every
 load succeeded, 1 when something failed (the reports still say what), 2 when the run could not start.
 """
@@ -212,8 +213,20 @@ def _load_scenario(
     return outcome
 
 
-def _run_framework(
-    framework: Framework,
+def _log_outcome(scenario: Scenario, framework: Framework, outcome: dict[str, Any]) -> None:
+    if outcome["error"]:
+        _log(f"  {scenario.id} {framework.label}: FAILED {outcome['error'].splitlines()[0]}")
+        return
+    numbers = outcome["wrk"]
+    cpu = outcome["cpu_us_per_request"]
+    _log(
+        f"  {scenario.id} {framework.label}: {numbers['rps']:>9.0f} req/s  p99 {numbers['p99_ms']:.2f} ms  "
+        f"RSS {outcome['rss_bytes'] / 2**20:.1f} MB" + (f"  CPU {cpu:.1f} us/req" if cpu is not None else "")
+    )
+
+
+def _run_round(
+    order: list[Framework],
     scenarios: list[Scenario],
     scripts: dict[str, Path],
     args: argparse.Namespace,
@@ -221,38 +234,52 @@ def _run_framework(
     pins: tuple[list[str] | None, list[str] | None],
     log_dir: Path,
     round_no: int,
-) -> dict[str, Any]:
-    """Serve one framework for one round and load every scenario against it."""
-    record: dict[str, Any] = {
-        "framework": framework.name,
-        "round": round_no,
-        "load_average": _load_average(),
-        "error": None,
-        "scenarios": {},
-    }
+) -> list[dict[str, Any]]:
+    """Serve every framework for one round, and load each scenario on each of them in turn.
+
+    All the round's servers run at once (on the same core; an idle server takes no CPU), so the frameworks'
+    numbers for one scenario are taken seconds apart, not a framework's whole round apart: on a shared machine,
+    whose speed drifts from one minute to the next, that is what makes them comparable. The order of the
+    frameworks turns from one scenario to the next.
+    """
     server_pin, wrk_pin = pins
-    try:
-        with start_server(framework, log_dir, pin=server_pin) as server:
-            record["cold_start_s"] = server.cold_start_s
+    records: dict[str, dict[str, Any]] = {
+        framework.name: {
+            "framework": framework.name,
+            "round": round_no,
+            "load_average": _load_average(),
+            "error": None,
+            "scenarios": {},
+        }
+        for framework in order
+    }
+    with contextlib.ExitStack() as stack:
+        servers: dict[str, ServerProcess] = {}
+        for framework in order:
+            try:
+                server = servers[framework.name] = stack.enter_context(start_server(framework, log_dir, pin=server_pin))
+            except ServerError as exc:
+                records[framework.name]["error"] = str(exc)
+                _log(f"  {framework.label}: FAILED {str(exc).splitlines()[0]}")
+                continue
+            records[framework.name]["cold_start_s"] = server.cold_start_s
             _log(f"  {framework.label}: first 200 after {server.cold_start_s * 1000:.0f} ms")
-            for scenario in scenarios:
-                outcome = _load_scenario(server, scenario, scripts[scenario.id], args, wrk, wrk_pin)
-                record["scenarios"][scenario.id] = outcome
-                if outcome["error"]:
-                    _log(f"    {scenario.id}: FAILED {outcome['error'].splitlines()[0]}")
-                else:
-                    numbers = outcome["wrk"]
-                    cpu = outcome["cpu_us_per_request"]
-                    _log(
-                        f"    {scenario.id}: {numbers['rps']:>9.0f} req/s  p99 {numbers['p99_ms']:.2f} ms  "
-                        f"RSS {outcome['rss_bytes'] / 2**20:.1f} MB"
-                        + (f"  CPU {cpu:.1f} us/req" if cpu is not None else "")
-                    )
-        record["import_s"] = measure_import(framework, pin=server_pin)
-    except ServerError as exc:
-        record["error"] = str(exc)
-        _log(f"  {framework.label}: FAILED {str(exc).splitlines()[0]}")
-    return record
+        for index, scenario in enumerate(scenarios):
+            shift = index % len(order)
+            for framework in order[shift:] + order[:shift]:
+                running = servers.get(framework.name)
+                if running is None:
+                    continue
+                outcome = _load_scenario(running, scenario, scripts[scenario.id], args, wrk, wrk_pin)
+                records[framework.name]["scenarios"][scenario.id] = outcome
+                _log_outcome(scenario, framework, outcome)
+    for framework in order:
+        if framework.name in servers:
+            try:
+                records[framework.name]["import_s"] = measure_import(framework, pin=server_pin)
+            except ServerError as exc:
+                records[framework.name]["error"] = str(exc)
+    return [records[framework.name] for framework in order]
 
 
 def _median(values: list[float]) -> float | None:
@@ -357,12 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shift = round_index % len(frameworks)
             order = frameworks[shift:] + frameworks[:shift]
             _log(f"round {round_index + 1}/{args.rounds}: {', '.join(f.name for f in order)}")
-            for framework in order:
-                records.append(
-                    _run_framework(
-                        framework, scenarios, scripts, args, wrk, (server_pin, wrk_pin), workdir, round_index + 1
-                    )
-                )
+            records += _run_round(order, scenarios, scripts, args, wrk, (server_pin, wrk_pin), workdir, round_index + 1)
     results = {
         "meta": {**meta, "load_average_after": _load_average(), "elapsed_s": round(time.monotonic() - started, 1)},
         "frameworks": [framework.name for framework in frameworks],

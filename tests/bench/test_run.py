@@ -143,3 +143,59 @@ def test_load_scenario_fails_when_answers_under_load_are_errors(monkeypatch: pyt
 def test_load_scenario_accepts_error_statuses_where_they_are_expected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(run, "run_wrk", lambda *a, **k: _wrk_result(1000, 1000))
     assert _load(_StubServer((422, b'{"detail":[]}')), "S6")["error"] is None
+
+
+def test_a_round_serves_every_framework_at_once_and_loads_each_scenario_side_by_side(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import contextlib
+
+    events: list[tuple[str, ...]] = []
+    frameworks = [f for f in FRAMEWORKS if f.name in ("zephyr", "fastapi", "raw")]
+    scenarios = [s for s in SCENARIOS if s.id in ("S1", "S2", "S3")]
+
+    @contextlib.contextmanager
+    def start_server(framework: Any, log_dir: Path, *, pin: Any = None) -> Any:
+        if framework.name == "raw":
+            raise run.ServerError("raw exited with 1 before answering:\nboom")
+        events.append(("start", framework.name))
+        server = _StubServer((200, b"{}"))
+        server.cold_start_s = 0.1  # type: ignore[attr-defined]
+        server.name = framework.name  # type: ignore[attr-defined]
+        yield server
+        events.append(("stop", framework.name))
+
+    def load(server: Any, scenario: Any, *args: Any) -> dict[str, Any]:
+        events.append(("load", scenario.id, server.name))
+        return {"error": None, "wrk": _wrk_result(100, 0).as_dict(), "rss_bytes": 1, "cpu_us_per_request": 1.0}
+
+    monkeypatch.setattr(run, "start_server", start_server)
+    monkeypatch.setattr(run, "_load_scenario", load)
+    monkeypatch.setattr(run, "measure_import", lambda framework, pin=None: 0.01)
+    args = run.parse_args(["--smoke"])
+    scripts = {s.id: Path(f"/{s.id}.lua") for s in scenarios}
+    records = run._run_round(frameworks, scenarios, scripts, args, "wrk", (None, None), Path("/tmp"), 2)
+    order = [f.name for f in frameworks]
+    assert events[:2] == [("start", order[0]), ("start", order[1])]  # every server is up before the first load
+    loads = [event[1:] for event in events if event[0] == "load"]
+    served = [name for name in order if name != "raw"]
+    # One scenario on every server before the next scenario; the servers' order turns from one scenario to the next.
+    assert loads == [
+        ("S1", served[0]),
+        ("S1", served[1]),
+        ("S2", served[1]),
+        ("S2", served[0]),
+        ("S3", served[0]),
+        ("S3", served[1]),
+    ]
+    assert events[-2:] == [("stop", order[1]), ("stop", order[0])]
+    assert [record["framework"] for record in records] == order
+    failed = next(record for record in records if record["framework"] == "raw")
+    assert failed["error"].startswith("raw exited with 1") and failed["scenarios"] == {}
+    ok = next(record for record in records if record["framework"] == "zephyr")
+    assert (ok["round"], ok["cold_start_s"], ok["import_s"], sorted(ok["scenarios"])) == (
+        2,
+        0.1,
+        0.01,
+        ["S1", "S2", "S3"],
+    )
