@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from benchmarks import run
-from benchmarks._servers import FRAMEWORKS
+from benchmarks._servers import FRAMEWORKS, ServerError
 from benchmarks._wrk import WrkResult
 from benchmarks.scenarios import SCENARIOS
 
@@ -157,7 +157,7 @@ def test_a_round_serves_every_framework_at_once_and_loads_each_scenario_side_by_
     @contextlib.contextmanager
     def start_server(framework: Any, log_dir: Path, *, pin: Any = None) -> Any:
         if framework.name == "raw":
-            raise run.ServerError("raw exited with 1 before answering:\nboom")
+            raise ServerError("raw exited with 1 before answering:\nboom")
         events.append(("start", framework.name))
         server = _StubServer((200, b"{}"))
         server.cold_start_s = 0.1  # type: ignore[attr-defined]
