@@ -1,4 +1,4 @@
-"""The router calls a route's bare compiled runner past ``handle`` (``direct_runner``), and only then."""
+"""The router calls a route's bare compiled runner past ``handle`` (``_direct_runner``), and only then."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ def test_a_plain_route_is_run_past_handle(monkeypatch: pytest.MonkeyPatch) -> No
 
     with TestClient(app) as client:
         route = _route(app, "/items/{item_id}")
-        assert isinstance(route.direct_runner, HTTPRunner)
-        assert route.direct_runner is route.app
+        assert isinstance(route._direct_runner, HTTPRunner)
+        assert route._direct_runner is route.app
 
         async def refused(*args: Any) -> None:
             raise AssertionError("handle is not on the way")
@@ -62,7 +62,7 @@ def test_a_route_class_that_overrides_handle_is_served_through_it() -> None:
         assert client.get("/r/a").json() == {"ok": True}
         assert client.get("/b").json() == {"ok": True}
     assert seen == ["/r/a"]
-    assert all(route.direct_runner is None for route in app.routes if isinstance(route, Logged))
+    assert all(route._direct_runner is None for route in app.routes if isinstance(route, Logged))
 
 
 def test_a_replaced_app_serves_and_the_runner_is_not_called_past_it() -> None:
@@ -86,7 +86,7 @@ def test_a_replaced_app_serves_and_the_runner_is_not_called_past_it() -> None:
             await runner(scope, receive, tagged)
 
         route.app = wrapped  # what libraries do (fastapi-pagination rebuilds a route's app)
-        assert route.direct_runner is None
+        assert route._direct_runner is None
         response = client.get("/x")
         assert response.json() == {"from": "route"}
         assert response.headers["x-wrapped"] == "1"
@@ -100,7 +100,7 @@ def test_routes_with_something_around_their_runner_are_served_through_handle(mon
         return {"size": len(await request.body())}
 
     with TestClient(app) as client:
-        assert _route(app, "/limited").direct_runner is None
+        assert _route(app, "/limited")._direct_runner is None
         assert client.post("/limited", content=b"abc").json() == {"size": 3}
         assert client.post("/limited", content=b"abcde").status_code == 413
 
@@ -125,5 +125,5 @@ def test_routes_with_something_around_their_runner_are_served_through_handle(mon
 
     with TestClient(hooked) as client:
         assert client.get("/h").json() == {"ok": True}
-        assert _route(hooked, "/h").direct_runner is None
+        assert _route(hooked, "/h")._direct_runner is None
     assert wrapped == ["/h"]

@@ -58,7 +58,7 @@ class BaseRoute(StarletteTwin):
     include_in_schema: bool = True
     url_protocol: Literal["http", "websocket"] = "http"
     """The protocol of the paths ``url_path_for`` builds."""
-    direct_runner: Any = None
+    _direct_runner: Any = None
     """The compiled route the router calls directly, past ``handle`` and its ASGI app (an ``APIRoute`` whose app is
     its bare runner: no handler hook, route middleware or body limit around it, ``handle`` not overridden)."""
     _origin: BaseRoute | None = None

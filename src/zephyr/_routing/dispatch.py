@@ -240,7 +240,7 @@ class Router(StarletteTwin):
                 scope["endpoint"] = getattr(route, "endpoint", None)
                 if timings is not None:
                     timings["routing"] = timings.get("routing", 0.0) + (perf_counter() - started)
-                runner = route.direct_runner
+                runner = route._direct_runner
                 if runner is not None:  # what handle would do (its method check already passed), one step sooner
                     await runner.run(Request(scope, receive, send), send)
                 else:

@@ -69,7 +69,7 @@ def route_through_original(original: APIRoute, served: BaseRoute) -> None:
         if not isinstance(original._asgi, _ContextApp):
             original._asgi = _ContextApp(original)
         vars(served)["handle"] = original.handle
-        served.direct_runner = None  # served through that handle, never past it
+        served._direct_runner = None  # served through that handle, never past it
 
 
 class _ContextApp:

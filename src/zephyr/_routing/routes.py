@@ -269,7 +269,7 @@ class APIRoute(_PlannedRoute):
         check_responses(self.responses, self._where())
         super()._derive()
         self._asgi = None
-        self.direct_runner = None
+        self._direct_runner = None
         self._body_field = _UNSET
 
     # -- registration-time analysis ---------------------------------------------------------------------------
@@ -406,14 +406,14 @@ class APIRoute(_PlannedRoute):
         if app is None:
             app = self._asgi = self._build_app()
             if type(app) is HTTPRunner and type(self).handle is APIRoute.handle and "handle" not in vars(self):
-                self.direct_runner = app  # nothing around the compiled route: the router may call it past handle
+                self._direct_runner = app  # nothing around the compiled route: the router may call it past handle
         return app
 
     @app.setter
     def app(self, value: ASGIApp) -> None:
         # Libraries that change a route after registration rebuild its app, as on FastAPI (fastapi-pagination).
         self._asgi = value
-        self.direct_runner = None
+        self._direct_runner = None
 
     def _build_app(self) -> ASGIApp:
         # Nothing replaced FastAPI's handler hooks: run the compiled route directly (no per-request cost).
