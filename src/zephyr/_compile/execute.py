@@ -182,37 +182,14 @@ class HTTPRunner:
         if plan.needs_background:
             background = values["background_tasks"] = BackgroundTasks()
         state: BodyState | None = None
-        if plan.body is not None:
-            # A body Zephyr's server hands over whole needs no await; others are read first.
-            if reader is read_body:
-                state = body_at_hand(plan, request, request.scope, self.strict_content_type)
-            if state is None:
-                return self._read_and_solve(plan, request, send, values, sub_response, background, outer_stack, reader)
-        if plan.needs_exit_stack and outer_stack is None:
-            return self._solve_in_stack(plan, request, send, values, state, sub_response, background)
+        if plan.body is not None and reader is read_body:
+            # A body Zephyr's server hands over whole needs no await; others are read first (in _solve_later).
+            state = body_at_hand(plan, request, request.scope, self.strict_content_type)
+        if (plan.body is not None and state is None) or (plan.needs_exit_stack and outer_stack is None):
+            return self._solve_later(plan, request, send, values, state, sub_response, background, outer_stack, reader)
         return self._solve(plan, request, send, values, state, sub_response, background, outer_stack)
 
-    async def _read_and_solve(
-        self,
-        plan: Plan,
-        request: Request,
-        send: Send | None,
-        values: dict[str, Any],
-        sub_response: Response | None,
-        background: BackgroundTasks | None,
-        outer_stack: AsyncExitStack | None,
-        reader: BodyReader,
-    ) -> Response | None:
-        state = await reader(plan, request, request.scope, self.strict_content_type, self.form_limits)
-        try:
-            if plan.needs_exit_stack and outer_stack is None:
-                return await self._solve_in_stack(plan, request, send, values, state, sub_response, background)
-            return await self._solve(plan, request, send, values, state, sub_response, background, outer_stack)
-        finally:
-            if state.form is not None:
-                await state.form.close()
-
-    async def _solve_in_stack(
+    async def _solve_later(
         self,
         plan: Plan,
         request: Request,
@@ -221,9 +198,20 @@ class HTTPRunner:
         state: BodyState | None,
         sub_response: Response | None,
         background: BackgroundTasks | None,
+        outer_stack: AsyncExitStack | None,
+        reader: BodyReader,
     ) -> Response | None:
-        async with AsyncExitStack() as stack:
-            return await self._solve(plan, request, send, values, state, sub_response, background, stack)
+        """``_solve`` after what must be awaited first: reading the body (not at hand yet), an exit stack of its own."""
+        if state is None and plan.body is not None:
+            state = await reader(plan, request, request.scope, self.strict_content_type, self.form_limits)
+        try:
+            if plan.needs_exit_stack and outer_stack is None:
+                async with AsyncExitStack() as stack:
+                    return await self._solve(plan, request, send, values, state, sub_response, background, stack)
+            return await self._solve(plan, request, send, values, state, sub_response, background, outer_stack)
+        finally:
+            if state is not None and state.form is not None:
+                await state.form.close()
 
     async def _solve(  # noqa: C901 - the hot path in one frame: a helper would cost a call per request
         self,
