@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from tests.support.garbage import garbage_after
 from tests.test__rsgi import _HTTPProtocol, _Scope, _served
 from zephyr import BackgroundTasks, FastAPI, HTTPException, Request, Response
-from zephyr._compile.execute import DIRECT_RESPONSE
+from zephyr._compile.direct import DIRECT_RESPONSE
 from zephyr._rsgi import RSGIAdapter
 from zephyr.responses import PlainTextResponse, StreamingResponse
 

@@ -15,8 +15,9 @@ what each request costs:
   instead of per response, header names and values checked once per distinct pair (a bounded memo).
 - **Zephyr's direct response**: while the app is a ``Zephyr`` whose stack is its own error boundary (no user
   middleware, telemetry or instrumentation), requests enter the boundary as Granian's RSGI path does
-  (:mod:`zephyr._rsgi`), and a route's JSON answer is written as one prepared block (``respond_json``) instead of
-  two ASGI messages.
+  (:mod:`zephyr._rsgi`), a body that came whole with its head is handed to the route without a ``receive``
+  (``take_body``), and a route's JSON answer is written as one prepared block (``respond_json``) instead of two ASGI
+  messages (see :mod:`zephyr._compile.direct`).
 
 What goes on the wire is what uvicorn's httptools protocol sends for the same app (status line, header order,
 ``content-length`` or chunked framing, ``connection: close``, ``HEAD``, 204/304, 400 on a malformed request, 500 on

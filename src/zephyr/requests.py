@@ -475,11 +475,15 @@ class Request(HTTPConnection[StateT]):
         body = server.take_body()
         if body is None:
             return None
+        self._body = self._whole(body)
+        return body
+
+    def _whole(self, body: bytes) -> bytes:
+        """``body``, which came whole: the stream is consumed, and the body held to the size limit."""
         self._stream_consumed = True
         limit = self.scope.get(MAX_BODY_SIZE_SCOPE_KEY, MAX_BODY_SIZE)
         if limit is not None and len(body) > limit:
             raise BodyTooLargeError
-        self._body = body
         return body
 
     async def _receive_body(self, chunks: list[bytes]) -> None:
@@ -497,11 +501,7 @@ class Request(HTTPConnection[StateT]):
                 more = False
             if not more:
                 # The common case: the whole body in one message, already in memory.
-                self._stream_consumed = True
-                limit = self.scope.get(MAX_BODY_SIZE_SCOPE_KEY, MAX_BODY_SIZE)
-                if limit is not None and len(chunk) > limit:
-                    raise BodyTooLargeError
-                if chunk:
+                if self._whole(chunk):
                     chunks.append(chunk)
                 return
         await self._receive_rest(message, chunks)

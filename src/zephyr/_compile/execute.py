@@ -31,7 +31,7 @@ from zephyr.requests import Request
 from zephyr.responses import JSONResponse, Response, StreamingResponse
 from zephyr.types import Message, Receive, Scope, Send
 
-__all__ = ("DIRECT_RESPONSE", "HTTPRunner", "body_allowed", "stream_item")
+__all__ = ("HTTPRunner", "body_allowed", "stream_item")
 
 _JSON = b"application/json"
 
